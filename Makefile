@@ -1,0 +1,34 @@
+# Two commands are all a newcomer needs:  make run   and   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test bench bench-quick clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+## make run: the service on the embedded default (SQLite), with the sample registries loaded.
+## Without TELEGRAM_BOT_TOKEN it talks through the console channel (messages printed here).
+run: $(BIN)/.installed
+	$(BIN)/dondoc db upgrade
+	$(BIN)/dondoc import examples/5099-UBND-HCC.yaml
+	$(BIN)/dondoc import examples/337-QD-UBND.csv --document 337/QĐ-UBND --issued 2012-03-02 --issuer "UBND tỉnh Nam Định" --subject "Kế hoạch cải cách hành chính nhà nước tỉnh Nam Định giai đoạn 2011-2015"
+	$(BIN)/dondoc tasks
+	@if $(BIN)/dondoc --help | grep -q ' run '; then $(BIN)/dondoc run; fi
+
+## make test: the whole test suite (PostgreSQL tests start a local server when one can be started).
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
+
+bench-quick: $(BIN)/.installed
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,1 @@
+"""Chat platforms, commands, buttons and message texts."""

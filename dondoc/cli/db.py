@@ -1,0 +1,29 @@
+"""`dondoc db …`: the database schema."""
+
+from __future__ import annotations
+
+import typer
+
+from dondoc.cli.common import settings
+
+db_app = typer.Typer(help="Database schema: create or upgrade it.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision (default: the latest).")) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from storage.db import upgrade
+
+    url = settings().database_url
+    upgrade(url, revision)
+    typer.echo(f"Database is at revision {revision}: {_redact(url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,343 @@
+"""Settings from `.env` and the environment, validated once at start.
+
+Every setting is documented in `.env.example`. The working directory's `.env` is read; a variable set in
+the environment wins over the file. A bad value is reported with its name, the value given and what is
+accepted, all bad values at once, so an administrator fixes them in one go.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+ROLES = ("focal", "manager", "oversight", "leadership")
+LANGUAGES = ("vi", "en")
+CHECKIN_PERIODS = ("month", "quarter", "half", "year")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; `problems` has one line per bad value."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One rung of the escalation ladder: after `workdays_late` working days late, `role` chats hear it."""
+
+    workdays_late: int
+    role: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_bot_token: str | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = None
+    database_url: str = "sqlite:///data/dondoc.sqlite3"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    language: str = "vi"
+    admin_user_ids: tuple[int, ...] = ()
+    agencies_file: Path | None = None
+    holidays_file: Path | None = None
+    deadline_shift_to_workday: bool = True
+    # scheduler and policy
+    scheduler_tick_seconds: int = 30
+    reminder_offsets: tuple[int, ...] = (7, 3, 1, 0)
+    reminder_time: time = time(8, 0)
+    remind_coordinators: bool = True
+    reminder_workdays_only: bool = True
+    escalation_steps: tuple[EscalationStep, ...] = (
+        EscalationStep(1, "manager"),
+        EscalationStep(3, "oversight"),
+        EscalationStep(7, "leadership"),
+    )
+    escalation_repeat_days: int = 7
+    continuous_checkin: str = "quarter"
+    due_soon_days: int = 3
+    digest_weekday: str = "monday"
+    quarterly_summary: bool = True
+    # delivery
+    delivery_max_attempts: int = 8
+    claim_timeout_seconds: int = 120
+    rate_overall_per_second: int = 30
+    rate_group_per_minute: int = 20
+    rate_private_per_second: int = 1
+    # bot
+    confirm_completion: bool = False
+    callback_secret: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1:8443"
+    # feeds
+    feed_bind: str = "127.0.0.1:8080"
+    feed_base_url: str = "http://127.0.0.1:8080"
+    feed_keep_done_days: int = 30
+    # testing and demos: a clock that starts at a given instant and runs at a given speed
+    clock_start: str | None = None
+    clock_speed: float = 1.0
+    log_level: str = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def secret_for_callbacks(self) -> bytes:
+        """Key that signs button payloads; derived from the bot token when not set explicitly."""
+        import hashlib
+
+        seed = self.callback_secret or self.telegram_bot_token or "dondoc-console"
+        return hashlib.sha256(("dondoc-callback:" + seed).encode()).digest()
+
+
+# -- parsing helpers: each returns the value or raises ValueError("what is accepted") ------------------
+
+def _bool(v: str) -> bool:
+    s = v.strip().lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("accepted: true/false (also 1/0, yes/no, on/off)")
+
+
+def _int_range(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(v: str) -> int:
+        try:
+            n = int(v.strip())
+        except ValueError:
+            raise ValueError(f"accepted: a whole number from {lo} to {hi}") from None
+        if not lo <= n <= hi:
+            raise ValueError(f"accepted: a whole number from {lo} to {hi}")
+        return n
+
+    return parse
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(v: str) -> str:
+        s = v.strip().lower()
+        if s not in choices:
+            raise ValueError("accepted: " + " | ".join(choices))
+        return s
+
+    return parse
+
+
+def _timezone(v: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(v.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("accepted: an IANA time zone name such as Asia/Ho_Chi_Minh") from None
+
+
+def _time(v: str) -> time:
+    try:
+        hh, mm = v.strip().split(":")
+        return time(int(hh), int(mm))
+    except ValueError:
+        raise ValueError("accepted: a local time HH:MM, e.g. 08:00") from None
+
+
+def _int_list(v: str) -> tuple[int, ...]:
+    try:
+        items = tuple(sorted({int(x) for x in v.replace(" ", "").split(",") if x}, reverse=True))
+    except ValueError:
+        raise ValueError("accepted: comma-separated whole numbers of days, e.g. 7,3,1,0") from None
+    if not items or any(n < 0 or n > 365 for n in items):
+        raise ValueError("accepted: comma-separated whole numbers of days from 0 to 365, e.g. 7,3,1,0")
+    return items
+
+
+def _user_ids(v: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in v.replace(" ", "").split(",") if x)
+    except ValueError:
+        raise ValueError("accepted: comma-separated Telegram user ids (numbers), e.g. 12345,67890") from None
+
+
+def _escalation(v: str) -> tuple[EscalationStep, ...]:
+    usage = "accepted: comma-separated DAYS:ROLE with ROLE in manager|oversight|leadership, e.g. 1:manager,3:oversight,7:leadership"
+    steps = []
+    for part in v.replace(" ", "").split(","):
+        if not part:
+            continue
+        days, sep, role = part.partition(":")
+        if not sep or not days.isdigit() or role not in ("manager", "oversight", "leadership", "focal"):
+            raise ValueError(usage)
+        steps.append(EscalationStep(int(days), role))
+    if not steps:
+        raise ValueError(usage)
+    steps.sort(key=lambda s: s.workdays_late)
+    if len({s.workdays_late for s in steps}) != len(steps):
+        raise ValueError(usage + " (each number of days once)")
+    return tuple(steps)
+
+
+def _path(v: str) -> Path | None:
+    return Path(v.strip()) if v.strip() else None
+
+
+def _existing_file(v: str) -> Path | None:
+    p = _path(v)
+    if p is not None and not p.is_file():
+        raise ValueError("accepted: the path of an existing file (or empty for none)")
+    return p
+
+
+def _host_port(v: str) -> str:
+    host, sep, port = v.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("accepted: HOST:PORT, e.g. 127.0.0.1:8080")
+    return v.strip()
+
+
+def _url(v: str) -> str:
+    s = v.strip()
+    if not (s.startswith("http://") or s.startswith("https://")):
+        raise ValueError("accepted: an http:// or https:// URL")
+    return s.rstrip("/") if not s.endswith("/bot") else s
+
+
+def _optional_url(v: str) -> str | None:
+    return _url(v) if v.strip() else None
+
+
+def _database_url(v: str) -> str:
+    s = v.strip()
+    if not (s.startswith("sqlite") or s.startswith("postgresql")):
+        raise ValueError("accepted: sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB")
+    return s
+
+
+def _optional_str(v: str) -> str | None:
+    return v.strip() or None
+
+
+def _clock_start(v: str) -> str | None:
+    from datetime import datetime
+
+    s = v.strip()
+    if not s:
+        return None
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00") from None
+    if dt.tzinfo is None:
+        raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00")
+    return s
+
+
+def _speed(v: str) -> float:
+    try:
+        f = float(v)
+    except ValueError:
+        raise ValueError("accepted: a positive number (1 = real time)") from None
+    if f <= 0:
+        raise ValueError("accepted: a positive number (1 = real time)")
+    return f
+
+
+def _webhook_secret(v: str) -> str | None:
+    import re
+
+    s = v.strip()
+    if s and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", s):
+        raise ValueError("accepted: 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+    return s or None
+
+
+# name -> (field, parser)
+_SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
+    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", _optional_str),
+    "TELEGRAM_BASE_URL": ("telegram_base_url", _url),
+    "TELEGRAM_BOT_USERNAME": ("telegram_bot_username", lambda v: v.strip().lstrip("@") or None),
+    "DATABASE_URL": ("database_url", _database_url),
+    "TIMEZONE": ("timezone", _timezone),
+    "LANGUAGE": ("language", _choice(LANGUAGES)),
+    "ADMIN_USER_IDS": ("admin_user_ids", _user_ids),
+    "AGENCIES_FILE": ("agencies_file", _existing_file),
+    "HOLIDAYS_FILE": ("holidays_file", _existing_file),
+    "DEADLINE_SHIFT_TO_WORKDAY": ("deadline_shift_to_workday", _bool),
+    "SCHEDULER_TICK_SECONDS": ("scheduler_tick_seconds", _int_range(1, 3600)),
+    "REMINDER_OFFSETS": ("reminder_offsets", _int_list),
+    "REMINDER_TIME": ("reminder_time", _time),
+    "REMIND_COORDINATORS": ("remind_coordinators", _bool),
+    "REMINDER_WORKDAYS_ONLY": ("reminder_workdays_only", _bool),
+    "ESCALATION_STEPS": ("escalation_steps", _escalation),
+    "ESCALATION_REPEAT_DAYS": ("escalation_repeat_days", _int_range(1, 365)),
+    "CONTINUOUS_CHECKIN": ("continuous_checkin", _choice(CHECKIN_PERIODS)),
+    "DUE_SOON_DAYS": ("due_soon_days", _int_range(0, 60)),
+    "DIGEST_WEEKDAY": ("digest_weekday", _choice(WEEKDAYS)),
+    "QUARTERLY_SUMMARY": ("quarterly_summary", _bool),
+    "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
+    "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
+    "RATE_OVERALL_PER_SECOND": ("rate_overall_per_second", _int_range(1, 1000)),
+    "RATE_GROUP_PER_MINUTE": ("rate_group_per_minute", _int_range(1, 1000)),
+    "RATE_PRIVATE_PER_SECOND": ("rate_private_per_second", _int_range(1, 100)),
+    "CONFIRM_COMPLETION": ("confirm_completion", _bool),
+    "CALLBACK_SECRET": ("callback_secret", _optional_str),
+    "WEBHOOK_URL": ("webhook_url", _optional_url),
+    "WEBHOOK_SECRET": ("webhook_secret", _webhook_secret),
+    "WEBHOOK_LISTEN": ("webhook_listen", _host_port),
+    "FEED_BIND": ("feed_bind", _host_port),
+    "FEED_BASE_URL": ("feed_base_url", _url),
+    "FEED_KEEP_DONE_DAYS": ("feed_keep_done_days", _int_range(0, 3650)),
+    "CLOCK_START": ("clock_start", _clock_start),
+    "CLOCK_SPEED": ("clock_speed", _speed),
+    "LOG_LEVEL": ("log_level", _choice(("debug", "info", "warning", "error"))),
+}
+
+SETTING_NAMES = tuple(_SPEC)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: str | Path | None = ".env",
+    **overrides: object,
+) -> Settings:
+    """Read settings from `dotenv_path` (if it exists) overlaid by `environ` (default: os.environ).
+
+    Keyword `overrides` (field names) win over both; tests use them. Raises SettingsError listing every
+    bad value with its name, the value and what is accepted.
+    """
+    raw: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        raw.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    env = os.environ if environ is None else environ
+    raw.update({k: v for k, v in env.items() if k in _SPEC})
+
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for name, (attr, parse) in _SPEC.items():
+        if name not in raw:
+            continue
+        value = raw[name]
+        if value.strip() == "" and attr not in ("telegram_bot_token",):
+            # An empty line in .env means "use the default", as most tools read it.
+            if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
+                        "clock_start", "telegram_bot_username"):
+                values[attr] = None
+            continue
+        try:
+            parsed = parse(value)
+        except ValueError as e:
+            problems.append(f"{name}={value!r}: {e}")
+            continue
+        if attr == "log_level":
+            parsed = str(parsed).upper()
+        values[attr] = parsed
+    if problems:
+        raise SettingsError(problems)
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

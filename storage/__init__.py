@@ -1,0 +1,1 @@
+"""Storage: tables, sessions, registry import and export, migrations."""

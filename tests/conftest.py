@@ -1,0 +1,55 @@
+"""Shared fixtures: a fresh migrated database, settings that ignore the developer's .env, a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dondoc.clock import FixedClock
+from dondoc.settings import load_settings
+from storage.db import make_engine, upgrade
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """Tests never read the developer's .env or DATABASE_URL; each runs in its own folder."""
+    from dondoc.settings import SETTING_NAMES
+
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    try:
+        from dondoc.cli import common
+
+        common.settings.cache_clear()
+        common.engine.cache_clear()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def settings(db_url):
+    return load_settings(environ={}, dotenv_path=None, database_url=db_url)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2018, 5, 23, 9, 0, tzinfo=VN))

@@ -1,0 +1,57 @@
+"""Settings: defaults, .env vs environment, and one clear line per bad value."""
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from dondoc.settings import EscalationStep, SettingsError, load_settings
+
+
+def test_defaults_are_the_documented_ones():
+    s = load_settings(environ={}, dotenv_path=None)
+    assert s.database_url == "sqlite:///data/dondoc.sqlite3"
+    assert str(s.timezone) == "Asia/Ho_Chi_Minh"
+    assert s.language == "vi"
+    assert s.reminder_offsets == (7, 3, 1, 0)
+    assert s.reminder_time == time(8, 0)
+    assert s.escalation_steps == (
+        EscalationStep(1, "manager"), EscalationStep(3, "oversight"), EscalationStep(7, "leadership"))
+    assert s.telegram_bot_token is None
+
+
+def test_environment_wins_over_dotenv(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("LANGUAGE=en\nREMINDER_TIME=07:30\n", encoding="utf-8")
+    s = load_settings(environ={"LANGUAGE": "vi"}, dotenv_path=env_file)
+    assert s.language == "vi"
+    assert s.reminder_time == time(7, 30)
+
+
+def test_every_bad_value_is_named_with_what_is_accepted():
+    with pytest.raises(SettingsError) as err:
+        load_settings(environ={"TIMEZONE": "Mars/Olympus", "LANGUAGE": "fr", "REMINDER_OFFSETS": "7,x",
+                               "ESCALATION_STEPS": "1:boss"}, dotenv_path=None)
+    problems = err.value.problems
+    assert len(problems) == 4
+    text = "\n".join(problems)
+    assert "TIMEZONE='Mars/Olympus'" in text and "Asia/Ho_Chi_Minh" in text
+    assert "LANGUAGE='fr'" in text and "vi | en" in text
+    assert "REMINDER_OFFSETS='7,x'" in text
+    assert "ESCALATION_STEPS='1:boss'" in text and "manager|oversight|leadership" in text
+
+
+def test_missing_agencies_file_is_reported(tmp_path):
+    with pytest.raises(SettingsError, match="AGENCIES_FILE"):
+        load_settings(environ={"AGENCIES_FILE": str(tmp_path / "nope.yaml")}, dotenv_path=None)
+
+
+def test_empty_value_means_default():
+    s = load_settings(environ={"SCHEDULER_TICK_SECONDS": "", "TELEGRAM_BOT_TOKEN": ""}, dotenv_path=None)
+    assert s.scheduler_tick_seconds == 30
+    assert s.telegram_bot_token is None
+
+
+def test_escalation_steps_are_ordered():
+    s = load_settings(environ={"ESCALATION_STEPS": "7:leadership, 1:manager"}, dotenv_path=None)
+    assert [st.workdays_late for st in s.escalation_steps] == [1, 7]

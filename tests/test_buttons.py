@@ -1,0 +1,113 @@
+"""Buttons and their signed payloads: compact, ≤ 64 bytes, tamper-evident, carrying the task's sequence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bot import buttons as b
+
+SECRET = b"k" * 32
+
+
+@dataclass
+class FakeTask:
+    id: int
+    sequence: int = 0
+
+
+@dataclass
+class FakeExtension:
+    id: int
+    occurrence_key: str
+
+
+def all_buttons(rows):
+    return [btn for row in rows for btn in row]
+
+
+@pytest.mark.parametrize("lang,labels", [
+    ("vi", ["✅ Hoàn thành", "📈 Tiến độ", "⏳ Xin gia hạn", "👀 Đã nhận"]),
+    ("en", ["✅ Done", "📈 Progress", "⏳ Ask for more time", "👀 Got it"]),
+])
+def test_task_buttons_labels_and_round_trip(lang, labels):
+    task = FakeTask(id=123456, sequence=7)
+    rows = b.task_buttons(task, "2019-03-31", lang, SECRET)
+    assert [btn.label for btn in all_buttons(rows)] == labels
+    actions = []
+    for btn in all_buttons(rows):
+        p = b.verify_payload(btn.data, SECRET)
+        assert (p.task_id, p.occurrence_key, p.sequence) == (123456, "2019-03-31", 7)
+        actions.append(p.action)
+    assert actions == [b.DONE, b.PROGRESS_MENU, b.EXTEND, b.ACK]
+
+
+def test_progress_buttons_carry_the_percent():
+    rows = b.progress_buttons(FakeTask(5, 2), "once", "vi", SECRET)
+    assert [btn.label for btn in rows[0]] == ["25 %", "50 %", "75 %"]
+    assert [b.verify_payload(btn.data, SECRET).arg for btn in rows[0]] == ["25", "50", "75"]
+    assert b.verify_payload(rows[1][0].data, SECRET).action == b.BACK
+
+
+def test_oversight_buttons():
+    task = FakeTask(9, 1)
+    confirm, reject = b.confirmation_buttons(task, "continuous", "en", SECRET)[0]
+    assert b.verify_payload(confirm.data, SECRET).action == b.CONFIRM_DONE
+    assert b.verify_payload(reject.data, SECRET).occurrence_key == "continuous"
+    approve, deny = b.extension_buttons(task, FakeExtension(id=4242, occurrence_key="once"), "vi", SECRET)[0]
+    assert approve.label == "✔️ Đồng ý gia hạn"
+    p = b.verify_payload(approve.data, SECRET)
+    assert p.action == b.APPROVE_EXTENSION and b.extension_id(p) == 4242
+    assert b.verify_payload(deny.data, SECRET).action == b.REJECT_EXTENSION
+
+
+def test_worst_case_payload_fits_in_64_bytes():
+    # a task id in the billions, a large sequence, a date occurrence and an extension id argument
+    task = FakeTask(id=10**12, sequence=10**9)
+    for btn in all_buttons(b.task_buttons(task, "2099-12-31", "vi", SECRET)) + all_buttons(
+            b.extension_buttons(task, FakeExtension(10**12, "2099-12-31"), "vi", SECRET)):
+        assert len(btn.data.encode()) <= 64
+
+
+def test_payload_too_big_is_refused_when_made():
+    with pytest.raises(ValueError):
+        b.sign_payload(b.Payload(b.PAGE, arg="x" * 60), SECRET)
+
+
+@pytest.mark.parametrize("garbage", ["", "hello", "d.1.o.0..", "d.1.o.0..AAAAAAAAAAAAAAAA", "." * 5, "x" * 65])
+def test_garbage_is_rejected(garbage):
+    with pytest.raises(b.InvalidPayload):
+        b.verify_payload(garbage, SECRET)
+
+
+def test_tampering_with_any_field_is_detected():
+    data = b.task_buttons(FakeTask(12, 3), "once", "vi", SECRET)[0][0].data
+    action, tid, occ, seq, arg, sig = data.split(".")
+    for forged in (
+        ".".join(("a", tid, occ, seq, arg, sig)),  # another action
+        ".".join((action, "13", occ, seq, arg, sig)),  # another task
+        ".".join((action, tid, "c", seq, arg, sig)),  # another occurrence
+        ".".join((action, tid, occ, "4", arg, sig)),  # a newer sequence
+        ".".join((action, tid, occ, seq, "50", sig)),  # an argument
+    ):
+        with pytest.raises(b.InvalidPayload):
+            b.verify_payload(forged, SECRET)
+    with pytest.raises(b.InvalidPayload):
+        b.verify_payload(data, b"another secret")
+
+
+def test_unencodable_occurrence_is_an_error_not_a_broken_button():
+    with pytest.raises(ValueError):
+        b.task_buttons(FakeTask(1), "2019-02-30", "vi", SECRET)
+    with pytest.raises(ValueError):
+        b.task_buttons(FakeTask(1), "some.key", "vi", SECRET)
+
+
+def test_page_buttons():
+    assert b.page_buttons("t", 0, 1, "vi", SECRET) == []
+    (row,) = b.page_buttons("u", 1, 3, "en", SECRET, extra="14")
+    assert [btn.label for btn in row] == ["◀ Previous", "Next ▶"]
+    assert [b.verify_payload(btn.data, SECRET).arg for btn in row] == ["u0:14", "u2:14"]
+    (row,) = b.page_buttons("t", 0, 3, "vi", SECRET)
+    assert [btn.label for btn in row] == ["Sau ▶"]

@@ -1,0 +1,1 @@
+"""Jobs: deadline grammar, working-day calendar, statuses, planning, dispatch and the scheduler tick."""

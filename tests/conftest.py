@@ -13,6 +13,8 @@ from storage.db import make_engine, upgrade
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
+pytest_plugins = ["tests.postgres"]  # a real PostgreSQL for tests marked `postgres` (pg_url, pg_engine …)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):

@@ -68,7 +68,45 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     if url.startswith("sqlite"):
         make_engine(url).dispose()  # creates the parent folder
-    command.upgrade(alembic_config(url), revision)
+    with _migration_lock(url) as cfg:
+        command.upgrade(cfg, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` back to `revision` ("base" = no tables; "-1" = one step back)."""
+    from alembic import command
+
+    with _migration_lock(url) as cfg:
+        command.downgrade(cfg, revision)
+
+
+# Any fixed 64-bit number, the same in every dondoc process: "someone is migrating this database".
+MIGRATION_LOCK_KEY = 0x646F6E646F63_01
+
+
+@contextmanager
+def _migration_lock(url: str):
+    """On PostgreSQL, one migration at a time: several `dondoc run` processes start at once and each
+    upgrades on start; without the lock two of them race to CREATE the same table and one crashes.
+    The others wait, then find the schema at head and do nothing. (SQLite: one process by design.)"""
+    cfg = alembic_config(url)
+    if not url.startswith("postgresql"):
+        yield cfg
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            conn.commit()  # the lock is held by the session, not by this transaction
+            try:
+                cfg.attributes["connection"] = conn  # env.py migrates on this very connection
+                yield cfg
+            finally:
+                conn.rollback()
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 
@@ -40,5 +41,20 @@ def engine():
     from storage.db import make_engine, upgrade
 
     url = settings().database_url
-    upgrade(url)
+    with database_errors(url):
+        upgrade(url)
     return make_engine(url)
+
+
+@contextlib.contextmanager
+def database_errors(url: str):
+    """A database that cannot be reached is a clear one-line message (password hidden), not a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as e:
+        reason = str(e.orig or e).strip().splitlines()[0]
+        fail(f"Cannot use the database {make_url(url).render_as_string(hide_password=True)}: {reason}\n"
+             "Check DATABASE_URL and that the server is running and accepts connections.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dondoc.cli.common import settings
+from dondoc.cli.common import database_errors, settings
 
 db_app = typer.Typer(help="Database schema: create or upgrade it.", no_args_is_help=True)
 
@@ -15,7 +15,8 @@ def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision (de
     from storage.db import upgrade
 
     url = settings().database_url
-    upgrade(url, revision)
+    with database_errors(url):
+        upgrade(url, revision)
     typer.echo(f"Database is at revision {revision}: {_redact(url)}")
 
 

@@ -360,7 +360,7 @@ _FILLER = (
 )
 _MARKER = re.compile(
     r"(?:(?<![a-z])(?P<label>" + _LABEL + r")\s*:?\s*)?(?:(?<![a-z])(?P<prep>" + _PREP + r")\s*:?\s*)?"
-    + _FILLER + r"$"
+    + _FILLER + r"(?:ngay\s+)?$"
 )
 _NEGATIVE = re.compile(
     r"(?<![a-z])(?P<neg>tinh\s+(?:den|toi)(?:\s+het)?|ke\s+tu(?:\s+sau)?|tu|bat\s+dau(?:\s+tu)?|sau)\s*(?:ngay\s+)?$"
@@ -372,7 +372,9 @@ _NEG_REASON = {
     "bat": "says when the work starts, not when it is due",
     "sau": "says after when, not by when",
 }
-_CONNECTOR = re.compile(r"\s*(?:-|den(?:\s+het)?|toi|va|,|hoac)\s*")
+_RANGE_CONNECTOR = re.compile(r"\s*(?:-|den(?:\s+het)?|toi)\s*")
+_LIST_CONNECTOR = re.compile(r"\s*(?:va|,)\s*")
+_ALSO = re.compile(r"\s*(?:va|,|;|hoac)\s*")
 _CLOSE_PAREN = re.compile(r"\s*\)")
 _ONLY_PUNCT = re.compile(r"[^\w(]*(?:\([^)]*\)[^\w(]*)*")
 
@@ -442,6 +444,7 @@ class _Reader:
         recurring: list[tuple[str, str, tuple[str, ...], bool]] = []  # (words, rrule, periods, specific)
         continuous: list[str] = []
         not_deadlines: list[str] = []
+        last_deadline_end: int | None = None
         for mt in matches:
             if mt.kind == "continuous":
                 continuous.append(self.t.span(mt.start, mt.end))
@@ -451,9 +454,12 @@ class _Reader:
                 recurring.append((self.t.span(mt.start, mt.end), rrule, periods, specific))
                 continue
             start, role = self._role(mt)
+            if role is None and last_deadline_end is not None and _ALSO.fullmatch(self.fold, last_deadline_end, mt.start):
+                role = "deadline"  # "trước ngày 5/6/2018 và ngày 5/12/2018": the marker covers both
             words = self.t.span(start, mt.end).strip()
             if role == "deadline":
                 once.append((words, self._read_once(mt, words)))
+                last_deadline_end = mt.end
             elif role is not None:
                 not_deadlines.append(f'"{_short(words)}" {role}')
 
@@ -524,12 +530,13 @@ class _Reader:
         out: list[_Match] = []
         for mt in matches:
             prev = out[-1] if out else None
-            if (
-                prev is not None
-                and prev.kind in _RANGE_KINDS
-                and mt.kind in _RANGE_KINDS
-                and _CONNECTOR.fullmatch(self.fold, prev.end, mt.start)
-            ):
+            joined = prev is not None and prev.kind in _RANGE_KINDS and mt.kind in _RANGE_KINDS and (
+                _RANGE_CONNECTOR.fullmatch(self.fold, prev.end, mt.start)
+                # "quý II và quý III": work over both periods; "ngày 5/6 và ngày 5/12" are two deadlines.
+                or (_LIST_CONNECTOR.fullmatch(self.fold, prev.end, mt.start)
+                    and mt.kind in _PERIOD_KINDS and all(p.kind in _PERIOD_KINDS for p in prev.parts or (prev,)))
+            )
+            if joined:
                 parts = (prev.parts or (prev,)) + (mt,)
                 out[-1] = _Match("range", "range", prev.start, mt.end, None, parts)
             else:
@@ -615,7 +622,8 @@ class _Reader:
                     raise DeadlineError(f'"{_short(words)}": the period ends ({y2}) before it starts ({y1})')
                 return date(y2, 12, 31)
             if kind == "rel":
-                return self._relative(g, words)
+                origin = self.t.span(m.start("origin"), m.end("origin")) if g.get("origin") else None
+                return self._relative(g, words, origin)
         except (OverflowError, ValueError) as e:
             if isinstance(e, DeadlineError):
                 raise
@@ -670,7 +678,7 @@ class _Reader:
             raise DeadlineError(f'"{_short(words)}": "giữa quý" (mid-quarter) has no fixed day')
         return _quarter_day(q, i.year, (i.month - 1) // 3 + 1)
 
-    def _relative(self, g: dict[str, Any], words: str) -> date:
+    def _relative(self, g: dict[str, Any], words: str, origin_words: str | None) -> date:
         n = int(g["n"])
         if g.get("w"):
             said = _number_words(g["w"])
@@ -679,7 +687,7 @@ class _Reader:
         origin = g.get("origin")
         if g.get("from") and not re.fullmatch(r"ky(?:\s+ban\s+hanh)?|ban\s+hanh", origin or ""):
             raise DeadlineError(
-                f'"{_short(words)}" counts from "{origin}", which the issue date does not tell; '
+                f'"{_short(words)}" counts from "{origin_words}", which the issue date does not tell; '
                 'only "kể từ ngày ký" or "kể từ ngày ban hành" can be read'
             )
         if n == 0:
@@ -766,7 +774,8 @@ class _Reader:
         return f"FREQ=MONTHLY;BYMONTH={listed};BYMONTHDAY=-1", periods, False
 
 
-_RANGE_KINDS = {"date", "iso", "month", "quarter", "half", "year", "span", "this", "qual", "range"}
+_PERIOD_KINDS = {"month", "quarter", "half", "year", "span", "this", "qual"}
+_RANGE_KINDS = _PERIOD_KINDS | {"date", "iso", "range"}
 _REL_PRE_ALONE = {"trong vong", "trong thoi han", "trong han", "trong khoang", "trong thoi gian", "trong",
                   "chua qua", "khong qua", "cham nhat", "cham nhat la", "toi da"}
 

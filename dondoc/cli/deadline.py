@@ -1,0 +1,66 @@
+"""`dondoc deadline "TEXT" [--issued YYYY-MM-DD]`: how dondoc reads one deadline, as JSON.
+
+Other tools rely on the output (issue 3): one JSON object on stdout and exit 0, or — text it cannot
+read — nothing on stdout, a one-line reason on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+
+from jobs.deadline import Deadline, DeadlineError, parse_deadline
+from jobs.workdays import HolidayFileError, WorkCalendar
+
+
+def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool) -> dict:
+    """The contract's object: kind, due / effective_due (once), next, rrule (recurring), matched."""
+    out: dict = {"kind": d.kind}
+    if d.kind == "once":
+        out["due"] = d.due.isoformat()
+        out["effective_due"] = calendar.effective_due(d.due, shift=shift).isoformat()
+        out["next"] = [d.due.isoformat()]
+    elif d.kind == "recurring":
+        out["next"] = [x.isoformat() for x in d.next_dues(issued, 3)]
+        out["rrule"] = d.rrule
+    else:
+        out["next"] = []
+    out["matched"] = d.matched
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("deadline")
+    def deadline(
+        text: str = typer.Argument(..., metavar="TEXT", help='The deadline as written, e.g. "trước ngày 14/6/2018" or "Quý III/2013".'),
+        issued: str = typer.Option(
+            None, "--issued", metavar="YYYY-MM-DD",
+            help="The directive's issue date (year-less dates and relative periods count from it). "
+                 "Default: today in TIMEZONE.",
+        ),
+    ) -> None:
+        """Read one deadline and print it as JSON (kind, due, effective_due, next, rrule, matched)."""
+        from dondoc.cli import common
+
+        settings = common.settings()
+        if issued is None:
+            from dondoc.clock import local_today
+
+            issued_on = local_today(common.clock(), settings.timezone)
+        else:
+            try:
+                issued_on = date.fromisoformat(issued.strip())
+            except ValueError:
+                common.fail(f"--issued {issued!r}: expected a date written YYYY-MM-DD")
+        try:
+            calendar = WorkCalendar.from_file(settings.holidays_file)
+        except HolidayFileError as e:
+            common.fail(f"HOLIDAYS_FILE: {e}", code=1)
+        try:
+            d = parse_deadline(text, issued_on, calendar)
+        except DeadlineError as e:
+            common.fail(" ".join(str(e).split()))  # one line, whatever the text held
+        typer.echo(json.dumps(deadline_json(d, issued_on, calendar, settings.deadline_shift_to_workday),
+                              ensure_ascii=False))

@@ -547,8 +547,7 @@ class _Reader:
         """Where the deadline's words start, and "deadline", a reason it is not one, or None (ignored)."""
         before = self.fold[max(0, mt.start - 60):mt.start]
         offset = mt.start - len(before)
-        first = mt.parts[0] if mt.parts else mt
-        if first.kind == "rel":
+        if mt.kind == "rel":
             return mt.start, "deadline"  # "trong vòng 15 ngày kể từ ngày ký" says it all
         neg = _NEGATIVE.search(before)
         if neg:

@@ -38,9 +38,10 @@ REJECT_DONE = "cn"  # oversight: send a completion back
 APPROVE_EXTENSION = "ey"  # oversight: approve an extension; arg = extension id
 REJECT_EXTENSION = "en"  # oversight: reject an extension; arg = extension id
 PAGE = "pg"  # /tasks, /upcoming, /overdue pagination; arg = list kind + page, e.g. "t2", "u3:14"
+FEED = "f"  # "send the calendar link here" after the warning /feed gives in a group
 
 ACTIONS = frozenset({DONE, PROGRESS_MENU, PROGRESS, BACK, EXTEND, ACK, CONFIRM_DONE, REJECT_DONE,
-                     APPROVE_EXTENSION, REJECT_EXTENSION, PAGE})
+                     APPROVE_EXTENSION, REJECT_EXTENSION, PAGE, FEED})
 PROGRESS_STEPS = (25, 50, 75)
 
 LABELS = {

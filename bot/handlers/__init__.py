@@ -1,0 +1,34 @@
+"""Telegram command and button handlers, one small function each (python-telegram-bot examples style).
+
+`register(application)` adds them all; `bot.app.build_application` calls it.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.handlers import calendar, callbacks, linking, lists, tasks
+
+
+def register(app: Application) -> None:
+    commands = {
+        "start": linking.start,
+        "link": linking.link,
+        "help": linking.help_command,
+        "lang": linking.lang_command,
+        "tasks": lists.tasks_command,
+        "upcoming": lists.upcoming_command,
+        "overdue": lists.overdue_command,
+        "summary": lists.summary_command,
+        "task": tasks.task_command,
+        "done": tasks.done_command,
+        "progress": tasks.progress_command,
+        "extend": tasks.extend_command,
+        "ics": calendar.ics_command,
+        "feed": calendar.feed_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(callbacks.on_button))
+    # Answers to a "⏳ Xin gia hạn" prompt (ForceReply): plain text replying to one of our messages.
+    app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, tasks.extension_reply))

@@ -1,0 +1,310 @@
+"""The actions behind commands and buttons, shared by both: authorise, act (storage.actions), say what
+happened, and list the messages other chats must get once the change is committed (oversight chats for
+a completion or an extension request; the asker's chat for a decision)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from bot import buttons as btn
+from bot.handlers.common import PLATFORM, ChatScope, Deps, active_bindings, agency_names, resolve_lang
+from bot.i18n import fmt_date
+from bot.texts import fmt_datetime, shorten, t
+from jobs.status import Status, compute_status, status_label
+from storage import actions
+from storage.actions import ActionError
+from storage.tables import DONE, OPEN, PENDING_CONFIRMATION, ChatBinding, Extension, Occurrence, ProgressUpdate, Task
+
+STATE_MARKERS = ("— Cập nhật —", "— Update —")
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    text: str  # the reply in the chat (a command) or the refusal (a button: shown as an alert)
+    short: str = ""  # the answer to a button press (answerCallbackQuery, ≤ 200 characters)
+    notify: list[tuple[str, str, list[list[btn.Button]] | None]] = field(default_factory=list)  # after commit
+
+
+def refused(text: str) -> Outcome:
+    return Outcome(False, text, text)
+
+
+# -- one occurrence's state -------------------------------------------------------------------------------
+
+@dataclass
+class OccurrenceState:
+    key: str
+    due: date | None  # as written
+    in_force: date | None  # after approved extensions
+    effective_due: date | None  # and the day-off shift
+    status: Status
+    row: Occurrence | None
+    last_progress: ProgressUpdate | None
+    pending_extension: Extension | None
+
+
+def occurrence_state(session: Session, d: Deps, task: Task, key: str) -> OccurrenceState:
+    row = actions.get_occurrence(session, task, key)
+    due = actions.occurrence_due(task, key)
+    in_force = actions.deadline_in_force(task, row, key)
+    effective = (d.calendar.effective_due(in_force, shift=d.settings.deadline_shift_to_workday)
+                 if in_force is not None else None)
+    status = compute_status(effective_due=effective, today=d.today(), state=row.status if row else OPEN,
+                            completed_on=row.completed_on if row else None, due_soon_days=d.settings.due_soon_days)
+    progress = session.exec(select(ProgressUpdate).where(
+        ProgressUpdate.task_id == task.id, ProgressUpdate.occurrence_key == key
+    ).order_by(ProgressUpdate.id.desc())).first()  # type: ignore[union-attr]
+    pending = session.exec(select(Extension).where(
+        Extension.task_id == task.id, Extension.occurrence_key == key, Extension.decision == "pending")).first()
+    return OccurrenceState(key, due, in_force, effective, status, row, progress, pending)
+
+
+def current_occurrence(session: Session, d: Deps, task: Task) -> str:
+    """The occurrence a command means when it names only the task: the one deadline of a one-off or
+    continuous task; for a recurring one the earliest period (in the last year) not yet done, else the next."""
+    if task.deadline_kind == "once":
+        return "once"
+    if task.deadline_kind == "continuous":
+        return "continuous"
+    from jobs.deadline import Deadline
+
+    deadline = Deadline.from_dict(task.deadline)
+    today = d.today()
+    dues = deadline.occurrences(today - timedelta(days=365), today) + deadline.next_dues(today + timedelta(days=1), 1)
+    closed = {o.key for o in session.exec(select(Occurrence).where(
+        Occurrence.task_id == task.id, Occurrence.status != OPEN))}
+    for due in dues:
+        if due.isoformat() not in closed:
+            return due.isoformat()
+    return dues[-1].isoformat() if dues else today.isoformat()
+
+
+def period_text(task: Task, key: str, lang: str) -> str:
+    if task.deadline_kind != "recurring":
+        return ""
+    return f" ({t(lang, 'period', due=fmt_date(date.fromisoformat(key)))})"
+
+
+def state_block(session: Session, d: Deps, task: Task, key: str, lang: str) -> str:
+    """The lines added under a reminder after a press, so the whole chat sees where the task stands."""
+    s = occurrence_state(session, d, task, key)
+    tz = d.settings.timezone
+    lines = [t(lang, "state_header"), t(lang, "state_status", status=status_label(s.status, lang) + period_text(task, key, lang))]
+    if s.effective_due is not None:
+        lines.append(t(lang, "state_due", date=fmt_date(s.effective_due)))
+    if s.last_progress is not None:
+        p = s.last_progress
+        when = fmt_datetime(p.created_at, tz)
+        if p.percent is not None:
+            lines.append(t(lang, "state_progress", percent=p.percent, who=p.actor, when=when))
+        else:
+            lines.append(t(lang, "state_progress_note", note=shorten(p.note or "", 80), who=p.actor, when=when))
+    if s.row is not None and s.row.acknowledged_at is not None:
+        lines.append(t(lang, "acknowledged_by", who=s.row.acknowledged_by, when=fmt_datetime(s.row.acknowledged_at, tz)))
+    if s.pending_extension is not None:
+        lines.append(t(lang, "state_extension", date=fmt_date(s.pending_extension.requested_due)))
+    return "\n".join(lines)
+
+
+def with_state(original: str | None, block: str) -> str:
+    base = original or ""
+    for marker in STATE_MARKERS:
+        if marker in base:
+            base = base.split(marker, 1)[0]
+    base = base.rstrip()
+    return f"{base}\n\n{block}" if base else block
+
+
+def reminder_keyboard(session: Session, d: Deps, task: Task, key: str, lang: str) -> list[list[btn.Button]] | None:
+    """The task buttons while the occurrence is open; none once it is done or awaiting confirmation."""
+    row = actions.get_occurrence(session, task, key)
+    if row is not None and row.status in (DONE, PENDING_CONFIRMATION):
+        return None
+    return btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks())
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+def _lang_of_chat(session: Session, d: Deps, chat_id: str) -> str:
+    return resolve_lang(active_bindings(session, chat_id), None, d.settings)
+
+
+def _chats_with_role(session: Session, role: str, agency: str | None = None) -> list[ChatBinding]:
+    q = select(ChatBinding).where(ChatBinding.platform == PLATFORM, ChatBinding.role == role,
+                                  ChatBinding.active == True)  # noqa: E712
+    if agency is not None:
+        q = q.where(ChatBinding.agency == agency)
+    seen, out = set(), []
+    for b in session.exec(q.order_by(ChatBinding.id)):
+        if b.chat_id not in seen:
+            seen.add(b.chat_id)
+            out.append(b)
+    return out
+
+
+def _binding_lang(b: ChatBinding, d: Deps) -> str:
+    return b.language if b.language in ("vi", "en") else d.settings.language
+
+
+def action_error_text(e: ActionError, task: Task, key: str, lang: str, tz) -> str:
+    info = e.info
+    values = {"key": task.key, "period": period_text(task, key, lang) if key else "", "message": str(e)}
+    if e.code == "date_not_later":
+        values["current"] = fmt_date(info.get("current"))
+    elif e.code == "date_in_past":
+        values.update(date="", today=fmt_date(info.get("today")))
+    elif e.code == "extension_pending":
+        values["date"] = fmt_date(info["extension"].requested_due)
+    elif e.code == "already_decided":
+        values.update(decision=t(lang, f"decision_{info.get('decision')}", who=info.get("by") or "—")
+                      if info.get("decision") in ("approved", "rejected") else info.get("decision"),
+                      who=info.get("by") or "—")
+    elif e.code == "already_acknowledged":
+        values.update(who=info.get("by") or "—", when=fmt_datetime(info.get("at"), tz))
+    key_name = f"err_{e.code}"
+    from bot.texts import TEXTS
+
+    if key_name not in TEXTS:
+        return t(lang, "err_generic", message=str(e))
+    try:
+        return t(lang, key_name, **values)
+    except KeyError:
+        return t(lang, "err_generic", message=str(e))
+
+
+def _fail(e: ActionError, task: Task, key: str, scope: ChatScope, d: Deps) -> Outcome:
+    return refused(action_error_text(e, task, key, scope.lang, d.settings.timezone))
+
+
+# -- the actions ------------------------------------------------------------------------------------------
+
+def do_progress(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, percent: int,
+                note: str | None) -> Outcome:
+    if (why := scope.refusal_to_act(task)) is not None:
+        return refused(why)
+    try:
+        actions.record_progress(session, task, key, percent, note or None, scope.actor, d.now())
+    except ActionError as e:
+        return _fail(e, task, key, scope, d)
+    period = period_text(task, key, scope.lang)
+    return Outcome(True, t(scope.lang, "progress_ok", percent=percent, key=task.key, period=period),
+                   t(scope.lang, "cb_progress", percent=percent))
+
+
+def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, note: str | None) -> Outcome:
+    if (why := scope.refusal_to_act(task)) is not None:
+        return refused(why)
+    needs = d.settings.confirm_completion
+    try:
+        occ = actions.mark_done(session, task, key, scope.actor, d.now(), note=note or None, needs_confirmation=needs,
+                                tz=d.settings.timezone)
+    except ActionError as e:
+        return _fail(e, task, key, scope, d)
+    lang = scope.lang
+    period = period_text(task, key, lang)
+    if not needs:
+        status = occurrence_state(session, d, task, key).status
+        return Outcome(True, t(lang, "done_ok", key=task.key, period=period, status=status_label(status, lang),
+                               name=scope.actor.name), t(lang, "cb_done"))
+    out = Outcome(True, t(lang, "done_pending", key=task.key, period=period), t(lang, "cb_done_pending"))
+    names = agency_names(session, {task.lead_agency})
+    due = occurrence_state(session, d, task, key).effective_due
+    for b in _chats_with_role(session, "oversight"):
+        bl = _binding_lang(b, d)
+        text = t(bl, "completion_request", key=task.key + period_text(task, key, bl), content=shorten(task.content, 600),
+                 lead=names.get(task.lead_agency, task.lead_agency), due=fmt_date(due),
+                 completed=fmt_date(occ.completed_on),
+                 note=t(bl, "note_line", note=occ.completion_note) if occ.completion_note else "",
+                 who=scope.actor.name)
+        out.notify.append((b.chat_id, text, btn.confirmation_buttons(task, key, bl, d.settings.secret_for_callbacks())))
+    return out
+
+
+def do_ack(session: Session, d: Deps, scope: ChatScope, task: Task, key: str) -> Outcome:
+    if (why := scope.refusal_to_act(task)) is not None:
+        return refused(why)
+    try:
+        actions.acknowledge(session, task, key, scope.actor, d.now())
+    except ActionError as e:
+        return _fail(e, task, key, scope, d)
+    return Outcome(True, t(scope.lang, "ack_ok", name=scope.actor.name, key=task.key,
+                           period=period_text(task, key, scope.lang)), t(scope.lang, "cb_ack"))
+
+
+def do_request_extension(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, new_due: date,
+                         reason: str) -> Outcome:
+    if (why := scope.refusal_to_act(task)) is not None:
+        return refused(why)
+    try:
+        ext = actions.request_extension(session, task, key, new_due, reason, scope.actor, d.now(),
+                                        chat=f"{PLATFORM}:{scope.chat_id}", tz=d.settings.timezone)
+    except ActionError as e:
+        out = _fail(e, task, key, scope, d)
+        if e.code == "date_in_past":
+            out = refused(t(scope.lang, "err_date_in_past", date=fmt_date(new_due), today=fmt_date(e.info["today"])))
+        return out
+    lang = scope.lang
+    text = t(lang, "extend_asked", key=task.key, period=period_text(task, key, lang), date=fmt_date(new_due))
+    oversight = _chats_with_role(session, "oversight")
+    if not oversight:
+        text += "\n" + t(lang, "no_oversight_chat")
+    out = Outcome(True, text, text[:190])
+    names = agency_names(session, {task.lead_agency})
+    for b in oversight:
+        bl = _binding_lang(b, d)
+        msg = t(bl, "extension_request", key=task.key + period_text(task, key, bl), content=shorten(task.content, 600),
+                lead=names.get(task.lead_agency, task.lead_agency), previous=fmt_date(ext.previous_due),
+                requested=fmt_date(ext.requested_due), reason=ext.reason, who=scope.actor.name)
+        out.notify.append((b.chat_id, msg, btn.extension_buttons(task, ext, bl, d.settings.secret_for_callbacks())))
+    return out
+
+
+def do_confirm(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, approve: bool) -> Outcome:
+    if (why := scope.refusal_to_oversee()) is not None:
+        return refused(why)
+    try:
+        actions.confirm_completion(session, task, key, scope.actor, d.now(), approve=approve)
+    except ActionError as e:
+        return _fail(e, task, key, scope, d)
+    lang = scope.lang
+    note_key = "completion_confirmed_note" if approve else "completion_rejected_note"
+    out = Outcome(True, t(lang, note_key, who=scope.actor.name, when=fmt_datetime(d.now(), d.settings.timezone)),
+                  t(lang, "cb_confirmed" if approve else "cb_rejected"))
+    status = occurrence_state(session, d, task, key).status
+    for b in _chats_with_role(session, "focal", task.lead_agency):
+        bl = _binding_lang(b, d)
+        if approve:
+            msg = t(bl, "completion_confirmed_tell", key=task.key + period_text(task, key, bl),
+                    status=status_label(status, bl))
+        else:
+            msg = t(bl, "completion_rejected_tell", key=task.key + period_text(task, key, bl))
+        out.notify.append((b.chat_id, msg, None))
+    return out
+
+
+def do_decide(session: Session, d: Deps, scope: ChatScope, extension: Extension, approve: bool) -> Outcome:
+    task = session.get(Task, extension.task_id)
+    if (why := scope.refusal_to_oversee()) is not None:
+        return refused(why)
+    try:
+        actions.decide_extension(session, extension, approve, scope.actor, d.now())
+    except ActionError as e:
+        return _fail(e, task, extension.occurrence_key, scope, d)
+    lang = scope.lang
+    now_text = fmt_datetime(d.now(), d.settings.timezone)
+    note_key = "extension_approved_note" if approve else "extension_rejected_note"
+    out = Outcome(True, t(lang, note_key, who=scope.actor.name, when=now_text),
+                  t(lang, "cb_approved" if approve else "cb_denied"))
+    if extension.platform == PLATFORM and extension.chat_id:
+        bl = _lang_of_chat(session, d, extension.chat_id)
+        key = task.key + period_text(task, extension.occurrence_key, bl)
+        if approve:
+            msg = t(bl, "extension_approved_tell", key=key, date=fmt_date(extension.requested_due), who=scope.actor.name)
+        else:
+            msg = t(bl, "extension_rejected_tell", key=key, date=fmt_date(extension.previous_due), who=scope.actor.name)
+        out.notify.append((extension.chat_id, msg, None))
+    return out

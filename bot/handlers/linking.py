@@ -1,0 +1,105 @@
+"""/start, /link: linking a chat with an invite code; /help and /lang."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import invites
+from bot.handlers.common import PLATFORM, command_args, deps, load_scope, reply
+from bot.i18n import role_label
+from bot.texts import COMMANDS, fmt_datetime, t
+from storage import audit
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start [CODE] — Telegram sends the deep link's code as the argument."""
+    if context.args:
+        await _link(update, context, context.args[0])
+        return
+    await help_command(update, context, welcome=True)
+
+
+async def link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/link CODE"""
+    if not context.args:
+        d = deps(context)
+        with d.session() as session:
+            scope = load_scope(session, update, d)
+        await reply(update, t(scope.lang, "link_usage"))
+        return
+    await _link(update, context, context.args[0])
+
+
+async def _link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    d = deps(context)
+    chat = update.effective_chat
+    with d.session() as session:
+        scope = load_scope(session, update, d)
+        lang = scope.lang
+        try:
+            result = invites.redeem_invite(session, code, platform=PLATFORM, chat_id=str(chat.id),
+                                           title=chat.title or chat.full_name, actor=scope.actor, now=d.now())
+        except invites.InviteError as e:
+            session.rollback()
+            when = fmt_datetime(e.info.get("expires_at"), d.settings.timezone) if e.code == "expired" else ""
+            await reply(update, t(lang, f"invite_{e.code}", when=when))
+            return
+        session.commit()
+        binding = result.binding
+        from bot.handlers.common import agency_names
+
+        name = agency_names(session, {binding.agency}).get(binding.agency, binding.agency)
+        key = "already_linked" if result.already_linked else "linked"
+        await reply(update, t(lang, key, agency=name, role=role_label(binding.role, lang)))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, welcome: bool = False) -> None:
+    """/help — what this chat is linked to and what it can do here."""
+    d = deps(context)
+    with d.session() as session:
+        scope = load_scope(session, update, d)
+    lang = scope.lang
+    if not scope.linked and not scope.is_admin:
+        text = t(lang, "unlinked")
+        await reply(update, (t(lang, "welcome") + "\n\n" + text) if welcome else text)
+        return
+    lines = []
+    for name, (vi, en), roles in COMMANDS:
+        if roles and not scope.is_admin and not (scope.roles & set(roles)):
+            continue
+        lines.append(f"/{name} — {en if lang == 'en' else vi}")
+    bindings = "\n".join(scope.binding_lines()) or "—"
+    text = t(lang, "help_linked", bindings=bindings, commands="\n".join(lines))
+    if scope.roles & {"focal", "manager"} or scope.is_admin:
+        text += "\n\n" + t(lang, "help_buttons")
+    if scope.is_admin:
+        text += "\n" + t(lang, "help_admin")
+    if welcome:
+        text = t(lang, "welcome") + "\n\n" + text
+    await reply(update, text)
+
+
+async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/lang vi|en — the language of this chat's messages (stored on its bindings)."""
+    d = deps(context)
+    args, _ = command_args(update)
+    with d.session() as session:
+        scope = load_scope(session, update, d)
+        choice = args[0].lower() if args else ""
+        if choice not in ("vi", "en"):
+            await reply(update, t(scope.lang, "lang_usage"))
+            return
+        if not scope.linked:
+            await reply(update, t(choice, "unlinked"))
+            return
+        now = d.now()
+        for b in scope.bindings:
+            b.language = choice
+            b.updated_at = now
+            session.add(b)
+        audit.record(session, at=now, actor=scope.actor.name, actor_id=scope.actor.id, source=scope.actor.source,
+                     action="binding.language", entity="binding", entity_key=f"{PLATFORM}:{scope.chat_id}",
+                     language=choice)
+        session.commit()
+    await reply(update, t(choice, "lang_set"))

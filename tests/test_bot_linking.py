@@ -1,0 +1,125 @@
+"""Linking a chat with an invite code, /help, /lang, and what an unlinked chat hears (end to end)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot import invites
+from storage.actions import Actor
+from storage.tables import ChatBinding, InviteCode, Task
+from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
+    ADMIN, ALICE, FOCAL_CHAT, NOW, OVERSIGHT_CHAT, STRANGER_CHAT, bot,
+)
+
+
+def make_code(bot, agency="so-y-te", role="focal", expires=timedelta(days=7)) -> str:
+    with bot.session() as s:
+        code, _ = invites.create_invite(s, agency, role, Actor("admin", None, "cli"), bot.clock.now(), expires)
+        s.commit()
+    return code
+
+
+async def test_unlinked_chat_gets_explanation_and_nothing_else(bot):
+    for command in ("/help", "/tasks", "/task 5099-1", "/done 5099-1", "/overdue", "/summary", "/ics", "/feed"):
+        r = await bot.say(STRANGER_CHAT, command)
+        assert r.texts() == [r.texts()[0]] and "chưa được liên kết" in r.text, (command, r.text)
+        assert "5099" not in r.text and "Rà soát" not in r.text
+    r = await bot.say(STRANGER_CHAT, "/help", language_code="en")
+    assert "not linked to any agency" in r.text
+
+
+async def test_start_without_code_in_private_chat_welcomes(bot):
+    r = await bot.say(4242, "/start", chat_type="private")
+    assert "Xin chào" in r.text and "/link" in r.text
+
+
+async def test_link_with_invite_code_binds_chat_and_replans(bot):
+    code = make_code(bot)
+    with bot.session() as s:
+        t4 = s.exec(select(Task).where(Task.key == "5099-4")).one()
+        t4.next_check_at = NOW + timedelta(days=30)
+        s.add(t4)
+        s.commit()
+    r = await bot.say(STRANGER_CHAT, f"/start@dondoc_test_bot {code}", chat_title="Đầu mối Sở Y tế")
+    assert "Đã liên kết nhóm này với Sở Y tế — vai trò cán bộ đầu mối" in r.text
+    with bot.session() as s:
+        (b,) = s.exec(select(ChatBinding).where(ChatBinding.chat_id == str(STRANGER_CHAT))).all()
+        assert (b.agency, b.role, b.title) == ("so-y-te", "focal", "Đầu mối Sở Y tế")
+        invite = s.exec(select(InviteCode)).one()
+        assert invite.used_by_chat == f"telegram:{STRANGER_CHAT}" and invite.code_hash != code
+    assert bot.task("5099-4").next_check_at is None  # its reminders now have somewhere to go
+    assert bot.task("5099-1").next_check_at is None  # (untouched: factories leave it None)
+    entry = bot.audit()[-1]
+    assert (entry.action, entry.actor_id, entry.source, entry.detail["agency"]) == (
+        "binding.linked", str(ALICE), "telegram", "so-y-te")
+    # the chat now sees its agency's tasks
+    r = await bot.say(STRANGER_CHAT, "/tasks")
+    assert "5099-4" in r.text and "5099-1" not in r.text
+    # the code is single-use
+    r = await bot.say(-2000, f"/link {code}")
+    assert "đã được dùng" in r.text
+
+
+async def test_bad_codes(bot):
+    r = await bot.say(STRANGER_CHAT, "/link")
+    assert "Cách dùng: /link" in r.text
+    r = await bot.say(STRANGER_CHAT, "/link abc")
+    assert "không hợp lệ" in r.text
+    r = await bot.say(STRANGER_CHAT, "/link " + "x" * 20, language_code="en")
+    assert "not known" in r.text
+    expired = make_code(bot, expires=timedelta(hours=1))
+    bot.clock.advance(hours=2)
+    r = await bot.say(STRANGER_CHAT, f"/link {expired}")
+    assert "hết hạn lúc 10:00 01/06/2018" in r.text
+    with bot.session() as s:
+        assert s.exec(select(ChatBinding).where(ChatBinding.chat_id == str(STRANGER_CHAT))).all() == []
+
+
+async def test_relinking_an_already_linked_chat_keeps_the_code(bot):
+    code = make_code(bot, agency="so-noi-vu", role="focal")
+    r = await bot.say(FOCAL_CHAT, f"/link {code}")
+    assert "đã được liên kết với Sở Nội vụ" in r.text
+    with bot.session() as s:
+        assert s.exec(select(InviteCode)).one().used_at is None
+
+
+async def test_help_lists_what_the_chat_can_do(bot):
+    r = await bot.say(FOCAL_CHAT, "/help")
+    assert "Sở Nội vụ — cán bộ đầu mối" in r.text and "/done" in r.text and "/summary" not in r.text
+    assert "✅ Hoàn thành" in r.text
+    r = await bot.say(OVERSIGHT_CHAT, "/help", language_code="en")
+    assert "Văn phòng UBND tỉnh — oversight body" in r.text and "/summary" in r.text and "/done" not in r.text
+    r = await bot.say(STRANGER_CHAT, "/help", user_id=ADMIN)
+    assert "quản trị viên" in r.text
+
+
+async def test_lang_switches_the_chat(bot):
+    r = await bot.say(FOCAL_CHAT, "/lang fr")
+    assert "Cách dùng: /lang vi hoặc /lang en" in r.text
+    r = await bot.say(FOCAL_CHAT, "/lang en")
+    assert r.text == "I will now answer this chat in English."
+    r = await bot.say(FOCAL_CHAT, "/help")  # a Vietnamese-speaking user: the chat's choice wins
+    assert "What you can do here" in r.text
+    r = await bot.say(FOCAL_CHAT, "/lang vi", language_code="en")
+    assert "tiếng Việt" in r.text
+    assert bot.audit()[-1].action == "binding.language"
+    r = await bot.say(STRANGER_CHAT, "/lang en")
+    assert "not linked" in r.text
+
+
+async def test_commands_menu_is_registered_in_both_languages(bot):
+    import json
+
+    default = bot.tg.commands[(json.dumps({"type": "default"}), "")]
+    en = bot.tg.commands[(json.dumps({"type": "default"}), "en")]
+    vi = bot.tg.commands[(json.dumps({"type": "default"}), "vi")]
+    names = [c["command"] for c in vi]
+    for name in ("help", "tasks", "task", "upcoming", "overdue", "done", "progress", "extend", "ics", "feed",
+                 "summary", "lang", "link"):
+        assert name in names
+    assert default == vi  # LANGUAGE=vi
+    assert {c["command"]: c["description"] for c in en}["done"].startswith("Report done")
+    assert {c["command"]: c["description"] for c in vi}["done"].startswith("Báo hoàn thành")
+    assert bot.tg.webhook is None  # polling: no webhook set

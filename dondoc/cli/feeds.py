@@ -1,0 +1,204 @@
+"""`dondoc ics …` (write a calendar file) and `dondoc feed …` (subscription URLs: issue, list, revoke)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from dondoc.cli.common import clock, engine, fail, settings
+
+feed_app = typer.Typer(help="Calendar subscription feeds: print a feed URL, list or revoke feeds.",
+                       no_args_is_help=True)
+
+
+def _actor():
+    from storage.actions import Actor
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        name = "admin"
+    return Actor(name=name, id=None, source="cli")
+
+
+def _resolve_agencies(text: str, on) -> tuple[str, ...]:
+    """Directory codes for an agency name, abbreviation or code; exits with suggestions when unknown."""
+    from feeds.service import agency_directory
+    from storage.agencies import UnknownAgency
+
+    directory = agency_directory(settings())
+    try:
+        match = directory.match(text, on=on)
+    except UnknownAgency as e:
+        hint = f" Did you mean: {', '.join(e.suggestions)}?" if getattr(e, "suggestions", None) else ""
+        fail(f"Unknown agency {text!r}.{hint} (`dondoc agencies` lists them.)")
+    if getattr(match, "warning", None):
+        typer.echo(f"Note: {match.warning}", err=True)
+    return tuple(match.codes)
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    """Write `data` to `out` through a temporary file in the same folder: never a half-written calendar."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        fail(f"Cannot write {out}: folder {folder} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def ics_cmd(
+    out: Path = typer.Argument(..., help="The .ics file to write ('-' for standard output)."),
+    agency: Optional[str] = typer.Option(None, "--agency", "-a",
+                                         help="An agency (name, abbreviation or code): the tasks it leads or coordinates."),
+    all_: bool = typer.Option(False, "--all", help="Every agency's tasks (the default without --agency)."),
+    todo: bool = typer.Option(False, "--todo", help="Write to-dos (VTODO, for Thunderbird) instead of events."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="vi or en (default: LANGUAGE)."),
+) -> None:
+    """Write an RFC 5545 calendar of task deadlines (.ics) that Google, Outlook, Apple and Thunderbird import."""
+    from storage.db import session_scope
+    from feeds import service
+
+    if agency and all_:
+        fail("Give either --agency NAME or --all, not both.")
+    if lang is not None and lang not in ("vi", "en"):
+        fail(f"--lang {lang!r}: accepted: vi | en")
+    s = settings()
+    now = clock().now()
+    if agency:
+        codes = _resolve_agencies(agency, now.astimezone(s.timezone).date())
+        scope = service.FeedScope("agency", agencies=codes, language=lang)
+    else:
+        scope = service.FeedScope("oversight", language=lang)
+    with session_scope(engine()) as session:
+        data = service.render_scope(session, scope, s, now, todo=todo)
+    if str(out) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    _write_atomically(out, data)
+    what = "to-dos" if todo else "events"
+    n = data.count(b"BEGIN:VTODO" if todo else b"BEGIN:VEVENT")
+    typer.echo(f"Wrote {out}: {n} {what}.", err=True)
+
+
+def _print_urls(token: str) -> None:
+    from feeds.tokens import feed_urls
+
+    events, todos = feed_urls(settings().feed_base_url, token)
+    typer.echo(events)
+    typer.echo(f"To-dos (VTODO, Thunderbird): {todos}", err=True)
+
+
+@feed_app.command("url")
+def url_cmd(
+    agency: Optional[str] = typer.Argument(None, help="The agency (name, abbreviation or code)."),
+    oversight: bool = typer.Option(False, "--oversight", help="The feed of every agency, for the oversight body."),
+    rotate: bool = typer.Option(False, "--rotate", help="Revoke this feed's older URLs first."),
+) -> None:
+    """Print a new subscription URL for an agency's calendar (or --oversight).
+
+    Tokens are stored hashed, so an existing URL cannot be shown again: each call makes a new one. Older URLs
+    keep working until revoked (`--rotate` revokes them now), so calendars already subscribed do not break.
+    """
+    from feeds import tokens
+    from storage.db import session_scope
+
+    if bool(agency) == oversight:
+        fail("Give an AGENCY or --oversight (one of them).")
+    s = settings()
+    now = clock().now()
+    if oversight:
+        scope, code, label = "oversight", None, "the oversight feed"
+    else:
+        codes = _resolve_agencies(agency, now.astimezone(s.timezone).date())
+        if len(codes) != 1:
+            fail(f"{agency!r} is a group of {len(codes)} agencies; a feed is for one agency: name one of "
+                 f"{', '.join(codes[:8])}{' …' if len(codes) > 8 else ''}, or use --oversight.")
+        scope, code, label = "agency", codes[0], codes[0]
+    with session_scope(engine()) as session:
+        revoked = tokens.revoke(session, scope=scope, agency=code, actor=_actor(), now=now) if rotate else []
+        older = tokens.active_tokens(session, scope=scope, agency=code)
+        token = tokens.issue_token(session, scope, agency=code, actor=_actor(), now=now)
+    _print_urls(token)
+    if revoked:
+        typer.echo(f"Revoked {len(revoked)} older URL(s) of {label}.", err=True)
+    elif older:
+        typer.echo(f"{len(older)} older URL(s) of {label} still work until revoked "
+                   f"(`dondoc feed revoke {code or '--oversight'}`).", err=True)
+    typer.echo("Keep this URL secret: anyone who has it can read the calendar.", err=True)
+
+
+@feed_app.command("revoke")
+def revoke_cmd(
+    target: Optional[str] = typer.Argument(None, help="An agency (all its feeds), or a token or feed URL (that one)."),
+    oversight: bool = typer.Option(False, "--oversight", help="Revoke every oversight feed."),
+    token_id: Optional[int] = typer.Option(None, "--id", help="Revoke the feed with this id (see `dondoc feed list`)."),
+) -> None:
+    """Revoke feed URLs: they answer 404 from now on."""
+    from feeds import tokens
+    from storage.db import session_scope
+
+    if sum(x is not None and x is not False for x in (target, oversight or None, token_id)) != 1:
+        fail("Give one of: AGENCY, TOKEN (or feed URL), --oversight, --id N.")
+    now = clock().now()
+    with session_scope(engine()) as session:
+        if token_id is not None:
+            rows = tokens.revoke(session, token_id=token_id, actor=_actor(), now=now)
+            what = f"feed #{token_id}"
+        elif oversight:
+            rows = tokens.revoke(session, scope="oversight", actor=_actor(), now=now)
+            what = "the oversight feed"
+        else:
+            token = tokens.token_from_text(target)
+            rows = tokens.revoke(session, token=token, actor=_actor(), now=now) if token else []
+            what = "that feed URL"
+            if not rows:
+                if token and "/feeds/" in target:
+                    fail("No active feed has that URL (already revoked, or not from this database).", code=1)
+                try:
+                    codes = _resolve_agencies(target, now.astimezone(settings().timezone).date())
+                except typer.Exit:
+                    if token:
+                        fail("No active feed has that token, and it is not an agency either.", code=1)
+                    raise
+                rows = [r for c in codes for r in tokens.revoke(session, scope="agency", agency=c, actor=_actor(), now=now)]
+                what = f"agency {', '.join(codes)}"
+    if not rows:
+        fail(f"Nothing to revoke: {what} has no active feed.", code=1)
+    typer.echo(f"Revoked {len(rows)} feed URL(s) of {what}.")
+
+
+@feed_app.command("list")
+def list_cmd() -> None:
+    """List the active feeds (never their URLs: those were shown once)."""
+    from feeds import tokens
+    from storage.db import session_scope
+
+    with session_scope(engine()) as session:
+        rows = tokens.active_tokens(session)
+    if not rows:
+        typer.echo("No active feeds. `dondoc feed url AGENCY` makes one.")
+        return
+    tz = settings().timezone
+    typer.echo(f"{'id':>4}  {'scope':<9}  {'agency / chat':<30}  {'created':<16}  by")
+    for r in rows:
+        who = r.agency or (f"binding #{r.binding_id}" if r.binding_id is not None else "—")
+        created = r.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if r.created_at else "—"
+        typer.echo(f"{r.id:>4}  {r.scope:<9}  {who:<30}  {created:<16}  {r.created_by or '—'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ics")(ics_cmd)
+    app.add_typer(feed_app, name="feed")

@@ -1,0 +1,139 @@
+"""`dondoc ics` and `dondoc feed url | revoke | list`."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from dondoc.cli import app
+from feeds import tokens
+from storage.tables import AuditEntry, FeedToken
+from tests.conftest import VN
+from tests.factories import make_task
+from tests.test_ics import check_octets, read_vobject
+
+from datetime import datetime
+
+T0 = datetime(2018, 5, 23, 9, 0, tzinfo=VN)
+
+
+@pytest.fixture
+def cli(engine, db_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("CLOCK_START", "2018-05-23T09:00:00+07:00")
+    monkeypatch.setenv("FEED_BASE_URL", "https://lich.example.gov.vn")
+    with Session(engine) as s:
+        make_task(s, key="5099/1", deadline_text="trước ngày 14/6/2018", now=T0,
+                  content="Rà soát, đánh giá thủ tục hành chính thuộc thẩm quyền giải quyết của tỉnh")
+        make_task(s, key="5099/2", deadline_text="định kỳ hàng quý", now=T0, content="Báo cáo quý", position=1)
+        make_task(s, key="5099/3", deadline_text="trước ngày 30/6/2018", now=T0, lead="so-tai-chinh", position=2)
+        s.commit()
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(app, list(args))
+
+    return run
+
+
+def test_ics_for_an_agency(cli, tmp_path):
+    r = cli("ics", "--agency", "Sở Nội vụ", "noi-vu.ics")
+    assert r.exit_code == 0, r.output
+    assert "Wrote noi-vu.ics: 3 events." in r.stderr  # the once task, the recurring master and its next period
+    data = (tmp_path / "noi-vu.ics").read_bytes()
+    check_octets(data)
+    cal = read_vobject(data)
+    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@dondoc", "5099%2F2@dondoc"}
+    # by abbreviation / code too
+    assert cli("ics", "--agency", "so-noi-vu", "b.ics").exit_code == 0
+    assert (tmp_path / "b.ics").read_bytes() == data
+
+
+def test_ics_all_to_stdout_and_todo(cli):
+    r = cli("ics", "--all", "-")
+    assert r.exit_code == 0, r.output
+    assert {e.uid.value for e in read_vobject(r.stdout_bytes).vevent_list} == {
+        "5099%2F1@dondoc", "5099%2F2@dondoc", "5099%2F3@dondoc"}
+    r = cli("ics", "--all", "--todo", "--lang", "en", "-")
+    assert r.exit_code == 0
+    todos = read_vobject(r.stdout_bytes).vtodo_list
+    assert len(todos) == 3 and all(t.summary.value.startswith("[Due] ") for t in todos)
+
+
+def test_ics_bad_input_is_explained_and_writes_nothing(cli, tmp_path):
+    r = cli("ics", "--agency", "Sở Nội vụ", "--all", "x.ics")
+    assert r.exit_code == 2 and "either --agency NAME or --all" in r.stderr
+    r = cli("ics", "--agency", "Sở Bay", "x.ics")
+    assert r.exit_code == 2 and "Unknown agency 'Sở Bay'" in r.stderr and "Did you mean" in r.stderr
+    r = cli("ics", "--all", "no-such-folder/x.ics")
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+    r = cli("ics", "--all", "--lang", "fr", "x.ics")
+    assert r.exit_code == 2 and "vi | en" in r.stderr
+    assert not (tmp_path / "x.ics").exists()
+    assert not list(tmp_path.glob(".x.ics.*"))
+
+
+def test_feed_url_issues_a_working_token_each_time(cli, engine):
+    r = cli("feed", "url", "Sở Nội vụ")
+    assert r.exit_code == 0, r.output
+    url = r.stdout.strip()
+    assert url.startswith("https://lich.example.gov.vn/feeds/") and url.endswith(".ics")
+    assert ".todo.ics" in r.stderr and "secret" in r.stderr
+    token = tokens.token_from_text(url)
+    with Session(engine) as s:
+        row = tokens.lookup(s, token)
+        assert (row.scope, row.agency) == ("agency", "so-noi-vu")
+        assert token not in {t.token_hash for t in s.exec(select(FeedToken))}  # only the hash is stored
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "feed.issued")).first() is not None
+
+    r2 = cli("feed", "url", "so-noi-vu")
+    assert r2.stdout.strip() != url and "1 older URL(s) of so-noi-vu still work" in r2.stderr
+    r3 = cli("feed", "url", "so-noi-vu", "--rotate")
+    assert "Revoked 2 older URL(s)" in r3.stderr
+    with Session(engine) as s:
+        assert tokens.lookup(s, token) is None
+        assert [t.agency for t in tokens.active_tokens(s)] == ["so-noi-vu"]
+
+    r = cli("feed", "url", "--oversight")
+    assert r.exit_code == 0
+    with Session(engine) as s:
+        assert tokens.lookup(s, tokens.token_from_text(r.stdout.strip())).scope == "oversight"
+
+
+def test_feed_url_needs_one_agency(cli):
+    r = cli("feed", "url")
+    assert r.exit_code == 2 and "AGENCY or --oversight" in r.stderr
+    r = cli("feed", "url", "Các sở, ban, ngành")
+    assert r.exit_code == 2 and "a group of" in r.stderr
+
+
+def test_feed_revoke_by_url_token_agency_and_id(cli, engine):
+    urls = [cli("feed", "url", "so-noi-vu").stdout.strip() for _ in range(3)]
+    over = cli("feed", "url", "--oversight").stdout.strip()
+
+    r = cli("feed", "revoke", urls[0])
+    assert r.exit_code == 0 and "Revoked 1 feed URL(s) of that feed URL" in r.stdout
+    r = cli("feed", "revoke", urls[0])
+    assert r.exit_code == 1 and "No active feed has that URL" in r.stderr
+    r = cli("feed", "revoke", tokens.token_from_text(urls[1]))
+    assert r.exit_code == 0
+
+    listing = cli("feed", "list").stdout
+    assert "so-noi-vu" in listing and "oversight" in listing
+    assert all(tokens.token_from_text(u) not in listing for u in urls)
+
+    r = cli("feed", "revoke", "Sở Nội vụ")
+    assert r.exit_code == 0 and "Revoked 1 feed URL(s) of agency so-noi-vu" in r.stdout
+    r = cli("feed", "revoke", "Sở Nội vụ")
+    assert r.exit_code == 1 and "no active feed" in r.stderr
+
+    with Session(engine) as s:
+        [row] = tokens.active_tokens(s)
+        assert row.scope == "oversight"
+    assert cli("feed", "revoke", "--id", str(row.id)).exit_code == 0
+    with Session(engine) as s:
+        assert tokens.lookup(s, tokens.token_from_text(over)) is None
+        assert len(s.exec(select(AuditEntry).where(AuditEntry.action == "feed.revoked")).all()) == 4
+    assert "No active feeds" in cli("feed", "list").stdout
+    assert cli("feed", "revoke").exit_code == 2

@@ -227,7 +227,7 @@ class AgencyMatch:
     notes: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-    empty_groups: tuple[str, ...] = ()  # group names that had no member on the date (kept as text)
+    empty_groups: tuple[str, ...] = ()  # groups (or parts of groups) with no member on the date, as text
 
     @property
     def warning(self) -> str | None:
@@ -536,6 +536,7 @@ class AgencyDirectory:
                 else:
                     for sub in g.includes:
                         if sub in self._groups and not self.members(sub, on):
+                            empty.append(self._groups[sub].name)
                             warnings.append(f"{self._groups[sub].name!r} (part of {g.name!r}) has no members "
                                             f"in the agency directory{when}; list them in AGENCIES_FILE")
                 codes.extend(ms)

@@ -96,7 +96,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "task_report_to": ("Báo cáo về: {to}", "Report to: {to}"),
     "task_deadline": ("Thời hạn (như văn bản): {text}", "Deadline (as written): {text}"),
     "task_occurrence": ("• {period}hạn {due}{effective} — {status}", "• {period}due {due}{effective} — {status}"),
-    "task_effective": (" (hạn tính theo ngày làm việc/gia hạn: {date})", " (in force after day-off shift/extension: {date})"),
+    "task_extended": (" (gia hạn đến {date})", " (extended to {date})"),
+    "task_shifted": (" (trùng ngày nghỉ, hạn thực tế {date})", " (a day off: due {date})"),
     "task_progress_title": ("Tiến độ:", "Progress:"),
     "task_progress_line": ("• {when} — {who}: {what}", "• {when} — {who}: {what}"),
     "task_no_progress": ("Chưa có báo cáo tiến độ.", "No progress reported yet."),
@@ -268,8 +269,8 @@ COMMANDS: list[tuple[str, tuple[str, str], tuple[str, ...]]] = [
 ]
 
 
-def t(lang: str, key: str, **values: object) -> str:
-    vi, en = TEXTS[key]
+def t(lang: str, name: str, /, **values: object) -> str:
+    vi, en = TEXTS[name]
     return (en if lang == "en" else vi).format(**values)
 
 

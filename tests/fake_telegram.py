@@ -369,8 +369,12 @@ class FakeTelegram:
             "from": self._bot_user(),
             **fields,
         }
-        if params.get("reply_markup") is not None:
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        elif markup is not None:
+            # Telegram returns only inline keyboards in the Message; ForceReply & co. are kept for tests to see.
+            message["sent_reply_markup"] = markup
         self._messages[(cid, message["message_id"])] = message
         self.sent.append(message)
         return message

@@ -57,6 +57,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if task is None or task.removed_at is not None:
             await query.answer(t(lang, "cb_invalid"), show_alert=True)
             return
+        scope.know(session, task)
         message = query.message if isinstance(query.message, Message) else None
         if payload.action in (btn.APPROVE_EXTENSION, btn.REJECT_EXTENSION):
             await _decide(update, context, session, d, scope, task, payload, message)

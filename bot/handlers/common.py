@@ -136,6 +136,12 @@ class ChatScope:
             return t(self.lang, "unlinked")
         return t(self.lang, "only_oversight")
 
+    def know(self, session: Session, task: Task) -> None:
+        """Load the display names of the agencies a task involves (for texts about it)."""
+        missing = {task.lead_agency, *(task.coordinators or [])} - set(self.names)
+        if missing:
+            self.names.update(agency_names(session, missing))
+
     def name(self, code: str) -> str:
         return self.names.get(code, code)
 
@@ -201,6 +207,7 @@ def find_task(session: Session, scope: ChatScope, key: str) -> tuple[Task | None
         return None, t(scope.lang, "unknown_task", key=key)
     if not scope.can_see(task):
         return None, t(scope.lang, "not_in_scope", key=task.key, scope=scope.scope_label())
+    scope.know(session, task)
     return task, None
 
 

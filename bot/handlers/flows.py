@@ -74,13 +74,17 @@ def current_occurrence(session: Session, d: Deps, task: Task) -> str:
 
     deadline = Deadline.from_dict(task.deadline)
     today = d.today()
-    dues = deadline.occurrences(today - timedelta(days=365), today) + deadline.next_dues(today + timedelta(days=1), 1)
     closed = {o.key for o in session.exec(select(Occurrence).where(
         Occurrence.task_id == task.id, Occurrence.status != OPEN))}
+    # Enough upcoming periods that one is still open even when several were reported done early.
+    dues = (deadline.occurrences(today - timedelta(days=365), today)
+            + deadline.next_dues(today + timedelta(days=1), len(closed) + 1))
     for due in dues:
         if due.isoformat() not in closed:
             return due.isoformat()
-    return dues[-1].isoformat() if dues else today.isoformat()
+    if not dues:
+        raise ActionError("no_occurrence", f"task {task.key} has no period to report on")
+    return dues[-1].isoformat()
 
 
 def period_text(task: Task, key: str, lang: str) -> str:

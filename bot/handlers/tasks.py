@@ -84,7 +84,9 @@ def describe_task(session, d, scope, task: Task) -> str:
     for key in keys:
         s = flows.occurrence_state(session, d, task, key)
         period = f"{t(lang, 'period', due=fmt_date(s.due))}: " if task.deadline_kind == "recurring" else ""
-        effective = t(lang, "task_effective", date=fmt_date(s.effective_due)) if s.effective_due != s.due else ""
+        effective = t(lang, "task_extended", date=fmt_date(s.in_force)) if s.in_force != s.due else ""
+        if s.effective_due != s.in_force:
+            effective += t(lang, "task_shifted", date=fmt_date(s.effective_due))
         lines.append(t(lang, "task_occurrence", period=period, due=fmt_date(s.due), effective=effective,
                        status=status_label(s.status, lang)))
         if s.row is not None and s.row.acknowledged_at is not None:

@@ -1,0 +1,176 @@
+"""`dondoc run`: the Telegram bot, the scheduler tick and the calendar feeds in one asyncio loop.
+
+    settings → database upgraded → channels (Telegram, or the console when TELEGRAM_BOT_TOKEN is unset)
+    → every task re-planned → bot (polling, or webhook with WEBHOOK_URL) → feed server → APScheduler job
+    ticking every SCHEDULER_TICK_SECONDS → wait for SIGINT/SIGTERM → stop claiming, finish the sends in
+    flight, release the rest → stop the bot and the feeds.
+
+The bot and the feeds are optional here (each is started only if its module is installed and, for the bot,
+a token is set), so the scheduler runs on a machine with nothing but a database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterable, TextIO
+
+log = logging.getLogger("dondoc.run")
+
+ROLES = ("all", "bot", "dispatcher", "feeds")
+
+
+class _QuietOverlap(logging.Filter):
+    """APScheduler warns each time a tick is skipped because the previous one is still sending; with
+    max_instances=1 that is the intended behaviour, not a problem."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+def build_channels(settings, engine, clock, stream: TextIO | None = None) -> dict:
+    """platform → Channel: Telegram with a token, else the console channel (prints each message)."""
+    from bot.channels import ConsoleChannel, TelegramChannel
+
+    if settings.telegram_bot_token:
+        return {"telegram": TelegramChannel(settings)}
+    from jobs.dispatcher import Composer
+    from jobs.workdays import WorkCalendar
+    from sqlmodel import Session
+
+    composer = Composer(settings, WorkCalendar.from_file(settings.holidays_file))
+
+    def describe(chat_id: str) -> str:
+        with Session(engine) as s:
+            return composer.describe_chat(s, f"telegram:{chat_id}")
+
+    return {"telegram": ConsoleChannel(stream, describe=describe, clock=clock, tz=settings.timezone)}
+
+
+@dataclass
+class Service:
+    """The running parts, so tests and `dondoc run` stop them in the right order."""
+
+    settings: object
+    engine: object
+    clock: object
+    roles: tuple[str, ...] = ("bot", "dispatcher", "feeds")
+    stream: TextIO | None = None
+    scheduler: object = None
+    channels: dict = field(default_factory=dict)
+    bot_app: object = None
+    feed_runner: object = None
+    aps: object = None
+    _tick_task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        if "dispatcher" in self.roles:
+            from jobs.scheduler import Scheduler
+
+            self.channels = build_channels(s, self.engine, self.clock, self.stream)
+            for ch in self.channels.values():
+                await ch.start()
+            self.scheduler = Scheduler(self.engine, s, self.clock, self.channels)
+            await asyncio.to_thread(self.scheduler.replan_all)
+        if "bot" in self.roles and s.telegram_bot_token:
+            try:
+                from bot.app import build_application, start_bot
+            except ImportError as e:  # the bot is another area: run without it rather than not at all
+                log.warning("Telegram bot not available (%s); running without it", e)
+            else:
+                self.bot_app = build_application(s, self.engine, self.clock)
+                await start_bot(self.bot_app, s)
+        elif "bot" in self.roles:
+            log.info("TELEGRAM_BOT_TOKEN is unset: no Telegram bot; messages are printed here (console channel)")
+        if "feeds" in self.roles:
+            try:
+                from feeds.server import start_feed_server
+            except ImportError as e:
+                log.warning("calendar feeds not available (%s); running without them", e)
+            else:
+                self.feed_runner = await start_feed_server(s, self.engine, self.clock)
+        if self.scheduler is not None:
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            logging.getLogger("apscheduler.scheduler").addFilter(_QuietOverlap())
+            logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+            self.aps = AsyncIOScheduler(timezone=timezone.utc)
+            self.aps.add_job(self._tick, "interval", seconds=s.scheduler_tick_seconds, max_instances=1,
+                             coalesce=True, next_run_time=datetime.now(timezone.utc), id="dondoc-tick",
+                             misfire_grace_time=None)
+            self.aps.start()
+        log.info("dondoc running (%s); scheduler tick every %ss; clock now %s", ", ".join(self.roles),
+                 s.scheduler_tick_seconds, self.clock.now().astimezone(s.timezone).isoformat(timespec="seconds"))
+
+    async def _tick(self) -> None:
+        self._tick_task = asyncio.current_task()
+        await self.scheduler.tick()
+
+    async def stop(self, grace: float = 30.0) -> None:
+        """Stop claiming, let in-flight sends finish (up to `grace` seconds), release the rest, stop the rest."""
+        if self.scheduler is not None:
+            self.scheduler.request_stop()
+        if self.aps is not None:
+            self.aps.shutdown(wait=False)
+        t = self._tick_task
+        if t is not None and not t.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(t), grace)
+            except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - stopping anyway
+                log.warning("the last tick did not finish within %ss; its claims expire after CLAIM_TIMEOUT_SECONDS",
+                            grace)
+        if self.bot_app is not None:
+            from bot.app import stop_bot
+
+            try:
+                await stop_bot(self.bot_app)
+            except Exception:  # noqa: BLE001
+                log.exception("stopping the bot")
+        if self.feed_runner is not None:
+            await self.feed_runner.cleanup()
+        for ch in self.channels.values():
+            try:
+                await ch.stop()
+            except Exception:  # noqa: BLE001
+                log.exception("closing a channel")
+        log.info("dondoc stopped")
+
+
+def roles_of(role: str) -> tuple[str, ...]:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; accepted: {' | '.join(ROLES)}")
+    return ("bot", "dispatcher", "feeds") if role == "all" else (role,)
+
+
+async def serve(settings, engine, clock, *, roles: Iterable[str] = ("bot", "dispatcher", "feeds"),
+                stop: asyncio.Event | None = None, stream: TextIO | None = None) -> Service:
+    """Run until `stop` is set (or SIGINT/SIGTERM), then stop cleanly."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread (tests) or not supported
+            pass
+    service = Service(settings, engine, clock, roles=tuple(roles), stream=stream)
+    try:
+        await service.start()
+        await stop.wait()
+        log.info("stopping: no new claims; finishing the messages in flight")
+    finally:
+        await service.stop()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    return service
+
+
+def run(settings, engine, clock, role: str = "all") -> int:
+    asyncio.run(serve(settings, engine, clock, roles=roles_of(role), stream=sys.stdout))
+    return 0

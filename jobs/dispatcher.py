@@ -1,0 +1,597 @@
+"""The dispatcher (bộ gửi tin): claims due outbox rows, sends each through its chat's channel, records it.
+
+- Claimed rows are served one asyncio worker per chat (in due order), many chats at once, so the flood
+  limits — not the loop — set the pace.
+- Just before sending, the row is checked again against the task as it is now: done, acknowledged,
+  extended, reassigned or unlinked since it was planned → cancelled; a later message for the same task
+  and chat already due → superseded. Texts are rendered now, so they say how things stand now.
+- `sent` and the platform's message id are recorded right after the platform accepts. A crash between
+  the two repeats at most the messages in flight — one per chat being served — when their claims expire
+  (CLAIM_TIMEOUT_SECONDS). That is the documented crash window.
+- Errors: 429 → retried after retry_after (the chat waits, nothing lost); 5xx/network → backoff, failed after
+  DELIVERY_MAX_ATTEMPTS and the oversight chats told; 403 → the chat's bindings disabled, oversight told,
+  audit entry; a group upgraded to a supergroup → bindings and rows follow it to the new id.
+- `request_stop()`: claim nothing more, let sends in flight finish, release the rest (back to pending).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import notifications as texts
+from bot.channels import (
+    Channel, ChatGone, ChatMoved, DeliveryError, PermanentDeliveryError, RetryLater, TransientDeliveryError,
+)
+from jobs import outbox
+from jobs.deadline import Deadline, DeadlineError
+from jobs.planner import (
+    CHECKIN, DIGEST, ESCALATION, NEW, NOTICE, REMINDER, SUMMARY, Bindings, Policy, PlannedStep, Recipient,
+    TaskSnapshot, still_wanted,
+)
+from jobs.status import Status
+from jobs.workdays import WorkCalendar
+from storage import audit
+from storage.db import session_scope
+from storage.tables import (
+    CANCELLED, FAILED, SUPERSEDED, Agency, ChatBinding, Directive, Notification, Occurrence, ProgressUpdate, Task,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = 5  # 5 s, 15 s, 45 s … capped at an hour: eight attempts span about 1.5 hours
+RETRY_FACTOR = 3
+RETRY_CAP_SECONDS = 3600
+TASK_KINDS = (NEW, REMINDER, ESCALATION, CHECKIN)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Wait before attempt number `attempts + 1`, after `attempts` transient failures."""
+    return float(min(RETRY_BASE_SECONDS * RETRY_FACTOR ** max(attempts - 1, 0), RETRY_CAP_SECONDS))
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+# -- composing messages ---------------------------------------------------------------------------------------
+
+@dataclass
+class Composed:
+    text: str | None  # None: nothing to say (an empty agenda)
+    buttons: list = field(default_factory=list)
+    lang: str = "vi"
+
+
+class Composer:
+    """Turns an outbox row (or a planned step, for the preview) into its text and buttons, from the
+    database as it is now. `cache=True` keeps what it loaded (the preview renders many steps at once)."""
+
+    def __init__(self, settings, calendar: WorkCalendar, *, cache: bool = False):
+        self.settings = settings
+        self.calendar = calendar
+        self.policy = Policy.from_settings(settings)
+        self.cache = cache
+        self._names: dict[str, str] | None = None
+        self._directory = None
+        self._tasks: dict = {}
+
+    # names and languages
+    def agency_name(self, session: Session, code: str) -> str:
+        if self._names is None:
+            self._names = {a.code: a.name for a in session.exec(select(Agency)).all()}
+        name = self._names.get(code)
+        if name:
+            return name
+        if self._directory is None:
+            try:
+                from storage.agencies import AgencyDirectory
+
+                self._directory = AgencyDirectory.load(self.settings.agencies_file)
+            except Exception:  # the directory is for display here; a code is still readable
+                self._directory = False
+        return self._directory.name(code) if self._directory else code
+
+    def language(self, binding: ChatBinding | Recipient | None) -> str:
+        lang = getattr(binding, "language", None) if binding is not None else None
+        return lang if lang in ("vi", "en") else self.settings.language
+
+    def describe_chat(self, session: Session, chat: str, lang: str | None = None, bindings=None) -> str:
+        """ "Sở Nội vụ · cán bộ đầu mối" — what a chat ("telegram:-100…") is linked to."""
+        platform, _, chat_id = chat.partition(":")
+        rows = bindings if bindings is not None else session.exec(
+            select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
+            .order_by(ChatBinding.id)).all()
+        lang = lang or self.settings.language
+        desc = texts.chat_description([self.agency_name(session, b.agency) for b in rows], [b.role for b in rows], lang)
+        title = next((b.title for b in rows if getattr(b, "title", None)), None)
+        return f"{title} — {desc}" if title else desc
+
+    # task facts
+    def _load_task(self, session: Session, task_id: int | None, task_key: str):
+        key = task_id or task_key
+        if self.cache and key in self._tasks:
+            return self._tasks[key]
+        task = session.get(Task, task_id) if task_id else session.exec(select(Task).where(Task.key == task_key)).first()
+        loaded = None
+        if task is not None:
+            occs = session.exec(select(Occurrence).where(Occurrence.task_id == task.id)).all()
+            directive = session.get(Directive, task.directive_id) if task.directive_id else None
+            loaded = (task, occs, directive)
+        if self.cache:
+            self._tasks[key] = loaded
+        return loaded
+
+    def snapshot(self, session: Session, task_id: int | None, task_key: str) -> TaskSnapshot | None:
+        loaded = self._load_task(session, task_id, task_key)
+        if loaded is None:
+            return None
+        task, occs, directive = loaded
+        try:
+            return TaskSnapshot.from_rows(task, occs, issued=directive.issued if directive else None)
+        except DeadlineError:
+            return None
+
+    def facts(self, session: Session, task: Task, occs, directive: Directive | None, occurrence_key: str,
+              *, with_progress: bool = True) -> texts.TaskFacts:
+        occ = next((o for o in occs if o.key == occurrence_key), None)
+        try:
+            deadline = Deadline.from_dict(task.deadline)
+        except DeadlineError:
+            deadline = None
+        if occurrence_key == "once":
+            due = task.due
+        elif occurrence_key == "continuous":
+            due = None
+        else:
+            due = date.fromisoformat(occurrence_key)
+        written = occ.extended_due if occ is not None and occ.extended_due else due
+        eff = self.calendar.effective_due(written, shift=self.policy.shift_to_workday) if written else None
+        shift_reason = self.calendar.day_off_name(written) if written and eff != written else None
+        period = deadline.period_of(due) if deadline is not None and deadline.kind == "recurring" and due else None
+        progress = None
+        if with_progress and task.id is not None:
+            p = session.exec(select(ProgressUpdate).where(ProgressUpdate.task_id == task.id,
+                                                          ProgressUpdate.occurrence_key == occurrence_key)
+                             .order_by(ProgressUpdate.id.desc())).first()
+            if p is not None:
+                progress = texts.Progress(p.percent, p.note, p.created_at.astimezone(self.policy.timezone).date(), p.actor)
+        return texts.TaskFacts(
+            key=task.key, content=task.content, lead=self.agency_name(session, task.lead_agency),
+            deadline_text=task.deadline_text, kind=task.deadline_kind,
+            coordinators=tuple(self.agency_name(session, a) for a in task.coordinators or ()),
+            directive=directive.number if directive else None, directive_issued=directive.issued if directive else None,
+            due=due, effective_due=eff, extended=bool(occ is not None and occ.extended_due),
+            shift_reason=shift_reason, period=period, last_progress=progress,
+        )
+
+    def compose(self, session: Session, row, now: datetime, binding=None) -> Composed:
+        """Text and buttons of `row` (an OutboxRow or PlannedStep) as of `now`."""
+        lang = self.language(binding)
+        today = now.astimezone(self.policy.timezone).date()
+        p = row.payload or {}
+        if row.kind in TASK_KINDS:
+            loaded = self._load_task(session, row.task_id, row.task_key)
+            if loaded is None:
+                return Composed(None, [], lang)
+            task, occs, directive = loaded
+            f = self.facts(session, task, occs, directive, row.occurrence)
+            late = self.calendar.workdays_between(f.effective_due, today) if f.effective_due and today > f.effective_due else 0
+            if row.kind == NEW:
+                text = texts.new_task(f, today, late, coordinating=p.get("agency") not in (None, task.lead_agency), lang=lang)
+            elif row.kind == REMINDER:
+                text = texts.reminder(f, today, late, lang=lang)
+            elif row.kind == CHECKIN:
+                text = texts.checkin(f, p.get("period") or row.step.split(":", 1)[1], lang=lang)
+            else:
+                levels = len(self.policy.escalation) or 1
+                text = texts.escalation(f, today, late, level=int(p.get("level") or 1), levels=levels,
+                                        role=p.get("role") or "manager", repeat=int(p.get("repeat") or 0), lang=lang)
+            return Composed(text, self._buttons(task, row.occurrence, lang), lang)
+        if row.kind == DIGEST:
+            return Composed(self._digest(session, row, today, lang), [], lang)
+        if row.kind == SUMMARY:
+            return Composed(self._summary(session, row, today, lang), [], lang)
+        if row.kind == NOTICE:
+            what = p.get("what")
+            if what == "chat_gone":
+                text = texts.notice_chat_gone(p.get("chat_desc") or p.get("chat", ""), p.get("error", ""), lang=lang)
+            else:
+                text = texts.notice_failed(p.get("chat_desc") or p.get("chat", ""), p.get("about", ""),
+                                           p.get("error", ""), int(p.get("attempts") or 0), lang=lang)
+            return Composed(text, [], lang)
+        raise PermanentDeliveryError(f"unknown kind of message {row.kind!r}")
+
+    def _buttons(self, task: Task, occurrence_key: str, lang: str) -> list:
+        try:
+            from bot.buttons import task_buttons
+        except ImportError:  # the bot's buttons are optional for the scheduler
+            return []
+        try:
+            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks())
+        except Exception:  # a message without buttons beats no message
+            log.exception("cannot make buttons for %s %s", task.key, occurrence_key)
+            return []
+
+    def _items(self, session: Session, today: date, agency: str | None = None):
+        from storage.views import task_items
+
+        return task_items(session, settings=self.settings, calendar=self.calendar, today=today, agency=agency,
+                          include_done=True)
+
+    def _line(self, session: Session, item, today: date) -> texts.AgendaLine:
+        late = (self.calendar.workdays_between(item.effective_due, today)
+                if item.effective_due and today > item.effective_due else 0)
+        return texts.AgendaLine(item.task.key, item.task.content, self.agency_name(session, item.task.lead_agency),
+                                item.effective_due, item.status, late)
+
+    def _digest(self, session: Session, row, today: date, lang: str) -> str | None:
+        p = row.payload or {}
+        platform, _, chat_id = row.chat.partition(":")
+        agencies = sorted({b.agency for b in session.exec(select(ChatBinding).where(
+            ChatBinding.platform == platform, ChatBinding.chat_id == chat_id, ChatBinding.role == "focal",
+            ChatBinding.active == sa.true())).all()}) or list(p.get("agencies") or [])
+        week_start = date.fromisoformat(p["week_start"]) if p.get("week_start") else today - timedelta(days=today.weekday())
+        week_end = week_start + timedelta(days=6)
+        due, overdue = [], []
+        for code in agencies:
+            for item in self._items(session, today, code):
+                if item.status == Status.OVERDUE:
+                    overdue.append(self._line(session, item, today))
+                elif item.status.is_open and item.effective_due and week_start <= item.effective_due <= week_end:
+                    due.append(self._line(session, item, today))
+        due.sort(key=lambda i: (i.effective_due, i.key))
+        overdue.sort(key=lambda i: (i.effective_due, i.key))
+        return texts.weekly_digest([self.agency_name(session, a) for a in agencies], week_start, due, overdue,
+                                   today, lang=lang)
+
+    def _summary(self, session: Session, row, today: date, lang: str) -> str:
+        from storage.views import summary_counts
+
+        items = self._items(session, today)
+        counts = {self.agency_name(session, code): c for code, c in summary_counts(items).items()}
+        overdue = sorted((self._line(session, i, today) for i in items if i.status == Status.OVERDUE),
+                         key=lambda i: (i.agency, i.effective_due or date.max, i.key))
+        return texts.quarterly_summary(row.occurrence, today, counts, overdue, lang=lang)
+
+
+# -- the dispatcher -------------------------------------------------------------------------------------------
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    cancelled: int = 0
+    superseded: int = 0
+    retried: int = 0
+    failed: int = 0
+    chats_gone: int = 0
+    released: int = 0
+    requeued: int = 0
+
+    def add(self, other: "DispatchStats") -> None:
+        for k in self.__dataclass_fields__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+
+@dataclass
+class _Prepared:
+    text: str
+    buttons: list
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, settings, clock, channels: Mapping[str, Channel], *,
+                 calendar: WorkCalendar | None = None, worker_id: str | None = None, max_chats: int = 256,
+                 time_budget: float | None = None, on_sent: Callable[[outbox.OutboxRow, str], None] | None = None):
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.channels = dict(channels)
+        self.calendar = calendar or WorkCalendar.from_file(settings.holidays_file)
+        self.policy = Policy.from_settings(settings)
+        self.composer = Composer(settings, self.calendar)
+        self.worker_id = worker_id or new_worker_id()
+        self.max_chats = max_chats
+        # A tick stops claiming after this long so planning is not starved by a long backlog.
+        self.time_budget = time_budget if time_budget is not None else max(10.0, 2.0 * settings.scheduler_tick_seconds)
+        self.on_sent = on_sent
+        # Chats a platform asked to wait (429), in real seconds: honoured even when the clock is replayed fast.
+        self._blocked_until: dict[str, float] = {}
+        self._stopping = False
+        # Rows per chat per claim: few enough that a slow group (20/min) settles them well within the claim
+        # timeout, so a live claim is never mistaken for a dead one.
+        slowest = min(settings.rate_group_per_minute / 60.0, float(settings.rate_private_per_second))
+        self.per_chat = max(1, min(5, int(settings.claim_timeout_seconds * slowest / 2)))
+
+    # -- control
+    def request_stop(self) -> None:
+        self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def _blocked(self, chat: str) -> bool:
+        until = self._blocked_until.get(chat)
+        if until is None:
+            return False
+        if until <= time.monotonic():
+            self._blocked_until.pop(chat, None)
+            return False
+        return True
+
+    # -- the loop
+    async def dispatch_due(self) -> DispatchStats:
+        """Send everything due now (and what becomes due while sending, within the time budget)."""
+        stats = DispatchStats()
+        if self._stopping:
+            return stats
+        requeued = await asyncio.to_thread(outbox.requeue_stale, self.engine, self.clock.now(),
+                                           self.settings.claim_timeout_seconds, self.worker_id)
+        stats.requeued += len(requeued)
+        started = time.monotonic()
+        active: dict[str, asyncio.Task] = {}
+        try:
+            while not self._stopping:
+                rows: list[outbox.OutboxRow] = []
+                free = self.max_chats - len(active)
+                if free > 0 and time.monotonic() - started < self.time_budget:
+                    exclude = list(active) + [c for c in list(self._blocked_until) if self._blocked(c)]
+                    rows = await asyncio.to_thread(outbox.claim, self.engine, self.worker_id, self.clock.now(),
+                                                   limit=free * self.per_chat, per_chat=self.per_chat,
+                                                   exclude_chats=exclude)
+                by_chat: dict[str, list[outbox.OutboxRow]] = defaultdict(list)
+                for r in rows:
+                    by_chat[r.chat].append(r)
+                for chat, rs in by_chat.items():
+                    active[chat] = asyncio.create_task(self._serve_chat(chat, rs, stats), name=f"dispatch {chat}")
+                if not active:
+                    break
+                await asyncio.wait(list(active.values()), return_when=asyncio.FIRST_COMPLETED)
+                for chat in [c for c, t in active.items() if t.done()]:
+                    t = active.pop(chat)
+                    if not t.cancelled() and t.exception() is not None:
+                        log.error("dispatch worker for %s failed", chat, exc_info=t.exception())
+        finally:
+            if active:
+                await asyncio.gather(*active.values(), return_exceptions=True)
+        return stats
+
+    async def _serve_chat(self, chat: str, rows: list[outbox.OutboxRow], stats: DispatchStats) -> None:
+        """Send one chat's claimed rows in order; on any early exit release what is left."""
+        i = 0
+        hold_until: datetime | None = None  # a 429: what is left waits as long as the chat must
+        try:
+            channel = self.channels.get(rows[0].platform)
+            while i < len(rows):
+                if self._stopping or self._blocked(chat):
+                    break
+                row = rows[i]
+                i += 1
+                if channel is None:
+                    await asyncio.to_thread(self._settle, row, FAILED, f"no channel for platform {row.platform!r}", stats)
+                    continue
+                prepared = await asyncio.to_thread(self._prepare, row, stats)
+                if prepared is None:
+                    continue
+                try:
+                    message_id = await channel.send(row.chat_id, prepared.text, prepared.buttons)
+                except RetryLater as e:
+                    self._blocked_until[chat] = time.monotonic() + e.seconds
+                    hold_until = await asyncio.to_thread(self._retry_later, row, e, stats)
+                    break
+                except ChatGone as e:
+                    await asyncio.to_thread(self._chat_gone, row, str(e), stats)
+                    break
+                except ChatMoved as e:
+                    await asyncio.to_thread(self._chat_moved, row, e.new_chat_id, stats)
+                    break
+                except PermanentDeliveryError as e:
+                    await asyncio.to_thread(self._give_up, row, str(e), stats)
+                except (TransientDeliveryError, DeliveryError) as e:
+                    await asyncio.to_thread(self._transient, row, str(e), stats)
+                except Exception as e:  # a bug in a channel must not kill the loop; treat it as transient
+                    log.exception("unexpected error sending outbox row %s to %s", row.id, chat)
+                    await asyncio.to_thread(self._transient, row, f"{type(e).__name__}: {e}", stats)
+                else:
+                    await asyncio.to_thread(self._sent, row, message_id, stats)
+        finally:
+            rest = [r.id for r in rows[i:]]
+            if rest:
+                stats.released += await asyncio.to_thread(outbox.release, self.engine, rest, self.worker_id, hold_until)
+
+    # -- steps (run in a worker thread: they touch the database)
+    def _prepare(self, row: outbox.OutboxRow, stats: DispatchStats) -> _Prepared | None:
+        now = self.clock.now()
+        with session_scope(self.engine) as s:
+            current = s.get(Notification, row.id)
+            if current is None or current.status != "claimed" or current.claimed_by != self.worker_id:
+                log.warning("outbox row %s is no longer ours (status %s); not sending it", row.id,
+                            getattr(current, "status", None))
+                return None
+            binding = s.get(ChatBinding, row.binding_id) if row.binding_id else None
+            reason = None
+            status = CANCELLED
+            if row.kind in TASK_KINDS:
+                snap = self.composer.snapshot(s, row.task_id, row.task_key)
+                bindings = Bindings(Recipient.from_row(b) for b in
+                                    s.exec(select(ChatBinding).where(ChatBinding.active == sa.true())).all())
+                step = PlannedStep(row.due_at, row.task_key, row.occurrence, row.step, row.chat, row.kind, row.task_id,
+                                   row.binding_id, row.payload)
+                reason = still_wanted(step, snap, bindings, self.policy, self.calendar)
+                if reason is None and outbox.later_row_exists(s.connection(), row, now):
+                    reason, status = "a later message about this task reached this chat", SUPERSEDED
+            else:
+                platform, _, chat_id = row.chat.partition(":")
+                role = (row.payload or {}).get("role")
+                q = select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id,
+                                              ChatBinding.active == sa.true())
+                if role:
+                    q = q.where(ChatBinding.role == role)
+                live = s.exec(q).first()
+                if live is None:
+                    reason = "chat no longer linked"
+                elif binding is None or not binding.active:
+                    binding = live
+            if reason is not None:
+                outbox.settle(s.connection(), row.id, status, reason)
+                if status == SUPERSEDED:
+                    stats.superseded += 1
+                else:
+                    stats.cancelled += 1
+                log.info("outbox row %s (%s %s → %s) %s: %s", row.id, row.task_key or "-", row.step, row.chat,
+                         status, reason)
+                return None
+            try:
+                composed = self.composer.compose(s, row, now, binding)
+            except PermanentDeliveryError as e:
+                self._give_up_in(s, row, str(e), stats, now)
+                return None
+            except Exception as e:
+                log.exception("cannot compose outbox row %s", row.id)
+                self._give_up_in(s, row, f"cannot compose the message: {type(e).__name__}: {e}", stats, now)
+                return None
+            if not composed.text:
+                outbox.settle(s.connection(), row.id, CANCELLED, "nothing to report")
+                stats.cancelled += 1
+                return None
+            return _Prepared(composed.text, composed.buttons)
+
+    def _sent(self, row: outbox.OutboxRow, message_id: str, stats: DispatchStats) -> None:
+        with self.engine.begin() as conn:
+            outbox.mark_sent(conn, row.id, message_id, self.clock.now())
+        stats.sent += 1
+        if self.on_sent is not None:
+            self.on_sent(row, message_id)
+
+    def _settle(self, row, status: str, reason: str, stats: DispatchStats) -> None:
+        with self.engine.begin() as conn:
+            outbox.settle(conn, row.id, status, reason)
+        if status == FAILED:
+            stats.failed += 1
+
+    def _retry_later(self, row: outbox.OutboxRow, e: RetryLater, stats: DispatchStats) -> datetime:
+        until = self.clock.now() + timedelta(seconds=e.seconds)
+        with self.engine.begin() as conn:
+            outbox.retry_at(conn, row.id, until, f"429: {e}", count_attempt=False)
+            outbox.hold_chat(conn, row.chat, until)
+        stats.retried += 1
+        log.info("%s asked to wait %.0fs (row %s)", row.chat, e.seconds, row.id)
+        return until
+
+    def _transient(self, row: outbox.OutboxRow, error: str, stats: DispatchStats) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self.settings.delivery_max_attempts:
+            self._give_up(row, f"{error} (after {attempts} attempts)", stats, attempts=attempts)
+            return
+        wait = backoff_seconds(attempts)
+        with self.engine.begin() as conn:
+            outbox.retry_at(conn, row.id, self.clock.now() + timedelta(seconds=wait), error, count_attempt=True)
+        stats.retried += 1
+        log.warning("sending row %s to %s failed (%s); attempt %d of %d again in %.0fs", row.id, row.chat, error,
+                    attempts + 1, self.settings.delivery_max_attempts, wait)
+
+    def _give_up(self, row: outbox.OutboxRow, error: str, stats: DispatchStats, attempts: int | None = None) -> None:
+        with session_scope(self.engine) as s:
+            self._give_up_in(s, row, error, stats, self.clock.now(), attempts)
+
+    def _give_up_in(self, s: Session, row: outbox.OutboxRow, error: str, stats: DispatchStats, now: datetime,
+                    attempts: int | None = None) -> None:
+        conn = s.connection()
+        conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.id == row.id)
+                     .values(status=FAILED, last_error=error[:2000], attempts=attempts or row.attempts + 1,
+                             next_attempt_at=None))
+        stats.failed += 1
+        log.error("giving up on outbox row %s (%s %s → %s): %s", row.id, row.task_key or "-", row.step, row.chat, error)
+        self._notify_oversight(s, row, "failed", error, now, attempts=attempts or row.attempts + 1)
+
+    def _chat_gone(self, row: outbox.OutboxRow, error: str, stats: DispatchStats) -> None:
+        now = self.clock.now()
+        with session_scope(self.engine) as s:
+            conn = s.connection()
+            platform, _, chat_id = row.chat.partition(":")
+            chat_desc = f"{row.chat} ({self.composer.describe_chat(s, row.chat)})"
+            bindings = s.exec(select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id,
+                                                        ChatBinding.active == sa.true())).all()
+            for b in bindings:
+                b.active = False
+                b.disabled_reason = f"{error} ({now:%Y-%m-%d %H:%M} UTC)"
+                b.updated_at = now
+                s.add(b)
+                audit.record(s, at=now, actor="scheduler", source="scheduler", action="binding.disabled",
+                             entity="binding", entity_key=f"{row.chat}:{b.agency}:{b.role}", reason=error,
+                             agency=b.agency, role=b.role, chat=row.chat)
+            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.id == row.id)
+                         .values(status=FAILED, last_error=f"chat gone: {error}", attempts=row.attempts + 1))
+            # What else waits for that chat will never arrive: say so instead of trying.
+            conn.execute(sa.update(Notification.__table__).where(
+                Notification.__table__.c.chat == row.chat, Notification.__table__.c.status == "pending")
+                .values(status=CANCELLED, last_error="chat gone (binding disabled)"))
+            stats.failed += 1
+            stats.chats_gone += 1
+            log.error("chat %s is gone (%s): %d binding(s) disabled, oversight told", row.chat, error, len(bindings))
+            self._notify_oversight(s, row, "chat_gone", error, now, chat_desc=chat_desc)
+
+    def _chat_moved(self, row: outbox.OutboxRow, new_chat_id: str, stats: DispatchStats) -> None:
+        """A Telegram group became a supergroup: its bindings and its outbox rows (history included, so
+        nothing is replayed) follow the new id; the row is retried there at once."""
+        now = self.clock.now()
+        platform, _, old_id = row.chat.partition(":")
+        new_chat = f"{platform}:{new_chat_id}"
+        with session_scope(self.engine) as s:
+            conn = s.connection()
+            n = conn.execute(sa.update(ChatBinding.__table__).where(
+                ChatBinding.__table__.c.platform == platform, ChatBinding.__table__.c.chat_id == old_id)
+                .values(chat_id=str(new_chat_id), updated_at=now)).rowcount
+            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.chat == row.chat)
+                         .values(chat=new_chat))
+            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.id == row.id)
+                         .values(status="pending", claimed_by=None, claimed_at=None, next_attempt_at=None))
+            audit.record(s, at=now, actor="scheduler", source="scheduler", action="binding.moved", entity="binding",
+                         entity_key=row.chat, new_chat=new_chat, bindings=n)
+        stats.retried += 1
+        log.warning("chat %s moved to %s (group upgraded): %d binding(s) and its messages follow", row.chat, new_chat, n)
+
+    def _notify_oversight(self, s: Session, row: outbox.OutboxRow, what: str, error: str, now: datetime, *,
+                          attempts: int = 0, chat_desc: str | None = None) -> None:
+        """Tell every oversight chat (but the failing one) about a delivery problem, once per failed row."""
+        if row.kind == NOTICE:
+            log.error("a delivery notice could not be delivered either (%s → %s): %s", row.step, row.chat, error)
+            return
+        if chat_desc is None:
+            chat_desc = f"{row.chat} ({self.composer.describe_chat(s, row.chat)})"
+        oversight = s.exec(select(ChatBinding).where(ChatBinding.role == "oversight", ChatBinding.active == sa.true())
+                           .order_by(ChatBinding.id)).all()
+        seen: set[str] = set()
+        rows = []
+        for b in oversight:
+            chat = f"{b.platform}:{b.chat_id}"
+            if chat == row.chat or chat in seen:
+                continue
+            seen.add(chat)
+            about = texts.step_title(row.kind, row.step, self.composer.language(b))
+            if row.task_key:
+                about += f" — {row.task_key}"
+            rows.append({
+                "task_key": row.task_key, "occurrence": row.occurrence, "step": f"notice:{what}:{row.id}",
+                "chat": chat, "kind": NOTICE, "task_id": None, "binding_id": b.id,
+                "payload": {"role": "oversight", "what": what, "chat": row.chat, "chat_desc": chat_desc,
+                            "about": about, "error": error[:500], "attempts": attempts, "row": row.id},
+                "due_at": now, "status": "pending", "attempts": 0, "created_at": now, "last_error": None,
+            })
+        if not rows:
+            log.error("no oversight chat to tell about %s of row %s (%s): %s", what, row.id, row.chat, error)
+            return
+        outbox.insert_rows(s.connection(), rows)

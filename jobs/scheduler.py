@@ -1,0 +1,208 @@
+"""The scheduler tick (nhịp lập lịch): plan what is due into the outbox, then dispatch it.
+
+One APScheduler job calls `Scheduler.tick()` every SCHEDULER_TICK_SECONDS — no job per reminder. A tick:
+
+1. plans only the tasks whose `next_check_at` has come (NULL = "plan me now"): the steps due in the last
+   year up to now that are not in the outbox yet are inserted — the latest per (task, occurrence, chat)
+   pending, the ones it skipped superseded (catch-up) — and `next_check_at` moves to the task's next step;
+2. plans the weekly digest and the quarterly summary from `SchedulerState` (per chat, not per task);
+3. dispatches what is due (jobs.dispatcher).
+
+On start `replan_all()` sets every task's next_check_at to NULL (the policy may have changed). Anything that
+changes a task or its bindings sets it to now/NULL (`invalidate_for_binding` for a chat linked or unlinked).
+Planning is safe in several processes at once: inserts are idempotent and next_check_at is updated with a
+compare-and-set, so an action that lands while a task is being planned is planned again on the next tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from jobs import outbox
+from jobs.deadline import DeadlineError
+from jobs.dispatcher import Dispatcher, DispatchStats
+from jobs.planner import (
+    IDLE_RECHECK_DAYS, LOOKBACK_DAYS, Bindings, Policy, Recipient, TaskSnapshot, catch_up, current_digest,
+    current_summary, digest_steps, iso_week, next_check, plan_task, summary_steps,
+)
+from jobs.workdays import WorkCalendar
+from storage.db import session_scope
+from storage.tables import ChatBinding, Occurrence, SchedulerState, Task
+
+log = logging.getLogger(__name__)
+
+DIGEST_STATE = "digest:weekly"
+SUMMARY_STATE = "summary:quarterly"
+
+
+@dataclass
+class PlanStats:
+    tasks: int = 0
+    pending: int = 0
+    superseded: int = 0
+    digests: int = 0
+    summaries: int = 0
+    skipped_tasks: list[str] = field(default_factory=list)  # stored deadline unreadable
+
+
+def active_bindings(session: Session) -> Bindings:
+    rows = session.exec(select(ChatBinding).where(ChatBinding.active == sa.true()).order_by(ChatBinding.id)).all()
+    return Bindings(Recipient.from_row(b) for b in rows)
+
+
+def invalidate_for_binding(session: Session, agency: str, role: str) -> int:
+    """A chat was linked or unlinked: the tasks it concerns are planned again on the next tick (one UPDATE).
+
+    focal → tasks the agency leads or coordinates; manager → tasks it leads; oversight and leadership
+    chats watch every task → all tasks."""
+    q = sa.update(Task).where(Task.removed_at.is_(None))
+    if role == "focal":
+        q = q.where(sa.or_(Task.lead_agency == agency, sa.cast(Task.coordinators, sa.String).like(f'%"{agency}"%')))
+    elif role not in ("oversight", "leadership"):
+        q = q.where(Task.lead_agency == agency)
+    return session.execute(q.values(next_check_at=None)).rowcount or 0
+
+
+def _set_state(conn, name: str, value: str, now: datetime) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    t = SchedulerState.__table__
+    stmt = insert(t).values(name=name, value=value, updated_at=now)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now}))
+
+
+class Scheduler:
+    """Planning and dispatch for one process. `channels` maps a platform ("telegram") to its Channel."""
+
+    def __init__(self, engine: Engine, settings, clock, channels, *, calendar: WorkCalendar | None = None,
+                 worker_id: str | None = None, batch: int = 500, dispatcher: Dispatcher | None = None):
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.calendar = calendar or WorkCalendar.from_file(settings.holidays_file)
+        self.policy = Policy.from_settings(settings)
+        self.batch = batch
+        self.dispatcher = dispatcher or Dispatcher(engine, settings, clock, channels, calendar=self.calendar,
+                                                   worker_id=worker_id)
+        self._stopping = False
+        self.ticks = 0
+
+    # -- planning (synchronous; `tick` runs it in a worker thread)
+    def replan_all(self) -> int:
+        """Every task is planned again on the next tick (the policy may have changed since the last run)."""
+        with session_scope(self.engine) as s:
+            n = s.execute(sa.update(Task).where(Task.removed_at.is_(None)).values(next_check_at=None)).rowcount or 0
+        log.info("re-planning %d task(s) on start", n)
+        return n
+
+    def plan(self, now: datetime | None = None) -> PlanStats:
+        now = now or self.clock.now()
+        stats = PlanStats()
+        since = now - timedelta(days=LOOKBACK_DAYS)
+        with Session(self.engine) as s:
+            bindings = active_bindings(s)
+        last_id = 0
+        while not self._stopping:
+            with session_scope(self.engine) as s:
+                tasks = s.exec(select(Task).where(
+                    Task.removed_at.is_(None),
+                    sa.or_(Task.next_check_at.is_(None), Task.next_check_at <= now),
+                    Task.id > last_id).order_by(Task.id).limit(self.batch)).all()
+                if not tasks:
+                    break
+                last_id = tasks[-1].id
+                ids = [t.id for t in tasks]
+                occs: dict[int, list[Occurrence]] = defaultdict(list)
+                for o in s.exec(select(Occurrence).where(Occurrence.task_id.in_(ids))).all():
+                    occs[o.task_id].append(o)
+                conn = s.connection()
+                existing = outbox.existing_keys(conn, ids, since - timedelta(days=2))
+                rows, updates = [], []
+                for t in tasks:
+                    stats.tasks += 1
+                    try:
+                        snap = TaskSnapshot.from_rows(t, occs.get(t.id, ()))
+                    except DeadlineError as e:
+                        log.error("task %s: stored deadline unreadable (%s); not planned", t.key, e)
+                        stats.skipped_tasks.append(t.key)
+                        updates.append({"b_id": t.id, "b_old": t.next_check_at,
+                                        "b_new": now + timedelta(days=IDLE_RECHECK_DAYS)})
+                        continue
+                    due = plan_task(snap, bindings, self.policy, self.calendar, since, now)
+                    for step, status in catch_up(due, existing):
+                        rows.append(outbox.row_for(step, status, now))
+                        if status == "pending":
+                            stats.pending += 1
+                        else:
+                            stats.superseded += 1
+                    updates.append({"b_id": t.id, "b_old": t.next_check_at,
+                                    "b_new": next_check(snap, bindings, self.policy, self.calendar, now)})
+                outbox.insert_rows(conn, rows)
+                # Compare-and-set: if someone acted on the task meanwhile (next_check_at changed), leave theirs.
+                conn.execute(sa.update(Task).where(Task.id == sa.bindparam("b_id"),
+                                                   Task.next_check_at.is_not_distinct_from(sa.bindparam("b_old")))
+                             .values(next_check_at=sa.bindparam("b_new")), updates)
+        stats.digests, stats.summaries = self.plan_digests(now)
+        if stats.pending or stats.superseded:
+            log.info("planned %d task(s): %d message(s) due, %d superseded by catch-up",
+                     stats.tasks, stats.pending, stats.superseded)
+        return stats
+
+    def plan_digests(self, now: datetime) -> tuple[int, int]:
+        """This week's digest and this quarter's summary, once each, to the chats linked before their time."""
+        made = [0, 0]
+        with session_scope(self.engine) as s:
+            conn = s.connection()
+            bindings = None
+            for i, (name, current) in enumerate(((DIGEST_STATE, current_digest), (SUMMARY_STATE, current_summary))):
+                cur = current(now, self.policy, self.calendar)
+                if cur is None:
+                    continue
+                first_day, when = cur
+                label = iso_week(first_day) if name == DIGEST_STATE else None
+                if bindings is None:
+                    bindings = active_bindings(s)
+                linked = Bindings(r for r in bindings.all if r.created_at is None or r.created_at <= when)
+                steps = (digest_steps(linked, first_day, self.policy, self.calendar) if name == DIGEST_STATE
+                         else summary_steps(linked, first_day, self.policy, self.calendar))
+                if name == SUMMARY_STATE:
+                    from jobs.planner import previous_quarter
+
+                    label = previous_quarter(first_day)[0]
+                state = s.get(SchedulerState, name)
+                if state is not None and state.value >= label:
+                    continue
+                made[i] = outbox.insert_rows(conn, [outbox.row_for(st, "pending", now) for st in steps])
+                _set_state(conn, name, label, now)
+                log.info("%s %s: %d chat(s)", name, label, len(steps))
+        return made[0], made[1]
+
+    # -- the tick
+    async def tick(self) -> tuple[PlanStats | None, DispatchStats | None]:
+        if self._stopping:
+            return None, None
+        self.ticks += 1
+        plan_stats = dispatch_stats = None
+        try:
+            plan_stats = await asyncio.to_thread(self.plan, self.clock.now())
+        except Exception:  # e.g. the database is busy: the next tick tries again
+            log.exception("planning failed; trying again next tick")
+        try:
+            dispatch_stats = await self.dispatcher.dispatch_due()
+        except Exception:
+            log.exception("dispatch failed; trying again next tick")
+        return plan_stats, dispatch_stats
+
+    def request_stop(self) -> None:
+        self._stopping = True
+        self.dispatcher.request_stop()

@@ -1,0 +1,101 @@
+"""`dondoc invite AGENCY --role ROLE [--expires 7d]`: a one-time code that links a chat to an agency."""
+
+from __future__ import annotations
+
+import getpass
+
+import typer
+
+from dondoc.cli.common import clock, engine, fail, settings
+
+
+def _actor():
+    from storage.actions import Actor
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # noqa: BLE001 — no login name in some containers
+        name = "admin"
+    return Actor(name=name, id=None, source="cli")
+
+
+def _bot_username() -> str | None:
+    """TELEGRAM_BOT_USERNAME, else ask Telegram (getMe) when a token is set; None if neither works."""
+    s = settings()
+    if s.telegram_bot_username:
+        return s.telegram_bot_username
+    if not s.telegram_bot_token:
+        return None
+    import asyncio
+
+    from telegram import Bot
+
+    async def get_me() -> str:
+        async with Bot(s.telegram_bot_token, base_url=s.telegram_base_url) as bot:
+            return (await bot.get_me()).username
+
+    try:
+        return asyncio.run(get_me())
+    except Exception as e:  # noqa: BLE001 — the code is still valid; only the links are missing
+        typer.echo(f"Note: could not ask Telegram for the bot's username ({e}); set TELEGRAM_BOT_USERNAME.", err=True)
+        return None
+
+
+def invite_cmd(
+    agency: str = typer.Argument(..., help="The agency (name, abbreviation or code), e.g. \"Sở Nội vụ\" or so-noi-vu."),
+    role: str = typer.Option(..., "--role", help="focal | manager | oversight | leadership"),
+    expires: str = typer.Option("7d", "--expires", help="How long the code works: 30m, 12h, 7d, 2w (at most 366d)."),
+) -> None:
+    """Make a one-time invite code that links a Telegram chat to AGENCY in ROLE.
+
+    Prints the code and two links: one adds the bot to a group and links it, one links a private chat.
+    Someone in the chat can also send /link CODE. Codes work once, expire, and are stored hashed.
+    """
+    from bot.i18n import role_label
+    from bot.invites import create_invite, deep_links, parse_duration
+    from bot.texts import fmt_datetime
+    from storage.agencies import AgencyDirectory, UnknownAgency, sync_directory
+    from storage.db import session_scope
+    from storage.tables import ROLES
+
+    s = settings()
+    if role not in ROLES:
+        fail(f"--role {role!r} not understood; accepted: {' | '.join(ROLES)}")
+    try:
+        lifetime = parse_duration(expires)
+    except ValueError as e:
+        fail(f"--expires: {e}")
+    now = clock().now()
+    with session_scope(engine()) as session:
+        directory = AgencyDirectory.load(s.agencies_file).with_known_agencies(session)
+        try:
+            match = directory.match(agency, on=now.astimezone(s.timezone).date())
+        except UnknownAgency as e:
+            hint = f" Did you mean: {', '.join(e.suggestions)}?" if e.suggestions else ""
+            fail(f"Unknown agency {agency!r}.{hint}")
+        except ValueError as e:
+            fail(f"Agency: {e}")
+        if len(match.codes) != 1:
+            fail(f"{agency!r} names {len(match.codes)} agencies; an invite is for one agency: name one of "
+                 f"{', '.join(match.codes[:8])}{' …' if len(match.codes) > 8 else ''}.")
+        if match.warning:
+            typer.echo(f"Note: {match.warning}", err=True)
+        code_of_agency = match.codes[0]
+        sync_directory(session, directory)  # so the bot can show the agency's name once linked
+        code, row = create_invite(session, code_of_agency, role, _actor(), now, lifetime)
+    name = directory.name(code_of_agency)
+    typer.echo(f"Invite for {name} ({code_of_agency}) as {role} ({role_label(role, 'vi')}); "
+               f"single use, valid until {fmt_datetime(row.expires_at, s.timezone)} ({s.timezone.key}):")
+    typer.echo(f"  {code}")
+    username = _bot_username()
+    if username:
+        group, private = deep_links(username, code)
+        typer.echo(f"Add the bot to a group and link it: {group}")
+        typer.echo(f"Link a private chat:                {private}")
+    else:
+        typer.echo("(Set TELEGRAM_BOT_USERNAME or TELEGRAM_BOT_TOKEN to get ready-made links.)")
+    typer.echo(f"Or, in the chat: /link {code}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("invite")(invite_cmd)

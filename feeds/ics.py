@@ -19,7 +19,7 @@ Stability: the same input gives byte-identical output. Components are sorted; DT
 last change of the data behind the component (never the time of rendering); UIDs are derived from task keys
 (`<key>@dondoc` for events, `<key>-<occurrence>@dondoc` for to-dos); SEQUENCE is the task's sequence, plus
 the occurrence's for an occurrence's own component; both only grow. Every value is a DATE or a UTC
-DATE-TIME, so no VTIMEZONE is needed — `_add_timezones` adds one for each TZID should a local time ever be
+DATE-TIME, so no VTIMEZONE is needed — `assemble` adds one for each TZID should a local time ever be
 used, and an empty calendar carries the VTIMEZONE of `tzid` so it still has the one component RFC 5545
 requires. Lines are folded at 75 octets between characters, never inside a UTF-8 sequence (icalendar
 folds by character and counts octets); text is NFC-normalised so a Vietnamese letter is one character.
@@ -27,6 +27,8 @@ folds by character and counts octets); text is NFC-normalised so a Vietnamese le
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -264,7 +266,7 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, lang: str, today: d
 def _alarm(alarm: AlarmSpec, summary: str, lang: str, related_end: bool = False) -> Alarm:
     a = Alarm()
     a.add("action", "DISPLAY")
-    a.add("description", f"{_t(lang)['alarm']}: {summary}")
+    a.add("description", f"{_t(lang)['alarm']}: {_short(summary, 60)}")
     a.add("trigger", alarm.trigger(), parameters={"RELATED": "END"} if related_end else None)
     return a
 
@@ -356,15 +358,64 @@ def _calendar(meta: CalendarMeta) -> Calendar:
     return cal
 
 
-def _add_timezones(cal: Calendar, tzid: str) -> None:
-    """A VTIMEZONE for every TZID used; for an empty calendar, the one of `tzid` (RFC 5545 needs a component).
+_TZID_RE = re.compile(rb";TZID=([^:;\r\n]+)")
 
-    Fixed first/last dates keep the VTIMEZONE byte-stable."""
-    if not cal.subcomponents:
-        cal.add_component(Timezone.from_tzid(tzid, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1)))
-        return
-    if cal.get_missing_tzids():
-        cal.add_missing_timezones(first_date=date(2000, 1, 1), last_date=date(2038, 1, 1))
+
+def _timezones(tzids) -> bytes:
+    """VTIMEZONE blocks for `tzids`, byte-stable (fixed first and last dates)."""
+    return b"".join(Timezone.from_tzid(z, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1)).to_ical()
+                    for z in sorted(tzids))
+
+
+def assemble(meta: CalendarMeta, chunks: list[bytes]) -> bytes:
+    """The VCALENDAR around already serialised components (in order), with a VTIMEZONE for every TZID they
+    use; an empty calendar gets the VTIMEZONE of `meta.tzid`, the one component RFC 5545 requires."""
+    head = _calendar(meta).to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    tzids = {m.decode("utf-8") for c in chunks for m in _TZID_RE.findall(c)} if chunks else {meta.tzid}
+    return head[: -len(end)] + _timezones(tzids) + b"".join(chunks) + end
+
+
+@dataclass(frozen=True)
+class _Options:
+    lang: str
+    today: date
+    keep_done_days: int
+    due_soon_days: int
+    alarm: AlarmSpec | None
+    todo: bool
+    tzid: str
+
+
+@functools.lru_cache(maxsize=20_000)
+def _task_chunks(task: TaskEntry, opt: _Options) -> tuple[tuple[tuple, bytes], ...]:
+    """(sort key, serialised components) of one task. Memoised: inputs are frozen, so a feed re-rendered after
+    one task changed serialises only that task again."""
+    from zoneinfo import ZoneInfo
+
+    kw = dict(lang=opt.lang, today=opt.today, due_soon_days=opt.due_soon_days, alarm=opt.alarm)
+    visible = [o for o in task.occurrences if not _finished_long_ago(o, opt.today, opt.keep_done_days)]
+    out: list[tuple[tuple, bytes]] = []
+    if opt.todo:
+        tz = ZoneInfo(opt.tzid)
+        for o in visible:
+            if task.kind != "continuous" and o.in_force is None:
+                continue
+            out.append(((o.in_force or date.max, uid_for(task.key, o.key)), _todo(task, o, tz=tz, **kw).to_ical()))
+    elif task.kind == "once":
+        for o in visible[:1]:
+            if o.in_force is not None:
+                out.append(((o.in_force, uid_for(task.key)), _event(task, o, **kw).to_ical()))
+    elif task.kind == "recurring" and task.rrule and task.start:
+        hidden = sorted({o.due for o in task.occurrences
+                         if o.due and _finished_long_ago(o, opt.today, opt.keep_done_days)})
+        comps = [_event(task, None, exdates=hidden, **kw)]
+        comps += [_event(task, o, **kw) for o in sorted(visible, key=lambda o: o.due or date.min)
+                  if o.due is not None and o.in_force is not None]
+        out.append(((task.start, uid_for(task.key)), b"".join(c.to_ical() for c in comps)))
+    # continuous: no date, no event (see the module docstring)
+    return tuple(out)
 
 
 def render_calendar(tasks, *, meta: CalendarMeta, today: date, keep_done_days: int = 30, due_soon_days: int = 3,
@@ -374,40 +425,7 @@ def render_calendar(tasks, *, meta: CalendarMeta, today: date, keep_done_days: i
     `today` (local date) decides statuses (overdue, due soon) and which done occurrences are still shown.
     `todo=True` gives the VTODO calendar instead of the event calendar.
     """
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(meta.tzid)
-    lang = meta.lang
-    groups: list[tuple[tuple, list]] = []
-    for task in tasks:
-        visible = [o for o in task.occurrences if not _finished_long_ago(o, today, keep_done_days)]
-        if todo:
-            for o in visible:
-                if task.kind != "continuous" and o.in_force is None:
-                    continue
-                comp = _todo(task, o, lang=lang, today=today, due_soon_days=due_soon_days, alarm=alarm, tz=tz)
-                groups.append(((o.in_force or date.max, uid_for(task.key, o.key)), [comp]))
-            continue
-        if task.kind == "once":
-            for o in visible[:1]:
-                if o.in_force is None:
-                    continue
-                comp = _event(task, o, lang=lang, today=today, due_soon_days=due_soon_days, alarm=alarm)
-                groups.append(((o.in_force, uid_for(task.key)), [comp]))
-        elif task.kind == "recurring" and task.rrule and task.start:
-            hidden = sorted({o.due for o in task.occurrences if o.due and _finished_long_ago(o, today, keep_done_days)})
-            comps = [_event(task, None, lang=lang, today=today, due_soon_days=due_soon_days, alarm=alarm,
-                            exdates=hidden)]
-            for o in sorted(visible, key=lambda o: o.due or date.min):
-                if o.due is None or o.in_force is None:
-                    continue
-                comps.append(_event(task, o, lang=lang, today=today, due_soon_days=due_soon_days, alarm=alarm))
-            groups.append(((task.start, uid_for(task.key)), comps))
-        # continuous: no date, no event (see the module docstring)
-    groups.sort(key=lambda g: g[0])
-    cal = _calendar(meta)
-    for _, comps in groups:
-        for c in comps:
-            cal.add_component(c)
-    _add_timezones(cal, meta.tzid)
-    return cal.to_ical()
+    opt = _Options(meta.lang, today, keep_done_days, due_soon_days, alarm, todo, meta.tzid)
+    chunks = [c for task in tasks for c in _task_chunks(task, opt)]
+    chunks.sort(key=lambda c: c[0])
+    return assemble(meta, [b for _, b in chunks])

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "private, max-age=300"
 NAME_RE = re.compile(r"(?P<token>[A-Za-z0-9_-]+)(?P<todo>\.todo)?\.ics")
-RENDER_CACHE_SIZE = 32
+RENDER_CACHE_BYTES = 64 * 1024 * 1024  # the last renderings, for clients that re-fetch without validators
 
 ENGINE_KEY = web.AppKey("engine", object)
 SETTINGS_KEY = web.AppKey("settings", object)
@@ -132,16 +132,18 @@ async def feed(request: web.Request) -> web.StreamResponse:
     if request.method == "HEAD":
         return web.Response(status=200, headers=headers)
 
-    cache: OrderedDict = app[CACHE_KEY]
-    key = (scope.key, todo, state.etag)
-    body_plain = cache.get(key)
-    if body_plain is None:
-        body_plain = await asyncio.to_thread(_render, engine, scope, todo, settings, now)
-        cache[key] = body_plain
-        while len(cache) > RENDER_CACHE_SIZE:
-            cache.popitem(last=False)
-    else:
+    cache: OrderedDict = app[CACHE_KEY]  # (scope, todo) → (etag, body): the latest rendering of each feed
+    key = (scope.key, todo)
+    hit = cache.get(key)
+    if hit is not None and hit[0] == state.etag:
+        body_plain = hit[1]
         cache.move_to_end(key)
+    else:
+        body_plain = await asyncio.to_thread(_render, engine, scope, todo, settings, now)
+        cache[key] = (state.etag, body_plain)
+        cache.move_to_end(key)
+        while len(cache) > 1 and sum(len(b) for _, b in cache.values()) > RENDER_CACHE_BYTES:
+            cache.popitem(last=False)
     body = body_plain
     if _accepts_gzip(request):
         body = gzip.compress(body_plain, compresslevel=6, mtime=0)  # mtime=0: same bytes for the same feed

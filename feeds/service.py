@@ -1,7 +1,7 @@
 """What goes into a calendar: loads the tasks of an agency, of a linked chat, or of every agency (oversight),
 with their occurrences, last progress and pending extensions, and hands them to the pure renderer.
 
-Also the feed's validator (`feed_state`): an ETag and a Last-Modified computed from one aggregate query
+Also the feed's validator (`feed_state`): an ETag and a Last-Modified computed from a few aggregate queries
 (counts, sums of sequences, latest change times of the feed's tasks, occurrences, progress, extensions and
 directives) plus what else changes the output — the settings that shape it, the agency and holiday files,
 the local date (statuses and the keep-done window move with it) and the renderer's version — so a client
@@ -81,8 +81,8 @@ def _cached(kind: str, path: Path | None, build):
     key = (kind, _file_id(path))
     hit = _cache.get(key)
     if hit is None:
-        for k in [k for k in _cache if k[0] == kind]:
-            del _cache[k]
+        for k in [k for k in list(_cache) if k[0] == kind]:
+            _cache.pop(k, None)  # the file changed: forget the old one (threads may race here; both rebuild)
         hit = _cache[key] = build(path)
     return hit
 
@@ -161,7 +161,7 @@ def _local_today(now: datetime, settings) -> date:
 # -- the validator ---------------------------------------------------------------------------------------
 
 def feed_state(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False) -> FeedState:
-    """ETag and Last-Modified of a feed, from one aggregate query — nothing is rendered."""
+    """ETag and Last-Modified of a feed, from aggregate queries — nothing is loaded or rendered."""
     flt = _task_filter(scope)
     in_scope = select(Task.id).where(flt).scalar_subquery()
 

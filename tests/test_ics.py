@@ -16,7 +16,7 @@ import pytest
 import recurring_ical_events
 import vobject
 
-from feeds.ics import (AlarmSpec, CalendarMeta, OccurrenceEntry, ProgressEntry, TaskEntry, _add_timezones,
+from feeds.ics import (AlarmSpec, CalendarMeta, OccurrenceEntry, ProgressEntry, TaskEntry, assemble,
                        render_calendar, uid_for)
 from jobs.deadline import parse_deadline
 
@@ -363,17 +363,17 @@ def test_empty_calendar_is_still_valid_with_the_vtimezone():
 
 
 def test_a_timed_value_brings_its_vtimezone():
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//t//t//EN")
-    cal.add("version", "2.0")
     ev = icalendar.Event()
     ev.add("uid", "x@dondoc")
     ev.add("dtstamp", T0)
     ev.add("dtstart", datetime(2018, 6, 14, 17, 0, tzinfo=VN))
-    cal.add_component(ev)
-    _add_timezones(cal, "Asia/Ho_Chi_Minh")
-    data = cal.to_ical()
+    ev.add("summary", "Họp giao ban")
+    data = assemble(META, [ev.to_ical()])
+    assert data.count(b"BEGIN:VTIMEZONE") == 1
     assert b"BEGIN:VTIMEZONE\r\nTZID:Asia/Ho_Chi_Minh" in data
+    assert data.index(b"BEGIN:VTIMEZONE") < data.index(b"BEGIN:VEVENT")
     assert b"DTSTART;TZID=Asia/Ho_Chi_Minh:20180614T170000" in data
     parsed = read_vobject(data)
     assert parsed.vevent.dtstart.value.utcoffset() == timedelta(hours=7)
+    [inst] = expand(data, date(2018, 6, 1), date(2018, 7, 1))
+    assert inst[0] == datetime(2018, 6, 14, 17, 0, tzinfo=VN)

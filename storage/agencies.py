@@ -308,6 +308,27 @@ class AgencyDirectory:
             raise AgencyFileError([f"{path}:{line}: not valid YAML ({getattr(e, 'problem', e)})"]) from None
         return self.merged(data, str(path))
 
+    def with_known_agencies(self, session) -> "AgencyDirectory":
+        """This directory plus the agencies earlier imports wrote to the Agency table (e.g. the districts
+        of a registry's own agencies file), so that every name in the database can be matched and shown."""
+        from sqlmodel import select
+
+        from storage.tables import Agency
+
+        extra = []
+        for r in session.exec(select(Agency).order_by(Agency.id)).all():
+            if r.code in self._agencies:
+                continue
+            extra.append(AgencyInfo(code=r.code, name=r.name, kind=r.kind, aliases=tuple(r.aliases or ()),
+                                    groups=tuple(g for g in (r.groups or ()) if g in self._groups),
+                                    valid_from=r.valid_from, valid_to=r.valid_to, successor=r.successor))
+        if not extra:
+            return self
+        known = set(self._agencies) | {a.code for a in extra}
+        extra = [a if a.successor is None or a.successor in known else replace(a, successor=None) for a in extra]
+        return AgencyDirectory([*self._agencies.values(), *extra], self._groups.values(), self.kinds,
+                               self.sources + ("database",))
+
     def merged(self, data: Any, where: str) -> "AgencyDirectory":
         problems: list[str] = []
 
@@ -584,10 +605,18 @@ class AgencyDirectory:
         folded = not has_diacritics(text)
         key = fold(text) if folded else normalize(text)
         index = self._folded if folded else self._index
-        for v in _variants(key, folded)[::-1]:
-            close = difflib.get_close_matches(v, list(index), n=n * 3, cutoff=0.6)
-            if close:
-                break
+        scored: dict[str, float] = {}
+        for v in _variants(key, folded):
+            matcher = difflib.SequenceMatcher(b=v)
+            for k in index:
+                matcher.set_seq1(k)
+                if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+                    r = matcher.ratio()
+                    if r >= 0.6 and r > scored.get(k, 0.0):
+                        scored[k] = r
+        # Only names about as close as the closest one: "Sở Nôi vụ" suggests Sở Nội vụ, not every Sở.
+        best = max(scored.values(), default=0.0)
+        close = [k for k, r in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0])) if r >= best - 0.15]
         names: list[str] = []
         for c in close:
             for kind, e in index[c]:

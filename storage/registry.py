@@ -255,7 +255,7 @@ def _rows_from_table(records: list[list[str]], c: _Collector, documents: str | N
                 "column it makes the task keys")
     parsed.has_key_column = "key" in header.fields
     parsed.has_issued_column = "issued" in header.fields
-    if any(f not in header.fields for f in _REQUIRED):
+    if any(f not in header.fields for f in _REQUIRED) or not ({"key", "stt"} & set(header.fields)):
         return parsed
 
     for i in range(header_at + 1, len(records)):
@@ -538,23 +538,32 @@ def import_registry(
                 "no directive for this task, so no issue date to read its deadline from: pass --document NUMBER "
                 "--issued YYYY-MM-DD (or add a 'directive:' / 'Văn bản' column)")
 
-    # Every row → one task per lead agency.
+    # Every row → one task per lead agency. Keys are checked whatever else is wrong with a row.
     planned: list[tuple[_Row, dict[str, Any]]] = []
-    keys_at: dict[str, tuple[int, str]] = {}
+    keys_at: dict[str, int] = {}
+    row_word = "line" if is_yaml else "row"
     position = 0
     for r in parsed.rows:
         meta = parsed.directives.get(r.document) if r.document else None
         on = meta.issued if meta and meta.issued else issued
-        for task in _tasks_of_row(r, meta, on, directory, calendar, c, path):
+        key_field = "key" if r.values.get("key") else "stt"
+        base = r.values.get("key") or (derive_key(r.document, r.values["stt"], path.stem)
+                                       if r.values.get("stt") else "")
+        duplicate = base and base in keys_at
+        if duplicate:
+            c.error(*r.where(key_field), f"duplicate key {base!r} (also on {row_word} {keys_at[base]})")
+        elif base:
+            keys_at[base] = r.where(key_field)[0]
+        for task in _tasks_of_row(r, base, on, directory, calendar, c):
+            if duplicate:
+                continue
             task["position"] = position
             position += 1
             key = task["key"]
-            if key in keys_at:
-                row, col = keys_at[key]
-                where_row, where_col = r.where("key" if r.values.get("key") else "stt")
-                c.error(where_row, where_col, f"duplicate key {key!r} (also on row {row})")
+            if key != base and key in keys_at:
+                c.error(*r.where(key_field), f"duplicate key {key!r} (also on {row_word} {keys_at[key]})")
                 continue
-            keys_at[key] = r.where("key" if r.values.get("key") else "stt")
+            keys_at.setdefault(key, r.where(key_field)[0])
             planned.append((r, task))
 
     # Keys already used by another directive's task would silently move that task: refuse.
@@ -580,7 +589,7 @@ def import_registry(
                     f"{old_number or 'no directive'}; give this task another key")
 
     if c.problems:
-        c.problems.sort(key=lambda p: (p.row, p.column))
+        c.problems.sort(key=lambda p: p.row)  # file order; within a row, the order the checks ran
         raise RegistryErrors(c.problems)
 
     # -- nothing below can fail on the file's content: write ----------------------------------------------
@@ -678,8 +687,8 @@ def import_registry(
     return report
 
 
-def _tasks_of_row(r: _Row, meta: _DirectiveMeta | None, on: date | None, directory: AgencyDirectory, calendar,
-                  c: _Collector, path: Path) -> list[dict[str, Any]]:
+def _tasks_of_row(r: _Row, base: str, on: date | None, directory: AgencyDirectory, calendar,
+                  c: _Collector) -> list[dict[str, Any]]:
     v = r.values
     ok = True
 
@@ -765,7 +774,6 @@ def _tasks_of_row(r: _Row, meta: _DirectiveMeta | None, on: date | None, directo
                 c.error(*r.where("deadline"), f"cannot read the deadline {deadline_text!r}: {e}")
                 ok = False
 
-    base = key_text or (derive_key(r.document, stt, path.stem) if stt else "")
     if key_text and len(key_text) > KEY_MAX - 40:
         c.error(*r.where("key"), f"key longer than {KEY_MAX - 40} characters")
         ok = False

@@ -87,6 +87,15 @@ def _cached(kind: str, path: Path | None, build):
     return hit
 
 
+def _digest(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
 def agency_directory(settings):
     """The agency directory of AGENCIES_FILE (re-read when the file changes)."""
     from storage.agencies import AgencyDirectory
@@ -185,10 +194,14 @@ def feed_state(session: Session, scope: FeedScope, settings, now: datetime, *, t
 
     today = _local_today(now, settings)
     files = (_file_id(settings.agencies_file), _file_id(settings.holidays_file))
+    # The files' contents (not their paths or times) go into the ETag, so two feed servers with the same
+    # files give the same ETag; their times only go into Last-Modified.
+    contents = (_cached("digest:agencies", settings.agencies_file, _digest),
+                _cached("digest:holidays", settings.holidays_file, _digest))
     parts = [
         RENDER_VERSION, __version__, "todo" if todo else "events", scope.key, _lang(scope, settings),
         today.isoformat(), settings.feed_keep_done_days, settings.due_soon_days, settings.reminder_offsets,
-        settings.reminder_time.isoformat(), settings.deadline_shift_to_workday, str(settings.timezone), files,
+        settings.reminder_time.isoformat(), settings.deadline_shift_to_workday, str(settings.timezone), contents,
         [tuple(_norm(v) for v in r) for r in rows],
     ]
     etag = 'W/"' + hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40] + '"'

@@ -208,3 +208,17 @@ def test_feed_state_changes_exactly_when_the_calendar_may(db, settings):
     db.commit()
     s2 = feed_state(db, scope, settings, later)
     assert s2.etag != s1.etag and s2.last_modified == (later + timedelta(minutes=10)).replace(microsecond=0)
+
+
+def test_agencies_file_content_changes_the_names_and_the_etag(db, settings, tmp_path):
+    from dataclasses import replace
+
+    f = tmp_path / "agencies.yaml"
+    f.write_text("agencies:\n  - code: so-noi-vu\n    name: Sở Nội vụ tỉnh Đồng Nai\n", encoding="utf-8")
+    s1 = replace(settings, agencies_file=f)
+    st1 = feed_state(db, scope_for_agency("so-noi-vu"), s1, T0)
+    assert "— Sở Nội vụ tỉnh Đồng Nai" in read_vobject(calendar_for_agency(db, "so-noi-vu", s1, T0)).vevent.summary.value
+    f.write_text("agencies:\n  - code: so-noi-vu\n    name: Sở Nội vụ tỉnh Nam Định (mới)\n", encoding="utf-8")
+    st2 = feed_state(db, scope_for_agency("so-noi-vu"), s1, T0)
+    assert st2.etag != st1.etag
+    assert "— Sở Nội vụ tỉnh Nam Định (mới)" in read_vobject(calendar_for_agency(db, "so-noi-vu", s1, T0)).vevent.summary.value

@@ -123,3 +123,19 @@ async def test_commands_menu_is_registered_in_both_languages(bot):
     assert {c["command"]: c["description"] for c in en}["done"].startswith("Report done")
     assert {c["command"]: c["description"] for c in vi}["done"].startswith("Báo hoàn thành")
     assert bot.tg.webhook is None  # polling: no webhook set
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_bindings(bot):
+    import time
+
+    update = bot.tg._push({"message": {
+        "message_id": 9000, "date": int(time.time()), "chat": {"id": FOCAL_CHAT, "type": "group", "title": "Đầu mối"},
+        "from": {"id": ALICE, "is_bot": False, "first_name": "Lan"}, "migrate_to_chat_id": -100777}})
+    await bot.tg.wait_for(lambda: update["update_id"] in bot.processed)
+    with bot.session() as s:
+        chats = {b.chat_id for b in s.exec(select(ChatBinding).where(ChatBinding.agency == "so-noi-vu",
+                                                                     ChatBinding.role == "focal"))}
+    assert chats == {"-100777"}
+    assert bot.audit()[-1].action == "binding.migrated"
+    r = await bot.say(-100777, "/tasks")
+    assert "Sở Nội vụ (3)" in r.text

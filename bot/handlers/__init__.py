@@ -30,5 +30,6 @@ def register(app: Application) -> None:
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(callbacks.on_button))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, linking.chat_migrated))
     # Answers to a "⏳ Xin gia hạn" prompt (ForceReply): plain text replying to one of our messages.
     app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, tasks.extension_reply))

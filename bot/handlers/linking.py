@@ -103,3 +103,28 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                      language=choice)
         session.commit()
     await reply(update, t(choice, "lang_set"))
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup and got a new id: move its bindings, so reminders keep arriving."""
+    message = update.effective_message
+    old, new = message.chat_id, message.migrate_to_chat_id
+    if new is None:
+        return
+    from sqlmodel import select
+
+    from storage.tables import ChatBinding
+
+    d = deps(context)
+    with d.session() as session:
+        rows = list(session.exec(select(ChatBinding).where(ChatBinding.platform == PLATFORM,
+                                                           ChatBinding.chat_id == str(old))))
+        now = d.now()
+        for b in rows:
+            b.chat_id = str(new)
+            b.updated_at = now
+            session.add(b)
+            audit.record(session, at=now, actor="telegram", source=PLATFORM, action="binding.migrated",
+                         entity="binding", entity_key=f"{PLATFORM}:{new}", old_chat_id=str(old), agency=b.agency,
+                         role=b.role)
+        session.commit()

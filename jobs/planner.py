@@ -321,6 +321,20 @@ def _occurrences(task: TaskSnapshot, policy: Policy, calendar: WorkCalendar, sta
     return [o for o in occs if (_in_force(o, calendar, policy) or date.max) >= assigned]
 
 
+def _first_open(task: TaskSnapshot, policy: Policy, calendar: WorkCalendar, assigned: date) -> _Occ | None:
+    """The occurrence a new-task notice is about: the first one not done whose deadline is still ahead at
+    assignment (or the only one, for a one-off or continuous task)."""
+    dl = task.deadline
+    if dl.kind != "recurring":
+        occ = _Occ(dl.kind, dl.due, task.state(dl.kind))
+        return None if occ.state.status in _DONE_STATES else occ
+    for due in dl.next_dues(assigned - timedelta(days=20), 24):
+        occ = _Occ(due.isoformat(), due, task.state(due.isoformat()))
+        if occ.state.status not in _DONE_STATES and (_in_force(occ, calendar, policy) or date.max) >= assigned:
+            return occ
+    return None
+
+
 def _in_force(occ: _Occ, calendar: WorkCalendar, policy: Policy) -> date | None:
     written = occ.state.extended_due or occ.due
     return None if written is None else effective_due(written, calendar, policy)
@@ -369,12 +383,13 @@ def plan_task(
     occs = _occurrences(task, policy, calendar, lo_d, hi_d, assigned_d)
 
     # The new-task notice, about the first occurrence still open at assignment.
-    first = next((o for o in occs if o.state.status not in _DONE_STATES), None)
-    if first is not None:
-        when = assigned
-        if policy.workdays_only and calendar.is_day_off(assigned_d):
-            when = policy.at(calendar.next_workday(assigned_d))
-        emit(when, first.key, f"new:{assigned_d.isoformat()}", NEW, b.focal_of(task, True))
+    when = assigned
+    if policy.workdays_only and calendar.is_day_off(assigned_d):
+        when = policy.at(calendar.next_workday(assigned_d))
+    if lo < when <= until:
+        first = _first_open(task, policy, calendar, assigned_d)
+        if first is not None:
+            emit(when, first.key, f"new:{assigned_d.isoformat()}", NEW, b.focal_of(task, True))
 
     focal = b.focal_of(task, policy.remind_coordinators)
     for occ in occs:

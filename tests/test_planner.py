@@ -288,6 +288,13 @@ def test_recurring_occurrences_are_tracked_on_their_own():
     assert {s.occurrence for s in plan(task("định kỳ hàng quý")) if s.kind == "new"} == {"2018-06-30"}
 
 
+def test_new_recurring_task_is_announced_at_once_even_when_its_first_period_is_far():
+    t = task("6 tháng và cả năm", assigned=at(2018, 7, 3, 10), issued=date(2018, 7, 3))
+    steps = plan(t, since=at(2018, 7, 3, 9), until=at(2018, 7, 3, 11))
+    assert [(s.step, s.occurrence, s.chat) for s in steps] == [
+        ("new:2018-07-03", "2018-12-31", FOCAL.chat), ("new:2018-07-03", "2018-12-31", COORD.chat)]
+
+
 def test_quarterly_report_across_a_year_boundary():
     # Q4/2018 is due 31/12/2018, a day off that year (swapped with Saturday 5/1/2019), and 1/1 is New
     # Year: the deadline in force is Wednesday 2/1/2019. Its steps straddle the year; Q1/2019 follows.

@@ -324,7 +324,11 @@ def calendar_meta(scope: FeedScope, settings, *, todo: bool = False) -> Calendar
     lang = _lang(scope, settings)
     directory = agency_directory(settings) if scope.agencies else None
     if scope.agencies:
-        who = ", ".join(directory.name(c) for c in scope.agencies)
+        names = [directory.name(c) for c in scope.agencies]
+        if len(names) > 3:  # a group ("Các sở, ban, ngành"): a name, not a paragraph
+            who = f"{len(names)} cơ quan" if lang == "vi" else f"{len(names)} agencies"
+        else:
+            who = ", ".join(names)
         desc = (f"Hạn các nhiệm vụ {who} chủ trì hoặc phối hợp — dondoc" if lang == "vi" else
                 f"Deadlines of the tasks {who} leads or coordinates — dondoc")
     else:

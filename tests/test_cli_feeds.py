@@ -137,3 +137,11 @@ def test_feed_revoke_by_url_token_agency_and_id(cli, engine):
         assert len(s.exec(select(AuditEntry).where(AuditEntry.action == "feed.revoked")).all()) == 4
     assert "No active feeds" in cli("feed", "list").stdout
     assert cli("feed", "revoke").exit_code == 2
+
+
+def test_ics_for_a_group_of_agencies(cli):
+    r = cli("ics", "--agency", "Các sở, ban, ngành", "-")
+    assert r.exit_code == 0, r.output
+    cal = read_vobject(r.stdout_bytes)
+    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@dondoc", "5099%2F2@dondoc", "5099%2F3@dondoc"}
+    assert cal.contents["x-wr-calname"][0].value.endswith(" cơ quan")

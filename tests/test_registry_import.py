@@ -475,3 +475,30 @@ def test_derived_keys_are_stable_and_ascii(engine, builtin, tmp_path):
     assert r.added == ["ke-hoach-cchc-1-a"]
     assert run(engine, path, builtin, issued=date(2012, 3, 2)).unchanged == ["ke-hoach-cchc-1-a"]
     assert tasks(engine)["ke-hoach-cchc-1-a"].directive_id is None
+
+
+def test_xlsx_title_rows_merged_cells_and_typed_cells(engine, builtin, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["PHỤ LỤC: DANH MỤC NHIỆM VỤ"])  # row 1, merged across the table
+    ws.merge_cells("A1:E1")
+    ws.append(HEADER)  # row 2
+    ws.append([1, "Việc một", "Sở Nội vụ", None, "Quý I/2013"])  # row 3
+    ws.append([2, "Việc hai", None, "Sở Y tế", datetime(2013, 3, 31)])  # row 4: lead merged from row 3
+    ws.merge_cells("C3:C4")
+    ws.append([3.0, "Việc ba", "Sở Nôi vụ", None, "Quý I/2013"])  # row 5: an error, counted as Excel shows it
+    path = tmp_path / "plan.xlsx"
+    wb.save(path)
+    with pytest.raises(RegistryErrors) as e:
+        run(engine, path, builtin, document="4/KH", issued=date(2012, 3, 2))
+    assert errors_of(e) == [f"{path}:5:Cơ quan chủ trì: unknown agency 'Sở Nôi vụ'; did you mean: Sở Nội vụ?"]
+    ws["C5"] = "Sở Tư pháp"
+    wb.save(path)
+    r = run(engine, path, builtin, document="4/KH", issued=date(2012, 3, 2))
+    assert r.added == ["4-kh-1", "4-kh-2", "4-kh-3"]
+    ts = tasks(engine)
+    assert ts["4-kh-2"].lead_agency == "so-noi-vu" and ts["4-kh-2"].coordinators == ["so-y-te"]
+    assert (ts["4-kh-2"].deadline_text, ts["4-kh-2"].due) == ("31/03/2013", date(2013, 3, 31))
+    assert ts["4-kh-3"].stt == "3"

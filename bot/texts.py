@@ -285,14 +285,14 @@ def shorten(text: str, limit: int) -> str:
 
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Cut `text` into pieces of at most `limit` characters, at line breaks where possible, else at spaces,
-    else hard; no piece is empty."""
+    """Cut `text` into pieces of at most `limit` characters: at the last line break of the window if that
+    keeps the piece at least half full, else at a space, else hard; no piece is empty."""
     pieces: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
+        cut = rest.rfind("\n", limit // 2, limit + 1)
         if cut <= 0:
-            cut = rest.rfind(" ", 0, limit + 1)
+            cut = rest.rfind(" ", limit // 2, limit + 1)
         if cut <= 0:
             cut = limit
         head, rest = rest[:cut].rstrip(), rest[cut:].lstrip("\n ")

@@ -327,3 +327,40 @@ async def test_extend_by_forcereply_conversation(bot):
     # replies to other messages are ignored
     r = await bot.say(FOCAL_CHAT, "cảm ơn", reply_to_message_id=r.sent[0]["message_id"])
     assert r.sent == []
+
+
+async def test_long_answer_is_split_at_telegram_limit(bot):
+    from tests.factories import make_task
+
+    with bot.session() as s:
+        make_task(s, key="LONG-1", deadline_text="trước ngày 14/6/2018", now=bot.clock.now(),
+                  content="Nhiệm vụ có nội dung rất dài, trích nguyên văn phụ lục kèm theo. " * 90)
+        s.commit()
+    r = await bot.say(FOCAL_CHAT, "/task LONG-1")
+    assert len(r.sent) == 2 and all(len(m["text"]) <= 4096 for m in r.sent)
+    assert r.sent[0]["text"].startswith("📌 Nhiệm vụ LONG-1") and "Chủ trì: Sở Nội vụ" in r.sent[1]["text"]
+
+
+async def test_language_setting_and_user_language(db_url, engine):
+    from sqlmodel import Session
+
+    from tests.bot_harness import STRANGER_CHAT, seed, start, stop
+
+    with Session(engine) as s:
+        seed(s)
+    bot = await start(db_url, engine, language="en")
+    try:
+        # LANGUAGE=en: English for everyone unless the chat chose otherwise
+        r = await bot.say(STRANGER_CHAT, "/help", language_code="vi")
+        assert "not linked to any agency" in r.text
+        r = await bot.say(FOCAL_CHAT, "/tasks", language_code=None)
+        assert "Open tasks — Sở Nội vụ (3)" in r.text
+        await bot.say(FOCAL_CHAT, "/lang vi")
+        r = await bot.say(FOCAL_CHAT, "/tasks", language_code="en")
+        assert "Nhiệm vụ đang thực hiện — Sở Nội vụ (3)" in r.text
+        import json
+
+        default = bot.tg.commands[(json.dumps({"type": "default"}), "")]
+        assert {c["command"]: c["description"] for c in default}["tasks"] == "Open tasks, soonest first"
+    finally:
+        await stop(bot)

@@ -111,3 +111,17 @@ def test_page_buttons():
     assert [b.verify_payload(btn.data, SECRET).arg for btn in row] == ["u0:14", "u2:14"]
     (row,) = b.page_buttons("t", 0, 3, "vi", SECRET)
     assert [btn.label for btn in row] == ["Sau ▶"]
+
+
+def test_split_message_respects_the_limit_and_prefers_line_breaks():
+    from bot.texts import split_message
+
+    assert split_message("ngắn") == ["ngắn"]
+    lines = [f"dòng {n}: " + " ".join(["chữ"] * 30) for n in range(100)]
+    pieces = split_message("\n".join(lines), 4096)
+    assert all(len(p) <= 4096 for p in pieces) and len(pieces) > 1
+    assert "\n".join(pieces) == "\n".join(lines)  # nothing lost, cut only at line breaks
+    one_line = "tiêu đề\n" + "từ " * 3000
+    pieces = split_message(one_line, 4096)
+    assert len(pieces[0]) > 2048 and all(len(p) <= 4096 for p in pieces)
+    assert split_message("x" * 5000, 4096) == ["x" * 4096, "x" * 904]

@@ -7,12 +7,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from jobs.status import Status
 from jobs.workdays import WorkCalendar
 from storage import actions
 from storage.actions import Actor
+from storage.tables import Task
 from storage.views import summary_counts, task_items
 from tests.factories import make_directive, make_task
 
@@ -164,3 +165,36 @@ def test_summary_counts_by_lead_agency(session, settings, calendar):
     counts = summary_counts(items(session, settings, calendar, date(2018, 6, 5)))
     assert counts["so-noi-vu"] == {Status.IN_TIME: 1, Status.OVERDUE: 1}
     assert counts["so-y-te"] == {Status.NO_DEADLINE: 1}
+
+
+def test_on_postgresql_import_views_and_reimport(pg_engine, pg_settings, calendar, tmp_path):
+    """The JSON coordinator search, the progress sub-query and the import's comparisons on PostgreSQL."""
+    from pathlib import Path
+
+    from storage.agencies import AgencyDirectory
+    from storage.registry import export_registry, import_registry
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    directory = AgencyDirectory.load(examples / "agencies-nam-dinh.yaml")
+
+    def load(now):
+        with Session(pg_engine) as s:
+            r = import_registry(s, examples / "337-QD-UBND.csv", directory=directory, calendar=calendar, now=now,
+                                actor="t", document="337/QĐ-UBND", issued=date(2012, 3, 2))
+            s.commit()
+            return r
+
+    assert len(load(NOW).added) == 58
+    assert len(load(NOW + timedelta(days=1)).unchanged) == 58
+    with Session(pg_engine) as s:
+        t = s.exec(select(Task).where(Task.key == "337-qd-ubnd-3")).one()
+        actions.record_progress(s, t, "once", 20, "bắt đầu", ADMIN, NOW)
+        actions.record_progress(s, t, "once", 70, "gần xong", ADMIN, NOW + timedelta(hours=2))
+        s.commit()
+        got = items(s, pg_settings, calendar, date(2012, 10, 1), agency="so-tai-chinh", role_of_agency="any")
+        assert {i.task.key for i in got} >= {"337-qd-ubnd-11", "337-qd-ubnd-2-so-thong-tin-truyen-thong"}
+        assert all(i.task.lead_agency == "so-tai-chinh" or "so-tai-chinh" in i.task.coordinators for i in got)
+        [it] = items(s, pg_settings, calendar, date(2012, 10, 1), task_ids=[t.id])
+        assert it.last_progress.percent == 70
+        export_registry(s, tmp_path / "r.csv")
+    assert (tmp_path / "r.csv").read_bytes().count(b"\n") == 59

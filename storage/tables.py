@@ -271,3 +271,12 @@ class SchedulerState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=100)
     value: str
     updated_at: datetime = _ts()
+
+
+class RateBudget(SQLModel, table=True):
+    """Telegram's flood limits shared by every dondoc process on one PostgreSQL database (jobs.flood):
+    one row per limit ("overall", "telegram:<chat id>"), holding the earliest instant the next message
+    under that limit may go out (the "theoretical arrival time" of the GCRA algorithm)."""
+
+    name: str = Field(primary_key=True, max_length=120)
+    tat: datetime = _ts()

@@ -20,12 +20,14 @@ from bot.handlers.common import (
     send,
 )
 from bot.i18n import fmt_date
-from bot.texts import fmt_datetime, shorten, t
+from bot.texts import TEXTS, fmt_datetime, shorten, t
 from jobs.status import status_label
 from storage.tables import Directive, Extension, Occurrence, ProgressUpdate, Task
 
 PROMPTS = "extension_prompts"  # chat_data key: prompt message id -> (task id, occurrence key)
 MAX_PROMPTS = 50
+# How our prompts begin, in both languages: a reply to one we no longer remember gets "press again".
+PROMPT_STARTS = tuple(text.split("{", 1)[0] for text in TEXTS["extend_prompt"])
 
 
 async def _refuse_unlinked(update: Update, scope) -> bool:
@@ -239,7 +241,7 @@ async def extension_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         lang = scope.lang
         target = prompts.get(replied.message_id)
         if target is None:
-            if (replied.text or "").startswith("⏳"):
+            if (replied.text or "").startswith(PROMPT_STARTS):
                 await reply(update, t(lang, "extend_prompt_expired"))
             return
         task = session.get(Task, target[0])

@@ -137,6 +137,17 @@ def task_items(
             directive=directives.get(task.directive_id) if task.directive_id is not None else None,
         )
 
+    # Tasks expanded from one group row share their deadline: expand each rule once per call.
+    dues_cache: dict[tuple, tuple[list[date], list[date]]] = {}
+    parsed_deadlines: dict[tuple, Deadline | None] = {}
+
+    def recurring_dues(deadline: Deadline, window_start: date) -> tuple[list[date], list[date]]:
+        key = (deadline.rrule, deadline.start, window_start)
+        if key not in dues_cache:
+            dues_cache[key] = (deadline.occurrences(window_start, today),
+                               deadline.next_dues(today + timedelta(days=1), 1))
+        return dues_cache[key]
+
     items: list[TaskItem] = []
     for task in tasks:
         kind = task.deadline_kind
@@ -145,18 +156,24 @@ def task_items(
         elif kind == "continuous":
             items.append(item(task, "continuous", None))
         else:
-            try:
-                deadline = Deadline.from_dict(task.deadline)
-            except DeadlineError:
-                continue  # a damaged stored deadline: nothing sensible to list (import never writes one)
+            dkey = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(task.deadline.items()))
+            if dkey not in parsed_deadlines:
+                try:
+                    parsed_deadlines[dkey] = Deadline.from_dict(task.deadline)
+                except DeadlineError:
+                    parsed_deadlines[dkey] = None  # damaged: nothing sensible to list (import never writes one)
+            deadline = parsed_deadlines[dkey]
+            if deadline is None:
+                continue
             d = directives.get(task.directive_id) if task.directive_id is not None else None
             issued = d.issued if d is not None and d.issued else deadline.start
             window_start = max(d for d in (issued, today - timedelta(days=RECURRING_LOOKBACK_DAYS)) if d)
-            for due in deadline.occurrences(window_start, today):
+            past, upcoming = recurring_dues(deadline, window_start)
+            for due in past:
                 it = item(task, due.isoformat(), due)
                 if it.state != DONE:
                     items.append(it)
-            for due in deadline.next_dues(today + timedelta(days=1), 1):
+            for due in upcoming:
                 items.append(item(task, due.isoformat(), due))
 
     if not include_done:

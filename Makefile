@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/dondoc db upgrade
 	$(BIN)/dondoc import examples/5099-UBND-HCC.yaml
-	$(BIN)/dondoc import examples/337-QD-UBND.csv --document 337/QĐ-UBND --issued 2012-03-02 --issuer "UBND tỉnh Nam Định" --subject "Kế hoạch cải cách hành chính nhà nước tỉnh Nam Định giai đoạn 2011-2015"
+	$(BIN)/dondoc import examples/337-QD-UBND.csv --agencies examples/agencies-nam-dinh.yaml --document 337/QĐ-UBND --issued 2012-03-02 --issuer "UBND tỉnh Nam Định" --subject "Kế hoạch cải cách hành chính nhà nước tỉnh Nam Định giai đoạn 2011-2015"
 	$(BIN)/dondoc tasks
 	@if $(BIN)/dondoc --help | grep -q ' run '; then $(BIN)/dondoc run; fi
 

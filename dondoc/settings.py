@@ -196,8 +196,8 @@ def _existing_file(v: str) -> Path | None:
 
 def _host_port(v: str) -> str:
     host, sep, port = v.strip().rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError("accepted: HOST:PORT, e.g. 127.0.0.1:8080")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError("accepted: HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)")
     return v.strip()
 
 

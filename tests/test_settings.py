@@ -55,3 +55,9 @@ def test_empty_value_means_default():
 def test_escalation_steps_are_ordered():
     s = load_settings(environ={"ESCALATION_STEPS": "7:leadership, 1:manager"}, dotenv_path=None)
     assert [st.workdays_late for st in s.escalation_steps] == [1, 7]
+
+
+def test_port_zero_means_any_free_port_and_a_bad_bind_is_named():
+    assert load_settings(environ={"FEED_BIND": "127.0.0.1:0"}, dotenv_path=None).feed_bind == "127.0.0.1:0"
+    with pytest.raises(SettingsError, match="FEED_BIND='localhost'"):
+        load_settings(environ={"FEED_BIND": "localhost"}, dotenv_path=None)

@@ -10,14 +10,17 @@ One APScheduler job calls `Scheduler.tick()` every SCHEDULER_TICK_SECONDS — no
 
 On start `replan_all()` sets every task's next_check_at to NULL (the policy may have changed). Anything that
 changes a task or its bindings sets it to now/NULL (`invalidate_for_binding` for a chat linked or unlinked).
-Planning is safe in several processes at once: inserts are idempotent and next_check_at is updated with a
-compare-and-set, so an action that lands while a task is being planned is planned again on the next tick.
+Planning is safe in several processes at once: inserts are idempotent; a batch is leased (next_check_at set
+to a value only that planner writes) before it is planned, and next_check_at is moved on with a
+compare-and-set against the lease, so an action that lands while a task is being planned — even one that
+writes the NULL the planner read — is planned again on the next tick.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,6 +43,9 @@ from storage.tables import ChatBinding, Occurrence, SchedulerState, Task
 log = logging.getLogger(__name__)
 
 DIGEST_STATE = "digest:weekly"
+# How long a batch being planned stays leased to the process planning it (clock seconds). Planning a batch
+# takes well under a second; a planner that died leaves tasks to be planned again after this.
+PLAN_LEASE_SECONDS = 300
 SUMMARY_STATE = "summary:quarterly"
 
 
@@ -112,15 +118,27 @@ class Scheduler:
         with Session(self.engine) as s:
             bindings = active_bindings(s)
         last_id = 0
+        is_due = sa.or_(Task.next_check_at.is_(None), Task.next_check_at <= now)
         while not self._stopping:
+            # Lease the batch first, in its own transaction: next_check_at = a value only this planner
+            # writes. A change that lands while we plan (an action, a chat linked, a re-import) overwrites
+            # the lease — even with the NULL we read — so the compare-and-set below leaves it in place and
+            # the task is planned again on the next tick. Another process sees the lease as not due and
+            # plans other tasks; if this one dies, the lease runs out and someone plans the task.
+            lease = now + timedelta(seconds=PLAN_LEASE_SECONDS, microseconds=random.randrange(1, 1_000_000))
             with session_scope(self.engine) as s:
-                tasks = s.exec(select(Task).where(
-                    Task.removed_at.is_(None),
-                    sa.or_(Task.next_check_at.is_(None), Task.next_check_at <= now),
-                    Task.id > last_id).order_by(Task.id).limit(self.batch)).all()
-                if not tasks:
+                ids = list(s.exec(select(Task.id).where(Task.removed_at.is_(None), is_due, Task.id > last_id)
+                                  .order_by(Task.id).limit(self.batch)).all())
+                if not ids:
                     break
-                last_id = tasks[-1].id
+                last_id = ids[-1]
+                leased = s.execute(sa.update(Task).where(Task.id.in_(ids), is_due).values(next_check_at=lease)
+                                   .returning(Task.id)).scalars().all()
+            if not leased:
+                continue
+            with session_scope(self.engine) as s:
+                tasks = s.exec(select(Task).where(Task.id.in_(leased), Task.next_check_at == lease)
+                               .order_by(Task.id)).all()
                 ids = [t.id for t in tasks]
                 occs: dict[int, list[Occurrence]] = defaultdict(list)
                 for o in s.exec(select(Occurrence).where(Occurrence.task_id.in_(ids))).all():
@@ -148,6 +166,8 @@ class Scheduler:
                     updates.append({"b_id": t.id, "b_old": t.next_check_at,
                                     "b_new": next_check(snap, bindings, self.policy, self.calendar, now)})
                 outbox.insert_rows(conn, rows)
+                if not updates:
+                    continue
                 # Compare-and-set: if someone acted on the task meanwhile (next_check_at changed), leave theirs.
                 conn.execute(sa.update(Task).where(Task.id == sa.bindparam("b_id"),
                                                    Task.next_check_at.is_not_distinct_from(sa.bindparam("b_old")))

@@ -343,6 +343,7 @@ class Dispatcher:
         stats.requeued += len(requeued)
         started = time.monotonic()
         active: dict[str, asyncio.Task] = {}
+        heartbeat = asyncio.create_task(self._heartbeat(), name="dispatch heartbeat")
         try:
             while not self._stopping:
                 rows: list[outbox.OutboxRow] = []
@@ -367,7 +368,20 @@ class Dispatcher:
         finally:
             if active:
                 await asyncio.gather(*active.values(), return_exceptions=True)
+            heartbeat.cancel()
         return stats
+
+    async def _heartbeat(self) -> None:
+        """Keep this worker's claims fresh while it holds them: only a dead process's claims grow older
+        than CLAIM_TIMEOUT_SECONDS, however long a live one waits for its turn under the flood limits."""
+        speed = self.settings.clock_speed if self.settings.clock_start else 1.0  # claim times are on self.clock
+        interval = max(0.2, self.settings.claim_timeout_seconds / 3.0 / speed)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(outbox.touch_claims, self.engine, self.worker_id, self.clock.now())
+            except Exception:  # noqa: BLE001 - the next beat tries again; claims last CLAIM_TIMEOUT_SECONDS
+                log.warning("could not refresh this worker's claims", exc_info=True)
 
     async def _serve_chat(self, chat: str, rows: list[outbox.OutboxRow], stats: DispatchStats) -> None:
         """Send one chat's claimed rows in order; on any early exit release what is left."""

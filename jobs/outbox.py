@@ -181,6 +181,14 @@ def requeue_stale(engine: Engine, now: datetime, timeout_seconds: int, worker: s
     return [dict(r) for r in stale]
 
 
+def touch_claims(engine: Engine, worker: str, now: datetime) -> int:
+    """The heartbeat of a live worker: its claims are fresh again, so `requeue_stale` in another process
+    never takes a row this one is still about to send (e.g. waiting for a slot under the flood limits)."""
+    with engine.begin() as conn:
+        return conn.execute(sa.update(T).where(c.status == CLAIMED, c.claimed_by == worker)
+                            .values(claimed_at=now)).rowcount or 0
+
+
 # -- settling a claimed row -----------------------------------------------------------------------------------
 
 def mark_sent(conn, row_id: int, message_id: str, now: datetime) -> None:

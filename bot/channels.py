@@ -119,7 +119,9 @@ class ConsoleChannel(Channel):
 
 class PerChatLimiter:
     """At most `per_second` messages per second to one private chat (Telegram's limit that AIORateLimiter
-    does not know about). Waits, never refuses; spacing has a small margin for network jitter."""
+    does not know about). Waits, never refuses; spacing has a small margin for network jitter. `finished`
+    counts the interval again from the end of a send: a message held up elsewhere (the overall limit, a
+    slow connection) then never reaches Telegram too close to the next one."""
 
     def __init__(self, per_second: float = 1.0, margin: float = 0.05):
         self.interval = (1.0 / per_second) * (1 + margin)
@@ -134,6 +136,12 @@ class PerChatLimiter:
             if ready > now:
                 await asyncio.sleep(ready - now)
             self._next[chat_id] = max(now, ready) + self.interval
+        self._prune()
+
+    def finished(self, chat_id: str) -> None:
+        self._next[chat_id] = max(self._next.get(chat_id, 0.0), time.monotonic() + self.interval)
+
+    def _prune(self) -> None:
         if len(self._next) > 10_000:  # forget chats idle long enough to have no effect
             cutoff = time.monotonic()
             for k in [k for k, v in self._next.items() if v < cutoff]:
@@ -153,18 +161,25 @@ def is_private_chat(chat_id: str) -> bool:
 class TelegramChannel(Channel):
     platform = "telegram"
 
-    def __init__(self, settings, bot=None):
+    def __init__(self, settings, bot=None, limits=None):
         self.settings = settings
         self._bot = bot
         self._own_bot = bot is None
         self._private = PerChatLimiter(settings.rate_private_per_second)
+        # jobs.flood.SharedFloodLimits on PostgreSQL: the flood limits shared with the other dispatcher
+        # processes (the in-memory limiters above only see this process's messages).
+        self._limits = limits
 
     def _build_bot(self):
         from telegram.ext import AIORateLimiter, ExtBot
         from telegram.request import HTTPXRequest
 
+        rate = float(self.settings.rate_overall_per_second)
+        burst = max(1.0, min(rate, 5.0))
         limiter = AIORateLimiter(
-            overall_max_rate=self.settings.rate_overall_per_second, overall_time_period=1,
+            # RATE_OVERALL_PER_SECOND in small bursts (5 per 1/6 s for 30/s), not 30 at once: requests queued
+            # behind new connections reach Telegram bunched up, and a whole second's burst then looks too fast.
+            overall_max_rate=burst, overall_time_period=burst / rate,
             group_max_rate=self.settings.rate_group_per_minute, group_time_period=60,
             max_retries=0,  # retries are persisted in the outbox, not slept on here
         )
@@ -196,11 +211,15 @@ class TelegramChannel(Channel):
         if buttons:
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
                                            for row in buttons])
-        if is_private_chat(chat_id):
+        if self._limits is not None:
+            await self._limits.wait(chat_id)
+        elif is_private_chat(chat_id):
             await self._private.wait(chat_id)
         try:
             message = await self.bot.send_message(chat_id=_as_chat_id(chat_id), text=text, reply_markup=markup,
                                                   link_preview_options=LinkPreviewOptions(is_disabled=True))
+            if self._limits is not None:
+                await self._limits.after_send(chat_id)
         except tg.RetryAfter as e:
             # `_retry_after` is always a timedelta (the public property's type depends on a PTB setting).
             ra = getattr(e, "_retry_after", None)
@@ -220,6 +239,9 @@ class TelegramChannel(Channel):
             raise TransientDeliveryError(str(e) or type(e).__name__) from e
         except tg.TelegramError as e:  # e.g. InvalidToken: a configuration problem, retried with backoff
             raise TransientDeliveryError(f"{type(e).__name__}: {e}") from e
+        finally:
+            if self._limits is None and is_private_chat(chat_id):
+                self._private.finished(chat_id)
         return str(message.message_id)
 
 

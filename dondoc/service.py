@@ -37,7 +37,12 @@ def build_channels(settings, engine, clock, stream: TextIO | None = None) -> dic
     from bot.channels import ConsoleChannel, TelegramChannel
 
     if settings.telegram_bot_token:
-        return {"telegram": TelegramChannel(settings)}
+        limits = None
+        if engine.dialect.name == "postgresql":  # other dispatcher processes may share the bot's flood limits
+            from jobs.flood import SharedFloodLimits
+
+            limits = SharedFloodLimits(engine, settings)
+        return {"telegram": TelegramChannel(settings, limits=limits)}
     from jobs.dispatcher import Composer
     from jobs.workdays import WorkCalendar
     from sqlmodel import Session
@@ -65,10 +70,23 @@ class Service:
     bot_app: object = None
     feed_runner: object = None
     aps: object = None
+    receiver_lock: object = None  # storage.locks.ReceiverLock, held while this process runs the bot role
+    exit_code: int = 0
+    on_fatal: object = None  # called when the service must stop on its own (set by `serve`)
     _tick_task: asyncio.Task | None = None
+    _watch_task: asyncio.Task | None = None
 
     async def start(self) -> None:
         s = self.settings
+        if "bot" in self.roles:
+            # Only one process receives updates (one webhook, one poller): a second one stops here, exit 2.
+            from storage.locks import ReceiverLock
+
+            lock = ReceiverLock(self.engine)
+            await asyncio.to_thread(lock.acquire)
+            self.receiver_lock = lock
+            if self.engine.dialect.name == "postgresql":
+                self._watch_task = asyncio.create_task(self._watch_lock(), name="receiver lock watch")
         if "dispatcher" in self.roles:
             from jobs.scheduler import Scheduler
 
@@ -107,6 +125,19 @@ class Service:
         log.info("dondoc running (%s); scheduler tick every %ss; clock now %s", ", ".join(self.roles),
                  s.scheduler_tick_seconds, self.clock.now().astimezone(s.timezone).isoformat(timespec="seconds"))
 
+    async def _watch_lock(self, every: float = 15.0) -> None:
+        """The receiver lock lives in a database session: if that connection is lost, another process may
+        take the lock, so this one stops (exit 1) rather than receive updates alongside it."""
+        while True:
+            await asyncio.sleep(every)
+            if not await asyncio.to_thread(self.receiver_lock.alive):
+                log.error("lost the receiver lock (database connection gone); stopping so that a single process "
+                          "receives updates — a supervisor restart makes this one compete for it again")
+                self.exit_code = 1
+                if callable(self.on_fatal):
+                    self.on_fatal()
+                return
+
     async def _tick(self) -> None:
         self._tick_task = asyncio.current_task()
         await self.scheduler.tick()
@@ -138,6 +169,10 @@ class Service:
                 await ch.stop()
             except Exception:  # noqa: BLE001
                 log.exception("closing a channel")
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+        if self.receiver_lock is not None:
+            await asyncio.to_thread(self.receiver_lock.release)
         log.info("dondoc stopped")
 
 
@@ -160,6 +195,7 @@ async def serve(settings, engine, clock, *, roles: Iterable[str] = ("bot", "disp
         except (NotImplementedError, RuntimeError):  # not the main thread (tests) or not supported
             pass
     service = Service(settings, engine, clock, roles=tuple(roles), stream=stream)
+    service.on_fatal = stop.set
     try:
         await service.start()
         await stop.wait()
@@ -172,5 +208,5 @@ async def serve(settings, engine, clock, *, roles: Iterable[str] = ("bot", "disp
 
 
 def run(settings, engine, clock, role: str = "all") -> int:
-    asyncio.run(serve(settings, engine, clock, roles=roles_of(role), stream=sys.stdout))
-    return 0
+    service = asyncio.run(serve(settings, engine, clock, roles=roles_of(role), stream=sys.stdout))
+    return service.exit_code

@@ -316,9 +316,17 @@ def run_cmd(
     if role not in service.ROLES:
         fail(f"--role {role!r}: accepted: {' | '.join(service.ROLES)}.")
     st = settings()
+    if role != "all" and st.is_sqlite:
+        fail(f"--role {role}: SQLite serves one dondoc process, which runs everything (--role all, the default). "
+             "To split the bot, the dispatchers and the feeds over several processes, use PostgreSQL "
+             "(DATABASE_URL=postgresql+psycopg://…; see docs/deploy.md).")
     eng = engine()  # upgrades the database first
+    from storage.locks import AlreadyReceiving
+
     try:
         code = service.run(st, eng, clock(), role)
+    except AlreadyReceiving as e:
+        fail(f"dondoc run: {e}", 2)
     except (ValueError, OSError) as e:
         fail(f"dondoc run: {e}", 1)
     raise typer.Exit(code)

@@ -354,7 +354,8 @@ def plan_task(
     """Every step of `task` due in (since, until], sorted by time.
 
     Steps before the task was assigned are never planned ("not replayed"), nor steps to a chat before it
-    was linked (linking a chat does not replay history into it). `assigned_at` overrides the task's own
+    was linked (linking a chat does not replay history into it) but the new-task notice, which a focal
+    chat linked after the import still gets once (with how near or late the task is by then). `assigned_at` overrides the task's own
     (the preview plans a registry as if it had been imported on its directive's issue date);
     `honour_binding_dates=False` plans for every bound chat as if it had always been linked.
     """
@@ -375,7 +376,9 @@ def plan_task(
         if not (lo < when <= until) or when < assigned:
             return
         for r in to:
-            if honour_binding_dates and r.created_at is not None and when < r.created_at:
+            # A chat linked later hears no history — except the new-task notice: a focal chat linked after
+            # the import still learns, once, what its agency owes.
+            if honour_binding_dates and kind != NEW and r.created_at is not None and when < r.created_at:
                 continue
             out.append(PlannedStep(when, task.key, occ_key, step, r.chat, kind, task.id, r.id,
                                    {"role": r.role, "agency": r.agency, **payload}))

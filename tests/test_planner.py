@@ -251,10 +251,16 @@ def test_still_wanted_says_why_a_row_is_dropped():
 
 # -- bindings -------------------------------------------------------------------------------------------------
 
-def test_a_chat_linked_later_gets_no_history_but_the_preview_plans_it():
+def test_a_chat_linked_later_gets_no_history_but_the_new_task_notice_and_the_preview_plans_it():
     late = Recipient("telegram", "42", "so-noi-vu", "focal", id=9, created_at=at(2018, 6, 12, 9))
     steps = plan(task("trước ngày 14/6/2018"), until=at(2018, 6, 14, 23), bindings=[late])
-    assert steps_to(steps, late) == ["remind:1:2018-06-14", "remind:0:2018-06-14"]
+    assert steps_to(steps, late) == ["new:2018-05-23", "remind:1:2018-06-14", "remind:0:2018-06-14"]
+    # Catch-up on the tick right after linking: the notice, once; the reminder of 11/6 is not replayed.
+    due = plan(task("trước ngày 14/6/2018"), until=at(2018, 6, 12, 9, 1), bindings=[late])
+    assert [(s.step, status) for s, status in catch_up(due, set())] == [("new:2018-05-23", "pending")]
+    late_manager = Recipient("telegram", "43", "so-noi-vu", "manager", id=10, created_at=at(2018, 6, 20, 9))
+    steps = plan(task("trước ngày 14/6/2018"), until=at(2018, 6, 30), bindings=[late_manager])
+    assert steps_to(steps, late_manager) == []  # the rung of 15/6 passed before it was linked
     steps = plan(task("trước ngày 14/6/2018"), until=at(2018, 6, 14, 23), bindings=[late],
                  honour_binding_dates=False)
     assert steps_to(steps, late)[0] == "new:2018-05-23"

@@ -22,7 +22,9 @@ acknowledgement stops the reminders before the deadline, not the escalation afte
 
 from __future__ import annotations
 
+import functools
 import math
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -247,6 +249,71 @@ class PlannedStep:
 
 # -- small date helpers ---------------------------------------------------------------------------------------
 
+class _CachedCalendar:
+    """The working-day questions the planner asks, memoised: planning 100k tasks asks the same few hundred
+    dates over and over (the calendar itself is pure, so its answers never change)."""
+
+    def __init__(self, calendar: WorkCalendar):
+        self.calendar = calendar
+        self._workday: dict[date, bool] = {}
+        self._add: dict[tuple[date, int], date] = {}
+
+    def is_workday(self, d: date) -> bool:
+        r = self._workday.get(d)
+        if r is None:
+            r = self._workday[d] = self.calendar.is_workday(d)
+        return r
+
+    def is_day_off(self, d: date) -> bool:
+        return not self.is_workday(d)
+
+    def next_workday(self, d: date) -> date:
+        while not self.is_workday(d):
+            d += timedelta(days=1)
+        return d
+
+    def previous_workday(self, d: date) -> date:
+        while not self.is_workday(d):
+            d -= timedelta(days=1)
+        return d
+
+    def add_workdays(self, d: date, n: int) -> date:
+        r = self._add.get((d, n))
+        if r is None:
+            r = self._add[(d, n)] = self.calendar.add_workdays(d, n)
+        return r
+
+    def effective_due(self, due: date, shift: bool = True) -> date:
+        return self.next_workday(due) if shift else due
+
+
+_CALENDARS: "weakref.WeakKeyDictionary[WorkCalendar, _CachedCalendar]" = weakref.WeakKeyDictionary()
+
+
+def _cached(calendar) -> _CachedCalendar:
+    if isinstance(calendar, _CachedCalendar):
+        return calendar
+    try:
+        c = _CALENDARS.get(calendar)
+        if c is None:
+            c = _CALENDARS[calendar] = _CachedCalendar(calendar)
+        return c
+    except TypeError:  # not weak-referenceable: cache for this call only
+        return _CachedCalendar(calendar)
+
+
+@functools.lru_cache(maxsize=4096)
+def _recurring_dues(rrule: str, start: date, a: date, b: date) -> tuple[date, ...]:
+    """Due dates of a recurring rule in [a, b]; registries share a handful of rules across thousands of
+    tasks, and expanding an RRULE from its start is the costly part of planning."""
+    return tuple(Deadline(kind="recurring", text="", matched="", rrule=rrule, start=start).occurrences(a, b))
+
+
+def _dues(dl: Deadline, a: date, b: date) -> tuple[date, ...]:
+    if dl.kind != "recurring":
+        return tuple(dl.occurrences(a, b))
+    return _recurring_dues(dl.rrule, dl.start, a, b)
+
 def effective_due(due: date, calendar: WorkCalendar, policy: Policy) -> date:
     """The deadline in force shifted off a day off (Civil Code Art. 148(5)) when the policy says so."""
     return calendar.effective_due(due, shift=policy.shift_to_workday)
@@ -309,7 +376,7 @@ def _occurrences(task: TaskSnapshot, policy: Policy, calendar: WorkCalendar, sta
     # (its due + the repeat horizon); look that far around the window.
     before = max(policy.reminder_offsets, default=0) + 20
     after = RECURRING_REPEAT_DAYS + 20
-    dues = set(dl.occurrences(start - timedelta(days=after), end + timedelta(days=before)))
+    dues = set(_dues(dl, start - timedelta(days=after), end + timedelta(days=before)))
     for key, st in task.occurrences.items():  # an extension can move an occurrence far from its period
         if st.extended_due is not None and start - timedelta(days=after) <= st.extended_due <= end + timedelta(days=before):
             try:
@@ -328,7 +395,7 @@ def _first_open(task: TaskSnapshot, policy: Policy, calendar: WorkCalendar, assi
     if dl.kind != "recurring":
         occ = _Occ(dl.kind, dl.due, task.state(dl.kind))
         return None if occ.state.status in _DONE_STATES else occ
-    for due in dl.next_dues(assigned - timedelta(days=20), 24):
+    for due in _dues(dl, assigned - timedelta(days=20), assigned + timedelta(days=800)):
         occ = _Occ(due.isoformat(), due, task.state(due.isoformat()))
         if occ.state.status not in _DONE_STATES and (_in_force(occ, calendar, policy) or date.max) >= assigned:
             return occ
@@ -362,6 +429,7 @@ def plan_task(
     if task.removed:
         return []
     b = Bindings.of(bindings)
+    calendar = _cached(calendar)
     assigned = assigned_at or task.assigned_at
     lo = since or assigned - timedelta(microseconds=1)
     if lo < assigned - timedelta(microseconds=1):

@@ -118,6 +118,8 @@ class Service:
             logging.getLogger("apscheduler.scheduler").addFilter(_QuietOverlap())
             logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
             self.aps = AsyncIOScheduler(timezone=timezone.utc)
+            # APScheduler paces the tick in wall-clock time (first tick now); what is due is decided on
+            # dondoc's clock inside the tick, so a replayed CLOCK_START only changes the latter.
             self.aps.add_job(self._tick, "interval", seconds=s.scheduler_tick_seconds, max_instances=1,
                              coalesce=True, next_run_time=datetime.now(timezone.utc), id="dondoc-tick",
                              misfire_grace_time=None)

@@ -13,11 +13,17 @@ $(BIN)/.installed: pyproject.toml
 
 ## make run: the service on the embedded default (SQLite), with the sample registries loaded.
 ## Without TELEGRAM_BOT_TOKEN it talks through the console channel (messages printed here).
+## The sample chat ids are placeholders: link your real chats with `dondoc invite` or `dondoc link`.
 run: $(BIN)/.installed
 	$(BIN)/dondoc db upgrade
 	$(BIN)/dondoc import examples/5099-UBND-HCC.yaml
 	$(BIN)/dondoc import examples/337-QD-UBND.csv --agencies examples/agencies-nam-dinh.yaml --document 337/QĐ-UBND --issued 2012-03-02 --issuer "UBND tỉnh Nam Định" --subject "Kế hoạch cải cách hành chính nhà nước tỉnh Nam Định giai đoạn 2011-2015"
-	$(BIN)/dondoc tasks
+	$(BIN)/dondoc link "Sở Nội vụ" -1001 --role focal
+	$(BIN)/dondoc link "Sở Nội vụ" -1002 --role manager
+	$(BIN)/dondoc link "Sở Nội vụ" -1003 --role oversight
+	$(BIN)/dondoc link "Văn phòng UBND tỉnh" -1004 --role leadership
+	$(BIN)/dondoc link "Sở Tài chính" 1005 --role focal
+	$(BIN)/dondoc tasks --agency "Sở Nội vụ"
 	@if $(BIN)/dondoc --help | grep -q ' run '; then $(BIN)/dondoc run; fi
 
 ## make test: the whole test suite (PostgreSQL tests start a local server when one can be started).

@@ -28,6 +28,7 @@ def settings() -> Settings:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are quiet unless they fail
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Bot API call is noise
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own tick logs say what happened
     return s
 
 

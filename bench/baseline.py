@@ -90,7 +90,9 @@ def wall_shift(now: datetime, wall_now: datetime) -> timedelta:
 class Baseline:
     """A BackgroundScheduler with an SQLAlchemyJobStore on `engine`, filled from the registry in it."""
 
-    def __init__(self, engine, settings, now: datetime, *, wall_now: datetime | None = None, batch: int = 1000):
+    def __init__(self, engine, settings, now: datetime, *, wall_now: datetime | None = None, batch: int = 1000,
+                 in_memory: bool = False):
+        from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -104,7 +106,8 @@ class Baseline:
         self.batch = batch
         self.policy = Policy.from_settings(settings)
         self.calendar = WorkCalendar.from_file(settings.holidays_file)
-        self.store = SQLAlchemyJobStore(engine=engine)
+        # in_memory: APScheduler's default MemoryJobStore instead (for reference: many bots keep it)
+        self.store = MemoryJobStore() if in_memory else SQLAlchemyJobStore(engine=engine)
         self.scheduler = BackgroundScheduler(jobstores={"default": self.store}, timezone=timezone.utc,
                                              job_defaults={"misfire_grace_time": 3600, "coalesce": True})
         self.jobs = 0
@@ -217,6 +220,8 @@ class Baseline:
         return len(specs)
 
     def stored_jobs(self) -> int:
+        if not hasattr(self.store, "jobs_t"):
+            return len(self.store.get_all_jobs())
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(self.store.jobs_t)).scalar_one()
 

@@ -62,6 +62,18 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def code_version() -> str | None:
+    """The commit measured (`git describe --always --dirty`), when run from a git checkout."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=HERE.parent, capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
 def machine() -> dict:
     return {
         "platform": platform.platform(),
@@ -210,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "ran": names,
         "seconds": round(time.perf_counter() - t0, 1),
+        "code": code_version(),
         "machine": machine(),
         "results": {n: results[n] for n in BENCHES if n in results},
     }
@@ -218,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(doc["results"], markdown=args.markdown))
     m = doc["machine"]
     print(f"\n{m['platform']}, {m['python']}, {m['cpu_count']} CPU ({m['cpu']}), {m['memory_gib']} GiB — "
-          f"{doc['date']} — written to {output}")
+          f"{doc['date']}, code {doc['code']} — written to {output}")
     return 1 if any("error" in results[n] for n in names) else 0
 
 

@@ -92,6 +92,7 @@ class SharedFloodLimits:
         self.group = Limit(60.0 * 1.05 / settings.rate_group_per_minute, max(1, settings.rate_group_per_minute // 2))
         self.private = Limit(1.10 / settings.rate_private_per_second)
         self._reservations = 0
+        self._gate = asyncio.Lock()
 
     def limit_for(self, chat_id: str) -> Limit:
         return self.private if is_private_chat(chat_id) else self.group
@@ -148,20 +149,27 @@ class SharedFloodLimits:
 
     # -- what a channel calls
     async def wait(self, chat_id: str) -> float:
-        """Return when this process may send one message to `chat_id`; the seconds waited."""
+        """Return when this process may send one message to `chat_id`; the seconds waited.
+
+        One reservation at a time per process (`_gate`, first come first served): hundreds of chats
+        waiting for a slot queue here, in memory, instead of polling the database."""
         waited = 0.0
         while True:
-            r = await asyncio.to_thread(self.reserve, chat_id)
-            delay = r.wait
+            async with self._gate:
+                while True:
+                    r = await asyncio.to_thread(self.reserve, chat_id)
+                    if r.taken or r.blocked_by == "chat":
+                        break
+                    # Every slot within max_wait is taken: come back when the next one is within reach.
+                    pause = min(max(r.wait - self.max_wait + random.uniform(0, 0.01), 0.005), 5.0)
+                    await asyncio.sleep(pause)
+                    waited += pause
             if r.taken:
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                return waited + delay
-            if r.blocked_by == "chat":  # come back when the chat is ready
-                pause = delay + random.uniform(0, 0.01)
-            else:  # every slot within max_wait is taken: come back when the next one is within reach
-                pause = delay - self.max_wait + random.uniform(0, 0.05)
-            pause = min(max(pause, 0.005), 5.0)
+                if r.wait > 0:
+                    await asyncio.sleep(r.wait)
+                return waited + r.wait
+            # This chat's own limit: wait for it outside the gate, so other chats go meanwhile.
+            pause = min(max(r.wait + random.uniform(0, 0.01), 0.005), 5.0)
             await asyncio.sleep(pause)
             waited += pause
 

@@ -771,7 +771,7 @@ def _tasks_of_row(r: _Row, base: str, on: date | None, directory: AgencyDirector
                 deadline = parse_deadline(deadline_text, on, calendar) if calendar is not None else \
                     parse_deadline(deadline_text, on)
             except DeadlineError as e:
-                c.error(*r.where("deadline"), f"cannot read the deadline {deadline_text!r}: {e}")
+                c.error(*r.where("deadline"), f"cannot read the deadline: {e}")  # the error quotes the text
                 ok = False
 
     if key_text and len(key_text) > KEY_MAX - 40:

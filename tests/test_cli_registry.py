@@ -64,7 +64,7 @@ def test_errors_exit_2_and_go_to_stderr(cli, engine, tmp_path):
     lines = r.stderr.splitlines()
     assert lines[0] == f"Không nhập {bad}: 2 lỗi; cơ sở dữ liệu không thay đổi."
     assert lines[1] == f"{bad}:2:Cơ quan chủ trì: unknown agency 'Sở Nôi vụ'; did you mean: Sở Nội vụ?"
-    assert lines[2].startswith(f"{bad}:3:Thời gian hoàn thành: cannot read the deadline 'Quý V/2013'")
+    assert lines[2].startswith(f"{bad}:3:Thời gian hoàn thành: cannot read the deadline: \"Quý V/2013\"")
     with Session(engine) as s:
         assert s.exec(select(Task)).all() == []
     r = cli("import", str(bad), "--document", "1/KH", "--issued", "2012-03-02", LANGUAGE="en")

@@ -231,7 +231,7 @@ def test_every_error_in_a_table_is_reported_with_its_location(engine, builtin, t
     assert errors_of(e) == [
         f"{f}:2:Cơ quan chủ trì: unknown agency 'Sở Nôi vụ'; did you mean: Sở Nội vụ?",
         f"{f}:3:Cơ quan phối hợp: unknown agency 'Sở Bay'; did you mean: Sở Y tế?",
-        f"{f}:3:Thời gian hoàn thành: cannot read the deadline 'Quý V/2013': " + e.value.problems[2].message.split(": ", 1)[1],
+        f"{f}:3:Thời gian hoàn thành: cannot read the deadline: " + e.value.problems[2].message.split(": ", 1)[1],
         f"{f}:4:STT: duplicate key '9-kh-2' (also on row 3)",
         f"{f}:5:Nội dung: empty: what is the task?",
         f"{f}:5:Thời gian hoàn thành: " + e.value.problems[5].message,
@@ -312,7 +312,7 @@ def test_yaml_errors_point_at_line_and_field(engine, builtin, tmp_path):
         run(engine, path, builtin)
     errs = errors_of(e)
     assert errs[0] == f"{path}:7:lead: unknown agency 'Sở Nôi vụ'; did you mean: Sở Nội vụ?"
-    assert errs[1].startswith(f"{path}:8:deadline: cannot read the deadline 'Quý V/2018'")
+    assert errs[1].startswith(f"{path}:8:deadline: cannot read the deadline: \"Quý V/2018\"")
     assert f"{path}:9:key: duplicate key 'a' (also on line 5)" in errs
     assert f"{path}:12:dealine: unknown field (accepted: key, stt, content, lead, coordinators, report_to, deadline)" in errs
     assert f"{path}:9:deadline: empty: when is it due? (e.g. \"trước ngày 14/6/2018\", \"Quý III/2013\", \"Thường xuyên\")" in errs

@@ -38,8 +38,8 @@ from bot.channels import (
 from jobs import outbox
 from jobs.deadline import Deadline, DeadlineError
 from jobs.planner import (
-    CHECKIN, DIGEST, ESCALATION, NEW, NOTICE, REMINDER, SUMMARY, Bindings, Policy, PlannedStep, Recipient,
-    TaskSnapshot, still_wanted,
+    CHECKIN, DIGEST, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, Bindings, Policy, PlannedStep,
+    Recipient, TaskSnapshot, still_wanted,
 )
 from jobs.status import Status
 from jobs.workdays import WorkCalendar
@@ -440,8 +440,13 @@ class Dispatcher:
             status = CANCELLED
             if row.kind in TASK_KINDS:
                 snap = self.composer.snapshot(s, row.task_id, row.task_key)
-                bindings = Bindings(Recipient.from_row(b) for b in
-                                    s.exec(select(ChatBinding).where(ChatBinding.active == sa.true())).all())
+                # Only the chats this task's plan can reach (its agencies', and the province-wide watchers'):
+                # loading every binding for every message made sending CPU-bound at 700 chats (bench/dispatch.py).
+                agencies = [snap.lead, *snap.coordinators] if snap is not None else []
+                bindings = Bindings(Recipient.from_row(b) for b in s.exec(select(ChatBinding).where(
+                    ChatBinding.active == sa.true(),
+                    sa.or_(ChatBinding.agency.in_(agencies), ChatBinding.role.in_(GLOBAL_ROLES)))
+                    .order_by(ChatBinding.id)).all())
                 step = PlannedStep(row.due_at, row.task_key, row.occurrence, row.step, row.chat, row.kind, row.task_id,
                                    row.binding_id, row.payload)
                 reason = still_wanted(step, snap, bindings, self.policy, self.calendar)

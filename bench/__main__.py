@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             doc = {}
     results = doc.get("results", {})
     started = datetime.now(timezone.utc)
+    code = code_version()  # before running: what was measured, even if the tree changes meanwhile
     t0 = time.perf_counter()
     for name in names:
         print(f"── {name} …", flush=True)
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "ran": names,
         "seconds": round(time.perf_counter() - t0, 1),
-        "code": code_version(),
+        "code": code,
         "machine": machine(),
         "results": {n: results[n] for n in BENCHES if n in results},
     }

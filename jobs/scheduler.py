@@ -70,6 +70,13 @@ def active_bindings(session: Session) -> Bindings:
     return Bindings(Recipient.from_row(b) for b in rows)
 
 
+def bindings_mark(session: Session) -> tuple:
+    """A cheap fingerprint of the chat bindings (how many, the newest id, the latest change): every link,
+    unlink, invite or disabled chat changes it."""
+    t = ChatBinding.__table__
+    return tuple(session.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.max(t.c.updated_at))).one())
+
+
 def invalidate_for_binding(session: Session, agency: str, role: str) -> int:
     """A chat was linked or unlinked: the tasks it concerns are planned again on the next tick (one UPDATE).
 
@@ -121,7 +128,8 @@ class Scheduler:
         now = now or self.clock.now()
         stats = PlanStats()
         since = now - timedelta(days=LOOKBACK_DAYS)
-        bindings = None  # loaded once, when there is a task to plan
+        bindings = None  # loaded when there is a task to plan, again only if the bindings changed meanwhile
+        bindings_mark_loaded = None
         last_id = 0
         is_due = sa.or_(Task.next_check_at.is_(None), Task.next_check_at <= now)
         more = True
@@ -146,9 +154,12 @@ class Scheduler:
                                    .returning(Task.id)).scalars().all()
             if not leased:
                 continue
-            if bindings is None:
-                with Session(self.engine) as s:
-                    bindings = active_bindings(s)
+            with Session(self.engine) as s:
+                # After the lease: a chat linked before it is in what we load; one linked after it
+                # invalidates the task (next_check_at = NULL over our lease) and the CAS below keeps that.
+                mark = bindings_mark(s)
+                if bindings is None or mark != bindings_mark_loaded:
+                    bindings, bindings_mark_loaded = active_bindings(s), mark
             with session_scope(self.engine) as s:
                 tasks = s.exec(select(Task).where(Task.id.in_(leased), Task.next_check_at == lease)
                                .order_by(Task.id)).all()

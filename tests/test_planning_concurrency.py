@@ -29,7 +29,10 @@ from tests.factories import make_binding, make_directive, make_task
 NOW = datetime(2018, 6, 20, 9, 0, tzinfo=VN)  # after 14/6/2018: reminders done, escalation under way
 
 
-def _seed(url: str, tasks: int = 60, agencies: int = 6) -> None:
+DEADLINES = ("trước ngày 14/6/2018", "trước ngày 30/6/2018", "định kỳ hàng quý", "Thường xuyên")
+
+
+def _seed(url: str, tasks: int = 60, agencies: int = 6, deadlines: tuple[str, ...] = DEADLINES) -> None:
     eng = make_engine(url)
     try:
         created = NOW - timedelta(days=40)
@@ -39,7 +42,6 @@ def _seed(url: str, tasks: int = 60, agencies: int = 6) -> None:
                 make_binding(s, chat_id=-1001000 - a, agency=f"agency-{a}", role="focal", now=created)
                 make_binding(s, chat_id=5000 + a, agency=f"agency-{a}", role="manager", now=created)
             make_binding(s, chat_id=-1009999, agency="so-noi-vu", role="oversight", now=created)
-            deadlines = ("trước ngày 14/6/2018", "trước ngày 30/6/2018", "định kỳ hàng quý", "Thường xuyên")
             for i in range(tasks):
                 make_task(s, key=f"t-{i:03d}", deadline_text=deadlines[i % len(deadlines)], now=created, directive=d,
                           lead=f"agency-{i % agencies}", coordinators=[f"agency-{(i + 1) % agencies}"], position=i)
@@ -178,5 +180,41 @@ def test_an_action_while_planning_is_not_overwritten(any_url):
         with Session(eng) as s:
             task = s.exec(select(Task)).one()
             assert task.next_check_at == acted_at.astimezone(timezone.utc)
+    finally:
+        eng.dispose()
+
+
+def test_a_chat_linked_during_a_long_plan_reaches_the_later_batches(any_url):
+    """A plan of many batches (a restart re-plans every task) loads the chat bindings once; a chat linked
+    while it runs must still be planned for the tasks of the batches after that."""
+    import jobs.scheduler as scheduler_module
+
+    _seed(any_url, tasks=4, agencies=1, deadlines=("trước ngày 14/6/2018",))  # all late on 20/6
+    eng, other = make_engine(any_url), make_engine(any_url)
+    real_plan_task = scheduler_module.plan_task
+    calls = []
+
+    def link_during_first_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            with session_scope(other) as s:
+                make_binding(s, chat_id=7777, agency="agency-0", role="manager", now=NOW - timedelta(days=40))
+                invalidate_for_binding(s, "agency-0", "manager")
+        return real_plan_task(*args, **kwargs)
+
+    scheduler_module.plan_task = link_during_first_batch
+    try:
+        sched = Scheduler(eng, _settings(any_url), FixedClock(NOW), {}, batch=1)
+        sched.plan(NOW)
+    finally:
+        scheduler_module.plan_task = real_plan_task
+        other.dispose()
+    try:
+        sched.plan(NOW + timedelta(seconds=30))  # the next tick
+        with Session(eng) as s:
+            heard = {n.task_key for n in s.exec(select(Notification).where(Notification.chat == "telegram:7777"))}
+            keys = {t.key for t in s.exec(select(Task))}
+        # Every task is late on 20/6: each escalates to the new manager chat.
+        assert heard == keys, f"planned without the chat linked meanwhile: {sorted(keys - heard)}"
     finally:
         eng.dispose()

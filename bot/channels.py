@@ -127,12 +127,15 @@ class PerChatLimiter:
         self.interval = (1.0 / per_second) * (1 + margin)
         self._next: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # A process that has just started cannot know what the one before it (killed a moment ago) sent:
+        # a chat it has not sent to yet counts as sent to at start. Costs one interval, once, after a start.
+        self._first_ready = time.monotonic() + self.interval
 
     async def wait(self, chat_id: str) -> None:
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
             now = time.monotonic()
-            ready = self._next.get(chat_id, 0.0)
+            ready = self._next.get(chat_id, self._first_ready)
             if ready > now:
                 await asyncio.sleep(ready - now)
             self._next[chat_id] = max(now, ready) + self.interval

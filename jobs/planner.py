@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import math
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -249,59 +248,6 @@ class PlannedStep:
 
 # -- small date helpers ---------------------------------------------------------------------------------------
 
-class _CachedCalendar:
-    """The working-day questions the planner asks, memoised: planning 100k tasks asks the same few hundred
-    dates over and over (the calendar itself is pure, so its answers never change)."""
-
-    def __init__(self, calendar: WorkCalendar):
-        self.calendar = calendar
-        self._workday: dict[date, bool] = {}
-        self._add: dict[tuple[date, int], date] = {}
-
-    def is_workday(self, d: date) -> bool:
-        r = self._workday.get(d)
-        if r is None:
-            r = self._workday[d] = self.calendar.is_workday(d)
-        return r
-
-    def is_day_off(self, d: date) -> bool:
-        return not self.is_workday(d)
-
-    def next_workday(self, d: date) -> date:
-        while not self.is_workday(d):
-            d += timedelta(days=1)
-        return d
-
-    def previous_workday(self, d: date) -> date:
-        while not self.is_workday(d):
-            d -= timedelta(days=1)
-        return d
-
-    def add_workdays(self, d: date, n: int) -> date:
-        r = self._add.get((d, n))
-        if r is None:
-            r = self._add[(d, n)] = self.calendar.add_workdays(d, n)
-        return r
-
-    def effective_due(self, due: date, shift: bool = True) -> date:
-        return self.next_workday(due) if shift else due
-
-
-_CALENDARS: "weakref.WeakKeyDictionary[WorkCalendar, _CachedCalendar]" = weakref.WeakKeyDictionary()
-
-
-def _cached(calendar) -> _CachedCalendar:
-    if isinstance(calendar, _CachedCalendar):
-        return calendar
-    try:
-        c = _CALENDARS.get(calendar)
-        if c is None:
-            c = _CALENDARS[calendar] = _CachedCalendar(calendar)
-        return c
-    except TypeError:  # not weak-referenceable: cache for this call only
-        return _CachedCalendar(calendar)
-
-
 @functools.lru_cache(maxsize=4096)
 def _recurring_dues(rrule: str, start: date, a: date, b: date) -> tuple[date, ...]:
     """Due dates of a recurring rule in [a, b]; registries share a handful of rules across thousands of
@@ -429,7 +375,6 @@ def plan_task(
     if task.removed:
         return []
     b = Bindings.of(bindings)
-    calendar = _cached(calendar)
     assigned = assigned_at or task.assigned_at
     lo = since or assigned - timedelta(microseconds=1)
     if lo < assigned - timedelta(microseconds=1):

@@ -61,6 +61,10 @@ class WorkCalendar:
         # One `holidays` object, filled a year at a time as dates are asked about.
         self._builtin = holidays.country_holidays("VN", language="vi", years=())
         self._loaded_years: set[int] = set()
+        # The calendar is pure, so its answers are memoised: planning 100k tasks asks about the same few
+        # hundred dates over and over.
+        self._workday_memo: dict[date, bool] = {}
+        self._add_memo: dict[tuple[date, int], date] = {}
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -80,6 +84,12 @@ class WorkCalendar:
 
     # -- questions about one day -----------------------------------------------------------------
     def is_workday(self, d: date) -> bool:
+        answer = self._workday_memo.get(d)
+        if answer is None:
+            answer = self._workday_memo[d] = self._is_workday(d)
+        return answer
+
+    def _is_workday(self, d: date) -> bool:
         if d in self._extra_work:
             return True
         if d in self._extra_off:
@@ -125,6 +135,12 @@ class WorkCalendar:
         """The n-th workday after `d`, counting from the next day (Art. 147); n < 0 goes back; n = 0 → d."""
         if abs(n) > MAX_WORKDAYS:
             raise ValueError(f"{n} working days is more than this calendar counts ({MAX_WORKDAYS})")
+        answer = self._add_memo.get((d, n))
+        if answer is None:
+            answer = self._add_memo[(d, n)] = self._add_workdays(d, n)
+        return answer
+
+    def _add_workdays(self, d: date, n: int) -> date:
         step = timedelta(days=1 if n >= 0 else -1)
         left = abs(n)
         while left:

@@ -245,7 +245,33 @@ class Scheduler:
             dispatch_stats = await self.dispatcher.dispatch_due()
         except Exception:
             log.exception("dispatch failed; trying again next tick")
+        if self.ticks == 1:
+            try:
+                log.info("%s", await asyncio.to_thread(self.whats_next, self.clock.now()))
+            except Exception:  # only a courtesy to the administrator
+                log.debug("could not tell what comes next", exc_info=True)
         return plan_stats, dispatch_stats
+
+    def whats_next(self, now: datetime) -> str:
+        """One line for the log after the first tick: when the scheduler looks again, and on a day off why it
+        is quiet — an administrator starting dondoc on a Saturday otherwise sees nothing and wonders."""
+        from storage.tables import PENDING, Notification
+
+        with session_scope(self.engine) as s:
+            check = s.execute(select(sa.func.min(Task.next_check_at)).where(Task.removed_at.is_(None))).scalar()
+            pending = s.execute(select(sa.func.min(Notification.due_at))
+                                .where(Notification.status == PENDING)).scalar()
+        times = [t for t in (check, pending) if t is not None]
+        if not times:
+            return "nothing to plan: import a registry (dondoc import) and link chats (dondoc link / dondoc invite)"
+        tz = self.settings.timezone
+        when = max(min(times), now).astimezone(tz)
+        line = f"next planned check: {when:%d/%m/%Y %H:%M}"
+        today = now.astimezone(tz).date()
+        if self.policy.workdays_only and self.calendar.is_day_off(today):
+            line += (f" — today is a day off ({self.calendar.day_off_name(today)}): nothing is sent until the next "
+                     f"working day (REMINDER_WORKDAYS_ONLY)")
+        return line
 
     def request_stop(self) -> None:
         self._stopping = True

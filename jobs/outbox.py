@@ -90,12 +90,13 @@ def insert_rows(conn, rows: Sequence[dict]) -> int:
     """Insert outbox rows, skipping any whose key already exists. Returns how many were new."""
     if not rows:
         return 0
+    # RETURNING gives back only the rows inserted; rowcount is not reliable for a batched insert with
+    # ON CONFLICT on PostgreSQL (psycopg reports -1), RETURNING is on both dialects.
     stmt = _insert(conn.dialect.name).on_conflict_do_nothing(
-        index_elements=["task_key", "occurrence", "step", "chat"])
+        index_elements=["task_key", "occurrence", "step", "chat"]).returning(c.id)
     count = 0
     for i in range(0, len(rows), 500):
-        result = conn.execute(stmt, list(rows[i:i + 500]))
-        count += max(result.rowcount or 0, 0)
+        count += len(conn.execute(stmt, list(rows[i:i + 500])).all())
     return count
 
 

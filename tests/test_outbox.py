@@ -43,6 +43,13 @@ def test_insert_is_idempotent_on_the_unique_key(engine):
     assert [r.step for r in rows(engine)] == ["remind:1:2018-06-14", "remind:2:2018-06-14", "remind:3:2018-06-14"]
 
 
+def test_insert_counts_only_new_rows_on_postgresql_too(pg_engine):
+    # psycopg reports no rowcount for a batched insert with ON CONFLICT; the count must still be right.
+    assert insert(pg_engine, [step(n=1), step(n=2)]) == 2
+    assert insert(pg_engine, [step(n=1), step(n=2), step(n=3)]) == 1
+    assert insert(pg_engine, [step(n=3)]) == 0
+
+
 def test_claim_takes_only_due_rows_not_waiting_and_caps_each_chat(engine):
     insert(engine, [step(chat="telegram:-1", n=i) for i in range(5)] + [step(chat="telegram:2", n=9),
                                                                        step(chat="telegram:3", n=8, due=T0 + timedelta(hours=1))])

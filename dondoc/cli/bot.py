@@ -6,7 +6,7 @@ import getpass
 
 import typer
 
-from dondoc.cli.common import clock, engine, fail, settings
+from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
 
 
 def _actor():
@@ -54,7 +54,7 @@ def invite_cmd(
     from bot.i18n import role_label
     from bot.invites import create_invite, deep_links, parse_duration
     from bot.texts import fmt_datetime
-    from storage.agencies import AgencyDirectory, UnknownAgency, sync_directory
+    from storage.agencies import sync_directory
     from storage.db import session_scope
     from storage.tables import ROLES
 
@@ -67,20 +67,9 @@ def invite_cmd(
         fail(f"--expires: {e}")
     now = clock().now()
     with session_scope(engine()) as session:
-        directory = AgencyDirectory.load(s.agencies_file).with_known_agencies(session)
-        try:
-            match = directory.match(agency, on=now.astimezone(s.timezone).date())
-        except UnknownAgency as e:
-            hint = f" Did you mean: {', '.join(e.suggestions)}?" if e.suggestions else ""
-            fail(f"Unknown agency {agency!r}.{hint}")
-        except ValueError as e:
-            fail(f"Agency: {e}")
-        if len(match.codes) != 1:
-            fail(f"{agency!r} names {len(match.codes)} agencies; an invite is for one agency: name one of "
-                 f"{', '.join(match.codes[:8])}{' …' if len(match.codes) > 8 else ''}.")
-        if match.warning:
-            typer.echo(f"Note: {match.warning}", err=True)
-        code_of_agency = match.codes[0]
+        directory = agency_directory(session)
+        code_of_agency = one_agency(agency, why="an invite is for one agency", on=now.astimezone(s.timezone).date(),
+                                    directory=directory)
         sync_directory(session, directory)  # so the bot can show the agency's name once linked
         code, row = create_invite(session, code_of_agency, role, _actor(), now, lifetime)
     name = directory.name(code_of_agency)

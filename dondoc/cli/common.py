@@ -59,3 +59,42 @@ def database_errors(url: str):
         reason = str(e.orig or e).strip().splitlines()[0]
         fail(f"Cannot use the database {make_url(url).render_as_string(hide_password=True)}: {reason}\n"
              "Check DATABASE_URL and that the server is running and accepts connections.")
+
+
+def agency_directory(session=None):
+    """The agency directory: built-in + AGENCIES_FILE, plus the agencies earlier imports stored when a
+    `session` is given. A broken AGENCIES_FILE exits 2 with what is wrong and where."""
+    from storage.agencies import AgencyDirectory, AgencyFileError
+
+    try:
+        directory = AgencyDirectory.load(settings().agencies_file)
+    except AgencyFileError as e:
+        fail(f"Cannot use the agency directory: {e}")
+    return directory.with_known_agencies(session) if session is not None else directory
+
+
+def match_agencies(text: str, *, on=None, session=None, directory=None):
+    """The agencies a name, abbreviation, code or group names (storage.agencies.AgencyMatch); an unknown
+    name exits 2 with the closest known names; a match without diacritics is noted on stderr."""
+    from storage.agencies import UnknownAgency
+
+    directory = directory or agency_directory(session)
+    try:
+        match = directory.match(text, on=on)
+    except UnknownAgency as e:
+        hint = f" Did you mean: {', '.join(e.suggestions)}?" if e.suggestions else ""
+        fail(f"Unknown agency {text!r}.{hint} (`dondoc agencies` lists them.)")
+    except ValueError as e:
+        fail(f"Agency: {e}.")
+    if match.warning:
+        typer.echo(f"Note: {match.warning}", err=True)
+    return match
+
+
+def one_agency(text: str, *, why: str, on=None, session=None, directory=None) -> str:
+    """The one agency code `text` names; a group or several agencies exit 2 saying `why` one is needed."""
+    match = match_agencies(text, on=on, session=session, directory=directory)
+    if len(match.codes) != 1:
+        names = ", ".join(match.codes[:6]) + (" …" if len(match.codes) > 6 else "")
+        fail(f"{text!r} names {len(match.codes)} agencies ({names or 'none'}); {why} — give one name or code.")
+    return match.codes[0]

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from dondoc.cli.common import clock, engine, fail, settings
+from dondoc.cli.common import clock, engine, fail, match_agencies, settings
 
 feed_app = typer.Typer(help="Calendar subscription feeds: print a feed URL, list or revoke feeds.",
                        no_args_is_help=True)
@@ -29,18 +29,9 @@ def _actor():
 
 def _resolve_agencies(text: str, on) -> tuple[str, ...]:
     """Directory codes for an agency name, abbreviation or code; exits with suggestions when unknown."""
-    from feeds.service import agency_directory
-    from storage.agencies import UnknownAgency
+    from feeds.service import agency_directory as feeds_directory
 
-    directory = agency_directory(settings())
-    try:
-        match = directory.match(text, on=on)
-    except UnknownAgency as e:
-        hint = f" Did you mean: {', '.join(e.suggestions)}?" if getattr(e, "suggestions", None) else ""
-        fail(f"Unknown agency {text!r}.{hint} (`dondoc agencies` lists them.)")
-    if getattr(match, "warning", None):
-        typer.echo(f"Note: {match.warning}", err=True)
-    return tuple(match.codes)
+    return tuple(match_agencies(text, on=on, directory=feeds_directory(settings())).codes)
 
 
 def _write_atomically(out: Path, data: bytes) -> None:

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from dondoc.cli.common import clock, engine, fail, settings
+from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
 
 ROLES = ("focal", "manager", "oversight", "leadership")
 PLATFORMS = ("telegram",)
@@ -24,33 +24,9 @@ def _actor_name() -> str:
         return "admin"
 
 
-def _directory():
-    from storage.agencies import AgencyDirectory
-
-    try:
-        return AgencyDirectory.load(settings().agencies_file)
-    except Exception as e:  # noqa: BLE001 - a broken AGENCIES_FILE is reported, not a traceback
-        fail(f"Cannot read the agency directory: {e}")
-
-
 def _agency(text: str) -> str:
     """One agency code for a name, abbreviation or code; exits 2 with suggestions otherwise."""
-    from storage.agencies import UnknownAgency
-
-    try:
-        match = _directory().match(text)
-    except UnknownAgency as e:
-        hint = f" Did you mean: {', '.join(e.suggestions)}?" if e.suggestions else ""
-        fail(f"Unknown agency {text!r}.{hint}")
-    except ValueError as e:
-        fail(f"Agency: {e}.")
-    if len(match.codes) != 1:
-        names = ", ".join(match.codes[:6]) + (" …" if len(match.codes) > 6 else "")
-        fail(f"{text!r} names {len(match.codes)} agencies ({names or 'none'}); a chat is linked to one agency "
-             "at a time — give one name or code.")
-    if match.warning:
-        typer.echo(f"Note: {match.warning}", err=True)
-    return match.codes[0]
+    return one_agency(text, why="a chat is linked to one agency at a time")
 
 
 def _check_role(role: str | None, optional: bool = False) -> str | None:
@@ -128,7 +104,7 @@ def link_cmd(
         n = invalidate_for_binding(s, code, r)
     from bot.i18n import role_label
 
-    typer.echo(f"Linked {p}:{c} to {_directory().name(code)} ({code}) as {r} ({role_label(r)}); "
+    typer.echo(f"Linked {p}:{c} to {agency_directory().name(code)} ({code}) as {r} ({role_label(r)}); "
                f"{n} task(s) will be re-planned on the next tick.")
 
 
@@ -185,7 +161,7 @@ def bindings_cmd(
     if not rows:
         typer.echo("No chat is linked yet: `dondoc link AGENCY CHAT_ID --role focal` or a `dondoc invite` code.")
         return
-    directory = _directory()
+    directory = agency_directory()
     table = [("CHAT", "AGENCY", "ROLE", "SINCE", "STATE", "TITLE")]
     for b in rows:
         state = "active" if b.active else f"disabled: {b.disabled_reason or ''}"

@@ -9,7 +9,7 @@ from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
 from bot import buttons as btn
-from bot.handlers.common import ChatScope, command_args, deps, load_scope, reply
+from bot.handlers.common import ChatScope, command_args, deps, load_scope, refuse_unlinked, reply
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,7 @@ async def ics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     with d.session() as session:
         scope = load_scope(session, update, d)
         lang = scope.lang
-        if not scope.linked and not scope.is_admin:
-            await reply(update, t(lang, "unlinked"))
+        if await refuse_unlinked(update, scope):
             return
         modules = _feeds()
         if modules is None:
@@ -58,8 +57,7 @@ async def feed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     with d.session() as session:
         scope = load_scope(session, update, d)
         lang = scope.lang
-        if not scope.linked and not scope.is_admin:
-            await reply(update, t(lang, "unlinked"))
+        if await refuse_unlinked(update, scope):
             return
         if args and args[0].lower() not in ("revoke", "thuhoi", "thu-hoi"):
             await reply(update, t(lang, "feed_usage"))
@@ -88,8 +86,7 @@ async def send_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE, ses
     send its URLs. Plain tokens are never stored, so every call issues a new one; /feed revoke ends them all."""
     d = deps(context)
     lang = scope.lang
-    if not scope.linked and not scope.is_admin:
-        await reply(update, t(lang, "unlinked"))
+    if await refuse_unlinked(update, scope):
         return
     modules = _feeds()
     if modules is None:

@@ -269,6 +269,15 @@ def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
 
 
+async def refuse_unlinked(update: Update, scope: ChatScope) -> bool:
+    """An unlinked chat (unless an administrator is asking) hears how to get linked and nothing about any
+    task; True when it was refused."""
+    if scope.linked or scope.is_admin:
+        return False
+    await reply(update, t(scope.lang, "unlinked"))
+    return True
+
+
 async def reply(update: Update, text: str, buttons: list[list[Button]] | None = None, **kwargs) -> list[Message]:
     """Send `text` to the chat the update came from, in as many messages as Telegram's limit needs;
     buttons go under the last one."""

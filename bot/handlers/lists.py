@@ -13,7 +13,18 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import buttons as btn
-from bot.handlers.common import ChatScope, Deps, agency_names, command_args, deps, edit, load_scope, reply, task_line
+from bot.handlers.common import (
+    agency_names,
+    ChatScope,
+    command_args,
+    Deps,
+    deps,
+    edit,
+    load_scope,
+    refuse_unlinked,
+    reply,
+    task_line,
+)
 from bot.i18n import fmt_date
 from bot.texts import t
 from jobs.status import Status, status_label
@@ -90,8 +101,7 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -
     args, _ = command_args(update)
     with d.session() as session:
         scope = load_scope(session, update, d)
-        if not scope.linked and not scope.is_admin:
-            await reply(update, t(scope.lang, "unlinked"))
+        if await refuse_unlinked(update, scope):
             return
         days = DEFAULT_UPCOMING_DAYS
         if kind == UPCOMING and args:
@@ -160,8 +170,7 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     with d.session() as session:
         scope = load_scope(session, update, d)
         lang = scope.lang
-        if not scope.linked and not scope.is_admin:
-            await reply(update, t(lang, "unlinked"))
+        if await refuse_unlinked(update, scope):
             return
         if not scope.is_admin and not (scope.roles & {"manager", "oversight", "leadership"}):
             await reply(update, t(lang, "summary_not_allowed"))

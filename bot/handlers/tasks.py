@@ -16,7 +16,8 @@ from telegram.ext import ContextTypes
 
 from bot.handlers import flows
 from bot.handlers.common import (
-    agency_names, command_args, deps, example_key, find_task, load_scope, parse_date, parse_percent, reply, rest_after,
+    agency_names, command_args, deps, example_key, find_task, load_scope, parse_date, parse_percent, refuse_unlinked,
+    reply, rest_after,
     send,
 )
 from bot.i18n import fmt_date
@@ -30,20 +31,13 @@ MAX_PROMPTS = 50
 PROMPT_STARTS = tuple(text.split("{", 1)[0] for text in TEXTS["extend_prompt"])
 
 
-async def _refuse_unlinked(update: Update, scope) -> bool:
-    if not scope.linked and not scope.is_admin:
-        await reply(update, t(scope.lang, "unlinked"))
-        return True
-    return False
-
-
 async def task_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/task KEY"""
     d = deps(context)
     args, _ = command_args(update)
     with d.session() as session:
         scope = load_scope(session, update, d)
-        if await _refuse_unlinked(update, scope):
+        if await refuse_unlinked(update, scope):
             return
         if not args:
             await reply(update, t(scope.lang, "task_usage", example=example_key(session, scope)))
@@ -129,7 +123,7 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, usage_key: st
     args, raw = command_args(update)
     with d.session() as session:
         scope = load_scope(session, update, d)
-        if await _refuse_unlinked(update, scope):
+        if await refuse_unlinked(update, scope):
             return
         if len(args) < min_args:
             await reply(update, t(scope.lang, usage_key, example=example_key(session, scope)))
@@ -197,7 +191,7 @@ async def _prompt_from_command(update: Update, context: ContextTypes.DEFAULT_TYP
     d = deps(context)
     with d.session() as session:
         scope = load_scope(session, update, d)
-        if await _refuse_unlinked(update, scope):
+        if await refuse_unlinked(update, scope):
             return
         task, problem = find_task(session, scope, task_key)
         if task is None:

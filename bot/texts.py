@@ -225,7 +225,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "dùng /feed.",
                     "📅 Deadlines of {agency}. Open the file to add them to your calendar; for a calendar that stays "
                     "up to date, use /feed."),
-    "feeds_unavailable": ("Tính năng lịch chưa sẵn sàng trên máy chủ này.", "Calendars are not available on this server yet."),
     "feed_group_warning": ("⚠️ Đường dẫn lịch là bí mật: ai có nó đều xem được các hạn nhiệm vụ. Gửi trong nhóm này thì "
                            "mọi thành viên đều thấy. Bạn có thể nhắn riêng cho tôi để nhận, hoặc bấm nút dưới đây để gửi "
                            "tại đây.",

@@ -96,22 +96,16 @@ class Service:
             self.scheduler = Scheduler(self.engine, s, self.clock, self.channels)
             await asyncio.to_thread(self.scheduler.replan_all)
         if "bot" in self.roles and s.telegram_bot_token:
-            try:
-                from bot.app import build_application, start_bot
-            except ImportError as e:  # the bot is another area: run without it rather than not at all
-                log.warning("Telegram bot not available (%s); running without it", e)
-            else:
-                self.bot_app = build_application(s, self.engine, self.clock)
-                await start_bot(self.bot_app, s)
+            from bot.app import build_application, start_bot
+
+            self.bot_app = build_application(s, self.engine, self.clock)
+            await start_bot(self.bot_app, s)
         elif "bot" in self.roles:
             log.info("TELEGRAM_BOT_TOKEN is unset: no Telegram bot; messages are printed here (console channel)")
         if "feeds" in self.roles:
-            try:
-                from feeds.server import start_feed_server
-            except ImportError as e:
-                log.warning("calendar feeds not available (%s); running without them", e)
-            else:
-                self.feed_runner = await start_feed_server(s, self.engine, self.clock)
+            from feeds.server import start_feed_server
+
+            self.feed_runner = await start_feed_server(s, self.engine, self.clock)
         if self.scheduler is not None:
             from apscheduler.schedulers.asyncio import AsyncIOScheduler
 

@@ -11,18 +11,9 @@ from telegram.ext import ContextTypes
 from bot import buttons as btn
 from bot.handlers.common import ChatScope, command_args, deps, load_scope, refuse_unlinked, reply
 from bot.texts import t
+from feeds import service, tokens
 
 log = logging.getLogger(__name__)
-
-
-def _feeds():
-    """The calendar modules, or None while they are not installed/built (the bot still answers)."""
-    try:
-        from feeds import service, tokens
-    except ImportError:  # pragma: no cover - depends on the deployment
-        log.warning("feeds package not available", exc_info=True)
-        return None
-    return service, tokens
 
 
 async def ics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -33,11 +24,6 @@ async def ics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         lang = scope.lang
         if await refuse_unlinked(update, scope):
             return
-        modules = _feeds()
-        if modules is None:
-            await reply(update, t(lang, "feeds_unavailable"))
-            return
-        service, _ = modules
         if scope.bindings:
             binding = scope.bindings[0]
             data = service.calendar_for_binding(session, binding.id, d.settings, d.now())
@@ -62,11 +48,6 @@ async def feed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if args and args[0].lower() not in ("revoke", "thuhoi", "thu-hoi"):
             await reply(update, t(lang, "feed_usage"))
             return
-        modules = _feeds()
-        if modules is None:
-            await reply(update, t(lang, "feeds_unavailable"))
-            return
-        _, tokens = modules
         if args:
             revoked = []
             for b in scope.bindings:
@@ -88,11 +69,6 @@ async def send_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE, ses
     lang = scope.lang
     if await refuse_unlinked(update, scope):
         return
-    modules = _feeds()
-    if modules is None:
-        await reply(update, t(lang, "feeds_unavailable"))
-        return
-    _, tokens = modules
     if scope.bindings:
         token = tokens.issue_token(session, "binding", binding_id=scope.bindings[0].id, actor=scope.actor, now=d.now())
         label = scope.scope_label()

@@ -1,0 +1,148 @@
+"""Every user-facing text goes through here: gettext catalogs managed with Babel.
+
+Source texts (msgids) are English, written in the code; each language is a catalog under
+`dondoc/locale/<lang>/LC_MESSAGES/dondoc.po`. Vietnamese (`vi`) is the default language; English (`en`)
+is the source language, so its catalog only needs entries where a wording differs. A new language is a
+new folder with a catalog, no code change (`make i18n-init LANG=xx`).
+
+    from dondoc.i18n import _, ngettext
+
+    _("Linked {chat} to {agency}.", chat=..., agency=...)          # the current language
+    _("Linked {chat} to {agency}.", lang="en", chat=..., agency=...)
+    ngettext("{n} task", "{n} tasks", n)                           # {n} is filled in
+    N_("Done")                                                     # marked for extraction, translated later
+
+The current language is `DEFAULT_LANGUAGE` unless a caller sets it: the CLI from LANGUAGE, each chat from
+its `/lang`, the web console from the signed-in person (`with use_language("en"): ...`).
+
+Catalogs are read from the .mo compiled by `make i18n` when it is newer than the .po, else compiled from
+the .po in memory (a fresh checkout needs no build step).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+DOMAIN = "dondoc"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT_LANGUAGE = "vi"
+SOURCE_LANGUAGE = "en"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("dondoc_language", default=DEFAULT_LANGUAGE)
+
+
+def available_languages() -> tuple[str, ...]:
+    """The languages that have a catalog (plus the source language), default first."""
+    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    found.add(SOURCE_LANGUAGE)
+    return tuple(sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang)))
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> NullTranslations:
+    """The catalog of `lang` (NullTranslations for the source language or an unknown one)."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return NullTranslations()
+    mo = po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as fp:
+            return Translations(fp, domain=DOMAIN)
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale=lang, domain=DOMAIN)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return Translations(buf, domain=DOMAIN)
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(lang: str) -> None:
+    """Set the language of this context (the CLI does this once from LANGUAGE)."""
+    _current.set(lang or DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def use_language(lang: str | None) -> Iterator[str]:
+    """Speak `lang` inside the block (a chat's or a person's language); restores the previous one."""
+    token = _current.set(lang or _current.get())
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def _format(text: str, values: dict[str, object]) -> str:
+    return text.format(**values) if values else text
+
+
+def _(msgid: str, /, lang: str | None = None, **values: object) -> str:
+    """Translate `msgid` into `lang` (default: the current language) and fill in `{name}` values."""
+    return _format(translations(lang or _current.get()).gettext(msgid), values)
+
+
+gettext = _
+
+
+def ngettext(singular: str, plural: str, n: int, /, lang: str | None = None, **values: object) -> str:
+    """Plural-aware translation; `{n}` is filled in with `n` (formatted for the language)."""
+    text = translations(lang or _current.get()).ngettext(singular, plural, n)
+    return _format(text, {"n": format_number(n, lang), **values})
+
+
+def pgettext(context: str, msgid: str, /, lang: str | None = None, **values: object) -> str:
+    """Translate a short text whose meaning depends on `context` (e.g. a button vs. a status)."""
+    return _format(translations(lang or _current.get()).pgettext(context, msgid), values)
+
+
+def N_(msgid: str) -> str:
+    """Mark `msgid` for extraction without translating it now (translate later with `_(msgid)`)."""
+    return msgid
+
+
+# -- formatting for the language --------------------------------------------------------------------------
+
+_WEEKDAYS = {
+    # Inside a sentence, as Vietnamese administrative style writes them: "thứ Hai" … "Chủ nhật".
+    "vi": ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
+}
+
+
+def weekday_name(d: date, lang: str | None = None) -> str:
+    lang = lang or _current.get()
+    if lang in _WEEKDAYS:
+        return _WEEKDAYS[lang][d.weekday()]
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(d, "EEEE", locale=lang)
+
+
+def format_date(d: date | None, lang: str | None = None, *, year: bool = True) -> str:
+    """dd/mm/yyyy in every language (the administrative form); "—" when there is no date."""
+    if d is None:
+        return "—"
+    return d.strftime("%d/%m/%Y" if year else "%d/%m")
+
+
+def format_datetime(dt: datetime | None, lang: str | None = None) -> str:
+    """HH:MM dd/mm/yyyy (give a local, aware datetime)."""
+    return "—" if dt is None else dt.strftime("%H:%M %d/%m/%Y")
+
+
+def format_number(n: int | float, lang: str | None = None) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=lang or _current.get())

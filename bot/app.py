@@ -22,13 +22,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.handlers import register
 from bot.handlers.common import Deps
 from bot.texts import COMMANDS, t
+from dondoc.i18n import N_, _, available_languages
 from dondoc.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 # Commands in the menu besides those /help lists for a linked chat.
-MENU_EXTRA = [("link", ("Liên kết nhóm bằng mã mời: /link MÃ", "Link this chat with an invite code: /link CODE"))]
+MENU_EXTRA = [("link", N_("Link this chat with an invite code: /link CODE"))]
 
 
 def file_base_url(base_url: str) -> str:
@@ -40,7 +41,7 @@ def build_application(settings: Settings, engine, clock, calendar=None) -> Appli
     """The bot with every command and button handler registered. `calendar` (a jobs.workdays.WorkCalendar)
     defaults to the one HOLIDAYS_FILE describes."""
     if not settings.telegram_bot_token:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set: the Telegram bot cannot start without it")
+        raise ValueError(_("TELEGRAM_BOT_TOKEN is not set: the Telegram bot cannot start without it"))
     if calendar is None:
         from jobs.workdays import WorkCalendar
 
@@ -65,17 +66,19 @@ def build_application(settings: Settings, engine, clock, calendar=None) -> Appli
 
 
 def bot_commands(lang: str) -> list[BotCommand]:
-    items = [(name, texts) for name, texts, _roles in COMMANDS] + MENU_EXTRA
-    return [BotCommand(name, en if lang == "en" else vi) for name, (vi, en) in items]
+    from bot.handlers.linking import language_choices
+
+    items = [(name, text) for name, text, _roles in COMMANDS] + MENU_EXTRA
+    return [BotCommand(name, _(text, lang=lang, choices=language_choices())) for name, text in items]
 
 
 async def configure_bot(app: Application, settings: Settings) -> None:
-    """The command menu — Vietnamese and English, the default in LANGUAGE — and the webhook (set when
+    """The command menu — in every language with a catalog, the default in LANGUAGE — and the webhook (set when
     WEBHOOK_URL is set, removed otherwise so polling works). Call after `app.initialize()`."""
     bot = app.bot
     await bot.set_my_commands(bot_commands(settings.language))
-    await bot.set_my_commands(bot_commands("vi"), language_code="vi")
-    await bot.set_my_commands(bot_commands("en"), language_code="en")
+    for lang in available_languages():
+        await bot.set_my_commands(bot_commands(lang), language_code=lang)
     if settings.webhook_url:
         _require_secret(settings)
         await bot.set_webhook(url=settings.webhook_url, secret_token=settings.webhook_secret,
@@ -93,8 +96,8 @@ def webhook_listen(settings: Settings) -> tuple[str, int, str]:
 
 def _require_secret(settings: Settings) -> None:
     if not settings.webhook_secret:
-        raise ValueError("WEBHOOK_SECRET must be set with WEBHOOK_URL: without it anyone who finds the URL could "
-                         "post fake updates (accepted: 1-256 characters A-Z, a-z, 0-9, _ and -)")
+        raise ValueError(_("WEBHOOK_SECRET must be set with WEBHOOK_URL: without it anyone who finds the URL could "
+                           "post fake updates (accepted: 1-256 characters A-Z, a-z, 0-9, _ and -)"))
 
 
 async def start_receiving(app: Application, settings: Settings, **polling) -> None:
@@ -133,10 +136,9 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     deps: Deps = context.application.bot_data["dondoc"]
-    lang = deps.settings.language
-    user = update.effective_user
-    if user is not None and (user.language_code or "").startswith("en"):
-        lang = "en"
+    from bot.handlers.common import resolve_lang
+
+    lang = resolve_lang([], update.effective_user, deps.settings)
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(t(lang, "internal_error")[:200], show_alert=True)

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from dondoc.i18n import N_, _, format_number
+
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 
 # Actions (short codes: they travel in every payload).
@@ -44,33 +46,19 @@ ACTIONS = frozenset({DONE, PROGRESS_MENU, PROGRESS, BACK, EXTEND, ACK, CONFIRM_D
                      APPROVE_EXTENSION, REJECT_EXTENSION, PAGE, FEED})
 PROGRESS_STEPS = (25, 50, 75)
 
+# What each button says (translated when the keyboard is made, in the chat's language).
 LABELS = {
-    "vi": {
-        DONE: "✅ Hoàn thành",
-        PROGRESS_MENU: "📈 Tiến độ",
-        EXTEND: "⏳ Xin gia hạn",
-        ACK: "👀 Đã nhận",
-        BACK: "« Quay lại",
-        CONFIRM_DONE: "✔️ Xác nhận hoàn thành",
-        REJECT_DONE: "↩️ Chưa đạt, trả lại",
-        APPROVE_EXTENSION: "✔️ Đồng ý gia hạn",
-        REJECT_EXTENSION: "✖️ Không đồng ý",
-        "prev": "◀ Trước",
-        "next": "Sau ▶",
-    },
-    "en": {
-        DONE: "✅ Done",
-        PROGRESS_MENU: "📈 Progress",
-        EXTEND: "⏳ Ask for more time",
-        ACK: "👀 Got it",
-        BACK: "« Back",
-        CONFIRM_DONE: "✔️ Confirm completion",
-        REJECT_DONE: "↩️ Reject, send back",
-        APPROVE_EXTENSION: "✔️ Approve extension",
-        REJECT_EXTENSION: "✖️ Reject",
-        "prev": "◀ Previous",
-        "next": "Next ▶",
-    },
+    DONE: N_("✅ Done"),  # ✅ Hoàn thành
+    PROGRESS_MENU: N_("📈 Progress"),
+    EXTEND: N_("⏳ Ask for more time"),  # ⏳ Xin gia hạn
+    ACK: N_("👀 Got it"),  # 👀 Đã nhận
+    BACK: N_("« Back"),
+    CONFIRM_DONE: N_("✔️ Confirm completion"),
+    REJECT_DONE: N_("↩️ Reject, send back"),
+    APPROVE_EXTENSION: N_("✔️ Approve extension"),
+    REJECT_EXTENSION: N_("✖️ Reject"),
+    "prev": N_("◀ Previous"),
+    "next": N_("Next ▶"),
 }
 
 
@@ -189,8 +177,8 @@ def verify_payload(data: str | None, secret: bytes) -> Payload:
 
 # -- keyboards --------------------------------------------------------------------------------------------
 
-def label(action: str, lang: str) -> str:
-    return LABELS.get(lang, LABELS["vi"])[action]
+def label(action: str, lang: str | None = None) -> str:
+    return _(LABELS[action], lang=lang)
 
 
 def _button(action: str, task, occurrence_key: str, lang: str, secret: bytes, arg: str = "",
@@ -199,18 +187,31 @@ def _button(action: str, task, occurrence_key: str, lang: str, secret: bytes, ar
     return Button(text or label(action, lang), sign_payload(payload, secret))
 
 
-def task_buttons(task, occurrence_key: str, lang: str, secret: bytes) -> list[list[Button]]:
-    """✅ Hoàn thành · 📈 Tiến độ / ⏳ Xin gia hạn · 👀 Đã nhận — under every reminder and escalation."""
+def task_buttons(task, occurrence_key: str, lang: str, secret: bytes, *, state: str = "open") -> list[list[Button]]:
+    """✅ Hoàn thành · 📈 Tiến độ / ⏳ Xin gia hạn · 👀 Đã nhận — under every reminder and escalation.
+
+    Only the buttons that make sense: none once the occurrence is done or awaiting confirmation (`state`,
+    the stored occurrence status), and no ⏳ on a continuous task ("Thường xuyên"), which has no deadline
+    to extend."""
+    if state != "open":
+        return []
+    second = [_button(ACK, task, occurrence_key, lang, secret)]
+    if not _continuous(task, occurrence_key):
+        second.insert(0, _button(EXTEND, task, occurrence_key, lang, secret))
     return [
         [_button(DONE, task, occurrence_key, lang, secret), _button(PROGRESS_MENU, task, occurrence_key, lang, secret)],
-        [_button(EXTEND, task, occurrence_key, lang, secret), _button(ACK, task, occurrence_key, lang, secret)],
+        second,
     ]
+
+
+def _continuous(task, occurrence_key: str) -> bool:
+    return occurrence_key == "continuous" or getattr(task, "deadline_kind", None) == "continuous"
 
 
 def progress_buttons(task, occurrence_key: str, lang: str, secret: bytes) -> list[list[Button]]:
     """25 % · 50 % · 75 % / « Quay lại — shown in place of the task buttons after 📈 Tiến độ."""
     return [
-        [_button(PROGRESS, task, occurrence_key, lang, secret, arg=str(p), text=f"{p} %") for p in PROGRESS_STEPS],
+        [_button(PROGRESS, task, occurrence_key, lang, secret, arg=str(p), text=f"{format_number(p, lang)} %") for p in PROGRESS_STEPS],
         [_button(BACK, task, occurrence_key, lang, secret)],
     ]
 

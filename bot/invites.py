@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from dondoc.i18n import _
 from storage import audit
 from storage.actions import Actor
 from storage.tables import ROLES, ChatBinding, InviteCode, Task
@@ -49,11 +50,12 @@ def parse_duration(text: str) -> timedelta:
     """"7d", "12h", "30m", "2w" → timedelta; raises ValueError saying the accepted form."""
     m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text or "")
     if not m or int(m.group(1)) == 0:
-        raise ValueError(f"expiry {text!r} not understood; accepted: a number and a unit m/h/d/w, e.g. 7d, 12h, 2w")
+        raise ValueError(_("expiry {text!r} not understood; accepted: a number and a unit m/h/d/w, e.g. 7d, 12h, 2w",
+                           text=text))
     n, unit = int(m.group(1)), m.group(2)
     delta = {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
     if delta > timedelta(days=366):
-        raise ValueError(f"expiry {text!r} is too long; at most a year (366d)")
+        raise ValueError(_("expiry {text!r} is too long; at most a year (366d)", text=text))
     return delta
 
 
@@ -61,7 +63,7 @@ def create_invite(session: Session, agency: str, role: str, actor: Actor, now: d
                   expires: timedelta = DEFAULT_EXPIRY) -> tuple[str, InviteCode]:
     """Make a code; returns (the plain code — shown once, never stored —, its row)."""
     if role not in ROLES:
-        raise ValueError(f"role {role!r} not understood; accepted: {' | '.join(ROLES)}")
+        raise ValueError(_("role {role!r} not understood; accepted: {accepted}", role=role, accepted=" | ".join(ROLES)))
     code = secrets.token_urlsafe(15)  # 20 characters, 120 bits
     row = InviteCode(code_hash=hash_code(code), agency=agency, role=role, created_at=now, created_by=actor.name,
                      expires_at=now + expires)

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from dondoc.i18n import _, available_languages, use_language
+
 ROLES = ("focal", "manager", "oversight", "leadership")
-LANGUAGES = ("vi", "en")
+LANGUAGES = available_languages()  # every language with a catalog (dondoc/locale), Vietnamese first
 CHECKIN_PERIODS = ("month", "quarter", "half", "year")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -27,7 +29,7 @@ class SettingsError(ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("Invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__(_("Invalid settings:") + "\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _bool(v: str) -> bool:
         return True
     if s in ("0", "false", "no", "off"):
         return False
-    raise ValueError("accepted: true/false (also 1/0, yes/no, on/off)")
+    raise ValueError(_("accepted: true/false (also 1/0, yes/no, on/off)"))
 
 
 def _int_range(lo: int, hi: int) -> Callable[[str], int]:
@@ -115,9 +117,9 @@ def _int_range(lo: int, hi: int) -> Callable[[str], int]:
         try:
             n = int(v.strip())
         except ValueError:
-            raise ValueError(f"accepted: a whole number from {lo} to {hi}") from None
+            raise ValueError(_("accepted: a whole number from {lo} to {hi}", lo=lo, hi=hi)) from None
         if not lo <= n <= hi:
-            raise ValueError(f"accepted: a whole number from {lo} to {hi}")
+            raise ValueError(_("accepted: a whole number from {lo} to {hi}", lo=lo, hi=hi))
         return n
 
     return parse
@@ -127,7 +129,7 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def parse(v: str) -> str:
         s = v.strip().lower()
         if s not in choices:
-            raise ValueError("accepted: " + " | ".join(choices))
+            raise ValueError(_("accepted: {choices}", choices=" | ".join(choices)))
         return s
 
     return parse
@@ -137,7 +139,7 @@ def _timezone(v: str) -> ZoneInfo:
     try:
         return ZoneInfo(v.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("accepted: an IANA time zone name such as Asia/Ho_Chi_Minh") from None
+        raise ValueError(_("accepted: an IANA time zone name such as Asia/Ho_Chi_Minh")) from None
 
 
 def _time(v: str) -> time:
@@ -145,16 +147,16 @@ def _time(v: str) -> time:
         hh, mm = v.strip().split(":")
         return time(int(hh), int(mm))
     except ValueError:
-        raise ValueError("accepted: a local time HH:MM, e.g. 08:00") from None
+        raise ValueError(_("accepted: a local time HH:MM, e.g. 08:00")) from None
 
 
 def _int_list(v: str) -> tuple[int, ...]:
     try:
         items = tuple(sorted({int(x) for x in v.replace(" ", "").split(",") if x}, reverse=True))
     except ValueError:
-        raise ValueError("accepted: comma-separated whole numbers of days, e.g. 7,3,1,0") from None
+        raise ValueError(_("accepted: comma-separated whole numbers of days, e.g. 7,3,1,0")) from None
     if not items or any(n < 0 or n > 365 for n in items):
-        raise ValueError("accepted: comma-separated whole numbers of days from 0 to 365, e.g. 7,3,1,0")
+        raise ValueError(_("accepted: comma-separated whole numbers of days from 0 to 365, e.g. 7,3,1,0"))
     return items
 
 
@@ -162,11 +164,12 @@ def _user_ids(v: str) -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in v.replace(" ", "").split(",") if x)
     except ValueError:
-        raise ValueError("accepted: comma-separated Telegram user ids (numbers), e.g. 12345,67890") from None
+        raise ValueError(_("accepted: comma-separated Telegram user ids (numbers), e.g. 12345,67890")) from None
 
 
 def _escalation(v: str) -> tuple[EscalationStep, ...]:
-    usage = "accepted: comma-separated DAYS:ROLE with ROLE in manager|oversight|leadership, e.g. 1:manager,3:oversight,7:leadership"
+    usage = _("accepted: comma-separated DAYS:ROLE with ROLE in manager|oversight|leadership, e.g. "
+              "1:manager,3:oversight,7:leadership")
     steps = []
     for part in v.replace(" ", "").split(","):
         if not part:
@@ -179,7 +182,7 @@ def _escalation(v: str) -> tuple[EscalationStep, ...]:
         raise ValueError(usage)
     steps.sort(key=lambda s: s.workdays_late)
     if len({s.workdays_late for s in steps}) != len(steps):
-        raise ValueError(usage + " (each number of days once)")
+        raise ValueError(usage + " " + _("(each number of days once)"))
     return tuple(steps)
 
 
@@ -190,21 +193,21 @@ def _path(v: str) -> Path | None:
 def _existing_file(v: str) -> Path | None:
     p = _path(v)
     if p is not None and not p.is_file():
-        raise ValueError("accepted: the path of an existing file (or empty for none)")
+        raise ValueError(_("accepted: the path of an existing file (or empty for none)"))
     return p
 
 
 def _host_port(v: str) -> str:
     host, sep, port = v.strip().rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError("accepted: HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)")
+        raise ValueError(_("accepted: HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)"))
     return v.strip()
 
 
 def _url(v: str) -> str:
     s = v.strip()
     if not (s.startswith("http://") or s.startswith("https://")):
-        raise ValueError("accepted: an http:// or https:// URL")
+        raise ValueError(_("accepted: an http:// or https:// URL"))
     return s.rstrip("/") if not s.endswith("/bot") else s
 
 
@@ -215,7 +218,7 @@ def _optional_url(v: str) -> str | None:
 def _database_url(v: str) -> str:
     s = v.strip()
     if not (s.startswith("sqlite") or s.startswith("postgresql")):
-        raise ValueError("accepted: sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB")
+        raise ValueError(_("accepted: sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB"))
     return s
 
 
@@ -232,9 +235,9 @@ def _clock_start(v: str) -> str | None:
     try:
         dt = datetime.fromisoformat(s)
     except ValueError:
-        raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00") from None
+        raise ValueError(_("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00")) from None
     if dt.tzinfo is None:
-        raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00")
+        raise ValueError(_("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00"))
     return s
 
 
@@ -242,9 +245,9 @@ def _speed(v: str) -> float:
     try:
         f = float(v)
     except ValueError:
-        raise ValueError("accepted: a positive number (1 = real time)") from None
+        raise ValueError(_("accepted: a positive number (1 = real time)")) from None
     if f <= 0:
-        raise ValueError("accepted: a positive number (1 = real time)")
+        raise ValueError(_("accepted: a positive number (1 = real time)"))
     return f
 
 
@@ -253,7 +256,7 @@ def _webhook_secret(v: str) -> str | None:
 
     s = v.strip()
     if s and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", s):
-        raise ValueError("accepted: 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        raise ValueError(_("accepted: 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)"))
     return s or None
 
 
@@ -317,6 +320,13 @@ def load_settings(
     env = os.environ if environ is None else environ
     raw.update({k: v for k, v in env.items() if k in _SPEC})
 
+    # Problems are told in the language the settings ask for (LANGUAGE), when that one is valid.
+    asked = raw.get("LANGUAGE", "").strip().lower()
+    with use_language(asked if asked in LANGUAGES else None):
+        return _parse(raw, overrides)
+
+
+def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
     values: dict[str, object] = {}
     problems: list[str] = []
     for name, (attr, parse) in _SPEC.items():

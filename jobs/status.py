@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 
+from dondoc.i18n import N_, _, available_languages
+
 
 class Status(str, Enum):
     IN_TIME = "in_time"  # chưa hoàn thành, trong hạn
@@ -58,30 +60,21 @@ def compute_status(
     return Status.IN_TIME
 
 
+# As the Government Office's tracking system names them (translated in the catalogs, dondoc/locale).
 LABELS = {
-    "vi": {
-        Status.IN_TIME: "Chưa hoàn thành – trong hạn",
-        Status.DUE_SOON: "Chưa hoàn thành – sắp đến hạn",
-        Status.OVERDUE: "Chưa hoàn thành – quá hạn",
-        Status.DONE_ON_TIME: "Đã hoàn thành – đúng hạn",
-        Status.DONE_LATE: "Đã hoàn thành – quá hạn",
-        Status.NO_DEADLINE: "Không có hạn",
-        Status.PENDING_CONFIRMATION: "Chờ xác nhận",
-    },
-    "en": {
-        Status.IN_TIME: "Open – on track",
-        Status.DUE_SOON: "Open – due soon",
-        Status.OVERDUE: "Open – overdue",
-        Status.DONE_ON_TIME: "Done – on time",
-        Status.DONE_LATE: "Done – late",
-        Status.NO_DEADLINE: "No deadline",
-        Status.PENDING_CONFIRMATION: "Awaiting confirmation",
-    },
+    Status.IN_TIME: N_("Open – on track"),  # Chưa hoàn thành – trong hạn
+    Status.DUE_SOON: N_("Open – due soon"),  # Chưa hoàn thành – sắp đến hạn
+    Status.OVERDUE: N_("Open – overdue"),  # Chưa hoàn thành – quá hạn
+    Status.DONE_ON_TIME: N_("Done – on time"),  # Đã hoàn thành – đúng hạn
+    Status.DONE_LATE: N_("Done – late"),  # Đã hoàn thành – quá hạn
+    Status.NO_DEADLINE: N_("No deadline"),  # Không có hạn
+    Status.PENDING_CONFIRMATION: N_("Awaiting confirmation"),  # Chờ xác nhận
 }
 
 
-def status_label(status: Status, lang: str = "vi") -> str:
-    return LABELS.get(lang, LABELS["vi"])[status]
+def status_label(status: Status, lang: str | None = None) -> str:
+    """The status's label in `lang` (default: the current language)."""
+    return _(LABELS[status], lang=lang)
 
 
 def parse_status(text: str) -> Status:
@@ -95,7 +88,8 @@ def parse_status(text: str) -> Status:
     for s in Status:
         if t in (s.value, s.value.replace("_", "-")):
             return s
-        for lang in LABELS:
-            if t == norm(LABELS[lang][s]):
+        for lang in available_languages():
+            if t == norm(status_label(s, lang)):
                 return s
-    raise ValueError(f"unknown status {text!r}; accepted: " + ", ".join(s.value for s in Status))
+    raise ValueError(_("unknown status {text!r}; accepted: {accepted}", text=text,
+                       accepted=", ".join(s.value for s in Status)))

@@ -31,6 +31,11 @@ def _isolated_env(monkeypatch, tmp_path):
         common.engine.cache_clear()
     except ImportError:  # pragma: no cover
         pass
+    # A CLI run sets the language of the whole process (LANGUAGE); each test starts in the default one.
+    from dondoc.i18n import DEFAULT_LANGUAGE, use_language
+
+    with use_language(DEFAULT_LANGUAGE):
+        yield
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import select
 
+from bot.texts import t
 from storage.tables import Extension, Occurrence, ProgressUpdate
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
     ADMIN, ALICE, BOB, CAROL, FINANCE_CHAT, FOCAL_CHAT, LEADERSHIP_CHAT, MANAGER_CHAT, OVERSIGHT_CHAT, bot, button,
@@ -201,19 +202,22 @@ async def test_done_with_confirmation_goes_to_oversight(db_url, engine):
 
 async def test_progress(bot):
     r = await bot.say(FOCAL_CHAT, "/progress 5099-1 60% đã họp với các phòng")
-    assert r.text == "📈 Đã ghi nhận tiến độ 60 % cho nhiệm vụ 5099-1."
+    assert r.text == t("vi", "progress_ok", key="5099-1", period="", percent=60)
+    assert r.text == "📈 Đã ghi nhận tiến độ nhiệm vụ 5099-1: 60%."
     with bot.session() as s:
         p = s.exec(select(ProgressUpdate)).one()
         assert (p.percent, p.note, p.actor_id, p.source) == (60, "đã họp với các phòng", str(ALICE), "telegram")
     for bad in ("120", "-5", "nửa", "12.5"):
         r = await bot.say(FOCAL_CHAT, f"/progress 5099-1 {bad}")
-        assert f"Tiến độ «{bad}» không hợp lệ" in r.text and "từ 0 đến 100" in r.text
+        assert r.text == t("vi", "bad_percent", text=bad) and "từ 0 đến 100" in r.text
     r = await bot.say(FOCAL_CHAT, "/progress 5099-1 abc", language_code="en")
-    assert "give a whole number from 0 to 100" in r.text
+    assert r.text == t("en", "bad_percent", text="abc") and "give a whole number from 0 to 100" in r.text
+    r = await bot.say(FOCAL_CHAT, "/progress 5099-1 12", language_code="en")
+    assert r.text == t("en", "progress_ok", key="5099-1", period="", percent=12) == "📈 Progress recorded for task 5099-1: 12%."
     r = await bot.say(FOCAL_CHAT, "/progress 5099-1")
-    assert "Cách dùng: /progress" in r.text
+    assert r.text == t("vi", "progress_usage", example="5099-1") and "Cách dùng: /progress" in r.text
     with bot.session() as s:
-        assert len(s.exec(select(ProgressUpdate)).all()) == 1
+        assert len(s.exec(select(ProgressUpdate)).all()) == 2
 
 
 async def test_refusals_for_who_may_act(bot):
@@ -224,14 +228,18 @@ async def test_refusals_for_who_may_act(bot):
     assert "Only the lead agency (Sở Nội vụ) can update task 5099-1" in r.text
     # an oversight chat does not report progress for others
     r = await bot.say(OVERSIGHT_CHAT, "/done 5099-4")
+    assert r.text == t("vi", "role_cannot_act", role="cơ quan thường trực")
     assert "Nhóm cơ quan thường trực không cập nhật tiến độ" in r.text
+    r = await bot.say(OVERSIGHT_CHAT, "/done 5099-4", language_code="en")
+    assert r.text == t("en", "role_cannot_act", role="oversight body")
+
     # another agency's task is outside the chat's scope
     r = await bot.say(FOCAL_CHAT, "/done 5099-4")
     assert "không thuộc phạm vi" in r.text
     assert occurrence(bot, "5099-1") is None and occurrence(bot, "5099-4") is None
     # the manager chat acts for its agency; an administrator may act anywhere
     r = await bot.say(MANAGER_CHAT, "/progress 5099-1 10")
-    assert "Đã ghi nhận tiến độ 10 %" in r.text
+    assert r.text == t("vi", "progress_ok", key="5099-1", period="", percent=10)
     r = await bot.say(OVERSIGHT_CHAT, "/done 5099-4 kiểm tra xong", user_id=ADMIN)
     assert "Đã ghi nhận hoàn thành nhiệm vụ 5099-4 — Đã hoàn thành – quá hạn" in r.text
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot import invites
+from bot.texts import t
 from storage.actions import Actor
 from storage.tables import ChatBinding, InviteCode, Task
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
@@ -97,13 +98,13 @@ async def test_help_lists_what_the_chat_can_do(bot):
 
 async def test_lang_switches_the_chat(bot):
     r = await bot.say(FOCAL_CHAT, "/lang fr")
-    assert "Cách dùng: /lang vi hoặc /lang en" in r.text
+    assert r.text == t("vi", "lang_usage", choices="vi | en") == "Cách dùng: /lang vi | en"
     r = await bot.say(FOCAL_CHAT, "/lang en")
-    assert r.text == "I will now answer this chat in English."
+    assert r.text == t("en", "lang_set") == "I will now answer this chat in English."
     r = await bot.say(FOCAL_CHAT, "/help")  # a Vietnamese-speaking user: the chat's choice wins
-    assert "What you can do here" in r.text
+    assert t("en", "help_linked", bindings="", commands="").split("\n")[-2] in r.text  # "What you can do here:"
     r = await bot.say(FOCAL_CHAT, "/lang vi", language_code="en")
-    assert "tiếng Việt" in r.text
+    assert r.text == t("vi", "lang_set") and "tiếng Việt" in r.text
     assert bot.audit()[-1].action == "binding.language"
     r = await bot.say(STRANGER_CHAT, "/lang en")
     assert "not linked" in r.text

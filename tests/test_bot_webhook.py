@@ -4,6 +4,7 @@ X-Telegram-Bot-Api-Secret-Token; the webhook is registered with Telegram with th
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 import aiohttp
@@ -11,6 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.app import build_application, start_bot, stop_bot, webhook_listen
+from dondoc.i18n import _
 from dondoc.settings import load_settings
 from tests.bot_harness import FOCAL_CHAT, NOW, seed
 from tests.fake_telegram import FakeTelegram
@@ -72,7 +74,9 @@ async def test_webhook_without_secret_is_refused(db_url, engine, clock):
                                  telegram_base_url=tg.base_url, webhook_url="https://dondoc.example.gov.vn/tg/hook",
                                  webhook_listen=f"127.0.0.1:{free_port()}")
         app = build_application(settings, engine, clock)
-        with pytest.raises(ValueError, match="WEBHOOK_SECRET must be set"):
+        with pytest.raises(ValueError, match=re.escape(_("WEBHOOK_SECRET must be set with WEBHOOK_URL: without it anyone who finds the "
+                                                        "URL could post fake updates (accepted: 1-256 characters "
+                                                        "A-Z, a-z, 0-9, _ and -)", lang="vi"))):
             await start_bot(app, settings)
         await stop_bot(app)
         assert tg.webhook is None

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from dondoc.cli import app
+from dondoc.i18n import _, ngettext
 from feeds import tokens
 from storage.tables import AuditEntry, FeedToken
 from tests.conftest import VN
@@ -18,11 +19,18 @@ from datetime import datetime
 T0 = datetime(2018, 5, 23, 9, 0, tzinfo=VN)
 
 
+@pytest.fixture(params=["vi", "en"])
+def lang(request):
+    """Every command here runs in both languages; the texts are checked through the catalog."""
+    return request.param
+
+
 @pytest.fixture
-def cli(engine, db_url, monkeypatch):
+def cli(engine, db_url, monkeypatch, lang):
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("CLOCK_START", "2018-05-23T09:00:00+07:00")
     monkeypatch.setenv("FEED_BASE_URL", "https://lich.example.gov.vn")
+    monkeypatch.setenv("LANGUAGE", lang)
     with Session(engine) as s:
         make_task(s, key="5099/1", deadline_text="trước ngày 14/6/2018", now=T0,
                   content="Rà soát, đánh giá thủ tục hành chính thuộc thẩm quyền giải quyết của tỉnh")
@@ -37,10 +45,13 @@ def cli(engine, db_url, monkeypatch):
     return run
 
 
-def test_ics_for_an_agency(cli, tmp_path):
+def test_ics_for_an_agency(cli, tmp_path, lang):
     r = cli("ics", "--agency", "Sở Nội vụ", "noi-vu.ics")
     assert r.exit_code == 0, r.output
-    assert "Wrote noi-vu.ics: 3 events." in r.stderr  # the once task, the recurring master and its next period
+    # the once task, the recurring master and its next period
+    assert r.stderr.strip() == ngettext("Wrote {file}: {n} event.", "Wrote {file}: {n} events.", 3, lang=lang,
+                                        file="noi-vu.ics")
+    assert r.stderr.strip() == {"vi": "Đã ghi noi-vu.ics: 3 sự kiện.", "en": "Wrote noi-vu.ics: 3 events."}[lang]
     data = (tmp_path / "noi-vu.ics").read_bytes()
     check_octets(data)
     cal = read_vobject(data)
@@ -61,25 +72,29 @@ def test_ics_all_to_stdout_and_todo(cli):
     assert len(todos) == 3 and all(t.summary.value.startswith("[Due] ") for t in todos)
 
 
-def test_ics_bad_input_is_explained_and_writes_nothing(cli, tmp_path):
+def test_ics_bad_input_is_explained_and_writes_nothing(cli, tmp_path, lang):
     r = cli("ics", "--agency", "Sở Nội vụ", "--all", "x.ics")
-    assert r.exit_code == 2 and "either --agency NAME or --all" in r.stderr
+    assert r.exit_code == 2 and r.stderr.strip() == _("Give either --agency NAME or --all, not both.", lang=lang)
     r = cli("ics", "--agency", "Sở Bay", "x.ics")
-    assert r.exit_code == 2 and "Unknown agency 'Sở Bay'" in r.stderr and "Did you mean" in r.stderr
+    assert r.exit_code == 2 and _("Unknown agency {text!r}.", lang=lang, text="Sở Bay") in r.stderr
+    assert _("Did you mean: {names}?", lang=lang, names="")[:6] in r.stderr
     r = cli("ics", "--all", "no-such-folder/x.ics")
-    assert r.exit_code == 2 and "does not exist" in r.stderr
+    assert r.exit_code == 2 and r.stderr.strip() == _("Cannot write {file}: folder {folder} does not exist.", lang=lang,
+                                                      file="no-such-folder/x.ics", folder="no-such-folder")
     r = cli("ics", "--all", "--lang", "fr", "x.ics")
-    assert r.exit_code == 2 and "vi | en" in r.stderr
+    assert r.exit_code == 2 and r.stderr.strip() == _("--lang {value!r}: accepted: {accepted}", lang=lang, value="fr",
+                                                      accepted="vi | en")
     assert not (tmp_path / "x.ics").exists()
     assert not list(tmp_path.glob(".x.ics.*"))
 
 
-def test_feed_url_issues_a_working_token_each_time(cli, engine):
+def test_feed_url_issues_a_working_token_each_time(cli, engine, lang):
     r = cli("feed", "url", "Sở Nội vụ")
     assert r.exit_code == 0, r.output
     url = r.stdout.strip()
     assert url.startswith("https://lich.example.gov.vn/feeds/") and url.endswith(".ics")
-    assert ".todo.ics" in r.stderr and "secret" in r.stderr
+    assert ".todo.ics" in r.stderr
+    assert _("Keep this URL secret: anyone who has it can read the calendar.", lang=lang) in r.stderr
     token = tokens.token_from_text(url)
     with Session(engine) as s:
         row = tokens.lookup(s, token)
@@ -88,9 +103,13 @@ def test_feed_url_issues_a_working_token_each_time(cli, engine):
         assert s.exec(select(AuditEntry).where(AuditEntry.action == "feed.issued")).first() is not None
 
     r2 = cli("feed", "url", "so-noi-vu")
-    assert r2.stdout.strip() != url and "1 older URL(s) of so-noi-vu still work" in r2.stderr
+    assert r2.stdout.strip() != url and ngettext(
+        "{n} older URL of {what} still works until revoked ({command}).",
+        "{n} older URLs of {what} still work until revoked ({command}).", 1, lang=lang, what="so-noi-vu",
+        command="`dondoc feed revoke so-noi-vu`") in r2.stderr
     r3 = cli("feed", "url", "so-noi-vu", "--rotate")
-    assert "Revoked 2 older URL(s)" in r3.stderr
+    assert ngettext("Revoked {n} older URL of {what}.", "Revoked {n} older URLs of {what}.", 2, lang=lang,
+                    what="so-noi-vu") in r3.stderr
     with Session(engine) as s:
         assert tokens.lookup(s, token) is None
         assert [t.agency for t in tokens.active_tokens(s)] == ["so-noi-vu"]
@@ -101,21 +120,27 @@ def test_feed_url_issues_a_working_token_each_time(cli, engine):
         assert tokens.lookup(s, tokens.token_from_text(r.stdout.strip())).scope == "oversight"
 
 
-def test_feed_url_needs_one_agency(cli):
+def test_feed_url_needs_one_agency(cli, lang):
     r = cli("feed", "url")
-    assert r.exit_code == 2 and "AGENCY or --oversight" in r.stderr
+    assert r.exit_code == 2 and r.stderr.strip() == _("Give an AGENCY or --oversight (one of them).", lang=lang)
     r = cli("feed", "url", "Các sở, ban, ngành")
-    assert r.exit_code == 2 and "a group of" in r.stderr
+    group = _("{text!r} is a group of {n} agencies; a feed is for one agency: name one of {names}, or use --oversight.",
+              lang=lang, text="Các sở, ban, ngành", n=0, names="")
+    assert r.exit_code == 2 and group.split("0")[0] in r.stderr
 
 
-def test_feed_revoke_by_url_token_agency_and_id(cli, engine):
+def test_feed_revoke_by_url_token_agency_and_id(cli, engine, lang):
+    def revoked(n, what):
+        return ngettext("Revoked {n} feed URL of {what}.", "Revoked {n} feed URLs of {what}.", n, lang=lang, what=what)
+
     urls = [cli("feed", "url", "so-noi-vu").stdout.strip() for _ in range(3)]
     over = cli("feed", "url", "--oversight").stdout.strip()
 
     r = cli("feed", "revoke", urls[0])
-    assert r.exit_code == 0 and "Revoked 1 feed URL(s) of that feed URL" in r.stdout
+    assert r.exit_code == 0 and r.stdout.strip() == revoked(1, _("that feed URL", lang=lang))
     r = cli("feed", "revoke", urls[0])
-    assert r.exit_code == 1 and "No active feed has that URL" in r.stderr
+    assert r.exit_code == 1 and r.stderr.strip() == _(
+        "No active feed has that URL (already revoked, or not from this database).", lang=lang)
     r = cli("feed", "revoke", tokens.token_from_text(urls[1]))
     assert r.exit_code == 0
 
@@ -124,9 +149,10 @@ def test_feed_revoke_by_url_token_agency_and_id(cli, engine):
     assert all(tokens.token_from_text(u) not in listing for u in urls)
 
     r = cli("feed", "revoke", "Sở Nội vụ")
-    assert r.exit_code == 0 and "Revoked 1 feed URL(s) of agency so-noi-vu" in r.stdout
+    assert r.exit_code == 0 and r.stdout.strip() == revoked(1, _("agency {codes}", lang=lang, codes="so-noi-vu"))
     r = cli("feed", "revoke", "Sở Nội vụ")
-    assert r.exit_code == 1 and "no active feed" in r.stderr
+    assert r.exit_code == 1 and r.stderr.strip() == _("Nothing to revoke: {what} has no active feed.", lang=lang,
+                                                      what=_("agency {codes}", lang=lang, codes="so-noi-vu"))
 
     with Session(engine) as s:
         [row] = tokens.active_tokens(s)
@@ -135,13 +161,13 @@ def test_feed_revoke_by_url_token_agency_and_id(cli, engine):
     with Session(engine) as s:
         assert tokens.lookup(s, tokens.token_from_text(over)) is None
         assert len(s.exec(select(AuditEntry).where(AuditEntry.action == "feed.revoked")).all()) == 4
-    assert "No active feeds" in cli("feed", "list").stdout
+    assert cli("feed", "list").stdout.strip() == _("No active feeds. `dondoc feed url AGENCY` makes one.", lang=lang)
     assert cli("feed", "revoke").exit_code == 2
 
 
-def test_ics_for_a_group_of_agencies(cli):
+def test_ics_for_a_group_of_agencies(cli, lang):
     r = cli("ics", "--agency", "Các sở, ban, ngành", "-")
     assert r.exit_code == 0, r.output
     cal = read_vobject(r.stdout_bytes)
     assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@dondoc", "5099%2F2@dondoc", "5099%2F3@dondoc"}
-    assert cal.contents["x-wr-calname"][0].value.endswith(" cơ quan")
+    assert cal.contents["x-wr-calname"][0].value.endswith({"vi": " cơ quan", "en": " agencies"}[lang])  # LANGUAGE

@@ -7,6 +7,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from dondoc.cli import app
+from dondoc.i18n import _
+from jobs.status import Status
 from storage.tables import Task
 from tests.test_registry_import import EXAMPLES, HEADER, write_csv
 
@@ -136,9 +138,12 @@ def test_tasks_filters_refuse_unknown_values(cli):
     r = cli("tasks", "--agency", "Sở Nôi vụ")
     assert r.exit_code == 2 and "did you mean: Sở Nội vụ?" in r.stderr
     r = cli("tasks", "--status", "late-ish")
-    assert r.exit_code == 2 and "unknown status 'late-ish'" in r.stderr
+    accepted = ", ".join(s.value for s in Status)
+    assert r.exit_code == 2 and r.stderr.strip() == "--status: " + _(
+        "unknown status {text!r}; accepted: {accepted}", lang="vi", text="late-ish", accepted=accepted)
+    assert "không có trạng thái 'late-ish'" in r.stderr
     r = cli("tasks", "--directive", "không có")
-    assert r.exit_code == 0 and r.stdout.strip() == "Không có nhiệm vụ nào."
+    assert r.exit_code == 0 and r.stdout.strip() == _("No tasks.", lang="vi") == "Không có nhiệm vụ nào."
 
 
 def test_agencies_listing(cli):

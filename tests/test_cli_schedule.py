@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from dondoc.cli import app
+from dondoc.i18n import _, ngettext
 from storage.db import session_scope
 from storage.tables import AuditEntry, ChatBinding, Notification, Task
 from tests.conftest import VN
@@ -24,8 +25,8 @@ def cli(monkeypatch, db_url):
     monkeypatch.setenv("CLOCK_START", "2018-05-23T09:00:00+07:00")
     runner = CliRunner()
 
-    def invoke(*args):
-        return runner.invoke(app, list(args), catch_exceptions=False)
+    def invoke(*args, lang: str = "vi"):
+        return runner.invoke(app, list(args), catch_exceptions=False, env={"LANGUAGE": lang})
 
     return invoke
 
@@ -52,7 +53,12 @@ def bindings(engine):
 def test_link_by_name_with_a_negative_chat_id(cli, engine, tasks):
     r = cli("link", "Sở Nội vụ", "-1001234567890", "--role", "focal", "--title", "Nhóm đầu mối SNV")
     assert r.exit_code == 0, r.output
-    assert "Linked telegram:-1001234567890 to Sở Nội vụ (so-noi-vu) as focal (cán bộ đầu mối)" in r.output
+    assert r.output.strip() == (
+        _("Linked {chat} to {agency} ({code}) as {role} ({role_label}).", lang="vi", chat="telegram:-1001234567890",
+          agency="Sở Nội vụ", code="so-noi-vu", role="focal", role_label="cán bộ đầu mối") + " "
+        + ngettext("{n} task will be re-planned on the next tick.", "{n} tasks will be re-planned on the next tick.", 1,
+                   lang="vi"))
+    assert r.output.startswith("Đã liên kết telegram:-1001234567890 với Sở Nội vụ (so-noi-vu), vai trò focal")
     [b] = bindings(engine)
     assert (b.platform, b.chat_id, b.agency, b.role, b.active, b.title) == (
         "telegram", "-1001234567890", "so-noi-vu", "focal", True, "Nhóm đầu mối SNV")
@@ -63,7 +69,11 @@ def test_link_by_name_with_a_negative_chat_id(cli, engine, tasks):
         planned_again = {t.key for t in s.exec(select(Task).where(Task.next_check_at.is_(None))).all()}
     assert planned_again == {"T1"}
     again = cli("link", "so-noi-vu", "-1001234567890", "--role", "focal")
-    assert again.exit_code == 0 and "already linked" in again.output
+    assert again.exit_code == 0 and again.output.strip() == _(
+        "{chat} is already linked to {agency} as {role}.", lang="vi", chat="telegram:-1001234567890", agency="so-noi-vu",
+        role="focal")
+    again = cli("link", "Sở Nội vụ", "-1001234567890", "--role", "focal", lang="en")
+    assert again.output.strip() == "telegram:-1001234567890 is already linked to so-noi-vu as focal."
     assert len(bindings(engine)) == 1
 
 
@@ -73,16 +83,22 @@ def test_link_oversight_replans_every_task(cli, engine, tasks):
         assert all(t.next_check_at is None for t in s.exec(select(Task)).all())
 
 
-@pytest.mark.parametrize("args, message", [
-    (("Sở Nội vụ", "-100", "--role", "boss"), "--role 'boss': accepted: focal | manager | oversight | leadership"),
-    (("Sở Nội vụ", "nhom-abc", "--role", "focal"), "is not a Telegram chat id"),
-    (("Sở Nội vụ", "-100", "--role", "focal", "--platform", "zalo"), "--platform 'zalo': accepted: telegram"),
-    (("Sở Nội vụ", "-100", "--role", "focal", "--language", "fr"), "--language 'fr': accepted: vi | en"),
-    (("Sở Nội vu xyz", "-100", "--role", "focal"), "Unknown agency"),
-    (("Các sở, ban, ngành", "-100", "--role", "focal"), "a chat is linked to one agency at a time"),
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("args, msgid, values", [
+    (("Sở Nội vụ", "-100", "--role", "boss"), "--role {role!r}: accepted: {accepted}.",
+     dict(role="boss", accepted="focal | manager | oversight | leadership")),
+    (("Sở Nội vụ", "nhom-abc", "--role", "focal"), "CHAT_ID {value!r} is not a Telegram chat id: a number (groups are "
+     "negative, e.g. -1001234567890) or a channel's @username.", dict(value="nhom-abc")),
+    (("Sở Nội vụ", "-100", "--role", "focal", "--platform", "zalo"), "--platform {value!r}: accepted: {accepted}.",
+     dict(value="zalo", accepted="telegram")),
+    (("Sở Nội vụ", "-100", "--role", "focal", "--language", "fr"), "--language {value!r}: accepted: {accepted}.",
+     dict(value="fr", accepted="vi | en")),
+    (("Sở Nội vu xyz", "-100", "--role", "focal"), "Unknown agency {text!r}.", dict(text="Sở Nội vu xyz")),
+    (("Các sở, ban, ngành", "-100", "--role", "focal"), "a chat is linked to one agency at a time", {}),
 ])
-def test_link_bad_input_says_what_and_changes_nothing(cli, engine, args, message):
-    r = cli("link", *args)
+def test_link_bad_input_says_what_and_changes_nothing(cli, engine, args, msgid, values, lang):
+    message = _(msgid, lang=lang, **values)
+    r = cli("link", *args, lang=lang)
     assert r.exit_code == 2
     assert message in r.output
     assert bindings(engine) == []
@@ -90,7 +106,7 @@ def test_link_bad_input_says_what_and_changes_nothing(cli, engine, args, message
 
 def test_unknown_agency_suggests_the_closest(cli):
     r = cli("link", "So Noi Vuu", "-100", "--role", "focal")
-    assert r.exit_code == 2 and "Did you mean" in r.output and "Sở Nội vụ" in r.output
+    assert r.exit_code == 2 and _("Did you mean: {names}?", lang="vi", names="Sở Nội vụ, Sở Ngoại vụ") in r.output
 
 
 def test_unlink_and_bindings(cli, engine, tasks):
@@ -100,16 +116,22 @@ def test_unlink_and_bindings(cli, engine, tasks):
     listing = cli("bindings")
     assert listing.exit_code == 0
     lines = listing.output.splitlines()
-    assert lines[0].split() == ["CHAT", "AGENCY", "ROLE", "SINCE", "STATE", "TITLE"]
+    header = [_(h, lang="vi") for h in ("CHAT", "AGENCY", "ROLE", "SINCE", "STATE", "TITLE")]
+    assert [c.strip() for c in lines[0].split("  ") if c.strip()] == header and header[0] == "NHÓM"
+    header_en = cli("bindings", lang="en").output.splitlines()[0]
+    assert header_en.split() == ["CHAT", "AGENCY", "ROLE", "SINCE", "STATE", "TITLE"]
     assert any("telegram:42" in l and "Sở Tư pháp (so-tu-phap)" in l and "focal (cán bộ đầu mối)" in l and
-               "23/05/2018" in l and "active" in l for l in lines)
+               "23/05/2018" in l and _("active", lang="vi") in l for l in lines)
     r = cli("unlink", "Sở Nội vụ", "-1001", "--role", "manager")
-    assert r.exit_code == 0 and "Unlinked telegram:-1001 from so-noi-vu (manager)" in r.output
+    assert r.exit_code == 0 and r.output.strip() == _("Unlinked {chat} from {agency} ({roles}).", lang="vi",
+                                                      chat="telegram:-1001", agency="so-noi-vu", roles="manager")
     assert [(b.role, b.active) for b in bindings(engine) if b.chat_id == "-1001"] == [("focal", True), ("manager", False)]
     assert "manager" not in cli("bindings").output
-    assert "disabled: unlinked by" in cli("bindings", "--all").output
+    assert _("disabled: {reason}", lang="en", reason="unlinked by") in cli("bindings", "--all", lang="en").output
+    assert _("disabled: {reason}", lang="vi", reason="unlinked by") in cli("bindings", "--all").output
     again = cli("unlink", "Sở Nội vụ", "-1001", "--role", "manager")
-    assert again.exit_code == 2 and "is not linked to so-noi-vu as manager" in again.output
+    assert again.exit_code == 2 and _("{chat} is not linked to {agency} as {role}", lang="vi", chat="telegram:-1001",
+                                      agency="so-noi-vu", role="manager") in again.output
     with Session(engine) as s:
         assert [a.action for a in s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()] == [
             "binding.linked", "binding.linked", "binding.linked", "binding.unlinked"]
@@ -120,7 +142,9 @@ def test_unlink_and_bindings(cli, engine, tasks):
 
 def test_bindings_when_none(cli):
     r = cli("bindings")
-    assert r.exit_code == 0 and "No chat is linked yet" in r.output
+    assert r.exit_code == 0 and r.output.strip() == _(
+        "No chat is linked yet: `dondoc link AGENCY CHAT_ID --role focal` or a `dondoc invite` code.", lang="vi")
+    assert cli("bindings", lang="en").output.startswith("No chat is linked yet")
 
 
 def test_preview_shows_every_message_with_chat_step_and_text_and_sends_nothing(cli, engine, tasks):
@@ -129,37 +153,47 @@ def test_preview_shows_every_message_with_chat_step_and_text_and_sends_nothing(c
     r = cli("preview", "--from", "01/06/2018", "--to", "2018-06-20")
     assert r.exit_code == 0, r.output
     out = r.output
-    assert out.splitlines()[0].startswith("Preview 01/06/2018 – 20/06/2018:")
+    assert out.splitlines()[0].startswith("Xem trước 01/06/2018 – 20/06/2018:")
     assert "07/06/2018 08:00  telegram:-1001 (Đầu mối SNV — Sở Nội vụ · cán bộ đầu mối)  remind:7:2018-06-14  [T1]" in out
     assert "    ⏰ Nhắc hạn: còn 7 ngày" in out and "    Gửi kế hoạch triển khai Chỉ số PAR INDEX" in out
     assert "[✅ Hoàn thành]" in out
     # Chats nobody linked yet still show who would hear it.
-    assert "15/06/2018 08:00  (no chat linked) Sở Nội vụ · lãnh đạo đơn vị  escalate:1:2018-06-14  [T1]" in out
-    assert "(no chat linked) Sở Tư pháp · cán bộ đầu mối  remind:7:2018-06-14  [T1]" in out
-    assert "19/06/2018 08:00  (no chat linked) mọi cơ quan · cơ quan thường trực  escalate:2:2018-06-14" in out
+    unlinked = _("(no chat linked)", lang="vi")
+    assert f"15/06/2018 08:00  {unlinked} Sở Nội vụ · lãnh đạo đơn vị  escalate:1:2018-06-14  [T1]" in out
+    assert f"{unlinked} Sở Tư pháp · cán bộ đầu mối  remind:7:2018-06-14  [T1]" in out
+    assert f"19/06/2018 08:00  {unlinked} mọi cơ quan · cơ quan thường trực  escalate:2:2018-06-14" in out
     assert not any("[T2]" in line for line in out.splitlines())  # due in November: nothing in this window
     with Session(engine) as s:
         assert s.exec(select(Notification)).all() == []  # nothing planned into the outbox, nothing sent
 
 
 def test_preview_short_and_for_one_agency(cli, engine, tasks):
-    r = cli("preview", "--from", "01/11/2018", "--to", "20/11/2018", "--agency", "Sở Tài chính", "--short")
+    r = cli("preview", "--from", "01/11/2018", "--to", "20/11/2018", "--agency", "Sở Tài chính", "--short", lang="en")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0] == "Preview 01/11/2018 – 20/11/2018, Sở Tài chính: 9 message(s) to 3 chat(s); nothing is sent."  # 3 weekly agendas
+    assert lines[0] == "Preview 01/11/2018 – 20/11/2018, Sở Tài chính: 9 messages to 3 chats; nothing is sent."  # 3 weekly agendas
+    vi = cli("preview", "--from", "01/11/2018", "--to", "20/11/2018", "--agency", "Sở Tài chính", "--short").output
+    assert vi.splitlines()[0] == ngettext("Preview {window}: {n} message to {chats}; nothing is sent.",
+                                          "Preview {window}: {n} messages to {chats}; nothing is sent.", 9, lang="vi",
+                                          window="01/11/2018 – 20/11/2018, Sở Tài chính",
+                                          chats=ngettext("{n} chat", "{n} chats", 3, lang="vi"))
     assert [l.split("  ")[2] for l in lines[1:] if "[T2]" in l] == [
         "remind:7:2018-11-15", "remind:3:2018-11-15", "remind:1:2018-11-15", "remind:0:2018-11-15",
         "escalate:1:2018-11-15", "escalate:2:2018-11-15"]
     assert not any("[T1]" in l for l in lines)
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--from", "31/02/2018"), "--from '31/02/2018': accepted: a date written dd/mm/yyyy"),
-    (("--from", "2018-06-10", "--to", "01/06/2018"), "--to 01/06/2018 is before --from 2018-06-10"),
-    (("--agency", "Sở Không Có"), "Unknown agency"),
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("args, msgid, values", [
+    (("--from", "31/02/2018"), "{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD.",
+     dict(option="--from", value="31/02/2018")),
+    (("--from", "2018-06-10", "--to", "01/06/2018"), "--to {to} is before --from {first}.",
+     dict(to="01/06/2018", first="2018-06-10")),
+    (("--agency", "Sở Không Có"), "Unknown agency {text!r}.", dict(text="Sở Không Có")),
 ])
-def test_preview_bad_input(cli, args, message):
-    r = cli("preview", *args)
+def test_preview_bad_input(cli, args, msgid, values, lang):
+    message = _(msgid, lang=lang, **values)
+    r = cli("preview", *args, lang=lang)
     assert r.exit_code == 2 and message in r.output
 
 

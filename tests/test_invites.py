@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot import invites
+from dondoc.i18n import _
 from storage.actions import Actor
 from storage.tables import AuditEntry, ChatBinding, InviteCode, Task
 from tests.factories import make_binding, make_task
@@ -115,16 +116,20 @@ def _run(monkeypatch, db_url, args, **env):
     return CliRunner().invoke(app, args)
 
 
-def test_invite_command_prints_code_and_links(monkeypatch, db_url, engine):
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_invite_command_prints_code_and_links(monkeypatch, db_url, engine, lang):
     result = _run(monkeypatch, db_url, ["invite", "Sở Nội vụ", "--role", "focal", "--expires", "3d"],
-                  TELEGRAM_BOT_USERNAME="dondoc_bot")
+                  TELEGRAM_BOT_USERNAME="dondoc_bot", LANGUAGE=lang)
     assert result.exit_code == 0, result.output
     code = re.search(r"^  (\S+)$", result.output, re.M).group(1)
     assert f"https://t.me/dondoc_bot?startgroup={code}" in result.output
     assert f"https://t.me/dondoc_bot?start={code}" in result.output
-    assert f"/link {code}" in result.output
-    assert "Sở Nội vụ (so-noi-vu) as focal (cán bộ đầu mối)" in result.output
-    assert re.search(r"valid until 09:0\d 04/06/2018", result.output)
+    assert _("Or, in the chat: /link {code}", lang=lang, code=code) in result.output
+    first = result.output.splitlines()[0]
+    until = re.search(r"09:0\d 04/06/2018", first).group(0)
+    assert first == _("Invite for {agency} ({code}) as {role} ({role_label}); single use, valid until {until} ({tz}):",
+                      lang=lang, agency="Sở Nội vụ", code="so-noi-vu", role="focal",
+                      role_label={"vi": "cán bộ đầu mối", "en": "focal point"}[lang], until=until, tz="Asia/Ho_Chi_Minh")
     with Session(engine) as s:
         row = s.exec(select(InviteCode)).one()
         assert row.code_hash == invites.hash_code(code) and (row.agency, row.role) == ("so-noi-vu", "focal")
@@ -149,14 +154,18 @@ def test_invite_command_without_bot_identity_still_gives_the_code(monkeypatch, d
     assert "/link " in result.output and "TELEGRAM_BOT_USERNAME" in result.output
 
 
-@pytest.mark.parametrize("args,message", [
-    (["invite", "so-noi-vu", "--role", "boss"], "--role 'boss' not understood; accepted: focal | manager"),
-    (["invite", "so-noi-vu", "--role", "focal", "--expires", "soon"], "--expires: expiry 'soon' not understood"),
-    (["invite", "Sở Nội vự", "--role", "focal"], "Unknown agency"),
-    (["invite", "các sở, ban, ngành", "--role", "focal"], "an invite is for one agency"),
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("args,msgid,values", [
+    (["invite", "so-noi-vu", "--role", "boss"], "--role {role!r}: accepted: {accepted}.",
+     dict(role="boss", accepted="focal | manager | oversight | leadership")),
+    (["invite", "so-noi-vu", "--role", "focal", "--expires", "soon"],
+     "expiry {text!r} not understood; accepted: a number and a unit m/h/d/w, e.g. 7d, 12h, 2w", dict(text="soon")),
+    (["invite", "Sở Nội vự", "--role", "focal"], "Unknown agency {text!r}.", dict(text="Sở Nội vự")),
+    (["invite", "các sở, ban, ngành", "--role", "focal"], "an invite is for one agency", {}),
 ])
-def test_invite_command_bad_input(monkeypatch, db_url, engine, args, message):
-    result = _run(monkeypatch, db_url, args)
+def test_invite_command_bad_input(monkeypatch, db_url, engine, args, msgid, values, lang):
+    result = _run(monkeypatch, db_url, args, LANGUAGE=lang)
+    message = _(msgid, lang=lang, **values)
     assert result.exit_code == 2 and message in result.output, result.output
     with Session(engine) as s:
         assert s.exec(select(InviteCode)).all() == []

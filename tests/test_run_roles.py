@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from dondoc.i18n import _
 from dondoc.settings import SETTING_NAMES
 from storage.locks import RECEIVER_LOCK_KEY
 from tests.fake_telegram import FakeTelegram
@@ -66,7 +67,10 @@ def test_sqlite_refuses_a_role_other_than_all(tmp_path):
         p = _start(tmp_path, role, url, role)
         assert p.wait(60) == 2
         out = _log(tmp_path, role)
-        assert "SQLite serves one dondoc process" in out and "PostgreSQL" in out and "Traceback" not in out
+        refusal = _("--role {role}: SQLite serves one dondoc process, which runs everything (--role all, the default). "
+                    "To split the bot, the dispatchers and the feeds over several processes, use PostgreSQL "
+                    "(DATABASE_URL=postgresql+psycopg://…; see docs/deploy.md).", lang="vi", role=role)
+        assert refusal in out and "PostgreSQL" in out and "Traceback" not in out
 
 
 def test_sqlite_a_second_run_on_the_same_file_exits_2(tmp_path):

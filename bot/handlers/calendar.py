@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import buttons as btn
 from bot.handlers.common import ChatScope, command_args, deps, load_scope, refuse_unlinked, reply
 from bot.texts import t
+from dondoc.i18n import ngettext
 from feeds import service, tokens
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ async def feed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             for b in scope.bindings:
                 revoked += tokens.revoke(session, binding_id=b.id, actor=scope.actor, now=d.now())
             session.commit()
-            await reply(update, t(lang, "feed_revoked", n=len(revoked)) if revoked else t(lang, "feed_nothing_to_revoke"))
+            await reply(update, ngettext("Revoked {n} calendar link of this chat; it no longer works.",
+                                             "Revoked {n} calendar links of this chat; the old links no longer work.",
+                                             len(revoked), lang=lang) if revoked else t(lang, "feed_nothing_to_revoke"))
             return
         if scope.chat_type != "private":
             data = btn.sign_payload(btn.Payload(btn.FEED), d.settings.secret_for_callbacks())

@@ -17,9 +17,10 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.buttons import Button
-from bot.i18n import fmt_date, role_label
+from bot.i18n import role_label
 from bot.texts import shorten, split_message, t
 from dondoc.clock import Clock, local_today
+from dondoc.i18n import DEFAULT_LANGUAGE, available_languages, format_date
 from dondoc.settings import Settings
 from storage.actions import Actor
 from storage.tables import Agency, ChatBinding, Task
@@ -59,12 +60,15 @@ def actor_of(user: User | None) -> Actor:
 
 
 def resolve_lang(bindings: Sequence[ChatBinding], user: User | None, settings: Settings) -> str:
-    """The chat's /lang, else English for a user whose Telegram is in English, else LANGUAGE."""
+    """The chat's /lang, else the user's own language when their Telegram speaks one dondoc has a catalog
+    for other than Vietnamese (English for an English Telegram), else LANGUAGE."""
+    languages = available_languages()
     for b in bindings:
-        if b.language in ("vi", "en"):
+        if b.language in languages:
             return b.language
-    if user is not None and (user.language_code or "").lower().startswith("en"):
-        return "en"
+    code = (user.language_code or "").lower().split("-")[0] if user is not None else ""
+    if code in languages and code != DEFAULT_LANGUAGE:
+        return code
     return settings.language
 
 
@@ -323,7 +327,7 @@ def task_line(item, scope: ChatScope, index: int | None = None) -> str:
         who = f" — {scope.name(task.lead_agency)}"
     elif task.lead_agency not in scope.own_agencies:
         who = f" ({t(lang, 'coordinating')}: {scope.name(task.lead_agency)})"
-    due = fmt_date(item.effective_due) if item.effective_due else "—"
+    due = format_date(item.effective_due)
     written = shorten(task.deadline_text, 60)
     return (f"{head}[{task.key}] {shorten(task.content, 160)}{who}\n"
             f"   {t(lang, 'due')}: {due} ({t(lang, 'due_as_written', text=written)}) · {status_label(item.status, lang)}")

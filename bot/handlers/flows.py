@@ -11,14 +11,16 @@ from sqlmodel import Session, select
 
 from bot import buttons as btn
 from bot.handlers.common import PLATFORM, ChatScope, Deps, active_bindings, agency_names, resolve_lang
-from bot.i18n import fmt_date
-from bot.texts import fmt_datetime, shorten, t
+from bot.texts import TEXTS, fmt_datetime, shorten, t
+from dondoc.i18n import _, available_languages
+from dondoc.i18n import format_date as fmt_date
 from jobs.status import Status, compute_status, status_label
 from storage import actions
 from storage.actions import ActionError
-from storage.tables import DONE, OPEN, PENDING_CONFIRMATION, ChatBinding, Extension, Occurrence, ProgressUpdate, Task
+from storage.tables import OPEN, ChatBinding, Extension, Occurrence, ProgressUpdate, Task
 
-STATE_MARKERS = ("— Cập nhật —", "— Update —")
+# The line that starts the state block, in every language: a new block replaces the old one.
+STATE_MARKERS = tuple(_(TEXTS["state_header"], lang=lang) for lang in available_languages())
 
 
 @dataclass
@@ -126,9 +128,7 @@ def with_state(original: str | None, block: str) -> str:
 def reminder_keyboard(session: Session, d: Deps, task: Task, key: str, lang: str) -> list[list[btn.Button]] | None:
     """The task buttons while the occurrence is open; none once it is done or awaiting confirmation."""
     row = actions.get_occurrence(session, task, key)
-    if row is not None and row.status in (DONE, PENDING_CONFIRMATION):
-        return None
-    return btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks())
+    return btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks(), state=row.status if row else OPEN) or None
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def _chats_with_role(session: Session, role: str, agency: str | None = None) -> 
 
 
 def _binding_lang(b: ChatBinding, d: Deps) -> str:
-    return b.language if b.language in ("vi", "en") else d.settings.language
+    return b.language if b.language in available_languages() else d.settings.language
 
 
 def action_error_text(e: ActionError, task: Task, key: str, lang: str, tz) -> str:
@@ -170,8 +170,6 @@ def action_error_text(e: ActionError, task: Task, key: str, lang: str, tz) -> st
     elif e.code == "already_acknowledged":
         values.update(who=info.get("by") or "—", when=fmt_datetime(info.get("at"), tz))
     key_name = f"err_{e.code}"
-    from bot.texts import TEXTS
-
     if key_name not in TEXTS:
         return t(lang, "err_generic", message=str(e))
     try:

@@ -9,6 +9,7 @@ from bot import invites
 from bot.handlers.common import PLATFORM, command_args, deps, load_scope, reply
 from bot.i18n import role_label
 from bot.texts import COMMANDS, fmt_datetime, t
+from dondoc.i18n import _, available_languages
 from storage import audit
 
 
@@ -65,10 +66,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, welco
         await reply(update, (t(lang, "welcome") + "\n\n" + text) if welcome else text)
         return
     lines = []
-    for name, (vi, en), roles in COMMANDS:
+    for name, description, roles in COMMANDS:
         if roles and not scope.is_admin and not (scope.roles & set(roles)):
             continue
-        lines.append(f"/{name} — {en if lang == 'en' else vi}")
+        lines.append(f"/{name} — {_(description, lang=lang, choices=language_choices())}")
     bindings = "\n".join(scope.binding_lines()) or "—"
     text = t(lang, "help_linked", bindings=bindings, commands="\n".join(lines))
     if scope.roles & {"focal", "manager"} or scope.is_admin:
@@ -87,8 +88,8 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     with d.session() as session:
         scope = load_scope(session, update, d)
         choice = args[0].lower() if args else ""
-        if choice not in ("vi", "en"):
-            await reply(update, t(scope.lang, "lang_usage"))
+        if choice not in available_languages():
+            await reply(update, t(scope.lang, "lang_usage", choices=language_choices()))
             return
         if not scope.linked:
             await reply(update, t(choice, "unlinked"))
@@ -103,6 +104,11 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                      language=choice)
         session.commit()
     await reply(update, t(choice, "lang_set"))
+
+
+def language_choices() -> str:
+    """The languages /lang accepts: every language with a catalog ("vi | en")."""
+    return " | ".join(available_languages())
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

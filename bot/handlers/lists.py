@@ -25,8 +25,9 @@ from bot.handlers.common import (
     reply,
     task_line,
 )
-from bot.i18n import fmt_date
 from bot.texts import t
+from dondoc.i18n import _, ngettext
+from dondoc.i18n import format_date as fmt_date
 from jobs.status import Status, status_label
 
 PAGE_ITEMS = 10
@@ -81,11 +82,17 @@ def paginate(lines: list[str]) -> list[list[str]]:
 
 def render(d: Deps, scope: ChatScope, kind: str, items: list, page: int, days: int) -> tuple[str, list]:
     lang = scope.lang
-    title_key = {TASKS: "list_tasks", UPCOMING: "list_upcoming", OVERDUE: "list_overdue"}[kind]
-    title = t(lang, title_key, scope=scope.scope_label(), n=len(items), days=days)
+    if kind == UPCOMING:
+        title = ngettext("📅 Due in the next {n} day — {scope} ({count})", "📅 Due in the next {n} days — {scope} ({count})",
+                         days, lang=lang, scope=scope.scope_label(), count=len(items))
+    else:
+        title = t(lang, "list_tasks" if kind == TASKS else "list_overdue", scope=scope.scope_label(), n=len(items))
     if not items:
-        empty = {TASKS: "list_empty_tasks", UPCOMING: "list_empty_upcoming", OVERDUE: "list_empty_overdue"}[kind]
-        return f"{title}\n\n{t(lang, empty, days=days)}", []
+        if kind == UPCOMING:
+            empty = ngettext("Nothing is due in the next {n} day.", "Nothing is due in the next {n} days.", days, lang=lang)
+        else:
+            empty = t(lang, "list_empty_tasks" if kind == TASKS else "list_empty_overdue")
+        return f"{title}\n\n{empty}", []
     lines = [task_line(item, scope, n + 1) for n, item in enumerate(items)]
     pages = paginate(lines)
     page = max(0, min(page, len(pages) - 1))

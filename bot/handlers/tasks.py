@@ -20,15 +20,16 @@ from bot.handlers.common import (
     reply, rest_after,
     send,
 )
-from bot.i18n import fmt_date
 from bot.texts import TEXTS, fmt_datetime, shorten, t
+from dondoc.i18n import _, available_languages
+from dondoc.i18n import format_date as fmt_date
 from jobs.status import status_label
 from storage.tables import Directive, Extension, Occurrence, ProgressUpdate, Task
 
 PROMPTS = "extension_prompts"  # chat_data key: prompt message id -> (task id, occurrence key)
 MAX_PROMPTS = 50
-# How our prompts begin, in both languages: a reply to one we no longer remember gets "press again".
-PROMPT_STARTS = tuple(text.split("{", 1)[0] for text in TEXTS["extend_prompt"])
+# How our prompts begin, in every language: a reply to one we no longer remember gets "press again".
+PROMPT_STARTS = tuple(_(TEXTS["extend_prompt"], lang=lang).split("{", 1)[0] for lang in available_languages())
 
 
 async def task_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from dondoc import __version__
+from dondoc.i18n import set_language
 
 app = typer.Typer(
     name="dondoc",
@@ -37,6 +38,10 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     """dondoc — đôn đốc: deadline reminders for government task registries."""
+    # Speak LANGUAGE from the first line on, even before the settings are read (their errors included).
+    from dondoc.cli.common import language_from_environment
+
+    set_language(language_from_environment())
 
 
 for _name in COMMAND_MODULES:

@@ -7,6 +7,7 @@ import getpass
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
+from dondoc.i18n import _
 
 
 def _actor():
@@ -37,7 +38,8 @@ def _bot_username() -> str | None:
     try:
         return asyncio.run(get_me())
     except Exception as e:  # noqa: BLE001 — the code is still valid; only the links are missing
-        typer.echo(f"Note: could not ask Telegram for the bot's username ({e}); set TELEGRAM_BOT_USERNAME.", err=True)
+        typer.echo(_("Note: could not ask Telegram for the bot's username ({error}); set TELEGRAM_BOT_USERNAME.", error=e),
+                   err=True)
         return None
 
 
@@ -60,7 +62,7 @@ def invite_cmd(
 
     s = settings()
     if role not in ROLES:
-        fail(f"--role {role!r} not understood; accepted: {' | '.join(ROLES)}")
+        fail(_("--role {role!r}: accepted: {accepted}.", role=role, accepted=" | ".join(ROLES)))
     try:
         lifetime = parse_duration(expires)
     except ValueError as e:
@@ -68,22 +70,23 @@ def invite_cmd(
     now = clock().now()
     with session_scope(engine()) as session:
         directory = agency_directory(session)
-        code_of_agency = one_agency(agency, why="an invite is for one agency", on=now.astimezone(s.timezone).date(),
+        code_of_agency = one_agency(agency, why=_("an invite is for one agency"), on=now.astimezone(s.timezone).date(),
                                     directory=directory)
         sync_directory(session, directory)  # so the bot can show the agency's name once linked
         code, row = create_invite(session, code_of_agency, role, _actor(), now, lifetime)
     name = directory.name(code_of_agency)
-    typer.echo(f"Invite for {name} ({code_of_agency}) as {role} ({role_label(role, 'vi')}); "
-               f"single use, valid until {fmt_datetime(row.expires_at, s.timezone)} ({s.timezone.key}):")
+    typer.echo(_("Invite for {agency} ({code}) as {role} ({role_label}); single use, valid until {until} ({tz}):",
+                 agency=name, code=code_of_agency, role=role, role_label=role_label(role),
+                 until=fmt_datetime(row.expires_at, s.timezone), tz=s.timezone.key))
     typer.echo(f"  {code}")
     username = _bot_username()
     if username:
         group, private = deep_links(username, code)
-        typer.echo(f"Add the bot to a group and link it: {group}")
-        typer.echo(f"Link a private chat:                {private}")
+        typer.echo(_("Add the bot to a group and link it: {url}", url=group))
+        typer.echo(_("Link a private chat: {url}", url=private))
     else:
-        typer.echo("(Set TELEGRAM_BOT_USERNAME or TELEGRAM_BOT_TOKEN to get ready-made links.)")
-    typer.echo(f"Or, in the chat: /link {code}")
+        typer.echo(_("(Set TELEGRAM_BOT_USERNAME or TELEGRAM_BOT_TOKEN to get ready-made links.)"))
+    typer.echo(_("Or, in the chat: /link {code}", code=code))
 
 
 def register(app: typer.Typer) -> None:

@@ -5,11 +5,28 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 
 import typer
 
 from dondoc.clock import Clock, clock_from_settings
+from dondoc.i18n import DEFAULT_LANGUAGE, _, available_languages, ngettext, set_language
 from dondoc.settings import Settings, SettingsError, load_settings
+
+
+def language_from_environment() -> str:
+    """LANGUAGE from the environment or .env, as the settings will read it; the default when it is unset or
+    not a language with a catalog (the settings error then says so, in the default language)."""
+    value = os.environ.get("LANGUAGE")
+    if value is None:
+        from pathlib import Path
+
+        if Path(".env").is_file():
+            from dotenv import dotenv_values
+
+            value = dotenv_values(".env").get("LANGUAGE")
+    value = (value or "").strip().lower()
+    return value if value in available_languages() else DEFAULT_LANGUAGE
 
 
 def fail(message: str, code: int = 2) -> "typer.Exit":
@@ -24,6 +41,7 @@ def settings() -> Settings:
         s = load_settings()
     except SettingsError as e:
         fail(str(e))
+    set_language(s.language)
     logging.basicConfig(level=getattr(logging, s.log_level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are quiet unless they fail
@@ -57,8 +75,9 @@ def database_errors(url: str):
         yield
     except OperationalError as e:
         reason = str(e.orig or e).strip().splitlines()[0]
-        fail(f"Cannot use the database {make_url(url).render_as_string(hide_password=True)}: {reason}\n"
-             "Check DATABASE_URL and that the server is running and accepts connections.")
+        fail(_("Cannot use the database {url}: {reason}", url=make_url(url).render_as_string(hide_password=True),
+               reason=reason) + "\n"
+             + _("Check DATABASE_URL and that the server is running and accepts connections."))
 
 
 def agency_directory(session=None):
@@ -69,7 +88,7 @@ def agency_directory(session=None):
     try:
         directory = AgencyDirectory.load(settings().agencies_file)
     except AgencyFileError as e:
-        fail(f"Cannot use the agency directory: {e}")
+        fail(_("Cannot use the agency directory:") + f" {e}")
     return directory.with_known_agencies(session) if session is not None else directory
 
 
@@ -82,12 +101,12 @@ def match_agencies(text: str, *, on=None, session=None, directory=None):
     try:
         match = directory.match(text, on=on)
     except UnknownAgency as e:
-        hint = f" Did you mean: {', '.join(e.suggestions)}?" if e.suggestions else ""
-        fail(f"Unknown agency {text!r}.{hint} (`dondoc agencies` lists them.)")
+        hint = " " + _("Did you mean: {names}?", names=", ".join(e.suggestions)) if e.suggestions else ""
+        fail(_("Unknown agency {text!r}.", text=text) + hint + " " + _("(`dondoc agencies` lists them.)"))
     except ValueError as e:
-        fail(f"Agency: {e}.")
+        fail(_("Agency: {problem}.", problem=e))
     if match.warning:
-        typer.echo(f"Note: {match.warning}", err=True)
+        typer.echo(_("Note: {note}", note=match.warning), err=True)
     return match
 
 
@@ -96,5 +115,7 @@ def one_agency(text: str, *, why: str, on=None, session=None, directory=None) ->
     match = match_agencies(text, on=on, session=session, directory=directory)
     if len(match.codes) != 1:
         names = ", ".join(match.codes[:6]) + (" …" if len(match.codes) > 6 else "")
-        fail(f"{text!r} names {len(match.codes)} agencies ({names or 'none'}); {why} — give one name or code.")
+        fail(ngettext("{text!r} names {n} agency ({names}); {why} — give one name or code.",
+                      "{text!r} names {n} agencies ({names}); {why} — give one name or code.", len(match.codes),
+                      text=text, names=names or "—", why=why))
     return match.codes[0]

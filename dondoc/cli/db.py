@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dondoc.cli.common import database_errors, settings
+from dondoc.i18n import _
 
 db_app = typer.Typer(help="Database schema: create or upgrade it.", no_args_is_help=True)
 
@@ -17,7 +18,7 @@ def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision (de
     url = settings().database_url
     with database_errors(url):
         upgrade(url, revision)
-    typer.echo(f"Database is at revision {revision}: {_redact(url)}")
+    typer.echo(_("Database is at revision {revision}: {url}", revision=revision, url=_redact(url)))
 
 
 def _redact(url: str) -> str:

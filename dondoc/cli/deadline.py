@@ -11,6 +11,7 @@ from datetime import date
 
 import typer
 
+from dondoc.i18n import _
 from jobs.deadline import Deadline, DeadlineError, parse_deadline
 from jobs.workdays import HolidayFileError, WorkCalendar
 
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
             try:
                 issued_on = date.fromisoformat(issued.strip())
             except ValueError:
-                common.fail(f"--issued {issued!r}: expected a date written YYYY-MM-DD")
+                common.fail(_("--issued {value!r}: accepted: a date YYYY-MM-DD, e.g. 2012-03-02", value=issued))
         try:
             calendar = WorkCalendar.from_file(settings.holidays_file)
         except HolidayFileError as e:

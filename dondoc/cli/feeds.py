@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, match_agencies, settings
+from dondoc.i18n import _, available_languages, format_datetime, ngettext
 
 feed_app = typer.Typer(help="Calendar subscription feeds: print a feed URL, list or revoke feeds.",
                        no_args_is_help=True)
@@ -38,7 +39,7 @@ def _write_atomically(out: Path, data: bytes) -> None:
     """Write `data` to `out` through a temporary file in the same folder: never a half-written calendar."""
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        fail(f"Cannot write {out}: folder {folder} does not exist.")
+        fail(_("Cannot write {file}: folder {folder} does not exist.", file=out, folder=folder))
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -62,9 +63,9 @@ def ics_cmd(
     from feeds import service
 
     if agency and all_:
-        fail("Give either --agency NAME or --all, not both.")
-    if lang is not None and lang not in ("vi", "en"):
-        fail(f"--lang {lang!r}: accepted: vi | en")
+        fail(_("Give either --agency NAME or --all, not both."))
+    if lang is not None and lang not in available_languages():
+        fail(_("--lang {value!r}: accepted: {accepted}", value=lang, accepted=" | ".join(available_languages())))
     s = settings()
     now = clock().now()
     if agency:
@@ -79,9 +80,11 @@ def ics_cmd(
         sys.stdout.flush()
         return
     _write_atomically(out, data)
-    what = "to-dos" if todo else "events"
     n = data.count(b"BEGIN:VTODO" if todo else b"BEGIN:VEVENT")
-    typer.echo(f"Wrote {out}: {n} {what}.", err=True)
+    if todo:
+        typer.echo(ngettext("Wrote {file}: {n} to-do.", "Wrote {file}: {n} to-dos.", n, file=out), err=True)
+    else:
+        typer.echo(ngettext("Wrote {file}: {n} event.", "Wrote {file}: {n} events.", n, file=out), err=True)
 
 
 def _print_urls(token: str) -> None:
@@ -89,7 +92,7 @@ def _print_urls(token: str) -> None:
 
     events, todos = feed_urls(settings().feed_base_url, token)
     typer.echo(events)
-    typer.echo(f"To-dos (VTODO, Thunderbird): {todos}", err=True)
+    typer.echo(_("To-dos (VTODO, Thunderbird): {url}", url=todos), err=True)
 
 
 @feed_app.command("url")
@@ -107,16 +110,16 @@ def url_cmd(
     from storage.db import session_scope
 
     if bool(agency) == oversight:
-        fail("Give an AGENCY or --oversight (one of them).")
+        fail(_("Give an AGENCY or --oversight (one of them)."))
     s = settings()
     now = clock().now()
     if oversight:
-        scope, code, label = "oversight", None, "the oversight feed"
+        scope, code, label = "oversight", None, _("the oversight feed")
     else:
         codes = _resolve_agencies(agency, now.astimezone(s.timezone).date())
         if len(codes) != 1:
-            fail(f"{agency!r} is a group of {len(codes)} agencies; a feed is for one agency: name one of "
-                 f"{', '.join(codes[:8])}{' …' if len(codes) > 8 else ''}, or use --oversight.")
+            fail(_("{text!r} is a group of {n} agencies; a feed is for one agency: name one of {names}, or use "
+                   "--oversight.", text=agency, n=len(codes), names=", ".join(codes[:8]) + (" …" if len(codes) > 8 else "")))
         scope, code, label = "agency", codes[0], codes[0]
     with session_scope(engine()) as session:
         revoked = tokens.revoke(session, scope=scope, agency=code, actor=_actor(), now=now) if rotate else []
@@ -124,11 +127,13 @@ def url_cmd(
         token = tokens.issue_token(session, scope, agency=code, actor=_actor(), now=now)
     _print_urls(token)
     if revoked:
-        typer.echo(f"Revoked {len(revoked)} older URL(s) of {label}.", err=True)
+        typer.echo(ngettext("Revoked {n} older URL of {what}.", "Revoked {n} older URLs of {what}.", len(revoked),
+                            what=label), err=True)
     elif older:
-        typer.echo(f"{len(older)} older URL(s) of {label} still work until revoked "
-                   f"(`dondoc feed revoke {code or '--oversight'}`).", err=True)
-    typer.echo("Keep this URL secret: anyone who has it can read the calendar.", err=True)
+        typer.echo(ngettext("{n} older URL of {what} still works until revoked ({command}).",
+                            "{n} older URLs of {what} still work until revoked ({command}).", len(older), what=label,
+                            command=f"`dondoc feed revoke {code or '--oversight'}`"), err=True)
+    typer.echo(_("Keep this URL secret: anyone who has it can read the calendar."), err=True)
 
 
 @feed_app.command("revoke")
@@ -142,33 +147,33 @@ def revoke_cmd(
     from storage.db import session_scope
 
     if sum(x is not None and x is not False for x in (target, oversight or None, token_id)) != 1:
-        fail("Give one of: AGENCY, TOKEN (or feed URL), --oversight, --id N.")
+        fail(_("Give one of: AGENCY, TOKEN (or feed URL), --oversight, --id N."))
     now = clock().now()
     with session_scope(engine()) as session:
         if token_id is not None:
             rows = tokens.revoke(session, token_id=token_id, actor=_actor(), now=now)
-            what = f"feed #{token_id}"
+            what = _("feed #{id}", id=token_id)
         elif oversight:
             rows = tokens.revoke(session, scope="oversight", actor=_actor(), now=now)
-            what = "the oversight feed"
+            what = _("the oversight feed")
         else:
             token = tokens.token_from_text(target)
             rows = tokens.revoke(session, token=token, actor=_actor(), now=now) if token else []
-            what = "that feed URL"
+            what = _("that feed URL")
             if not rows:
                 if token and "/feeds/" in target:
-                    fail("No active feed has that URL (already revoked, or not from this database).", code=1)
+                    fail(_("No active feed has that URL (already revoked, or not from this database)."), code=1)
                 try:
                     codes = _resolve_agencies(target, now.astimezone(settings().timezone).date())
                 except typer.Exit:
                     if token:
-                        fail("No active feed has that token, and it is not an agency either.", code=1)
+                        fail(_("No active feed has that token, and it is not an agency either."), code=1)
                     raise
                 rows = [r for c in codes for r in tokens.revoke(session, scope="agency", agency=c, actor=_actor(), now=now)]
-                what = f"agency {', '.join(codes)}"
+                what = _("agency {codes}", codes=", ".join(codes))
     if not rows:
-        fail(f"Nothing to revoke: {what} has no active feed.", code=1)
-    typer.echo(f"Revoked {len(rows)} feed URL(s) of {what}.")
+        fail(_("Nothing to revoke: {what} has no active feed.", what=what), code=1)
+    typer.echo(ngettext("Revoked {n} feed URL of {what}.", "Revoked {n} feed URLs of {what}.", len(rows), what=what))
 
 
 @feed_app.command("list")
@@ -180,14 +185,17 @@ def list_cmd() -> None:
     with session_scope(engine()) as session:
         rows = tokens.active_tokens(session)
     if not rows:
-        typer.echo("No active feeds. `dondoc feed url AGENCY` makes one.")
+        typer.echo(_("No active feeds. `dondoc feed url AGENCY` makes one."))
         return
     tz = settings().timezone
-    typer.echo(f"{'id':>4}  {'scope':<9}  {'agency / chat':<30}  {'created':<16}  by")
+    table = [(_("id"), _("scope"), _("agency / chat"), _("created"), _("by"))]
     for r in rows:
-        who = r.agency or (f"binding #{r.binding_id}" if r.binding_id is not None else "—")
-        created = r.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M") if r.created_at else "—"
-        typer.echo(f"{r.id:>4}  {r.scope:<9}  {who:<30}  {created:<16}  {r.created_by or '—'}")
+        who = r.agency or (_("binding #{id}", id=r.binding_id) if r.binding_id is not None else "—")
+        created = format_datetime(r.created_at.astimezone(tz)) if r.created_at else "—"
+        table.append((str(r.id), r.scope, who, created, r.created_by or "—"))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
 
 
 def register(app: typer.Typer) -> None:

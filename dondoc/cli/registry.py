@@ -10,14 +10,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, settings
-
-
-def _lang() -> str:
-    return settings().language
-
-
-def _t(vi: str, en: str) -> str:
-    return en if _lang() == "en" else vi
+from dondoc.i18n import _, format_date, ngettext
 
 
 def _directory(extra: Optional[Path] = None):
@@ -27,7 +20,7 @@ def _directory(extra: Optional[Path] = None):
         d = AgencyDirectory.load(settings().agencies_file)
         return d.extended(extra) if extra else d
     except AgencyFileError as e:
-        fail(_t("Không dùng được danh mục cơ quan:", "Cannot use the agency directory:") + "\n" + str(e))
+        fail(_("Cannot use the agency directory:") + "\n" + str(e))
 
 
 def _calendar():
@@ -52,8 +45,7 @@ def _parse_issued(value: Optional[str]) -> Optional[date]:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        fail(f"--issued {value!r}: " + _t("cần một ngày dạng YYYY-MM-DD, ví dụ 2012-03-02",
-                                            "accepted: a date YYYY-MM-DD, e.g. 2012-03-02"))
+        fail(_("--issued {value!r}: accepted: a date YYYY-MM-DD, e.g. 2012-03-02", value=value))
 
 
 def import_cmd(
@@ -82,29 +74,28 @@ def import_cmd(
                                      subject=subject, prune=prune)
     except RegistryErrors as e:
         n = len(e.problems)
-        typer.echo(_t(f"Không nhập {file}: {n} lỗi; cơ sở dữ liệu không thay đổi.",
-                      f"Nothing imported from {file}: {n} problem{'s' if n != 1 else ''}; the database is unchanged."),
+        typer.echo(ngettext("Nothing imported from {file}: {n} problem; the database is unchanged.",
+                            "Nothing imported from {file}: {n} problems; the database is unchanged.", n, file=file),
                    err=True)
         for p in e.problems:
             typer.echo(str(p), err=True)
         raise typer.Exit(2)
     for w in report.warnings:
-        typer.echo(_t("cảnh báo: ", "warning: ") + w, err=True)
-    typer.echo(_t(f"Đã nhập {file}: {len(report.added)} thêm mới, {len(report.changed)} thay đổi, "
-                  f"{len(report.unchanged)} không đổi.",
-                  f"Imported {file}: {len(report.added)} added, {len(report.changed)} changed, "
-                  f"{len(report.unchanged)} unchanged."))
+        typer.echo(_("warning: {warning}", warning=w), err=True)
+    typer.echo(_("Imported {file}: {added} added, {changed} changed, {unchanged} unchanged.", file=file,
+                 added=len(report.added), changed=len(report.changed), unchanged=len(report.unchanged)))
     for number in report.directives_added:
-        typer.echo(_t(f"Văn bản mới: {number}", f"New directive: {number}"))
+        typer.echo(_("New directive: {number}", number=number))
     for number in report.directives_changed:
-        typer.echo(_t(f"Văn bản cập nhật: {number}", f"Directive updated: {number}"))
+        typer.echo(_("Directive updated: {number}", number=number))
     if report.removed:
-        typer.echo(_t(f"Đã gỡ {len(report.removed)} nhiệm vụ không còn trong tệp: ",
-                      f"Removed {len(report.removed)} tasks no longer in the file: ") + ", ".join(report.removed))
+        typer.echo(ngettext("Removed {n} task no longer in the file: {keys}",
+                            "Removed {n} tasks no longer in the file: {keys}", len(report.removed),
+                            keys=", ".join(report.removed)))
     elif report.missing:
-        typer.echo(_t(f"{len(report.missing)} nhiệm vụ không còn trong tệp (giữ lại; dùng --prune để gỡ): ",
-                      f"{len(report.missing)} tasks are no longer in the file (kept; --prune removes them): ")
-                   + ", ".join(report.missing))
+        typer.echo(ngettext("{n} task is no longer in the file (kept; --prune removes it): {keys}",
+                            "{n} tasks are no longer in the file (kept; --prune removes them): {keys}",
+                            len(report.missing), keys=", ".join(report.missing)))
 
 
 def export_cmd(file: Path = typer.Argument(..., help="Where to write: .yaml/.yml, .csv or .xlsx.")) -> None:
@@ -114,14 +105,13 @@ def export_cmd(file: Path = typer.Argument(..., help="Where to write: .yaml/.yml
     from storage.registry import export_registry
 
     if file.suffix.lower() not in (".yaml", ".yml", ".csv", ".xlsx"):
-        fail(_t(f"{file}: không rõ định dạng {file.suffix!r}; dùng .yaml, .yml, .csv hoặc .xlsx",
-                f"{file}: unknown file type {file.suffix!r}: accepted .yaml, .yml, .csv, .xlsx"))
+        fail(_("{file}: unknown file type {suffix!r}; accepted: .yaml, .yml, .csv, .xlsx", file=file, suffix=file.suffix))
     with Session(engine()) as session:
         try:
             n = export_registry(session, file)
         except OSError as e:
             fail(f"{file}: {e.strerror or e}")
-    typer.echo(_t(f"Đã ghi {n} nhiệm vụ vào {file}.", f"Wrote {n} tasks to {file}."))
+    typer.echo(ngettext("Wrote {n} task to {file}.", "Wrote {n} tasks to {file}.", n, file=file))
 
 
 def _cut(text: str, width: int) -> str:
@@ -141,14 +131,12 @@ def tasks_cmd(
     """List the tasks: key, content, lead agency, deadline as written, due date and status."""
     from sqlmodel import Session
 
-    from bot.i18n import fmt_date
     from dondoc.clock import local_today
     from jobs.status import parse_status, status_label
     from storage.agencies import UnknownAgency, agency_names
     from storage.views import task_items
 
     s = settings()
-    lang = _lang()
     wanted = None
     if status is not None:
         try:
@@ -166,9 +154,9 @@ def tasks_cmd(
             except UnknownAgency as e:
                 fail(f"--agency: {e}")
             except ValueError:
-                fail(_t("--agency: tên cơ quan trống", "--agency: empty agency name"))
+                fail(_("--agency: empty agency name"))
             if m.warning:
-                typer.echo(_t("cảnh báo: ", "warning: ") + m.warning, err=True)
+                typer.echo(_("warning: {warning}", warning=m.warning), err=True)
             codes = set(m.codes)
             if not codes and m.groups:
                 # A group with no member today (e.g. districts after 2025) may still have old tasks.
@@ -182,22 +170,21 @@ def tasks_cmd(
     if wanted is not None:
         items = [i for i in items if i.status == wanted]
     if not items:
-        typer.echo(_t("Không có nhiệm vụ nào.", "No tasks."))
+        typer.echo(_("No tasks."))
         return
 
-    written = _t("văn bản", "written")
+    written = _("written")
     rows = []
     for i in items:
         if i.effective_due is None:
             due = "—"
         elif i.due is not None and i.effective_due != i.due:
-            due = f"{fmt_date(i.effective_due)} ({written}: {fmt_date(i.due)})"
+            due = f"{format_date(i.effective_due)} ({written}: {format_date(i.due)})"
         else:
-            due = fmt_date(i.effective_due)
+            due = format_date(i.effective_due)
         rows.append([i.task.key, _cut(i.task.content, 40), _cut(names.get(i.task.lead_agency, i.task.lead_agency), 30),
-                     _cut(i.task.deadline_text, 24), due, status_label(i.status, lang)])
-    header = [_t("Mã", "Key"), _t("Nội dung", "Content"), _t("Cơ quan chủ trì", "Lead agency"),
-              _t("Thời hạn (văn bản)", "Deadline (as written)"), _t("Hạn", "Due"), _t("Trạng thái", "Status")]
+                     _cut(i.task.deadline_text, 24), due, status_label(i.status)])
+    header = [_("Key"), _("Content"), _("Lead agency"), _("Deadline (as written)"), _("Due"), _("Status")]
     widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -207,7 +194,7 @@ def tasks_cmd(
     typer.echo("  ".join("-" * w for w in widths))
     for r in rows:
         typer.echo(line(r))
-    typer.echo(_t(f"{len(rows)} mục (ngày {fmt_date(today)})", f"{len(rows)} items (today {fmt_date(today)})"))
+    typer.echo(ngettext("{n} item (today {today})", "{n} items (today {today})", len(rows), today=format_date(today)))
 
 
 def agencies_cmd(
@@ -215,7 +202,6 @@ def agencies_cmd(
     agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to add to the directory."),
 ) -> None:
     """List the agency directory (built-in, AGENCIES_FILE, --agencies): codes, names, validity, successors."""
-    from bot.i18n import fmt_date
     from storage.agencies import normalize
 
     d = _directory(agencies)
@@ -223,9 +209,9 @@ def agencies_cmd(
     for a in found:
         extra = []
         if a.valid_from:
-            extra.append(_t("từ ", "from ") + fmt_date(a.valid_from))
+            extra.append(_("from {date}", date=format_date(a.valid_from)))
         if a.valid_to:
-            extra.append(_t("đến ", "until ") + fmt_date(a.valid_to))
+            extra.append(_("until {date}", date=format_date(a.valid_to)))
         if a.successor:
             extra.append("→ " + d.name(a.successor))
         line = f"{a.code:<32} {a.name}"
@@ -233,17 +219,18 @@ def agencies_cmd(
             line += "  (" + ", ".join(extra) + ")"
         typer.echo(line)
         if a.aliases:
-            typer.echo(" " * 33 + _t("viết tắt: ", "also: ") + ", ".join(a.aliases))
+            typer.echo(" " * 33 + _("also: {aliases}", aliases=", ".join(a.aliases)))
     needle = normalize(search) if search else ""
     groups = [g for g in d.groups if not needle or any(needle in normalize(n) for n in (g.name, *g.aliases))
               or search.strip().lower() in g.code]
     if groups:
         typer.echo("")
-        typer.echo(_t("Nhóm (mỗi thành viên nhận một nhiệm vụ riêng):", "Groups (each member gets its own task):"))
+        typer.echo(_("Groups (each member gets its own task):"))
         for g in groups:
-            typer.echo(f"{g.code:<32} {g.name}  ({len(d.members(g.code))} " + _t("thành viên", "members") + ")")
+            members = ngettext("{n} member", "{n} members", len(d.members(g.code)))
+            typer.echo(f"{g.code:<32} {g.name}  ({members})")
     if not found and not groups:
-        typer.echo(_t("Không tìm thấy.", "Nothing found."))
+        typer.echo(_("Nothing found."))
 
 
 def register(app: typer.Typer) -> None:

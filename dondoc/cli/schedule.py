@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
+from dondoc.i18n import _, available_languages, format_date, ngettext
 
 ROLES = ("focal", "manager", "oversight", "leadership")
 PLATFORMS = ("telegram",)
@@ -26,7 +27,7 @@ def _actor_name() -> str:
 
 def _agency(text: str) -> str:
     """One agency code for a name, abbreviation or code; exits 2 with suggestions otherwise."""
-    return one_agency(text, why="a chat is linked to one agency at a time")
+    return one_agency(text, why=_("a chat is linked to one agency at a time"))
 
 
 def _check_role(role: str | None, optional: bool = False) -> str | None:
@@ -34,18 +35,18 @@ def _check_role(role: str | None, optional: bool = False) -> str | None:
         return None
     r = (role or "").strip().lower()
     if r not in ROLES:
-        fail(f"--role {role!r}: accepted: {' | '.join(ROLES)}.")
+        fail(_("--role {role!r}: accepted: {accepted}.", role=role, accepted=" | ".join(ROLES)))
     return r
 
 
 def _check_chat(platform: str, chat_id: str) -> tuple[str, str]:
     p = platform.strip().lower()
     if p not in PLATFORMS:
-        fail(f"--platform {platform!r}: accepted: {' | '.join(PLATFORMS)}.")
+        fail(_("--platform {value!r}: accepted: {accepted}.", value=platform, accepted=" | ".join(PLATFORMS)))
     c = chat_id.strip()
     if not _CHAT_ID[p].fullmatch(c):
-        fail(f"CHAT_ID {chat_id!r} is not a Telegram chat id: a number (groups are negative, e.g. -1001234567890) "
-             "or a channel's @username.")
+        fail(_("CHAT_ID {value!r} is not a Telegram chat id: a number (groups are negative, e.g. -1001234567890) "
+               "or a channel's @username.", value=chat_id))
     return p, c
 
 
@@ -56,7 +57,8 @@ def _parse_date(text: str, what: str) -> date:
             return datetime.strptime(s, fmt).date()
         except ValueError:
             continue
-    fail(f"{what} {text!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD.")
+    fail(_("{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD.", option=what,
+           value=text))
 
 
 # -- link / unlink / bindings ---------------------------------------------------------------------------------
@@ -80,15 +82,15 @@ def link_cmd(
 
     r = _check_role(role)
     p, c = _check_chat(platform, chat_id)
-    if language is not None and language not in ("vi", "en"):
-        fail(f"--language {language!r}: accepted: vi | en.")
+    if language is not None and language not in available_languages():
+        fail(_("--language {value!r}: accepted: {accepted}.", value=language, accepted=" | ".join(available_languages())))
     code = _agency(agency)
     now = clock().now()
     with session_scope(engine()) as s:
         b = s.exec(select(ChatBinding).where(ChatBinding.platform == p, ChatBinding.chat_id == c,
                                              ChatBinding.agency == code, ChatBinding.role == r)).first()
         if b is not None and b.active:
-            typer.echo(f"{p}:{c} is already linked to {code} as {r}.")
+            typer.echo(_("{chat} is already linked to {agency} as {role}.", chat=f"{p}:{c}", agency=code, role=r))
             return
         if b is None:
             b = ChatBinding(platform=p, chat_id=c, agency=code, role=r, title=title, language=language,
@@ -104,8 +106,9 @@ def link_cmd(
         n = invalidate_for_binding(s, code, r)
     from bot.i18n import role_label
 
-    typer.echo(f"Linked {p}:{c} to {agency_directory().name(code)} ({code}) as {r} ({role_label(r)}); "
-               f"{n} task(s) will be re-planned on the next tick.")
+    typer.echo(_("Linked {chat} to {agency} ({code}) as {role} ({role_label}).", chat=f"{p}:{c}",
+                 agency=agency_directory().name(code), code=code, role=r, role_label=role_label(r)) + " "
+               + ngettext("{n} task will be re-planned on the next tick.", "{n} tasks will be re-planned on the next tick.", n))
 
 
 def unlink_cmd(
@@ -133,14 +136,17 @@ def unlink_cmd(
             q = q.where(ChatBinding.role == r)
         found = s.exec(q).all()
         if not found:
-            fail(f"{p}:{c} is not linked to {code}" + (f" as {r}" if r else "") + " (`dondoc bindings` lists the links).")
+            fail((_("{chat} is not linked to {agency} as {role}", chat=f"{p}:{c}", agency=code, role=r) if r else
+                  _("{chat} is not linked to {agency}", chat=f"{p}:{c}", agency=code))
+                 + " " + _("(`dondoc bindings` lists the links)."))
         for b in found:
             b.active, b.disabled_reason, b.updated_at = False, f"unlinked by {_actor_name()} (cli)", now
             s.add(b)
             audit.record(s, at=now, actor=_actor_name(), source="cli", action="binding.unlinked", entity="binding",
                          entity_key=f"{p}:{c}:{code}:{b.role}", agency=code, role=b.role, chat=f"{p}:{c}")
             invalidate_for_binding(s, code, b.role)
-    typer.echo(f"Unlinked {p}:{c} from {code} ({', '.join(b.role for b in found)}).")
+    typer.echo(_("Unlinked {chat} from {agency} ({roles}).", chat=f"{p}:{c}", agency=code,
+                 roles=", ".join(b.role for b in found)))
 
 
 def bindings_cmd(
@@ -159,15 +165,15 @@ def bindings_cmd(
             q = q.where(ChatBinding.active == True)  # noqa: E712
         rows = s.exec(q).all()
     if not rows:
-        typer.echo("No chat is linked yet: `dondoc link AGENCY CHAT_ID --role focal` or a `dondoc invite` code.")
+        typer.echo(_("No chat is linked yet: `dondoc link AGENCY CHAT_ID --role focal` or a `dondoc invite` code."))
         return
     directory = agency_directory()
-    table = [("CHAT", "AGENCY", "ROLE", "SINCE", "STATE", "TITLE")]
+    table = [(_("CHAT"), _("AGENCY"), _("ROLE"), _("SINCE"), _("STATE"), _("TITLE"))]
     for b in rows:
-        state = "active" if b.active else f"disabled: {b.disabled_reason or ''}"
-        since = b.created_at.astimezone(st.timezone).strftime("%d/%m/%Y") if b.created_at else ""
+        state = _("active") if b.active else _("disabled: {reason}", reason=b.disabled_reason or "")
+        since = format_date(b.created_at.astimezone(st.timezone).date()) if b.created_at else ""
         table.append((f"{b.platform}:{b.chat_id}", f"{directory.name(b.agency)} ({b.agency})",
-                      f"{b.role} ({role_label(b.role, st.language)})", since, state, b.title or ""))
+                      f"{b.role} ({role_label(b.role)})", since, state, b.title or ""))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
     for row in table:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
@@ -198,7 +204,7 @@ def preview_cmd(
     first = _parse_date(from_, "--from") if from_ else today
     last = _parse_date(to, "--to") if to else first + timedelta(days=30)
     if last < first:
-        fail(f"--to {to} is before --from {from_ or first.strftime('%d/%m/%Y')}.")
+        fail(_("--to {to} is before --from {first}.", to=to, first=from_ or format_date(first)))
     code = _agency(agency) if agency else None
     calendar = WorkCalendar.from_file(st.holidays_file)
     policy = Policy.from_settings(st)
@@ -249,16 +255,19 @@ def preview_cmd(
             rs = by_chat.get(chat, [])
             if chat.startswith("unlinked:"):
                 r = rs[0]
-                name = "mọi cơ quan" if r.agency == "*" else composer.agency_name(s, r.agency)
-                return f"(no chat linked) {name} · {role_label(r.role, st.language)}"
+                name = _("every agency") if r.agency == "*" else composer.agency_name(s, r.agency)
+                return _("(no chat linked)") + f" {name} · {role_label(r.role)}"
             return f"{chat} ({composer.describe_chat(s, chat, bindings=rs)})"
 
-        typer.echo(f"Preview {first:%d/%m/%Y} – {last:%d/%m/%Y}"
-                   + (f", {composer.agency_name(s, code)}" if code else "")
-                   + f": {len(steps)} message(s) to {len({x.chat for x in steps})} chat(s); nothing is sent.")
+        window = f"{format_date(first)} – {format_date(last)}" + (f", {composer.agency_name(s, code)}" if code else "")
+        chats = ngettext("{n} chat", "{n} chats", len({x.chat for x in steps}))
+        typer.echo(ngettext("Preview {window}: {n} message to {chats}; nothing is sent.",
+                            "Preview {window}: {n} messages to {chats}; nothing is sent.", len(steps),
+                            window=window, chats=chats))
         if unreadable:
-            typer.echo(f"Skipped {len(unreadable)} task(s) whose stored deadline cannot be read: {', '.join(unreadable[:10])}",
-                       err=True)
+            typer.echo(ngettext("Skipped {n} task whose stored deadline cannot be read: {keys}",
+                                "Skipped {n} tasks whose stored deadline cannot be read: {keys}", len(unreadable),
+                                keys=", ".join(unreadable[:10])), err=True)
         for x in steps:
             when = x.due_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
             line = f"{when}  {who(x.chat)}  {x.step}" + (f"  [{x.task_key}]" if x.task_key else f"  [{x.occurrence}]")
@@ -268,10 +277,10 @@ def preview_cmd(
             binding = by_chat.get(x.chat, [None])[0]
             try:
                 composed = composer.compose(s, x, x.due_at, binding if binding and binding.platform != "unlinked" else None)
-                text = composed.text or "(nothing to report: not sent)"
+                text = composed.text or _("(nothing to report: not sent)")
                 buttons = composed.buttons
             except Exception as e:  # noqa: BLE001 - a preview shows what it can
-                text, buttons = f"(cannot render: {e})", []
+                text, buttons = _("(cannot render: {error})", error=e), []
             typer.echo(line)
             for tl in text.splitlines():
                 typer.echo("    " + tl)
@@ -290,12 +299,12 @@ def run_cmd(
     from dondoc import service
 
     if role not in service.ROLES:
-        fail(f"--role {role!r}: accepted: {' | '.join(service.ROLES)}.")
+        fail(_("--role {role!r}: accepted: {accepted}.", role=role, accepted=" | ".join(service.ROLES)))
     st = settings()
     if role != "all" and st.is_sqlite:
-        fail(f"--role {role}: SQLite serves one dondoc process, which runs everything (--role all, the default). "
-             "To split the bot, the dispatchers and the feeds over several processes, use PostgreSQL "
-             "(DATABASE_URL=postgresql+psycopg://…; see docs/deploy.md).")
+        fail(_("--role {role}: SQLite serves one dondoc process, which runs everything (--role all, the default). "
+               "To split the bot, the dispatchers and the feeds over several processes, use PostgreSQL "
+               "(DATABASE_URL=postgresql+psycopg://…; see docs/deploy.md).", role=role))
     eng = engine()  # upgrades the database first
     from storage.locks import AlreadyReceiving
 

@@ -91,6 +91,8 @@ def _format(text: str, values: dict[str, object]) -> str:
 
 def _(msgid: str, /, lang: str | None = None, **values: object) -> str:
     """Translate `msgid` into `lang` (default: the current language) and fill in `{name}` values."""
+    if not msgid:  # gettext("") is the catalog's header, never a text
+        return msgid
     return _format(translations(lang or _current.get()).gettext(msgid), values)
 
 
@@ -115,19 +117,19 @@ def N_(msgid: str) -> str:
 
 # -- formatting for the language --------------------------------------------------------------------------
 
-_WEEKDAYS = {
-    # Inside a sentence, as Vietnamese administrative style writes them: "thứ Hai" … "Chủ nhật".
-    "vi": ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
-}
-
-
 def weekday_name(d: date, lang: str | None = None) -> str:
-    lang = lang or _current.get()
-    if lang in _WEEKDAYS:
-        return _WEEKDAYS[lang][d.weekday()]
-    from babel.dates import format_date as babel_format_date
-
-    return babel_format_date(d, "EEEE", locale=lang)
+    """The weekday as written inside a sentence, from the catalog — Vietnamese administrative style writes
+    "thứ Hai" … "thứ Bảy", "Chủ nhật" — so every message and a new language's catalog say it one way."""
+    names = (
+        pgettext("weekday inside a sentence", "Monday", lang=lang),
+        pgettext("weekday inside a sentence", "Tuesday", lang=lang),
+        pgettext("weekday inside a sentence", "Wednesday", lang=lang),
+        pgettext("weekday inside a sentence", "Thursday", lang=lang),
+        pgettext("weekday inside a sentence", "Friday", lang=lang),
+        pgettext("weekday inside a sentence", "Saturday", lang=lang),
+        pgettext("weekday inside a sentence", "Sunday", lang=lang),
+    )
+    return names[d.weekday()]
 
 
 def format_date(d: date | None, lang: str | None = None, *, year: bool = True) -> str:

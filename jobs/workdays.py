@@ -24,10 +24,11 @@ from pathlib import Path
 
 import holidays
 
+from dondoc.i18n import N_, _, current_language, weekday_name
+
 __all__ = ["HolidayFileError", "WorkCalendar"]
 
-_WEEKEND_NAMES = {5: "Thứ bảy", 6: "Chủ nhật"}
-_EXTRA_DAY_OFF_NAME = "Ngày nghỉ"
+_EXTRA_DAY_OFF_NAME = N_("Day off")  # a day off from the override file that has no name of its own
 # `add_workdays` walks day by day; a bound keeps a typo ("1000000 ngày làm việc") from hanging.
 MAX_WORKDAYS = 100_000
 
@@ -53,14 +54,13 @@ class WorkCalendar:
         self._extra_work = frozenset(extra_workdays)
         both = sorted(self._extra_off & self._extra_work)
         if both:
-            raise ValueError(
-                "a date cannot be both a day off and a workday: "
-                + ", ".join(d.strftime("%d/%m/%Y") for d in both)
-            )
+            raise ValueError(_("a date cannot be both a day off and a workday: {dates}",
+                               dates=", ".join(d.strftime("%d/%m/%Y") for d in both)))
         self._names = dict(names or {})
         # One `holidays` object, filled a year at a time as dates are asked about.
         self._builtin = holidays.country_holidays("VN", language="vi", years=())
         self._loaded_years: set[int] = set()
+        self._named: dict[str, holidays.HolidayBase] = {}  # the built-in names in other languages, made when asked
         # The calendar is pure, so its answers are memoised: planning 100k tasks asks about the same few
         # hundred dates over and over.
         self._workday_memo: dict[date, bool] = {}
@@ -76,9 +76,9 @@ class WorkCalendar:
         try:
             source = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise HolidayFileError(f"{path}: file not found") from None
+            raise HolidayFileError(_("{file}: file not found", file=path)) from None
         except (OSError, UnicodeDecodeError) as e:
-            raise HolidayFileError(f"{path}: cannot read the file ({e})") from None
+            raise HolidayFileError(_("{file}: cannot read the file ({error})", file=path, error=e)) from None
         off, work, names = _parse_override(source, str(path))
         return cls(off, work, names)
 
@@ -104,19 +104,32 @@ class WorkCalendar:
     def is_day_off(self, d: date) -> bool:
         return not self.is_workday(d)
 
-    def day_off_name(self, d: date) -> str | None:
-        """Why `d` is a day off ("Tết Nguyên Đán", "Chủ nhật", …), or None when it is a workday."""
+    def day_off_name(self, d: date, lang: str | None = None) -> str | None:
+        """Why `d` is a day off ("Tết Nguyên Đán", "Chủ nhật", …) in `lang` (default: the current language),
+        or None when it is a workday. Names from the override file are shown as written there."""
         if self.is_workday(d):
             return None
         if d in self._names:
             return self._names[d]
         if d in self._extra_off:
-            return _EXTRA_DAY_OFF_NAME
+            return _(_EXTRA_DAY_OFF_NAME, lang=lang)
         name = self._builtin.get(d)
         if name:
+            lang = lang or current_language()
+            if lang != "vi":
+                name = self._builtin_in(lang).get(d) or name
             # Two holidays on one day come joined by "; " — the first is the one people say.
             return name.split("; ")[0]
-        return _WEEKEND_NAMES[d.weekday()]
+        return weekday_name(d, lang)  # "thứ Bảy", "Chủ nhật" — as written inside a sentence
+
+    def _builtin_in(self, lang: str):
+        """The built-in holidays named in `lang` (the `holidays` package has vi, en_US and th); vi otherwise."""
+        known = {code.split("_")[0]: code for code in holidays.VN.supported_languages}
+        if lang not in known:
+            return self._builtin
+        if lang not in self._named:
+            self._named[lang] = holidays.country_holidays("VN", language=known[lang], years=sorted(self._loaded_years))
+        return self._named[lang]
 
     # -- moving between days ---------------------------------------------------------------------
     def next_workday(self, d: date) -> date:
@@ -185,9 +198,11 @@ def _parse_override(source: str, where: str) -> tuple[set[date], set[date], dict
         root = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e)
-        raise HolidayFileError(f"{where}{line}: not valid YAML ({problem})") from None
+        what = _("not valid YAML ({problem})", problem=problem)
+        if mark is None:
+            raise HolidayFileError(f"{where}: {what}") from None
+        raise HolidayFileError(_("{file}, line {line}: {problem}", file=where, line=mark.line + 1, problem=what)) from None
 
     off: set[date] = set()
     work: set[date] = set()
@@ -196,33 +211,33 @@ def _parse_override(source: str, where: str) -> tuple[set[date], set[date], dict
         return off, work, names
 
     def fail(node, what: str) -> HolidayFileError:
-        return HolidayFileError(f"{where}, line {node.start_mark.line + 1}: {what}")
+        return HolidayFileError(_("{file}, line {line}: {problem}", file=where, line=node.start_mark.line + 1, problem=what))
 
     if not isinstance(root, yaml.MappingNode):
-        raise fail(root, "expected a mapping with the keys 'days_off' and 'workdays'")
+        raise fail(root, _("expected a mapping with the keys 'days_off' and 'workdays'"))
     seen_at: dict[date, tuple[str, int]] = {}
     for key_node, value_node in root.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key not in ("days_off", "workdays"):
-            raise fail(key_node, f"unknown key {key!r}; expected 'days_off' or 'workdays'")
+            raise fail(key_node, _("unknown key {key!r}; expected 'days_off' or 'workdays'", key=key))
         if isinstance(value_node, yaml.ScalarNode) and value_node.value in ("", "~", "null"):
             continue  # "workdays:" with nothing under it
         if not isinstance(value_node, yaml.SequenceNode):
-            raise fail(value_node, f"'{key}' must be a list of dates")
+            raise fail(value_node, _("'{key}' must be a list of dates", key=key))
         for item in value_node.value:
             name = None
             if isinstance(item, yaml.MappingNode):
                 fields = {k.value: v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
                 unknown = sorted(set(fields) - {"date", "name"})
                 if unknown:
-                    raise fail(item, f"unknown field {unknown[0]!r}; an entry has 'date' and optional 'name'")
+                    raise fail(item, _("unknown field {field!r}; an entry has 'date' and optional 'name'", field=unknown[0]))
                 if "date" not in fields:
-                    raise fail(item, "entry without a 'date'")
+                    raise fail(item, _("entry without a 'date'"))
                 date_node = fields["date"]
                 if "name" in fields:
                     name_node = fields["name"]
                     if not isinstance(name_node, yaml.ScalarNode) or not name_node.value.strip():
-                        raise fail(name_node, "'name' must be some text")
+                        raise fail(name_node, _("'name' must be some text"))
                     name = name_node.value.strip()
             else:
                 date_node = item
@@ -233,7 +248,8 @@ def _parse_override(source: str, where: str) -> tuple[set[date], set[date], dict
                 if other_key != key:
                     raise fail(
                         date_node,
-                        f"{d.isoformat()} is listed under both '{other_key}' (line {other_line}) and '{key}'",
+                        _("{date} is listed under both '{first}' (line {line}) and '{second}'", date=d.isoformat(),
+                          first=other_key, line=other_line, second=key),
                     )
                 continue
             seen_at[d] = (key, line)
@@ -243,7 +259,7 @@ def _parse_override(source: str, where: str) -> tuple[set[date], set[date], dict
                     names[d] = name
             else:
                 if name:
-                    raise fail(item, "a workday takes no 'name'")
+                    raise fail(item, _("a workday takes no 'name'"))
                 work.add(d)
     return off, work, names
 
@@ -252,11 +268,11 @@ def _date_of(node, fail) -> date:
     import yaml
 
     if not isinstance(node, yaml.ScalarNode):
-        raise fail(node, "expected a date written YYYY-MM-DD")
+        raise fail(node, _("expected a date written YYYY-MM-DD"))
     text = node.value.strip()
     try:
         if len(text) != 10:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise fail(node, f"{text!r} is not a date written YYYY-MM-DD") from None
+        raise fail(node, _("{text!r} is not a date written YYYY-MM-DD", text=text)) from None

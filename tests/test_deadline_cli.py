@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dondoc.cli import app
+from dondoc.i18n import _
 
 
 def run(*args: str, **env: str):
@@ -87,7 +88,12 @@ def test_a_bad_override_file_is_reported_without_output(tmp_path):
     result = run("ngày 2/1/2026", "--issued", "2025-12-01", HOLIDAYS_FILE=str(holidays))
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert "line 2" in result.stderr and "2026-02-30" in result.stderr
+    for lang in ("vi", "en"):
+        result = run("ngày 2/1/2026", "--issued", "2025-12-01", HOLIDAYS_FILE=str(holidays), LANGUAGE=lang)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.strip() == "HOLIDAYS_FILE: " + _("{file}, line {line}: {problem}", lang=lang, file=holidays,
+                                                             line=2, problem=_("{text!r} is not a date written YYYY-MM-DD",
+                                                                               lang=lang, text="2026-02-30"))
 
 
 @pytest.mark.parametrize(("text", "says"), [

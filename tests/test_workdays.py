@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from dondoc.i18n import _, use_language, weekday_name
 from jobs.workdays import HolidayFileError, WorkCalendar
 
 
@@ -73,9 +74,21 @@ def test_observed_holiday_when_it_falls_on_a_weekend(cal):
 
 
 def test_weekends(cal):
-    assert cal.is_day_off(date(2018, 6, 16)) and cal.day_off_name(date(2018, 6, 16)) == "Thứ bảy"
+    # Named as inside a sentence, the way every other weekday is written: "(thứ Bảy)" next to "(thứ Ba)".
+    assert cal.is_day_off(date(2018, 6, 16)) and cal.day_off_name(date(2018, 6, 16)) == "thứ Bảy"
     assert cal.is_day_off(date(2018, 6, 17)) and cal.day_off_name(date(2018, 6, 17)) == "Chủ nhật"
+    assert cal.day_off_name(date(2018, 6, 16)) == weekday_name(date(2018, 6, 16), "vi")
+    assert cal.day_off_name(date(2018, 6, 16), lang="en") == "Saturday"
+    assert cal.day_off_name(date(2018, 6, 17), lang="en") == "Sunday"
     assert cal.is_workday(date(2018, 6, 18)) and cal.day_off_name(date(2018, 6, 18)) is None
+
+
+def test_holiday_names_in_the_language_asked(cal):
+    assert cal.day_off_name(date(2018, 2, 16), lang="vi") == "Tết Nguyên Đán"
+    assert "Lunar New Year" in cal.day_off_name(date(2018, 2, 16), lang="en")
+    with use_language("en"):
+        assert cal.day_off_name(date(2018, 4, 25)) == cal.day_off_name(date(2018, 4, 25), lang="en") != \
+            cal.day_off_name(date(2018, 4, 25), lang="vi")
 
 
 def test_years_without_known_holidays_still_have_weekends(cal):
@@ -141,7 +154,8 @@ workdays:
     cal = WorkCalendar.from_file(path)
     assert cal.is_day_off(date(2026, 1, 2))
     assert cal.day_off_name(date(2026, 1, 2)) == "Nghỉ bù Tết Dương lịch"
-    assert cal.day_off_name(date(2026, 1, 5)) == "Ngày nghỉ"
+    assert cal.day_off_name(date(2026, 1, 5)) == _("Day off", lang="vi") == "Ngày nghỉ"
+    assert cal.day_off_name(date(2026, 1, 5), lang="en") == "Day off"
     saturday = date(2026, 1, 10)
     assert saturday.weekday() == 5
     assert cal.is_workday(saturday)
@@ -165,7 +179,7 @@ def test_constructor_takes_the_same_overrides():
                        names={date(2026, 1, 2): "Nghỉ bù"})
     assert cal.day_off_name(date(2026, 1, 2)) == "Nghỉ bù"
     assert cal.is_workday(date(2026, 1, 10))
-    with pytest.raises(ValueError, match="both"):
+    with use_language("en"), pytest.raises(ValueError, match="both a day off and a workday"):
         WorkCalendar(extra_days_off=[date(2026, 1, 2)], extra_workdays=[date(2026, 1, 2)])
 
 
@@ -182,13 +196,24 @@ def test_constructor_takes_the_same_overrides():
 ])
 def test_a_bad_override_file_says_file_line_and_what(tmp_path, text, line, what):
     path = write(tmp_path, text)
-    with pytest.raises(HolidayFileError) as err:
+    with use_language("en"), pytest.raises(HolidayFileError) as err:
         WorkCalendar.from_file(path)
     message = str(err.value)
     assert message.startswith(f"{path}, line {line}: ") or message.startswith(f"{path}, line {line}:"), message
     assert what in message
 
 
+def test_a_bad_override_file_in_vietnamese(tmp_path):
+    path = write(tmp_path, "days_off:\n  - 2026-13-02\n")
+    with pytest.raises(HolidayFileError) as err:  # the default language
+        WorkCalendar.from_file(path)
+    assert str(err.value) == _("{file}, line {line}: {problem}", lang="vi", file=path, line=2, problem=_(
+        "{text!r} is not a date written YYYY-MM-DD", lang="vi", text="2026-13-02"))
+    assert str(err.value) == f"{path}, dòng 2: '2026-13-02' không phải ngày dạng YYYY-MM-DD"
+
+
 def test_a_missing_override_file_is_a_clear_error(tmp_path):
-    with pytest.raises(HolidayFileError, match="file not found"):
-        WorkCalendar.from_file(tmp_path / "nope.yaml")
+    for lang in ("vi", "en"):
+        with use_language(lang), pytest.raises(HolidayFileError) as err:
+            WorkCalendar.from_file(tmp_path / "nope.yaml")
+        assert str(err.value) == _("{file}: file not found", lang=lang, file=tmp_path / "nope.yaml")

@@ -311,9 +311,9 @@ def run_cmd(
     try:
         code = service.run(st, eng, clock(), role)
     except AlreadyReceiving as e:
-        fail(f"dondoc run: {e}", 2)
+        fail(_("dondoc run: {error}", error=e), 2)
     except (ValueError, OSError) as e:
-        fail(f"dondoc run: {e}", 1)
+        fail(_("dondoc run: {error}", error=e), 1)
     raise typer.Exit(code)
 
 

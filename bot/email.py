@@ -114,7 +114,8 @@ def build_message(settings, to: str, text: str, *, key: str, unsubscribe: str | 
     msg.add_alternative(f'<!doctype html><html><body style="font-family:sans-serif">'
                         f"<p>{body}</p>{foot}</body></html>", subtype="html")
     if attachment is not None:
-        msg.add_attachment(attachment, maintype="text", subtype="calendar", filename=attachment_name)
+        # text/calendar in UTF-8 (a str part: the content manager picks a safe transfer encoding)
+        msg.add_attachment(attachment.decode("utf-8"), subtype="calendar", filename=attachment_name)
     return msg
 
 

@@ -37,8 +37,14 @@ class _Failure:
 
 
 class FakeZalo:
-    def __init__(self, token: str = "1459232241454765289:fake-zalo-token", *, can_join_groups: bool = False):
+    def __init__(self, token: str = "1459232241454765289:fake-zalo-token", *, can_join_groups: bool = False,
+                 quota_per_second: float | None = None):
+        """`quota_per_second`: answer sendMessage with 429 "Quota exceeded" when messages come faster (a
+        token bucket holding one second's worth), as a platform quota would."""
         self.token = token
+        self.quota_per_second = quota_per_second
+        self.quota_exceeded = 0
+        self._bucket = (quota_per_second or 0.0, time.monotonic())
         self.can_join_groups = can_join_groups
         self.host = "127.0.0.1"
         self.port = 0
@@ -229,7 +235,22 @@ class FakeZalo:
         self.sent.append(record)
         return {"message_id": message_id, "date": int(time.time() * 1000)}
 
+    def _over_quota(self) -> bool:
+        if not self.quota_per_second:
+            return False
+        tokens, last = self._bucket
+        now = time.monotonic()
+        tokens = min(self.quota_per_second, tokens + (now - last) * self.quota_per_second)
+        if tokens < 1.0:
+            self._bucket = (tokens, now)
+            self.quota_exceeded += 1
+            return True
+        self._bucket = (tokens - 1.0, now)
+        return False
+
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        if self._over_quota():
+            return _error(429, "Quota exceeded")
         text = params.get("text")
         if not isinstance(text, str) or not 1 <= len(text) <= TEXT_LIMIT:
             return _error(400, f"Bad Request: text must have 1 to {TEXT_LIMIT} characters")

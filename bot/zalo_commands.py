@@ -64,27 +64,23 @@ def commands_footer(buttons, lang: str | None = None, key: str | None = None) ->
     return _("Reply with a command:", lang=lang) + "\n" + "\n".join(lines)
 
 
+# What each Telegram button does, as the command line that does it on Zalo.
+_BUTTON_COMMANDS = {
+    btn.DONE: "/done {key}",
+    btn.PROGRESS_MENU: "/progress {key} 50",
+    btn.EXTEND: "/extend {key} dd/mm/yyyy …",
+    btn.CONFIRM_DONE: "/confirm {key}",
+    btn.REJECT_DONE: "/sendback {key}",
+    btn.APPROVE_EXTENSION: "/approve {arg}",
+    btn.REJECT_EXTENSION: "/reject {arg}",
+}
+
+
 def _command_for(data: str, key: str | None) -> str | None:
     parts = (data or "").split(".")
-    if len(parts) < 5:
+    if len(parts) < 5 or parts[0] not in _BUTTON_COMMANDS:
         return None
-    action, arg = parts[0], parts[4]
-    task_key = key or "KEY"
-    if action == btn.DONE:
-        return f"/done {task_key}"
-    if action == btn.PROGRESS_MENU:
-        return f"/progress {task_key} 50"
-    if action == btn.EXTEND:
-        return f"/extend {task_key} dd/mm/yyyy …"
-    if action == btn.CONFIRM_DONE:
-        return f"/confirm {task_key}"
-    if action == btn.REJECT_DONE:
-        return f"/sendback {task_key}"
-    if action == btn.APPROVE_EXTENSION:
-        return f"/approve {arg}"
-    if action == btn.REJECT_EXTENSION:
-        return f"/reject {arg}"
-    return None
+    return _BUTTON_COMMANDS[parts[0]].format(key=key or "KEY", arg=parts[4])
 
 
 class ZaloConversation:

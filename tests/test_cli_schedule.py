@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from dondoc.i18n import _
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -89,8 +91,13 @@ def test_link_oversight_replans_every_task(cli, engine, tasks):
      dict(role="boss", accepted="focal | manager | oversight | leadership")),
     (("Sở Nội vụ", "nhom-abc", "--role", "focal"), "CHAT_ID {value!r} is not a Telegram chat id: a number (groups are "
      "negative, e.g. -1001234567890) or a channel's @username.", dict(value="nhom-abc")),
-    (("Sở Nội vụ", "-100", "--role", "focal", "--platform", "zalo"), "--platform {value!r}: accepted: {accepted}.",
-     dict(value="zalo", accepted="telegram")),
+    (("Sở Nội vụ", "-100", "--role", "focal", "--platform", "viber"), "--platform {value!r}: accepted: {accepted}.",
+     dict(value="viber", accepted="telegram | zalo | email")),
+    (("Sở Nội vụ", "a b", "--role", "focal", "--platform", "zalo"),
+     "CHAT_ID '{chat}' is not a Zalo chat id: the id the bot shows a person who writes to it (letters and digits), "
+     "\"g:<id>\" for a group.", dict(chat="a b")),
+    (("Sở Nội vụ", "not-an-address", "--role", "manager", "--platform", "email"),
+     "ADDRESS '{address}' is not an e-mail address (e.g. someone@snv.example.gov.vn).", dict(address="not-an-address")),
     (("Sở Nội vụ", "-100", "--role", "focal", "--language", "fr"), "--language {value!r}: accepted: {accepted}.",
      dict(value="fr", accepted="vi | en")),
     (("Sở Nội vu xyz", "-100", "--role", "focal"), "Unknown agency {text!r}.", dict(text="Sở Nội vu xyz")),

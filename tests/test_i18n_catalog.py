@@ -2,7 +2,8 @@
 
 - every text marked in the code (`_()`, `ngettext()`, `N_()`, `pgettext()`) is in the catalogs — if not,
   `make i18n` was not run after adding it;
-- every Vietnamese entry is translated, not fuzzy, and keeps exactly the `{placeholders}` of its msgid;
+- every Vietnamese entry is translated, not fuzzy, and keeps exactly the `{placeholders}` and the line breaks
+  of its msgid (a merge that fused two entries shows here);
 - the English catalog has every msgid the Vietnamese one has (English is the source: its msgstr may stay
   empty, the msgid is then shown);
 - Babel's own checks pass (the ones `pybabel compile` runs).
@@ -89,6 +90,10 @@ def test_vietnamese_is_complete_and_keeps_every_placeholder(vi):
                 problems.append(f"untranslated: {ids[0]!r}")
             elif fields(s) != wanted:
                 problems.append(f"placeholders {sorted(fields(s))} instead of {sorted(wanted)}: {ids[0]!r} → {s!r}")
+            elif s.count("\n") != ids[0].count("\n"):
+                # A translation keeps the lines of its text; a difference is usually two entries fused by a
+                # merge of the .po (merge=union), which must be repaired by hand.
+                problems.append(f"{s.count(chr(10))} line breaks instead of {ids[0].count(chr(10))}: {ids[0]!r} → {s!r}")
     assert not problems, "\n".join(problems)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot import buttons as b
+from bot.texts import t
+from dondoc.i18n import _
 from storage.tables import Occurrence, ProgressUpdate
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
     BOB, FINANCE_CHAT, FOCAL_CHAT, LEADERSHIP_CHAT, OVERSIGHT_CHAT, STRANGER_CHAT, bot, button, buttons_of,
@@ -21,6 +23,10 @@ async def reminder(bot, chat_id=FOCAL_CHAT, key="5099-1", occ="once", lang="vi")
     return await post_message(bot.tg, chat_id, REMINDER, b.task_buttons(task, occ, lang, bot.settings.secret_for_callbacks()))
 
 
+def labels(lang="vi", actions=(b.DONE, b.PROGRESS_MENU, b.EXTEND, b.ACK)):
+    return [_(b.LABELS[a], lang=lang) for a in actions]
+
+
 def occurrence(bot, key="5099-1", occ="once"):
     task = bot.task(key)
     with bot.session() as s:
@@ -29,12 +35,13 @@ def occurrence(bot, key="5099-1", occ="once"):
 
 async def test_done_button_edits_the_message_for_everyone(bot):
     msg = await reminder(bot)
-    assert [label for label, _ in buttons_of(msg)] == ["✅ Hoàn thành", "📈 Tiến độ", "⏳ Xin gia hạn", "👀 Đã nhận"]
+    assert [label for label, _ in buttons_of(msg)] == labels() == ["✅ Hoàn thành", "📈 Tiến độ", "⏳ Xin gia hạn",
+                                                                   "👀 Đã nhận"]
     r = await bot.press(FOCAL_CHAT, msg["message_id"], button(msg, "✅"), user_id=BOB, first_name="Minh")
-    assert r.answers == [{"callback_query_id": r.answers[0]["callback_query_id"], "text": "Đã ghi nhận hoàn thành ✅"}]
+    assert r.answers == [{"callback_query_id": r.answers[0]["callback_query_id"], "text": t("vi", "cb_done")}]
     now = bot.tg.message(FOCAL_CHAT, msg["message_id"])
     assert now["text"].startswith(REMINDER)
-    assert "— Cập nhật —\nTrạng thái: Đã hoàn thành – đúng hạn" in now["text"]
+    assert t("vi", "state_header") + "\n" + t("vi", "state_status", status="Đã hoàn thành – đúng hạn") in now["text"]
     assert not buttons_of(now)  # nothing left to press
     assert occurrence(bot).status == "done"
     entry = bot.audit()[-1]
@@ -45,14 +52,14 @@ async def test_done_button_edits_the_message_for_everyone(bot):
 async def test_progress_menu_then_percent(bot):
     msg = await reminder(bot)
     r = await bot.press(FOCAL_CHAT, msg["message_id"], button(msg, "📈"))
-    assert r.answers[0]["text"] == "Chọn mức tiến độ"
+    assert r.answers[0]["text"] == t("vi", "cb_pick_percent") == "Chọn mức tiến độ"
     menu = bot.tg.message(FOCAL_CHAT, msg["message_id"])
-    assert [label for label, _ in buttons_of(menu)] == ["25 %", "50 %", "75 %", "« Quay lại"]
-    r = await bot.press(FOCAL_CHAT, msg["message_id"], button(menu, "« Quay lại"))
+    assert [label for label, _ in buttons_of(menu)] == ["25 %", "50 %", "75 %", _(b.LABELS[b.BACK], lang="vi")]
+    r = await bot.press(FOCAL_CHAT, msg["message_id"], button(menu, "«"))
     back = bot.tg.message(FOCAL_CHAT, msg["message_id"])
     assert [label for label, _ in buttons_of(back)][0] == "✅ Hoàn thành"
     r = await bot.press(FOCAL_CHAT, msg["message_id"], button(menu, "50 %"), first_name="Lan")
-    assert r.answers[0]["text"] == "Đã ghi nhận 50 %"
+    assert r.answers[0]["text"] == t("vi", "cb_progress", percent=50) == "Đã ghi nhận 50 %"
     now = bot.tg.message(FOCAL_CHAT, msg["message_id"])
     assert "📈 Tiến độ: 50 % (Lan, 09:00 01/06/2018)" in now["text"]
     assert [label for label, _ in buttons_of(now)][0] == "✅ Hoàn thành"  # still open: fresh buttons
@@ -68,9 +75,10 @@ async def test_progress_menu_then_percent(bot):
 
 async def test_acknowledge_in_english(bot):
     msg = await reminder(bot, lang="en")
-    assert [label for label, _ in buttons_of(msg)] == ["✅ Done", "📈 Progress", "⏳ Ask for more time", "👀 Got it"]
+    assert [label for label, _ in buttons_of(msg)] == labels("en") == ["✅ Done", "📈 Progress", "⏳ Ask for more time",
+                                                                       "👀 Got it"]
     r = await bot.press(FOCAL_CHAT, msg["message_id"], button(msg, "👀"), first_name="Anna", language_code="en")
-    assert r.answers[0]["text"] == "Noted: you have seen it 👀"
+    assert r.answers[0]["text"] == t("en", "cb_ack") == "Noted: you have seen it 👀"
     now = bot.tg.message(FOCAL_CHAT, msg["message_id"])
     assert "— Update —\nStatus: Open – on track" in now["text"] and "👀 Acknowledged by Anna at 09:00 01/06/2018" in now["text"]
     assert occurrence(bot).acknowledged_by == "Anna"
@@ -82,7 +90,7 @@ async def test_stale_button_is_refreshed_not_acted_on(bot):
     await bot.press(FOCAL_CHAT, first["message_id"], button(first, "👀"))
     # the older message's buttons carry the old sequence: pressing ✅ there must not act
     r = await bot.press(FOCAL_CHAT, second["message_id"], button(second, "✅"))
-    assert r.answers[0]["show_alert"] and "Tin nhắn đã cũ" in r.answers[0]["text"]
+    assert r.answers[0]["show_alert"] and r.answers[0]["text"] == t("vi", "cb_stale")
     assert occurrence(bot).status == "open"
     refreshed = bot.tg.message(FOCAL_CHAT, second["message_id"])
     assert "👀 Đã nhận: Người dùng" in refreshed["text"]
@@ -108,7 +116,7 @@ async def test_forged_and_garbled_payloads_are_refused(bot):
     other_secret = b.task_buttons(bot.task("5099-1"), "once", "vi", b"not the bot's secret")[0][0].data
     for bad in (forged_task, other_secret, "d.1.o.0..", "hello", "x" * 64):
         r = await bot.press(FOCAL_CHAT, msg["message_id"], bad, language_code="en")
-        assert r.answers[0]["show_alert"] and r.answers[0]["text"] == "This button is not valid (or no longer valid)."
+        assert r.answers[0]["show_alert"] and r.answers[0]["text"] == t("en", "cb_invalid")
         assert r.edits == [] and r.sent == []
     assert occurrence(bot) is None and occurrence(bot, "5099-4") is None
 
@@ -134,7 +142,7 @@ async def test_press_outside_the_lead_agency_is_refused(bot):
 async def test_extension_button_asks_for_date_and_reason(bot):
     msg = await reminder(bot)
     r = await bot.press(FOCAL_CHAT, msg["message_id"], button(msg, "⏳"), first_name="Lan")
-    assert r.answers[0]["text"] == "Hãy trả lời tin nhắn vừa gửi: ngày mới và lý do"
+    assert r.answers[0]["text"] == t("vi", "cb_extend")
     (prompt,) = r.sent
     assert "Xin gia hạn nhiệm vụ 5099-1 (hạn hiện tại 14/06/2018)" in prompt["text"]
     assert prompt["sent_reply_markup"]["force_reply"] and prompt["sent_reply_markup"]["selective"]
@@ -155,3 +163,17 @@ async def test_recurring_occurrence_buttons_act_on_their_period(bot):
     assert occurrence(bot, "5099-2", "2018-09-30") is None
     now = bot.tg.message(FOCAL_CHAT, msg["message_id"])
     assert "Trạng thái: Đã hoàn thành – đúng hạn (kỳ 30/06/2018)" in now["text"]
+
+
+async def test_a_continuous_task_has_no_extension_button(bot):
+    """"Thường xuyên" has no deadline to extend: no ⏳ under its check-ins, nor after « Back."""
+    msg = await reminder(bot, key="5099-3", occ="continuous")
+    assert [label for label, _ in buttons_of(msg)] == labels(actions=(b.DONE, b.PROGRESS_MENU, b.ACK))
+    await bot.press(FOCAL_CHAT, msg["message_id"], button(msg, "📈"))
+    menu = bot.tg.message(FOCAL_CHAT, msg["message_id"])
+    await bot.press(FOCAL_CHAT, msg["message_id"], button(menu, "«"))
+    back = bot.tg.message(FOCAL_CHAT, msg["message_id"])
+    assert "⏳" not in " ".join(label for label, _ in buttons_of(back))
+    await bot.press(FOCAL_CHAT, msg["message_id"], button(back, "👀"))
+    now = bot.tg.message(FOCAL_CHAT, msg["message_id"])
+    assert [label for label, _ in buttons_of(now)] == labels(actions=(b.DONE, b.PROGRESS_MENU, b.ACK))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot import buttons as b
+from dondoc.i18n import _
 
 SECRET = b"k" * 32
 
@@ -15,6 +16,7 @@ SECRET = b"k" * 32
 class FakeTask:
     id: int
     sequence: int = 0
+    deadline_kind: str = "once"
 
 
 @dataclass
@@ -35,12 +37,30 @@ def test_task_buttons_labels_and_round_trip(lang, labels):
     task = FakeTask(id=123456, sequence=7)
     rows = b.task_buttons(task, "2019-03-31", lang, SECRET)
     assert [btn.label for btn in all_buttons(rows)] == labels
+    assert labels == [_(b.LABELS[a], lang=lang) for a in (b.DONE, b.PROGRESS_MENU, b.EXTEND, b.ACK)]
     actions = []
     for btn in all_buttons(rows):
         p = b.verify_payload(btn.data, SECRET)
         assert (p.task_id, p.occurrence_key, p.sequence) == (123456, "2019-03-31", 7)
         actions.append(p.action)
     assert actions == [b.DONE, b.PROGRESS_MENU, b.EXTEND, b.ACK]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_only_the_buttons_that_make_sense(lang):
+    """No ⏳ on a continuous task ("Thường xuyên": no deadline to extend); none once done or awaiting
+    confirmation (no "👀 Đã nhận" on a done task)."""
+    continuous = FakeTask(id=3, sequence=1, deadline_kind="continuous")
+    rows = b.task_buttons(continuous, "continuous", lang, SECRET)
+    assert [b.verify_payload(x.data, SECRET).action for x in all_buttons(rows)] == [b.DONE, b.PROGRESS_MENU, b.ACK]
+    assert _(b.LABELS[b.EXTEND], lang=lang) not in [x.label for x in all_buttons(rows)]
+    once = FakeTask(id=4, sequence=1, deadline_kind="once")
+    assert b.EXTEND in [b.verify_payload(x.data, SECRET).action for x in all_buttons(b.task_buttons(once, "once", lang,
+                                                                                                   SECRET))]
+    for state in ("done", "pending_confirmation"):
+        assert b.task_buttons(once, "once", lang, SECRET, state=state) == []
+    # ⏳ once it is back from the percent buttons, too: « Back shows the same rows
+    assert b.task_buttons(continuous, "continuous", lang, SECRET) == rows
 
 
 def test_progress_buttons_carry_the_percent():
@@ -56,7 +76,9 @@ def test_oversight_buttons():
     assert b.verify_payload(confirm.data, SECRET).action == b.CONFIRM_DONE
     assert b.verify_payload(reject.data, SECRET).occurrence_key == "continuous"
     approve, deny = b.extension_buttons(task, FakeExtension(id=4242, occurrence_key="once"), "vi", SECRET)[0]
-    assert approve.label == "✔️ Đồng ý gia hạn"
+    assert approve.label == _(b.LABELS[b.APPROVE_EXTENSION], lang="vi") == "✔️ Đồng ý gia hạn"
+    assert b.extension_buttons(task, FakeExtension(id=4242, occurrence_key="once"), "en", SECRET)[0][0].label == \
+        _(b.LABELS[b.APPROVE_EXTENSION], lang="en") == "✔️ Approve extension"
     p = b.verify_payload(approve.data, SECRET)
     assert p.action == b.APPROVE_EXTENSION and b.extension_id(p) == 4242
     assert b.verify_payload(deny.data, SECRET).action == b.REJECT_EXTENSION

@@ -7,7 +7,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot import invites
-from bot.texts import t
+from bot.i18n import role_label
+from bot.texts import COMMANDS, t
+from dondoc.i18n import _
 from storage.actions import Actor
 from storage.tables import ChatBinding, InviteCode, Task
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
@@ -25,15 +27,15 @@ def make_code(bot, agency="so-y-te", role="focal", expires=timedelta(days=7)) ->
 async def test_unlinked_chat_gets_explanation_and_nothing_else(bot):
     for command in ("/help", "/tasks", "/task 5099-1", "/done 5099-1", "/overdue", "/summary", "/ics", "/feed"):
         r = await bot.say(STRANGER_CHAT, command)
-        assert r.texts() == [r.texts()[0]] and "chưa được liên kết" in r.text, (command, r.text)
+        assert r.texts() == [t("vi", "unlinked")], (command, r.text)
         assert "5099" not in r.text and "Rà soát" not in r.text
     r = await bot.say(STRANGER_CHAT, "/help", language_code="en")
-    assert "not linked to any agency" in r.text
+    assert r.text == t("en", "unlinked") and "not linked to any agency" in r.text
 
 
 async def test_start_without_code_in_private_chat_welcomes(bot):
     r = await bot.say(4242, "/start", chat_type="private")
-    assert "Xin chào" in r.text and "/link" in r.text
+    assert r.text == t("vi", "welcome") + "\n\n" + t("vi", "unlinked") and "Xin chào" in r.text
 
 
 async def test_link_with_invite_code_binds_chat_and_replans(bot):
@@ -44,6 +46,7 @@ async def test_link_with_invite_code_binds_chat_and_replans(bot):
         s.add(t4)
         s.commit()
     r = await bot.say(STRANGER_CHAT, f"/start@dondoc_test_bot {code}", chat_title="Đầu mối Sở Y tế")
+    assert r.text == t("vi", "linked", agency="Sở Y tế", role="cán bộ đầu mối")
     assert "Đã liên kết nhóm này với Sở Y tế — vai trò cán bộ đầu mối" in r.text
     with bot.session() as s:
         (b,) = s.exec(select(ChatBinding).where(ChatBinding.chat_id == str(STRANGER_CHAT))).all()
@@ -60,20 +63,20 @@ async def test_link_with_invite_code_binds_chat_and_replans(bot):
     assert "5099-4" in r.text and "5099-1" not in r.text
     # the code is single-use
     r = await bot.say(-2000, f"/link {code}")
-    assert "đã được dùng" in r.text
+    assert r.text == t("vi", "invite_used")
 
 
 async def test_bad_codes(bot):
     r = await bot.say(STRANGER_CHAT, "/link")
-    assert "Cách dùng: /link" in r.text
+    assert r.text == t("vi", "link_usage")
     r = await bot.say(STRANGER_CHAT, "/link abc")
-    assert "không hợp lệ" in r.text
+    assert r.text == t("vi", "invite_malformed")
     r = await bot.say(STRANGER_CHAT, "/link " + "x" * 20, language_code="en")
-    assert "not known" in r.text
+    assert r.text == t("en", "invite_unknown") and "not known" in r.text
     expired = make_code(bot, expires=timedelta(hours=1))
     bot.clock.advance(hours=2)
     r = await bot.say(STRANGER_CHAT, f"/link {expired}")
-    assert "hết hạn lúc 10:00 01/06/2018" in r.text
+    assert r.text == t("vi", "invite_expired", when="10:00 01/06/2018")
     with bot.session() as s:
         assert s.exec(select(ChatBinding).where(ChatBinding.chat_id == str(STRANGER_CHAT))).all() == []
 
@@ -81,19 +84,21 @@ async def test_bad_codes(bot):
 async def test_relinking_an_already_linked_chat_keeps_the_code(bot):
     code = make_code(bot, agency="so-noi-vu", role="focal")
     r = await bot.say(FOCAL_CHAT, f"/link {code}")
-    assert "đã được liên kết với Sở Nội vụ" in r.text
+    assert r.text == t("vi", "already_linked", agency="Sở Nội vụ", role="cán bộ đầu mối")
     with bot.session() as s:
         assert s.exec(select(InviteCode)).one().used_at is None
 
 
 async def test_help_lists_what_the_chat_can_do(bot):
     r = await bot.say(FOCAL_CHAT, "/help")
-    assert "Sở Nội vụ — cán bộ đầu mối" in r.text and "/done" in r.text and "/summary" not in r.text
-    assert "✅ Hoàn thành" in r.text
+    assert f"Sở Nội vụ — {role_label('focal', 'vi')}" in r.text and "/done" in r.text and "/summary" not in r.text
+    assert "/done — " + _(dict((n, d) for n, d, _r in COMMANDS)["done"], lang="vi") in r.text
+    assert t("vi", "help_buttons") in r.text and "✅ Hoàn thành" in r.text
     r = await bot.say(OVERSIGHT_CHAT, "/help", language_code="en")
     assert "Văn phòng UBND tỉnh — oversight body" in r.text and "/summary" in r.text and "/done" not in r.text
+    assert "/lang — " + _("Language: /lang {choices}", lang="en", choices="vi | en") in r.text
     r = await bot.say(STRANGER_CHAT, "/help", user_id=ADMIN)
-    assert "quản trị viên" in r.text
+    assert r.text.endswith(t("vi", "help_admin"))
 
 
 async def test_lang_switches_the_chat(bot):
@@ -107,7 +112,7 @@ async def test_lang_switches_the_chat(bot):
     assert r.text == t("vi", "lang_set") and "tiếng Việt" in r.text
     assert bot.audit()[-1].action == "binding.language"
     r = await bot.say(STRANGER_CHAT, "/lang en")
-    assert "not linked" in r.text
+    assert r.text == t("en", "unlinked")
 
 
 async def test_commands_menu_is_registered_in_both_languages(bot):
@@ -121,8 +126,10 @@ async def test_commands_menu_is_registered_in_both_languages(bot):
                  "summary", "lang", "link"):
         assert name in names
     assert default == vi  # LANGUAGE=vi
-    assert {c["command"]: c["description"] for c in en}["done"].startswith("Report done")
-    assert {c["command"]: c["description"] for c in vi}["done"].startswith("Báo hoàn thành")
+    done = dict((n, d) for n, d, _r in COMMANDS)["done"]
+    assert {c["command"]: c["description"] for c in en}["done"] == _(done, lang="en") == "Report done: /done KEY [note]"
+    assert {c["command"]: c["description"] for c in vi}["done"] == _(done, lang="vi")
+    assert _(done, lang="vi").startswith("Báo hoàn thành")
     assert bot.tg.webhook is None  # polling: no webhook set
 
 

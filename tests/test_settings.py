@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from dondoc.i18n import _
 from dondoc.settings import EscalationStep, SettingsError, load_settings
 
 
@@ -39,6 +40,23 @@ def test_every_bad_value_is_named_with_what_is_accepted():
     assert "LANGUAGE='fr'" in text and "vi | en" in text
     assert "REMINDER_OFFSETS='7,x'" in text
     assert "ESCALATION_STEPS='1:boss'" in text and "manager|oversight|leadership" in text
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_settings_errors_speak_the_language_asked(lang):
+    """The problems are told in LANGUAGE when it is valid (the default language otherwise)."""
+    with pytest.raises(SettingsError) as err:
+        load_settings(environ={"LANGUAGE": lang, "TIMEZONE": "Mars/Olympus", "DUE_SOON_DAYS": "many"}, dotenv_path=None)
+    assert str(err.value).splitlines() == [
+        _("Invalid settings:", lang=lang),
+        "  - TIMEZONE='Mars/Olympus': " + _("accepted: an IANA time zone name such as Asia/Ho_Chi_Minh", lang=lang),
+        "  - DUE_SOON_DAYS='many': " + _("accepted: a whole number from {lo} to {hi}", lang=lang, lo=0, hi=60),
+    ]
+    assert str(err.value).startswith({"vi": "Cấu hình không hợp lệ:", "en": "Invalid settings:"}[lang])
+    with pytest.raises(SettingsError) as err:  # an unknown LANGUAGE: said in the default language, Vietnamese
+        load_settings(environ={"LANGUAGE": "fr"}, dotenv_path=None)
+    assert str(err.value) == _("Invalid settings:", lang="vi") + "\n  - LANGUAGE='fr': " + _(
+        "accepted: {choices}", lang="vi", choices="vi | en")
 
 
 def test_missing_agencies_file_is_reported(tmp_path):

@@ -5,7 +5,8 @@ Two scans of every module of the product (not tests, not benchmarks):
    answer, edit_message_text, reply, send, fail, BadParameter … — must be wrapped in `_()` / `ngettext()` /
    `t()` (or be only punctuation, numbers and placeholders);
 2. a string literal with Vietnamese letters is a text in the wrong place — unless the module is data: the
-   deadline grammar's patterns, the agency directory, a registry's header synonyms (listed below, with why).
+   deadline grammar's patterns, the agency directory, a registry's header synonyms (listed below, with why);
+3. in the web console's templates, words between tags outside {{ _("…") }} / {% trans %}.
 
 A module that fails and belongs to work still under way is listed with TODO(<branch>): remove it from the
 list when that branch converts its texts.
@@ -144,6 +145,37 @@ def test_no_text_outside_the_catalog(path: Path):
     assert not problems, "\n".join(problems)
 
 
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def template_problems(path: Path) -> list[str]:
+    """Words a page shows that are not wrapped in {{ _("…") }} / {% trans %}: text between tags, outside
+    Jinja blocks, holding letters (a page in the web console speaks the signed-in person's language)."""
+    source = path.read_text(encoding="utf-8")
+    text = _JINJA.sub(lambda m: " " * len(m.group(0)), source)
+    text = re.sub(r"<(script|style)\b.*?</\1>", lambda m: " " * len(m.group(0)), text, flags=re.S | re.I)
+    problems = []
+    for m in re.finditer(r">([^<]+)<", text):
+        chunk = m.group(1)
+        if wordy(chunk) and not chunk.strip().startswith("&"):
+            line = source.count("\n", 0, m.start()) + 1
+            problems.append(f"{line}: {' '.join(chunk.split())[:60]!r}")
+    return problems
+
+
+def templates() -> list[Path]:
+    return sorted(p for package in PACKAGES if (ROOT / package).is_dir()
+                  for p in (ROOT / package).rglob("templates/**/*.html"))
+
+
+@pytest.mark.parametrize("path", templates() or [pytest.param(None, marks=pytest.mark.skip(reason="no templates yet"))])
+def test_no_page_text_outside_the_catalog(path: Path):
+    rel = path.relative_to(ROOT).as_posix()
+    problems = template_problems(path)
+    assert not problems, "\n".join(f"{rel}:{p} — wrap it in {{{{ _(\"…\") }}}}" for p in problems)
+
+
 def test_the_scan_finds_what_it_is_for(tmp_path):
     """The scan itself: an unwrapped echo and a Vietnamese literal are caught; wrapped texts are not."""
     sample = tmp_path / "sample.py"
@@ -161,3 +193,9 @@ def test_the_scan_finds_what_it_is_for(tmp_path):
     sinks, vietnamese = scan(sample)
     assert sinks == ["5: echo('Wrote ')", "5: echo(' events.')", "9: BadParameter('unknown agency ')"]
     assert vietnamese == ["8: 'Hạn'"]
+
+    page = tmp_path / "templates" / "page.html"
+    page.parent.mkdir()
+    page.write_text('<h1>{{ _("Tasks") }}</h1>\n<p>Nhiệm vụ quá hạn</p>\n<td>{{ task.key }}</td><td>Overdue</td>\n'
+                    '<script>var x = "a b";</script>', encoding="utf-8")
+    assert template_problems(page) == ["2: 'Nhiệm vụ quá hạn'", "3: 'Overdue'"]

@@ -187,9 +187,12 @@ class ZaloConversation:
     def cmd_lang(self, session, scope: ChatScope, args, raw) -> Reply:
         from storage import audit
 
+        from bot.handlers.linking import language_choices
+        from dondoc.i18n import available_languages
+
         choice = args[0].lower() if args else ""
-        if choice not in ("vi", "en"):
-            return Reply(_("Usage: /lang vi or /lang en", lang=scope.lang))
+        if choice not in available_languages():  # every language with a catalog, as /lang on Telegram
+            return Reply(_("Usage: /lang {choices}", lang=scope.lang, choices=language_choices()))
         now = self.d.now()
         for b in scope.bindings:
             b.language = choice

@@ -38,7 +38,11 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "vi"
 SOURCE_LANGUAGE = "en"
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("dondoc_language", default=DEFAULT_LANGUAGE)
+# The language of this context (a chat's, a person's); unset, the process's: LANGUAGE once the CLI has read it.
+# A module-level default rather than the ContextVar's own, so threads and tasks started without this context
+# (the feed server's, a scheduler's) still speak LANGUAGE.
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("dondoc_language")
+_process_language = DEFAULT_LANGUAGE
 
 
 def available_languages() -> tuple[str, ...]:
@@ -67,18 +71,20 @@ def translations(lang: str) -> NullTranslations:
 
 
 def current_language() -> str:
-    return _current.get()
+    return _current.get(_process_language)
 
 
 def set_language(lang: str) -> None:
-    """Set the language of this context (the CLI does this once from LANGUAGE)."""
-    _current.set(lang or DEFAULT_LANGUAGE)
+    """Set the language of the process and of this context (the CLI does this once from LANGUAGE)."""
+    global _process_language
+    _process_language = lang or DEFAULT_LANGUAGE
+    _current.set(_process_language)
 
 
 @contextmanager
 def use_language(lang: str | None) -> Iterator[str]:
     """Speak `lang` inside the block (a chat's or a person's language); restores the previous one."""
-    token = _current.set(lang or _current.get())
+    token = _current.set(lang or current_language())
     try:
         yield _current.get()
     finally:
@@ -93,7 +99,7 @@ def _(msgid: str, /, lang: str | None = None, **values: object) -> str:
     """Translate `msgid` into `lang` (default: the current language) and fill in `{name}` values."""
     if not msgid:  # gettext("") is the catalog's header, never a text
         return msgid
-    return _format(translations(lang or _current.get()).gettext(msgid), values)
+    return _format(translations(lang or current_language()).gettext(msgid), values)
 
 
 gettext = _
@@ -101,13 +107,13 @@ gettext = _
 
 def ngettext(singular: str, plural: str, n: int, /, lang: str | None = None, **values: object) -> str:
     """Plural-aware translation; `{n}` is filled in with `n` (formatted for the language)."""
-    text = translations(lang or _current.get()).ngettext(singular, plural, n)
+    text = translations(lang or current_language()).ngettext(singular, plural, n)
     return _format(text, {"n": format_number(n, lang), **values})
 
 
 def pgettext(context: str, msgid: str, /, lang: str | None = None, **values: object) -> str:
     """Translate a short text whose meaning depends on `context` (e.g. a button vs. a status)."""
-    return _format(translations(lang or _current.get()).pgettext(context, msgid), values)
+    return _format(translations(lang or current_language()).pgettext(context, msgid), values)
 
 
 def N_(msgid: str) -> str:
@@ -147,4 +153,4 @@ def format_datetime(dt: datetime | None, lang: str | None = None) -> str:
 def format_number(n: int | float, lang: str | None = None) -> str:
     from babel.numbers import format_decimal
 
-    return format_decimal(n, locale=lang or _current.get())
+    return format_decimal(n, locale=lang or current_language())

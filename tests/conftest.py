@@ -32,10 +32,11 @@ def _isolated_env(monkeypatch, tmp_path):
     except ImportError:  # pragma: no cover
         pass
     # A CLI run sets the language of the whole process (LANGUAGE); each test starts in the default one.
-    from dondoc.i18n import DEFAULT_LANGUAGE, use_language
+    from dondoc.i18n import DEFAULT_LANGUAGE, set_language, use_language
 
     with use_language(DEFAULT_LANGUAGE):
         yield
+    set_language(DEFAULT_LANGUAGE)
 
 
 @pytest.fixture

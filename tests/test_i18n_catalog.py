@@ -135,3 +135,19 @@ def test_languages_and_formatting():
         with i18n.use_language(None):  # a chat without a choice keeps the surrounding language
             assert i18n._("No tasks.") == "No tasks."
     assert i18n._("No tasks.") == "Không có nhiệm vụ nào."
+
+
+def test_a_thread_speaks_the_process_language():
+    """set_language (the CLI, from LANGUAGE) reaches threads started later, e.g. the feed server's."""
+    import threading
+
+    heard = []
+    try:
+        i18n.set_language("en")
+        thread = threading.Thread(target=lambda: heard.append(i18n._("No tasks.")))
+        thread.start()
+        thread.join()
+    finally:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
+    assert heard == ["No tasks."]
+    assert i18n._("No tasks.") == "Không có nhiệm vụ nào."

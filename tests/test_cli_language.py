@@ -10,7 +10,6 @@ Vietnamese letters that the data does not hold.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

@@ -6,8 +6,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from dondoc.i18n import _
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 

@@ -26,7 +26,7 @@ from bot.handlers.common import (
     task_line,
 )
 from bot.texts import t
-from dondoc.i18n import _, ngettext
+from dondoc.i18n import ngettext
 from dondoc.i18n import format_date as fmt_date
 from jobs.status import Status, status_label
 

@@ -14,6 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from dondoc.cli import app
+from dondoc.i18n import _, ngettext
 from storage.agencies import AgencyDirectory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,15 +96,22 @@ def test_make_run_imports_into_one_fresh_database(tmp_path, monkeypatch):
         r = runner.invoke(app, args)
         assert r.exit_code == 0, r.output
         outputs.append(r.stdout)
+    imported = "Imported {file}: {added} added, {changed} changed, {unchanged} unchanged."
+    assert outputs[0].splitlines()[0] == _(imported, lang="vi", file=MAKE_RUN_IMPORTS[0][1], added=62, changed=0,
+                                           unchanged=0)
     assert "62 thêm mới" in outputs[0] and "58 thêm mới" in outputs[1]
     r = runner.invoke(app, ["tasks"])
     assert r.exit_code == 0
     # 120 tasks; the 14 recurring ones list their open occurrences of the past year plus the next one:
     # row 2 monthly, 13 agencies × (12 months 06/2017–05/2018 + 30/06/2018); row 11 yearly, 31/12/2017 + 31/12/2018.
-    assert r.stdout.splitlines()[-1] == f"{120 - 14 + 13 * 13 + 2} mục (ngày 12/06/2018)"
+    n = 120 - 14 + 13 * 13 + 2
+    assert r.stdout.splitlines()[-1] == ngettext("{n} item (today {today})", "{n} items (today {today})", n, lang="vi",
+                                                 today="12/06/2018") == f"{n} mục (ngày 12/06/2018)"
     assert len(r.stdout.splitlines()) == 2 + 277 + 1
     assert "5099-ke-hoach-par-index-tp-bien-hoa" in r.stdout and "337-qd-ubnd-17" in r.stdout
     # a second `make run` finds everything in place
-    for args in MAKE_RUN_IMPORTS:
+    for args, n in zip(MAKE_RUN_IMPORTS, (62, 58)):
         r = runner.invoke(app, args)
-        assert r.exit_code == 0 and "0 thêm mới, 0 thay đổi" in r.stdout
+        assert r.exit_code == 0 and r.stdout.splitlines()[0] == _(imported, lang="vi", file=args[1], added=0, changed=0,
+                                                                  unchanged=n)
+        assert "0 thêm mới, 0 thay đổi" in r.stdout

@@ -69,6 +69,7 @@ class Settings:
     # delivery
     delivery_max_attempts: int = 8
     claim_timeout_seconds: int = 120
+    delivery_stuck_alert_minutes: int = 15  # 0 = never tell
     rate_overall_per_second: int = 30
     rate_group_per_minute: int = 20
     rate_private_per_second: int = 1
@@ -282,6 +283,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "QUARTERLY_SUMMARY": ("quarterly_summary", _bool),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
+    "DELIVERY_STUCK_ALERT_MINUTES": ("delivery_stuck_alert_minutes", _int_range(0, 1440)),
     "RATE_OVERALL_PER_SECOND": ("rate_overall_per_second", _int_range(1, 1000)),
     "RATE_GROUP_PER_MINUTE": ("rate_group_per_minute", _int_range(1, 1000)),
     "RATE_PRIVATE_PER_SECOND": ("rate_private_per_second", _int_range(1, 100)),

@@ -22,6 +22,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.handlers import register
 from bot.handlers.common import Deps
 from bot.texts import COMMANDS, t
+from bot.updates import PerChatUpdateProcessor
 from dondoc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def build_application(settings: Settings, engine, clock, calendar=None) -> Appli
         .base_url(settings.telegram_base_url)
         .base_file_url(file_base_url(settings.telegram_base_url))
         .rate_limiter(limiter)
+        .concurrent_updates(PerChatUpdateProcessor())  # one chat's flood limit never delays another chat
         .build()
     )
     app.bot_data["dondoc"] = Deps(settings=settings, engine=engine, clock=clock, calendar=calendar)

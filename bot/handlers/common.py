@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy.engine import Engine
@@ -25,6 +25,8 @@ from storage.actions import Actor
 from storage.tables import Agency, ChatBinding, Task
 
 PLATFORM = "telegram"
+# An unlinked chat hears "not linked" at most once per this long: a group flooding commands gets silence.
+UNLINKED_REPLY_EVERY = timedelta(minutes=5)
 FOCAL_ROLES = ("focal", "manager")  # chats that act for their agency's own tasks
 OVERSEEING_ROLES = ("oversight", "leadership")  # chats that see every agency
 
@@ -37,6 +39,8 @@ class Deps:
     engine: Engine
     clock: Clock
     calendar: object  # jobs.workdays.WorkCalendar
+    # chat id → when it was last told it is not linked (at most one such reply per UNLINKED_REPLY_EVERY)
+    told_unlinked: dict[str, datetime] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -81,6 +85,7 @@ class ChatScope:
     lang: str
     actor: Actor
     names: dict[str, str] = field(default_factory=dict)
+    deps: "Deps | None" = None
 
     @property
     def linked(self) -> bool:
@@ -178,7 +183,7 @@ def load_scope(session: Session, update: Update, d: Deps) -> ChatScope:
     scope = ChatScope(
         chat_id=chat_id, chat_type=chat.type if chat else "private", title=(chat.title if chat else None),
         bindings=bindings, user=user, is_admin=bool(user and user.id in d.settings.admin_user_ids),
-        lang=resolve_lang(bindings, user, d.settings), actor=actor_of(user),
+        lang=resolve_lang(bindings, user, d.settings), actor=actor_of(user), deps=d,
     )
     scope.names = agency_names(session, {b.agency for b in bindings})
     return scope
@@ -274,7 +279,26 @@ async def refuse_unlinked(update: Update, scope: ChatScope) -> bool:
     task; True when it was refused."""
     if scope.linked or scope.is_admin:
         return False
-    await reply(update, t(scope.lang, "unlinked"))
+    if may_tell_unlinked(scope):
+        await reply(update, t(scope.lang, "unlinked"))
+    return True
+
+
+def may_tell_unlinked(scope: ChatScope) -> bool:
+    """May this unlinked chat be told so now? Once per UNLINKED_REPLY_EVERY; silence in between (a
+    flood from a stranger's group costs one message, not one per command)."""
+    d = scope.deps
+    if d is None:
+        return True
+    now = d.now()
+    last = d.told_unlinked.get(scope.chat_id)
+    if last is not None and now - last < UNLINKED_REPLY_EVERY and now >= last:
+        return False
+    if len(d.told_unlinked) > 10_000:  # forget the old ones; a chat told long ago may be told again
+        for chat, when in list(d.told_unlinked.items()):
+            if now - when >= UNLINKED_REPLY_EVERY:
+                del d.told_unlinked[chat]
+    d.told_unlinked[scope.chat_id] = now
     return True
 
 

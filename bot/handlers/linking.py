@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import invites
-from bot.handlers.common import PLATFORM, command_args, deps, load_scope, reply
+from bot.handlers.common import PLATFORM, command_args, deps, load_scope, may_tell_unlinked, reply
 from bot.i18n import role_label
 from bot.texts import COMMANDS, fmt_datetime, t
 from storage import audit
@@ -62,7 +62,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, welco
     lang = scope.lang
     if not scope.linked and not scope.is_admin:
         text = t(lang, "unlinked")
-        await reply(update, (t(lang, "welcome") + "\n\n" + text) if welcome else text)
+        if may_tell_unlinked(scope):
+            await reply(update, (t(lang, "welcome") + "\n\n" + text) if welcome else text)
         return
     lines = []
     for name, (vi, en), roles in COMMANDS:
@@ -91,7 +92,8 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await reply(update, t(scope.lang, "lang_usage"))
             return
         if not scope.linked:
-            await reply(update, t(choice, "unlinked"))
+            if may_tell_unlinked(scope):
+                await reply(update, t(choice, "unlinked"))
             return
         now = d.now()
         for b in scope.bindings:

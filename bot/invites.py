@@ -47,7 +47,7 @@ def hash_code(code: str) -> str:
 
 def parse_duration(text: str) -> timedelta:
     """"7d", "12h", "30m", "2w" → timedelta; raises ValueError saying the accepted form."""
-    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text or "")
+    m = re.fullmatch(r"\s*([0-9]{1,6})\s*([mhdw])\s*", text or "")  # ASCII, bounded: int() and timedelta never overflow
     if not m or int(m.group(1)) == 0:
         raise ValueError(f"expiry {text!r} not understood; accepted: a number and a unit m/h/d/w, e.g. 7d, 12h, 2w")
     n, unit = int(m.group(1)), m.group(2)

@@ -20,6 +20,7 @@ from bot.buttons import Button
 from bot.i18n import fmt_date, role_label
 from bot.texts import shorten, split_message, t
 from dondoc.clock import Clock, local_today
+from dondoc.i18n import _
 from dondoc.settings import Settings
 from storage.actions import Actor
 from storage.tables import Agency, ChatBinding, Task
@@ -233,23 +234,59 @@ def example_key(session: Session, scope: ChatScope) -> str:
 
 # -- input ------------------------------------------------------------------------------------------------
 
-_DATE_RE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_DATE_RE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", re.ASCII)
+
+
+class DateOutOfRange(ValueError):
+    """A well-written date whose year is outside what the registry grammar accepts (MIN_YEAR..MAX_YEAR)."""
 
 
 def parse_date(text: str) -> date:
-    """dd/mm/yyyy (also d/m/yyyy, and . or - as separators); ValueError otherwise."""
+    """dd/mm/yyyy (also d/m/yyyy, and . or - as separators), a year the registry grammar accepts;
+    ValueError otherwise (DateOutOfRange for 31/12/9999: calendars and sums with it overflow)."""
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
     m = _DATE_RE.fullmatch(text.strip())
     if not m:
         raise ValueError(text)
     day, month, year = (int(g) for g in m.groups())
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DateOutOfRange(text)
     return date(year, month, day)  # ValueError for 31/02/2019
 
 
+def date_refusal(lang: str, text: str) -> str:
+    """What to say about a date `parse_date` refused."""
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
+    try:
+        parse_date(text)
+    except DateOutOfRange:
+        return _("The date “{text}” is out of range: the year must be between {first} and {last}.", lang=lang,
+                 text=shorten(text, 40), first=MIN_YEAR, last=MAX_YEAR)
+    except ValueError:
+        pass
+    return t(lang, "bad_date", text=shorten(text, 40))
+
+
+_SMALL_INT = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²".isdigit() is True but int("²") fails
+
+
+def small_int(text: str, lo: int, hi: int) -> int | None:
+    """The whole number `text` if it is plain digits within lo..hi, else None (never raises: a command's
+    arguments are whatever anyone typed — "²", "٣", five thousand digits)."""
+    s = (text or "").strip()
+    if not _SMALL_INT.fullmatch(s):
+        return None
+    n = int(s)
+    return n if lo <= n <= hi else None
+
+
 def parse_percent(text: str) -> int:
-    s = text.strip().rstrip("%").strip()
-    if not s.isdigit() or not 0 <= int(s) <= 100:
+    n = small_int(text.strip().rstrip("%"), 0, 100)
+    if n is None:
         raise ValueError(text)
-    return int(s)
+    return n
 
 
 def command_args(update: Update) -> tuple[list[str], str]:

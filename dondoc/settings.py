@@ -301,6 +301,18 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
 }
 
 SETTING_NAMES = tuple(_SPEC)
+SECRET_SETTINGS = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "CALLBACK_SECRET")
+
+
+def shown_value(name: str, value: str) -> str:
+    """A setting's value as an error message may show it: secrets hidden, a database URL's password too."""
+    if name in SECRET_SETTINGS:
+        return "***"
+    if name == "DATABASE_URL":
+        import re
+
+        return re.sub(r"(://[^:/@]*:).*@", r"\1***@", value)  # to the last @: a raw @ or / in it too
+    return value
 
 
 def load_settings(
@@ -334,7 +346,7 @@ def load_settings(
         try:
             parsed = parse(value)
         except ValueError as e:
-            problems.append(f"{name}={value!r}: {e}")
+            problems.append(f"{name}={shown_value(name, value)!r}: {e}")
             continue
         if attr == "log_level":
             parsed = str(parsed).upper()

@@ -723,24 +723,18 @@ class Dispatcher:
             self._notify_oversight(s, row, "chat_gone", error, now, chat_desc=chat_desc)
 
     def _chat_moved(self, row: outbox.OutboxRow, new_chat_id: str, stats: DispatchStats) -> None:
-        """A Telegram group became a supergroup: its bindings and its outbox rows (history included, so
-        nothing is replayed) follow the new id; the row is retried there at once."""
-        now = self.clock.now()
+        """A Telegram group became a supergroup: its bindings and outbox rows (history included, so nothing is
+        replayed; merged with what the new id has — storage.chat_moves) follow it; the row is retried there."""
+        from storage.chat_moves import move_chat
+
         platform, _, old_id = row.chat.partition(":")
-        new_chat = f"{platform}:{new_chat_id}"
         with session_scope(self.engine) as s:
-            conn = s.connection()
-            n = conn.execute(sa.update(ChatBinding.__table__).where(
-                ChatBinding.__table__.c.platform == platform, ChatBinding.__table__.c.chat_id == old_id)
-                .values(chat_id=str(new_chat_id), updated_at=now)).rowcount
-            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.chat == row.chat)
-                         .values(chat=new_chat))
-            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.id == row.id)
-                         .values(status="pending", claimed_by=None, claimed_at=None, next_attempt_at=None))
-            audit.record(s, at=now, actor="scheduler", source="scheduler", action="binding.moved", entity="binding",
-                         entity_key=row.chat, new_chat=new_chat, bindings=n)
+            move_chat(s, platform, old_id, str(new_chat_id), now=self.clock.now(), actor="scheduler",
+                      source="scheduler")
+            s.connection().execute(sa.update(Notification.__table__).where(
+                Notification.__table__.c.id == row.id, Notification.__table__.c.status == "claimed")
+                .values(status="pending", claimed_by=None, claimed_at=None, next_attempt_at=None))
         stats.retried += 1
-        log.warning("chat %s moved to %s (group upgraded): %d binding(s) and its messages follow", row.chat, new_chat, n)
 
     def _notify_oversight(self, s: Session, row: outbox.OutboxRow, what: str, error: str, now: datetime, *,
                           attempts: int = 0, chat_desc: str | None = None) -> None:

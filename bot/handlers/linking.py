@@ -108,25 +108,29 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A group became a supergroup and got a new id: move its bindings, so reminders keep arriving."""
+    """A group became a supergroup and got a new id: its bindings and outbox history follow it (merged with
+    what the new id already has — storage.chat_moves), so reminders keep arriving and none is sent twice.
+    Telegram posts two service messages (migrate_to in the old group, migrate_from in the new one); either
+    does the move, the other finds nothing left."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.chat_moves import move_chat
+
     message = update.effective_message
-    old, new = message.chat_id, message.migrate_to_chat_id
-    if new is None:
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
         return
-    from sqlmodel import select
-
-    from storage.tables import ChatBinding
-
     d = deps(context)
-    with d.session() as session:
-        rows = list(session.exec(select(ChatBinding).where(ChatBinding.platform == PLATFORM,
-                                                           ChatBinding.chat_id == str(old))))
-        now = d.now()
-        for b in rows:
-            b.chat_id = str(new)
-            b.updated_at = now
-            session.add(b)
-            audit.record(session, at=now, actor="telegram", source=PLATFORM, action="binding.migrated",
-                         entity="binding", entity_key=f"{PLATFORM}:{new}", old_chat_id=str(old), agency=b.agency,
-                         role=b.role)
-        session.commit()
+    for attempt in (1, 2):  # the dispatcher may be moving the same chat at this moment: then once more
+        with d.session() as session:
+            try:
+                move_chat(session, PLATFORM, str(old), str(new), now=d.now())
+                session.commit()
+                return
+            except IntegrityError:
+                session.rollback()
+                if attempt == 2:
+                    raise

@@ -47,6 +47,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     language: str = "vi"
     admin_user_ids: tuple[int, ...] = ()
+    oversight_user_ids: tuple[int, ...] = ()  # may decide in an oversight group without being its administrator
     agencies_file: Path | None = None
     holidays_file: Path | None = None
     deadline_shift_to_workday: bool = True
@@ -267,6 +268,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "TIMEZONE": ("timezone", _timezone),
     "LANGUAGE": ("language", _choice(LANGUAGES)),
     "ADMIN_USER_IDS": ("admin_user_ids", _user_ids),
+    "OVERSIGHT_USER_IDS": ("oversight_user_ids", _user_ids),
     "AGENCIES_FILE": ("agencies_file", _existing_file),
     "HOLIDAYS_FILE": ("holidays_file", _existing_file),
     "DEADLINE_SHIFT_TO_WORKDAY": ("deadline_shift_to_workday", _bool),

@@ -5,6 +5,7 @@ Telegram's 4,096-character limit."""
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,6 +25,8 @@ from dondoc.i18n import _
 from dondoc.settings import Settings
 from storage.actions import Actor
 from storage.tables import Agency, ChatBinding, Task
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 # An unlinked chat hears "not linked" at most once per this long: a group flooding commands gets silence.
@@ -87,6 +90,11 @@ class ChatScope:
     actor: Actor
     names: dict[str, str] = field(default_factory=dict)
     deps: "Deps | None" = None
+    member_status: str | None = None  # the user's status in this chat (getChatMember), for decisions
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_type == "private"
 
     @property
     def linked(self) -> bool:
@@ -107,7 +115,9 @@ class ChatScope:
 
     @property
     def sees_all(self) -> bool:
-        return bool(self.roles & set(OVERSEEING_ROLES)) or (self.is_admin and not self.linked)
+        # An administrator sees every agency in a private chat with the bot, never in a group: what a
+        # group sees is what the group is linked to, whoever asks (a group is not one person).
+        return bool(self.roles & set(OVERSEEING_ROLES)) or (self.is_admin and not self.linked and self.is_private)
 
     @property
     def can_oversee(self) -> bool:
@@ -118,14 +128,15 @@ class ChatScope:
         return None if self.sees_all else self.own_agencies
 
     def can_see(self, task: Task) -> bool:
-        if self.is_admin or self.sees_all:
+        if self.sees_all or (self.is_admin and self.is_private):
             return True
         involved = {task.lead_agency, *(task.coordinators or [])}
         return any(a in involved for a in self.own_agencies)
 
     def refusal_to_act(self, task: Task) -> str | None:
-        """Why this chat may not update `task` (progress, done, extension, acknowledge), or None if it may."""
-        if self.is_admin:
+        """Why this chat may not update `task` (progress, done, extension, acknowledge), or None if it may.
+        The chat is the unit of trust for reports: any member of an agency's chat reports for the agency."""
+        if self.is_admin and self.can_see(task):
             return None
         if not self.linked:
             return t(self.lang, "unlinked")
@@ -136,11 +147,35 @@ class ChatScope:
         return t(self.lang, "role_cannot_act", role=" / ".join(role_label(r, self.lang) for r in sorted(self.roles)))
 
     def refusal_to_oversee(self) -> str | None:
-        if self.can_oversee:
+        """Why this person may not decide here (confirm a completion, approve or reject an extension).
+
+        The person is the unit of trust for decisions: in an oversight group only its Telegram
+        administrators (`member_status`, from getChatMember) and the people in OVERSIGHT_USER_IDS or
+        ADMIN_USER_IDS decide; in a private chat linked as oversight, its one person does."""
+        if self.is_admin and (self.is_private or "oversight" in self.roles):
             return None
         if not self.linked:
             return t(self.lang, "unlinked")
-        return t(self.lang, "only_oversight")
+        if "oversight" not in self.roles:
+            return t(self.lang, "only_oversight")
+        if self.is_private or self.member_status in ("creator", "administrator"):
+            return None
+        listed = self.deps.settings.oversight_user_ids if self.deps is not None else ()
+        if self.user is not None and self.user.id in listed:
+            return None
+        return _("Only this group's administrators (or the people listed in OVERSIGHT_USER_IDS) can confirm "
+                 "completions and decide extensions.", lang=self.lang)
+
+    async def learn_membership(self, bot) -> None:
+        """Ask Telegram whether the person is an administrator of this group (for `refusal_to_oversee`)."""
+        if self.user is None or self.is_private or self.member_status is not None:
+            return
+        try:
+            member = await bot.get_chat_member(int(self.chat_id), self.user.id)
+            self.member_status = str(member.status)
+        except Exception:  # noqa: BLE001 - cannot tell: treated as a plain member (refused politely)
+            log.warning("could not ask Telegram about user %s in chat %s", self.user.id, self.chat_id, exc_info=True)
+            self.member_status = "unknown"
 
     def know(self, session: Session, task: Task) -> None:
         """Load the display names of the agencies a task involves (for texts about it)."""
@@ -219,7 +254,7 @@ def find_task(session: Session, scope: ChatScope, key: str) -> tuple[Task | None
 
 def _visible_keys(session: Session, scope: ChatScope) -> list[str]:
     q = select(Task.key, Task.lead_agency, Task.coordinators).where(Task.removed_at.is_(None))  # type: ignore[union-attr]
-    agencies = None if (scope.sees_all or scope.is_admin) else set(scope.own_agencies)
+    agencies = None if (scope.sees_all or (scope.is_admin and scope.is_private)) else set(scope.own_agencies)
     out = []
     for key, lead, coordinators in session.exec(q):
         if agencies is None or lead in agencies or agencies & set(coordinators or []):
@@ -314,8 +349,12 @@ def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
 async def refuse_unlinked(update: Update, scope: ChatScope) -> bool:
     """An unlinked chat (unless an administrator is asking) hears how to get linked and nothing about any
     task; True when it was refused."""
-    if scope.linked or scope.is_admin:
+    if scope.linked or (scope.is_admin and scope.is_private):
         return False
+    if scope.is_admin:  # an administrator in an unlinked group: nothing of any agency is posted to it
+        await reply(update, _("This group is not linked to any agency, so nothing about tasks is shown here. "
+                              "Ask me in a private chat, or link this group first (/link CODE).", lang=scope.lang))
+        return True
     if may_tell_unlinked(scope):
         await reply(update, t(scope.lang, "unlinked"))
     return True

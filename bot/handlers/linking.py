@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import invites
+from dondoc.i18n import _
 from bot.handlers.common import PLATFORM, command_args, deps, load_scope, may_tell_unlinked, reply
 from bot.i18n import role_label
 from bot.texts import COMMANDS, fmt_datetime, t
@@ -39,9 +40,14 @@ async def _link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
         lang = scope.lang
         try:
             result = invites.redeem_invite(session, code, platform=PLATFORM, chat_id=str(chat.id),
-                                           title=chat.title or chat.full_name, actor=scope.actor, now=d.now())
+                                           title=chat.title or chat.full_name, actor=scope.actor, now=d.now(),
+                                           chat_type=chat.type)
         except invites.InviteError as e:
             session.rollback()
+            if e.code == "group_only":
+                await reply(update, _("This invite is for the oversight body's group: add me to that group and "
+                                      "send /link CODE there. The code is still valid.", lang=lang))
+                return
             when = fmt_datetime(e.info.get("expires_at"), d.settings.timezone) if e.code == "expired" else ""
             await reply(update, t(lang, f"invite_{e.code}", when=when))
             return

@@ -250,6 +250,8 @@ def _clock_start(v: str) -> str | None:
         raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00") from None
     if dt.tzinfo is None:
         raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00")
+    if not 1900 <= dt.year <= 2199:  # the registry grammar's years (jobs.deadline.MIN_YEAR/MAX_YEAR)
+        raise ValueError("accepted: an ISO date-time with offset in the years 1900-2199, e.g. 2018-06-07T07:59:00+07:00")
     return s
 
 

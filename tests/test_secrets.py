@@ -54,3 +54,8 @@ async def test_the_webhook_secret_is_compared_in_constant_time(db_url, engine, c
         finally:
             await stop_bot(app)
     assert (b"wrong", SECRET.encode()) in compared and (SECRET.encode(), SECRET.encode()) in compared
+
+
+def test_clock_start_within_the_grammar_years():
+    with pytest.raises(SettingsError, match="1900-2199"):
+        load_settings(environ={"CLOCK_START": "9999-12-31T23:59:00+07:00"}, dotenv_path=None)

@@ -37,7 +37,9 @@ from bot.channels import (
 )
 from jobs import outbox
 from jobs.deadline import Deadline, DeadlineError
-from jobs.healing import WRITE_RETRY_DELAYS, OversightChat, StuckWatch, WriteFailed, retry_write, stuck_text
+from jobs.healing import (
+    WRITE_RETRY_DELAYS, OversightChat, StuckWatch, WriteFailed, claim_alert, retry_write, stuck_text,
+)
 from jobs.planner import (
     CHECKIN, DIGEST, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, Bindings, Policy, PlannedStep,
     Recipient, TaskSnapshot, still_wanted,
@@ -469,6 +471,10 @@ class Dispatcher:
         if cause is None:
             return
         since = since if cause == "waiting" else self.stuck.failing_since
+        if not await asyncio.to_thread(claim_alert, self.engine, now, self.stuck.minutes):
+            self.stuck.told = True  # another dispatcher process has just told them
+            log.error("delivery has been stuck since %s (%s); another process told the oversight chats", since, cause)
+            return
         log.error("delivery has been stuck since %s (%s, %d message(s) waiting): telling the oversight chats",
                   since, cause, waiting)
         told = 0

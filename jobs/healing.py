@@ -26,6 +26,8 @@ from typing import Callable, Sequence, TypeVar
 
 from dondoc.i18n import N_, _, format_datetime
 
+ALERT_STATE = "alert:delivery-stuck"  # SchedulerState row: when some process last told the oversight chats
+
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
@@ -105,3 +107,29 @@ class StuckWatch:
         if self.told:
             return None
         return "database" if failing else "waiting"
+
+
+def claim_alert(engine, now: datetime, minutes: int) -> bool:
+    """Several dispatcher processes (PostgreSQL) see the same stuck delivery: the first to get here tells the
+    oversight chats, the others do not within `minutes`. If the database cannot say (it is what is stuck),
+    tell anyway: a second message beats none."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from storage.tables import SchedulerState
+
+    t = SchedulerState.__table__
+    try:
+        with engine.begin() as conn:
+            last = conn.execute(sa.select(t.c.updated_at).where(t.c.name == ALERT_STATE).with_for_update()).first()
+            if last is not None and last[0] is not None and now - last[0] < timedelta(minutes=minutes):
+                return False
+            if last is None:
+                conn.execute(sa.insert(t).values(name=ALERT_STATE, value=now.isoformat(), updated_at=now))
+            else:
+                conn.execute(sa.update(t).where(t.c.name == ALERT_STATE).values(value=now.isoformat(), updated_at=now))
+        return True
+    except Exception:  # noqa: BLE001
+        log.warning("could not record who tells about stuck delivery; telling anyway", exc_info=True)
+        return True

@@ -261,3 +261,12 @@ async def test_heartbeat_refreshes_only_claims_in_work_sqlite(engine, db_url):
 @pytest.mark.postgres
 async def test_heartbeat_refreshes_only_claims_in_work_postgres(pg_engine, pg_url):
     await _heartbeat_refreshes_only_claims_in_work(pg_engine, pg_url)
+
+
+def test_one_process_tells_about_stuck_delivery(engine):
+    """Several dispatchers see the same stuck delivery: the first tells, the others not within the period."""
+    from jobs.healing import claim_alert
+
+    assert claim_alert(engine, ASSIGNED, 15) is True
+    assert claim_alert(engine, ASSIGNED + timedelta(minutes=1), 15) is False
+    assert claim_alert(engine, ASSIGNED + timedelta(minutes=16), 15) is True

@@ -323,9 +323,9 @@ class Dispatcher:
         self._in_flight: dict[int, float] = {}
         self._unrecorded: dict[int, Callable[[], object]] = {}
         self.write_delays = WRITE_RETRY_DELAYS
-        # A claim held longer than this (real seconds) by this live worker is a worker stuck: logged, taken back.
-        speed = settings.clock_speed if settings.clock_start else 1.0
-        self.max_hold = 3.0 * settings.claim_timeout_seconds / speed
+        # A claim held longer than this by this live worker is a worker stuck (a send that never returns):
+        # logged, taken back. Real seconds, whatever the clock's speed: sending takes real time.
+        self.max_hold = max(60.0, 3.0 * settings.claim_timeout_seconds)
         self.stuck = StuckWatch(getattr(settings, "delivery_stuck_alert_minutes", 15))
 
     # -- control

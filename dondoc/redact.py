@@ -34,7 +34,7 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"(/(?:link|start)(?:@\w+)?(?:\s|\\n|%20)+)[A-Za-z0-9_-]{6,}"), r"\1" + MASK),
     # sign-in and other one-time links
     (re.compile(r"(/(?:sign-?in|login|auth|magic|invite|i)/)[A-Za-z0-9_.~-]{8,}", re.I), r"\1" + MASK),
-    (re.compile(r"([?&](?:token|code|key|secret|signature|sig|start|startgroup|password|passwd)=)[^&\s\"'<>]+",
+    (re.compile(r"([?&](?:t|token|code|key|secret|signature|sig|start|startgroup|password|passwd)=)[^&\s\"'<>]+",
                 re.I), r"\1" + MASK),
     # a secret in a header or a dict as python-telegram-bot and aiohttp print them
     (re.compile(r"((?:secret_token|X-Telegram-Bot-Api-Secret-Token|password)['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+", re.I),

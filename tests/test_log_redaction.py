@@ -57,6 +57,7 @@ def test_shapes_are_redacted_whatever_the_value():
     assert r("text='/link Zx9_aB3-Qw8rTy6uIo1p'") == "text='/link ***'"
     assert r("https://console.example.gov.vn/signin/eyJhbGciOi.xyz?next=/") == "https://console.example.gov.vn/signin/***?next=/"
     assert r("https://t.me/dondoc_bot?start=Zx9aB3Qw8rTy") == "https://t.me/dondoc_bot?start=***"
+    assert r("GET /email/confirm?t=eyJiIjo0fQ.c2ln&lang=vi") == "GET /email/confirm?t=***&lang=vi"  # e-mail opt-in
     assert r("plain words stay as they are: 5099/UBND-HCC") == "plain words stay as they are: 5099/UBND-HCC"
 
 

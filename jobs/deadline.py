@@ -25,8 +25,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rruleset, rrulestr
 
+from jobs import deadline_regime as _regime
 from jobs.workdays import WorkCalendar
 
 __all__ = ["Deadline", "DeadlineError", "parse_deadline", "KINDS"]
@@ -61,8 +62,21 @@ class Deadline:
     rrule: str | None = None
     start: date | None = None
     periods: tuple[str, ...] = ()
+    rrules: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # Several schedules in one duty ("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12"):
+        # `rrules` lists every rule and `rrule` is the first, so readers of one rule still see a valid one.
+        rules = tuple(dict.fromkeys(self.rrules))
+        if len(rules) == 1 and self.rrule in (None, rules[0]):
+            object.__setattr__(self, "rrule", rules[0])
+            rules = ()
+        if rules:
+            if self.rrule is None:
+                object.__setattr__(self, "rrule", rules[0])
+            elif self.rrule != rules[0]:
+                raise ValueError("rrule must be the first of rrules")
+        object.__setattr__(self, "rrules", rules)
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
         if self.kind == "once" and self.due is None:
@@ -70,7 +84,13 @@ class Deadline:
         if self.kind == "recurring" and (not self.rrule or self.start is None):
             raise ValueError("a recurring deadline needs an rrule and a start")
         if self.kind == "recurring" and not self.periods:
-            object.__setattr__(self, "periods", _periods_from_rrule(self.rrule))
+            found = {u for r in self.all_rules for u in _periods_from_rrule(r)}
+            object.__setattr__(self, "periods", tuple(u for u in _UNITS if u in found))
+
+    @property
+    def all_rules(self) -> tuple[str, ...]:
+        """Every RRULE of a recurring deadline (one, or the several of `rrules`); () otherwise."""
+        return self.rrules or ((self.rrule,) if self.rrule else ())
 
     # -- due dates ---------------------------------------------------------------------------------
     def occurrences(self, start: date, end: date) -> list[date]:
@@ -79,7 +99,7 @@ class Deadline:
             return [self.due] if start <= self.due <= end else []
         if self.kind == "continuous" or end < start:
             return []
-        rule = _rule(self.rrule, self.start)
+        rule = _rule(self.all_rules, self.start)
         return [dt.date() for dt in rule.between(_dt(start), _dt(end), inc=True)]
 
     def next_dues(self, on_or_after: date, n: int = 3) -> list[date]:
@@ -88,7 +108,7 @@ class Deadline:
             return [self.due] if self.due >= on_or_after and n > 0 else []
         if self.kind == "continuous":
             return []
-        rule = _rule(self.rrule, self.start)
+        rule = _rule(self.all_rules, self.start)
         out: list[date] = []
         cursor = _dt(on_or_after)
         inclusive = True
@@ -125,6 +145,7 @@ class Deadline:
             "rrule": self.rrule,
             "start": self.start.isoformat() if self.start else None,
             "periods": list(self.periods),
+            **({"rrules": list(self.rrules)} if self.rrules else {}),
         }
 
     @classmethod
@@ -151,6 +172,13 @@ class Deadline:
                 _rule(rrule, date(2000, 1, 1))
             except (TypeError, ValueError):
                 raise DeadlineError(f"stored deadline: rrule={rrule!r} is not an RFC 5545 rule") from None
+        rrules = d.get("rrules") or ()
+        if not isinstance(rrules, (list, tuple)) or not all(isinstance(r, str) for r in rrules):
+            raise DeadlineError(f"stored deadline: rrules={rrules!r} must be a list of RFC 5545 rules")
+        try:
+            _rule(tuple(rrules), date(2000, 1, 1))
+        except (TypeError, ValueError):
+            raise DeadlineError(f"stored deadline: rrules={rrules!r} holds a rule that is not RFC 5545") from None
         try:
             return cls(
                 kind=d.get("kind"),
@@ -160,6 +188,7 @@ class Deadline:
                 rrule=rrule,
                 start=day("start"),
                 periods=tuple(periods),
+                rrules=tuple(rrules),
             )
         except ValueError as e:
             raise DeadlineError(f"stored deadline: {e}") from None
@@ -170,8 +199,16 @@ def _dt(d: date) -> datetime:
 
 
 @functools.lru_cache(maxsize=4096)
-def _rule(rrule: str, start: date):
-    return rrulestr(rrule, dtstart=_dt(start))
+def _rule(rrule: str | tuple[str, ...], start: date):
+    """One rule, or the union of several (an rruleset) — dateutil yields each date once."""
+    if isinstance(rrule, str):
+        return rrulestr(rrule, dtstart=_dt(start))
+    if len(rrule) == 1:
+        return rrulestr(rrule[0], dtstart=_dt(start))
+    rules = rruleset()
+    for r in rrule:
+        rules.rrule(rrulestr(r, dtstart=_dt(start)))
+    return rules
 
 
 def _last_day(year: int, month: int) -> int:
@@ -306,7 +343,8 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
 ]
 
 # Recurring forms, each read as a whole.
-_UNIT = r"(?:(?:hang|moi)\s+)?(?:(?:6|sau)\s+thang|thang|qu[yi]|nam|tuan)"
+_SIX = r"(?:0?6(?:\s*\(\s*sau\s*\))?|sau)\s+thang"  # "6 tháng", "06 (sáu) tháng", "sáu tháng"
+_UNIT = r"(?:(?:hang|moi)\s+)?(?:" + _SIX + r"|thang|qu[yi]|nam|tuan)"
 _RECURRING: list[tuple[str, re.Pattern]] = [
     ("monthly_slash_year", re.compile(r"\bhang\s+thang\s*/\s*nam\b")),
     ("day_monthly", re.compile(
@@ -336,9 +374,9 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
         r"(?!\s*(?:\d|[ivx]{1,4}\b(?!\.)|dau\b|cuoi\b|giua\b|/|nay\b|truoc\b|sau\b|toi\b))"
     )),
     ("units", re.compile(
-        r"\b(?P<list>(?:6|sau)\s+thang\s*(?:,|va)\s*(?:ca\s+)?nam)\b(?!\s*(?:\d|/))"
+        r"\b(?P<list>" + _SIX + r"\s*(?:,|va)\s*(?:ca\s+)?nam)\b(?!\s*(?:\d|/))"
     )),
-]
+] + _regime.FORMS
 
 _CONTINUOUS = re.compile(
     r"\b(?:thuong\s+xuyen(?:\s*(?:,|va)\s*lien\s+tuc)?|lien\s+tuc\s*(?:,|va)\s*thuong\s+xuyen)\b"
@@ -391,6 +429,31 @@ _DIGIT_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam":
 
 
 @dataclass
+class _Once:
+    words: str
+    due: date
+    strong: bool  # governed by "trước", "chậm nhất", "không quá" …: the date the sender must meet
+    yearless: tuple[int, int] | None  # (day, month) of a date written without its year
+    start: int
+    end: int
+
+
+@dataclass
+class _Rule:
+    words: str
+    rrule: str
+    periods: tuple[str, ...]
+    specific: bool  # names a day ("ngày 20 hằng tháng"), not only a period ("hằng quý")
+    start: int
+    end: int
+    converted: bool = False  # a year-less date made yearly by the report period around it
+
+
+# A deadline the sender must meet, as opposed to the dates of the work itself.
+_STRONG = re.compile(r"(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot)\b")
+
+
+@dataclass
 class _Match:
     kind: str  # an atom kind, "recurring" or "continuous"
     name: str  # the regex's name
@@ -440,52 +503,76 @@ class _Reader:
         matches = self._non_overlapping(self._all_matches())
         matches = self._merge_ranges(matches)
 
-        once: list[tuple[str, date]] = []        # (matched words, due)
-        recurring: list[tuple[str, str, tuple[str, ...], bool]] = []  # (words, rrule, periods, specific)
+        once: list[_Once] = []
+        recurring: list[_Rule] = []
         continuous: list[str] = []
         not_deadlines: list[str] = []
-        last_deadline_end: int | None = None
+        last: _Once | None = None
         for mt in matches:
             if mt.kind == "continuous":
                 continuous.append(self.t.span(mt.start, mt.end))
                 continue
             if mt.kind == "recurring":
-                rrule, periods, specific = self._read_recurring(mt)
-                recurring.append((self.t.span(mt.start, mt.end), rrule, periods, specific))
+                words = self.t.span(mt.start, mt.end)
+                got = self._read_recurring(mt)
+                if isinstance(got, date):  # "trước ngày 15 của tháng sau" with no report period: one day
+                    last = _Once(words, got, bool(_STRONG.match(self.fold, mt.start)), None, mt.start, mt.end)
+                    once.append(last)
+                else:
+                    recurring.append(_Rule(words, *got, mt.start, mt.end))
                 continue
             start, role = self._role(mt)
-            if role is None and last_deadline_end is not None and _ALSO.fullmatch(self.fold, last_deadline_end, mt.start):
+            inherited = role is None and last is not None and bool(_ALSO.fullmatch(self.fold, last.end, mt.start))
+            if inherited:
                 role = "deadline"  # "trước ngày 5/6/2018 và ngày 5/12/2018": the marker covers both
             words = self.t.span(start, mt.end).strip()
             if role == "deadline":
-                once.append((words, self._read_once(mt, words)))
-                last_deadline_end = mt.end
+                g = mt.m.groupdict() if mt.m is not None else {}
+                yearless = (int(g["d"]), int(g["m"])) if mt.kind == "date" and not (g.get("y") or g.get("y2")) else None
+                strong = bool(_STRONG.match(self.fold, start)) or (inherited and last.strong)
+                last = _Once(words, self._read_once(mt, words), strong, yearless, start, mt.end)
+                once.append(last)
             elif role is not None:
                 not_deadlines.append(f'"{_short(words)}" {role}')
 
+        # "báo cáo sơ kết 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12": year-less days in a duty
+        # that names a report period are yearly due dates, one rule each.
+        if once and all(o.yearless for o in once) and (recurring or _regime.CUE.search(self.fold)):
+            for o in once:
+                d, m = o.yearless
+                recurring.append(_Rule(o.words, f"FREQ=YEARLY;BYMONTH={m};" + _bymonthday(d), ("year",), True,
+                                       o.start, o.end, converted=True))
+            once = []
         if recurring:
             if once:
                 raise DeadlineError(
-                    f'both a one-off deadline ("{_short(once[0][0])}") and a recurring one '
-                    f'("{_short(recurring[0][0])}") in "{_short(self.t.original)}"; give one per task'
+                    f'both a one-off deadline ("{_short(once[0].words)}") and a recurring one '
+                    f'("{_short(recurring[0].words)}") in "{_short(self.t.original)}"; give one per task'
                 )
             recurring = _most_specific(recurring)
-            if len({r[1] for r in recurring}) > 1:
-                listed = ", ".join(f'"{_short(r[0])}"' for r in recurring)
+            if len({r.rrule for r in recurring}) > 1 and not all(r.specific for r in recurring):
+                listed = ", ".join(f'"{_short(r.words)}"' for r in recurring)
                 raise DeadlineError(f"more than one recurring schedule ({listed}); give one per task")
-            words, rrule, periods, _ = recurring[0]
-            first = _rule(rrule, self.issued).after(_dt(self.issued), inc=True)
+            rules = _without_subsumed(list(dict.fromkeys(r.rrule for r in recurring)), self.issued)
+            first = _rule(tuple(rules), self.issued).after(_dt(self.issued), inc=True)
+            lo, hi = min(r.start for r in recurring), max(r.end for r in recurring)
+            words = recurring[0].words if len(recurring) == 1 else self.t.span(lo, hi)
             if first is None:  # every rule here recurs forever; kept for safety
                 raise DeadlineError(f'"{_short(words)}" has no due date after {self.issued:%d/%m/%Y}')
-            return Deadline("recurring", self.t.original, words, rrule=rrule, start=first.date(),
-                            periods=periods)
+            units = {u for r in recurring for u in r.periods}
+            return Deadline("recurring", self.t.original, words, rrule=rules[0], start=first.date(),
+                            periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules))
         if once:
-            dues = {due for _, due in once}
+            dues = {o.due for o in once}
+            strong = [o for o in once if o.strong]
+            if len(dues) > 1 and strong and len({o.due for o in strong}) == 1:
+                # "từ ngày 01/3 đến ngày 31/3/2020 …, báo cáo … trước ngày 05/4/2020": the dates of the work
+                # itself give way to the one the sender must meet ("trước", "chậm nhất", "không quá").
+                once, dues = strong, {strong[0].due}
             if len(dues) > 1:
-                listed = " and ".join(f'"{_short(w)}" ({d:%d/%m/%Y})' for w, d in once[:3])
+                listed = " and ".join(f'"{_short(o.words)}" ({o.due:%d/%m/%Y})' for o in once[:3])
                 raise DeadlineError(f"more than one deadline: {listed}; give one per task")
-            words, due = once[0]
-            return Deadline("once", self.t.original, words, due=due)
+            return Deadline("once", self.t.original, once[0].words, due=once[0].due)
         if continuous:
             return Deadline("continuous", self.t.original, continuous[0])
         reasons = list(not_deadlines)
@@ -711,8 +798,9 @@ class _Reader:
         return due
 
     # -- recurring readings -----------------------------------------------------------------------
-    def _read_recurring(self, mt: _Match) -> tuple[str, tuple[str, ...], bool]:
-        """(RRULE value, period units, whether it names a day) for a recurring match."""
+    def _read_recurring(self, mt: _Match) -> tuple[str, tuple[str, ...], bool] | date:
+        """(RRULE value, period units, whether it names a day) for a recurring match — or, for a day in
+        the next period written without any report period ("trước ngày 15 của tháng sau"), that one day."""
         g = mt.m.groupdict()
         words = self.t.span(mt.start, mt.end)
         name = mt.name
@@ -736,7 +824,9 @@ class _Reader:
         if name == "quarter_yearly":
             n = _quarter(g["n"], words)
             return f"FREQ=YEARLY;BYMONTH={3 * n};BYMONTHDAY=-1", ("year",), True
-        if name == "weekday_weekly":
+        if name.startswith("regime_"):
+            return self._read_regime(name, g, words)
+        if name in ("weekday_weekly", "week_then_day"):
             wd = _WEEKDAYS[" ".join(g["wd"].split()[-2:]) if g["wd"].startswith("chu") else g["wd"].split()[-1]]
             return f"FREQ=WEEKLY;BYDAY={wd}", ("week",), True
         # "units": a list of periods, each due on its last day.
@@ -744,7 +834,7 @@ class _Reader:
         for raw in re.split(r"\s*(?:,|\bva\b|\bhoac\b)\s*", g["list"]):
             raw = re.sub(r"^(?:ca|hang|moi)\s+", "", raw.strip())
             raw = re.sub(r"^(?:hang|moi)\s+", "", raw)
-            if raw in ("6 thang", "sau thang"):
+            if re.fullmatch(_SIX, raw):
                 units.add("half")
             elif raw == "thang":
                 units.add("month")
@@ -773,6 +863,63 @@ class _Reader:
         return f"FREQ=MONTHLY;BYMONTH={listed};BYMONTHDAY=-1", periods, False
 
 
+    def _regime_day(self, g: dict[str, Any], words: str, longest: int = 31, month: int | None = None) -> int:
+        """The day of a reporting-regime form: -1 for "ngày cuối cùng"; spelled-out words must agree."""
+        if g.get("last"):
+            return -1
+        d = _day_of_month(g["d"], longest, words, month=month)
+        said = _number_words(g["dw"]) if g.get("dw") else None
+        if said is not None and said != d:
+            raise DeadlineError(f'"{_short(words)}": the number {d} and the words "({g["dw"]})" disagree')
+        return d
+
+    def _report_unit(self, words: str) -> str:
+        """The period of "kỳ báo cáo": the report the text names ("báo cáo 6 tháng", "báo cáo quý" …)."""
+        for unit, rx in (("half", _regime.HALF), ("quarter", _regime.QUARTER), ("year", _regime.YEAR),
+                         ("month", _regime.MONTH)):
+            if rx.search(self.fold):
+                return unit
+        raise DeadlineError(f'"{_short(words)}": the text does not say which report period "kỳ báo cáo" is')
+
+    def _read_regime(self, name: str, g: dict[str, Any], words: str) -> tuple[str, tuple[str, ...], bool] | date:
+        cue = bool(_regime.CUE.search(self.fold))
+        once = bool(g.get("next")) and not g.get("every") and not cue and not g.get("after")
+        if name == "regime_year":
+            m = _month(g["m"], words)
+            d = self._regime_day(g, words, 29 if m == 2 else _last_day(2001, m), month=m)
+            if once:  # "trước ngày 15 tháng 02 năm sau": the year after the directive's
+                return self._day(_last_day(self.issued.year + 1, m) if d == -1 else d, m, self.issued.year + 1,
+                                 words, self.issued)
+            return f"FREQ=YEARLY;BYMONTH={m};" + (_bymonthday(d) if d > 0 else "BYMONTHDAY=-1"), ("year",), True
+        d = self._regime_day(g, words)
+        day = _bymonthday(d) if d > 0 else "BYMONTHDAY=-1"
+        if name == "regime_month":
+            unit = {"quy": "quarter", "qui": "quarter", "thang": "month", None: "month"}.get(g.get("after"))
+            if g.get("after") == "ky":
+                unit = self._report_unit(words)
+            if once:  # "trước ngày 15 của tháng sau": the month after the directive's
+                nxt = self.issued.replace(day=1) + relativedelta(months=1)
+                return date(nxt.year, nxt.month, min(_last_day(nxt.year, nxt.month), d if d > 0 else 31))
+            # The month after a period: after a quarter it is the quarter's first month, and so on.
+            first = {"month": None, "quarter": "1,4,7,10", "half": "1,7", "year": "1"}[unit]
+            if first is None:
+                return "FREQ=MONTHLY;" + day, ("month",), True
+            return f"FREQ=MONTHLY;BYMONTH={first};" + day, (unit,), True
+        # regime_quarter: a month of a quarter (or of the report period named elsewhere).
+        unit = "quarter" if g["unit"].startswith("qu") else self._report_unit(words)
+        opening = g["which"].startswith(("dau", "thu nhat"))
+        months = {"month": None, "quarter": ("1,4,7,10", "3,6,9,12"), "half": ("1,7", "6,12"),
+                  "year": ("1", "12")}[unit]
+        if months is None:
+            return "FREQ=MONTHLY;" + day, ("month",), True
+        listed = months[0] if opening else months[1]
+        if once:  # "ngày 10 của tháng đầu quý sau" alone: the quarter after the directive's
+            n = (self.issued.month - 1) // 3 + 1
+            year, n = (self.issued.year + 1, 1) if n == 4 else (self.issued.year, n + 1)
+            month = 3 * n - 2 if opening else 3 * n
+            return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
+        return f"FREQ=MONTHLY;BYMONTH={listed};" + day, (unit,), True
+
 _PERIOD_KINDS = {"month", "quarter", "half", "year", "span", "this", "qual"}
 _RANGE_KINDS = _PERIOD_KINDS | {"date", "iso", "range"}
 _REL_PRE_ALONE = {"trong vong", "trong thoi han", "trong han", "trong khoang", "trong thoi gian", "trong",
@@ -784,13 +931,33 @@ def _default_calendar() -> WorkCalendar:
     return WorkCalendar()
 
 
-def _most_specific(recurring):
+def _most_specific(recurring: list[_Rule]) -> list[_Rule]:
     """ "định kỳ hằng quý, trước ngày 15 của tháng cuối quý": the rule naming a day wins over the
-    bare period it details."""
-    specific = [r for r in recurring if r[3]]
-    if specific and all(r[3] or set(r[2]) <= set(specific[0][2]) for r in recurring):
+    bare period it details; so do the days of "mỗi 6 tháng một lần (trước 18/6 và 18/12)"."""
+    specific = [r for r in recurring if r.specific]
+    if not specific:
+        return recurring
+    named = {u for r in specific for u in r.periods}
+    if any(r.converted for r in specific) or all(r.specific or set(r.periods) <= named for r in recurring):
         return specific
     return recurring
+
+
+def _without_subsumed(rules: list[str], issued: date) -> list[str]:
+    """Drop a rule whose due dates another rule already gives ("báo cáo quý trước ngày 22 của tháng cuối
+    quý" beside "báo cáo tháng trước ngày 22 hằng tháng"): one date, one occurrence. Checked over 8 years,
+    long enough for every period the grammar writes (29/2 included)."""
+    if len(rules) == 1:
+        return rules
+    end = issued + timedelta(days=8 * 366)
+    dates = {r: set(_rule(r, issued).between(_dt(issued), _dt(end), inc=True)) for r in rules}
+    kept: list[str] = []
+    for r in rules:
+        others = [o for o in rules if o != r]
+        if any(dates[r] < dates[o] or (dates[r] == dates[o] and rules.index(o) < rules.index(r)) for o in others):
+            continue
+        kept.append(r)
+    return kept
 
 
 def _short(s: str, width: int = 80) -> str:

@@ -124,3 +124,15 @@ def test_the_installed_command_keeps_stdout_clean(tmp_path):
                          env=env, timeout=60)
     assert (bad.returncode, bad.stdout) == (2, b"")
     assert b"quarter V" in bad.stderr
+
+
+def test_several_schedules_list_every_rule_and_merge_next():
+    out = ok("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12", "--issued", "2020-01-10")
+    assert out == {
+        "kind": "recurring",
+        "next": ["2020-06-10", "2020-12-10", "2021-06-10"],
+        "rrule": "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=10",
+        "rrules": ["FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=10", "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=10"],
+        "matched": "trước ngày 10/6 và báo cáo năm trước ngày 10/12",
+    }
+    assert "rrules" not in ok("trước ngày 20 hằng tháng", "--issued", "2020-01-10")  # one rule: `rrule` only

@@ -154,3 +154,69 @@ def test_families_accuracy():
     share = sum(total) / len(total)
     print(f"{'all':15} {sum(total):3}/{len(total):3} = {share:.0%}")
     assert share >= 0.95
+
+
+# ------------------------------------------------------------------------------------------------
+# A deadline with several rules: the union everywhere due dates are asked for
+# ------------------------------------------------------------------------------------------------
+def test_several_rules_keep_rrule_first_and_plan_the_union():
+    from jobs.deadline import Deadline
+    from jobs.planner import _dues
+
+    dl = parse_deadline("báo cáo quý trước ngày 18 của tháng cuối quý; báo cáo năm trước ngày 18 tháng 11 hằng năm",
+                        ISSUED, CAL)
+    assert dl.rrule == "FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=18"
+    assert dl.rrules == (dl.rrule, "FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=18")
+    assert dl.start == d("2020-03-18")
+    union = [d(x) for x in ("2020-03-18", "2020-06-18", "2020-09-18", "2020-11-18", "2020-12-18")]
+    assert dl.occurrences(d("2020-01-01"), d("2020-12-31")) == union
+    assert dl.next_dues(d("2020-09-19"), 2) == union[3:]
+    assert list(_dues(dl, d("2020-01-01"), d("2020-12-31"))) == union  # what the planner plans
+    assert dl.period_of(d("2020-09-18")) == (d("2020-07-01"), d("2020-09-30"))
+    again = Deadline.from_dict(dl.to_dict())
+    assert again == dl and again.to_dict()["rrules"] == list(dl.rrules)
+
+
+def test_one_rule_stores_no_rrules_and_a_rule_another_covers_is_dropped():
+    dl = parse_deadline("báo cáo tháng trước ngày 22 hằng tháng, báo cáo quý trước ngày 22 của tháng cuối quý",
+                        ISSUED, CAL)
+    assert (dl.rrule, dl.rrules) == ("FREQ=MONTHLY;BYMONTHDAY=22", ())
+    assert "rrules" not in dl.to_dict()
+    assert set(dl.periods) == {"month", "quarter"}
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"rrules": "FREQ=DAILY"}, "must be a list"),
+    ({"rrules": ["FREQ=MONTHLY;BYMONTHDAY=5", "NOT A RULE"]}, "not RFC 5545"),
+    ({"rrules": ["FREQ=MONTHLY;BYMONTHDAY=5", "FREQ=MONTHLY;BYMONTHDAY=9"]}, "first of rrules"),
+])
+def test_from_dict_checks_rrules(change, says):
+    from jobs.deadline import Deadline
+
+    good = parse_deadline("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12", ISSUED, CAL).to_dict()
+    with pytest.raises(DeadlineError) as err:
+        Deadline.from_dict({**good, **change})
+    assert says in str(err.value)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("hằng quý và trước ngày 20 hằng tháng", "more than one recurring schedule"),  # a bare period is not a day
+    ("trước ngày 14/6/2018 và trước ngày 15/11/2018", "more than one deadline"),     # two dated deadlines
+    ("trước ngày 15 của tháng cuối kỳ báo cáo", 'which report period "kỳ báo cáo"'),
+    ("ngày 18 (mười chín) hằng tháng", "disagree"),
+    ("ngày 31 tháng 02 hằng năm", "February has no day 31"),
+])
+def test_still_refused(text, says):
+    with pytest.raises(DeadlineError) as err:
+        parse_deadline(text, ISSUED, CAL)
+    assert says in str(err.value)
+
+
+@pytest.mark.parametrize(("text", "due"), [
+    ("trước ngày 15 của tháng sau", "2020-02-15"),        # no report period named: one day, after the issue
+    ("trước ngày 15 tháng 02 năm sau", "2021-02-15"),
+    ("trước ngày 10 của tháng đầu quý sau", "2020-04-10"),
+])
+def test_next_period_without_a_report_period_is_one_day(text, due):
+    dl = parse_deadline(text, ISSUED, CAL)
+    assert (dl.kind, dl.due) == ("once", d(due))

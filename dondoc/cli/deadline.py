@@ -16,7 +16,7 @@ from jobs.workdays import HolidayFileError, WorkCalendar
 
 
 def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool) -> dict:
-    """The contract's object: kind, due / effective_due (once), next, rrule (recurring), matched."""
+    """The contract's object: kind, due / effective_due (once), next, rrule (+ rrules when several), matched."""
     out: dict = {"kind": d.kind}
     if d.kind == "once":
         out["due"] = d.due.isoformat()
@@ -25,6 +25,8 @@ def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool
     elif d.kind == "recurring":
         out["next"] = [x.isoformat() for x in d.next_dues(issued, 3)]
         out["rrule"] = d.rrule
+        if d.rrules:  # several schedules in one duty: every rule; `next` is their merged due dates
+            out["rrules"] = list(d.rrules)
     else:
         out["next"] = []
     out["matched"] = d.matched

@@ -1,0 +1,85 @@
+"""The edge of `dondoc extract`: a directive file → its text lines (.docx, PDF with a text layer, plain text).
+
+Table rows come out as one line with tab-separated cells, in document order, which is what
+`intake.directive.extract` reads as an appendix table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dondoc.i18n import _
+
+
+class DirectiveReadError(ValueError):
+    """The file cannot be read as a directive; the message says why, in the user's language."""
+
+
+def read_lines(path: Path | str) -> list[str]:
+    path = Path(path)
+    if not path.is_file():
+        raise DirectiveReadError(_("{file}: no such file", file=path))
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _docx(path)
+    if suffix == ".pdf":
+        return _pdf(path)
+    if suffix in (".doc", ".rtf", ".odt"):
+        raise DirectiveReadError(_("{file}: {suffix} files cannot be read; save the directive as .docx, PDF or text",
+                                   file=path, suffix=suffix))
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        raise DirectiveReadError(_("{file}: not UTF-8 text; save it as UTF-8, .docx or PDF", file=path)) from None
+
+
+def _docx(path: Path) -> list[str]:
+    import zipfile
+
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        doc = Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise DirectiveReadError(_("{file}: not a Word .docx document ({reason})", file=path, reason=e)) from None
+    lines: list[str] = []
+    for block in doc.iter_inner_content():  # paragraphs and tables in document order
+        if isinstance(block, Paragraph):
+            lines.extend(block.text.split("\n"))
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells: list[str] = []
+                previous = None
+                for cell in row.cells:
+                    if cell._tc is previous:
+                        continue  # a merged cell repeats itself
+                    previous = cell._tc
+                    cells.append(" ".join(cell.text.split()))
+                lines.append("\t".join(cells) if len(cells) > 1 else (cells[0] if cells else ""))
+    return lines
+
+
+def _pdf(path: Path) -> list[str]:
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    lines: list[str] = []
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            for page in pdf.pages:
+                tables = page.find_tables()
+                rest = page
+                for t in tables:
+                    rest = rest.outside_bbox(t.bbox)
+                lines.extend((rest.extract_text() or "").splitlines())
+                for t in tables:
+                    for row in t.extract():
+                        lines.append("\t".join(" ".join((c or "").split()) for c in row))
+    except (PDFSyntaxError, ValueError) as e:
+        raise DirectiveReadError(_("{file}: not a readable PDF ({reason})", file=path, reason=e)) from None
+    if not any(x.strip() for x in lines):
+        raise DirectiveReadError(_("{file}: the PDF has no text layer (a scan); run OCR on it first or use the "
+                                   ".docx", file=path))
+    return lines

@@ -77,7 +77,8 @@ _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s
          r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          r"Cục|Chi\s+cục|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu)\b")
-_HEAD_RX = re.compile(r"^" + _HEAD)
+# Matched on the folded text (same length as NFC input), so "So Noi vu" typed without marks is read too.
+_HEAD_RX = re.compile(r"^" + fold(_HEAD).replace("\\b", r"\b"))
 # Where the subject ends: the first verb of the duty.
 _VERBS = (
     "chủ trì", "phối hợp", "có trách nhiệm", "chịu trách nhiệm", "tiếp tục", "tăng cường", "tập trung", "khẩn trương",
@@ -98,7 +99,7 @@ def _subject(text: str) -> tuple[str, str] | None:
     m = _ASSIGN.match(f)
     if m:
         t, f = t[m.end():], f[m.end():]
-    if not _HEAD_RX.match(t):
+    if not _HEAD_RX.match(f):
         return None
     v = _VERB_RX.search(f)
     colon = t.find(":")
@@ -132,7 +133,7 @@ def _coordinators(rest: str) -> list[str]:
     if not m:
         return []
     who = _PAREN.sub("", m.group("who")).strip(" ,")
-    if not _HEAD_RX.match(who) or len(who) > 200:
+    if not _HEAD_RX.match(fold(who)) or len(who) > 200:
         return []
     return [who]
 
@@ -298,8 +299,8 @@ def _split_duties(text: str) -> list[tuple[str, str | None]]:
     (text, new lead or None)."""
     parts = re.split(r";\s*(?=(?:đồng\s+thời|yêu\s+cầu|giao|đề\s+nghị)\b)", text, flags=re.I)
     out: list[tuple[str, str | None]] = []
-    for p in parts:
-        s = _subject(p) if _ASSIGN.match(fold(p)) else None
+    for i, p in enumerate(parts):
+        s = _subject(p) if i and _ASSIGN.match(fold(p)) else None
         out.append((p.strip(), s[0] if s else None))
     return out
 

@@ -8,11 +8,12 @@ from datetime import date
 
 from intake.directive.text import Line, fold
 
-_NUMBER = re.compile(r"^Số\s*:?\s*(?P<n>\d+[\w./-]*/[\w./&-]+)", re.I)
+_NUMBER = re.compile(r"^S[ốôo]\s*:?\s*(?P<n>\d+[\w./-]*/[\w./&-]+)", re.I)
 _CITED = re.compile(r"kèm\s+theo\s+(?:Quyết\s+định|Kế\s+hoạch|Chỉ\s+thị|Công\s+văn)\s+số\s+(?P<n>\d+[\w./-]*/[\w./&-]+)"
                     r"(?:\s+ngày\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}))?", re.I)
-_DATED = re.compile(r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.I)
-_ISSUER = re.compile(r"^(?:ỦY|UỶ)\s+BAN\s+NHÂN\s+DÂN(?:\s+(?P<where>(?:TỈNH|THÀNH\s+PHỐ|HUYỆN)\s+.+))?$", re.I)
+_DATED = re.compile(r"ng[àa]y\s+(?P<d>\d{1,2})\s+th[áa]ng\s+(?P<m>\d{1,2})\s+n[ăa]m\s+(?P<y>\d{4})", re.I)
+_ISSUER = re.compile(r"^(?:ỦY|UỶ|UY)\s+BAN\s+NH[ÂA]N\s+D[ÂA]N(?:\s+(?P<where>(?:T[ỈI]NH|TH[ÀA]NH\s+PH[ỐO]|HUY[ỆE]N)\s+.+))?$",
+                     re.I)
 _TYPES = ("KẾ HOẠCH", "CHỈ THỊ", "QUYẾT ĐỊNH", "THÔNG BÁO", "CHƯƠNG TRÌNH")
 _HEADER_LINES = 40
 

@@ -37,12 +37,13 @@ def _docx(path: Path) -> list[str]:
     import zipfile
 
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
         doc = Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
         raise DirectiveReadError(_("{file}: not a Word .docx document ({reason})", file=path, reason=e)) from None
     lines: list[str] = []
     for block in doc.iter_inner_content():  # paragraphs and tables in document order
@@ -70,10 +71,15 @@ def _pdf(path: Path) -> list[str]:
         with pdfplumber.open(str(path)) as pdf:
             for page in pdf.pages:
                 tables = page.find_tables()
-                rest = page
-                for t in tables:
-                    rest = rest.outside_bbox(t.bbox)
-                lines.extend((rest.extract_text() or "").splitlines())
+                boxes = [t.bbox for t in tables]
+
+                def outside(obj, boxes=boxes) -> bool:  # the text of the page, less what its tables hold
+                    if obj.get("object_type") != "char":
+                        return True
+                    x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+                    return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+                lines.extend((page.filter(outside).extract_text() or "").splitlines())
                 for t in tables:
                     for row in t.extract():
                         lines.append("\t".join(" ".join((c or "").split()) for c in row))

@@ -38,8 +38,6 @@ def to_lines(raw: list[str] | str) -> list[Line]:
     for i, text in enumerate(raw, 1):
         if "\t" in text.strip("\t ") and text.count("\t") >= 2:
             cells = tuple(clean(c) for c in text.strip("\n").split("\t"))
-            while cells and not cells[0] and len(cells) > 1 and text.startswith("\t"):
-                cells = cells[1:]
             out.append(Line(i, " | ".join(cells), cells))
             continue
         t = clean(text)

@@ -86,6 +86,9 @@ _VERBS = (
     "làm đầu mối", "cần có", "cần", "rà soát", "tham mưu", "hướng dẫn", "kiểm tra", "nghiên cứu", "chủ động",
     "cân đối", "gửi", "báo cáo", "đảm bảo", "bảo đảm", "quan tâm", "phản ánh", "hoàn thành", "kết nối", "căn cứ",
     "thường xuyên", "định kỳ", "duy trì", "lập", "ban hành", "đôn đốc", "giúp", "phổ biến",
+    "chuẩn bị", "sẵn sàng", "tiếp nhận", "giải quyết", "quản lý", "tổng hợp", "xử lý", "vận động", "đánh giá",
+    "cung cấp", "ứng phó", "hỗ trợ", "sửa đổi", "khắc phục", "huy động", "chỉ đạo", "nghiêm túc",
+    "công bố", "thẩm định", "đề xuất", "rà soát", "khảo sát", "điều tra", "thống kê", "cập nhật", "sắp xếp",
 )
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
 _ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+", re.I)
@@ -119,6 +122,8 @@ def _is_heading_only(item: _Item) -> bool:
     if s is None:
         return False
     lead, rest = s
+    if item.head.text.rstrip().endswith(".") and len(item.head.text) > 80:
+        return False  # a sentence whose verb the list does not know, not a heading
     return not rest or rest.startswith(("-", "–")) and len(rest) < 80
 
 
@@ -178,7 +183,9 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
         before = fold(clause[: clause.find(d.matched)]) if d.matched in clause else ""
         ok = False
         if d.kind == "once":
-            ok = bool(_STRONG.match(f)) or f"({f}" in fold(clause).replace("( ", "(")
+            # "trước/chậm nhất/vào …", "(quý III/2013)", "hoàn thành trong quý III/2020"
+            ok = (bool(_STRONG.match(f)) or f"({f}" in fold(clause).replace("( ", "(")
+                  or bool(re.search(r"\b(?:hoan\s+thanh|xong)\s*:?\s*$", before)))
         elif d.kind == "recurring":
             ok = bool(_REPORTING.search(before[-120:] + " " + f))
         elif d.kind == "continuous":

@@ -27,6 +27,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rruleset, rrulestr
 
+from dondoc.i18n import N_, _
 from jobs import deadline_regime as _regime
 from jobs.workdays import WorkCalendar
 
@@ -37,7 +38,9 @@ KINDS = ("once", "recurring", "continuous")
 MIN_YEAR, MAX_YEAR = 1900, 2199
 # Period units a recurring deadline can close, smallest first.
 _UNITS = ("week", "month", "quarter", "half", "year")
-_MONTH_NAMES_EN = [None] + [_calendar.month_name[m] for m in range(1, 13)]
+# Month names in messages, translated where they are shown ("February" → "tháng 2").
+_MONTH_NAMES_EN = [None, N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+                   N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December")]
 
 
 class DeadlineError(ValueError):
@@ -152,7 +155,7 @@ class Deadline:
     def from_dict(cls, d: dict) -> "Deadline":
         """The inverse of `to_dict`; a malformed dict raises DeadlineError naming the bad field."""
         if not isinstance(d, dict):
-            raise DeadlineError(f"a stored deadline must be a dict, not {type(d).__name__}")
+            raise DeadlineError(_("a stored deadline must be a dict, not {type}", type=type(d).__name__))
 
         def day(field: str) -> date | None:
             v = d.get(field)
@@ -161,24 +164,27 @@ class Deadline:
             try:
                 return date.fromisoformat(v)
             except (TypeError, ValueError):
-                raise DeadlineError(f"stored deadline: {field}={v!r} is not an ISO date") from None
+                raise DeadlineError(_("stored deadline: {field}={value} is not an ISO date", field=field,
+                                       value=repr(v))) from None
 
         periods = d.get("periods") or ()
         if not isinstance(periods, (list, tuple)) or any(p not in _UNITS for p in periods):
-            raise DeadlineError(f"stored deadline: periods={periods!r} must list units from {_UNITS}")
+            raise DeadlineError(_("stored deadline: periods={value} must list units from {units}", value=repr(periods),
+                                   units=str(_UNITS)))
         rrule = d.get("rrule")
         if rrule is not None:
             try:
                 _rule(rrule, date(2000, 1, 1))
             except (TypeError, ValueError):
-                raise DeadlineError(f"stored deadline: rrule={rrule!r} is not an RFC 5545 rule") from None
+                raise DeadlineError(_("stored deadline: rrule={value} is not an RFC 5545 rule", value=repr(rrule))) from None
         rrules = d.get("rrules") or ()
         if not isinstance(rrules, (list, tuple)) or not all(isinstance(r, str) for r in rrules):
-            raise DeadlineError(f"stored deadline: rrules={rrules!r} must be a list of RFC 5545 rules")
+            raise DeadlineError(_("stored deadline: rrules={value} must be a list of RFC 5545 rules", value=repr(rrules)))
         try:
             _rule(tuple(rrules), date(2000, 1, 1))
         except (TypeError, ValueError):
-            raise DeadlineError(f"stored deadline: rrules={rrules!r} holds a rule that is not RFC 5545") from None
+            raise DeadlineError(_("stored deadline: rrules={value} holds a rule that is not RFC 5545",
+                                   value=repr(rrules))) from None
         try:
             return cls(
                 kind=d.get("kind"),
@@ -191,7 +197,7 @@ class Deadline:
                 rrules=tuple(rrules),
             )
         except ValueError as e:
-            raise DeadlineError(f"stored deadline: {e}") from None
+            raise DeadlineError(_("stored deadline: {reason}", reason=e)) from None
 
 
 def _dt(d: date) -> datetime:
@@ -404,11 +410,11 @@ _NEGATIVE = re.compile(
     r"(?<![a-z])(?P<neg>tinh\s+(?:den|toi)(?:\s+het)?|ke\s+tu(?:\s+sau)?|tu|bat\s+dau(?:\s+tu)?|sau)\s*(?:ngay\s+)?$"
 )
 _NEG_REASON = {
-    "tinh": "is a reference date (as of), not a deadline",
-    "ke": "says when something starts, not when it is due",
-    "tu": "says when the work starts, not when it is due",
-    "bat": "says when the work starts, not when it is due",
-    "sau": "says after when, not by when",
+    "tinh": N_("is a reference date (as of), not a deadline"),
+    "ke": N_("says when something starts, not when it is due"),
+    "tu": N_("says when the work starts, not when it is due"),
+    "bat": N_("says when the work starts, not when it is due"),
+    "sau": N_("says after when, not by when"),
 }
 _RANGE_CONNECTOR = re.compile(r"\s*(?:-|den(?:\s+het)?|toi)\s*")
 _LIST_CONNECTOR = re.compile(r"\s*(?:va|,)\s*")
@@ -474,14 +480,14 @@ def parse_deadline(text: str, issued: date, calendar: WorkCalendar | None = None
     on `calendar` (default: the built-in `WorkCalendar()`). Raises DeadlineError, nothing else.
     """
     if not isinstance(text, str):
-        raise DeadlineError(f"expected the deadline as text, not {type(text).__name__}")
+        raise DeadlineError(_("expected the deadline as text, not {type}", type=type(text).__name__))
     if isinstance(issued, datetime):
         issued = issued.date()
     if not isinstance(issued, date):
         raise TypeError(f"issued must be a date, not {type(issued).__name__}")
     t = _Text(text)
     if not t.fold.strip():
-        raise DeadlineError("no deadline: the text is empty")
+        raise DeadlineError(_("no deadline: the text is empty"))
     return _Reader(t, issued, calendar).read()
 
 
@@ -533,7 +539,7 @@ class _Reader:
                 last = _Once(words, self._read_once(mt, words), strong, yearless, start, mt.end)
                 once.append(last)
             elif role is not None:
-                not_deadlines.append(f'"{_short(words)}" {role}')
+                not_deadlines.append(_('"{text}" {reason}', text=_short(words), reason=_(role)))
 
         # "báo cáo sơ kết 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12": year-less days in a duty
         # that names a report period are yearly due dates, one rule each.
@@ -545,20 +551,21 @@ class _Reader:
             once = []
         if recurring:
             if once:
-                raise DeadlineError(
-                    f'both a one-off deadline ("{_short(once[0].words)}") and a recurring one '
-                    f'("{_short(recurring[0].words)}") in "{_short(self.t.original)}"; give one per task'
-                )
+                raise DeadlineError(_(
+                    'both a one-off deadline ("{once}") and a recurring one ("{recurring}") in "{text}"; '
+                    'give one per task', once=_short(once[0].words), recurring=_short(recurring[0].words),
+                    text=_short(self.t.original)))
             recurring = _most_specific(recurring)
             if len({r.rrule for r in recurring}) > 1 and not all(r.specific for r in recurring):
                 listed = ", ".join(f'"{_short(r.words)}"' for r in recurring)
-                raise DeadlineError(f"more than one recurring schedule ({listed}); give one per task")
+                raise DeadlineError(_("more than one recurring schedule ({listed}); give one per task", listed=listed))
             rules = _without_subsumed(list(dict.fromkeys(r.rrule for r in recurring)), self.issued)
             first = _rule(tuple(rules), self.issued).after(_dt(self.issued), inc=True)
             lo, hi = min(r.start for r in recurring), max(r.end for r in recurring)
             words = recurring[0].words if len(recurring) == 1 else self.t.span(lo, hi)
             if first is None:  # every rule here recurs forever; kept for safety
-                raise DeadlineError(f'"{_short(words)}" has no due date after {self.issued:%d/%m/%Y}')
+                raise DeadlineError(_('"{text}" has no due date after {date}', text=_short(words),
+                                       date=f"{self.issued:%d/%m/%Y}"))
             units = {u for r in recurring for u in r.periods}
             return Deadline("recurring", self.t.original, words, rrule=rules[0], start=first.date(),
                             periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules))
@@ -570,22 +577,22 @@ class _Reader:
                 # itself give way to the one the sender must meet ("trước", "chậm nhất", "không quá").
                 once, dues = strong, {strong[0].due}
             if len(dues) > 1:
-                listed = " and ".join(f'"{_short(o.words)}" ({o.due:%d/%m/%Y})' for o in once[:3])
-                raise DeadlineError(f"more than one deadline: {listed}; give one per task")
+                listed = "; ".join(f'"{_short(o.words)}" ({o.due:%d/%m/%Y})' for o in once[:3])
+                raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
             return Deadline("once", self.t.original, once[0].words, due=once[0].due)
         if continuous:
             return Deadline("continuous", self.t.original, continuous[0])
         reasons = list(not_deadlines)
         if _PERIODIC_ALONE.search(self.fold):
-            reasons.append('"định kỳ" (periodic) names no period such as "hằng quý" or "6 tháng"')
-        where = f' in "{_short(self.t.original)}"'
+            reasons.append(_('"định kỳ" (periodic) names no period such as "hằng quý" or "6 tháng"'))
         if reasons:
             alone = len(reasons) == 1 and " ".join(self.t.original.split()).strip(" .;,") in reasons[0]
-            raise DeadlineError(f"no deadline{'' if alone else where}: " + "; ".join(reasons))
-        raise DeadlineError(
-            f"no deadline found{where} "
-            '(expected e.g. "trước ngày 14/6/2018", "Quý III/2013", "hằng quý", "Thường xuyên")'
-        )
+            if alone:
+                raise DeadlineError(_("no deadline: {reasons}", reasons=reasons[0]))
+            raise DeadlineError(_('no deadline in "{text}": {reasons}', text=_short(self.t.original),
+                                  reasons="; ".join(reasons)))
+        raise DeadlineError(_('no deadline found in "{text}" (expected e.g. "trước ngày 14/6/2018", "Quý III/2013", '
+                              '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
 
     def _all_matches(self) -> list[_Match]:
         out: list[_Match] = []
@@ -684,7 +691,7 @@ class _Reader:
                 n = _quarter(g["n"], words)
                 year = _year(g.get("y") or g.get("y2"), words)
                 if g.get("q") == "giua":
-                    raise DeadlineError(f'"{_short(words)}": "giữa quý" (mid-quarter) has no fixed day')
+                    raise DeadlineError(_('"{text}": "giữa quý" (mid-quarter) has no fixed day', text=_short(words)))
                 return self._next(lambda y: _quarter_day(g.get("q"), y, n), year, ref)
             if kind == "half":
                 year = _year(g.get("y"), words)
@@ -700,12 +707,13 @@ class _Reader:
                 if unit == "thang":
                     return self._next_month(g["q"], ref)
                 if g["q"] == "giua":
-                    raise DeadlineError(f'"{_short(words)}": "giữa quý" (mid-quarter) has no fixed day')
+                    raise DeadlineError(_('"{text}": "giữa quý" (mid-quarter) has no fixed day', text=_short(words)))
                 return self._next_quarter(g["q"], ref)
             if kind == "span":
                 y1, y2 = _year(g["y1"], words), _year(g["y2"], words)
                 if y2 < y1:
-                    raise DeadlineError(f'"{_short(words)}": the period ends ({y2}) before it starts ({y1})')
+                    raise DeadlineError(_('"{text}": the period ends ({end}) before it starts ({start})',
+                                           text=_short(words), end=y2, start=y1))
                 return date(y2, 12, 31)
             if kind == "rel":
                 origin = self.t.span(m.start("origin"), m.end("origin")) if g.get("origin") else None
@@ -713,18 +721,19 @@ class _Reader:
         except (OverflowError, ValueError) as e:
             if isinstance(e, DeadlineError):
                 raise
-            raise DeadlineError(f'"{_short(words)}" cannot be read as a date ({e})') from None
+            raise DeadlineError(_('"{text}" cannot be read as a date ({reason})', text=_short(words), reason=e)) from None
         raise AssertionError(kind)  # pragma: no cover
 
     def _day(self, d: int, m: int, year: int | None, words: str, ref: date) -> date:
         if not 1 <= m <= 12:
-            raise DeadlineError(f'"{_short(words)}" is not a date: there is no month {m}')
+            raise DeadlineError(_('"{text}" is not a date: there is no month {month}', text=_short(words), month=m))
         longest = 29 if m == 2 else _last_day(2001, m)
         if not 1 <= d <= longest:
-            raise DeadlineError(f'"{_short(words)}" is not a date: {_MONTH_NAMES_EN[m]} has no day {d}')
+            raise DeadlineError(_('"{text}" is not a date: {month} has no day {day}', text=_short(words),
+                                   month=_(_MONTH_NAMES_EN[m]), day=d))
         if year is not None:
             if d > _last_day(year, m):
-                raise DeadlineError(f'"{_short(words)}" is not a date: {year} is not a leap year')
+                raise DeadlineError(_('"{text}" is not a date: {year} is not a leap year', text=_short(words), year=year))
             return date(year, m, d)
         # No year: the next occurrence on or after the reference day (29/2 waits for a leap year).
         for y in range(ref.year, ref.year + 9):
@@ -761,7 +770,7 @@ class _Reader:
         if unit == "thang":
             return _qualified_month(q, i.year, i.month)
         if q == "giua":
-            raise DeadlineError(f'"{_short(words)}": "giữa quý" (mid-quarter) has no fixed day')
+            raise DeadlineError(_('"{text}": "giữa quý" (mid-quarter) has no fixed day', text=_short(words)))
         return _quarter_day(q, i.year, (i.month - 1) // 3 + 1)
 
     def _relative(self, g: dict[str, Any], words: str, origin_words: str | None) -> date:
@@ -769,23 +778,23 @@ class _Reader:
         if g.get("w"):
             said = _number_words(g["w"])
             if said is not None and said != n:
-                raise DeadlineError(f'"{_short(words)}": the number {n} and the words "({g["w"]})" disagree')
+                raise DeadlineError(_('"{text}": the number {n} and the words "({words})" disagree', text=_short(words),
+                                       n=n, words=g["w"]))
         origin = g.get("origin")
         if g.get("from") and not re.fullmatch(r"ky(?:\s+ban\s+hanh)?|ban\s+hanh", origin or ""):
-            raise DeadlineError(
-                f'"{_short(words)}" counts from "{origin_words}", which the issue date does not tell; '
-                'only "kể từ ngày ký" or "kể từ ngày ban hành" can be read'
-            )
+            raise DeadlineError(_(
+                '"{text}" counts from "{origin}", which the issue date does not tell; only "kể từ ngày ký" or '
+                '"kể từ ngày ban hành" can be read', text=_short(words), origin=origin_words))
         if n == 0:
-            raise DeadlineError(f'"{_short(words)}": a period of 0 days is not a deadline')
+            raise DeadlineError(_('"{text}": a period of 0 days is not a deadline', text=_short(words)))
         unit = g["u"].split()[0]
         if unit == "ngay" and "lam" in g["u"]:
             if n > 5000:
-                raise DeadlineError(f'"{_short(words)}": {n} working days is too long a period')
+                raise DeadlineError(_('"{text}": {n} working days is too long a period', text=_short(words), n=n))
             return self.calendar.add_workdays(self.issued, n)
         limits = {"ngay": 36600, "tuan": 5300, "thang": 1200, "nam": 100}
         if n > limits[unit]:
-            raise DeadlineError(f'"{_short(words)}": {n} is too long a period to be a deadline')
+            raise DeadlineError(_('"{text}": {n} is too long a period to be a deadline', text=_short(words), n=n))
         if unit == "ngay":
             due = self.issued + timedelta(days=n)
         elif unit == "tuan":
@@ -847,7 +856,7 @@ class _Reader:
         periods = tuple(u for u in _UNITS if u in units)
         if "week" in units:
             if len(units) > 1:
-                raise DeadlineError(f'"{_short(words)}" mixes weekly with longer periods; give one per task')
+                raise DeadlineError(_('"{text}" mixes weekly with longer periods; give one per task', text=_short(words)))
             return "FREQ=WEEKLY;BYDAY=SU", periods, False
         if units == {"year"}:
             return "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=-1", periods, False
@@ -870,7 +879,8 @@ class _Reader:
         d = _day_of_month(g["d"], longest, words, month=month)
         said = _number_words(g["dw"]) if g.get("dw") else None
         if said is not None and said != d:
-            raise DeadlineError(f'"{_short(words)}": the number {d} and the words "({g["dw"]})" disagree')
+            raise DeadlineError(_('"{text}": the number {n} and the words "({words})" disagree', text=_short(words),
+                                   n=d, words=g["dw"]))
         return d
 
     def _report_unit(self, words: str) -> str:
@@ -879,7 +889,8 @@ class _Reader:
                          ("month", _regime.MONTH)):
             if rx.search(self.fold):
                 return unit
-        raise DeadlineError(f'"{_short(words)}": the text does not say which report period "kỳ báo cáo" is')
+        raise DeadlineError(_('"{text}": the text does not say which report period "kỳ báo cáo" is',
+                               text=_short(words)))
 
     def _read_regime(self, name: str, g: dict[str, Any], words: str) -> tuple[str, tuple[str, ...], bool] | date:
         cue = bool(_regime.CUE.search(self.fold))
@@ -967,7 +978,8 @@ def _short(s: str, width: int = 80) -> str:
 
 def _check_year(y: int, words: str) -> int:
     if not MIN_YEAR <= y <= MAX_YEAR:
-        raise DeadlineError(f'"{_short(words)}": the year {y} is outside {MIN_YEAR}–{MAX_YEAR}')
+        raise DeadlineError(_('"{text}": the year {year} is outside {min}–{max}', text=_short(words), year=y,
+                               min=MIN_YEAR, max=MAX_YEAR))
     return y
 
 
@@ -978,22 +990,23 @@ def _year(raw: str | None, words: str) -> int | None:
 def _month(raw: str, words: str) -> int:
     m = int(raw)
     if not 1 <= m <= 12:
-        raise DeadlineError(f'"{_short(words)}": there is no month {m}')
+        raise DeadlineError(_('"{text}": there is no month {month}', text=_short(words), month=m))
     return m
 
 
 def _quarter(raw: str, words: str) -> int:
     n = _ROMAN.get(raw) if not raw.isdigit() else int(raw)
     if n is None or not 1 <= n <= 4:
-        raise DeadlineError(f'"{_short(words)}": there is no quarter {raw.upper()} (quarters are I–IV)')
+        raise DeadlineError(_('"{text}": there is no quarter {quarter} (quarters are I–IV)', text=_short(words),
+                               quarter=raw.upper()))
     return n
 
 
 def _day_of_month(raw: str, longest: int, words: str, month: int | None = None) -> int:
     d = int(raw)
     if not 1 <= d <= longest:
-        where = _MONTH_NAMES_EN[month] if month else "a month"
-        raise DeadlineError(f'"{_short(words)}": {where} has no day {d}')
+        where = _(_MONTH_NAMES_EN[month]) if month else _("a month")
+        raise DeadlineError(_('"{text}": {month} has no day {day}', text=_short(words), month=where, day=d))
     return d
 
 

@@ -12,8 +12,17 @@ from datetime import date
 
 import pytest
 
+from dondoc.i18n import use_language
 from jobs.deadline import DeadlineError, parse_deadline
 from jobs.workdays import WorkCalendar
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions below quote the English source texts (msgids); Vietnamese: test_deadline_cli."""
+    with use_language("en"):
+        yield
+
 
 ISSUED = date(2020, 1, 10)  # a Friday
 CAL = WorkCalendar()

@@ -11,6 +11,7 @@ from datetime import date
 
 import typer
 
+from dondoc.i18n import use_language
 from jobs.deadline import Deadline, DeadlineError, parse_deadline
 from jobs.workdays import HolidayFileError, WorkCalendar
 
@@ -61,7 +62,8 @@ def register(app: typer.Typer) -> None:
         except HolidayFileError as e:
             common.fail(f"HOLIDAYS_FILE: {e}", code=1)
         try:
-            d = parse_deadline(text, issued_on, calendar)
+            with use_language(settings.language):  # the reason is for a person: LANGUAGE (vi by default)
+                d = parse_deadline(text, issued_on, calendar)
         except DeadlineError as e:
             common.fail(" ".join(str(e).split()))  # one line, whatever the text held
         typer.echo(json.dumps(deadline_json(d, issued_on, calendar, settings.deadline_shift_to_workday),

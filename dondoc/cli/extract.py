@@ -94,12 +94,13 @@ def register(app: typer.Typer) -> None:
         if review:
             typer.echo(ngettext("{n} entry is marked REVIEW in the draft.", "{n} entries are marked REVIEW in the draft.",
                                 review), err=True)
-        if problems:
+        warning = _("warning: {text}", text="")
+        refused = len([p for p in problems if not p.startswith(warning)])
+        if refused:
             typer.echo(ngettext("`dondoc import` would refuse it for {n} problem; fix these lines:",
-                                "`dondoc import` would refuse it for {n} problems; fix these lines:",
-                                len([p for p in problems if not p.startswith(_("warning: {text}", text=""))])),
+                                "`dondoc import` would refuse it for {n} problems; fix these lines:", refused),
                        err=True)
-            for p in problems:
-                typer.echo(p, err=True)
         else:
             typer.echo(_("`dondoc import` reads it as it is; review it first all the same."), err=True)
+        for p in problems:
+            typer.echo(p, err=True)

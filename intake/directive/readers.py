@@ -70,7 +70,8 @@ def _pdf(path: Path) -> list[str]:
     try:
         with pdfplumber.open(str(path)) as pdf:
             for page in pdf.pages:
-                tables = page.find_tables()
+                # Table finding is most of the cost of a page; a page without ruling lines has no table.
+                tables = page.find_tables() if (page.lines or page.rects) else []
                 boxes = [t.bbox for t in tables]
 
                 def outside(obj, boxes=boxes) -> bool:  # the text of the page, less what its tables hold
@@ -79,7 +80,7 @@ def _pdf(path: Path) -> list[str]:
                     x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
                     return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
-                lines.extend((page.filter(outside).extract_text() or "").splitlines())
+                lines.extend(((page.filter(outside) if boxes else page).extract_text() or "").splitlines())
                 for t in tables:
                     for row in t.extract():
                         lines.append("\t".join(" ".join((c or "").split()) for c in row))

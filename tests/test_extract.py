@@ -235,3 +235,24 @@ def test_extract_refuses_clearly(cli, tmp_path):
     src.write_text(HEADER, encoding="utf-8")
     r = cli("extract", str(src), "-o", str(tmp_path / "draft.csv"))
     assert r.exit_code == 2 and not (tmp_path / "draft.csv").exists()
+
+
+# ---- whatever the text, a draft ------------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = ["1. ", "a) ", "- ", "II. ", "Phần 2", "Giao Sở Nội vụ chủ trì, ", "Sở Y tế:", "Thời gian: ", "STT",
+           "Nội dung", "\t", "trước ngày 30/6/2020", "Quý V/2019", "hằng quý", "Đề nghị ", "(", ")", ";", ".", ":",
+           "Số: 12/UBND", "ngày 31 tháng 2 năm 2020", "\n", "ỦY BAN NHÂN DÂN", "đồng thời, "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=8)), max_size=40))
+def test_any_text_gives_a_draft_that_is_yaml(pieces):
+    d = extract("".join(pieces))
+    data = yaml.safe_load(render(d))
+    assert isinstance(data["tasks"], list) and len(data["tasks"]) == len(d.tasks)
+    from intake.directive.text import clean
+
+    text = clean("".join(pieces).replace("\t", " "))
+    assert all(t.deadline is None or t.deadline in text for t in d.tasks)  # a deadline is always words of the text

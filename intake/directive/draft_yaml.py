@@ -14,8 +14,14 @@ from intake.directive.extract import Draft
 from intake.directive.text import fold
 
 
+# Characters YAML does not allow in a file, escaped as \uXXXX inside the (JSON) double-quoted scalar.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _q(value) -> str:
-    return "null" if value in (None, "") else json.dumps(value, ensure_ascii=False)
+    if value in (None, ""):
+        return "null"
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def _slug(s: str) -> str:

@@ -20,6 +20,7 @@ class Line:
 def clean(s: str) -> str:
     s = unicodedata.normalize("NFC", s).replace("\u00a0", " ").replace("\u200b", "")
     s = s.replace("**", "").replace("*", "")  # emphasis of a converted document, never meaning
+    s = "".join(c for c in s if c == "\t" or unicodedata.category(c) not in ("Cc", "Cs"))  # control bytes
     return " ".join(s.split())
 
 

@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.i18n import _
+from dondoc.i18n import _, use_language
 from intake.directive import extract
 from intake.directive.draft_yaml import render
 from intake.directive.readers import DirectiveReadError, read_lines
@@ -48,7 +48,8 @@ def test_giao_chu_tri_phoi_hop_and_a_governed_deadline():
                                                                "trước ngày 30/6/2020")
     assert t1.report_to == "UBND tỉnh"
     assert (t2.lead, t2.deadline) == ("Sở Nội vụ", None)  # "đến năm 2030" is a target, not a deadline
-    assert any("no deadline" in r for r in t2.review)
+    assert t2.review == [_("time phrases not taken as the deadline: {phrases}", phrases='"đến năm 2030"'),
+                         _('no deadline in the text: write one (or "Thường xuyên")')]
 
 
 def test_agency_headings_with_lettered_items_and_the_time_line():
@@ -76,7 +77,7 @@ def test_never_invents():
     assert [t.stt for t in d.tasks] == ["2"]  # item 1 names nobody and assigns nothing
     t = d.tasks[0]
     assert (t.lead, t.deadline) == ("", None)  # no lead written: left empty, marked
-    assert any("no lead" in r for r in t.review)
+    assert _("no lead agency found: name who leads this task") in t.review
 
 
 def test_no_header_is_review_not_a_guess():
@@ -107,7 +108,10 @@ def test_the_draft_is_yaml_for_import_with_review_comments():
                                  "issuer": "UBND tỉnh Đồng Nai", "subject": "triển khai công tác chuyển đổi số năm 2020"}
     assert [t["deadline"] for t in data["tasks"]] == ["trước ngày 15/3/2020", None]
     assert data["tasks"][1]["content"].endswith('"an toàn" # không phải chú thích')
-    assert "# REVIEW: no deadline in the text" in text and "# line 11" in text
+    assert "# REVIEW: " + _('no deadline in the text: write one (or "Thường xuyên")') in text
+    assert "# " + _("line {first}", first=11) in text
+    with use_language("en"):
+        assert "# line 11\n" in render(d, source="cv.txt")
 
 
 # ---- readers ----------------------------------------------------------------------------------------------

@@ -66,11 +66,16 @@ def register(app: typer.Typer) -> None:
             lines = read_lines(directive)
         except DirectiveReadError as e:
             fail(str(e))
-        draft = extract(lines)
+        from dondoc.cli.common import settings
+        from dondoc.i18n import use_language
+
+        with use_language(settings().language):  # the review notes are for the clerk: LANGUAGE
+            draft = extract(lines)
         named = None
         if agencies is not None and output is not None:
             named = os.path.relpath(agencies.resolve(), output.resolve().parent)
-        text = render(draft, source=directive.name, agencies=named)
+        with use_language(settings().language):
+            text = render(draft, source=directive.name, agencies=named)
         # Written whole or not at all: a temporary file beside the target, then renamed.
         target = output if output is not None else None
         where = (output.resolve().parent if output is not None else Path(tempfile.gettempdir()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 
+from dondoc.i18n import _
 from intake.directive.extract import Draft
 from intake.directive.text import fold
 
@@ -29,13 +30,14 @@ def _slug(s: str) -> str:
 
 
 def render(draft: Draft, *, source: str = "", agencies: str | None = None) -> str:
-    out = [
-        f"# Draft registry drafted by `dondoc extract` from {source or 'the directive'}.",
-        "# Read every task against the directive before `dondoc import`: the extractor copies, it never guesses,",
-        "# and REVIEW marks what it could not find or was unsure of. Line numbers are those of the text it read.",
-    ]
+    out = ["# " + line for line in _(
+        "Draft registry drafted by `dondoc extract` from {source}.\n"
+        "Read every task against the directive before `dondoc import`: the extractor copies, it never guesses,\n"
+        "and REVIEW marks what it could not find or was unsure of. Line numbers are those of the text it read.",
+        source=source or "-").splitlines()]
+    about = _("directive")
     for note in draft.review:
-        out.append(f"# REVIEW (directive): {note}")
+        out.append(f"# REVIEW ({about}): {' '.join(note.split())}")
     if agencies:
         out.append(f"agencies: {_q(agencies)}")
     out += ["directive:", f"  number: {_q(draft.number)}"]
@@ -47,7 +49,8 @@ def render(draft: Draft, *, source: str = "", agencies: str | None = None) -> st
     used: set[str] = set()
     for t in draft.tasks:
         first, last = t.lines
-        out.append(f"  # line{'s' if last != first else ''} {first}{f'-{last}' if last != first else ''}")
+        out.append("  # " + (_("lines {first}-{last}", first=first, last=last) if last != first
+                             else _("line {first}", first=first)))
         for note in t.review:
             out.append(f"  # REVIEW: {' '.join(note.split())}")
         base = f"{_slug(draft.number) or 'draft'}-{_slug(t.stt)}"
@@ -69,6 +72,5 @@ def render(draft: Draft, *, source: str = "", agencies: str | None = None) -> st
             out.append(f"    report_to: {_q(t.report_to)}")
         out.append(f"    deadline: {_q(t.deadline)}")
     if not draft.tasks:
-        out.append("  []  # REVIEW: no task found in the directive")
-        out[-2] = "tasks:"
+        out.append("  []  # REVIEW: " + _("no task found in the directive"))
     return "\n".join(out) + "\n"

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from dondoc.i18n import _
 from intake.directive.header import read_header
 from intake.directive.text import Line, fold, to_lines
 from jobs.deadline import DeadlineError, parse_deadline
@@ -195,9 +196,12 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
         else:
             notes.append(d.matched)
     if not found:
-        return None, []
+        # Say what was passed over ("hàng năm" of a plan's name, "trong năm 2013" of a focus): the reader judges.
+        return None, ([_("time phrases not taken as the deadline: {phrases}",
+                         phrases=", ".join(f'"{x}"' for x in dict.fromkeys(notes)))] if notes else [])
     extra = [x for x in found[1:] if x != found[0]]
-    return found[0], ([f"other time phrases: {', '.join(repr(x) for x in extra)}"] if extra else [])
+    return found[0], ([_("other time phrases: {phrases}", phrases=", ".join(f'"{x}"' for x in extra))]
+                      if extra else [])
 
 
 # -- the outline ------------------------------------------------------------------------------------------
@@ -355,14 +359,15 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             try:
                 value = parse_deadline(value, on).matched
             except DeadlineError as e:
-                tasks[0].review.append(f"the time line {phrase!r} does not read as a deadline: {e}")
+                tasks[0].review.append(_('the time line "{line}" does not read as a deadline: {reason}', line=phrase,
+                                         reason=e))
             for t in tasks:
                 t.deadline = value
         for t in tasks:
             if not t.lead:
-                t.review.append("no lead agency found: name who leads this task")
+                t.review.append(_("no lead agency found: name who leads this task"))
             if t.deadline is None:
-                t.review.append("no deadline in the text: write one (or \"Thường xuyên\")")
+                t.review.append(_('no deadline in the text: write one (or "Thường xuyên")'))
         draft.tasks.extend(tasks)
 
     walk(roots, "", default)
@@ -431,10 +436,10 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
             try:
                 parse_deadline(t.deadline, on)
             except DeadlineError as e:
-                t.review.append(f"the deadline does not read: {e}")
+                t.review.append(_("the deadline does not read: {reason}", reason=e))
         else:
-            t.review.append("no deadline in the table row")
+            t.review.append(_("no deadline in the table row"))
         if not t.lead:
-            t.review.append("no lead agency in the table row")
+            t.review.append(_("no lead agency in the table row"))
         out.append(t)
     return out

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from dondoc.i18n import _
 from intake.directive.text import Line, fold
 
 _NUMBER = re.compile(r"^S[ốôo]\s*:?\s*(?P<n>\d+[\w./-]*/[\w./&-]+)", re.I)
@@ -45,7 +46,7 @@ def read_header(lines: list[Line]) -> Header:
             try:
                 h.issued = date(int(m["y"]), int(m["m"]), int(m["d"]))
             except ValueError:
-                h.review.append(f"line {ln.no}: {t!r} is not a date")
+                h.review.append(_('line {line}: "{text}" is not a date', line=ln.no, text=t))
         if not h.issuer and (m := _ISSUER.match(t)):
             where = m.group("where")
             if not where and i + 1 < len(top) and fold(top[i + 1].text).startswith(("tinh ", "thanh pho ", "huyen ")):
@@ -68,11 +69,11 @@ def read_header(lines: list[Line]) -> Header:
                 h.issued = date(int(m["y"]), int(m["m"]), int(m["d"]))
             break
     if not h.number:
-        h.review.append("no số/ký hiệu in the header: write the directive's number")
+        h.review.append(_("no số/ký hiệu in the header: write the directive's number"))
     if h.issued is None:
-        h.review.append("no issue date in the header: write it (deadlines are read from it)")
+        h.review.append(_("no issue date in the header: write it (deadlines are read from it)"))
     if not h.issuer:
-        h.review.append("no issuer in the header")
+        h.review.append(_("no issuer in the header"))
     if not h.subject:
-        h.review.append("no trích yếu (subject) in the header")
+        h.review.append(_("no trích yếu (subject) in the header"))
     return h

@@ -119,7 +119,11 @@ def test_docx_paragraphs_and_table_in_document_order(tmp_path):
     from docx import Document
 
     doc = Document()
-    for line in HEADER.splitlines():
+    # The header block as directives lay it out: a two-column table without borders.
+    head = doc.add_table(rows=1, cols=2)
+    head.cell(0, 0).text = "ỦY BAN NHÂN DÂN\nTỈNH ĐỒNG NAI\nSố: 1234/UBND-KGVX\nV/v triển khai công tác chuyển đổi số\nnăm 2020"
+    head.cell(0, 1).text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nĐồng Nai, ngày 10 tháng 01 năm 2020"
+    for line in HEADER.splitlines()[7:]:
         doc.add_paragraph(line)
     doc.add_paragraph("1. Giao Sở Nội vụ chủ trì, báo cáo UBND tỉnh trước ngày 15/3/2020.")
     doc.add_paragraph("PHỤ LỤC")
@@ -132,7 +136,8 @@ def test_docx_paragraphs_and_table_in_document_order(tmp_path):
     path = tmp_path / "cv.docx"
     doc.save(path)
     d = extract(read_lines(path))
-    assert d.number == "1234/UBND-KGVX"
+    assert (d.number, d.issued, d.issuer) == ("1234/UBND-KGVX", date(2020, 1, 10), "UBND tỉnh Đồng Nai")
+    assert d.subject == "triển khai công tác chuyển đổi số năm 2020"
     assert [(t.stt, t.lead, t.deadline) for t in d.tasks] == [
         ("1", "Sở Nội vụ", "trước ngày 15/3/2020"), ("PL.1", "Sở Tư pháp", "Quý IV/2020"),
         ("PL.2", "Sở Y tế", "Tháng 9/2020")]

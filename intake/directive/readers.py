@@ -50,16 +50,28 @@ def _docx(path: Path) -> list[str]:
         if isinstance(block, Paragraph):
             lines.extend(block.text.split("\n"))
         elif isinstance(block, Table):
-            for row in block.rows:
-                cells: list[str] = []
-                previous = None
-                for cell in row.cells:
-                    if cell._tc is previous:
-                        continue  # a merged cell repeats itself
-                    previous = cell._tc
-                    cells.append(" ".join(cell.text.split()))
-                lines.append("\t".join(cells) if len(cells) > 1 else (cells[0] if cells else ""))
+            lines.extend(_docx_table(block))
     return lines
+
+
+def _docx_table(table) -> list[str]:
+    """A data table (an appendix: STT | Nội dung | …) → one tab-separated line per row; a layout table (the
+    two-column header block "ỦY BAN NHÂN DÂN … Số: … | CỘNG HÒA … ngày …") → each cell's lines, cell by cell."""
+    rows: list[list[tuple[str, list[str]]]] = []
+    for row in table.rows:
+        cells = []
+        previous = None
+        for cell in row.cells:
+            if cell._tc is previous:
+                continue  # a merged cell repeats itself
+            previous = cell._tc
+            cells.append((" ".join(cell.text.split()), cell.text.split("\n")))
+        rows.append(cells)
+    width = max((len(r) for r in rows), default=0)
+    first = rows[0][0][0].strip(" .").lower() if rows and rows[0] else ""
+    if width <= 2 and first not in ("stt", "tt", "số tt"):
+        return [line for row in rows for _, cell_lines in row for line in cell_lines]
+    return ["\t".join(text for text, _ in row) if len(row) > 1 else (row[0][0] if row else "") for row in rows]
 
 
 def _pdf(path: Path) -> list[str]:

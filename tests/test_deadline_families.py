@@ -229,3 +229,16 @@ def test_still_refused(text, says):
 def test_next_period_without_a_report_period_is_one_day(text, due):
     dl = parse_deadline(text, ISSUED, CAL)
     assert (dl.kind, dl.due) == ("once", d(due))
+
+
+def test_every_family_reads_the_same_without_marks_and_in_capitals():
+    import unicodedata
+
+    def no_marks(s: str) -> str:
+        s = unicodedata.normalize("NFD", s)
+        return "".join(c for c in s if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")
+
+    for _family, text, expected in CASES:
+        assert reading(no_marks(text)) == expected, text
+        assert reading(text.upper()) == expected, text
+        assert reading(unicodedata.normalize("NFD", text)) == expected, text

@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.i18n import _, use_language
+from dondoc.i18n import _, ngettext, use_language
 from intake.directive import extract
 from intake.directive.draft_yaml import render
 from intake.directive.readers import DirectiveReadError, read_lines
@@ -233,6 +233,8 @@ def test_a_draft_with_gaps_names_the_lines_to_fix(cli, tmp_path):
     lines = out.read_text(encoding="utf-8").splitlines()
     row = next(i for i, x in enumerate(lines, 1) if x.strip().startswith("deadline:"))
     assert f"{out}:{row}:deadline: empty" in r.stderr
+    assert ngettext("`dondoc import` would refuse it for {n} problem; fix these lines:",
+                    "`dondoc import` would refuse it for {n} problems; fix these lines:", 1) in r.stderr
     r = cli("import", str(out))
     assert r.exit_code == 2 and f"{out}:{row}:deadline: empty" in r.stderr
 
@@ -244,6 +246,9 @@ def test_extract_refuses_clearly(cli, tmp_path):
     src.write_text(HEADER, encoding="utf-8")
     r = cli("extract", str(src), "-o", str(tmp_path / "draft.csv"))
     assert r.exit_code == 2 and not (tmp_path / "draft.csv").exists()
+    r = cli("extract", str(src), "-o", str(tmp_path / "nowhere" / "draft.yaml"))
+    assert r.exit_code == 2 and "nowhere" in r.stderr and not (tmp_path / "nowhere").exists()
+    assert list(tmp_path.iterdir()) == [src]  # nothing half-written
 
 
 # ---- whatever the text, a draft ------------------------------------------------------------------------------

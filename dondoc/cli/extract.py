@@ -62,6 +62,8 @@ def register(app: typer.Typer) -> None:
 
         if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
             fail(_("-o {file}: the draft is YAML; name it .yaml or .yml", file=output))
+        if output is not None and not output.resolve().parent.is_dir():
+            fail(_("-o {file}: the folder {folder} does not exist", file=output, folder=output.resolve().parent))
         try:
             lines = read_lines(directive)
         except DirectiveReadError as e:

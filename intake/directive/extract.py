@@ -70,7 +70,18 @@ class _Item:
 
     @property
     def text(self) -> str:
-        return " ".join(x.text for x in self.lines)
+        return _join(x.text for x in self.lines)
+
+
+def _join(parts) -> str:
+    """Lines of one item as one text: a title line and the paragraph under it become two sentences; a line
+    broken by the page ("… để triển khai" / "các giải pháp …") is joined back with a space."""
+    out = ""
+    for p in parts:
+        if out and p[:1].isupper() and not out.rstrip().endswith((".", ";", ":", ",", "!", "?", "…")):
+            out += "."
+        out = f"{out} {p}" if out else p
+    return out
 
 
 # -- agencies as the text names them ----------------------------------------------------------------------
@@ -291,7 +302,7 @@ def _task_lead(item: _Item, inherited: str) -> tuple[str, str, list[str]]:
         return lead, item.text, _coordinators(rest)
     if _is_heading_only(item) and item.body:
         lead = s[0]
-        body = " ".join(x.text for x in item.body)
+        body = _join(x.text for x in item.body)
         return lead, body, _coordinators(body)
     s2 = _subject(item.body[0].text) if item.body and item.body[0].text[:1].isupper() else None
     if s2 is None and re.match(r"(?:Trên\s+cơ\s+sở|Căn\s+cứ|Để|Nhằm)\b", item.head.text):

@@ -66,6 +66,9 @@ class Deadline:
     start: date | None = None
     periods: tuple[str, ...] = ()
     rrules: tuple[str, ...] = ()
+    # Due in the period after the one it closes ("ngày 15 của tháng sau", "tháng đầu của quý kế tiếp"):
+    # `period_of` then names the period before the due date's own.
+    after_period: bool = False
 
     def __post_init__(self) -> None:
         # Several schedules in one duty ("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12"):
@@ -133,6 +136,8 @@ class Deadline:
         if self.kind != "recurring":
             return (due, due)
         units = [u for u in _UNITS if u in self.periods] or ["month"]
+        if self.after_period and units[0] in _BACK:
+            return _period(units[0], due - _BACK[units[0]])
         closing = [u for u in units if _period(u, due)[1] == due]
         unit = closing[-1] if closing else units[0]
         return _period(unit, due)
@@ -149,6 +154,7 @@ class Deadline:
             "start": self.start.isoformat() if self.start else None,
             "periods": list(self.periods),
             **({"rrules": list(self.rrules)} if self.rrules else {}),
+            **({"after_period": True} if self.after_period else {}),
         }
 
     @classmethod
@@ -195,6 +201,7 @@ class Deadline:
                 start=day("start"),
                 periods=tuple(periods),
                 rrules=tuple(rrules),
+                after_period=bool(d.get("after_period", False)),
             )
         except ValueError as e:
             raise DeadlineError(_("stored deadline: {reason}", reason=e)) from None
@@ -233,6 +240,11 @@ def _period(unit: str, d: date) -> tuple[date, date]:
     if unit == "half":
         return (date(d.year, 1, 1), date(d.year, 6, 30)) if d.month <= 6 else (date(d.year, 7, 1), date(d.year, 12, 31))
     return date(d.year, 1, 1), date(d.year, 12, 31)
+
+
+# How far back from a due date in the next period lies the period it closes.
+_BACK = {"month": relativedelta(months=1), "quarter": relativedelta(months=3), "half": relativedelta(months=6),
+         "year": relativedelta(years=1)}
 
 
 def _periods_from_rrule(rrule: str | None) -> tuple[str, ...]:
@@ -497,6 +509,7 @@ class _Reader:
         self.fold = t.fold
         self.issued = issued
         self._calendar = calendar
+        self._after: set[str] = set()  # rules read as due in the period after the one they close
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -568,7 +581,8 @@ class _Reader:
                                        date=f"{self.issued:%d/%m/%Y}"))
             units = {u for r in recurring for u in r.periods}
             return Deadline("recurring", self.t.original, words, rrule=rules[0], start=first.date(),
-                            periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules))
+                            periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules),
+                            after_period=all(r.rrule in self._after for r in recurring))
         if once:
             dues = {o.due for o in once}
             strong = [o for o in once if o.strong]
@@ -901,7 +915,10 @@ class _Reader:
             if once:  # "trước ngày 15 tháng 02 năm sau": the year after the directive's
                 return self._day(_last_day(self.issued.year + 1, m) if d == -1 else d, m, self.issued.year + 1,
                                  words, self.issued)
-            return f"FREQ=YEARLY;BYMONTH={m};" + (_bymonthday(d) if d > 0 else "BYMONTHDAY=-1"), ("year",), True
+            rule = f"FREQ=YEARLY;BYMONTH={m};" + (_bymonthday(d) if d > 0 else "BYMONTHDAY=-1")
+            if g.get("next"):
+                self._after.add(rule)
+            return rule, ("year",), True
         d = self._regime_day(g, words)
         day = _bymonthday(d) if d > 0 else "BYMONTHDAY=-1"
         if name == "regime_month":
@@ -913,9 +930,10 @@ class _Reader:
                 return date(nxt.year, nxt.month, min(_last_day(nxt.year, nxt.month), d if d > 0 else 31))
             # The month after a period: after a quarter it is the quarter's first month, and so on.
             first = {"month": None, "quarter": "1,4,7,10", "half": "1,7", "year": "1"}[unit]
-            if first is None:
-                return "FREQ=MONTHLY;" + day, ("month",), True
-            return f"FREQ=MONTHLY;BYMONTH={first};" + day, (unit,), True
+            rule = "FREQ=MONTHLY;" + day if first is None else f"FREQ=MONTHLY;BYMONTH={first};" + day
+            if g.get("next"):
+                self._after.add(rule)
+            return rule, (unit,), True
         # regime_quarter: a month of a quarter (or of the report period named elsewhere).
         unit = "quarter" if g["unit"].startswith("qu") else self._report_unit(words)
         opening = g["which"].startswith(("dau", "thu nhat"))
@@ -929,7 +947,11 @@ class _Reader:
             year, n = (self.issued.year + 1, 1) if n == 4 else (self.issued.year, n + 1)
             month = 3 * n - 2 if opening else 3 * n
             return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
-        return f"FREQ=MONTHLY;BYMONTH={listed};" + day, (unit,), True
+        rule = f"FREQ=MONTHLY;BYMONTH={listed};" + day
+        if g.get("next"):
+            self._after.add(rule)
+        return rule, (unit,), True
+
 
 _PERIOD_KINDS = {"month", "quarter", "half", "year", "span", "this", "qual"}
 _RANGE_KINDS = _PERIOD_KINDS | {"date", "iso", "range"}

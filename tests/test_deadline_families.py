@@ -242,3 +242,20 @@ def test_every_family_reads_the_same_without_marks_and_in_capitals():
         assert reading(no_marks(text)) == expected, text
         assert reading(text.upper()) == expected, text
         assert reading(unicodedata.normalize("NFD", text)) == expected, text
+
+
+@pytest.mark.parametrize(("text", "due", "period"), [
+    ("Báo cáo tháng gửi trước ngày 15 của tháng sau", "2020-02-15", ("2020-01-01", "2020-01-31")),
+    ("Báo cáo quý gửi trước ngày cuối cùng của tháng đầu của quý kế tiếp", "2020-04-30", ("2020-01-01", "2020-03-31")),
+    ("báo cáo quý trước ngày 20 của tháng tiếp theo quý báo cáo", "2020-01-20", ("2019-10-01", "2019-12-31")),
+    ("Báo cáo năm gửi trước ngày 15 tháng 02 năm sau", "2021-02-15", ("2020-01-01", "2020-12-31")),
+    ("Báo cáo tháng gửi trước ngày 18 của tháng báo cáo", "2020-02-18", ("2020-02-01", "2020-02-29")),  # same month
+    ("ngày 05 tháng 12 hằng năm", "2020-12-05", ("2020-01-01", "2020-12-31")),
+])
+def test_a_due_date_in_the_next_period_closes_the_one_before(text, due, period):
+    from jobs.deadline import Deadline
+
+    dl = parse_deadline(text, ISSUED, CAL)
+    assert dl.period_of(d(due)) == (d(period[0]), d(period[1]))
+    assert Deadline.from_dict(dl.to_dict()) == dl
+    assert ("after_period" in dl.to_dict()) == dl.after_period  # stored only when it says something

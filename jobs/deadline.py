@@ -568,14 +568,25 @@ class _Reader:
                     'both a one-off deadline ("{once}") and a recurring one ("{recurring}") in "{text}"; '
                     'give one per task', once=_short(once[0].words), recurring=_short(recurring[0].words),
                     text=_short(self.t.original)))
+            written = recurring  # every schedule word, the bare periods the days detail included
             recurring = _most_specific(recurring)
             if len({r.rrule for r in recurring}) > 1 and not all(r.specific for r in recurring):
                 listed = ", ".join(f'"{_short(r.words)}"' for r in recurring)
                 raise DeadlineError(_("more than one recurring schedule ({listed}); give one per task", listed=listed))
             rules = _without_subsumed(list(dict.fromkeys(r.rrule for r in recurring)), self.issued)
             first = _rule(tuple(rules), self.issued).after(_dt(self.issued), inc=True)
-            lo, hi = min(r.start for r in recurring), max(r.end for r in recurring)
-            words = recurring[0].words if len(recurring) == 1 else self.t.span(lo, hi)
+            if len(recurring) == 1:
+                words = recurring[0].words
+            else:
+                # "định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12)": the whole schedule, its
+                # brackets closed.
+                lo, hi = min(r.start for r in written), max(r.end for r in written)
+                while self.fold.count("(", lo, hi) > self.fold.count(")", lo, hi):
+                    close = re.match(r"\s*\)", self.fold[hi:])
+                    if not close:
+                        break
+                    hi += close.end()
+                words = self.t.span(lo, hi)
             if first is None:  # every rule here recurs forever; kept for safety
                 raise DeadlineError(_('"{text}" has no due date after {date}', text=_short(words),
                                        date=f"{self.issued:%d/%m/%Y}"))

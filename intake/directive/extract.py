@@ -86,7 +86,7 @@ def _join(parts) -> str:
 
 # -- agencies as the text names them ----------------------------------------------------------------------
 _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s+phòng|Lãnh\s+đạo|Người\s+đứng\s+đầu)\b[^:;]{0,40}?"
-         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
+         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+cáo)|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          r"Cục|Chi\s+cục|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu)\b")
 # Matched on the folded text (same length as NFC input), so "So Noi vu" typed without marks is read too.
@@ -101,6 +101,8 @@ _VERBS = (
     "chuẩn bị", "sẵn sàng", "tiếp nhận", "giải quyết", "quản lý", "tổng hợp", "xử lý", "vận động", "đánh giá",
     "cung cấp", "ứng phó", "hỗ trợ", "sửa đổi", "khắc phục", "huy động", "chỉ đạo", "nghiêm túc",
     "công bố", "thẩm định", "đề xuất", "rà soát", "khảo sát", "điều tra", "thống kê", "cập nhật", "sắp xếp",
+    "số hóa", "số hoá", "ứng dụng", "phát triển", "thúc đẩy", "hoàn thiện", "đổi mới", "kiểm soát", "phủ sóng",
+    "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
 )
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
 _ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+", re.I)
@@ -116,7 +118,9 @@ def _subject(text: str) -> tuple[str, str] | None:
         t, f = t[m.end():], f[m.end():]
     if not _HEAD_RX.match(f):
         return None
-    v = _VERB_RX.search(f)
+    # The first duty verb written in lower case: in an agency's name the same words are capitalised
+    # ("Sở Nông nghiệp và Phát triển nông thôn", "Sở Giáo dục & Đào tạo").
+    v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()), None)
     colon = t.find(":")
     end = v.start() if v else len(t)
     if 0 <= colon < end:

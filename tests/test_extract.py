@@ -270,3 +270,42 @@ def test_any_text_gives_a_draft_that_is_yaml(pieces):
 
     text = clean("".join(pieces).replace("\t", " "))
     assert all(t.deadline is None or t.deadline in text for t in d.tasks)  # a deadline is always words of the text
+
+
+def test_docx_with_words_own_numbering(tmp_path):
+    """Items Word numbers itself ("1.", "a)") carry no number in their text: the reader writes it out."""
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    doc = Document()
+    numbering = doc.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/><w:lvlText w:val="%2)"/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text, level):
+        p = doc.add_paragraph(text)
+        num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
+        num_pr.get_or_add_numId().val = 90
+        num_pr.get_or_add_ilvl().val = level
+
+    for line in HEADER.splitlines():
+        doc.add_paragraph(line)
+    numbered("Sở Y tế:", 0)
+    numbered("Rà soát danh mục thủ tục hành chính;", 1)
+    numbered("Báo cáo kết quả về UBND tỉnh chậm nhất ngày 20/5/2020.", 1)
+    numbered("Giao Sở Tư pháp rà soát văn bản trước ngày 30/6/2020.", 0)
+    path = tmp_path / "numbered.docx"
+    doc.save(path)
+    lines = read_lines(path)
+    assert lines[-4:] == ["1. Sở Y tế:", "a) Rà soát danh mục thủ tục hành chính;",
+                          "b) Báo cáo kết quả về UBND tỉnh chậm nhất ngày 20/5/2020.",
+                          "2. Giao Sở Tư pháp rà soát văn bản trước ngày 30/6/2020."]
+    d = extract(lines)
+    assert [(t.stt, t.lead, t.deadline) for t in d.tasks] == [
+        ("1.a", "Sở Y tế", None), ("1.b", "Sở Y tế", "chậm nhất ngày 20/5/2020"),
+        ("2", "Sở Tư pháp", "trước ngày 30/6/2020")]

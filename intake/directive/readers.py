@@ -46,12 +46,102 @@ def _docx(path: Path) -> list[str]:
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as e:
         raise DirectiveReadError(_("{file}: not a Word .docx document ({reason})", file=path, reason=e)) from None
     lines: list[str] = []
+    numbering = _Numbering(doc)
     for block in doc.iter_inner_content():  # paragraphs and tables in document order
         if isinstance(block, Paragraph):
-            lines.extend(block.text.split("\n"))
+            label = numbering.label(block)  # "1.", "a)" when Word numbers the paragraph itself
+            text = block.text.split("\n")
+            if label and text and not (label == "-" and text[0].lstrip()[:1] in "-–+•"):
+                text[0] = f"{label} {text[0]}"
+            lines.extend(text)
         elif isinstance(block, Table):
             lines.extend(_docx_table(block))
     return lines
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class _Numbering:
+    """Word's automatic numbering, written out as the printed document shows it ("1.", "a)", "II."), because
+    the outline of a directive is its numbering and python-docx gives only the paragraph's own text."""
+
+    def __init__(self, doc):
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
+        self.counters: dict[str, list[int]] = {}
+        try:
+            root = doc.part.numbering_part.element
+        except (KeyError, NotImplementedError):
+            return
+        abstract = {}
+        for an in root.findall(_W + "abstractNum"):
+            levels = {}
+            for lvl in an.findall(_W + "lvl"):
+                fmt, text, start = lvl.find(_W + "numFmt"), lvl.find(_W + "lvlText"), lvl.find(_W + "start")
+                i = int(lvl.get(_W + "ilvl", "0"))
+                levels[i] = (fmt.get(_W + "val") if fmt is not None else "decimal",
+                             text.get(_W + "val") if text is not None else f"%{i + 1}.",
+                             int(start.get(_W + "val")) if start is not None else 1)
+            abstract[an.get(_W + "abstractNumId")] = levels
+        for num in root.findall(_W + "num"):
+            ref = num.find(_W + "abstractNumId")
+            if ref is not None:
+                self.levels[num.get(_W + "numId")] = abstract.get(ref.get(_W + "val"), {})
+
+    @staticmethod
+    def _num_pr(paragraph):
+        ppr = paragraph._p.pPr
+        if ppr is not None and ppr.numPr is not None:
+            return ppr.numPr
+        style = paragraph.style
+        while style is not None:  # numbering set by the paragraph's style (or the style it is based on)
+            sppr = style.element.pPr
+            if sppr is not None and sppr.numPr is not None:
+                return sppr.numPr
+            style = style.base_style
+        return None
+
+    def label(self, paragraph) -> str:
+        num_pr = self._num_pr(paragraph)
+        if num_pr is None or num_pr.numId is None:
+            return ""
+        num_id = str(num_pr.numId.val)
+        ilvl = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+        levels = self.levels.get(num_id)
+        if not levels or ilvl not in levels:
+            return ""
+        counts = self.counters.setdefault(num_id, [])
+        while len(counts) <= ilvl:
+            counts.append(levels.get(len(counts), ("decimal", "", 1))[2] - 1)
+        counts[ilvl] += 1
+        del counts[ilvl + 1:]  # a deeper level starts again under the next item
+        fmt, text, _ = levels[ilvl]
+        if fmt == "bullet":
+            return "-"
+        if fmt == "none":
+            return ""
+        for k in range(ilvl + 1, 0, -1):
+            if f"%{k}" in text:
+                level_fmt = levels.get(k - 1, ("decimal", "", 1))[0]
+                text = text.replace(f"%{k}", _format_number(counts[k - 1] if k - 1 < len(counts) else 1, level_fmt))
+        return text.strip()
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        s = ""
+        while n > 0:
+            n, r = divmod(n - 1, 26)
+            s = chr(97 + r) + s
+        return s if fmt == "lowerLetter" else s.upper()
+    if fmt in ("lowerRoman", "upperRoman"):
+        out = ""
+        for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                               (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+            while n >= value:
+                out, n = out + letters, n - value
+        return out if fmt == "lowerRoman" else out.upper()
+    return str(n)
 
 
 def _docx_table(table) -> list[str]:

@@ -309,3 +309,34 @@ def test_docx_with_words_own_numbering(tmp_path):
     assert [(t.stt, t.lead, t.deadline) for t in d.tasks] == [
         ("1.a", "Sở Y tế", None), ("1.b", "Sở Y tế", "chậm nhất ngày 20/5/2020"),
         ("2", "Sở Tư pháp", "trước ngày 30/6/2020")]
+
+
+def test_pdf_appendix_without_lines_wrapping_cells_over_two_pages(tmp_path):
+    """A table drawn without ruling lines: the text of a row whose cells wrap interleaves them; the header
+    row says where each column starts, and the rows go on over the page break (header repeated)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    style = getSampleStyleSheet()["Normal"]
+    header = ["STT", "Noi dung", "Co quan chu tri", "Co quan phoi hop", "Thoi gian hoan thanh"]
+    rows = [header]
+    for n in range(1, 31):
+        rows.append([str(n), Paragraph(f"Nhiem vu so {n} ve cai cach hanh chinh, noi dung dai can xuong dong "
+                                       f"de thu doc bang", style),
+                     Paragraph("So Noi vu" if n % 2 else "So Tu phap", style),
+                     Paragraph("Cac so, ban, nganh va UBND cac huyen", style), f"Quy {'I' * (1 + n % 3)}/2021"])
+    path = tmp_path / "appendix.pdf"
+    doc = SimpleDocTemplate(str(path), pagesize=A4)
+    doc.build([Paragraph("PHU LUC", style),
+               Table(rows, colWidths=[30, 200, 90, 110, 80], repeatRows=1)])
+    import pdfplumber
+
+    with pdfplumber.open(str(path)) as pdf:
+        assert len(pdf.pages) >= 2  # the table does go over a page break
+    d = extract(read_lines(path))
+    assert [t.stt for t in d.tasks] == [f"PL.{n}" for n in range(1, 31)]
+    t = d.tasks[6]
+    assert t.content == "Nhiem vu so 7 ve cai cach hanh chinh, noi dung dai can xuong dong de thu doc bang"
+    assert (t.lead, t.coordinators, t.deadline) == ("So Noi vu", ["Cac so, ban, nganh va UBND cac huyen"], "Quy II/2021")
+    assert all(t.deadline.startswith("Quy I") for t in d.tasks)

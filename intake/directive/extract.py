@@ -415,8 +415,8 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
     if lines[0].cells:
         fields = [_field_of(c) for c in lines[0].cells]
         for ln in lines[1:]:
-            if not ln.cells:
-                continue
+            if not ln.cells or _field_of(ln.cells[0]) == "stt":
+                continue  # not a row, or the header repeated on the next page
             cells = list(ln.cells) + [""] * (len(fields) - len(ln.cells))
             if not cells[0].strip() and rows:  # a row split over two pages: the rest of the one before
                 prev = rows[-1][0]

@@ -6,6 +6,7 @@ Table rows come out as one line with tab-separated cells, in document order, whi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from dondoc.i18n import _
@@ -69,6 +70,7 @@ class _Numbering:
     def __init__(self, doc):
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
         self.counters: dict[str, list[int]] = {}
+        self._by_style: dict = {}
         try:
             root = doc.part.numbering_part.element
         except (KeyError, NotImplementedError):
@@ -88,18 +90,23 @@ class _Numbering:
             if ref is not None:
                 self.levels[num.get(_W + "numId")] = abstract.get(ref.get(_W + "val"), {})
 
-    @staticmethod
-    def _num_pr(paragraph):
+    def _num_pr(self, paragraph):
         ppr = paragraph._p.pPr
         if ppr is not None and ppr.numPr is not None:
             return ppr.numPr
-        style = paragraph.style
-        while style is not None:  # numbering set by the paragraph's style (or the style it is based on)
-            sppr = style.element.pPr
-            if sppr is not None and sppr.numPr is not None:
-                return sppr.numPr
-            style = style.base_style
-        return None
+        if not self.levels:
+            return None
+        style_id = ppr.style if ppr is not None else None
+        if style_id not in self._by_style:  # looking a style up is slow: once per style
+            found, style = None, paragraph.style
+            while style is not None:  # numbering set by the paragraph's style (or the style it is based on)
+                sppr = style.element.pPr
+                if sppr is not None and sppr.numPr is not None:
+                    found = sppr.numPr
+                    break
+                style = style.base_style
+            self._by_style[style_id] = found
+        return self._by_style[style_id]
 
     def label(self, paragraph) -> str:
         num_pr = self._num_pr(paragraph)
@@ -169,11 +176,24 @@ def _pdf(path: Path) -> list[str]:
     from pdfminer.pdfparser import PDFSyntaxError
 
     lines: list[str] = []
+    columns: list[float] | None = None  # a borderless table's column starts, carried over to the next page
     try:
         with pdfplumber.open(str(path)) as pdf:
             for page in pdf.pages:
                 # Table finding is most of the cost of a page; a page without ruling lines has no table.
                 tables = page.find_tables() if (page.lines or page.rects) else []
+                if not tables:
+                    text = page.extract_text() or ""
+                    if columns is None and not re.search(r"\b(?:STT|TT)\b", text):
+                        lines.extend(text.splitlines())  # plain text: the common page, read once
+                        continue
+                    found = _borderless(page, columns)
+                    if found is not None:
+                        before, rows, columns = found
+                        lines.extend(before)
+                        lines.extend(rows)
+                        continue
+                columns = None
                 boxes = [t.bbox for t in tables]
 
                 def outside(obj, boxes=boxes) -> bool:  # the text of the page, less what its tables hold
@@ -192,3 +212,85 @@ def _pdf(path: Path) -> list[str]:
         raise DirectiveReadError(_("{file}: the PDF has no text layer (a scan); run OCR on it first or use the "
                                    ".docx", file=path))
     return lines
+
+
+_HEADER_WORDS = ("stt", "noi dung", "chu tri", "phoi hop", "thoi gian", "thoi han", "tien do", "nhiem vu")
+_CELL_GAP = 8.0  # points between two words of different cells (a word space is about 3)
+
+
+def _word_lines(words: list[dict]) -> list[list[dict]]:
+    out: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if out and abs(out[-1][0]["top"] - w["top"]) <= 3:
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return [sorted(line, key=lambda w: w["x0"]) for line in out]
+
+
+def _borderless(page, columns: list[float] | None):
+    """An appendix table drawn without lines: its text interleaves the cells of a row whose cells wrap.
+    The header row ("STT  Nội dung  Cơ quan chủ trì …") gives where each column starts; every word then
+    goes to its column, and a row starts where the STT column holds a number. A page after such a table
+    goes on with the same columns (a row split over two pages continues with an empty STT, joined later).
+    None when the page has no such table."""
+    from intake.directive.text import fold
+
+    lines = _word_lines(page.extract_words())
+    start = None
+    header: list[str] = []
+    for i, ws in enumerate(lines):
+        folded = fold(" ".join(w["text"] for w in ws))
+        if folded.startswith(("stt", "tt ")) and sum(k in folded for k in _HEADER_WORDS) >= 3:
+            groups: list[list[dict]] = [[ws[0]]]
+            for a, b in zip(ws, ws[1:]):
+                (groups.append([b]) if b["x0"] - a["x1"] > _CELL_GAP else groups[-1].append(b))
+            columns = [g[0]["x0"] for g in groups]
+            header = [" ".join(w["text"] for w in g) for g in groups]
+            start = i
+            break
+    if start is None and columns is None:
+        return None
+    before: list[str] = []
+    if start is not None and start > 0:
+        top = lines[start][0]["top"]
+        before = (page.crop((0, 0, page.width, max(top - 1, 1))).extract_text() or "").splitlines()
+    rows: list[list[str]] = [header] if header else []
+    body = lines[start + 1:] if start is not None else lines
+    # Rows are told apart by the space between them (cell padding) being larger than a line's step inside a
+    # wrapped cell; the row number may stand on any line of its row (cells align top, middle or bottom).
+    steps = [b[0]["top"] - a[0]["top"] for a, b in zip(body, body[1:])]
+    step = min(steps) if steps else 0
+    blocks: list[list[list[dict]]] = []
+    for i, ws in enumerate(body):
+        if not blocks or (i and body[i][0]["top"] - body[i - 1][0]["top"] > step * 1.25):
+            blocks.append([])
+        blocks[-1].append(ws)
+    for block in blocks:
+        numbered = [ws for ws in block if re.fullmatch(r"\d{1,3}\.?", _cells(ws, columns)[0])]
+        parts = [block] if len(numbered) <= 1 else _split_at(block, numbered)  # rows without padding: split
+        for part in parts:
+            cells = [""] * len(columns)
+            for ws in part:
+                for j, c in enumerate(_cells(ws, columns)):
+                    if c:
+                        cells[j] = f"{cells[j]} {c}".strip()
+            rows.append(cells)  # no number: the rest of a row from the page before (joined later)
+    return before, ["\t".join(r) for r in rows], columns
+
+
+def _cells(ws: list[dict], columns: list[float]) -> list[str]:
+    cells = [""] * len(columns)
+    for w in ws:
+        k = max([j for j, x in enumerate(columns) if x <= w["x0"] + 3] or [0])
+        cells[k] = f"{cells[k]} {w['text']}".strip()
+    return cells
+
+
+def _split_at(block: list[list[dict]], numbered: list[list[dict]]) -> list[list[list[dict]]]:
+    parts: list[list[list[dict]]] = []
+    for ws in block:
+        if ws in numbered or not parts:
+            parts.append([])
+        parts[-1].append(ws)
+    return parts

@@ -589,7 +589,7 @@ class _Reader:
                 words = self.t.span(lo, hi)
             if first is None:  # every rule here recurs forever; kept for safety
                 raise DeadlineError(_('"{text}" has no due date after {date}', text=_short(words),
-                                       date=f"{self.issued:%d/%m/%Y}"))
+                                       date=self.issued.strftime("%d/%m/%Y")))
             units = {u for r in recurring for u in r.periods}
             return Deadline("recurring", self.t.original, words, rrule=rules[0], start=first.date(),
                             periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules),

@@ -234,7 +234,7 @@ def _aware(v: datetime) -> datetime:
 
 def load_entries(session: Session, scope: FeedScope, settings, today: date) -> list[TaskEntry]:
     """The scope's tasks (not removed) as the renderer wants them."""
-    from jobs.deadline import Deadline, DeadlineError
+    from jobs.deadline import MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
 
     directory = agency_directory(settings)
     workcal = work_calendar(settings)
@@ -289,6 +289,11 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date) -> l
             row = rows.get(k)
             due = (task.due or dl.due) if k == "once" else None if k == "continuous" else date.fromisoformat(k)
             in_force = row.extended_due if row is not None and row.extended_due else due
+            if any(x is not None and not MIN_YEAR <= x.year <= MAX_YEAR for x in (due, in_force)):
+                # Stored before dates were bounded (an extension to 31/12/9999): no calendar can hold it.
+                log.warning("task %s (%s): date %s outside the years %d-%d; left out of the calendar",
+                            task.key, k, in_force, MIN_YEAR, MAX_YEAR)
+                continue
             effective = workcal.effective_due(in_force, shift=shift) if in_force else None
             p = progress.get((task.id, k))
             x = pending.get((task.id, k))

@@ -37,6 +37,9 @@ def _isolated_env(monkeypatch, tmp_path):
     with use_language(DEFAULT_LANGUAGE):
         yield
     set_language(DEFAULT_LANGUAGE)
+    from dondoc import redact
+
+    redact.uninstall()  # a CLI command installs log redaction for its process; each test starts without it
 
 
 @pytest.fixture

@@ -190,8 +190,8 @@ def test_preview_short_and_for_one_agency(cli, engine, tasks):
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("args, msgid, values", [
-    (("--from", "31/02/2018"), "{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD.",
-     dict(option="--from", value="31/02/2018")),
+    (("--from", "31/02/2018"), "{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or "
+     "YYYY-MM-DD, in the years {first}-{last}.", dict(option="--from", value="31/02/2018", first=1900, last=2199)),
     (("--from", "2018-06-10", "--to", "01/06/2018"), "--to {to} is before --from {first}.",
      dict(to="01/06/2018", first="2018-06-10")),
     (("--agency", "Sở Không Có"), "Unknown agency {text!r}.", dict(text="Sở Không Có")),

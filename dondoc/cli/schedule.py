@@ -66,13 +66,18 @@ def _check_chat(platform: str, chat_id: str) -> tuple[str, str]:
 
 def _parse_date(text: str, what: str) -> date:
     s = text.strip()
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(s, fmt).date()
+            d = datetime.strptime(s, fmt).date()
         except ValueError:
             continue
-    fail(_("{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD.", option=what,
-           value=text))
+        if MIN_YEAR <= d.year <= MAX_YEAR:  # the registry grammar's years: nothing computed from it overflows
+            return d
+        break
+    fail(_("{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD, in the years "
+           "{first}-{last}.", option=what, value=text, first=MIN_YEAR, last=MAX_YEAR))
 
 
 # -- link / unlink / bindings ---------------------------------------------------------------------------------

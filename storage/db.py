@@ -20,6 +20,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
+    # Registers the session event that revokes a chat's feed tokens when its link ends or starts again, so
+    # every process that can flip a binding (CLI, bot, dispatcher) has it.
+    import feeds.tokens  # noqa: F401
+
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from feeds import tokens
 from feeds.server import start_feed_server
 from storage.actions import Actor, record_progress
-from storage.tables import Task
+from storage.tables import FeedToken, Task
 from tests.conftest import VN
 from tests.factories import make_task
 from tests.test_ics import check_octets, read_vobject
@@ -131,3 +131,63 @@ async def test_the_next_day_is_a_new_calendar(server, clock):
     clock.advance(timedelta(hours=1))
     r2 = await http.get(f"/feeds/{token}.ics", headers={**PLAIN, "If-None-Match": r.headers["ETag"]})
     assert r2.status == 304
+
+
+async def test_a_chat_feed_url_dies_with_its_link_and_stays_dead(server, engine, clock):
+    """Hardening 7: a chat unlinked and linked again (by invite, as the bot does) must not get its old feed
+    URLs back; the re-linked chat gets a new URL that works."""
+    from bot.invites import create_invite, redeem_invite
+    from storage.tables import ChatBinding
+    from tests.factories import make_binding
+
+    http, _ = server
+    with Session(engine) as s:
+        b = make_binding(s, chat_id=-100, now=clock.now())
+        old = tokens.issue_token(s, "binding", agency=b.agency, binding_id=b.id, actor=ADMIN, now=clock.now())
+        s.commit()
+        bid = b.id
+    assert (await http.get(f"/feeds/{old}.ics", headers=PLAIN)).status == 200
+
+    clock.advance(minutes=5)
+    with Session(engine) as s:  # unlinked (the bot was removed, `dondoc unlink`, …)
+        b = s.get(ChatBinding, bid)
+        b.active, b.updated_at = False, clock.now()
+        s.add(b)
+        s.commit()
+    assert (await http.get(f"/feeds/{old}.ics", headers=PLAIN)).status == 404
+
+    clock.advance(minutes=5)
+    with Session(engine) as s:  # linked again with an invite: the same binding row becomes active again
+        code, _ = create_invite(s, "so-noi-vu", "focal", ADMIN, clock.now())
+        r = redeem_invite(s, code, platform="telegram", chat_id="-100", title=None, actor=ADMIN, now=clock.now())
+        assert r.binding.id == bid and r.binding.active
+        new = tokens.issue_token(s, "binding", agency="so-noi-vu", binding_id=bid, actor=ADMIN, now=clock.now())
+        s.commit()
+        revoked = s.exec(select(FeedToken).where(FeedToken.binding_id == bid, FeedToken.revoked_at.is_not(None))).all()
+        assert len(revoked) == 1  # the old one, revoked when the chat was unlinked
+    assert (await http.get(f"/feeds/{old}.ics", headers=PLAIN)).status == 404
+    assert (await http.get(f"/feeds/{old}.todo.ics", headers=PLAIN)).status == 404
+    assert (await http.get(f"/feeds/{new}.ics", headers=PLAIN)).status == 200
+
+
+async def test_a_token_revived_behind_the_listeners_back_is_still_refused(server, engine, clock):
+    """Even when a token row is un-revoked and its binding re-linked with a bulk UPDATE (no session event), a
+    token older than the binding's current link is refused."""
+    import sqlalchemy as sa
+
+    from storage.tables import ChatBinding
+    from tests.factories import make_binding
+
+    http, _ = server
+    with Session(engine) as s:
+        b = make_binding(s, chat_id=-300, now=clock.now())
+        old = tokens.issue_token(s, "binding", agency=b.agency, binding_id=b.id, actor=ADMIN, now=clock.now())
+        s.commit()
+        bid = b.id
+    assert (await http.get(f"/feeds/{old}.ics", headers=PLAIN)).status == 200
+    clock.advance(minutes=5)
+    with Session(engine) as s:  # `dondoc link` re-links by resetting created_at, as a new link
+        s.execute(sa.update(ChatBinding).where(ChatBinding.id == bid).values(created_at=clock.now()))
+        s.execute(sa.update(FeedToken).values(revoked_at=None))
+        s.commit()
+    assert (await http.get(f"/feeds/{old}.ics", headers=PLAIN)).status == 404

@@ -210,6 +210,14 @@ def feed_state(session: Session, scope: FeedScope, settings, now: datetime, *, t
                                 (rows[3], 3), (rows[4], 1))]
     # The calendar's statuses and its keep-done window change at local midnight.
     stamps.append(datetime.combine(today, time(0), tzinfo=settings.timezone))
+    if scope.agencies:
+        # A task that left the feed (another lead agency, no longer coordinating) is not among the feed's tasks
+        # any more, but its change is a change of the feed: any task's latest change counts (every change of a
+        # task bumps its updated_at). Clients with the ETag are exact; If-Modified-Since-only clients may fetch
+        # a feed again after another agency's change — never keep a stale one.
+        stamps.append(session.execute(select(sa.func.max(Task.updated_at))).scalar())
+    if scope.binding_id is not None:
+        stamps.append(session.execute(select(ChatBinding.updated_at).where(ChatBinding.id == scope.binding_id)).scalar())
     for f in files:
         if len(f) == 3:
             stamps.append(datetime.fromtimestamp(f[1] / 1e9, tz=timezone.utc))

@@ -191,3 +191,26 @@ async def test_a_token_revived_behind_the_listeners_back_is_still_refused(server
         s.execute(sa.update(FeedToken).values(revoked_at=None))
         s.commit()
     assert (await http.get(f"/feeds/{old}.ics", headers=PLAIN)).status == 404
+
+
+async def test_if_modified_since_alone_sees_a_task_leave_the_feed(server, engine, clock):
+    """Hardening 10: a task moved to another lead agency leaves this agency's feed; a client that sends only
+    If-Modified-Since must get the new calendar, not a 304 (the task's own change time is no longer among the
+    feed's tasks)."""
+    http, token = server
+    url = f"/feeds/{token}.ics"
+    r = await http.get(url, headers=PLAIN)
+    last_modified = r.headers["Last-Modified"]
+    assert b"5099%2F1@" in await r.read()
+
+    clock.advance(hours=2)
+    with Session(engine) as s:  # a re-import gives the task to another lead agency (as storage.registry does)
+        t = s.exec(select(Task).where(Task.key == "5099/1")).one()
+        t.lead_agency, t.sequence, t.updated_at = "so-tai-chinh", t.sequence + 1, clock.now()
+        s.add(t)
+        s.commit()
+    r = await http.get(url, headers={**PLAIN, "If-Modified-Since": last_modified})
+    assert r.status == 200
+    assert b"5099%2F1@" not in await r.read()
+    r2 = await http.get(url, headers={**PLAIN, "If-Modified-Since": r.headers["Last-Modified"]})
+    assert r2.status == 304

@@ -82,6 +82,8 @@ class Settings:
     feed_bind: str = "127.0.0.1:8080"
     feed_base_url: str = "http://127.0.0.1:8080"
     feed_keep_done_days: int = 30
+    feed_uid_domain: str | None = None  # None: the host of FEED_BASE_URL (see uid_domain)
+    feed_window_months: int = 12  # feeds hold tasks due this many months back, plus every open task; 0 = all
     # testing and demos: a clock that starts at a given instant and runs at a given speed
     clock_start: str | None = None
     clock_speed: float = 1.0
@@ -90,6 +92,13 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def uid_domain(self) -> str:
+        """The right-hand side of calendar UIDs: FEED_UID_DOMAIN, else the host of FEED_BASE_URL."""
+        from urllib.parse import urlsplit
+
+        return self.feed_uid_domain or (urlsplit(self.feed_base_url).hostname or "dondoc")
 
     def secret_for_callbacks(self) -> bytes:
         """Key that signs button payloads; derived from the bot token when not set explicitly."""
@@ -219,6 +228,15 @@ def _database_url(v: str) -> str:
     return s
 
 
+def _domain(v: str) -> str:
+    import re
+
+    s = v.strip().lower()
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*", s):
+        raise ValueError("accepted: a domain name such as lich.example.gov.vn (letters, digits, '-' and '.')")
+    return s
+
+
 def _optional_str(v: str) -> str | None:
     return v.strip() or None
 
@@ -293,6 +311,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEED_BIND": ("feed_bind", _host_port),
     "FEED_BASE_URL": ("feed_base_url", _url),
     "FEED_KEEP_DONE_DAYS": ("feed_keep_done_days", _int_range(0, 3650)),
+    "FEED_UID_DOMAIN": ("feed_uid_domain", _domain),
+    "FEED_WINDOW_MONTHS": ("feed_window_months", _int_range(0, 1200)),
     "CLOCK_START": ("clock_start", _clock_start),
     "CLOCK_SPEED": ("clock_speed", _speed),
     "LOG_LEVEL": ("log_level", _choice(("debug", "info", "warning", "error"))),
@@ -326,7 +346,7 @@ def load_settings(
         if value.strip() == "" and attr not in ("telegram_bot_token",):
             # An empty line in .env means "use the default", as most tools read it.
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
-                        "clock_start", "telegram_bot_username"):
+                        "clock_start", "telegram_bot_username", "feed_uid_domain"):
                 values[attr] = None
             continue
         try:

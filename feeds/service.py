@@ -27,8 +27,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from dondoc import __version__
+from typing import Iterator
+
+from dondoc.i18n import _, ngettext
+from feeds.links import task_page_url
 from feeds.ics import (RENDER_VERSION, AlarmSpec, CalendarMeta, OccurrenceEntry, ProgressEntry, TaskEntry,
-                       render_calendar)
+                       calendar_head, calendar_tail, iter_components, options, render_calendar)
 from storage.tables import ChatBinding, Directive, Extension, FeedToken, Occurrence, ProgressUpdate, Task
 
 log = logging.getLogger(__name__)
@@ -176,7 +180,8 @@ def feed_state(session: Session, scope: FeedScope, settings, now: datetime, *, t
 
     def agg(*cols, table, where=None):
         q = select(*cols)
-        q = q.where(table.task_id.in_(in_scope)) if where is None else q.where(where)
+        if scope.agencies:  # every agency: no need to ask which tasks are in scope
+            q = q.where(table.task_id.in_(in_scope)) if where is None else q.where(where)
         return q
 
     t = select(sa.func.count(Task.id), sa.func.coalesce(sa.func.sum(Task.id), 0), sa.func.max(Task.updated_at),
@@ -188,8 +193,9 @@ def feed_state(session: Session, scope: FeedScope, settings, now: datetime, *, t
             table=ProgressUpdate)
     x = agg(sa.func.count(Extension.id), sa.func.max(Extension.id), sa.func.max(Extension.requested_at),
             sa.func.max(Extension.decided_at), sa.func.count(Extension.decided_at), table=Extension)
-    d = select(sa.func.count(Directive.id), sa.func.max(Directive.updated_at)).where(
-        Directive.id.in_(select(Task.directive_id).where(flt).scalar_subquery()))
+    d = select(sa.func.count(Directive.id), sa.func.max(Directive.updated_at))
+    if scope.agencies:
+        d = d.where(Directive.id.in_(select(Task.directive_id).where(flt).scalar_subquery()))
     rows = [session.execute(q).one() for q in (t, o, p, x, d)]
 
     today = _local_today(now, settings)
@@ -202,6 +208,7 @@ def feed_state(session: Session, scope: FeedScope, settings, now: datetime, *, t
         RENDER_VERSION, __version__, "todo" if todo else "events", scope.key, _lang(scope, settings),
         today.isoformat(), settings.feed_keep_done_days, settings.due_soon_days, settings.reminder_offsets,
         settings.reminder_time.isoformat(), settings.deadline_shift_to_workday, str(settings.timezone), contents,
+        settings.uid_domain, settings.feed_window_months, task_page_url(settings, ""),
         [tuple(_norm(v) for v in r) for r in rows],
     ]
     etag = 'W/"' + hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40] + '"'
@@ -240,66 +247,133 @@ def _aware(v: datetime) -> datetime:
 
 # -- loading ---------------------------------------------------------------------------------------------
 
-def load_entries(session: Session, scope: FeedScope, settings, today: date) -> list[TaskEntry]:
-    """The scope's tasks (not removed) as the renderer wants them."""
+BATCH = 1000  # tasks loaded (and rendered) at a time: memory stays flat whatever the feed's size
+
+
+def _window_filter(settings, today: date, window: bool):
+    """FEED_WINDOW_MONTHS: a once task due (or extended to) before the window is left out when it is done;
+    open tasks stay whatever their date; recurring and continuous tasks always stay."""
+    months = settings.feed_window_months if window else 0
+    if not months:
+        return sa.true()
+    from dateutil.relativedelta import relativedelta
+
+    cutoff = today - relativedelta(months=months)
+    old_and_done = (select(Occurrence.id).where(
+        Occurrence.task_id == Task.id, Occurrence.key == "once", Occurrence.status == "done",
+        sa.func.coalesce(Occurrence.extended_due, Task.due) < cutoff)).exists()
+    return sa.or_(Task.deadline_kind != "once", Task.due.is_(None), Task.due >= cutoff, ~old_and_done)
+
+
+def task_ids(session: Session, scope: FeedScope, settings, today: date, *, window: bool = True) -> list[int]:
+    """The ids of the scope's tasks in calendar order (due date, then id; undated last)."""
+    q = (select(Task.id).where(_task_filter(scope), Task.removed_at.is_(None), _window_filter(settings, today, window))
+         .order_by(Task.due.is_(None), Task.due, Task.id))
+    return list(session.execute(q).scalars())
+
+
+_TASK_COLUMNS = (Task.id, Task.key, Task.content, Task.lead_agency, Task.coordinators, Task.coordinators_note,
+                 Task.report_to, Task.deadline_text, Task.deadline, Task.due, Task.directive_id, Task.sequence,
+                 Task.updated_at)
+
+
+def _plan_end(deadline: dict, directive) -> date | None:
+    """A plan's end, when the registry gives one: the deadline's `until` (or `end`), else the directive's."""
+    for v in (deadline.get("until"), deadline.get("end"), getattr(directive, "until", None)):
+        if isinstance(v, date):
+            return v
+        if isinstance(v, str) and v:
+            try:
+                return date.fromisoformat(v)
+            except ValueError:
+                continue
+    return None
+
+
+def load_entries(session: Session, scope: FeedScope, settings, today: date, ids: list[int] | None = None, *,
+                 window: bool = True) -> list[TaskEntry]:
+    """The scope's tasks (not removed) as the renderer wants them — `ids` only (a batch), in that order."""
     from jobs.deadline import Deadline, DeadlineError
 
+    if ids is None:
+        ids = task_ids(session, scope, settings, today, window=window)
+    if not ids:
+        return []
     directory = agency_directory(settings)
     workcal = work_calendar(settings)
-    flt = _task_filter(scope)
-    tasks = [t for t in session.exec(select(Task).where(flt, Task.removed_at.is_(None)).order_by(Task.id))
-             if _role(t, scope) is not None]
-    if not tasks:
-        return []
-    live = select(Task.id).where(flt, Task.removed_at.is_(None)).scalar_subquery()
+    rows = {r.id: r for r in session.execute(select(*_TASK_COLUMNS).where(Task.id.in_(ids)))}
 
     occ: dict[int, dict[str, Occurrence]] = defaultdict(dict)
-    for o in session.exec(select(Occurrence).where(Occurrence.task_id.in_(live))):
+    for o in session.execute(select(Occurrence).where(Occurrence.task_id.in_(ids))).scalars():
         occ[o.task_id][o.key] = o
-    latest = (select(sa.func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(live))
-              .group_by(ProgressUpdate.task_id, ProgressUpdate.occurrence_key).scalar_subquery())
-    progress: dict[tuple[int, str], ProgressUpdate] = {
-        (p.task_id, p.occurrence_key): p for p in session.exec(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest)))}
-    pending: dict[tuple[int, str], Extension] = {}
-    for x in session.exec(select(Extension).where(Extension.task_id.in_(live), Extension.decision == "pending")
-                          .order_by(Extension.id)):
-        pending[(x.task_id, x.occurrence_key)] = x  # the latest request wins
-    directive_ids = {t.directive_id for t in tasks if t.directive_id is not None}
-    directives = {d.id: d for d in session.exec(select(Directive).where(Directive.id.in_(directive_ids)))} \
+    latest = (select(sa.func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(ids))
+              .group_by(ProgressUpdate.task_id, ProgressUpdate.occurrence_key))
+    progress = {(p.task_id, p.occurrence_key): p for p in session.execute(
+        select(ProgressUpdate.task_id, ProgressUpdate.occurrence_key, ProgressUpdate.percent, ProgressUpdate.note,
+               ProgressUpdate.actor, ProgressUpdate.created_at).where(ProgressUpdate.id.in_(latest)))}
+    pending: dict[tuple[int, str], date] = {}
+    for x in session.execute(select(Extension.task_id, Extension.occurrence_key, Extension.requested_due)
+                             .where(Extension.task_id.in_(ids), Extension.decision == "pending").order_by(Extension.id)):
+        pending[(x.task_id, x.occurrence_key)] = x.requested_due  # the latest request wins
+    directive_ids = {r.directive_id for r in rows.values() if r.directive_id is not None}
+    directives = {d.id: d for d in session.execute(select(Directive).where(Directive.id.in_(directive_ids))).scalars()} \
         if directive_ids else {}
 
     shift = settings.deadline_shift_to_workday
+    names: dict[str, str] = {}
+
+    def name(code: str) -> str:
+        n = names.get(code)
+        if n is None:
+            n = names[code] = directory.name(code)
+        return n
+
     out: list[TaskEntry] = []
-    for task in tasks:
-        try:
-            dl = Deadline.from_dict(task.deadline)
-        except DeadlineError as e:
-            log.warning("task %s left out of the calendar: %s", task.key, e)
+    for tid in ids:
+        task = rows.get(tid)
+        if task is None:
             continue
-        rows = occ.get(task.id, {})
-        if dl.kind == "once":
+        role = _role(task, scope)
+        if role is None:
+            continue
+        d = task.deadline or {}
+        kind = d.get("kind")
+        rrule = start = None
+        taskocc = occ.get(task.id, {})
+        directive = directives.get(task.directive_id) if task.directive_id else None
+        until = _plan_end(d, directive)
+        if kind == "once":
             keys = ["once"]
-        elif dl.kind == "continuous":
+            due_once = task.due or (date.fromisoformat(d["due"]) if d.get("due") else None)
+        elif kind == "continuous":
             keys = ["continuous"]
         else:
+            try:
+                dl = Deadline.from_dict(d)
+            except DeadlineError as e:
+                log.warning("task %s left out of the calendar: %s", task.key, e)
+                continue
+            kind, rrule, start = dl.kind, dl.rrule, dl.start
+            if kind != "recurring":
+                log.warning("task %s left out of the calendar: deadline kind %r", task.key, kind)
+                continue
             since = max(dl.start, today - timedelta(days=LOOKBACK_DAYS))
             dues = set(dl.occurrences(since, today)) | set(dl.next_dues(today + timedelta(days=1), 1))
-            for k in rows:
+            for k in taskocc:
                 try:
-                    d = date.fromisoformat(k)
+                    day = date.fromisoformat(k)
                 except ValueError:
                     continue
-                if dl.occurrences(d, d) == [d]:
-                    dues.add(d)
-            keys = [d.isoformat() for d in sorted(dues)]
+                if dl.occurrences(day, day) == [day]:
+                    dues.add(day)
+            keys = [x.isoformat() for x in sorted(dues) if until is None or x <= until]
         entries = []
         for k in keys:
-            row = rows.get(k)
-            due = (task.due or dl.due) if k == "once" else None if k == "continuous" else date.fromisoformat(k)
+            row = taskocc.get(k)
+            due = due_once if k == "once" else None if k == "continuous" else date.fromisoformat(k)
             in_force = row.extended_due if row is not None and row.extended_due else due
             effective = workcal.effective_due(in_force, shift=shift) if in_force else None
             p = progress.get((task.id, k))
-            x = pending.get((task.id, k))
             entries.append(OccurrenceEntry(
                 key=k, due=due, in_force=in_force, effective=effective,
                 state=row.status if row is not None else "open",
@@ -307,21 +381,22 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date) -> l
                 sequence=row.sequence if row is not None else 0,
                 updated_at=row.updated_at if row is not None else None,
                 progress=ProgressEntry(p.percent, p.note, p.actor, p.created_at) if p is not None else None,
-                pending_extension=x.requested_due if x is not None else None,
+                pending_extension=pending.get((task.id, k)),
                 day_off=workcal.day_off_name(in_force) if effective and effective != in_force else None,
             ))
-        d = directives.get(task.directive_id) if task.directive_id else None
         report_to = task.report_to
         if report_to and directory.get(report_to) is not None:
-            report_to = directory.name(report_to)
+            report_to = name(report_to)
         out.append(TaskEntry(
-            key=task.key, content=task.content, kind=dl.kind, deadline_text=task.deadline_text,
-            lead_name=directory.name(task.lead_agency), sequence=task.sequence or 0, updated_at=task.updated_at,
-            occurrences=tuple(entries), rrule=dl.rrule, start=dl.start,
-            coordinator_names=tuple(directory.name(c) for c in (task.coordinators or [])),
+            key=task.key, content=task.content, kind=kind, deadline_text=task.deadline_text,
+            lead_name=name(task.lead_agency), sequence=task.sequence or 0, updated_at=_aware(task.updated_at),
+            occurrences=tuple(entries), rrule=rrule, start=start,
+            coordinator_names=tuple(name(c) for c in (task.coordinators or [])),
             coordinators_note=task.coordinators_note, report_to=report_to,
-            directive_number=d.number if d else None, directive_issued=d.issued if d else None,
-            directive_subject=d.subject if d else None, role=_role(task, scope) or "lead", shift_rule=shift,
+            directive_number=directive.number if directive else None,
+            directive_issued=directive.issued if directive else None,
+            directive_subject=directive.subject if directive else None, role=role, shift_rule=shift,
+            until=until if kind == "recurring" else None, url=task_page_url(settings, task.key),
         ))
     return out
 
@@ -334,17 +409,16 @@ def calendar_meta(scope: FeedScope, settings, *, todo: bool = False) -> Calendar
     if scope.agencies:
         names = [directory.name(c) for c in scope.agencies]
         if len(names) > 3:  # a group ("Các sở, ban, ngành"): a name, not a paragraph
-            who = f"{len(names)} cơ quan" if lang == "vi" else f"{len(names)} agencies"
+            who = ngettext("{n} agency", "{n} agencies", len(names), lang=lang)
         else:
             who = ", ".join(names)
-        desc = (f"Hạn các nhiệm vụ {who} chủ trì hoặc phối hợp — dondoc" if lang == "vi" else
-                f"Deadlines of the tasks {who} leads or coordinates — dondoc")
+        desc = _("Deadlines of the tasks {who} leads or coordinates — dondoc", lang=lang, who=who)
     else:
-        who = "tất cả cơ quan" if lang == "vi" else "all agencies"
-        desc = "Hạn các nhiệm vụ của tất cả cơ quan — dondoc" if lang == "vi" else "Deadlines of every agency — dondoc"
-    prefix = "Đôn đốc" if lang == "vi" else "dondoc"
-    kind = (" (nhiệm vụ)" if lang == "vi" else " (tasks)") if todo else ""
-    return CalendarMeta(name=f"{prefix} — {who}{kind}", description=desc, lang=lang, tzid=str(settings.timezone))
+        who = _("all agencies", lang=lang)
+        desc = _("Deadlines of every agency — dondoc", lang=lang)
+    name = (_("dondoc — {who} (tasks)", lang=lang, who=who) if todo else _("dondoc — {who}", lang=lang, who=who))
+    return CalendarMeta(name=name, description=desc, lang=lang, tzid=str(settings.timezone),
+                        uid_domain=settings.uid_domain)
 
 
 def alarm_spec(settings) -> AlarmSpec | None:
@@ -352,23 +426,42 @@ def alarm_spec(settings) -> AlarmSpec | None:
     return AlarmSpec(days_before=max(offsets), at=settings.reminder_time) if offsets else None
 
 
-def render_scope(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False) -> bytes:
+def iter_scope(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False,
+               window: bool = True, batch: int = BATCH) -> Iterator[bytes]:
+    """The calendar as a stream of byte chunks: the head, then the components of `batch` tasks at a time, then
+    the end. Memory holds one batch, never the whole calendar."""
     today = _local_today(now, settings)
-    entries = load_entries(session, scope, settings, today)
-    return render_calendar(entries, meta=calendar_meta(scope, settings, todo=todo), today=today,
-                           keep_done_days=settings.feed_keep_done_days, due_soon_days=settings.due_soon_days,
-                           alarm=alarm_spec(settings), todo=todo)
+    meta = calendar_meta(scope, settings, todo=todo)
+    opt = options(meta, today=today, keep_done_days=settings.feed_keep_done_days,
+                  due_soon_days=settings.due_soon_days, alarm=alarm_spec(settings), todo=todo)
+    yield calendar_head(meta)
+    ids = task_ids(session, scope, settings, today, window=window)
+    empty = True
+    for i in range(0, len(ids), batch):
+        parts = [c for e in load_entries(session, scope, settings, today, ids[i:i + batch])
+                 for c in iter_components([e], opt)]
+        if parts:
+            empty = False
+            yield b"".join(parts)
+    yield calendar_tail(meta, empty)
 
 
-def calendar_for_agency(session: Session, code: str, settings, now: datetime, *, todo: bool = False) -> bytes:
+def render_scope(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False,
+                 window: bool = True) -> bytes:
+    return b"".join(iter_scope(session, scope, settings, now, todo=todo, window=window))
+
+
+def calendar_for_agency(session: Session, code: str, settings, now: datetime, *, todo: bool = False,
+                        window: bool = True) -> bytes:
     """The .ics of the tasks agency `code` leads or coordinates (what `/ics` sends and `dondoc ics --agency`)."""
-    return render_scope(session, scope_for_agency(code), settings, now, todo=todo)
+    return render_scope(session, scope_for_agency(code), settings, now, todo=todo, window=window)
 
 
-def calendar_for_binding(session: Session, binding_id: int, settings, now: datetime, *, todo: bool = False) -> bytes:
-    return render_scope(session, scope_for_binding(session, binding_id), settings, now, todo=todo)
+def calendar_for_binding(session: Session, binding_id: int, settings, now: datetime, *, todo: bool = False,
+                         window: bool = True) -> bytes:
+    return render_scope(session, scope_for_binding(session, binding_id), settings, now, todo=todo, window=window)
 
 
-def calendar_for_all(session: Session, settings, now: datetime, *, todo: bool = False) -> bytes:
+def calendar_for_all(session: Session, settings, now: datetime, *, todo: bool = False, window: bool = True) -> bytes:
     """Every agency's tasks (the oversight calendar)."""
-    return render_scope(session, scope_for_oversight(), settings, now, todo=todo)
+    return render_scope(session, scope_for_oversight(), settings, now, todo=todo, window=window)

@@ -44,7 +44,7 @@ def test_ics_for_an_agency(cli, tmp_path):
     data = (tmp_path / "noi-vu.ics").read_bytes()
     check_octets(data)
     cal = read_vobject(data)
-    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@dondoc", "5099%2F2@dondoc"}
+    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@lich.example.gov.vn", "5099%2F2@lich.example.gov.vn"}
     # by abbreviation / code too
     assert cli("ics", "--agency", "so-noi-vu", "b.ics").exit_code == 0
     assert (tmp_path / "b.ics").read_bytes() == data
@@ -54,7 +54,7 @@ def test_ics_all_to_stdout_and_todo(cli):
     r = cli("ics", "--all", "-")
     assert r.exit_code == 0, r.output
     assert {e.uid.value for e in read_vobject(r.stdout_bytes).vevent_list} == {
-        "5099%2F1@dondoc", "5099%2F2@dondoc", "5099%2F3@dondoc"}
+        "5099%2F1@lich.example.gov.vn", "5099%2F2@lich.example.gov.vn", "5099%2F3@lich.example.gov.vn"}
     r = cli("ics", "--all", "--todo", "--lang", "en", "-")
     assert r.exit_code == 0
     todos = read_vobject(r.stdout_bytes).vtodo_list
@@ -143,5 +143,5 @@ def test_ics_for_a_group_of_agencies(cli):
     r = cli("ics", "--agency", "Các sở, ban, ngành", "-")
     assert r.exit_code == 0, r.output
     cal = read_vobject(r.stdout_bytes)
-    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@dondoc", "5099%2F2@dondoc", "5099%2F3@dondoc"}
+    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@lich.example.gov.vn", "5099%2F2@lich.example.gov.vn", "5099%2F3@lich.example.gov.vn"}
     assert cal.contents["x-wr-calname"][0].value.endswith(" cơ quan")

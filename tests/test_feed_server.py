@@ -25,6 +25,15 @@ PLAIN = {"Accept-Encoding": "identity"}
 
 
 @pytest.fixture
+def settings(settings):
+    """The feeds published as https://lich.example.gov.vn: UIDs end in @lich.example.gov.vn (FEED_UID_DOMAIN's
+    default, the host of FEED_BASE_URL)."""
+    from dataclasses import replace as _replace
+
+    return _replace(settings, feed_base_url="https://lich.example.gov.vn")
+
+
+@pytest.fixture
 async def server(engine, settings, clock):
     with Session(engine, expire_on_commit=False) as s:
         now = clock.now()
@@ -56,7 +65,7 @@ async def test_subscription_lifecycle(server, engine, clock):
     etag, last_modified = r.headers["ETag"], r.headers["Last-Modified"]
     body = await r.read()
     check_octets(body)
-    assert sequence_of(body, "5099%2F1@dondoc") == 0
+    assert sequence_of(body, "5099%2F1@lich.example.gov.vn") == 0
     assert b"5099%2F9" not in body  # another agency's task
 
     # repeat with the validators → 304, no body
@@ -77,7 +86,7 @@ async def test_subscription_lifecycle(server, engine, clock):
     r = await http.get(url, headers={**PLAIN, "If-None-Match": etag})
     assert r.status == 200 and r.headers["ETag"] != etag
     changed = await r.read()
-    assert sequence_of(changed, "5099%2F1@dondoc") > 0
+    assert sequence_of(changed, "5099%2F1@lich.example.gov.vn") > 0
     assert r.headers["Last-Modified"] != last_modified
 
     # revoked → 404
@@ -112,7 +121,7 @@ async def test_head_gzip_todo_and_health(server):
     r = await http.get(f"/feeds/{token}.todo.ics", headers=PLAIN)
     assert r.status == 200
     todos = read_vobject(await r.read()).vtodo_list
-    assert {t.uid.value for t in todos} == {"5099%2F1-once@dondoc", "5099%2F2-2018-06-30@dondoc"}
+    assert {t.uid.value for t in todos} == {"5099%2F1-once@lich.example.gov.vn", "5099%2F2-2018-06-30@lich.example.gov.vn"}
 
     r = await http.get("/healthz")
     assert r.status == 200 and (await r.json())["status"] == "ok"
@@ -123,11 +132,13 @@ async def test_the_next_day_is_a_new_calendar(server, clock):
     http, token = server
     r = await http.get(f"/feeds/{token}.ics", headers=PLAIN)
     etag = r.headers["ETag"]
-    clock.set(datetime(2018, 6, 13, 9, 0, tzinfo=VN))  # 5099/1 is now due soon
+    [ev] = [e for e in read_vobject(await r.read()).vevent_list if e.uid.value == "5099%2F1@lich.example.gov.vn"]
+    assert hasattr(ev, "valarm")  # 7 days before 14/6, at 08:00: still ahead on 23/5
+    clock.set(datetime(2018, 6, 13, 9, 0, tzinfo=VN))  # that alarm (7/6) has passed
     r = await http.get(f"/feeds/{token}.ics", headers={**PLAIN, "If-None-Match": etag})
     assert r.status == 200
-    assert "sắp đến hạn" in [e for e in read_vobject(await r.read()).vevent_list
-                             if e.uid.value == "5099%2F1@dondoc"][0].description.value
+    [ev] = [e for e in read_vobject(await r.read()).vevent_list if e.uid.value == "5099%2F1@lich.example.gov.vn"]
+    assert not hasattr(ev, "valarm")  # no "missed reminder" on subscription
     clock.advance(timedelta(hours=1))
     r2 = await http.get(f"/feeds/{token}.ics", headers={**PLAIN, "If-None-Match": r.headers["ETag"]})
     assert r2.status == 304

@@ -136,7 +136,12 @@ class AlarmSpec:
 
     def day(self, due: date) -> date:
         """The local day the alarm rings for a component on `due`."""
-        return (datetime.combine(due, time(0)) + self.trigger()).date()
+        return due + self._day_shift()
+
+    @functools.lru_cache(maxsize=16)
+    def _day_shift(self) -> timedelta:
+        return timedelta(days=(datetime.combine(date(2000, 1, 1), time(0)) + self.trigger()).date().toordinal()
+                         - date(2000, 1, 1).toordinal())
 
 
 @dataclass(frozen=True)
@@ -168,12 +173,18 @@ def _t(lang: str) -> dict[str, str]:
         "status": _("Status", lang=lang), "completed_on": _("completed on", lang=lang),
         "progress": _("Progress", lang=lang), "pending_ext": _("Extension requested to", lang=lang),
         "key": _("Task key", lang=lang), "alarm": _("Deadline reminder", lang=lang),
-        "continuous": _("Continuous (no deadline)", lang=lang),
+        "continuous": _("Continuous (no deadline)", lang=lang), "lang": lang,
     }
 
 
 def _nfc(s: str | None) -> str:
     return unicodedata.normalize("NFC", s or "").strip()
+
+
+@functools.lru_cache(maxsize=8192)
+def _nfc_name(s: str | None) -> str:
+    """_nfc for the short texts many tasks share (agency names, directives): looked up, not recomputed."""
+    return _nfc(s)
 
 
 def _fmt(d: date | None) -> str:
@@ -343,7 +354,12 @@ def _finished_long_ago(o: OccurrenceEntry, today: date, keep_done_days: int) -> 
 def _summary(task: TaskEntry, o: OccurrenceEntry | None, t: dict) -> str:
     tag = t["coord"] if task.role == "coordinator" else t["due"]
     done = "✅ " if o is not None and o.state == "done" else ""
-    return f"{done}{tag} {_short(_nfc(task.content))} — {_nfc(task.lead_name)}"
+    return f"{done}{tag} {_short_content(task.content)} — {_nfc_name(task.lead_name)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_content(content: str) -> str:
+    return _short(_nfc(content))
 
 
 def _status_line(o: OccurrenceEntry, lang: str, due_soon_days: int) -> str | None:
@@ -363,14 +379,9 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, opt: _Options, t: d
     `o` None → the master of a recurring task (no single status)."""
     lines = [f"{t['task']}: {_nfc(task.content)}"]
     if task.directive_number:
-        d = _nfc(task.directive_number)
-        if task.directive_issued:
-            d += f" {t['on']} {_fmt(task.directive_issued)}"
-        if task.directive_subject:
-            d += f" — {_nfc(task.directive_subject)}"
-        lines.append(f"{t['directive']}: {d}")
-    lines.append(f"{t['lead']}: {_nfc(task.lead_name)}")
-    coord = [_nfc(c) for c in task.coordinator_names if _nfc(c)]
+        lines.append(_directive_line(task.directive_number, task.directive_issued, task.directive_subject, t["lang"]))
+    lines.append(f"{t['lead']}: {_nfc_name(task.lead_name)}")
+    coord = [_nfc_name(c) for c in task.coordinator_names if _nfc_name(c)]
     if task.coordinators_note and _nfc(task.coordinators_note) not in coord:
         coord.append(_nfc(task.coordinators_note))
     if coord:
@@ -411,11 +422,27 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, opt: _Options, t: d
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=256)
+def _directive_line(number: str, issued: date | None, subject: str | None, lang: str) -> str:
+    t = _t(lang)
+    d = _nfc(number)
+    if issued:
+        d += f" {t['on']} {_fmt(issued)}"
+    if subject:
+        d += f" — {_nfc(subject)}"
+    return f"{t['directive']}: {d}"
+
+
+@functools.lru_cache(maxsize=16)
+def _trigger_line(alarm: AlarmSpec, related_end: bool) -> bytes:
+    return f"TRIGGER{';RELATED=END' if related_end else ''}:{_duration(alarm.trigger())}\r\n".encode()
+
+
 def _valarm(out: list[bytes], alarm: AlarmSpec, summary: str, t: dict, *, related_end: bool = False,
             acknowledged: datetime | None = None) -> None:
     out.append(b"BEGIN:VALARM\r\nACTION:DISPLAY\r\n")
     out.append(fold(f"DESCRIPTION:{_esc(t['alarm'] + ': ' + _short(summary, 60))}"))
-    out.append(f"TRIGGER{';RELATED=END' if related_end else ''}:{_duration(alarm.trigger())}\r\n".encode())
+    out.append(_trigger_line(alarm, related_end))
     if acknowledged is not None:
         out.append(f"ACKNOWLEDGED:{_dt(acknowledged)}\r\n".encode())
     out.append(b"END:VALARM\r\n")
@@ -539,8 +566,12 @@ def calendar_tail(meta: CalendarMeta, empty: bool) -> bytes:
 def _timezones_cached(tzids: tuple[str, ...]) -> bytes:
     from icalendar import Timezone
 
-    return b"".join(Timezone.from_tzid(z, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1)).to_ical()
-                    for z in tzids)
+    out = []
+    for z in tzids:
+        tz = Timezone.from_tzid(z, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1))
+        tz.pop("COMMENT", None)  # RFC 5545's VTIMEZONE has no COMMENT; libical's restriction check refuses it
+        out.append(tz.to_ical())
+    return b"".join(out)
 
 
 def _timezones(tzids) -> bytes:

@@ -4,10 +4,12 @@ One function per link, so the console (web/) can move its pages without touching
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from urllib.parse import quote
 
 
+@functools.lru_cache(maxsize=1)
 def web_console_installed() -> bool:
     return importlib.util.find_spec("web") is not None
 

@@ -303,8 +303,10 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
     workcal = work_calendar(settings)
     rows = {r.id: r for r in session.execute(select(*_TASK_COLUMNS).where(Task.id.in_(ids)))}
 
-    occ: dict[int, dict[str, Occurrence]] = defaultdict(dict)
-    for o in session.execute(select(Occurrence).where(Occurrence.task_id.in_(ids))).scalars():
+    occ: dict[int, dict[str, object]] = defaultdict(dict)
+    for o in session.execute(select(Occurrence.task_id, Occurrence.key, Occurrence.extended_due, Occurrence.status,
+                                    Occurrence.completed_on, Occurrence.sequence, Occurrence.updated_at)
+                             .where(Occurrence.task_id.in_(ids))):
         occ[o.task_id][o.key] = o
     latest = (select(sa.func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(ids))
               .group_by(ProgressUpdate.task_id, ProgressUpdate.occurrence_key))
@@ -427,7 +429,7 @@ def alarm_spec(settings) -> AlarmSpec | None:
 
 
 def iter_scope(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False,
-               window: bool = True, batch: int = BATCH) -> Iterator[bytes]:
+               window: bool = True, batch: int | None = None) -> Iterator[bytes]:
     """The calendar as a stream of byte chunks: the head, then the components of `batch` tasks at a time, then
     the end. Memory holds one batch, never the whole calendar."""
     today = _local_today(now, settings)
@@ -436,6 +438,7 @@ def iter_scope(session: Session, scope: FeedScope, settings, now: datetime, *, t
                   due_soon_days=settings.due_soon_days, alarm=alarm_spec(settings), todo=todo)
     yield calendar_head(meta)
     ids = task_ids(session, scope, settings, today, window=window)
+    batch = batch or BATCH
     empty = True
     for i in range(0, len(ids), batch):
         parts = [c for e in load_entries(session, scope, settings, today, ids[i:i + batch])

@@ -105,16 +105,22 @@ async def test_subscription_lifecycle(server, engine, clock):
 
 async def test_head_gzip_todo_and_health(server):
     http, token = server
-    r = await http.head(f"/feeds/{token}.ics", headers=PLAIN)
+    r = await http.head(f"/feeds/{token}.ics", headers=PLAIN)  # cold: nothing rendered yet
     assert r.status == 200 and r.headers["ETag"].startswith('W/"') and await r.read() == b""
     assert r.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    head_length = int(r.headers["Content-Length"])
 
     plain = await (await http.get(f"/feeds/{token}.ics", headers=PLAIN)).read()
+    assert head_length == len(plain) > 0
+    r = await http.head(f"/feeds/{token}.ics", headers={"Accept-Encoding": "gzip"})
+    head_gz_length = int(r.headers["Content-Length"])
+    assert r.headers["Content-Encoding"] == "gzip"
     r = await http.get(f"/feeds/{token}.ics", headers={"Accept-Encoding": "gzip, deflate"})
     assert r.status == 200 and r.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in r.headers["Vary"]
     zipped = await r.read()
     assert gzip.decompress(zipped) == plain and len(zipped) < len(plain)
+    assert len(zipped) == head_gz_length
     r = await http.get(f"/feeds/{token}.ics", headers={"Accept-Encoding": "gzip;q=0"})
     assert "Content-Encoding" not in r.headers
 
@@ -225,3 +231,24 @@ async def test_if_modified_since_alone_sees_a_task_leave_the_feed(server, engine
     assert b"5099%2F1@" not in await r.read()
     r2 = await http.get(url, headers={**PLAIN, "If-Modified-Since": r.headers["Last-Modified"]})
     assert r2.status == 304
+
+
+async def test_a_feed_larger_than_a_batch_streams_whole_and_the_cache_gives_the_same_bytes(server, engine, clock,
+                                                                                          monkeypatch):
+    from feeds import service
+
+    monkeypatch.setattr(service, "BATCH", 2)
+    http, token = server
+    with Session(engine) as s:
+        for i in range(7):
+            make_task(s, key=f"B/{i}", deadline_text=f"trước ngày {10 + i}/7/2018", now=clock.now(), position=10 + i)
+        s.commit()
+    first = await http.get(f"/feeds/{token}.ics", headers=PLAIN)
+    assert "Content-Length" not in first.headers  # streamed as rendered
+    body = await first.read()
+    check_octets(body)
+    assert len(read_vobject(body).vevent_list) == 3 + 7  # 5099/1, 5099/2 (master and its next period), B/0..6
+    again = await http.get(f"/feeds/{token}.ics", headers=PLAIN)  # from the cache: same bytes, known length
+    assert await again.read() == body and int(again.headers["Content-Length"]) == len(body)
+    zipped = await (await http.get(f"/feeds/{token}.ics", headers={"Accept-Encoding": "gzip"})).read()
+    assert gzip.decompress(zipped) == body

@@ -273,7 +273,7 @@ def task_ids(session: Session, scope: FeedScope, settings, today: date, *, windo
 
 
 _TASK_COLUMNS = (Task.id, Task.key, Task.content, Task.lead_agency, Task.coordinators, Task.coordinators_note,
-                 Task.report_to, Task.deadline_text, Task.deadline, Task.due, Task.directive_id, Task.sequence,
+                 Task.report_to, Task.deadline_text, Task.deadline_kind, Task.due, Task.directive_id, Task.sequence,
                  Task.updated_at)
 
 
@@ -301,21 +301,28 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
         return []
     directory = agency_directory(settings)
     workcal = work_calendar(settings)
-    rows = {r.id: r for r in session.execute(select(*_TASK_COLUMNS).where(Task.id.in_(ids)))}
+    # One expanding parameter for the batch's ids: SQLAlchemy need not coerce a thousand literals per query.
+    batch = sa.bindparam("ids", expanding=True)
+    p = {"ids": list(ids)}
+    rows = {r.id: r for r in session.execute(select(*_TASK_COLUMNS).where(Task.id.in_(batch)), p)}
+    # The deadline itself is read only where the columns do not say it all (a once task has its `due`).
+    deadlines = dict(session.execute(select(Task.id, Task.deadline).where(
+        Task.id.in_(batch), sa.or_(Task.deadline_kind != "once", Task.due.is_(None))), p).all())
 
     occ: dict[int, dict[str, object]] = defaultdict(dict)
     for o in session.execute(select(Occurrence.task_id, Occurrence.key, Occurrence.extended_due, Occurrence.status,
                                     Occurrence.completed_on, Occurrence.sequence, Occurrence.updated_at)
-                             .where(Occurrence.task_id.in_(ids))):
+                             .where(Occurrence.task_id.in_(batch)), p):
         occ[o.task_id][o.key] = o
-    latest = (select(sa.func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(ids))
+    latest = (select(sa.func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(batch))
               .group_by(ProgressUpdate.task_id, ProgressUpdate.occurrence_key))
     progress = {(p.task_id, p.occurrence_key): p for p in session.execute(
         select(ProgressUpdate.task_id, ProgressUpdate.occurrence_key, ProgressUpdate.percent, ProgressUpdate.note,
-               ProgressUpdate.actor, ProgressUpdate.created_at).where(ProgressUpdate.id.in_(latest)))}
+               ProgressUpdate.actor, ProgressUpdate.created_at).where(ProgressUpdate.id.in_(latest)), p)}
     pending: dict[tuple[int, str], date] = {}
     for x in session.execute(select(Extension.task_id, Extension.occurrence_key, Extension.requested_due)
-                             .where(Extension.task_id.in_(ids), Extension.decision == "pending").order_by(Extension.id)):
+                             .where(Extension.task_id.in_(batch), Extension.decision == "pending")
+                             .order_by(Extension.id), p):
         pending[(x.task_id, x.occurrence_key)] = x.requested_due  # the latest request wins
     directive_ids = {r.directive_id for r in rows.values() if r.directive_id is not None}
     directives = {d.id: d for d in session.execute(select(Directive).where(Directive.id.in_(directive_ids))).scalars()} \
@@ -338,8 +345,8 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
         role = _role(task, scope)
         if role is None:
             continue
-        d = task.deadline or {}
-        kind = d.get("kind")
+        d = deadlines.get(task.id) or {}
+        kind = d.get("kind") or task.deadline_kind
         rrule = start = None
         taskocc = occ.get(task.id, {})
         directive = directives.get(task.directive_id) if task.directive_id else None

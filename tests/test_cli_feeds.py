@@ -87,6 +87,9 @@ def test_feed_url_issues_a_working_token_each_time(cli, engine):
         assert token not in {t.token_hash for t in s.exec(select(FeedToken))}  # only the hash is stored
         assert s.exec(select(AuditEntry).where(AuditEntry.action == "feed.issued")).first() is not None
 
+    # the webcal:// form of the same URL, for a one-click subscription
+    assert f"webcal://{url.removeprefix('https://')}" in r.stderr and url.startswith("https://")
+
     r2 = cli("feed", "url", "so-noi-vu")
     assert r2.stdout.strip() != url and "1 older URL(s) of so-noi-vu still work" in r2.stderr
     r3 = cli("feed", "url", "so-noi-vu", "--rotate")

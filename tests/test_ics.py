@@ -7,6 +7,7 @@ The helpers at the top (`check_octets`, `read_vobject`, `expand`) are shared by 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -125,8 +126,8 @@ def test_once_task_is_one_all_day_event_both_readers_agree():
 def test_text_does_not_follow_today_and_effective_deadline_is_explained():
     # 30/6/2018 is a Saturday: the deadline in force ends on Monday 2/7 (Art. 148(5)).
     t = once(due=date(2018, 6, 30), effective=date(2018, 7, 2), shift_rule=True)
-    t = TaskEntry(**{**t.__dict__, "occurrences": (OccurrenceEntry(
-        "once", date(2018, 6, 30), date(2018, 6, 30), date(2018, 7, 2), day_off="Thứ bảy"),)})
+    t = replace(t, occurrences=(OccurrenceEntry(
+        "once", date(2018, 6, 30), date(2018, 6, 30), date(2018, 7, 2), day_off="Thứ bảy"),))
     soon = read_vobject(render([t], today=date(2018, 6, 29))).vevent.description.value
     assert "Hạn: 30/06/2018" in soon
     assert "Hạn thực tế: 02/07/2018 (30/06/2018 là ngày nghỉ: Thứ bảy)" in soon

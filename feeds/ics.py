@@ -121,6 +121,7 @@ class TaskEntry:
     role: str = "lead"  # lead | coordinator: the calendar's agency's part in the task
     shift_rule: bool = False  # the working-day shift (Art. 148(5)) is on
     until: date | None = None  # recurring: the plan's end (no period after it)
+    rrules: tuple[str, ...] = ()  # recurring with several schedules (Deadline.rrules): every rule, `rrule` first
     url: str | None = None  # the task's page (web console), when there is one
 
 
@@ -332,9 +333,12 @@ def _dues(task: TaskEntry, since: date, until: date) -> list[date]:
     end = min(until, task.until) if task.until else until
     if end < since:
         return []
-    rule = rrulestr(task.rrule, dtstart=datetime.combine(task.start, time(0)))
-    return [d.date() for d in rule.between(datetime.combine(since, time(0)), datetime.combine(end, time(0)),
-                                            inc=True)]
+    out: set[date] = set()
+    for r in task.rrules or (task.rrule,):
+        rule = rrulestr(r, dtstart=datetime.combine(task.start, time(0)))
+        out.update(d.date() for d in rule.between(datetime.combine(since, time(0)), datetime.combine(end, time(0)),
+                                                   inc=True))
+    return sorted(out)
 
 
 # -- components ------------------------------------------------------------------------------------------
@@ -659,7 +663,9 @@ def task_components(task: TaskEntry, opt: _Options) -> list[tuple[tuple, bytes]]
             if o.in_force is not None:
                 out.append(((o.in_force, task.key, ""), _once_event(task, o, opt)))
     elif task.kind == "recurring" and task.rrule and task.start:
-        rule = outlook_rrule(task.rrule, task.start, task.until)
+        # Several schedules (e.g. a monthly report and a yearly one) are one series of periods with one state
+        # each: written period by period, like a rule Outlook cannot read.
+        rule = outlook_rrule(task.rrule, task.start, task.until) if len(set(task.rrules)) <= 1 else None
         if rule is None:
             # Written one by one: the periods the service gives, and every period up to a year ahead.
             have = {o.due for o in task.occurrences if o.due is not None}

@@ -406,6 +406,7 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
             directive_issued=directive.issued if directive else None,
             directive_subject=directive.subject if directive else None, role=role, shift_rule=shift,
             until=until if kind == "recurring" else None, url=task_page_url(settings, task.key),
+            rrules=tuple(d.get("rrules") or ()) if kind == "recurring" else (),
         ))
     return out
 

@@ -386,3 +386,19 @@ def test_a_timed_value_brings_its_vtimezone():
     assert parsed.vevent.dtstart.value.utcoffset() == timedelta(hours=7)
     [inst] = expand(data, date(2018, 6, 1), date(2018, 7, 1))
     assert inst[0] == datetime(2018, 6, 14, 17, 0, tzinfo=VN)
+
+
+def test_several_schedules_are_written_period_by_period():
+    """A deadline with several rules (Deadline.rrules: "hằng tháng và báo cáo năm trước 15/12") has one state per
+    period: no single RRULE carries it, so each period is its own event — the union of the rules' dates."""
+    monthly, yearly = "FREQ=MONTHLY;BYMONTHDAY=-1", "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=15"
+    t = replace(quarterly(), rrule=monthly, rrules=(monthly, yearly), start=date(2018, 6, 30),
+                occurrences=(occ(date(2018, 6, 30), state="done", completed_on=date(2018, 6, 28)),))
+    data = render([t], today=date(2018, 7, 1))
+    cal = read_vobject(data)
+    assert not any(hasattr(e, "rrule") for e in cal.vevent_list)
+    got = [g[0] for g in expand(data, date(2018, 6, 1), date(2019, 1, 1))]
+    assert got == [date(2018, 6, 30), date(2018, 7, 31), date(2018, 8, 31), date(2018, 9, 30), date(2018, 10, 31),
+                   date(2018, 11, 30), date(2018, 12, 15), date(2018, 12, 31)]
+    done = [e for e in cal.vevent_list if e.dtstart.value == date(2018, 6, 30)][0]
+    assert done.summary.value.startswith("✅") and done.uid.value == "5099%2F2-2018-06-30@dondoc"

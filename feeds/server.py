@@ -7,9 +7,11 @@ bot or the scheduler tick.
 Per request: the token is checked for shape, then looked up by its hash (feeds.tokens); unknown, revoked
 and malformed tokens — and chats no longer linked — all get the same bare 404. Then the feed's ETag and
 Last-Modified come from an aggregate query (feeds.service.feed_state) without rendering; a matching
-If-None-Match (or, without one, an If-Modified-Since not older than Last-Modified) gets 304. HEAD answers
-with the headers only. A GET renders (or takes the last rendering of the same ETag from a small cache) and
-is gzipped when the client accepts it.
+If-None-Match (or, without one, an If-Modified-Since not older than Last-Modified) gets 304. Otherwise the
+feed's last rendering with the same ETag is served from a cache of gzip streams (with Content-Length, gzipped
+or inflated on the way out as the client accepts), or the feed is rendered in a worker thread a batch of tasks
+at a time and streamed as it comes (chunked), its gzip stream kept for the next request. HEAD answers with the
+headers, Content-Length included (rendering first when nothing is cached).
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ class _Rendering:
             try:
                 self.queue.get_nowait()
             except asyncio.QueueEmpty:
-                await asyncio.sleep(0)
+                await asyncio.sleep(0.01)
         await asyncio.gather(self.task, return_exceptions=True)
 
 

@@ -252,3 +252,29 @@ async def test_a_feed_larger_than_a_batch_streams_whole_and_the_cache_gives_the_
     assert await again.read() == body and int(again.headers["Content-Length"]) == len(body)
     zipped = await (await http.get(f"/feeds/{token}.ics", headers={"Accept-Encoding": "gzip"})).read()
     assert gzip.decompress(zipped) == body
+
+
+async def test_the_validator_is_kept_until_the_audit_log_moves_or_thirty_seconds_pass(server, engine, clock):
+    """feed_state scans every task of a feed, so the server keeps it per feed — but an action (which writes an
+    audit entry) shows at once, and a change written behind the audit log's back within STATE_TTL."""
+    from feeds.server import STATE_TTL
+
+    http, token = server
+    url = f"/feeds/{token}.ics"
+    etag = (await http.get(url, headers=PLAIN)).headers["ETag"]
+    with Session(engine) as s:  # an action: audited
+        record_progress(s, s.exec(select(Task).where(Task.key == "5099/1")).one(), "once", 20, None, ADMIN,
+                        clock.now())
+        s.commit()
+    r = await http.get(url, headers={**PLAIN, "If-None-Match": etag})
+    assert r.status == 200
+    etag = r.headers["ETag"]
+    with Session(engine) as s:  # behind the audit log's back (a hand-made SQL fix, say)
+        t = s.exec(select(Task).where(Task.key == "5099/1")).one()
+        t.content, t.sequence, t.updated_at = "Rà soát lại", t.sequence + 1, clock.now()
+        s.add(t)
+        s.commit()
+    assert (await http.get(url, headers={**PLAIN, "If-None-Match": etag})).status == 304  # kept a little while
+    clock.advance(STATE_TTL)
+    r = await http.get(url, headers={**PLAIN, "If-None-Match": etag})
+    assert r.status == 200 and "Rà soát lại" in (await r.read()).decode()

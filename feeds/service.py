@@ -337,6 +337,17 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
             n = names[code] = directory.name(code)
         return n
 
+    shifted: dict[date, tuple[date, str | None]] = {}  # a batch's deadlines fall on a few hundred days
+
+    def effective(day: date) -> tuple[date, str | None]:
+        hit = shifted.get(day)
+        if hit is None:
+            eff = workcal.effective_due(day, shift=shift)
+            hit = shifted[day] = (eff, workcal.day_off_name(day) if eff != day else None)
+        return hit
+
+    has_pages = task_page_url(settings, "") is not None
+
     out: list[TaskEntry] = []
     for tid in ids:
         task = rows.get(tid)
@@ -350,7 +361,7 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
         rrule = start = None
         taskocc = occ.get(task.id, {})
         directive = directives.get(task.directive_id) if task.directive_id else None
-        until = _plan_end(d, directive)
+        until = _plan_end(d, directive) if kind not in ("once", "continuous") else None
         if kind == "once":
             keys = ["once"]
             due_once = task.due or (date.fromisoformat(d["due"]) if d.get("due") else None)
@@ -381,17 +392,17 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
             row = taskocc.get(k)
             due = due_once if k == "once" else None if k == "continuous" else date.fromisoformat(k)
             in_force = row.extended_due if row is not None and row.extended_due else due
-            effective = workcal.effective_due(in_force, shift=shift) if in_force else None
+            eff, day_off = effective(in_force) if in_force else (None, None)
             p = progress.get((task.id, k))
             entries.append(OccurrenceEntry(
-                key=k, due=due, in_force=in_force, effective=effective,
+                key=k, due=due, in_force=in_force, effective=eff,
                 state=row.status if row is not None else "open",
                 completed_on=row.completed_on if row is not None else None,
                 sequence=row.sequence if row is not None else 0,
                 updated_at=row.updated_at if row is not None else None,
                 progress=ProgressEntry(p.percent, p.note, p.actor, p.created_at) if p is not None else None,
                 pending_extension=pending.get((task.id, k)),
-                day_off=workcal.day_off_name(in_force) if effective and effective != in_force else None,
+                day_off=day_off,
             ))
         report_to = task.report_to
         if report_to and directory.get(report_to) is not None:
@@ -400,12 +411,12 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
             key=task.key, content=task.content, kind=kind, deadline_text=task.deadline_text,
             lead_name=name(task.lead_agency), sequence=task.sequence or 0, updated_at=_aware(task.updated_at),
             occurrences=tuple(entries), rrule=rrule, start=start,
-            coordinator_names=tuple(name(c) for c in (task.coordinators or [])),
+            coordinator_names=tuple([name(c) for c in task.coordinators]) if task.coordinators else (),
             coordinators_note=task.coordinators_note, report_to=report_to,
             directive_number=directive.number if directive else None,
             directive_issued=directive.issued if directive else None,
             directive_subject=directive.subject if directive else None, role=role, shift_rule=shift,
-            until=until if kind == "recurring" else None, url=task_page_url(settings, task.key),
+            until=until if kind == "recurring" else None, url=task_page_url(settings, task.key) if has_pages else None,
             rrules=tuple(d.get("rrules") or ()) if kind == "recurring" else (),
         ))
     return out

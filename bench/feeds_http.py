@@ -47,16 +47,22 @@ async def _get(http, url: str, headers: dict) -> dict:
     _peak_reset()
     before = _kib("VmRSS")
     t0 = time.perf_counter()
-    wire = text = 0
-    inflate = zlib.decompressobj(31)
+    wire = 0
+    kept = []
     async with http.get(url, headers=headers) as r:
         status = r.status
         gz = r.headers.get("Content-Encoding") == "gzip"
         async for chunk in r.content.iter_chunked(1 << 16):
             wire += len(chunk)
-            text += len(inflate.decompress(chunk)) if gz else len(chunk)
+            if gz:
+                kept.append(chunk)  # inflated after the clock stops: a client's work, not the server's
     seconds = time.perf_counter() - t0
-    hwm = _kib("VmHWM")
+    hwm = _kib("VmHWM")  # before inflating, so the client's copy of the text does not count
+    text = wire
+    if gz:
+        inflate = zlib.decompressobj(31)
+        text = sum(len(inflate.decompress(c)) for c in kept)
+        kept.clear()
     return {"status": status, "seconds": round(seconds, 4), "wire_kib": round(wire / 1024),
             "text_kib": round(text / 1024),
             "peak_rss_mib": round(max(0, hwm - before) / 1024, 1) if hwm is not None and before else None}

@@ -1,10 +1,15 @@
 """What goes into a calendar: loads the tasks of an agency, of a linked chat, or of every agency (oversight),
 with their occurrences, last progress and pending extensions, and hands them to the pure renderer.
 
+`iter_scope` streams a calendar: the task ids in calendar order (due date, then id) within the window
+(FEED_WINDOW_MONTHS: tasks due in the last months, plus every open task), then BATCH tasks at a time loaded
+with a handful of queries and written, so memory holds one batch whatever the feed's size. Exports
+(`dondoc ics`) pass `window=False`.
+
 Also the feed's validator (`feed_state`): an ETag and a Last-Modified computed from a few aggregate queries
 (counts, sums of sequences, latest change times of the feed's tasks, occurrences, progress, extensions and
 directives) plus what else changes the output — the settings that shape it, the agency and holiday files,
-the local date (statuses and the keep-done window move with it) and the renderer's version — so a client
+the local date (alarms, the keep-done window and the feed window move with it) and the renderer's version — so a client
 that already has the calendar gets its 304 without anything being rendered.
 
 Which occurrences a recurring task shows besides its RRULE: every occurrence that has a row (something

@@ -148,3 +148,24 @@ def test_ics_for_a_group_of_agencies(cli):
     cal = read_vobject(r.stdout_bytes)
     assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@lich.example.gov.vn", "5099%2F2@lich.example.gov.vn", "5099%2F3@lich.example.gov.vn"}
     assert cal.contents["x-wr-calname"][0].value.endswith(" cơ quan")
+
+
+def test_the_export_has_every_task_the_feed_window_leaves_out(cli, engine):
+    """FEED_WINDOW_MONTHS bounds the feeds (a task due two years ago and done is left out, even when it was done
+    last week); `dondoc ics` exports it."""
+    from feeds import service
+    from storage.actions import Actor, mark_done
+
+    with Session(engine) as s:
+        t = make_task(s, key="2016/1", deadline_text="trước ngày 30/6/2016", now=T0, content="Việc cũ", position=9)
+        s.commit()
+        mark_done(s, t, "once", Actor("admin", None, "cli"), T0)  # done today, two years late
+        s.commit()
+    r = cli("ics", "--all", "-")
+    assert r.exit_code == 0
+    assert "2016%2F1@lich.example.gov.vn" in {e.uid.value for e in read_vobject(r.stdout.encode()).vevent_list}
+    from dondoc.settings import load_settings
+
+    with Session(engine) as s:
+        feed = service.calendar_for_all(s, load_settings(environ={}, dotenv_path=None), T0)
+    assert b"2016%2F1@" not in feed

@@ -73,7 +73,7 @@ def ics_cmd(
     else:
         scope = service.FeedScope("oversight", language=lang)
     with session_scope(engine()) as session:
-        data = service.render_scope(session, scope, s, now, todo=todo)
+        data = service.render_scope(session, scope, s, now, todo=todo, window=False)  # a file has everything
     if str(out) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -21,9 +21,12 @@ edited) are left out rather than shown on a date the rule does not produce.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
-from collections import defaultdict
+import threading
+import zlib
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -295,17 +298,34 @@ def _plan_end(deadline: dict, directive) -> date | None:
     return None
 
 
-def load_entries(session: Session, scope: FeedScope, settings, today: date, ids: list[int] | None = None, *,
-                 window: bool = True) -> list[TaskEntry]:
-    """The scope's tasks (not removed) as the renderer wants them — `ids` only (a batch), in that order."""
-    from jobs.deadline import Deadline, DeadlineError
+@dataclass
+class _Batch:
+    """The rows behind a batch of tasks, as read from the database."""
 
-    if ids is None:
-        ids = task_ids(session, scope, settings, today, window=window)
-    if not ids:
-        return []
-    directory = agency_directory(settings)
-    workcal = work_calendar(settings)
+    ids: list[int]
+    rows: dict
+    deadlines: dict
+    occ: dict
+    progress: dict
+    pending: dict
+    directives: dict
+
+    def fingerprint(self) -> int:
+        """A hash of what the batch was read from (the batch memo's key). A task is named by its id, sequence
+        and last change — every change of a task bumps both, as the feed's ETag also relies on."""
+        return hash((
+            tuple(self.ids),
+            tuple((r.id, r.sequence, r.updated_at, r.due, r.directive_id) for _, r in sorted(self.rows.items())),
+            tuple((k, json.dumps(v, sort_keys=True, default=str)) for k, v in sorted(self.deadlines.items())),
+            tuple((tid, k, tuple(o)) for tid, d in sorted(self.occ.items()) for k, o in sorted(d.items())),
+            tuple((k, tuple(v)) for k, v in sorted(self.progress.items())),
+            tuple(sorted(self.pending.items())),
+            tuple((d.id, d.number, d.issued, d.subject, d.updated_at, getattr(d, "until", None))
+                  for _, d in sorted(self.directives.items())),
+        ))
+
+
+def _load_batch(session: Session, ids: list[int]) -> _Batch:
     # One expanding parameter for the batch's ids: SQLAlchemy need not coerce a thousand literals per query.
     batch = sa.bindparam("ids", expanding=True)
     p = {"ids": list(ids)}
@@ -313,7 +333,6 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
     # The deadline itself is read only where the columns do not say it all (a once task has its `due`).
     deadlines = dict(session.execute(select(Task.id, Task.deadline).where(
         Task.id.in_(batch), sa.or_(Task.deadline_kind != "once", Task.due.is_(None))), p).all())
-
     occ: dict[int, dict[str, object]] = defaultdict(dict)
     for o in session.execute(select(Occurrence.task_id, Occurrence.key, Occurrence.extended_due, Occurrence.status,
                                     Occurrence.completed_on, Occurrence.sequence, Occurrence.updated_at)
@@ -321,7 +340,7 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
         occ[o.task_id][o.key] = o
     latest = (select(sa.func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(batch))
               .group_by(ProgressUpdate.task_id, ProgressUpdate.occurrence_key))
-    progress = {(p.task_id, p.occurrence_key): p for p in session.execute(
+    progress = {(r.task_id, r.occurrence_key): r for r in session.execute(
         select(ProgressUpdate.task_id, ProgressUpdate.occurrence_key, ProgressUpdate.percent, ProgressUpdate.note,
                ProgressUpdate.actor, ProgressUpdate.created_at).where(ProgressUpdate.id.in_(latest)), p)}
     pending: dict[tuple[int, str], date] = {}
@@ -332,6 +351,26 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
     directive_ids = {r.directive_id for r in rows.values() if r.directive_id is not None}
     directives = {d.id: d for d in session.execute(select(Directive).where(Directive.id.in_(directive_ids))).scalars()} \
         if directive_ids else {}
+    return _Batch(list(ids), rows, deadlines, dict(occ), progress, pending, directives)
+
+
+def load_entries(session: Session, scope: FeedScope, settings, today: date, ids: list[int] | None = None, *,
+                 window: bool = True) -> list[TaskEntry]:
+    """The scope's tasks (not removed) as the renderer wants them — `ids` only (a batch), in that order."""
+    if ids is None:
+        ids = task_ids(session, scope, settings, today, window=window)
+    if not ids:
+        return []
+    return _entries(_load_batch(session, ids), scope, settings, today)
+
+
+def _entries(b: _Batch, scope: FeedScope, settings, today: date) -> list[TaskEntry]:
+    from jobs.deadline import Deadline, DeadlineError
+
+    directory = agency_directory(settings)
+    workcal = work_calendar(settings)
+    ids, rows, deadlines, occ, progress, pending, directives = (b.ids, b.rows, b.deadlines, b.occ, b.progress,
+                                                                b.pending, b.directives)
 
     shift = settings.deadline_shift_to_workday
     names: dict[str, str] = {}
@@ -463,14 +502,61 @@ def iter_scope(session: Session, scope: FeedScope, settings, now: datetime, *, t
     yield calendar_head(meta)
     ids = task_ids(session, scope, settings, today, window=window)
     batch = batch or BATCH
+    # Everything besides the rows that shapes a batch's text: with the rows' fingerprint, the memo's key.
+    shape = (RENDER_VERSION, __version__, scope.key, todo, opt, settings.deadline_shift_to_workday,
+             settings.feed_base_url, task_page_url(settings, "") is not None,
+             _cached("digest:agencies", settings.agencies_file, _digest),
+             _cached("digest:holidays", settings.holidays_file, _digest))
     empty = True
     for i in range(0, len(ids), batch):
-        parts = [c for e in load_entries(session, scope, settings, today, ids[i:i + batch])
-                 for c in iter_components([e], opt)]
-        if parts:
+        rows = _load_batch(session, ids[i:i + batch])
+        data = _memo.get((shape, rows.fingerprint()))
+        if data is None:
+            data = b"".join(c for e in _entries(rows, scope, settings, today) for c in iter_components([e], opt))
+            _memo.put((shape, rows.fingerprint()), data)
+        if data:
             empty = False
-            yield b"".join(parts)
+            yield data
     yield calendar_tail(meta, empty)
+
+
+class _BatchMemo:
+    """Rendered batches (zlib-compressed) by what they were rendered from, so a feed rendered again after one
+    task changed writes only that task's batch again (and the others cost their queries and a decompression).
+    Bounded by the compressed size; shared by the feed server's worker threads."""
+
+    LIMIT = 32 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._data: OrderedDict[tuple, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            packed = self._data.get(key)
+            if packed is None:
+                return None
+            self._data.move_to_end(key)
+        return zlib.decompress(packed)
+
+    def put(self, key: tuple, data: bytes) -> None:
+        packed = zlib.compress(data, 1)
+        with self._lock:
+            old = self._data.pop(key, None)
+            self._size += len(packed) - (len(old) if old is not None else 0)
+            self._data[key] = packed
+            while self._size > self.LIMIT and len(self._data) > 1:
+                _, dropped = self._data.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._size = 0
+
+
+_memo = _BatchMemo()
 
 
 def render_scope(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False,

@@ -233,3 +233,27 @@ def test_agencies_file_content_changes_the_names_and_the_etag(db, settings, tmp_
     st2 = feed_state(db, scope_for_agency("so-noi-vu"), s1, T0)
     assert st2.etag != st1.etag
     assert "— Sở Nội vụ tỉnh Nam Định (mới)" in read_vobject(calendar_for_agency(db, "so-noi-vu", s1, T0)).vevent.summary.value
+
+
+def test_a_feed_rendered_again_after_one_change_writes_only_that_tasks_batch(db, settings, monkeypatch):
+    """Batches are memoised by the rows they were rendered from: after one change only the changed task's batch
+    is written again, and the result is byte for byte a fresh rendering."""
+    monkeypatch.setattr(service, "BATCH", 2)
+    service._memo.clear()
+    written = []
+    real = service._entries
+    monkeypatch.setattr(service, "_entries", lambda b, *a, **k: written.append(list(b.ids)) or real(b, *a, **k))
+    first = calendar_for_all(db, settings, T0)
+    assert len(written) == 3  # 5 tasks, 2 at a time
+    written.clear()
+    assert calendar_for_all(db, settings, T0) == first and written == []  # nothing changed: nothing written
+    record_progress(db, task(db, "5099/5"), "once", 40, None, ALICE, T0 + timedelta(hours=1))
+    db.commit()
+    again = calendar_for_all(db, settings, T0 + timedelta(hours=1))
+    assert len(written) == 1 and task(db, "5099/5").id in written[0]
+    service._memo.clear()
+    assert calendar_for_all(db, settings, T0 + timedelta(hours=1)) == again != first
+    # another day is another calendar (alarms, the windows): every batch is written again
+    written.clear()
+    calendar_for_all(db, settings, T0 + timedelta(days=1))
+    assert len(written) == 3

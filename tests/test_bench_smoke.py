@@ -163,3 +163,14 @@ def test_feeds_bench_rows():
     assert by["cold"]["text_kib"] > 0 and by["unchanged"]["text_kib"] == by["cold"]["text_kib"]
     assert by["304"]["wire_kib"] == 0
     assert by["identity"]["wire_kib"] == by["identity"]["text_kib"] > by["unchanged"]["wire_kib"]
+
+
+def test_extract_bench_rows():
+    """Three formats, pages counted, the same tasks every run (no timing checked)."""
+    from bench import extract
+
+    rows = extract.run(quick=True)
+    assert [r["bench"] for r in rows] == ["extract (text, 5 directives)", "extract (docx, 5 directives)",
+                                          "extract (pdf, 5 directives)"]
+    assert all(r["pages"] > 0 and r["pages_per_s"] > 0 for r in rows)
+    assert rows[0]["pages"] == rows[1]["pages"]  # text and .docx count pages from the same characters

@@ -17,10 +17,12 @@ headers, Content-Length included (rendering first when nothing is cached).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import zlib
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -137,6 +139,17 @@ def _resolve(engine, token: str, todo: bool, settings, now: datetime, states: di
         return scope, state
 
 
+RENDER_THREADS = 2  # feeds rendered at once; more wait their turn
+WRITE_TIMEOUT = 60.0  # seconds a client may take to accept one piece of a streamed feed
+
+
+@functools.lru_cache(maxsize=1)
+def _render_pool() -> ThreadPoolExecutor:
+    # Feeds render in their own threads: a slow client holds its rendering at the queue (backpressure), and a
+    # few of them must never take the default executor's threads, which the bot and the dispatcher use too.
+    return ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="feed-render")
+
+
 class _Rendering:
     """Renders a feed in a worker thread, batch by batch, handing each piece (plain, gzipped) to the event loop
     through a small queue: the body goes out while it is rendered, and memory holds a few batches, never the
@@ -152,7 +165,7 @@ class _Rendering:
         self.gz_len = 0
         self.cancelled = False
         self._args = (engine, scope, todo, settings, now)
-        self.task = self.loop.run_in_executor(None, self._produce)
+        self.task = self.loop.run_in_executor(_render_pool(), self._produce)
 
     def _put(self, item) -> None:
         asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop).result()
@@ -282,12 +295,18 @@ async def feed(request: web.Request) -> web.StreamResponse:
                 await resp.prepare(request)
             if gz:
                 if packed:
-                    await resp.write(packed)
+                    await asyncio.wait_for(resp.write(packed), WRITE_TIMEOUT)
             elif plain:
-                await resp.write(plain)
+                await asyncio.wait_for(resp.write(plain), WRITE_TIMEOUT)
     except (ConnectionResetError, asyncio.CancelledError):
-        await rendering.cancel()
+        await rendering.cancel()  # the client is gone: its rendering must not hold a render thread
         raise
+    except asyncio.TimeoutError:
+        await rendering.cancel()  # the client stopped reading: the same, and the connection is closed
+        log.info("a calendar client stopped reading a feed for %s s; connection closed", WRITE_TIMEOUT)
+        if request.transport is not None:
+            request.transport.close()
+        return resp
     except Exception:
         await rendering.cancel()
         log.exception("rendering a calendar feed failed")

@@ -47,6 +47,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     language: str = "vi"
     admin_user_ids: tuple[int, ...] = ()
+    oversight_user_ids: tuple[int, ...] = ()  # may decide in an oversight group without being its administrator
     agencies_file: Path | None = None
     holidays_file: Path | None = None
     deadline_shift_to_workday: bool = True
@@ -69,6 +70,7 @@ class Settings:
     # delivery
     delivery_max_attempts: int = 8
     claim_timeout_seconds: int = 120
+    delivery_stuck_alert_minutes: int = 15  # 0 = never tell
     rate_overall_per_second: int = 30
     rate_group_per_minute: int = 20
     rate_private_per_second: int = 1
@@ -266,6 +268,8 @@ def _clock_start(v: str) -> str | None:
         raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00") from None
     if dt.tzinfo is None:
         raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00")
+    if not 1900 <= dt.year <= 2199:  # the registry grammar's years (jobs.deadline.MIN_YEAR/MAX_YEAR)
+        raise ValueError("accepted: an ISO date-time with offset in the years 1900-2199, e.g. 2018-06-07T07:59:00+07:00")
     return s
 
 
@@ -320,6 +324,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "TIMEZONE": ("timezone", _timezone),
     "LANGUAGE": ("language", _choice(LANGUAGES)),
     "ADMIN_USER_IDS": ("admin_user_ids", _user_ids),
+    "OVERSIGHT_USER_IDS": ("oversight_user_ids", _user_ids),
     "AGENCIES_FILE": ("agencies_file", _existing_file),
     "HOLIDAYS_FILE": ("holidays_file", _existing_file),
     "DEADLINE_SHIFT_TO_WORKDAY": ("deadline_shift_to_workday", _bool),
@@ -336,6 +341,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "QUARTERLY_SUMMARY": ("quarterly_summary", _bool),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
+    "DELIVERY_STUCK_ALERT_MINUTES": ("delivery_stuck_alert_minutes", _int_range(0, 1440)),
     "RATE_OVERALL_PER_SECOND": ("rate_overall_per_second", _int_range(1, 1000)),
     "RATE_GROUP_PER_MINUTE": ("rate_group_per_minute", _int_range(1, 1000)),
     "RATE_PRIVATE_PER_SECOND": ("rate_private_per_second", _int_range(1, 100)),
@@ -366,6 +372,18 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
 }
 
 SETTING_NAMES = tuple(_SPEC)
+SECRET_SETTINGS = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "CALLBACK_SECRET")
+
+
+def shown_value(name: str, value: str) -> str:
+    """A setting's value as an error message may show it: secrets hidden, a database URL's password too."""
+    if name in SECRET_SETTINGS:
+        return "***"
+    if name == "DATABASE_URL":
+        import re
+
+        return re.sub(r"(://[^:/@]*:).*@", r"\1***@", value)  # to the last @: a raw @ or / in it too
+    return value
 
 
 def load_settings(
@@ -401,7 +419,7 @@ def load_settings(
         try:
             parsed = parse(value)
         except ValueError as e:
-            problems.append(f"{name}={value!r}: {e}")
+            problems.append(f"{name}={shown_value(name, value)!r}: {e}")
             continue
         if attr == "log_level":
             parsed = str(parsed).upper()

@@ -365,7 +365,7 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
 
 
 def _entries(b: _Batch, scope: FeedScope, settings, today: date) -> list[TaskEntry]:
-    from jobs.deadline import Deadline, DeadlineError
+    from jobs.deadline import MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
 
     directory = agency_directory(settings)
     workcal = work_calendar(settings)
@@ -436,6 +436,11 @@ def _entries(b: _Batch, scope: FeedScope, settings, today: date) -> list[TaskEnt
             row = taskocc.get(k)
             due = due_once if k == "once" else None if k == "continuous" else date.fromisoformat(k)
             in_force = row.extended_due if row is not None and row.extended_due else due
+            if any(x is not None and not MIN_YEAR <= x.year <= MAX_YEAR for x in (due, in_force)):
+                # Stored before dates were bounded (an extension to 31/12/9999): no calendar can hold it.
+                log.warning("task %s (%s): date %s outside the years %d-%d; left out of the calendar",
+                            task.key, k, in_force, MIN_YEAR, MAX_YEAR)
+                continue
             eff, day_off = effective(in_force) if in_force else (None, None)
             p = progress.get((task.id, k))
             entries.append(OccurrenceEntry(

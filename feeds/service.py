@@ -236,7 +236,9 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date) -> l
     """The scope's tasks (not removed) as the renderer wants them."""
     from jobs.deadline import Deadline, DeadlineError
 
-    directory = agency_directory(settings)
+    from storage.agencies import DirectoryNames
+
+    directory = DirectoryNames(session, agency_directory(settings))  # the database's names first
     workcal = work_calendar(settings)
     flt = _task_filter(scope)
     tasks = [t for t in session.exec(select(Task).where(flt, Task.removed_at.is_(None)).order_by(Task.id))

@@ -199,6 +199,11 @@ class AgencyInfo:
     valid_to: date | None = None
     successor: str | None = None
     note: str | None = None
+    source: str = "builtin"  # builtin | file | province | cli (see storage.tables.Agency.source)
+    # False for an agency known only from the database (an earlier import's --agencies, another
+    # province's sample): it is matched and named, but a group expands only to the agencies of the files
+    # in play, so "UBND các huyện" of one registry never reaches another registry's districts.
+    in_groups: bool = True
 
     def valid_on(self, d: date | None) -> bool:
         if d is None:
@@ -316,18 +321,38 @@ class AgencyDirectory:
         from storage.tables import Agency
 
         extra = []
+        overlay: dict[str, AgencyInfo] = {}
         for r in session.exec(select(Agency).order_by(Agency.id)).all():
-            if r.code in self._agencies:
-                continue
-            extra.append(AgencyInfo(code=r.code, name=r.name, kind=r.kind, aliases=tuple(r.aliases or ()),
-                                    groups=tuple(g for g in (r.groups or ()) if g in self._groups),
-                                    valid_from=r.valid_from, valid_to=r.valid_to, successor=r.successor))
-        if not extra:
+            info = AgencyInfo(code=r.code, name=r.name, kind=r.kind, aliases=tuple(r.aliases or ()),
+                              groups=tuple(g for g in (r.groups or ()) if g in self._groups),
+                              valid_from=r.valid_from, valid_to=r.valid_to, successor=r.successor,
+                              source=r.source or "builtin")
+            mine = self._agencies.get(r.code)
+            if mine is None:
+                extra.append(replace(info, in_groups=False))
+            elif mine.source == "builtin" and info.source != "builtin" and info != mine:
+                # A province's own record of a built-in agency ("Báo Lạng Sơn" for bao-tinh) wins over the
+                # built-in one; AGENCIES_FILE and --agencies (not "builtin" here) win over the database.
+                overlay[r.code] = replace(info, aliases=tuple(dict.fromkeys(mine.aliases + info.aliases)),
+                                          groups=mine.groups, note=mine.note)
+        if not extra and not overlay:
             return self
         known = set(self._agencies) | {a.code for a in extra}
         extra = [a if a.successor is None or a.successor in known else replace(a, successor=None) for a in extra]
-        return AgencyDirectory([*self._agencies.values(), *extra], self._groups.values(), self.kinds,
-                               self.sources + ("database",))
+        agencies = [overlay.get(a.code, a) for a in self._agencies.values()]
+        try:
+            return AgencyDirectory([*agencies, *extra], self._groups.values(), self.kinds,
+                                   self.sources + ("database",))
+        except AgencyFileError:
+            return self  # a database record that clashes with the files: the files win
+
+    def with_agencies(self, infos: Iterable[AgencyInfo], source: str) -> "AgencyDirectory":
+        """This directory plus `infos` whose codes it does not have yet (e.g. PROVINCE's communes)."""
+        new = [replace(a, source=source) for a in infos if a.code not in self._agencies]
+        if not new:
+            return self
+        return AgencyDirectory([*self._agencies.values(), *new], self._groups.values(), self.kinds,
+                               self.sources + (source,))
 
     def merged(self, data: Any, where: str) -> "AgencyDirectory":
         problems: list[str] = []
@@ -358,8 +383,11 @@ class AgencyDirectory:
             kinds.update({str(k): str(v) for k, v in raw_kinds.items()})
 
         seen: dict[str, int] = {}
+        source = "builtin" if where == str(BUILTIN_FILE) else "file"
         for item, line in _items(data, "agencies", err):
             a = _agency_from(item, line, agencies, err)
+            if a is not None:
+                a = replace(a, source=source, in_groups=True)
             if a is None:
                 continue
             if a.code in seen:
@@ -469,7 +497,7 @@ class AgencyDirectory:
             explicit.update(g.members)
             stack.extend(g.includes)
         return [a.code for a in self._agencies.values()
-                if (a.kind in wanted_kinds or a.code in explicit or wanted_groups.intersection(a.groups))
+                if a.in_groups and (a.kind in wanted_kinds or a.code in explicit or wanted_groups.intersection(a.groups))
                 and a.valid_on(on)]
 
     def groups_of(self, code: str) -> list[str]:
@@ -691,7 +719,14 @@ class LineList(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """SafeLoader that refuses aliases (`*name`): a "billion laughs" file expands an alias into gigabytes,
+    and a registry has no use for them. Keys must be scalars (`? [a, b]` is refused, not a TypeError)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -699,6 +734,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     d = LineDict()
     d.line = node.start_mark.line + 1
     for k_node, v_node in node.value:
+        if not isinstance(k_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain name, not a list or "
+                                                    "a mapping", k_node.start_mark)
         k = loader.construct_object(k_node, deep=True)
         if k in d:
             d.duplicates.append((k, k_node.start_mark.line + 1))
@@ -719,8 +757,13 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 
 def load_yaml_with_lines(text: str) -> Any:
-    """`yaml.safe_load`, with mappings as LineDict and sequences as LineList (line numbers kept)."""
-    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    """`yaml.safe_load`, with mappings as LineDict and sequences as LineList (line numbers kept).
+
+    Aliases and non-scalar keys raise yaml.YAMLError (with a mark); so does nesting too deep to read."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
 
 
 def _line(d: Any, key: Any) -> int:
@@ -867,10 +910,14 @@ def sync_directory(session, directory: AgencyDirectory) -> int:
     rows = {a.code: a for a in session.exec(select(Agency)).all()}
     written = 0
     for info in directory.agencies:
+        if not info.in_groups:
+            continue  # read from the table itself: nothing new to write
         values = dict(name=info.name, kind=info.kind, aliases=list(info.aliases),
                       groups=directory.groups_of(info.code), valid_from=info.valid_from,
-                      valid_to=info.valid_to, successor=info.successor)
+                      valid_to=info.valid_to, successor=info.successor, source=info.source)
         row = rows.get(info.code)
+        if row is not None and info.source == "builtin" and (row.source or "builtin") != "builtin":
+            continue  # the province's own record of a built-in agency stays
         if row is None:
             session.add(Agency(code=info.code, **values))
             written += 1
@@ -891,3 +938,24 @@ def agency_names(session) -> dict[str, str]:
     from storage.tables import Agency
 
     return {code: name for code, name in session.exec(select(Agency.code, Agency.name)).all()}
+
+
+class DirectoryNames:
+    """Display names as every reader should show them: the Agency table's (the directory as imports,
+    AGENCIES_FILE, PROVINCE and `dondoc agencies` left it — a province's own name for a built-in agency
+    included), then `fallback` (a file-based directory) for codes the table does not have yet."""
+
+    def __init__(self, session, fallback: "AgencyDirectory | None" = None):
+        self._names = agency_names(session)
+        self._fallback = fallback
+
+    def name(self, code: str) -> str:
+        name = self._names.get(code)
+        if name:
+            return name
+        return self._fallback.name(code) if self._fallback is not None else code
+
+    def get(self, code: str):
+        if code in self._names:
+            return True
+        return self._fallback.get(code) if self._fallback is not None else None

@@ -63,8 +63,8 @@ def test_errors_exit_2_and_go_to_stderr(cli, engine, tmp_path):
     assert r.stdout == ""
     lines = r.stderr.splitlines()
     assert lines[0] == f"Không nhập {bad}: 2 lỗi; cơ sở dữ liệu không thay đổi."
-    assert lines[1] == f"{bad}:2:Cơ quan chủ trì: unknown agency 'Sở Nôi vụ'; did you mean: Sở Nội vụ?"
-    assert lines[2].startswith(f"{bad}:3:Thời gian hoàn thành: cannot read the deadline: \"Quý V/2013\"")
+    assert lines[1] == f"{bad}:2:Cơ quan chủ trì: không có cơ quan 'Sở Nôi vụ'; có phải: Sở Nội vụ?"
+    assert lines[2].startswith(f"{bad}:3:Thời gian hoàn thành: không đọc được thời hạn: \"Quý V/2013\"")
     with Session(engine) as s:
         assert s.exec(select(Task)).all() == []
     r = cli("import", str(bad), "--document", "1/KH", "--issued", "2012-03-02", LANGUAGE="en")
@@ -72,10 +72,12 @@ def test_errors_exit_2_and_go_to_stderr(cli, engine, tmp_path):
 
 
 def test_bad_options(cli, tmp_path):
-    r = cli("import", CSV, "--issued", "2/3/2012")
-    assert r.exit_code == 2 and "--issued '2/3/2012': cần một ngày dạng YYYY-MM-DD" in r.stderr
-    r = cli("import", str(tmp_path / "nope.csv"), "--issued", "2012-03-02")
-    assert r.exit_code == 2 and f"{tmp_path / 'nope.csv'}:0:0: cannot read the file" in r.stderr
+    r = cli("import", CSV, "--issued", "31/2/2012")
+    assert r.exit_code == 2 and "--issued '31/2/2012': cần một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD" in r.stderr
+    r = cli("import", CSV, "--issued", "02/03/9999")  # within the deadline grammar's years only
+    assert r.exit_code == 2 and "--issued '02/03/9999'" in r.stderr
+    r = cli("import", str(tmp_path / "nope.csv"), "--issued", "2/3/2012")  # dd/mm/yyyy as every command takes
+    assert r.exit_code == 2 and f"{tmp_path / 'nope.csv'}:0:0: không đọc được tệp" in r.stderr
     r = cli("import", CSV, "--agencies", str(tmp_path / "none.yaml"))
     assert r.exit_code == 2 and "agencies file not found" in r.stderr
 

@@ -62,15 +62,21 @@ def database_errors(url: str):
 
 
 def agency_directory(session=None):
-    """The agency directory: built-in + AGENCIES_FILE, plus the agencies earlier imports stored when a
-    `session` is given. A broken AGENCIES_FILE exits 2 with what is wrong and where."""
-    from storage.agencies import AgencyDirectory, AgencyFileError
+    """The agency directory (intake.directory.directory_for): built-in, AGENCIES_FILE, PROVINCE's communes
+    and the agencies in the database (earlier imports' --agencies, `dondoc agencies --add/--rename`).
+    A broken AGENCIES_FILE exits 2 with what is wrong and where."""
+    from sqlmodel import Session
+
+    from intake.directory import directory_for
+    from storage.agencies import AgencyFileError
 
     try:
-        directory = AgencyDirectory.load(settings().agencies_file)
+        if session is None:
+            with Session(engine()) as own:
+                return directory_for(settings(), own)
+        return directory_for(settings(), session)
     except AgencyFileError as e:
         fail(f"Cannot use the agency directory: {e}")
-    return directory.with_known_agencies(session) if session is not None else directory
 
 
 def match_agencies(text: str, *, on=None, session=None, directory=None):

@@ -239,7 +239,9 @@ def rows_from_table(table: Table, c: Collector, documents: str | None) -> Parsed
             _join(last, own, r.number)
             continue
         spanning = len(distinct) == 1 and len([x for x in r.cells if x]) > 1
-        heading_text = next(iter(distinct)) if spanning else " ".join(x for x in (stt, content) if x)
+        heading_text = next(iter(distinct)) if spanning else \
+            (f"{stt}. {content}" if stt and content and not stt.endswith((".", ")")) else
+             " ".join(x for x in (stt, content) if x))
         level = _section_level("" if spanning else stt, heading_text if spanning else content)
         if (no_task and level is not None) or spanning:
             level = level if level is not None else 0

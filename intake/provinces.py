@@ -15,7 +15,7 @@ from storage.agencies import AgencyInfo, fold
 
 __all__ = ["commune_agencies", "find_province", "province_names"]
 
-_PREFIXES = ("tỉnh ", "thành phố ")
+_PREFIXES = ("tỉnh ", "thành phố ", "tp. ", "tp ")
 
 
 def _key(name: str) -> str:

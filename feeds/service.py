@@ -322,9 +322,13 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date) -> l
 
 # -- rendering -------------------------------------------------------------------------------------------
 
-def calendar_meta(scope: FeedScope, settings, *, todo: bool = False) -> CalendarMeta:
+def calendar_meta(scope: FeedScope, settings, *, todo: bool = False, session: Session | None = None) -> CalendarMeta:
+    from storage.agencies import DirectoryNames
+
     lang = _lang(scope, settings)
     directory = agency_directory(settings) if scope.agencies else None
+    if directory is not None and session is not None:
+        directory = DirectoryNames(session, directory)  # the database's names first
     if scope.agencies:
         names = [directory.name(c) for c in scope.agencies]
         if len(names) > 3:  # a group ("Các sở, ban, ngành"): a name, not a paragraph
@@ -349,7 +353,7 @@ def alarm_spec(settings) -> AlarmSpec | None:
 def render_scope(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False) -> bytes:
     today = _local_today(now, settings)
     entries = load_entries(session, scope, settings, today)
-    return render_calendar(entries, meta=calendar_meta(scope, settings, todo=todo), today=today,
+    return render_calendar(entries, meta=calendar_meta(scope, settings, todo=todo, session=session), today=today,
                            keep_done_days=settings.feed_keep_done_days, due_soon_days=settings.due_soon_days,
                            alarm=alarm_spec(settings), todo=todo)
 

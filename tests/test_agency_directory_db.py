@@ -68,7 +68,8 @@ def registry(engine) -> dict:
 
 def texts_of(ics: bytes) -> list[str]:
     cal = Calendar.from_ical(ics)
-    return [str(c.get(p, "")) for c in cal.walk() if c.name in ("VEVENT", "VTODO") for p in ("SUMMARY", "DESCRIPTION")]
+    return [str(cal.get("X-WR-CALNAME", ""))] + \
+        [str(c.get(p, "")) for c in cal.walk() if c.name in ("VEVENT", "VTODO") for p in ("SUMMARY", "DESCRIPTION")]
 
 
 def test_agencies_given_at_import_are_known_everywhere_and_round_trip(cli, db_url, engine, tmp_path):
@@ -97,6 +98,7 @@ def test_agencies_given_at_import_are_known_everywhere_and_round_trip(cli, db_ur
         texts = texts_of(calendar_for_all(s, settings, NOW)) + \
             texts_of(calendar_for_agency(s, "huyen-cao-loc", settings, NOW))
     assert texts and any("UBND huyện Cao Lộc" in t for t in texts) and any("Báo Lạng Sơn" in t for t in texts)
+    assert "UBND huyện Cao Lộc" in texts_of(calendar_for_agency(Session(engine), "huyen-cao-loc", settings, NOW))[0]
     for t in texts:
         assert "Báo tỉnh" not in t
         for code in codes:

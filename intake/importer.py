@@ -56,6 +56,7 @@ class ImportOptions:
     until: date | None = None
     prune: bool = False
     allow_empty_groups: bool = False
+    urgent_workdays: int = 5  # URGENT_WORKDAYS: "Khẩn trương" is due this many working days after the issue date
     limits: Limits = field(default_factory=Limits)
 
 
@@ -236,7 +237,7 @@ def _plan_tasks(parsed: Parsed, c: Collector, o: ImportOptions, directory: Agenc
         elif base:
             keys_at[base] = r.where(key_field)[0]
         for task in tasks_of_row(r, base, on, directory, o.calendar, c, plan_end=plan_end,
-                                 allow_empty_groups=o.allow_empty_groups):
+                                 allow_empty_groups=o.allow_empty_groups, urgent_workdays=o.urgent_workdays):
             if duplicate:
                 continue
             task["position"] = position

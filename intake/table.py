@@ -75,14 +75,15 @@ def _field(text: str) -> str | None:
 
 def parse_date(text: str) -> date | None:
     """dd/mm/yyyy (also . or -) or YYYY-MM-DD; None when it is not a date."""
+    from jobs.deadline import MAX_YEAR, MIN_YEAR  # the grammar's years bound every date a file gives
+
     text = text.strip()
     m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
     try:
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        return date.fromisoformat(text)
+        d = date(int(m[3]), int(m[2]), int(m[1])) if m else date.fromisoformat(text)
     except ValueError:
         return None
+    return d if MIN_YEAR <= d.year <= MAX_YEAR else None
 
 
 # -- the header ----------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dondoc.i18n import _
 from intake.model import COLUMNS, Collector, RowFields
 from intake.table import parse_date
 from jobs.deadline import DeadlineError, parse_deadline
+from jobs.urgent import parse_urgent, urgent_dict
 from storage.agencies import AgencyDirectory, UnknownAgency, normalize
 
 __all__ = ["KEY_MAX", "derive_key", "plan_end_from_subject", "slugify", "tasks_of_row"]
@@ -66,8 +67,8 @@ def _is_name_of(directory: AgencyDirectory, code: str, text: str) -> bool:
 
 
 def tasks_of_row(r: RowFields, base: str, on: date | None, directory: AgencyDirectory, calendar,
-                 c: Collector, *, plan_end: date | None = None, allow_empty_groups: bool = False
-                 ) -> list[dict[str, Any]]:
+                 c: Collector, *, plan_end: date | None = None, allow_empty_groups: bool = False,
+                 urgent_workdays: int = 5) -> list[dict[str, Any]]:
     v = r.values
     ok = True
 
@@ -158,9 +159,12 @@ def tasks_of_row(r: RowFields, base: str, on: date | None, directory: AgencyDire
             ok = False
 
     deadline = None
+    stored = None
     if deadline_text:
         if on is None:
             ok = False  # reported once for the directive
+        elif (urgent := parse_urgent(deadline_text, on, calendar, urgent_workdays)) is not None:
+            deadline, stored = urgent, urgent_dict(urgent)
         else:
             try:
                 deadline = parse_deadline(deadline_text, on, calendar) if calendar is not None else \
@@ -170,6 +174,7 @@ def tasks_of_row(r: RowFields, base: str, on: date | None, directory: AgencyDire
                 ok = False
             else:
                 deadline = _bounded(deadline, until or plan_end)
+                _warn_yearless(deadline, on, c, r)
 
     if key_text and len(key_text) > KEY_MAX - 40:
         c.error(*r.where("key"), _("key longer than {n} characters", n=KEY_MAX - 40))
@@ -192,11 +197,26 @@ def tasks_of_row(r: RowFields, base: str, on: date | None, directory: AgencyDire
             report_to=report_to,
             assignee_text=lead_text if expand else None,
             deadline_text=deadline_text,
-            deadline=deadline.to_dict(),
+            deadline=stored or deadline.to_dict(),
             deadline_kind=deadline.kind,
             due=deadline.due,
         ))
     return out
+
+
+# "14/6", "ngày 14/6", "14-6" with no year after it
+_YEARLESS = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})(?![\d]|[/.-]\d)")
+
+
+def _warn_yearless(deadline, on: date, c: Collector, r: RowFields) -> None:
+    """A date without a year is read as its first occurrence after the issue date; more than six months
+    later, that is probably not what was meant: say which year was chosen."""
+    if deadline.kind != "once" or deadline.due is None or not _YEARLESS.search(deadline.matched or ""):
+        return
+    if (deadline.due - on).days > 183:
+        c.warn(*r.where("deadline"), _("{text!r} has no year: read as {date}, the first after the issue date "
+                                       "{issued}; write the year if another was meant", text=deadline.matched,
+                                       date=f"{deadline.due:%d/%m/%Y}", issued=f"{on:%d/%m/%Y}"))
 
 
 def _unknown(e: UnknownAgency) -> str:

@@ -336,3 +336,47 @@ def test_formula_cells_are_exported_inert_and_read_back_the_same(engine, directo
     run(fresh, out, directory)
     assert {k: t.content for k, t in tasks(fresh).items()} == before
     fresh.dispose()
+
+
+# -- deadlines without a date, dates without a year ------------------------------------------------------------
+
+def test_urgent_deadlines_are_kept_as_written_and_counted_in_working_days(engine, directory, tmp_path):
+    from jobs.deadline import Deadline
+    from jobs.urgent import describe_urgent, is_urgent
+
+    path = tmp_path / "plan.csv"
+    path.write_text("STT,Nội dung,Cơ quan chủ trì,Thời gian hoàn thành\n1,Việc gấp,SNV,Khẩn trương\n"
+                    "2,Việc ngay,SNV,Ngay\n3,Việc kịp thời,SNV,Kịp thời\n4,Việc sớm,SNV,Sớm\n"
+                    "5,Việc thường xuyên,SNV,Thường xuyên\n", encoding="utf-8")
+    # issued Thursday 11/07/2013: 5 working days later (Art. 147: counted from the next day) is Thursday 18/07
+    run(engine, path, directory, issued=date(2013, 7, 11))
+    ts = tasks(engine)
+    for key in ("62-kh-ubnd-1", "62-kh-ubnd-2", "62-kh-ubnd-3", "62-kh-ubnd-4"):
+        t = ts[key]
+        assert is_urgent(t.deadline) and t.due == date(2013, 7, 18) and t.deadline_kind == "once", key
+        assert Deadline.from_dict(t.deadline).due == date(2013, 7, 18)
+    assert ts["62-kh-ubnd-1"].deadline_text == "Khẩn trương"
+    assert not is_urgent(ts["62-kh-ubnd-5"].deadline) and ts["62-kh-ubnd-5"].deadline_kind == "continuous"
+    assert describe_urgent(date(2013, 7, 18), "vi") == "khẩn trương (hạn tính: 18/07/2013)"
+    # URGENT_WORKDAYS
+    run(engine, path, directory, issued=date(2013, 7, 11), urgent_workdays=2, document="63/KH-UBND")
+    assert tasks(engine)["63-kh-ubnd-1"].due == date(2013, 7, 15)
+
+
+def test_a_date_without_a_year_far_from_the_issue_date_is_a_warning_naming_the_year(engine, directory, tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text("STT,Nội dung,Cơ quan chủ trì,Thời gian hoàn thành\n1,Việc,SNV,trước ngày 14/6\n"
+                    "2,Việc,SNV,trước ngày 14/8\n", encoding="utf-8")
+    report = run(engine, path, directory, issued=date(2013, 7, 11))
+    assert tasks(engine)["62-kh-ubnd-1"].due == date(2014, 6, 14)
+    assert report.warnings == [f"{path}:2:Thời gian hoàn thành: 'trước ngày 14/6' has no year: read as 14/06/2014, "
+                               "the first after the issue date 11/07/2013; write the year if another was meant"]
+
+
+def test_dates_in_files_stay_within_the_grammars_years(engine, directory, tmp_path):
+    path = tmp_path / "plan.csv"
+    path.write_text("STT,Nội dung,Cơ quan chủ trì,Thời gian hoàn thành,Văn bản,Ngày ban hành\n"
+                    "1,Việc,SNV,Quý I/2014,9/KH,31/12/9999\n", encoding="utf-8")
+    with pytest.raises(RegistryErrors) as e:
+        run(engine, path, directory, document=None, issued=None)
+    assert errors(e)[0] == f"{path}:2:Ngày ban hành: '31/12/9999' is not a date (dd/mm/yyyy)"

@@ -97,7 +97,7 @@ def import_cmd(
             options = ImportOptions(directory=directory, calendar=calendar, now=now, actor=_actor(),
                                     document=document, issued=when, issuer=issuer, subject=subject, until=end,
                                     prune=prune, allow_empty_groups=allow_empty_groups,
-                                    limits=Limits.from_settings(s))
+                                    urgent_workdays=s.urgent_workdays, limits=Limits.from_settings(s))
             run = preview_import if dry_run else import_file
             report = run(session, file, options=options)
     except RegistryErrors as e:
@@ -169,11 +169,13 @@ def tasks_cmd(
                                             "5099/UBND-HCC."),
 ) -> None:
     """List the tasks: key, content, lead agency, deadline as written, due date and status."""
+    set_language(_lang())
     from sqlmodel import Session
 
     from bot.i18n import fmt_date
     from dondoc.clock import local_today
     from jobs.status import parse_status, status_label
+    from jobs.urgent import describe_urgent, is_urgent
     from storage.agencies import UnknownAgency, agency_names
     from storage.views import task_items
 
@@ -220,6 +222,8 @@ def tasks_cmd(
     for i in items:
         if i.effective_due is None:
             due = "—"
+        elif is_urgent(i.task.deadline):
+            due = describe_urgent(i.effective_due, lang)
         elif i.due is not None and i.effective_due != i.due:
             due = f"{fmt_date(i.effective_due)} ({written}: {fmt_date(i.due)})"
         else:

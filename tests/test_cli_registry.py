@@ -151,3 +151,18 @@ def test_agencies_listing(cli):
     assert "huyen-xuan-loc" in r.stdout and "ubnd-cap-huyen" in r.stdout and "(11 thành viên)" in r.stdout
     r = cli("agencies", "không có gì")
     assert r.stdout.strip() == "Không tìm thấy."
+
+
+def test_a_sqlite_path_in_a_missing_folder_is_an_error(tmp_path, monkeypatch):
+    """A typo in DATABASE_URL must not create a folder and an empty database that "has no tasks"."""
+    from dondoc.cli import common
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dat' / 'dondoc.sqlite3'}")
+    common.settings.cache_clear()
+    common.engine.cache_clear()
+    r = CliRunner().invoke(app, ["tasks"])
+    assert r.exit_code == 2
+    assert f"the folder {tmp_path / 'dat'} of the SQLite database" in r.stderr
+    assert not (tmp_path / "dat").exists()
+    r = CliRunner().invoke(app, ["db", "upgrade"])
+    assert r.exit_code == 2 and not (tmp_path / "dat").exists()

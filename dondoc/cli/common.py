@@ -44,7 +44,7 @@ def engine():
     url = settings().database_url
     with database_errors(url):
         upgrade(url)
-    return make_engine(url)
+        return make_engine(url)
 
 
 @contextlib.contextmanager
@@ -53,8 +53,12 @@ def database_errors(url: str):
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
+    from storage.db import DatabasePathError
+
     try:
         yield
+    except DatabasePathError as e:
+        fail(f"DATABASE_URL: {e}")
     except OperationalError as e:
         reason = str(e.orig or e).strip().splitlines()[0]
         fail(f"Cannot use the database {make_url(url).render_as_string(hide_password=True)}: {reason}\n"

@@ -31,6 +31,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from dondoc.i18n import _
+
 BUILTIN_FILE = Path(__file__).with_name("agencies.yaml")
 
 __all__ = [
@@ -577,17 +579,18 @@ class AgencyDirectory:
                 g: GroupInfo = hit.ref
                 groups.append(g.code)
                 ms = self.members(g.code, on)
-                when = f" on {on:%d/%m/%Y}" if on else ""
+                when = _(" on {date}", date=f"{on:%d/%m/%Y}") if on else ""
                 if not ms:
                     empty.append(piece)
-                    warnings.append(f"group {g.name!r} has no members in the agency directory{when}; "
-                                    "list them in AGENCIES_FILE")
+                    warnings.append(_("group {group!r} has no members in the agency directory{when}; list them in "
+                                      "AGENCIES_FILE", group=g.name, when=when))
                 else:
                     for sub in g.includes:
                         if sub in self._groups and not self.members(sub, on):
                             empty.append(self._groups[sub].name)
-                            warnings.append(f"{self._groups[sub].name!r} (part of {g.name!r}) has no members "
-                                            f"in the agency directory{when}; list them in AGENCIES_FILE")
+                            warnings.append(_("{part!r} (part of {group!r}) has no members in the agency "
+                                              "directory{when}; list them in AGENCIES_FILE",
+                                              part=self._groups[sub].name, group=g.name, when=when))
                 codes.extend(ms)
             else:
                 a = _pick(hit.ref, on)
@@ -622,7 +625,8 @@ class AgencyDirectory:
                     if hit.kind == "agency" and len({a.code for a in hit.ref}) > 1:
                         continue  # ambiguous without diacritics: let it be unknown, with suggestions
                     shown = hit.ref.name if hit.kind == "group" else hit.ref[0].name
-                    hit.warning = f"{stripped!r} matched {shown!r} without diacritics; please write it with them"
+                    hit.warning = _("{text!r} matched {name!r} without diacritics; please write it with them",
+                                    text=stripped, name=shown)
                     return hit
             if _is_note(fkey, True):
                 return _Hit("note", stripped)
@@ -669,11 +673,13 @@ def _pick(candidates: list[AgencyInfo], on: date | None) -> AgencyInfo:
 
 def _validity_warning(a: AgencyInfo, on: date, d: AgencyDirectory) -> str:
     if a.valid_to is not None and on > a.valid_to:
-        msg = f"{a.name} no longer existed on {on:%d/%m/%Y} (until {a.valid_to:%d/%m/%Y})"
+        msg = _("{name} no longer existed on {date} (until {until})", name=a.name, date=f"{on:%d/%m/%Y}",
+                until=f"{a.valid_to:%d/%m/%Y}")
         if a.successor:
-            msg += f"; its work is routed to {d.name(d.successor_of(a.code, on))}"
+            msg += _("; its work is routed to {successor}", successor=d.name(d.successor_of(a.code, on)))
         return msg
-    return f"{a.name} did not exist yet on {on:%d/%m/%Y} (from {a.valid_from:%d/%m/%Y})"
+    return _("{name} did not exist yet on {date} (from {since})", name=a.name, date=f"{on:%d/%m/%Y}",
+             since=f"{a.valid_from:%d/%m/%Y}")
 
 
 def _overlap(a: AgencyInfo, b: AgencyInfo) -> bool:

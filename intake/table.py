@@ -109,6 +109,7 @@ class _Header:
         self.labels: dict[str, str] = {}
         self.rows = [top] + ([sub] if sub else [])
         self.signature = [tuple(fold(x) for x in r.cells if x) for r in self.rows]
+        self.firsts = {sig[0] for sig in self.signature if sig}
         width = max(len(r.cells) for r in self.rows)
         where = (sub or top).number
         for i in range(width):
@@ -140,6 +141,9 @@ class _Header:
         self.number = where
 
     def repeats(self, row: Row) -> bool:
+        first = next((x for x in row.cells if x), "")
+        if len(first) > 60 or fold(first) not in self.firsts:  # cheap: most rows are tasks
+            return False
         return tuple(fold(x) for x in row.cells if x) in self.signature
 
 

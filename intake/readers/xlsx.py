@@ -7,6 +7,7 @@ empty ones skipped, and the limits checked on each. Merged cells are read from t
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -16,26 +17,28 @@ from intake.readers import Row, Table, cell_text, check_cell, check_row_count, c
 from intake.readers.merges import Merge, MergeFiller
 from intake.readers.zipcheck import checked_zip
 
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)\"")
 
 
 def _merges(z: zipfile.ZipFile, path: str, limits: Limits) -> list[Merge]:
+    """The sheet's merged ranges, found by scanning its XML in chunks (they sit after the rows; parsing the
+    whole sheet twice would double the reading time)."""
     from openpyxl.utils.cell import range_boundaries
 
     out: list[Merge] = []
+    tail = b""
     with z.open(path.lstrip("/")) as fp:
-        for _event, el in ET.iterparse(fp):
-            if el.tag == _NS + "mergeCell":
-                try:
-                    c1, r1, c2, r2 = range_boundaries(el.get("ref", ""))
-                except (ValueError, TypeError):
-                    el.clear()
-                    continue
-                out.append(Merge(r1, c1 - 1, r2, c2 - 1))
+        while chunk := fp.read(1 << 20):
+            buf = tail + chunk
+            last = 0
+            for m in _MERGE.finditer(buf):
+                c1, r1, c2, r2 = range_boundaries(m[1].decode())
+                out.append(Merge(r1, c1 - 1, r2 or r1, (c2 or c1) - 1))
+                last = m.end()
                 if len(out) > 2 * limits.max_rows:
                     raise FileRefused(_("more than {n} merged cells", n=2 * limits.max_rows))
-            if el.tag == _NS + "row" or el.tag == _NS + "c" or el.tag == _NS + "mergeCell":
-                el.clear()
+            tail = buf[max(last, len(buf) - 200):]
     return out
 
 

@@ -253,8 +253,9 @@ def rows_from_table(table: Table, c: Collector, documents: str | None) -> Parsed
             sections = [s for s in sections if s[0] < level] + [(level, heading_text)]
             last = None
             continue
-        if last is not None and not values.get("stt") and not values.get("key") and no_task:
-            _join(last, own, r.number)
+        if last is not None and not values.get("stt") and not values.get("key") \
+                and not (own.get("lead") and own.get("deadline")):
+            _join(last, own, r.number)  # a task going on after a page break: part of its fields, no STT
             continue
         values = {k: v for k, v in values.items()}
         if sections:

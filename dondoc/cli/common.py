@@ -75,10 +75,14 @@ def agency_directory(session=None):
     from storage.agencies import AgencyFileError
 
     try:
+        # The directory is kept in the Agency table (sync: only what changed is written), which is what the
+        # bot, the dispatcher and the feeds read names from.
         if session is None:
             with Session(engine()) as own:
-                return directory_for(settings(), own)
-        return directory_for(settings(), session)
+                directory = directory_for(settings(), own, sync=True)
+                own.commit()
+                return directory
+        return directory_for(settings(), session, sync=True)
     except AgencyFileError as e:
         fail(f"Cannot use the agency directory: {e}")
 

@@ -166,3 +166,19 @@ def test_a_sqlite_path_in_a_missing_folder_is_an_error(tmp_path, monkeypatch):
     assert not (tmp_path / "dat").exists()
     r = CliRunner().invoke(app, ["db", "upgrade"])
     assert r.exit_code == 2 and not (tmp_path / "dat").exists()
+
+
+def test_dry_run_writes_nothing_and_the_encoding_is_reported(cli, engine, tmp_path):
+    path = tmp_path / "plan.txt"  # Excel's "Unicode Text": tab-separated UTF-16
+    path.write_bytes("\r\n".join("\t".join(r) for r in [HEADER, ["1", "Một", "SNV", "", "Quý I/2013"],
+                                                         ["2", "Hai", "STP", "", "Khẩn trương"]]).encode("utf-16"))
+    r = cli("import", str(path), "--document", "1/KH", "--issued", "2/3/2012", "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "Bảng mã nhận ra: utf-16" in r.stderr
+    assert f"Chạy thử {path} (chưa ghi gì): 2 sẽ thêm mới, 0 sẽ thay đổi, 0 không đổi." in r.stdout
+    assert "+ 1-kh-1" in r.stdout
+    with Session(engine) as s:
+        assert s.exec(select(Task)).all() == []
+    assert cli("import", str(path), "--document", "1/KH", "--issued", "2/3/2012").exit_code == 0
+    r = cli("tasks")
+    assert "khẩn trương (hạn tính: 09/03/2012)" in r.stdout  # Friday 02/03/2012 + 5 working days

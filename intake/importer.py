@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from dondoc.i18n import _
 from intake.limits import FileRefused, Limits
-from intake.model import COLUMNS, Collector, DirectiveMeta, Parsed, RegistryErrors, RowFields
+from intake.model import COLUMNS, Collector, DirectiveMeta, Parsed, RegistryErrors
 from intake.readers import read_bytes, read_table
 from intake.table import rows_from_table
 from intake.tasks import derive_key, plan_end_from_subject, tasks_of_row

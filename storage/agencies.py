@@ -24,7 +24,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,12 +32,16 @@ from typing import Any, Iterable
 import yaml
 
 from dondoc.i18n import _
+from storage.agency_table import DirectoryNames, agency_names, sync_directory  # noqa: F401 - re-exported
+from storage.namematch import _is_note, _variants, fold, has_diacritics, normalize  # noqa: F401 - re-exported
+from storage.yamlfile import LineDict, _items, _line, load_yaml_with_lines  # noqa: F401 - re-exported
 
 BUILTIN_FILE = Path(__file__).with_name("agencies.yaml")
 
 __all__ = [
     "AgencyDirectory", "AgencyFileError", "AgencyInfo", "AgencyMatch", "GroupInfo", "UnknownAgency",
-    "agency_names", "fold", "normalize", "sync_directory",
+    "DirectoryNames", "LineDict", "agency_names", "fold", "has_diacritics", "load_yaml_with_lines", "normalize",
+    "sync_directory",
 ]
 
 
@@ -65,128 +69,7 @@ class AgencyFileError(ValueError):
         super().__init__("\n".join(problems))
 
 
-# -- normalisation --------------------------------------------------------------------------------------------
-
-# The five tone marks (dấu thanh). Everything else (circumflex, breve, horn, đ) is part of the letter.
-_TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
-_PUNCT = re.compile(r"[\W_]+")
-
-# Short forms people use interchangeably with the long ones; both sides are normalised alike.
-_REWRITES = (
-    ("ủy ban nhân dân", "ubnd"),
-    ("hội đồng nhân dân", "hđnd"),
-    ("văn phòng", "vp"),
-    ("thành phố", "tp"),
-    ("thị xã", "tx"),
-    ("khu công nghiệp", "kcn"),
-    ("ban quản lý", "bql"),
-    ("ban ql", "bql"),
-    ("phát triển nông thôn", "ptnt"),
-    ("phát thanh truyền hình", "ptth"),
-    ("pt th", "ptth"),
-)
-
-
-def _strip_marks(text: str) -> str:
-    """Drop every diacritic: "Sở Nội vụ" → "So Noi vu"."""
-    d = unicodedata.normalize("NFD", text)
-    out = "".join(ch for ch in d if not unicodedata.combining(ch))
-    return out.replace("đ", "d").replace("Đ", "D")
-
-
-def _canon_word(word: str) -> str:
-    # One tone per syllable: take it off wherever it sits and put it at the end, so that the old and the
-    # new placement ("hoá"/"hóa", "uỷ"/"ủy", "hoà"/"hòa") give the same word.
-    tone = ""
-    kept = []
-    for ch in unicodedata.normalize("NFD", word):
-        if ch in _TONE_MARKS:
-            tone = _TONE_MARKS[ch]
-        else:
-            kept.append(ch)
-    return unicodedata.normalize("NFC", "".join(kept)) + tone
-
-
-def _tokens(text: str, folded: bool) -> list[str]:
-    s = unicodedata.normalize("NFC", text).casefold()
-    if folded:
-        s = _strip_marks(s)
-    s = _PUNCT.sub(" ", s)
-    return [w if folded else _canon_word(w) for w in s.split()]
-
-
-@functools.lru_cache(maxsize=2)
-def _rewrite_table(folded: bool) -> tuple[tuple[str, str], ...]:
-    return tuple((" ".join(_tokens(a, folded)), " ".join(_tokens(b, folded))) for a, b in _REWRITES)
-
-
-@functools.lru_cache(maxsize=2)
-def _and_word(folded: bool) -> str:
-    return _tokens("và", folded)[0]
-
-
-def _norm(text: str, folded: bool) -> str:
-    toks = [t for t in _tokens(text, folded) if t != _and_word(folded)]
-    s = " " + " ".join(toks) + " "
-    for long, short in _rewrite_table(folded):
-        s = s.replace(" " + long + " ", " " + short + " ")
-    return " ".join(s.split())
-
-
-@functools.lru_cache(maxsize=65536)
-def normalize(text: str) -> str:
-    """The form names are compared in (case, Unicode form, tone placement, punctuation, short forms)."""
-    return _norm(text, folded=False)
-
-
-@functools.lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """`normalize` without any diacritics, for names typed without them."""
-    return _norm(text, folded=True)
-
-
-def has_diacritics(text: str) -> bool:
-    s = unicodedata.normalize("NFC", text)
-    return _strip_marks(s) != s
-
-
-# Words that introduce a person rather than an agency: "Thủ trưởng các sở …", "Chủ tịch UBND huyện …".
-_ROLE_PREFIXES = ("thủ trưởng", "chủ tịch", "giám đốc", "trưởng ban", "chánh văn phòng", "chánh thanh tra",
-                  "lãnh đạo", "thủ trưởng cơ quan")
-_PLACE_SUFFIXES = ("thuộc tỉnh", "trên địa bàn tỉnh", "thuộc ubnd tỉnh", "của tỉnh")
-# "các cơ quan (có) liên quan", "đơn vị liên quan", "các sở, ngành liên quan" … are kept as text.
-_NOTE_WORDS = ("các cơ quan có liên quan đơn vị sở ban ngành địa phương tổ chức cá nhân doanh nghiệp khác "
-               "cấp huyện xã")
-
-
-@functools.lru_cache(maxsize=2)
-def _affixes(folded: bool) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str], str]:
-    f = fold if folded else normalize
-    return (tuple(f(p) for p in _ROLE_PREFIXES), tuple(f(p) for p in _PLACE_SUFFIXES),
-            frozenset(f(_NOTE_WORDS).split()), f("liên quan"))
-
-
-def _variants(key: str, folded: bool) -> list[str]:
-    """`key` plus `key` without a leading role word and/or a trailing place phrase."""
-    prefixes, suffixes, _, _ = _affixes(folded)
-    out = [key]
-    for p in prefixes:
-        if key.startswith(p + " "):
-            out.append(key[len(p) + 1:])
-    for k in list(out):
-        for s in suffixes:
-            if k.endswith(" " + s):
-                out.append(k[: -len(s) - 1])
-    return out
-
-
-def _is_note(key: str, folded: bool) -> bool:
-    _, _, words, related = _affixes(folded)
-    if not key.endswith(related):
-        return False
-    head = key[: -len(related)].split()
-    return bool(head) and all(w in words for w in head)
-
+# -- normalisation: storage.namematch; YAML: storage.yamlfile; the table: storage.agency_table ----------
 
 # -- the directory --------------------------------------------------------------------------------------------
 
@@ -703,97 +586,6 @@ def _split(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip(" .;,:")] or [(0, len(text))]
 
 
-# -- the YAML files -------------------------------------------------------------------------------------------
-
-class LineDict(dict):
-    """A YAML mapping that remembers the line (1-based) of each key's value and of itself."""
-
-    line: int = 0
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
-        self.lines: dict[Any, int] = {}
-        self.duplicates: list[tuple[Any, int]] = []
-
-
-class LineList(list):
-    line: int = 0
-
-    def __init__(self, *a):
-        super().__init__(*a)
-        self.lines: list[int] = []
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (`*name`): a "billion laughs" file expands an alias into gigabytes,
-    and a registry has no use for them. Keys must be scalars (`? [a, b]` is refused, not a TypeError)."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.events.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted", event.start_mark)
-        return super().compose_node(parent, index)
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    d = LineDict()
-    d.line = node.start_mark.line + 1
-    for k_node, v_node in node.value:
-        if not isinstance(k_node, yaml.ScalarNode):
-            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain name, not a list or "
-                                                    "a mapping", k_node.start_mark)
-        k = loader.construct_object(k_node, deep=True)
-        if k in d:
-            d.duplicates.append((k, k_node.start_mark.line + 1))
-        d[k] = loader.construct_object(v_node, deep=True)
-        d.lines[k] = k_node.start_mark.line + 1
-    return d
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
-    lst = LineList(loader.construct_object(n, deep=True) for n in node.value)
-    lst.line = node.start_mark.line + 1
-    lst.lines = [n.start_mark.line + 1 for n in node.value]
-    return lst
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
-def load_yaml_with_lines(text: str) -> Any:
-    """`yaml.safe_load`, with mappings as LineDict and sequences as LineList (line numbers kept).
-
-    Aliases and non-scalar keys raise yaml.YAMLError (with a mark); so does nesting too deep to read."""
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except RecursionError:
-        raise yaml.YAMLError("nested too deeply") from None
-
-
-def _line(d: Any, key: Any) -> int:
-    return getattr(d, "lines", {}).get(key, getattr(d, "line", 0))
-
-
-def _items(data: dict, key: str, err) -> list[tuple[dict, int]]:
-    seq = data.get(key)
-    if seq is None:
-        return []
-    if not isinstance(seq, list):
-        err(_line(data, key), f"{key}: expected a list")
-        return []
-    out = []
-    lines = getattr(seq, "lines", [])
-    for i, item in enumerate(seq):
-        line = lines[i] if i < len(lines) else _line(data, key)
-        if not isinstance(item, dict):
-            err(line, f"{key}: each entry is a mapping with at least `code` and `name`")
-            continue
-        out.append((item, line))
-    return out
-
-
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _AGENCY_KEYS = ("code", "name", "kind", "aliases", "groups", "valid_from", "valid_to", "successor", "note")
 _GROUP_KEYS = ("code", "name", "aliases", "kinds", "members", "includes")
@@ -901,67 +693,3 @@ def _builtin() -> AgencyDirectory:
 
 def _empty() -> AgencyDirectory:
     return AgencyDirectory((), (), {}, ())
-
-
-# -- the Agency table -----------------------------------------------------------------------------------------
-
-def sync_directory(session, directory: AgencyDirectory) -> int:
-    """Upsert the directory's agencies into the Agency table (names for display, groups, validity,
-    successors). Rows of agencies not in this directory stay: another registry may use them. Rows that
-    already say the same are not touched. Returns the number of rows written."""
-    from sqlmodel import select
-
-    from storage.tables import Agency
-
-    rows = {a.code: a for a in session.exec(select(Agency)).all()}
-    written = 0
-    for info in directory.agencies:
-        if not info.in_groups:
-            continue  # read from the table itself: nothing new to write
-        values = dict(name=info.name, kind=info.kind, aliases=list(info.aliases),
-                      groups=directory.groups_of(info.code), valid_from=info.valid_from,
-                      valid_to=info.valid_to, successor=info.successor, source=info.source)
-        row = rows.get(info.code)
-        if row is not None and info.source == "builtin" and (row.source or "builtin") != "builtin":
-            continue  # the province's own record of a built-in agency stays
-        if row is None:
-            session.add(Agency(code=info.code, **values))
-            written += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            session.add(row)
-            written += 1
-    if written:
-        session.flush()
-    return written
-
-
-def agency_names(session) -> dict[str, str]:
-    """code → display name of every agency in the Agency table (what imports have synced)."""
-    from sqlmodel import select
-
-    from storage.tables import Agency
-
-    return {code: name for code, name in session.exec(select(Agency.code, Agency.name)).all()}
-
-
-class DirectoryNames:
-    """Display names as every reader should show them: the Agency table's (the directory as imports,
-    AGENCIES_FILE, PROVINCE and `dondoc agencies` left it — a province's own name for a built-in agency
-    included), then `fallback` (a file-based directory) for codes the table does not have yet."""
-
-    def __init__(self, session, fallback: "AgencyDirectory | None" = None):
-        self._names = agency_names(session)
-        self._fallback = fallback
-
-    def name(self, code: str) -> str:
-        name = self._names.get(code)
-        if name:
-            return name
-        return self._fallback.name(code) if self._fallback is not None else code
-
-    def get(self, code: str):
-        if code in self._names:
-            return True
-        return self._fallback.get(code) if self._fallback is not None else None

@@ -11,10 +11,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["DirectoryNames", "agency_names", "sync_directory"]
 
 
-def sync_directory(session, directory: AgencyDirectory) -> int:
+def sync_directory(session, directory: AgencyDirectory, *, actor: str | None = None, source: str = "cli",
+                   now=None, file: str | None = None) -> int:
     """Upsert the directory's agencies into the Agency table (names for display, groups, validity,
     successors). Rows of agencies not in this directory stay: another registry may use them. Rows that
-    already say the same are not touched. Returns the number of rows written."""
+    already say the same are not touched. Returns the number of rows written.
+
+    With `actor` (and `now`), every row written from a province's own record (not the built-in directory,
+    which a release changes) gets an audit entry: agency.created / agency.changed with the fields."""
     from sqlmodel import select
 
     from storage.tables import Agency
@@ -33,11 +37,21 @@ def sync_directory(session, directory: AgencyDirectory) -> int:
         if row is None:
             session.add(Agency(code=info.code, **values))
             written += 1
+            changes = {"name": [None, info.name]}
         elif any(getattr(row, k) != v for k, v in values.items()):
+            changes = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
             for k, v in values.items():
                 setattr(row, k, v)
             session.add(row)
             written += 1
+        else:
+            continue
+        if actor is not None and now is not None and info.source != "builtin":
+            from storage import audit
+
+            audit.record(session, at=now, actor=actor, source=source,
+                         action="agency.created" if row is None else "agency.changed", entity="agency",
+                         entity_key=info.code, changes=_jsonable(changes), file=file)
     if written:
         session.flush()
     return written
@@ -71,3 +85,7 @@ class DirectoryNames:
         if code in self._names:
             return True
         return self._fallback.get(code) if self._fallback is not None else None
+
+
+def _jsonable(changes: dict) -> dict:
+    return {k: [x.isoformat() if hasattr(x, "isoformat") else x for x in v] for k, v in changes.items()}

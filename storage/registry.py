@@ -83,7 +83,7 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
                    report: ImportReport, rows_without_directive: bool) -> ImportReport:
     """Write checked tasks: directives created or updated, tasks added / changed / unchanged, missing ones
     removed with `prune`; every change audited. `directives_meta`: number → (issued, issuer, subject)."""
-    sync_directory(session, directory)
+    sync_directory(session, directory, actor=actor, source="import", now=now, file=file)
     existing_directives = {d.number: d for d in session.exec(
         select(Directive).where(Directive.number.in_(list(directives_meta) or [""]))).all()}
     planned_values = [(p, dict(p.values)) for p in planned]

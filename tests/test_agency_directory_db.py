@@ -78,6 +78,9 @@ def test_agencies_given_at_import_are_known_everywhere_and_round_trip(cli, db_ur
     assert r.exit_code == 0, r.output
     keys = set(registry(engine))
     assert len(keys) == 11 + 2 and "62-kh-ubnd-1-huyen-cao-loc" in keys
+    with Session(engine) as s:  # the province's agencies entered the directory, audited
+        audited = {(a.action, a.entity_key) for a in s.exec(select(AuditEntry)).all() if a.entity == "agency"}
+    assert ("agency.created", "huyen-cao-loc") in audited and ("agency.created", "bao-tinh") in audited
 
     # later commands, without --agencies, know Cao Lộc and say Báo Lạng Sơn
     r = cli(db_url, "link", "Cao Lộc", "-1001", "--role", "focal")

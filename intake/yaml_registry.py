@@ -8,7 +8,6 @@ anywhere. Such a file's content is never echoed when it is not an agencies file.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -168,6 +167,3 @@ def rows_from_yaml(text: str, c: Collector, document: str | None, source: Path |
         c.error(data.lines.get("tasks", 1), "tasks", _("no tasks in the file"))
     return parsed
 
-
-def nfc(text: str | None) -> str | None:
-    return unicodedata.normalize("NFC", text).strip() if text else None

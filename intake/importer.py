@@ -39,6 +39,8 @@ from storage.tables import Directive, Task
 __all__ = ["ImportOptions", "import_file", "import_registry", "preview_import"]
 
 SUFFIXES = (".yaml", ".yml", ".csv", ".txt", ".tsv", ".xlsx", ".xls", ".docx")
+# Formats offices also keep, and what to save them as (the Lạng Sơn appendix came as "Phu luc kem theo.doc").
+_SAVE_AS = {".doc": ".docx", ".ods": ".xlsx", ".odt": ".docx", ".xlsm": ".xlsx", ".rtf": ".docx"}
 
 
 @dataclass
@@ -88,6 +90,10 @@ def import_file(session: Session, source: Path | str | bytes, filename: str | No
     o = options
     document = unicodedata.normalize("NFC", o.document).strip() if o.document else None
     suffix = Path(name).suffix.lower()
+    if suffix in _SAVE_AS:
+        c.error(0, 0, _("{suffix} files are not read: open it and save it as {other} (accepted: {accepted})",
+                        suffix=suffix, other=_SAVE_AS[suffix], accepted=", ".join(SUFFIXES)))
+        raise RegistryErrors(c.problems)
     if suffix not in SUFFIXES:
         c.error(0, 0, _("unknown file type {suffix!r}: accepted {accepted}", suffix=suffix,
                         accepted=", ".join(SUFFIXES)))

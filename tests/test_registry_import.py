@@ -291,6 +291,9 @@ def test_unreadable_files(engine, builtin, tmp_path):
     }
     (tmp_path / "junk.xlsx").write_bytes(b"PK? not really")
     (tmp_path / "notes.pdf").write_text("x")
+    (tmp_path / "Phu luc kem theo.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    cases[tmp_path / "Phu luc kem theo.doc"] = ("0:0: .doc files are not read: open it and save it as .docx "
+                                                "(accepted: .yaml, .yml, .csv, .txt, .tsv, .xlsx, .xls, .docx)")
     broken = tmp_path / "broken.yaml"
     broken.write_text("directive:\n  number: 1/KH\ntasks:\n  - key: a\n    content: [x\n", encoding="utf-8")
     cases[broken] = "6:1: not valid YAML: expected ',' or ']', but got '<stream end>'"

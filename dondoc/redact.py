@@ -7,8 +7,8 @@ logger: dondoc's, `telegram.*`, `httpx`, `aiohttp.access`, `apscheduler`, `sqlal
 is created, before any handler or formatter sees it (a record factory, so a handler added later, such as
 a test's, is covered too). Redacted:
 
-- the literal secrets of the settings: TELEGRAM_BOT_TOKEN, WEBHOOK_SECRET, CALLBACK_SECRET, the password
-  in DATABASE_URL;
+- the literal secrets of the settings: TELEGRAM_BOT_TOKEN, WEBHOOK_SECRET, CALLBACK_SECRET, ZALO_BOT_TOKEN,
+  SMTP_PASSWORD, the password in DATABASE_URL;
 - by shape, whatever the value: a Telegram bot token (`123456789:AA…`), a password in any URL
   (`scheme://user:***@host`), feed tokens (`/feeds/***.ics`), invite codes after `/link` or `/start`,
   sign-in and other secret links (`/signin/…`, `?token=…`, `?code=…`, `?start=…`, …).
@@ -75,7 +75,8 @@ _installed: dict[str, object] = {}
 
 def secrets_of(settings) -> list[str]:
     """The literal secrets in the settings."""
-    out = [settings.telegram_bot_token, settings.webhook_secret, settings.callback_secret]
+    out = [settings.telegram_bot_token, settings.webhook_secret, settings.callback_secret,
+           getattr(settings, "zalo_bot_token", None), getattr(settings, "smtp_password", None)]
     try:
         from sqlalchemy.engine import make_url
 

@@ -7,7 +7,7 @@ import re
 from sqlmodel import select
 
 from bot.texts import t
-from dondoc.i18n import ngettext
+from dondoc.i18n import _, ngettext
 from feeds import tokens
 from storage.tables import FeedToken
 from tests.bot_harness import FOCAL_CHAT, OVERSIGHT_CHAT, bot, button, buttons_of  # noqa: F401 — `bot` is a fixture
@@ -39,7 +39,10 @@ async def test_feed_in_private_chat_gives_the_link(bot):
     r = await bot.say(777, "/feed", chat_type="private")
     url = re.search(r"(http://127\.0\.0\.1:8080/feeds/([A-Za-z0-9_-]+)\.ics)", r.text)
     assert url and r.text == t("vi", "feed_url", scope="Sở Nội vụ", url=url.group(1),
-                               todo_url=url.group(1).replace(".ics", ".todo.ics"))
+                               todo_url=url.group(1).replace(".ics", ".todo.ics")) + "\n" + _(
+        "Subscribe with one click (Apple Calendar, Outlook): {url}", lang="vi",
+        url=f"webcal://127.0.0.1:8080/feeds/{url.group(2)}.ics")
+    assert f"webcal://127.0.0.1:8080/feeds/{url.group(2)}.ics" in r.text  # the one-click form too
     with bot.session() as s:
         row = tokens.lookup(s, url.group(2))
         assert row is not None and row.scope == "binding"

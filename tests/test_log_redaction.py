@@ -61,6 +61,15 @@ def test_shapes_are_redacted_whatever_the_value():
     assert r("plain words stay as they are: 5099/UBND-HCC") == "plain words stay as they are: 5099/UBND-HCC"
 
 
+def test_zalo_token_and_smtp_password_are_secrets_too():
+    settings = load_settings(environ={}, dotenv_path=None, zalo_bot_token="1459232241:zalo-short",
+                             smtp_host="127.0.0.1", smtp_password="m@il-Pa55", mail_from="dondoc@x.gov.vn")
+    r = redact.Redactor()
+    r.add(redact.secrets_of(settings))
+    line = "POST https://bot-api.zaloplatforms.com/bot1459232241:zalo-short/sendMessage; AUTH PLAIN m@il-Pa55"
+    assert "zalo-short" not in r(line) and "m@il-Pa55" not in r(line) and "/sendMessage" in r(line)
+
+
 async def test_a_debug_log_of_a_full_run_contains_none_of_the_secrets(db_url, engine, clock):
     with Session(engine) as s:
         seed(s)

@@ -6,7 +6,6 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import invites
-from dondoc.i18n import _
 from bot.handlers.common import PLATFORM, command_args, deps, load_scope, may_tell_unlinked, reply
 from bot.i18n import role_label
 from bot.texts import COMMANDS, fmt_datetime, t

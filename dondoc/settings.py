@@ -82,6 +82,9 @@ class Settings:
     feed_bind: str = "127.0.0.1:8080"
     feed_base_url: str = "http://127.0.0.1:8080"
     feed_keep_done_days: int = 30
+    # web console (served under FEED_BASE_URL/web/ by the same HTTP server)
+    web_session_minutes: int = 480
+    signin_link_minutes: int = 15
     # testing and demos: a clock that starts at a given instant and runs at a given speed
     clock_start: str | None = None
     clock_speed: float = 1.0
@@ -293,6 +296,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEED_BIND": ("feed_bind", _host_port),
     "FEED_BASE_URL": ("feed_base_url", _url),
     "FEED_KEEP_DONE_DAYS": ("feed_keep_done_days", _int_range(0, 3650)),
+    "WEB_SESSION_MINUTES": ("web_session_minutes", _int_range(5, 43200)),
+    "SIGNIN_LINK_MINUTES": ("signin_link_minutes", _int_range(1, 1440)),
     "CLOCK_START": ("clock_start", _clock_start),
     "CLOCK_SPEED": ("clock_speed", _speed),
     "LOG_LEVEL": ("log_level", _choice(("debug", "info", "warning", "error"))),

@@ -1,0 +1,225 @@
+"""The web console over HTTP: sign-in (one-time links, the Telegram Login Widget), sessions, CSRF, roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from dondoc.clock import FixedClock
+from dondoc.i18n import _
+from dondoc.settings import load_settings
+from storage.tables import AuditEntry, Extension, WebSession
+from tests.web_harness import (ADMIN, FOCAL, HEALTH_FOCAL, LEADER, NOW, OVERSIGHT, STRANGER, console, make_link,
+                               seed)
+from web.auth import sign_telegram_login
+
+BOT_TOKEN = "123456:TEST-token"
+
+
+@pytest.fixture
+def wsettings(db_url):
+    return load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(ADMIN,),
+                         telegram_bot_token=BOT_TOKEN, telegram_bot_username="dondoc_test_bot")
+
+
+@pytest.fixture
+def wclock():
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def seeded(engine):
+    seed(engine)
+    return engine
+
+
+def vi(msgid: str, **values) -> str:
+    from html import escape
+
+    return escape(_(msgid, lang="vi", **values), quote=True)
+
+
+async def test_a_page_without_a_session_sends_to_sign_in(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        r = await c.client.get("/web/tasks", allow_redirects=False)
+        assert r.status == 302
+        assert r.headers["Location"].startswith("/web/signin?next=/web/tasks")
+
+
+async def test_a_one_time_link_signs_in_once_with_a_safe_cookie(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        token = make_link(seeded, FOCAL, wclock.now())
+        page = await c.client.get(f"/web/signin/{token}")  # what a chat's link preview would fetch
+        assert page.status == 200 and 'id="signin"' in await page.text()
+        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
+        assert r.status == 303 and r.headers["Location"] == "/web/"
+        cookie = r.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/web" in cookie
+        assert "Secure" not in cookie  # plain http in this test; https base URL → Secure (below)
+        dash = await c.client.get("/web/")
+        assert dash.status == 200 and vi("Dashboard") in await dash.text()
+        # reused: refused, and no new session
+        again = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
+        assert again.status == 403
+        assert vi("This sign-in link has already been used; each link works once. Ask the bot for a new one "
+                  "with /web.") in await again.text()
+        assert "Set-Cookie" not in again.headers
+    with Session(seeded) as s:
+        assert len(s.exec(select(WebSession)).all()) == 1
+
+
+async def test_an_expired_link_is_refused(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        token = make_link(seeded, FOCAL, wclock.now(), minutes=15)
+        wclock.advance(minutes=16)
+        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
+        assert r.status == 403
+        assert vi("This sign-in link has expired. Ask the bot for a new one with /web.") in await r.text()
+        assert "Set-Cookie" not in r.headers
+        assert (await c.client.get("/web/", allow_redirects=False)).status == 302
+
+
+async def test_an_unknown_link_and_a_person_without_role_are_refused(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        r = await c.client.post("/web/signin/" + "x" * 43, allow_redirects=False)
+        assert r.status == 403
+        token = make_link(seeded, STRANGER, wclock.now())
+        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
+        assert r.status == 403 and "Set-Cookie" not in r.headers
+
+
+def _login_payload(user_id: int, when, token: str = BOT_TOKEN) -> dict[str, str]:
+    data = {"id": str(user_id), "first_name": "Lan", "last_name": "Nguyễn", "username": "lan",
+            "auth_date": str(int(when.timestamp()))}
+    data["hash"] = sign_telegram_login(data, token)
+    return data
+
+
+async def test_telegram_login_widget_signs_in_when_the_hash_is_right(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        r = await c.client.get("/web/signin/telegram", params=_login_payload(OVERSIGHT, wclock.now()),
+                               allow_redirects=False)
+        assert r.status == 303
+        assert (await c.client.get("/web/")).status == 200
+    with Session(seeded) as s:
+        row = s.exec(select(WebSession)).one()
+        assert row.user_id == str(OVERSIGHT) and row.via == "telegram" and row.name == "Lan Nguyễn"
+
+
+@pytest.mark.parametrize("forge", ["other_bot", "changed_id", "no_hash", "stale"])
+async def test_a_forged_or_stale_telegram_login_is_refused(seeded, wsettings, wclock, forge):
+    data = _login_payload(OVERSIGHT, wclock.now())
+    if forge == "other_bot":
+        data = _login_payload(OVERSIGHT, wclock.now(), token="654321:another-bot")
+    elif forge == "changed_id":
+        data["id"] = str(ADMIN)  # someone else's id under Lan's signature
+    elif forge == "no_hash":
+        del data["hash"]
+    elif forge == "stale":
+        data = _login_payload(OVERSIGHT, wclock.now() - timedelta(minutes=wsettings.signin_link_minutes + 1))
+    async with console(seeded, wsettings, wclock) as c:
+        r = await c.client.get("/web/signin/telegram", params=data, allow_redirects=False)
+        assert r.status == 403
+        assert "Set-Cookie" not in r.headers
+        text = await r.text()
+        expected = ("The Telegram sign-in is too old; sign in again." if forge == "stale"
+                    else "The Telegram sign-in could not be verified.")
+        assert vi(expected) in text
+    with Session(seeded) as s:
+        assert s.exec(select(WebSession)).all() == []
+
+
+async def test_a_session_expires(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(FOCAL)
+        assert (await c.client.get("/web/tasks", allow_redirects=False)).status == 200
+        wclock.advance(minutes=wsettings.web_session_minutes + 1)
+        assert (await c.client.get("/web/tasks", allow_redirects=False)).status == 302
+
+
+async def test_cookies_are_secure_behind_https(seeded, db_url, wclock):
+    s = load_settings(environ={}, dotenv_path=None, database_url=db_url, feed_base_url="https://dondoc.example.vn")
+    async with console(seeded, s, wclock) as c:
+        token = make_link(seeded, FOCAL, wclock.now())
+        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
+        assert "Secure" in r.headers["Set-Cookie"]
+
+
+async def test_a_form_without_its_csrf_token_is_refused(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(OVERSIGHT)
+        with Session(seeded) as s:
+            ext = s.exec(select(Extension)).one()
+        form = {"action": "approve", "occurrence": "once", "extension": str(ext.id)}
+        r = await c.client.post("/web/tasks/5099-3", data=form)
+        assert r.status == 403
+        r = await c.client.post("/web/tasks/5099-3", data={**form, "csrf": "not-the-token"})
+        assert r.status == 403
+        with Session(seeded) as s:
+            assert s.get(Extension, ext.id).decision == "pending"
+        csrf = await c.csrf()
+        r = await c.client.post("/web/tasks/5099-3", data={**form, "csrf": csrf})
+        assert r.status == 200
+        with Session(seeded) as s:
+            assert s.get(Extension, ext.id).decision == "approved"
+            entry = s.exec(select(AuditEntry).where(AuditEntry.action == "extension.approved")).one()
+            assert entry.source == "web" and entry.actor_id == str(OVERSIGHT)
+
+
+async def test_a_focal_point_sees_only_their_agency(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(FOCAL)
+        own = await c.client.get("/web/tasks/5099-1")
+        assert own.status == 200
+        other = await c.client.get("/web/tasks/5099-4")  # Sở Y tế's
+        missing = await c.client.get("/web/tasks/no-such-task")
+        assert other.status == missing.status == 404
+        assert (await other.text()).replace("5099-4", "KEY") == (await missing.text()).replace("no-such-task", "KEY")
+        listing = await (await c.client.get("/web/tasks")).text()
+        assert "5099-1" in listing and "5099-4" not in listing
+        dash = await (await c.client.get("/web/")).text()
+        assert "5099-4" not in dash
+        csrf = await c.csrf()
+        r = await c.client.post("/web/tasks/5099-4", data={"csrf": csrf, "action": "done", "occurrence": "once"})
+        assert r.status == 404
+        assert (await c.client.get("/web/registry")).status == 404  # administrators only
+
+
+async def test_leadership_reads_everything_and_changes_nothing(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(LEADER)
+        page = await c.client.get("/web/tasks/5099-4")
+        assert page.status == 200
+        assert vi("Mark done") not in await page.text()
+        csrf = await c.csrf()
+        r = await c.client.post("/web/tasks/5099-4", data={"csrf": csrf, "action": "done", "occurrence": "once"})
+        assert r.status == 403
+
+
+async def test_focal_point_records_progress_and_done_audited_as_web(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(HEALTH_FOCAL)
+        csrf = await c.csrf()
+        r = await c.client.post("/web/tasks/5099-4", data={"csrf": csrf, "action": "progress", "occurrence": "once",
+                                                          "percent": "60", "note": "Đã kiểm tra 3 chợ"})
+        assert r.status == 200 and vi("Progress recorded.") in await r.text()
+        r = await c.client.post("/web/tasks/5099-4", data={"csrf": csrf, "action": "progress", "occurrence": "once",
+                                                          "percent": "160"})
+        assert r.status == 400 and vi("The percent must be a whole number from 0 to 100.") in await r.text()
+        r = await c.client.post("/web/tasks/5099-4", data={"csrf": csrf, "action": "done", "occurrence": "once"})
+        assert r.status == 200 and vi("Marked done.") in await r.text()
+    with Session(seeded) as s:
+        entries = s.exec(select(AuditEntry).where(AuditEntry.entity_key == "5099-4")).all()
+        assert {(e.action, e.source, e.actor_id) for e in entries} >= {
+            ("task.progress", "web", str(HEALTH_FOCAL)), ("task.done", "web", str(HEALTH_FOCAL))}
+
+
+async def test_the_language_switch(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(ADMIN)
+        r = await c.client.get("/web/lang/en", params={"next": "/web/tasks"})
+        assert str(r.url).endswith("/web/tasks")
+        text = await r.text()
+        assert _("Tasks", lang="en") in text and "Deadline (as written)" in text

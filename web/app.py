@@ -1,0 +1,175 @@
+"""The web console's aiohttp application, mounted under /web on the calendar feeds' server (one HTTP server).
+
+    feeds.server.make_app(settings, engine, clock, extend=[web.app.mount])
+
+`mount` adds a sub-application at /web with its own middleware (so the feeds keep theirs):
+- the session cookie is read and the person's roles loaded from the database on every request;
+- pages other than sign-in need a session (else a redirect to the sign-in page);
+- every POST must carry the session's CSRF token (`csrf` form field), else 403 — so a page of another site
+  cannot make a signed-in browser act;
+- responses are never cached and may not be framed;
+- the language is the session's (a switch in the header), Vietnamese by default.
+
+Database work is synchronous SQLAlchemy, run in a worker thread (`run_db`), as the feed server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlmodel import Session
+
+from dondoc import i18n
+from web import auth
+
+HERE = Path(__file__).parent
+COOKIE = "dondoc_session"
+LANG_COOKIE = "dondoc_lang"
+MAX_UPLOAD = 20 * 1024 * 1024  # a registry file
+
+SETTINGS = web.AppKey("web_settings", object)
+ENGINE = web.AppKey("web_engine", object)
+CLOCK = web.AppKey("web_clock", object)
+CALENDAR = web.AppKey("web_calendar", object)
+UPLOADS = web.AppKey("web_uploads", object)
+SESSION = web.RequestKey("web_session", object)  # storage.tables.WebSession | None
+PERSON = web.RequestKey("person", object)  # web.auth.Person | None
+LANG = web.RequestKey("lang", str)
+
+PUBLIC = ("signin", "signin_link", "signin_link_post", "signin_telegram", "lang", "static")
+
+
+async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:
+    """Run `fn(session)` in a worker thread; the session is committed when `fn` returns."""
+    engine = request.app[ENGINE]
+
+    def work():
+        with Session(engine, expire_on_commit=False) as s:
+            out = fn(s)
+            s.commit()
+            return out
+
+    return await asyncio.to_thread(work)
+
+
+def now(request: web.Request):
+    return request.app[CLOCK].now()
+
+
+def secure_cookies(settings) -> bool:
+    return settings.feed_base_url.startswith("https://")
+
+
+def set_cookie(response: web.StreamResponse, settings, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/web", httponly=True, samesite="Lax",
+                        secure=secure_cookies(settings))
+
+
+def language_of(request: web.Request) -> str:
+    row = request.get(SESSION)
+    lang = (row.language if row is not None else None) or request.cookies.get(LANG_COOKIE)
+    if lang not in i18n.available_languages():
+        lang = request.app[SETTINGS].language
+    return lang
+
+
+@web.middleware
+async def middleware(request: web.Request, handler):
+    if request.method == "POST":
+        request = request.clone(client_max_size=MAX_UPLOAD)
+    name = request.match_info.route.name
+    token = request.cookies.get(COOKIE)
+    settings = request.app[SETTINGS]
+    row = person = None
+    if token:
+        def load(s: Session):
+            r = auth.load_session(s, token, now(request))
+            p = auth.person_for(s, r.user_id, r.name, settings.admin_user_ids) if r is not None else None
+            return r, p
+
+        row, person = await run_db(request, load)
+        if person is None:
+            row = None
+    request[SESSION] = row
+    request[PERSON] = person
+    lang = language_of(request)
+    with i18n.use_language(lang):
+        request[LANG] = lang
+        if name not in PUBLIC:
+            if person is None:
+                if request.method == "GET":
+                    raise web.HTTPFound(request.app.router["signin"].url_for()
+                                        .with_query(next=str(request.rel_url)))
+                raise web.HTTPForbidden(text=i18n._("Your session has ended; sign in again."))
+        if request.method == "POST" and name != "signin_link_post":  # a link proves itself
+            form = await request.post()
+            if row is None or not auth.csrf_ok(row, form.get("csrf")):
+                raise web.HTTPForbidden(text=i18n._("This form has expired or did not come from this site; "
+                                                    "reload the page and try again."))
+        response = await handler(request)
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+async def context(request: web.Request) -> dict[str, Any]:
+    row = request.get(SESSION)
+    return {
+        "person": request.get(PERSON),
+        "csrf": row.csrf_token if row is not None else "",
+        "lang": request.get(LANG, "vi"),
+        "languages": i18n.available_languages(),
+        "url": lambda name, **parts: str(request.app.router[name].url_for(**parts)),
+        "path": str(request.rel_url),
+        "settings": request.app[SETTINGS],
+    }
+
+
+def _gettext(msgid: str, **values) -> str:
+    return i18n._(msgid, **values)
+
+
+def _ngettext(singular: str, plural: str, n: int, **values) -> str:
+    return i18n.ngettext(singular, plural, n, **values)
+
+
+def make_web_app(settings, engine, clock) -> web.Application:
+    from jobs.workdays import WorkCalendar
+    from web import pages, admin, signin
+
+    app = web.Application(middlewares=[middleware])
+    app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
+    app[CALENDAR] = WorkCalendar.from_file(settings.holidays_file)
+    app[UPLOADS] = {}
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), context_processors=[context],
+        autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True)
+    # Texts are dondoc.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
+    signin.routes(app)
+    pages.routes(app)
+    admin.routes(app)
+    app.router.add_static("/static", HERE / "static", name="static")
+    return app
+
+
+def mount(app: web.Application) -> None:
+    """Add the console to the feeds' application at /web (the hook feeds.server.make_app calls)."""
+    from feeds.server import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
+
+    sub = make_web_app(app[SETTINGS_KEY], app[ENGINE_KEY], app[CLOCK_KEY])
+    app.add_subapp("/web", sub)
+
+    async def to_console(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/web/")
+
+    app.router.add_get("/", to_console)

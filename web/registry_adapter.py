@@ -1,0 +1,115 @@
+"""The one place where the web console calls the registry import: a dry run, the real import, the file's
+own table (to show errors on it) and the export.
+
+Today this calls `storage.registry.import_registry` — all-or-nothing, raising `RegistryErrors` with
+FILE:ROW:COLUMN problems — and makes the dry run by importing inside a transaction that is rolled back,
+reading the field-by-field changes from the audit entries the import wrote. When the registry intake
+(`intake/`, with its own dry-run function and the DOCX reader) lands, only this module changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from storage import registry
+from storage.tables import AuditEntry
+
+
+def accepted_suffixes() -> tuple[str, ...]:
+    """The file types the import reads today."""
+    return tuple(sorted(registry._READERS))  # noqa: SLF001 - the import's own list, so both never disagree
+
+
+@dataclass
+class Options:
+    document: str | None = None
+    issued: date | None = None
+    prune: bool = False
+
+
+@dataclass
+class Outcome:
+    """What an import did — or, for a dry run, would do."""
+
+    problems: list[registry.Problem] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: list[tuple[str, dict[str, list[Any]]]] = field(default_factory=list)  # key, field → [old, new]
+    unchanged: list[str] = field(default_factory=list)
+    to_remove: list[str] = field(default_factory=list)  # missing from the file (removed only with prune)
+    warnings: list[str] = field(default_factory=list)
+    directives_added: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _run(session: Session, path: Path, *, directory, calendar, now: datetime, actor: str,
+         options: Options) -> Outcome:
+    try:
+        report = registry.import_registry(session, path, directory=directory, calendar=calendar, now=now,
+                                          actor=actor, document=options.document, issued=options.issued,
+                                          prune=options.prune)
+    except registry.RegistryErrors as e:
+        return Outcome(problems=list(e.problems))
+    changes = {e.entity_key: e.detail.get("changes", {}) for e in session.new
+               if isinstance(e, AuditEntry) and e.action in ("task.changed", "task.restored")}
+    return Outcome(added=report.added, changed=[(k, changes.get(k, {})) for k in report.changed],
+                   unchanged=report.unchanged, to_remove=report.missing, warnings=report.warnings,
+                   directives_added=report.directives_added)
+
+
+def dry_run(engine, path: Path, **kwargs) -> Outcome:
+    """What importing `path` would do; the database is left as it was."""
+    with Session(engine) as session:
+        try:
+            return _run(session, path, **kwargs)
+        finally:
+            session.rollback()
+
+
+def apply(engine, path: Path, **kwargs) -> Outcome:
+    """Import `path` for real (all or nothing)."""
+    with Session(engine) as session:
+        out = _run(session, path, **kwargs)
+        if out.ok:
+            session.commit()
+        else:
+            session.rollback()
+        return out
+
+
+def read_table(path: Path) -> list[list[str]] | None:
+    """The file as the person sees it — rows of cells for CSV/XLSX (row 1 = the header), lines for YAML —
+    so each problem is shown on its own row and column. None when it cannot be read."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+            first = next((ln for ln in text.splitlines() if ln.strip()), "")
+            delimiter = max((";", ",", "\t"), key=lambda d: (first.count(d), d == ","))
+            return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        if suffix == ".xlsx":
+            import openpyxl
+
+            ws = openpyxl.load_workbook(path, data_only=True, read_only=True).worksheets[0]
+            return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        if suffix in (".yaml", ".yml"):
+            return [[line] for line in path.read_text(encoding="utf-8").splitlines()]
+    except Exception:  # noqa: BLE001 - an unreadable file is shown by its problems alone
+        return None
+    return None
+
+
+def export(session: Session, suffix: str, folder: Path) -> bytes:
+    """The registry as a file (.yaml, .csv or .xlsx) that the import reads back."""
+    path = folder / f"registry{suffix}"
+    registry.export_registry(session, path)
+    return path.read_bytes()

@@ -223,3 +223,72 @@ async def test_the_language_switch(seeded, wsettings, wclock):
         assert str(r.url).endswith("/web/tasks")
         text = await r.text()
         assert _("Tasks", lang="en") in text and "Deadline (as written)" in text
+
+
+REGISTRY_BAD = ("STT,Nội dung,Cơ quan chủ trì,Thời gian hoàn thành,Văn bản,Ngày ban hành\n"
+                "1,Xây dựng kế hoạch kiểm tra công vụ,Sở Nội vụ,trước ngày 25/6/2018,12/KH-UBND,2018-06-01\n"
+                "2,Tổng hợp báo cáo chuyển đổi số,Sở Thông tin Mặt trăng,trước ngày 29/6/2018,12/KH-UBND,2018-06-01\n")
+
+
+async def test_registry_dry_run_shows_errors_on_the_files_rows_then_imports(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(ADMIN)
+        csrf = await c.csrf("/web/registry")
+
+        async def upload(text: str):
+            import aiohttp
+
+            form = aiohttp.FormData()
+            form.add_field("csrf", csrf)
+            form.add_field("file", text.encode(), filename="ke-hoach-12.csv", content_type="text/csv")
+            return await c.client.post("/web/registry/check", data=form)
+
+        r = await upload(REGISTRY_BAD)
+        page = await r.text()
+        assert r.status == 200
+        # the problem is on row 3, in the lead agency's column, of the file's own table
+        assert '<tr class="bad" data-row="3">' in page
+        assert __import__("re").search(r'<td class="bad" title="[^"]+">Sở Thông tin Mặt trăng<div class="why">', page)
+        assert 'id="confirm-import"' not in page
+        r = await upload(REGISTRY_BAD.replace("Sở Thông tin Mặt trăng", "Sở Tài chính"))
+        page = await r.text()
+        assert 'id="confirm-import"' in page
+        assert vi("{n} task added", n=2).split()[-1] in page
+        upload_id = __import__("re").search(r'name="upload" value="([^"]+)"', page).group(1)
+        with Session(seeded) as s:
+            from storage.tables import Task
+
+            assert s.exec(select(Task).where(Task.key.like("12-kh-ubnd%"))).all() == []  # a dry run writes nothing
+        r = await c.client.post("/web/registry/import", data={"csrf": csrf, "upload": upload_id})
+        assert r.status == 200
+        assert vi("Imported {file}: {added} added, {changed} changed, {unchanged} unchanged.", file="ke-hoach-12.csv",
+                  added=2, changed=0, unchanged=0) in await r.text()
+        tasks = await (await c.client.get("/web/tasks", params={"q": "chuyển đổi số"})).text()
+        assert "Tổng hợp báo cáo chuyển đổi số" in tasks
+        # a changed file: the dry run shows the field that changes, before and after
+        changed = REGISTRY_BAD.replace("Sở Thông tin Mặt trăng", "Sở Tài chính").replace("29/6/2018", "30/6/2018")
+        page = await (await upload(changed)).text()
+        assert "deadline_text" in page and "trước ngày 29/6/2018" in page and "trước ngày 30/6/2018" in page
+        export = await c.client.get("/web/registry/export.csv")
+        assert export.status == 200 and "Tổng hợp báo cáo chuyển đổi số" in await export.text()
+
+
+async def test_chats_invites_and_preview_for_the_administrator(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(ADMIN)
+        csrf = await c.csrf("/web/chats")
+        r = await c.client.post("/web/chats/invite", data={"csrf": csrf, "agency": "so-tai-chinh", "role": "focal",
+                                                          "expires": "2d"})
+        page = await r.text()
+        assert r.status == 200 and "https://t.me/dondoc_test_bot?start=" in page and "data:image/svg+xml" in page
+        from storage.tables import InviteCode
+
+        with Session(seeded) as s:
+            invite = s.exec(select(InviteCode)).one()
+        r = await c.client.post("/web/chats/revoke", data={"csrf": csrf, "invite": str(invite.id)})
+        assert vi("Invite revoked.") in await r.text()
+        with Session(seeded) as s:
+            assert s.get(InviteCode, invite.id).expires_at <= wclock.now()
+        preview = await c.client.get("/web/preview", params={"days": "14"})
+        text = await preview.text()
+        assert preview.status == 200 and "5099-2" in text  # its reminders in the coming days

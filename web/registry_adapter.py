@@ -53,14 +53,20 @@ class Outcome:
 
 def _run(session: Session, path: Path, *, directory, calendar, now: datetime, actor: str,
          options: Options) -> Outcome:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    before = session.exec(select(func.max(AuditEntry.id))).one() or 0
     try:
         report = registry.import_registry(session, path, directory=directory, calendar=calendar, now=now,
                                           actor=actor, document=options.document, issued=options.issued,
                                           prune=options.prune)
     except registry.RegistryErrors as e:
         return Outcome(problems=list(e.problems))
-    changes = {e.entity_key: e.detail.get("changes", {}) for e in session.new
-               if isinstance(e, AuditEntry) and e.action in ("task.changed", "task.restored")}
+    session.flush()
+    # The import writes what changed, field by field, into its audit entries: read them back.
+    changes = {e.entity_key: e.detail.get("changes", {}) for e in session.exec(select(AuditEntry).where(
+        AuditEntry.id > before, AuditEntry.action.in_(("task.changed", "task.restored")))).all()}
     return Outcome(added=report.added, changed=[(k, changes.get(k, {})) for k in report.changed],
                    unchanged=report.unchanged, to_remove=report.missing, warnings=report.warnings,
                    directives_added=report.directives_added)

@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 ROLES = ("focal", "manager", "oversight", "leadership")
 LANGUAGES = ("vi", "en")
 CHECKIN_PERIODS = ("month", "quarter", "half", "year")
+REPORT_CUTOFFS = ("calendar", "nd09")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -66,6 +67,8 @@ class Settings:
     due_soon_days: int = 3
     digest_weekday: str = "monday"
     quarterly_summary: bool = True
+    # reports: calendar periods, or the data cut-off of Nghị định 09/2019/NĐ-CP (15th of the month before → 14th)
+    report_cutoff: str = "calendar"
     # delivery
     delivery_max_attempts: int = 8
     claim_timeout_seconds: int = 120
@@ -283,6 +286,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "DUE_SOON_DAYS": ("due_soon_days", _int_range(0, 60)),
     "DIGEST_WEEKDAY": ("digest_weekday", _choice(WEEKDAYS)),
     "QUARTERLY_SUMMARY": ("quarterly_summary", _bool),
+    "REPORT_CUTOFF": ("report_cutoff", _choice(REPORT_CUTOFFS)),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
     "RATE_OVERALL_PER_SECOND": ("rate_overall_per_second", _int_range(1, 1000)),

@@ -10,6 +10,7 @@ Without chromium this fails in CI (CI=true) — .ci/run installs it — and is s
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
 import threading
@@ -124,6 +125,7 @@ def test_an_administrator_imports_a_registry_and_approves_an_extension(browser, 
     sign_in(page, server, ADMIN, "Nguyễn Văn An")
     assert page.locator("h1").first.inner_text().startswith(vi("Dashboard"))
     assert "Xây dựng kế hoạch kiểm tra công vụ" not in page.locator("#due-this-week").inner_text()
+    totals_before = page.locator("#four-groups tfoot").inner_text()
 
     # A registry with an unknown agency on its row 3: the check shows it there, and nothing can be imported.
     page.goto(f"{server.base}/web/registry")
@@ -144,6 +146,7 @@ def test_an_administrator_imports_a_registry_and_approves_an_extension(browser, 
     page.goto(f"{server.base}/web/")
     assert "Xây dựng kế hoạch kiểm tra công vụ năm 2018" in page.locator("#due-this-week").inner_text()
     assert "5099-3" in page.locator("#extension-requests").inner_text()
+    assert page.locator("#four-groups tfoot").inner_text() != totals_before  # two more tasks this quarter
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
@@ -161,6 +164,28 @@ def test_an_administrator_imports_a_registry_and_approves_an_extension(browser, 
     task_page.screenshot(path=str(SCREENSHOTS / "task.png"), full_page=True)
     page.goto(f"{server.base}/web/")
     assert "5099-3" not in page.locator("#extension-requests").inner_text()
+
+    # The quarter's report as XLSX, from the Reports page.
+    page.click(f"header nav a:text('{vi('Reports')}')")
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    import openpyxl
+
+    assert download.value.suggested_filename == "dondoc-report-2018-Q2.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    first = [[c.value for c in row] for row in wb.worksheets[0].iter_rows()]
+    from jobs.workdays import WorkCalendar
+    from reports import build_report, make_period
+
+    with Session(server.engine) as s:
+        expected = build_report(s, settings=server.settings, calendar=WorkCalendar.from_file(None),
+                                period=make_period("quarter", 2018, 2), today=NOW.date())
+    figures = {a.name: a.counts for a in expected.agencies}
+    assert figures["Sở Nội vụ"].total == 4 and figures["Sở Tài chính"].total == 1  # with the imported tasks
+    for name, counts in figures.items():
+        row = next(r for r in first if name in r)
+        assert row[row.index(name) + 1: row.index(name) + 5] == [counts.done_on_time, counts.done_late,
+                                                                 counts.open_in_term, counts.open_overdue]
     phone.close()
     context.close()
 

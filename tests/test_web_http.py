@@ -292,3 +292,36 @@ async def test_chats_invites_and_preview_for_the_administrator(seeded, wsettings
         preview = await c.client.get("/web/preview", params={"days": "14"})
         text = await preview.text()
         assert preview.status == 200 and "5099-2" in text  # its reminders in the coming days
+
+
+async def test_reports_page_and_downloads_use_the_report_figures(seeded, wsettings, wclock):
+    import io
+
+    import openpyxl
+
+    from reports import build_report, make_period
+    from jobs.workdays import WorkCalendar
+
+    with Session(seeded) as s:
+        expected = build_report(s, settings=wsettings, calendar=WorkCalendar.from_file(None),
+                                period=make_period("quarter", 2018, 2), today=wclock.now().date())
+    assert expected.totals.total == 4 and expected.totals.open_overdue == 2
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(OVERSIGHT)
+        page = await (await c.client.get("/web/reports", params={"period": "Quý II/2018"})).text()
+        assert "Rà soát thủ tục hành chính" in page  # in the overdue list
+        r = await c.client.get("/web/reports/report.xlsx", params={"period": "Quý II/2018"})
+        assert r.status == 200 and r.headers["Content-Disposition"].endswith('2018-Q2.xlsx"')
+        wb = openpyxl.load_workbook(io.BytesIO(await r.read()))
+        cells = [c.value for row in wb.worksheets[0].iter_rows() for c in row]
+        assert "Sở Y tế" in cells and "Sở Nội vụ" in cells
+        png = await c.client.get("/web/reports/report.png", params={"period": "2018-Q2"})
+        assert png.headers["Content-Type"] == "image/png" and (await png.read()).startswith(b"\x89PNG")
+        bad = await c.client.get("/web/reports", params={"period": "quý mười"})
+        assert bad.status == 400
+        # a focal point's report has their agency only
+        await c.sign_in(HEALTH_FOCAL)
+        page = await (await c.client.get("/web/reports", params={"period": "Quý II/2018"})).text()
+        assert "Sở Y tế" in page and "Sở Nội vụ" not in page
+        dash = await (await c.client.get("/web/")).text()
+        assert 'id="four-groups"' in dash and "Sở Nội vụ" not in dash

@@ -129,7 +129,22 @@ async def context(request: web.Request) -> dict[str, Any]:
         "url": lambda name, **parts: str(request.app.router[name].url_for(**parts)),
         "path": str(request.rel_url),
         "settings": request.app[SETTINGS],
+        "request": request,
+        "groups": _groups(),
+        "rate": _rate,
     }
+
+
+def _groups():
+    from reports import Group
+
+    return tuple(Group)
+
+
+def _rate(value) -> str:
+    from reports import format_rate
+
+    return format_rate(value)
 
 
 def _gettext(msgid: str, **values) -> str:
@@ -142,7 +157,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from jobs.workdays import WorkCalendar
-    from web import pages, admin, signin
+    from web import admin, pages, reports, signin
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -158,6 +173,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
     signin.routes(app)
     pages.routes(app)
     admin.routes(app)
+    reports.routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
     return app
 

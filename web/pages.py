@@ -119,8 +119,10 @@ async def dashboard(request: web.Request) -> web.Response:
 
 
 def dashboard_figures(s: Session, request: web.Request, person: Person, f: Filters):
-    """The four groups per agency (the report library's figures); None until that library is present."""
-    return None
+    """The four groups per agency, from the report library (the figures of `dondoc report`)."""
+    from web import reports
+
+    return reports.dashboard_figures(s, request, person, f)
 
 
 # -- task list --------------------------------------------------------------------------------------------

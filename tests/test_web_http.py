@@ -12,7 +12,7 @@ from dondoc.i18n import _
 from dondoc.settings import load_settings
 from storage.tables import AuditEntry, Extension, WebSession
 from tests.web_harness import (ADMIN, FOCAL, HEALTH_FOCAL, LEADER, NOW, OVERSIGHT, STRANGER, console, make_link,
-                               seed)
+                               open_link, press_sign_in, seed)
 from web.auth import sign_telegram_login
 
 BOT_TOKEN = "123456:TEST-token"
@@ -51,21 +51,27 @@ async def test_a_page_without_a_session_sends_to_sign_in(seeded, wsettings, wclo
 async def test_a_one_time_link_signs_in_once_with_a_safe_cookie(seeded, wsettings, wclock):
     async with console(seeded, wsettings, wclock) as c:
         token = make_link(seeded, FOCAL, wclock.now())
-        page = await c.client.get(f"/web/signin/{token}")  # what a chat's link preview would fetch
+        page, nonce = await open_link(c.client, token)  # also what a chat's link preview would fetch
         assert page.status == 200 and 'id="signin"' in await page.text()
-        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
+        # the button's post without the nonce its page set (e.g. from another site) signs nobody in
+        forged = await press_sign_in(c.client, token, "x")
+        assert forged.status == 403 and "dondoc_session" not in forged.headers.get("Set-Cookie", "")
+        r = await press_sign_in(c.client, token, nonce)
         assert r.status == 303 and r.headers["Location"] == "/web/"
-        cookie = r.headers["Set-Cookie"]
+        cookie = next(v for k, v in r.headers.items() if k == "Set-Cookie" and v.startswith("dondoc_session="))
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/web" in cookie
         assert "Secure" not in cookie  # plain http in this test; https base URL → Secure (below)
         dash = await c.client.get("/web/")
         assert dash.status == 200 and vi("Dashboard") in await dash.text()
-        # reused: refused, and no new session
-        again = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
-        assert again.status == 403
-        assert vi("This sign-in link has already been used; each link works once. Ask the bot for a new one "
-                  "with /web.") in await again.text()
-        assert "Set-Cookie" not in again.headers
+        # reused: refused when opened, and when its button is pressed again; no new session
+        again, no_nonce = await open_link(c.client, token)
+        assert again.status == 403 and no_nonce is None
+        used = vi("This sign-in link has already been used; each link works once. Ask the bot for a new one with /web.")
+        assert used in await again.text()
+        c.client.session.cookie_jar.update_cookies({"dondoc_signin": nonce})
+        pressed = await press_sign_in(c.client, token, nonce)
+        assert pressed.status == 403 and used in await pressed.text()
+        assert "Set-Cookie" not in pressed.headers
     with Session(seeded) as s:
         assert len(s.exec(select(WebSession)).all()) == 1
 
@@ -73,21 +79,27 @@ async def test_a_one_time_link_signs_in_once_with_a_safe_cookie(seeded, wsetting
 async def test_an_expired_link_is_refused(seeded, wsettings, wclock):
     async with console(seeded, wsettings, wclock) as c:
         token = make_link(seeded, FOCAL, wclock.now(), minutes=15)
+        _page, nonce = await open_link(c.client, token)  # opened in time, pressed too late
         wclock.advance(minutes=16)
-        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
-        assert r.status == 403
-        assert vi("This sign-in link has expired. Ask the bot for a new one with /web.") in await r.text()
+        r = await press_sign_in(c.client, token, nonce)
+        expired = vi("This sign-in link has expired. Ask the bot for a new one with /web.")
+        assert r.status == 403 and expired in await r.text()
         assert "Set-Cookie" not in r.headers
+        late, _ = await open_link(c.client, token)
+        assert late.status == 403 and expired in await late.text()
         assert (await c.client.get("/web/", allow_redirects=False)).status == 302
 
 
 async def test_an_unknown_link_and_a_person_without_role_are_refused(seeded, wsettings, wclock):
     async with console(seeded, wsettings, wclock) as c:
-        r = await c.client.post("/web/signin/" + "x" * 43, allow_redirects=False)
+        r, _ = await open_link(c.client, "x" * 43)
         assert r.status == 403
         token = make_link(seeded, STRANGER, wclock.now())
-        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
-        assert r.status == 403 and "Set-Cookie" not in r.headers
+        _page, nonce = await open_link(c.client, token)
+        r = await press_sign_in(c.client, token, nonce)
+        assert r.status == 403 and "dondoc_session" not in r.headers.get("Set-Cookie", "")
+        assert vi("Your Telegram account is not linked to any agency yet. Ask the administrator for an invite, then "
+                  "send /web to the bot.") in await r.text()
 
 
 def _login_payload(user_id: int, when, token: str = BOT_TOKEN) -> dict[str, str]:
@@ -143,8 +155,12 @@ async def test_cookies_are_secure_behind_https(seeded, db_url, wclock):
     s = load_settings(environ={}, dotenv_path=None, database_url=db_url, feed_base_url="https://dondoc.example.vn")
     async with console(seeded, s, wclock) as c:
         token = make_link(seeded, FOCAL, wclock.now())
-        r = await c.client.post(f"/web/signin/{token}", allow_redirects=False)
-        assert "Secure" in r.headers["Set-Cookie"]
+        page, nonce = await open_link(c.client, token)
+        assert "Secure" in page.headers["Set-Cookie"]
+        # (the test client does not send Secure cookies over http; the nonce goes in by hand)
+        c.client.session.cookie_jar.update_cookies({"dondoc_signin": nonce})
+        r = await press_sign_in(c.client, token, nonce)
+        assert r.status == 303 and "Secure" in r.headers["Set-Cookie"]
 
 
 async def test_a_form_without_its_csrf_token_is_refused(seeded, wsettings, wclock):

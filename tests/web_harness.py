@@ -66,6 +66,18 @@ def make_link(engine, user_id: int, now: datetime, minutes: int = 15, name: str 
 
 
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+NONCE_RE = re.compile(r'name="nonce" value="([^"]+)"')
+
+
+async def open_link(client: TestClient, token: str):
+    """GET the link's page as a browser does; (response, the nonce of its sign-in button or None)."""
+    r = await client.get(f"/web/signin/{token}")
+    m = NONCE_RE.search(await r.text())
+    return r, (m.group(1) if m else None)
+
+
+async def press_sign_in(client: TestClient, token: str, nonce: str | None):
+    return await client.post(f"/web/signin/{token}", data={"nonce": nonce or ""}, allow_redirects=False)
 
 
 @dataclass
@@ -76,9 +88,9 @@ class Console:
 
     async def sign_in(self, user_id: int) -> str:
         token = make_link(self.engine, user_id, self.clock.now())
-        r = await self.client.get(f"/web/signin/{token}")
-        assert r.status == 200, await r.text()
-        r = await self.client.post(f"/web/signin/{token}")
+        r, nonce = await open_link(self.client, token)
+        assert r.status == 200 and nonce, await r.text()
+        r = await self.client.post(f"/web/signin/{token}", data={"nonce": nonce})
         assert r.status == 200, await r.text()
         return await r.text()
 

@@ -30,6 +30,7 @@ from web import auth
 HERE = Path(__file__).parent
 COOKIE = "dondoc_session"
 LANG_COOKIE = "dondoc_lang"
+NONCE_COOKIE = "dondoc_signin"  # ties a sign-in link's button to the browser that opened the link
 MAX_UPLOAD = 20 * 1024 * 1024  # a registry file
 
 SETTINGS = web.AppKey("web_settings", object)

@@ -3,13 +3,15 @@ fetches the URL, cannot use it up), the Telegram Login Widget's redirect, sign-o
 
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
+
 import aiohttp_jinja2
 from aiohttp import web
-from datetime import timedelta
 
 from dondoc.i18n import _
 from web import auth
-from web.app import PERSON, SESSION, COOKIE, LANG_COOKIE, SETTINGS, language_of, now, run_db, set_cookie
+from web.app import PERSON, SESSION, COOKIE, NONCE_COOKIE, LANG_COOKIE, SETTINGS, language_of, now, run_db, set_cookie
 
 
 def _next(request: web.Request, value: str | None) -> str:
@@ -64,8 +66,13 @@ async def link_page(request: web.Request) -> web.Response:
     row, code = await run_db(request, check)
     if row is None:
         return _refused(request, code)
-    return aiohttp_jinja2.render_template("signin_link.html", request, {"name": row.name or row.user_id,
-                                                                       "token": token})
+    # The button's form carries a nonce that must match a cookie set here, so another site cannot post a link
+    # of its own choosing from someone's browser and sign them in as somebody else (login CSRF).
+    nonce = auth.new_token()
+    response = aiohttp_jinja2.render_template("signin_link.html", request, {"name": row.name or row.user_id,
+                                                                           "token": token, "nonce": nonce})
+    set_cookie(response, request.app[SETTINGS], NONCE_COOKIE, nonce, 30 * 60)
+    return response
 
 
 async def _start_session(request: web.Request, user_id: str, name: str | None, via: str, redirect: str):
@@ -86,11 +93,17 @@ async def _start_session(request: web.Request, user_id: str, name: str | None, v
         return _refused(request, "no_role")
     response = web.Response(status=303, headers={"Location": redirect})
     set_cookie(response, s_, COOKIE, token, s_.web_session_minutes * 60)
+    response.del_cookie(NONCE_COOKIE, path="/web")
     return response
 
 
 async def link_signin(request: web.Request) -> web.StreamResponse:
     token = request.match_info["token"]
+    form = await request.post()
+    cookie = request.cookies.get(NONCE_COOKIE)
+    if not cookie or not hmac.compare_digest(cookie, str(form.get("nonce", ""))):
+        raise web.HTTPForbidden(text=_("This form has expired or did not come from this site; reload the page and "
+                                       "try again."))
 
     def redeem(s):
         try:

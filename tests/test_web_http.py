@@ -331,6 +331,12 @@ async def test_reports_page_and_downloads_use_the_report_figures(seeded, wsettin
         wb = openpyxl.load_workbook(io.BytesIO(await r.read()))
         cells = [c.value for row in wb.worksheets[0].iter_rows() for c in row]
         assert "Sở Y tế" in cells and "Sở Nội vụ" in cells
+        docx = await c.client.get("/web/reports/report.docx", params={"period": "Quý II/2018"})
+        import docx as python_docx
+
+        document = python_docx.Document(io.BytesIO(await docx.read()))
+        table_text = [cell.text for t in document.tables for row in t.rows for cell in row.cells]
+        assert "Sở Y tế" in table_text and "Sở Nội vụ" in table_text
         png = await c.client.get("/web/reports/report.png", params={"period": "2018-Q2"})
         assert png.headers["Content-Type"] == "image/png" and (await png.read()).startswith(b"\x89PNG")
         bad = await c.client.get("/web/reports", params={"period": "quý mười"})

@@ -176,6 +176,14 @@ def make_web_app(settings, engine, clock) -> web.Application:
     admin.routes(app)
     reports.routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
+
+    async def drop_uploads(app: web.Application) -> None:
+        import shutil
+
+        for _user, path in app[UPLOADS].values():  # registry files checked but never confirmed
+            shutil.rmtree(path.parent, ignore_errors=True)
+
+    app.on_cleanup.append(drop_uploads)
     return app
 
 

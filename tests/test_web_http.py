@@ -347,3 +347,31 @@ async def test_reports_page_and_downloads_use_the_report_figures(seeded, wsettin
         assert "Sở Y tế" in page and "Sở Nội vụ" not in page
         dash = await (await c.client.get("/web/")).text()
         assert 'id="four-groups"' in dash and "Sở Nội vụ" not in dash
+
+
+async def test_the_sign_in_page_offers_the_telegram_widget(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        page = await (await c.client.get("/web/signin")).text()
+        assert 'data-telegram-login="dondoc_test_bot"' in page
+        assert 'data-auth-url="http://127.0.0.1:8080/web/signin/telegram"' in page
+
+
+@pytest.mark.parametrize("role, console_served", [("web", True), ("feeds", False)])
+async def test_dondoc_run_serves_the_console_beside_the_feeds(engine, db_url, role, console_served):
+    import aiohttp
+
+    from dondoc.service import Service, roles_of
+
+    assert "web" in roles_of("all") and roles_of("web") == ("web",)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, feed_bind="127.0.0.1:0")
+    service = Service(settings, engine, FixedClock(NOW), roles=(role,))
+    await service.start()
+    try:
+        port = service.feed_runner.addresses[0][1]
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                assert r.status == 200
+            async with http.get(f"http://127.0.0.1:{port}/web/signin") as r:
+                assert r.status == (200 if console_served else 404)
+    finally:
+        await service.stop()

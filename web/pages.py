@@ -25,6 +25,9 @@ from web.app import PERSON, SESSION, CALENDAR, CLOCK, SETTINGS, run_db
 from web.auth import Person
 
 
+DASHBOARD_LIST = 30  # items shown in each of the dashboard's lists
+
+
 def status_text(status: Status) -> str:
     return status_label(Status(status), i18n.current_language())
 
@@ -100,29 +103,34 @@ async def dashboard(request: web.Request) -> web.Response:
         choices = filter_choices(s, person)
         if f.agency and f.agency not in dict(choices["agencies"]):
             f.agency = None
-        items = visible_items(s, request, person, agency=f.agency, directive=f.directive)
-        open_items = [i for i in items if not i.is_done]
-        overdue = [(i, (today - i.effective_due).days, calendar.workdays_between(i.effective_due, today))
-                   for i in open_items if i.status == Status.OVERDUE]
-        overdue.sort(key=lambda x: -x[1])
+        items = visible_items(s, request, person, agency=f.agency, directive=f.directive, include_done=False)
+        overdue = sorted((i for i in items if i.status == Status.OVERDUE), key=lambda i: i.effective_due)
+        due_this_week = [i for i in items if i.effective_due is not None and today <= i.effective_due <= week_end
+                         and i.state == "open"]
+        pending = [i for i in items if i.state == "pending_confirmation"]
+        extensions = [i for i in items if i.pending_extension is not None]
+        # Each list shows its first DASHBOARD_LIST items (the longest overdue first) and says how many there are;
+        # the task list has them all.
         return {
-            **choices, "f": f, "today": today, "week_end": week_end,
-            "due_this_week": [i for i in open_items if i.effective_due is not None and today <= i.effective_due
-                              <= week_end and i.state == "open"],
-            "overdue": overdue,
-            "pending_confirmation": [i for i in items if i.state == "pending_confirmation"],
-            "extension_requests": [i for i in items if i.pending_extension is not None],
-            "figures": dashboard_figures(s, request, person, f),
+            **choices, "f": f, "today": today, "week_end": week_end, "shown": DASHBOARD_LIST,
+            "counts": {"due_this_week": len(due_this_week), "overdue": len(overdue), "pending": len(pending),
+                       "extensions": len(extensions)},
+            "due_this_week": due_this_week[:DASHBOARD_LIST],
+            "overdue": [(i, (today - i.effective_due).days, calendar.workdays_between(i.effective_due, today))
+                        for i in overdue[:DASHBOARD_LIST]],
+            "pending_confirmation": pending[:DASHBOARD_LIST],
+            "extension_requests": extensions[:DASHBOARD_LIST],
+            "figures": dashboard_figures(s, request, person, f, choices),
         }
 
     return aiohttp_jinja2.render_template("dashboard.html", request, await run_db(request, load))
 
 
-def dashboard_figures(s: Session, request: web.Request, person: Person, f: Filters):
+def dashboard_figures(s: Session, request: web.Request, person: Person, f: Filters, choices: dict):
     """The four groups per agency, from the report library (the figures of `dondoc report`)."""
     from web import reports
 
-    return reports.dashboard_figures(s, request, person, f)
+    return reports.dashboard_figures(s, request, person, choices)
 
 
 # -- task list --------------------------------------------------------------------------------------------

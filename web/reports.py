@@ -134,9 +134,8 @@ async def report_file(request: web.Request) -> web.Response:
                                             "Content-Disposition": f'{disposition}; filename="{name}"'})
 
 
-def dashboard_figures(s: Session, request: web.Request, person: Person, f) -> dict:
+def dashboard_figures(s: Session, request: web.Request, person: Person, choices: dict) -> dict:
     """The dashboard's four groups per agency for the chosen period (the current quarter by default)."""
-    choices = filter_choices(s, person)
     choice = choose(request, person, choices["agencies"])
     settings = request.app[SETTINGS]
     periods = period_choices(today_of(request), settings.report_cutoff)

@@ -290,6 +290,7 @@ class WebSigninLink(SQLModel, table=True):
     token_hash: str = Field(max_length=128, unique=True, index=True)
     user_id: str = Field(max_length=64)  # the Telegram user id it signs in
     name: Optional[str] = Field(default=None, max_length=200)
+    via_chat: Optional[str] = Field(default=None, max_length=64)  # a group the person asked from: its roles
     created_at: datetime = _ts()
     created_by: Optional[str] = Field(default=None, max_length=200)
     expires_at: datetime = _ts()
@@ -305,6 +306,7 @@ class WebSession(SQLModel, table=True):
     user_id: str = Field(max_length=64, index=True)
     name: Optional[str] = Field(default=None, max_length=200)
     csrf_token: str = Field(max_length=64)
+    via_chat: Optional[str] = Field(default=None, max_length=64)  # the group whose bindings also give roles
     language: Optional[str] = Field(default=None, max_length=5)
     via: str = Field(max_length=20)  # link | telegram
     created_at: datetime = _ts()

@@ -143,6 +143,29 @@ async def test_a_forged_or_stale_telegram_login_is_refused(seeded, wsettings, wc
         assert s.exec(select(WebSession)).all() == []
 
 
+async def test_a_link_asked_for_in_a_linked_group_carries_the_groups_role(seeded, wsettings, wclock):
+    from tests.factories import make_binding
+
+    group = -100777
+    with Session(seeded) as s:
+        make_binding(s, chat_id=group, agency="so-y-te", role="focal", now=NOW)
+        s.commit()
+    async with console(seeded, wsettings, wclock) as c:
+        token = make_link(seeded, STRANGER, wclock.now(), via_chat=group)
+        _page, nonce = await open_link(c.client, token)
+        assert (await press_sign_in(c.client, token, nonce)).status == 303
+        assert (await c.client.get("/web/tasks/5099-4")).status == 200  # Sở Y tế's
+        assert (await c.client.get("/web/tasks/5099-1")).status == 404
+        with Session(seeded) as s:
+            from storage.tables import ChatBinding
+
+            b = s.exec(select(ChatBinding).where(ChatBinding.chat_id == str(group))).one()
+            b.active = False  # the group unlinked: the session has no role left
+            s.add(b)
+            s.commit()
+        assert (await c.client.get("/web/tasks/5099-4", allow_redirects=False)).status == 302
+
+
 async def test_a_session_expires(seeded, wsettings, wclock):
     async with console(seeded, wsettings, wclock) as c:
         await c.sign_in(FOCAL)

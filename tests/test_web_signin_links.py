@@ -40,10 +40,36 @@ async def test_web_in_a_private_chat_sends_a_one_time_link(bot):  # noqa: F811
         assert e.value.code == "used"
 
 
-async def test_web_in_a_group_or_without_a_role_gives_no_link(bot):  # noqa: F811
-    in_group = await bot.say(FOCAL_CHAT, "/web", user_id=ALICE)
-    assert in_group.text == _("For your safety, sign-in links are sent only in a private chat: write /web to me "
-                              "directly.", lang="vi")
+async def test_web_in_a_linked_group_sends_the_link_privately_with_the_groups_roles(bot):  # noqa: F811
+    reaction = await bot.say(FOCAL_CHAT, "/web", user_id=ALICE)
+    assert reaction.texts(FOCAL_CHAT) == [_("I have sent you a sign-in link in a private chat.", lang="vi")]
+    private = reaction.texts(ALICE)
+    assert len(private) == 1 and not URL_RE.search("\n".join(reaction.texts(FOCAL_CHAT)))
+    token = URL_RE.search(private[0]).group(1)
+    with Session(bot.engine) as s:
+        row = peek_signin_link(s, token, bot.clock.now())
+        assert row.via_chat == str(FOCAL_CHAT)
+        from web.auth import person_for
+
+        person = person_for(s, row.user_id, row.name, bot.settings.admin_user_ids, row.via_chat)
+        assert person.own_agencies == ["so-noi-vu"] and not person.sees_all
+        assert person_for(s, row.user_id, row.name, bot.settings.admin_user_ids) is None  # not without the group
+
+
+async def test_web_in_a_group_when_the_bot_cannot_write_privately(bot):  # noqa: F811
+    bot.tg.fail_next("sendMessage", 403, description="Forbidden: bot can't initiate conversation with a user")
+    reaction = await bot.say(FOCAL_CHAT, "/web", user_id=ALICE)
+    assert reaction.texts(FOCAL_CHAT) == [_("I cannot write to you privately yet: open a private chat with me, press "
+                                            "Start, then send /web here again.", lang="vi")]
+    with Session(bot.engine) as s:
+        assert s.exec(select(WebSigninLink)).all() == []
+
+
+async def test_web_without_a_role_gives_no_link(bot):  # noqa: F811
+    from tests.bot_harness import STRANGER_CHAT
+
+    in_group = await bot.say(STRANGER_CHAT, "/web", user_id=ALICE)
+    assert not URL_RE.search(in_group.text) and in_group.texts(ALICE) == []
     stranger = await bot.say(MALLORY, "/web", user_id=MALLORY)
     assert not URL_RE.search(stranger.text)
     assert stranger.text == _("This chat is not linked to any agency yet, so the web console has nothing to show "

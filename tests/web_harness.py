@@ -55,12 +55,14 @@ def seed(engine, now: datetime = NOW) -> None:
         s.commit()
 
 
-def make_link(engine, user_id: int, now: datetime, minutes: int = 15, name: str | None = None) -> str:
+def make_link(engine, user_id: int, now: datetime, minutes: int = 15, name: str | None = None,
+              via_chat: int | None = None) -> str:
     from web.auth import create_signin_link
 
     with Session(engine) as s:
         token, _ = create_signin_link(s, str(user_id), name=name or f"User {user_id}", created_by="test",
-                                      source="cli", now=now, minutes=minutes)
+                                      source="cli", now=now, minutes=minutes,
+                                      via_chat=str(via_chat) if via_chat is not None else None)
         s.commit()
     return token
 

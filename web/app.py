@@ -90,7 +90,8 @@ async def middleware(request: web.Request, handler):
     if token:
         def load(s: Session):
             r = auth.load_session(s, token, now(request))
-            p = auth.person_for(s, r.user_id, r.name, settings.admin_user_ids) if r is not None else None
+            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat)
+                 if r is not None else None)
             return r, p
 
         row, person = await run_db(request, load)

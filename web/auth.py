@@ -11,7 +11,9 @@ A person proves who they are in one of two ways, both ending in the same session
 
 A session is a random cookie value; the table keeps its hash, the person, its CSRF token and its expiry
 (WEB_SESSION_MINUTES). Roles are read from the database on every request, so unlinking a chat takes effect
-at once: the person's private chat's bindings (its chat id is their Telegram user id) and ADMIN_USER_IDS.
+at once: the person's private chat's bindings (its chat id is their Telegram user id), the bindings of the
+group they wrote /web in (the link, then the session, remembers that group: writing in it shows they are
+in it, and the bot already lets anyone in a linked group act for it), and ADMIN_USER_IDS.
 
 Pure checks (`verify_telegram_login`, `Person`) are free of I/O; the rest works on a session the caller
 commits.
@@ -57,11 +59,12 @@ def new_token() -> str:
 # -- one-time sign-in links -------------------------------------------------------------------------------
 
 def create_signin_link(session: Session, user_id: str, *, name: str | None, created_by: str, source: str,
-                       now: datetime, minutes: int) -> tuple[str, WebSigninLink]:
-    """A new link for `user_id`; returns (the plain token — shown once —, its row)."""
+                       now: datetime, minutes: int, via_chat: str | None = None) -> tuple[str, WebSigninLink]:
+    """A new link for `user_id`; returns (the plain token — shown once —, its row). `via_chat`: the group
+    the person asked from (by writing /web in it), whose bindings give them roles as well."""
     token = new_token()
-    row = WebSigninLink(token_hash=hash_token(token), user_id=str(user_id), name=name, created_at=now,
-                        created_by=created_by, expires_at=now + timedelta(minutes=minutes))
+    row = WebSigninLink(token_hash=hash_token(token), user_id=str(user_id), name=name, via_chat=via_chat,
+                        created_at=now, created_by=created_by, expires_at=now + timedelta(minutes=minutes))
     session.add(row)
     session.flush()
     audit.record(session, at=now, actor=created_by, source=source, action="web.signin_link_created",
@@ -131,11 +134,12 @@ def verify_telegram_login(data: Mapping[str, str], bot_token: str | None, now: d
 # -- sessions ---------------------------------------------------------------------------------------------
 
 def open_session(session: Session, user_id: str, *, name: str | None, via: str, now: datetime, minutes: int,
-                 language: str | None = None) -> tuple[str, WebSession]:
+                 language: str | None = None, via_chat: str | None = None) -> tuple[str, WebSession]:
     """A new browser session; returns (the cookie value, its row)."""
     token = new_token()
     row = WebSession(token_hash=hash_token(token), user_id=str(user_id), name=name, csrf_token=new_token(),
-                     language=language, via=via, created_at=now, expires_at=now + timedelta(minutes=minutes))
+                     via_chat=via_chat, language=language, via=via, created_at=now,
+                     expires_at=now + timedelta(minutes=minutes))
     session.add(row)
     session.flush()
     audit.record(session, at=now, actor=name or str(user_id), actor_id=str(user_id), source="web",
@@ -210,10 +214,13 @@ class Person:
         return self.is_admin or task.lead_agency in self.own_agencies
 
 
-def person_for(session: Session, user_id: str, name: str | None, admin_user_ids) -> Person | None:
-    """The person with their roles; None when they have none (not an administrator, no linked chat)."""
+def person_for(session: Session, user_id: str, name: str | None, admin_user_ids,
+               via_chat: str | None = None) -> Person | None:
+    """The person with their roles — from their private chat's bindings, the bindings of the group they asked
+    for the link from (`via_chat`), and ADMIN_USER_IDS; None when they have none."""
+    chats = {str(user_id)} | ({str(via_chat)} if via_chat else set())
     rows = session.exec(select(ChatBinding).where(
-        ChatBinding.platform == "telegram", ChatBinding.chat_id == str(user_id),
+        ChatBinding.platform == "telegram", ChatBinding.chat_id.in_(sorted(chats)),
         ChatBinding.active == True)  # noqa: E712
         .order_by(ChatBinding.id)).all()
     try:

@@ -303,7 +303,9 @@ async def test_registry_dry_run_shows_errors_on_the_files_rows_then_imports(seed
         assert vi("Imported {file}: {added} added, {changed} changed, {unchanged} unchanged.", file="ke-hoach-12.csv",
                   added=2, changed=0, unchanged=0) in await r.text()
         tasks = await (await c.client.get("/web/tasks", params={"q": "chuyển đổi số"})).text()
-        assert "Tổng hợp báo cáo chuyển đổi số" in tasks
+        assert "Tổng hợp báo cáo chuyển đổi số" in tasks and "Xây dựng kế hoạch kiểm tra" not in tasks
+        typed_bare = await (await c.client.get("/web/tasks", params={"q": "CHUYEN DOI SO"})).text()
+        assert "Tổng hợp báo cáo chuyển đổi số" in typed_bare and "Xây dựng kế hoạch kiểm tra" not in typed_bare
         # a changed file: the dry run shows the field that changes, before and after
         changed = REGISTRY_BAD.replace("Sở Thông tin Mặt trăng", "Sở Tài chính").replace("29/6/2018", "30/6/2018")
         page = await (await upload(changed)).text()

@@ -135,13 +135,28 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, f: Filte
 
 # -- task list --------------------------------------------------------------------------------------------
 
+def fold(text: str) -> str:
+    """Lower case, NFC; without diacritics too when `bare` (people often type Vietnamese without them)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def bare(text: str) -> str:
+    import unicodedata
+
+    s = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return "".join(c for c in s if not unicodedata.combining(c))
+
+
 def _matches(item: TaskItem, q: str) -> bool:
+    """`q` in the key or the content; a query typed without diacritics also matches the text with them."""
     if not q:
         return True
-    from storage.agencies import normalize
-
-    needle = normalize(q)
-    return needle in normalize(item.task.key) or needle in normalize(item.task.content)
+    hay = f"{item.task.key}\n{item.task.content}"
+    if bare(q) == fold(q):  # no diacritics in the query
+        return bare(q) in bare(hay)
+    return fold(q) in fold(hay)
 
 
 async def task_list(request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dondoc.i18n import N_, _, current_language, format_date
+from dondoc.i18n import N_, _, current_language, format_date, pgettext
 from jobs.status import status_label
 from reports.figures import GROUPS, Report, ReportRow
 
@@ -111,8 +111,8 @@ def _progress_text(row: ReportRow, lang: str) -> str:
 
 
 def _agencies_sheet(ws: Worksheet, report: Report, lang: str) -> None:
-    headers = [_("No.", lang), _("Agency", lang), *[g.label(lang) for g in GROUPS], _("Total", lang),
-               _("On-time rate", lang)]
+    headers = [pgettext("table column", "No.", lang), _("Agency", lang), *[g.label(lang) for g in GROUPS],
+               _("Total", lang), _("On-time rate", lang)]
     widths = [6, 40, 16, 16, 18, 18, 10, 12]
     _title(ws, report, _("Task completion by agency", lang), lang, len(headers))
     r = HEADER_ROW
@@ -139,7 +139,8 @@ def _agencies_sheet(ws: Worksheet, report: Report, lang: str) -> None:
 
 
 def _overdue_sheet(ws: Worksheet, report: Report, lang: str) -> None:
-    headers = [_("No.", lang), _("Key", lang), _("Content", lang), _("Lead agency", lang), _("Directive", lang),
+    headers = [pgettext("table column", "No.", lang), _("Key", lang), _("Content", lang), _("Lead agency", lang),
+               _("Directive", lang),
                _("Deadline as written", lang), _("Due date", lang), _("Deadline in force", lang),
                _("Working days late", lang), _("Last progress", lang), _("Extensions", lang)]
     widths = [6, 14, 50, 26, 16, 22, 12, 12, 10, 30, 34]
@@ -162,7 +163,8 @@ def _overdue_sheet(ws: Worksheet, report: Report, lang: str) -> None:
 
 
 def _all_sheet(ws: Worksheet, report: Report, lang: str) -> None:
-    headers = [_("No.", lang), _("Key", lang), _("Content", lang), _("Lead agency", lang), _("Directive", lang),
+    headers = [pgettext("table column", "No.", lang), _("Key", lang), _("Content", lang), _("Lead agency", lang),
+               _("Directive", lang),
                _("Deadline as written", lang), _("Due date", lang), _("Deadline in force", lang),
                _("Group", lang), _("Status", lang), _("Completed on", lang), _("Working days late", lang)]
     widths = [6, 14, 50, 26, 16, 22, 12, 12, 22, 22, 12, 10]

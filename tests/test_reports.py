@@ -305,3 +305,66 @@ def test_xlsx_keeps_a_formula_like_content_as_text(engine, settings):
     wb = load_workbook(io.BytesIO(report_xlsx(report_of(engine, settings), lang="vi")))
     cell = wb.worksheets[2].cell(5, 3)
     assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
+
+
+# -- DOCX ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_docx_read_back(seeded, settings, lang):
+    from docx import Document
+
+    from dondoc.i18n import ngettext
+    from reports.docx import report_docx
+    from reports.figures import format_rate
+
+    report = report_of(seeded, settings)
+    doc = Document(io.BytesIO(report_docx(report, lang=lang, issuer="Sở Nội vụ")))
+    header, counts, footer = doc.tables
+    left, right = (c.text for c in header.rows[0].cells)
+    assert _("SOCIALIST REPUBLIC OF VIETNAM", lang) in right
+    assert _("Independence - Freedom - Happiness", lang) in right
+    assert "SỞ NỘI VỤ" in left and _("No.: …/BC-…", lang) in left
+    if lang == "vi":
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
+
+    text = [p.text for p in doc.paragraphs]
+    period = report.period.name(lang)
+    assert _("REPORT", lang) in text
+    assert _("On task completion in {period}", lang, period=period) in text
+    assert ngettext("In the period {n} task was due, of which:", "In the period {n} tasks were due, of which:", 9,
+                    lang) in text
+    for group, count in zip(("Done on time", "Done late", "Not done, within the deadline", "Not done, overdue"),
+                            (2, 2, 3, 2)):
+        assert _("- {group}: {count} ({share}).", lang, group=_(group, lang), count=count,
+                 share=format_rate(count / 9, lang)) in text
+    assert _("The on-time completion rate is {rate}.", lang, rate=format_rate(2 / 9, lang)) in text
+    overdue = [t for t in text if t.startswith(("1. [", "2. ["))]
+    assert overdue[0].startswith("1. [B2]") and ngettext("{n} working day late", "{n} working days late", 31,
+                                                        lang) in overdue[0]
+    assert overdue[1].startswith("2. [C1]") and "21/09/2026" in overdue[1]
+
+    rows = [[c.text for c in r.cells] for r in counts.rows]
+    assert rows[0][1] == _("Agency", lang) and rows[0][2] == _("Done on time", lang)
+    assert {r[1]: tuple(int(x) for x in r[2:6]) for r in rows[1:-1]} == EXPECTED
+    assert [int(x) for x in rows[-1][2:7]] == [2, 2, 3, 2, 9] and rows[-1][7] == format_rate(2 / 9, lang)
+    assert _("Recipients:", lang) in footer.rows[0].cells[0].text
+    assert doc.sections[0].page_width.mm == pytest.approx(210, abs=0.5)
+
+
+# -- chart --------------------------------------------------------------------------------------------------
+
+def test_chart_is_a_png_of_the_expected_size(seeded, settings):
+    from PIL import Image
+
+    from reports.chart import chart_size, report_chart
+
+    report = report_of(seeded, settings)
+    png = report_chart(report, lang="vi")
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size == chart_size(3) == (1200, 220 + 44 * 3)
+    # Not blank: the bars' colours are drawn.
+    colors = {c for _n, c in image.convert("RGB").getcolors(maxcolors=1 << 20)}
+    assert (0x2E, 0x7D, 0x32) in colors and (0xC6, 0x28, 0x28) in colors
+    empty = report_chart(report_of(seeded, settings, "Quý I/2020"), lang="en")
+    assert Image.open(io.BytesIO(empty)).size == chart_size(0)

@@ -418,6 +418,8 @@ def judge(fact: DueFact, as_of: date, calendar, shift: bool = True) -> tuple[Gro
             return 0
         return calendar.workdays_between(a, b) if calendar is not None else (b - a).days
 
+    if fact.state == "done" and fact.completed_on is None:  # no date on record: done, as jobs.status judges it
+        return Group.DONE_ON_TIME, Status.DONE_ON_TIME, in_force, effective, None, 0
     completed = fact.completed_on if fact.completed_on is not None and fact.completed_on <= as_of else None
     if fact.state == "done" and completed is not None:
         on_time = completed <= effective

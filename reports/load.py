@@ -12,10 +12,10 @@ from typing import Collection, Mapping
 from sqlmodel import Session, select
 
 from jobs.deadline import Deadline, DeadlineError
-from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report, make_period
+from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report
 from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
 
-__all__ = ["load_due_facts", "build_report", "quarter_report", "agency_names"]
+__all__ = ["load_due_facts", "build_report", "agency_names"]
 
 
 def _local(dt: datetime | None, tz) -> date | None:
@@ -114,9 +114,3 @@ def build_report(session: Session, *, settings, calendar, period: Period, today:
                           shift=bool(getattr(settings, "deadline_shift_to_workday", True)), names=names,
                           agency_filter=sorted(agencies) if agencies is not None else (),
                           directive_filter=directive)
-
-
-def quarter_report(session: Session, *, settings, calendar, year: int, quarter: int, today: date) -> Report:
-    """The report of one quarter under REPORT_CUTOFF — what the quarterly summary carries."""
-    period = make_period("quarter", year, quarter, getattr(settings, "report_cutoff", "calendar"))
-    return build_report(session, settings=settings, calendar=calendar, period=period, today=today)

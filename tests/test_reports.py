@@ -368,3 +368,41 @@ def test_chart_is_a_png_of_the_expected_size(seeded, settings):
     assert (0x2E, 0x7D, 0x32) in colors and (0xC6, 0x28, 0x28) in colors
     empty = report_chart(report_of(seeded, settings, "Quý I/2020"), lang="en")
     assert Image.open(io.BytesIO(empty)).size == chart_size(0)
+
+
+def test_the_quarterly_summary_chart(seeded, settings):
+    from PIL import Image
+
+    from reports.chart import chart_size
+    from reports.summary import parse_quarter_label, summary_chart, summary_report
+
+    with Session(seeded) as s:
+        png = summary_chart(s, settings=settings, calendar=CAL, quarter="2026-Q3", today=date(2026, 10, 1), lang="vi")
+        report = summary_report(s, settings=settings, calendar=CAL, quarter="2026-Q3", today=date(2026, 10, 1))
+    assert Image.open(io.BytesIO(png)).size == chart_size(3)
+    assert counts(report.totals) == (2, 2, 3, 2)
+    with pytest.raises(ValueError):
+        parse_quarter_label("2026-W40")
+
+
+def test_an_ongoing_period_agrees_with_the_task_lists(seeded, settings):
+    """While a period runs, a task's group is its status in `dondoc tasks`, the bot's lists and the web."""
+    from storage.views import task_items
+
+    today = date(2026, 8, 20)
+    report = report_of(seeded, settings, today=today)
+    with Session(seeded) as s:
+        items = {(i.task.key, i.occurrence_key): i for i in task_items(s, settings=settings, calendar=CAL, today=today)}
+    expected = {"in_time": Group.OPEN_IN_TERM, "due_soon": Group.OPEN_IN_TERM, "overdue": Group.OPEN_OVERDUE,
+                "done_on_time": Group.DONE_ON_TIME, "done_late": Group.DONE_LATE}
+    checked = 0
+    for row in report.rows:
+        item = items.get((row.key, row.fact.occurrence_key))
+        if item is None:  # a done period of a recurring task the lists no longer show
+            continue
+        if row.fact.completed_on and row.fact.completed_on > today:  # the seed's future (B1 done 2/10)
+            continue
+        assert expected[item.status.value] == row.group, row.key
+        assert item.effective_due == row.effective_due
+        checked += 1
+    assert checked == 5  # A1, A2, B2, B3 and C1 of September

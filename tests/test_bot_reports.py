@@ -60,3 +60,9 @@ async def test_an_administrator_may_ask_anywhere_and_a_bad_period_is_explained(b
     assert "Quý V/2018" in reaction.text and "Quý III/2026" in reaction.text and bot.tg.documents == []
     await bot.say(ADMIN, "/report năm 2018", user_id=ADMIN)
     assert bot.tg.documents[-1]["filename"].endswith("-2018.xlsx")
+
+
+async def test_help_lists_report_where_it_works(bot):
+    assert "/report" in (await bot.say(OVERSIGHT_CHAT, "/help")).text
+    assert "/report" in (await bot.say(LEADERSHIP_CHAT, "/help")).text
+    assert "/report" not in (await bot.say(FOCAL_CHAT, "/help")).text

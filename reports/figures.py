@@ -409,8 +409,8 @@ def deadline_in_force(fact: DueFact, as_of: date) -> date:
     return max(by_then, key=lambda e: (e.decided_on or date.min, e.id or 0)).requested_due
 
 
-def judge(fact: DueFact, as_of: date, calendar, shift: bool = True,
-          memo: dict | None = None) -> tuple[Group, Status, date, date, date | None, int]:
+def judge(fact: DueFact, as_of: date, calendar, shift: bool = True, memo: dict | None = None,
+          due_soon_days: int = 3) -> tuple[Group, Status, date, date, date | None, int]:
     """(group, status, deadline in force, effective due, done on, working days late) of `fact` at `as_of`.
     `memo` (a dict kept over many calls) saves recounting the working days between the same two dates."""
     in_force = deadline_in_force(fact, as_of)
@@ -438,7 +438,7 @@ def judge(fact: DueFact, as_of: date, calendar, shift: bool = True,
         late = completed > effective
         return (Group.OPEN_OVERDUE if late else Group.OPEN_IN_TERM, Status.PENDING_CONFIRMATION, in_force, effective,
                 None, late_days(effective, completed) if late else 0)
-    status = compute_status(effective_due=effective, today=as_of, state="open")
+    status = compute_status(effective_due=effective, today=as_of, state="open", due_soon_days=due_soon_days)
     if as_of > effective:
         return Group.OPEN_OVERDUE, status, in_force, effective, None, late_days(effective, as_of)
     return Group.OPEN_IN_TERM, status, in_force, effective, None, 0
@@ -458,7 +458,7 @@ def _name_key(name: str) -> tuple:
 
 def compute_report(facts: Iterable[DueFact], *, period: Period, today: date, calendar=None, shift: bool = True,
                    names: Mapping[str, str] | None = None, agency_filter: Iterable[str] = (),
-                   directive_filter: str | None = None) -> Report:
+                   directive_filter: str | None = None, due_soon_days: int = 3) -> Report:
     """The report of `period` on `today` from the due dates in it (facts outside the period are ignored).
 
     `calendar` (jobs.workdays.WorkCalendar) shifts deadlines off days off and counts working days late;
@@ -471,7 +471,7 @@ def compute_report(facts: Iterable[DueFact], *, period: Period, today: date, cal
     for f in facts:
         if not period.contains(f.due):
             continue
-        group, status, in_force, effective, done_on, late = judge(f, as_of, calendar, shift, memo)
+        group, status, in_force, effective, done_on, late = judge(f, as_of, calendar, shift, memo, due_soon_days)
         progress = [p for p in f.progress if p.on <= as_of]
         rows.append(ReportRow(
             fact=f, lead_name=names.get(f.lead, f.lead), in_force=in_force, effective_due=effective, group=group,

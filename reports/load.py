@@ -122,4 +122,4 @@ def build_report(session: Session, *, settings, calendar, period: Period, today:
     return compute_report(facts, period=period, today=today, calendar=calendar,
                           shift=bool(getattr(settings, "deadline_shift_to_workday", True)), names=names,
                           agency_filter=sorted(agencies) if agencies is not None else (),
-                          directive_filter=directive)
+                          directive_filter=directive, due_soon_days=int(getattr(settings, "due_soon_days", 3)))

@@ -406,3 +406,15 @@ def test_an_ongoing_period_agrees_with_the_task_lists(seeded, settings):
         assert item.effective_due == row.effective_due
         checked += 1
     assert checked == 5  # A1, A2, B2, B3 and C1 of September
+
+
+def test_a_task_removed_after_the_period_still_counts_in_it(engine, settings):
+    with Session(engine) as s:
+        kept = make_task(s, key="R1", deadline_text="trước ngày 14/8/2026", now=at(date(2026, 1, 10)))
+        gone = make_task(s, key="R2", deadline_text="trước ngày 14/8/2026", now=at(date(2026, 1, 10)))
+        kept.removed_at = at(date(2026, 10, 2))
+        gone.removed_at = at(date(2026, 9, 1))
+        s.commit()
+    assert [r.key for r in report_of(engine, settings).rows] == ["R1"]
+    # The year has not ended on 5/10: it is judged that day, when both are gone.
+    assert report_of(engine, settings, "năm 2026", today=date(2026, 10, 5)).rows == []

@@ -11,6 +11,7 @@ starts like a formula ("=", "+", "-", "@") stays text.
 from __future__ import annotations
 
 import io
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -84,11 +85,21 @@ def _header(ws: Worksheet, headers: list[str], widths: list[int], last_row: int)
 
 
 def _body(ws: Worksheet, first_row: int, last_row: int, n_cols: int) -> None:
+    """Borders and top-aligned wrapped text on every body cell. Assigning a style object hashes it against the
+    workbook's list of styles, which dominates the time of a 10,000-row sheet: each distinct starting style is
+    styled once and its resulting style indices copied to the cells that start the same."""
+    done: dict[tuple, object] = {}
     for row in ws.iter_rows(min_row=first_row, max_row=last_row, max_col=n_cols):
         for c in row:
-            c.border = _BORDER
-            if c.alignment is None or not c.alignment.wrap_text:
-                c.alignment = _TOP
+            before = tuple(c._style) if c._style is not None else ()
+            styled = done.get(before)
+            if styled is None:
+                c.border = _BORDER
+                if c.alignment is None or not c.alignment.wrap_text:
+                    c.alignment = _TOP
+                done[before] = copy(c._style)
+            else:
+                c._style = copy(styled)
 
 
 def _extensions_text(row: ReportRow, lang: str) -> str:

@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from dondoc.i18n import _
 from jobs.workdays import WorkCalendar
-from reports import Group, build_report, make_period, parse_period, period_between
+from reports import Group, build_report, parse_period, period_between
 from reports.figures import PeriodError, current_period
 from storage import actions
 from storage.actions import Actor

@@ -418,3 +418,81 @@ def test_a_task_removed_after_the_period_still_counts_in_it(engine, settings):
     assert [r.key for r in report_of(engine, settings).rows] == ["R1"]
     # The year has not ended on 5/10: it is judged that day, when both are gone.
     assert report_of(engine, settings, "năm 2026", today=date(2026, 10, 5)).rows == []
+
+
+# -- the pure core ------------------------------------------------------------------------------------------
+
+def _fact(key, due, lead="a", **kw):
+    from reports import DueFact
+
+    return DueFact(task_key=key, occurrence_key="once", content=key, lead=lead, deadline_text="x", due=due, **kw)
+
+
+def test_awaiting_confirmation_is_overdue_only_if_reported_late():
+    from reports import compute_report
+
+    facts = [_fact("early", date(2026, 8, 14), state="pending_confirmation", completed_on=date(2026, 8, 10)),
+             _fact("late", date(2026, 8, 14), state="pending_confirmation", completed_on=date(2026, 8, 20)),
+             _fact("undated", date(2026, 8, 14), state="done")]
+    r = compute_report(facts, period=parse_period("Quý III/2026"), today=date(2026, 10, 1), calendar=CAL)
+    got = {row.key: (row.group, row.status.value) for row in r.rows}
+    assert got == {"early": (Group.OPEN_IN_TERM, "pending_confirmation"),
+                   "late": (Group.OPEN_OVERDUE, "pending_confirmation"),
+                   "undated": (Group.DONE_ON_TIME, "done_on_time")}
+
+
+def test_many_agencies_fold_into_one_bar():
+    from PIL import Image
+
+    from reports import compute_report
+    from reports.chart import MAX_AGENCIES, chart_size, report_chart
+
+    facts = [_fact(f"K{i}", date(2026, 8, 1 + i % 28), lead=f"ag{i:02d}") for i in range(MAX_AGENCIES + 5)]
+    r = compute_report(facts, period=parse_period("Quý III/2026"), today=date(2026, 10, 1), calendar=CAL)
+    assert len(r.agencies) == MAX_AGENCIES + 5
+    size = Image.open(io.BytesIO(report_chart(r, lang="vi"))).size
+    assert size == chart_size(MAX_AGENCIES + 5) == chart_size(MAX_AGENCIES + 1)
+
+
+def _facts_strategy():
+    from hypothesis import strategies as st
+
+    days = st.dates(min_value=date(2026, 6, 1), max_value=date(2026, 11, 30))
+
+    @st.composite
+    def fact(draw, i):
+        due = draw(days)
+        state = draw(st.sampled_from(["open", "done", "pending_confirmation"]))
+        completed = draw(days) if state != "open" else None
+        return _fact(f"K{i}", due, lead=draw(st.sampled_from(["a", "b", "c"])), state=state, completed_on=completed)
+
+    return st.integers(0, 30).flatmap(lambda n: st.tuples(*[fact(i) for i in range(n)]))
+
+
+def test_the_groups_partition_the_tasks_of_the_period():
+    from hypothesis import given, settings as hsettings
+    from hypothesis import strategies as st
+
+    from reports import compute_report
+
+    @hsettings(max_examples=60, deadline=None)
+    @given(_facts_strategy(), st.dates(min_value=date(2026, 7, 1), max_value=date(2026, 12, 31)))
+    def check(facts, today):
+        period = parse_period("Quý III/2026")
+        r = compute_report(facts, period=period, today=today, calendar=CAL)
+        inside = [f for f in facts if period.contains(f.due)]
+        assert len(r.rows) == r.totals.total == len(inside)
+        assert sum(a.counts.total for a in r.agencies) == r.totals.total
+        for g in Group:
+            assert sum(a.counts.get(g) for a in r.agencies) == r.totals.get(g)
+        overdue = [row.key for row in r.rows if row.group == Group.OPEN_OVERDUE]
+        assert sorted(row.key for row in r.overdue) == sorted(overdue)
+        assert [row.workdays_late for row in r.overdue] == sorted((row.workdays_late for row in r.overdue),
+                                                                  reverse=True)
+        assert all(row.group in (Group.OPEN_IN_TERM, Group.OPEN_OVERDUE) or row.done_on <= r.as_of
+                   for row in r.rows if row.done_on)
+        assert all((row.workdays_late > 0) == (row.group in (Group.DONE_LATE, Group.OPEN_OVERDUE) and
+                                               CAL.workdays_between(row.effective_due, row.done_on or r.as_of) > 0)
+                   for row in r.rows if row.fact.state != "pending_confirmation")
+
+    check()

@@ -6,6 +6,7 @@ figures behind the CLI, the chat, the web console and the files (XLSX, DOCX, cha
     report = build_report(session, settings=settings, calendar=calendar, period=period, today=today)
     report.totals.done_on_time, report.to_json()
     reports.xlsx.report_xlsx(report) / reports.docx.report_docx(report) / reports.chart.report_chart(report)
+    reports.summary.summary_chart(session, settings=..., calendar=..., quarter="2018-Q2", today=...)  # the summary's
 
 `reports.figures` is pure (plain data in, figures out); `reports.load` reads the database; the renderers
 turn a `Report` into bytes.
@@ -15,4 +16,4 @@ from reports.figures import (  # noqa: F401
     CUTOFFS, DueFact, ExtensionFact, Group, GroupCounts, Period, PeriodError, ProgressFact, Report, ReportRow,
     compute_report, current_period, format_rate, make_period, parse_period, period_between,
 )
-from reports.load import build_report, load_due_facts, quarter_report  # noqa: F401
+from reports.load import agency_names, build_report, load_due_facts  # noqa: F401

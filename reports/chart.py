@@ -30,7 +30,7 @@ COLORS = {
 def chart_size(n_agencies: int) -> tuple[int, int]:
     """(width, height) in pixels of the chart of a report with `n_agencies` agencies."""
     bars = min(max(n_agencies, 1), MAX_AGENCIES + 1)
-    return WIDTH_PX, 220 + 44 * bars
+    return WIDTH_PX, 250 + 44 * bars
 
 
 def _bars(report: Report, lang: str) -> list[tuple[str, list[int]]]:
@@ -50,7 +50,8 @@ def report_chart(report: Report, *, lang: str | None = None) -> bytes:
     width, height = chart_size(len(report.agencies))
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.3, 100 / height, 0.66, 1 - 170 / height))
+    bottom, top = 130, 70  # pixels: the axis label and a two-row legend below, the titles above
+    ax = fig.add_axes((0.3, bottom / height, 0.66, 1 - (bottom + top) / height))
     labels = ["\n".join(textwrap.wrap(name, 38)[:2]) for name, _values in rows] or [_("(no tasks)", lang)]
     positions = list(range(len(labels)))[::-1]  # the first agency on top
     left = [0] * len(labels)
@@ -61,6 +62,7 @@ def report_chart(report: Report, *, lang: str | None = None) -> bytes:
                      fontsize=9, fontweight="bold")
         left = [a + b for a, b in zip(left, values)]
     ax.set_yticks(positions, labels, fontsize=9)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.set_xlabel(_("Tasks", lang))
     ax.set_xlim(0, max(max(left, default=0), 1) * 1.05)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -72,7 +74,7 @@ def report_chart(report: Report, *, lang: str | None = None) -> bytes:
     fig.suptitle(title, fontsize=13, fontweight="bold", y=1 - 18 / height)
     fig.text(0.5, 1 - 48 / height, report.period.dates(lang) + " · " +
              _("status as of {date}", lang, date=format_date(report.as_of)), ha="center", fontsize=9)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -50 / (height - 170)), ncol=4, fontsize=9, frameon=False)
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 8 / height), ncol=2, fontsize=9, frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()

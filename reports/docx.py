@@ -23,7 +23,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from dondoc.i18n import _, current_language, format_date, ngettext
+from dondoc.i18n import _, current_language, format_date, ngettext, pgettext
 from reports.figures import GROUPS, Report, format_rate
 
 __all__ = ["report_docx"]
@@ -82,8 +82,8 @@ def _header(doc, report: Report, lang: str, issuer: str | None, parent: str | No
 
 
 def _counts_table(doc, report: Report, lang: str) -> None:
-    headers = [_("No.", lang), _("Agency", lang), *[g.label(lang) for g in GROUPS], _("Total", lang),
-               _("On-time rate", lang)]
+    headers = [pgettext("table column", "No.", lang), _("Agency", lang), *[g.label(lang) for g in GROUPS],
+               _("Total", lang), _("On-time rate", lang)]
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import Enum
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from dondoc.i18n import N_, _, format_date
@@ -408,16 +409,25 @@ def deadline_in_force(fact: DueFact, as_of: date) -> date:
     return max(by_then, key=lambda e: (e.decided_on or date.min, e.id or 0)).requested_due
 
 
-def judge(fact: DueFact, as_of: date, calendar, shift: bool = True) -> tuple[Group, Status, date, date, date | None, int]:
-    """(group, status, deadline in force, effective due, done on, working days late) of `fact` at `as_of`."""
+def judge(fact: DueFact, as_of: date, calendar, shift: bool = True, memo: dict | None = None,
+          due_soon_days: int = 3) -> tuple[Group, Status, date, date, date | None, int]:
+    """(group, status, deadline in force, effective due, done on, working days late) of `fact` at `as_of`.
+    `memo` (a dict kept over many calls) saves recounting the working days between the same two dates."""
     in_force = deadline_in_force(fact, as_of)
     effective = calendar.effective_due(in_force, shift=True) if (shift and calendar is not None) else in_force
+    memo = {} if memo is None else memo
 
     def late_days(a: date, b: date) -> int:
         if b <= a:
             return 0
-        return calendar.workdays_between(a, b) if calendar is not None else (b - a).days
+        if calendar is None:
+            return (b - a).days
+        if (a, b) not in memo:
+            memo[(a, b)] = calendar.workdays_between(a, b)
+        return memo[(a, b)]
 
+    if fact.state == "done" and fact.completed_on is None:  # no date on record: done, as jobs.status judges it
+        return Group.DONE_ON_TIME, Status.DONE_ON_TIME, in_force, effective, None, 0
     completed = fact.completed_on if fact.completed_on is not None and fact.completed_on <= as_of else None
     if fact.state == "done" and completed is not None:
         on_time = completed <= effective
@@ -428,7 +438,7 @@ def judge(fact: DueFact, as_of: date, calendar, shift: bool = True) -> tuple[Gro
         late = completed > effective
         return (Group.OPEN_OVERDUE if late else Group.OPEN_IN_TERM, Status.PENDING_CONFIRMATION, in_force, effective,
                 None, late_days(effective, completed) if late else 0)
-    status = compute_status(effective_due=effective, today=as_of, state="open")
+    status = compute_status(effective_due=effective, today=as_of, state="open", due_soon_days=due_soon_days)
     if as_of > effective:
         return Group.OPEN_OVERDUE, status, in_force, effective, None, late_days(effective, as_of)
     return Group.OPEN_IN_TERM, status, in_force, effective, None, 0
@@ -441,13 +451,14 @@ def _as_seen(e: ExtensionFact, as_of: date) -> ExtensionFact:
     return e
 
 
+@lru_cache(maxsize=4096)
 def _name_key(name: str) -> tuple:
     return (_fold(name), name)
 
 
 def compute_report(facts: Iterable[DueFact], *, period: Period, today: date, calendar=None, shift: bool = True,
                    names: Mapping[str, str] | None = None, agency_filter: Iterable[str] = (),
-                   directive_filter: str | None = None) -> Report:
+                   directive_filter: str | None = None, due_soon_days: int = 3) -> Report:
     """The report of `period` on `today` from the due dates in it (facts outside the period are ignored).
 
     `calendar` (jobs.workdays.WorkCalendar) shifts deadlines off days off and counts working days late;
@@ -456,10 +467,11 @@ def compute_report(facts: Iterable[DueFact], *, period: Period, today: date, cal
     names = names or {}
     as_of = period.as_of(today)
     rows: list[ReportRow] = []
+    memo: dict = {}
     for f in facts:
         if not period.contains(f.due):
             continue
-        group, status, in_force, effective, done_on, late = judge(f, as_of, calendar, shift)
+        group, status, in_force, effective, done_on, late = judge(f, as_of, calendar, shift, memo, due_soon_days)
         progress = [p for p in f.progress if p.on <= as_of]
         rows.append(ReportRow(
             fact=f, lead_name=names.get(f.lead, f.lead), in_force=in_force, effective_due=effective, group=group,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Collection, Mapping
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from jobs.deadline import Deadline, DeadlineError
-from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report, make_period
+from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report
 from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
 
-__all__ = ["load_due_facts", "build_report", "quarter_report", "agency_names"]
+__all__ = ["load_due_facts", "build_report", "agency_names"]
 
 
 def _local(dt: datetime | None, tz) -> date | None:
@@ -48,20 +49,28 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
         query = query.where(Task.lead_agency.in_(sorted(agencies)))  # type: ignore[attr-defined]
     if directive is not None:
         query = query.join(Directive, Directive.id == Task.directive_id).where(Directive.number == directive)
-    query = query.where(Task.deadline_kind.in_(("once", "recurring")))  # type: ignore[attr-defined]
+    # One-off tasks due in the period, and every recurring task (its rule says whether a period falls in it).
+    query = query.where(or_(and_(Task.deadline_kind == "once", Task.due >= period.start, Task.due <= period.end),
+                            Task.deadline_kind == "recurring"))
     tasks = [t for t in session.exec(query).all()
              if t.removed_at is None or _local(t.removed_at, tz) > as_of]
     dues: dict[int, list[date]] = {}
+    expanded: dict[tuple, list[date]] = {}  # tasks expanded from one group row share their rule: expand it once
     for t in tasks:
         if t.deadline_kind == "once":
             if t.due is not None and period.contains(t.due):
                 dues[t.id] = [t.due]
             continue
-        try:
-            deadline = Deadline.from_dict(t.deadline)
-        except DeadlineError:
-            continue  # damaged (an import never writes one): nothing sensible to count
-        found = deadline.occurrences(period.start, period.end)
+        rule = (t.deadline.get("rrule"), t.deadline.get("start")) if isinstance(t.deadline, dict) else None
+        if rule is None or rule not in expanded:
+            try:
+                found = Deadline.from_dict(t.deadline).occurrences(period.start, period.end)
+            except DeadlineError:
+                found = []  # damaged (an import never writes one): nothing sensible to count
+            if rule is not None:
+                expanded[rule] = found
+        else:
+            found = expanded[rule]
         if found:
             dues[t.id] = found
     tasks = [t for t in tasks if t.id in dues]
@@ -113,10 +122,4 @@ def build_report(session: Session, *, settings, calendar, period: Period, today:
     return compute_report(facts, period=period, today=today, calendar=calendar,
                           shift=bool(getattr(settings, "deadline_shift_to_workday", True)), names=names,
                           agency_filter=sorted(agencies) if agencies is not None else (),
-                          directive_filter=directive)
-
-
-def quarter_report(session: Session, *, settings, calendar, year: int, quarter: int, today: date) -> Report:
-    """The report of one quarter under REPORT_CUTOFF — what the quarterly summary carries."""
-    period = make_period("quarter", year, quarter, getattr(settings, "report_cutoff", "calendar"))
-    return build_report(session, settings=settings, calendar=calendar, period=period, today=today)
+                          directive_filter=directive, due_soon_days=int(getattr(settings, "due_soon_days", 3)))

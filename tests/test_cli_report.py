@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
@@ -105,3 +104,11 @@ def test_bad_input_exits_2_saying_what(cli, args, needle, tmp_path):
     assert r.exit_code == 2, r.output
     assert needle in r.stderr
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_docx_names_the_reporting_body(cli, tmp_path):
+    from docx import Document
+
+    out = tmp_path / "bao-cao.docx"
+    assert cli("report", "-p", "Quý III/2026", "-o", str(out), "--issuer", "Sở Nội vụ").exit_code == 0
+    assert "SỞ NỘI VỤ" in Document(str(out)).tables[0].rows[0].cells[0].text

@@ -261,7 +261,7 @@ async def test_the_language_switch(seeded, wsettings, wclock):
         r = await c.client.get("/web/lang/en", params={"next": "/web/tasks"})
         assert str(r.url).endswith("/web/tasks")
         text = await r.text()
-        assert _("Tasks", lang="en") in text and "Deadline (as written)" in text
+        assert _("Task list", lang="en") in text and "Deadline (as written)" in text
 
 
 REGISTRY_BAD = ("STT,Nội dung,Cơ quan chủ trì,Thời gian hoàn thành,Văn bản,Ngày ban hành\n"

@@ -181,7 +181,7 @@ def progress_cmd(
         return task.key + period_suffix(task, occ)
 
     what = _act(do)
-    typer.echo(_("Recorded {percent}% on {key}.", percent=int(text), key=what))
+    typer.echo(_("Recorded progress of {percent} percent on {key}.", percent=int(text), key=what))
 
 
 @speaks

@@ -58,6 +58,9 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary file would be, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -145,6 +148,8 @@ def report_cmd(
     cutoff: Optional[str] = typer.Option(None, "--cutoff", help="calendar | nd09 (default: REPORT_CUTOFF)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write report.xlsx, report.docx (a draft "
                                           "báo cáo) or report.png (the chart)."),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help="The reporting body, for the DOCX header (e.g. "
+                                         '"Sở Nội vụ"); left as a placeholder otherwise.'),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (for the province's reporting "
                                  "system, LGSP)."),
 ) -> None:
@@ -193,7 +198,7 @@ def report_cmd(
         elif suffix == ".docx":
             from reports.docx import report_docx
 
-            data = report_docx(report, lang=lang)
+            data = report_docx(report, lang=lang, issuer=issuer)
         else:
             from reports.chart import report_chart
 

@@ -54,16 +54,26 @@ def _options(form) -> registry_adapter.Options:
                                     prune=form.get("prune") == "on")
 
 
-def _marks(table: list[list[str]] | None, problems, yaml: bool) -> dict:
-    """(row index, column index) → messages, to show each problem on the file's own table. Column 0 for a
-    problem on the whole row or a YAML line."""
+def _column_index(table, column) -> int:
+    """The index of the column a problem names, from the table's first rows (a header may be two rows deep);
+    0 (the row as a whole) when none matches."""
+    if not isinstance(column, str):
+        return max(int(column) - 1, 0) if isinstance(column, int) and column > 0 else 0
+    wanted = column.strip().casefold()
+    for _number, cells in table[:5]:
+        for k, cell in enumerate(cells):
+            if cell.strip().casefold() == wanted:
+                return k
+    return 0
+
+
+def _marks(table: list[tuple[int, list[str]]] | None, problems, yaml: bool) -> dict:
+    """(row number, column index) → messages, to show each problem on the file's own table at its row and
+    column; column 0 for a problem on the whole row or a YAML line."""
     marks: dict[tuple[int, int], list[str]] = {}
-    header = [c.strip().casefold() for c in table[0]] if table and not yaml else []
     for p in problems:
-        col = 0
-        if header and isinstance(p.column, str) and p.column.strip().casefold() in header:
-            col = header.index(p.column.strip().casefold())
-        marks.setdefault((max(p.row, 1) - 1, col), []).append(p.message)
+        col = 0 if (yaml or not table) else _column_index(table, p.column)
+        marks.setdefault((max(p.row, 1), col), []).append(p.message)
     return marks
 
 

@@ -300,7 +300,8 @@ async def preview_page(request: web.Request) -> web.Response:
     def load(s: Session):
         from storage.agencies import agency_names
 
-        return {"messages": preview(s, settings, request.app[CALENDAR], first, last, agency, current_language()),
+        return {"messages": preview(s, settings, request.app[CALENDAR], first, last, agency, current_language(),
+                                    now=request.app[CLOCK].now()),
                 "agencies": sorted(agency_names(s).items(), key=lambda kv: kv[1]), "first": first, "last": last,
                 "days": days_n, "agency": agency}
 

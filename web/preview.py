@@ -1,9 +1,9 @@
-"""What will be sent in the coming days, as `dondoc preview` computes it: the planner's `timeline` over
-every task and linked chat (stand-ins for the chats not linked yet), each message composed by the
+"""What will be sent in the coming days, as `dondoc preview` computes it, each message composed by the
 dispatcher's `Composer`. Nothing is sent.
 
-The steps are the ones of `dondoc preview` (dondoc/cli/schedule.py); when that command's computation moves
-into a shared function, this module calls it instead.
+With `jobs.preview.plan_preview` (the one planning path `dondoc preview` and `dondoc run` share) installed,
+the steps are its; otherwise they are today's `dondoc preview` steps: the planner's `timeline` over every
+task and linked chat, with stand-ins for the chats not linked yet.
 """
 
 from __future__ import annotations
@@ -24,11 +24,18 @@ class Message:
     text: str
 
 
-def preview(session: Session, settings, calendar, first: date, last: date, agency: str | None = None,
-            lang: str = "vi") -> list[Message]:
-    from bot.i18n import role_label
+def _steps(session: Session, settings, calendar, now: datetime, first: date, last: date, agency: str | None):
+    """(planned steps, bindings with stand-ins) of the window."""
+    try:
+        from jobs.preview import plan_preview
+    except ImportError:  # pragma: no cover - before the shared planning path is merged
+        return _timeline_steps(session, settings, calendar, first, last, agency)
+    plan = plan_preview(session, settings, calendar, now, first, last, agency)
+    return plan.steps, plan.bindings
+
+
+def _timeline_steps(session: Session, settings, calendar, first: date, last: date, agency: str | None):
     from jobs.deadline import DeadlineError
-    from jobs.dispatcher import Composer
     from jobs.planner import GLOBAL_ROLES, Bindings, Policy, Recipient, TaskSnapshot, timeline
     from storage.tables import ChatBinding, Directive, Occurrence, Task
 
@@ -36,7 +43,6 @@ def preview(session: Session, settings, calendar, first: date, last: date, agenc
     policy = Policy.from_settings(settings)
     start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    composer = Composer(settings, calendar, cache=True)
     tasks = session.exec(select(Task).where(Task.removed_at.is_(None)).order_by(Task.position, Task.id)).all()
     if agency:
         tasks = [t for t in tasks if t.lead_agency == agency or agency in (t.coordinators or [])]
@@ -64,6 +70,19 @@ def preview(session: Session, settings, calendar, first: date, last: date, agenc
     if agency:
         own = {r.chat for r in bindings.all if r.agency == agency}
         steps = [x for x in steps if x.task_key or x.chat in own]
+    return steps, bindings
+
+
+def preview(session: Session, settings, calendar, first: date, last: date, agency: str | None = None,
+            lang: str = "vi", now: datetime | None = None) -> list[Message]:
+    from bot.i18n import role_label
+    from dondoc.i18n import _
+    from jobs.dispatcher import Composer
+
+    tz = settings.timezone
+    now = now or datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    composer = Composer(settings, calendar, cache=True)
+    steps, bindings = _steps(session, settings, calendar, now, first, last, agency)
     by_chat: dict[str, list] = {}
     for r in bindings.all:
         by_chat.setdefault(r.chat, []).append(r)
@@ -72,8 +91,6 @@ def preview(session: Session, settings, calendar, first: date, last: date, agenc
         rs = by_chat.get(x.chat, [])
         if x.chat.startswith("unlinked:"):
             r = rs[0]
-            from dondoc.i18n import _
-
             name = _("every agency") if r.agency == "*" else composer.agency_name(session, r.agency)
             who = _("(no chat linked)") + f" {name} · {role_label(r.role, lang)}"
             binding = None
@@ -81,8 +98,10 @@ def preview(session: Session, settings, calendar, first: date, last: date, agenc
             who = f"{x.chat} ({composer.describe_chat(session, x.chat, bindings=rs)})"
             binding = rs[0] if rs else None
         try:
-            text = composer.compose(session, x, x.due_at, binding).text or ""
+            text = composer.compose(session, x, x.due_at, binding).text
         except Exception as e:  # noqa: BLE001 - a preview shows what it can
             text = f"({e})"
+        if not text:
+            continue  # nothing to report: not sent
         out.append(Message(x.due_at.astimezone(tz), x.chat, who, x.step, x.task_key or x.occurrence, text))
     return out

@@ -445,3 +445,54 @@ async def test_a_docx_registry_through_the_intake(seeded, wsettings, wclock, tmp
         r = await c.client.post("/web/registry/import", data={"csrf": csrf, "upload": upload_id})
         assert vi("Imported {file}: {added} added, {changed} changed, {unchanged} unchanged.", file="phu-luc-15.docx",
                   added=2, changed=0, unchanged=0) in await r.text()
+
+
+async def test_completion_awaits_oversight_and_an_extension_asked_on_the_web_is_decided_there(db_url, engine, wclock):
+    from storage.tables import Occurrence, Task
+
+    seed(engine)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(ADMIN,),
+                             confirm_completion=True)
+    async with console(engine, settings, wclock) as focal, console(engine, settings, wclock) as oversight:
+        await focal.sign_in(FOCAL)
+        await oversight.sign_in(OVERSIGHT)
+        csrf_f, csrf_o = await focal.csrf(), await oversight.csrf()
+        r = await focal.client.post("/web/tasks/5099-2", data={"csrf": csrf_f, "action": "done", "occurrence": "once"})
+        assert vi("Marked done; awaiting the oversight body's confirmation.") in await r.text()
+        dash = await (await oversight.client.get("/web/")).text()
+        assert "5099-2" in dash.split('id="pending-confirmations"')[1].split("</section>")[0]
+        page = await (await oversight.client.get("/web/tasks/5099-2")).text()
+        assert vi("Confirm the completion") in page
+        r = await oversight.client.post("/web/tasks/5099-2", data={"csrf": csrf_o, "action": "confirm",
+                                                                   "occurrence": "once"})
+        assert vi("Completion confirmed.") in await r.text()
+        # a focal point cannot decide, even on their own agency's task
+        r = await focal.client.post("/web/tasks/5099-1", data={"csrf": csrf_f, "action": "extend", "occurrence": "once",
+                                                              "date": "05/07/2018", "reason": "Chờ ý kiến Sở Tư pháp"})
+        assert vi("Extension requested.") in await r.text()
+        with Session(engine) as s:
+            task = s.exec(select(Task).where(Task.key == "5099-1")).one()
+            ext = s.exec(select(Extension).where(Extension.task_id == task.id)).one()
+        r = await focal.client.post("/web/tasks/5099-1", data={"csrf": csrf_f, "action": "approve", "occurrence": "once",
+                                                              "extension": str(ext.id)})
+        assert r.status == 403
+        r = await oversight.client.post("/web/tasks/5099-1", data={"csrf": csrf_o, "action": "approve",
+                                                                   "occurrence": "once", "extension": str(ext.id)})
+        assert vi("Extension approved.") in await r.text()
+        again = await oversight.client.post("/web/tasks/5099-1", data={"csrf": csrf_o, "action": "reject",
+                                                                       "occurrence": "once", "extension": str(ext.id)})
+        assert again.status == 400 and vi("This request was already decided.") in await again.text()
+    with Session(engine) as s:
+        done = s.exec(select(Occurrence).join(Task, Task.id == Occurrence.task_id).where(Task.key == "5099-2")).one()
+        assert done.status == "done"
+        moved = s.exec(select(Occurrence).join(Task, Task.id == Occurrence.task_id).where(Task.key == "5099-1")).one()
+        assert moved.extended_due.isoformat() == "2018-07-05"
+
+
+async def test_pages_are_not_cached_nor_framed(seeded, wsettings, wclock):
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(FOCAL)
+        r = await c.client.get("/web/")
+        assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Frame-Options"] == "DENY"
+        css = await c.client.get("/web/static/style.css")
+        assert css.status == 200 and css.headers["Cache-Control"].startswith("public")

@@ -114,7 +114,8 @@ async def middleware(request: web.Request, handler):
                 raise web.HTTPForbidden(text=i18n._("This form has expired or did not come from this site; "
                                                     "reload the page and try again."))
         response = await handler(request)
-    response.headers.setdefault("Cache-Control", "no-store")
+    # Pages are personal: never cached. The stylesheet is the same for everyone.
+    response.headers.setdefault("Cache-Control", "public, max-age=3600" if name == "static" else "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from dondoc.i18n import _
 from storage.tables import ChatBinding, InviteCode
 from web import registry_adapter
-from web.app import PERSON, SESSION, CALENDAR, CLOCK, ENGINE, SETTINGS, UPLOADS, run_db
+from web.app import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
 from web.auth import Person
 from web.pages import _parse_date, not_found, today_of
 

@@ -21,7 +21,7 @@ from storage import actions
 from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
-from web.app import PERSON, SESSION, CALENDAR, CLOCK, SETTINGS, run_db
+from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
 from web.auth import Person
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from dondoc.i18n import _
 from web import auth
-from web.app import PERSON, SESSION, COOKIE, NONCE_COOKIE, LANG_COOKIE, SETTINGS, language_of, now, run_db, set_cookie
+from web.app import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, language_of, now, run_db, set_cookie
 
 
 def _next(request: web.Request, value: str | None) -> str:

@@ -204,6 +204,8 @@ def test_a_focal_point_gets_404_for_another_agency_and_a_form_without_csrf_is_re
     with page.expect_navigation() as nav:
         page.click(f"button:text('{vi('Mark done')}')")
     assert nav.value.status == 403
+    assert vi("This form has expired or did not come from this site; reload the page and try again.") in \
+        page.inner_text("main")
     page.goto(f"{server.base}/web/tasks/5099-2")
     assert page.locator(f"button:text('{vi('Mark done')}')").count() == 1  # still open
     context.close()

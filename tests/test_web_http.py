@@ -194,6 +194,8 @@ async def test_a_form_without_its_csrf_token_is_refused(seeded, wsettings, wcloc
         form = {"action": "approve", "occurrence": "once", "extension": str(ext.id)}
         r = await c.client.post("/web/tasks/5099-3", data=form)
         assert r.status == 403
+        assert vi("This form has expired or did not come from this site; reload the page and try again.") in \
+            await r.text()
         r = await c.client.post("/web/tasks/5099-3", data={**form, "csrf": "not-the-token"})
         assert r.status == 403
         with Session(seeded) as s:

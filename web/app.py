@@ -79,6 +79,13 @@ def language_of(request: web.Request) -> str:
     return lang
 
 
+async def refused(request: web.Request, text: str) -> web.Response:
+    """403 with a page that says why (nothing was changed). Rendered here, before aiohttp_jinja2's own
+    middleware has filled the request's context, so the context is added by hand."""
+    ctx = {**await context(request), "title": i18n._("Not allowed"), "text": text}
+    return aiohttp_jinja2.render_template("message.html", request, ctx, status=403)
+
+
 @web.middleware
 async def middleware(request: web.Request, handler):
     if request.method == "POST":
@@ -107,13 +114,16 @@ async def middleware(request: web.Request, handler):
                 if request.method == "GET":
                     raise web.HTTPFound(request.app.router["signin"].url_for()
                                         .with_query(next=str(request.rel_url)))
-                raise web.HTTPForbidden(text=i18n._("Your session has ended; sign in again."))
+                return await refused(request, i18n._("Your session has ended; sign in again."))
         if request.method == "POST" and name != "signin_link_post":  # a link proves itself
             form = await request.post()
             if row is None or not auth.csrf_ok(row, form.get("csrf")):
-                raise web.HTTPForbidden(text=i18n._("This form has expired or did not come from this site; "
-                                                    "reload the page and try again."))
-        response = await handler(request)
+                response = await refused(request, i18n._("This form has expired or did not come from this site; "
+                                                   "reload the page and try again."))
+            else:
+                response = await handler(request)
+        else:
+            response = await handler(request)
     # Pages are personal: never cached. The stylesheet is the same for everyone.
     response.headers.setdefault("Cache-Control", "public, max-age=3600" if name == "static" else "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -16,6 +16,7 @@ Database work is synchronous SQLAlchemy, run in a worker thread (`run_db`), as t
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
@@ -204,8 +205,11 @@ def mount(app: web.Application) -> None:
     """Add the console to the feeds' application at /web (the hook feeds.server.make_app calls)."""
     from feeds.server import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
 
-    sub = make_web_app(app[SETTINGS_KEY], app[ENGINE_KEY], app[CLOCK_KEY])
+    settings = app[SETTINGS_KEY]
+    sub = make_web_app(settings, app[ENGINE_KEY], app[CLOCK_KEY])
     app.add_subapp("/web", sub)
+    logging.getLogger("dondoc.web").info("web console at %s/web/ (sign in: /web to the bot, or dondoc web-link)",
+                                         settings.feed_base_url.rstrip("/"))
 
     async def to_console(request: web.Request) -> web.Response:
         raise web.HTTPFound("/web/")

@@ -498,3 +498,23 @@ async def test_pages_are_not_cached_nor_framed(seeded, wsettings, wclock):
         assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Frame-Options"] == "DENY"
         css = await c.client.get("/web/static/style.css")
         assert css.status == 200 and css.headers["Cache-Control"].startswith("public")
+
+
+async def test_on_postgresql_sign_in_roles_actions_and_reports(pg_url, pg_engine, wclock):
+    """The console on PostgreSQL (`dondoc run --role web` in production): a link signs in once, a focal
+    point gets 404 for another agency, oversight approves, the dashboard's figures are there."""
+    seed(pg_engine)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=pg_url, admin_user_ids=(ADMIN,))
+    async with console(pg_engine, settings, wclock) as c:
+        await c.sign_in(FOCAL)
+        assert (await c.client.get("/web/tasks/5099-4")).status == 404
+        assert (await c.client.get("/web/tasks/5099-1")).status == 200
+    async with console(pg_engine, settings, wclock) as c:
+        await c.sign_in(OVERSIGHT)
+        with Session(pg_engine) as s:
+            ext = s.exec(select(Extension)).one()
+        r = await c.client.post("/web/tasks/5099-3", data={"csrf": await c.csrf(), "action": "approve",
+                                                          "occurrence": "once", "extension": str(ext.id)})
+        assert vi("Extension approved.") in await r.text()
+        dash = await (await c.client.get("/web/")).text()
+        assert 'id="four-groups"' in dash and "Sở Y tế" in dash

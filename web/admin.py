@@ -42,8 +42,10 @@ async def registry_page(request: web.Request, **extra) -> web.Response:
     if _admin(request) is None:
         return not_found(request)
     ctx = {"accepted": registry_adapter.accepted_suffixes(), "outcome": None, "table": None, "upload": None,
-           "marks": {}, "file_name": None, "options": registry_adapter.Options(), "message": None}
+           "marks": {}, "file_name": None, "options": registry_adapter.Options(), "message": None,
+           "message_ok": True}
     status = extra.pop("status", 200)
+    ctx["message_ok"] = status < 400
     ctx.update(extra)
     return aiohttp_jinja2.render_template("registry.html", request, ctx, status=status)
 
@@ -100,7 +102,10 @@ async def registry_upload(request: web.Request) -> web.Response:
     form = await request.post()
     field = form.get("file")
     if field is None or not getattr(field, "filename", None):
-        return await registry_page(request, message=_("Choose a registry file to upload."))
+        return await registry_page(request, message=_("Choose a registry file to upload."), status=400)
+    if (form.get("issued") or "").strip() and _parse_date(form.get("issued")) is None:
+        return await registry_page(request, status=400, message=_(
+            "Issue date {value!r}: write it as dd/mm/yyyy, e.g. 02/03/2012.", value=form.get("issued").strip()))
     name = SAFE_NAME.sub("_", Path(field.filename).name)[:120] or "registry"
     folder = Path(tempfile.mkdtemp(prefix="dondoc-upload-"))
     path = folder / name
@@ -118,7 +123,8 @@ async def registry_upload(request: web.Request) -> web.Response:
 async def _show_dry_run(request: web.Request, upload_id: str, options) -> web.Response:
     result = await _check(request, upload_id, options, apply=False)
     if result is None:
-        return await registry_page(request, message=_("That upload is no longer here; upload the file again."))
+        return await registry_page(request, message=_("That upload is no longer here; upload the file again."),
+                                   status=404)
     outcome, path = result
     table = registry_adapter.read_table(path)
     return await registry_page(request, outcome=outcome, table=table, upload=upload_id, file_name=path.name,
@@ -135,7 +141,8 @@ async def registry_confirm(request: web.Request) -> web.Response:
     options = _options(form)
     result = await _check(request, upload_id, options, apply=True)
     if result is None:
-        return await registry_page(request, message=_("That upload is no longer here; upload the file again."))
+        return await registry_page(request, message=_("That upload is no longer here; upload the file again."),
+                                   status=404)
     outcome, path = result
     if not outcome.ok:
         return await _show_dry_run(request, upload_id, options)

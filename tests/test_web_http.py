@@ -503,6 +503,7 @@ async def test_pages_are_not_cached_nor_framed(seeded, wsettings, wclock):
         await c.sign_in(FOCAL)
         r = await c.client.get("/web/")
         assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Frame-Options"] == "DENY"
+        assert "script-src 'self' https://telegram.org;" in r.headers["Content-Security-Policy"]
         css = await c.client.get("/web/static/style.css")
         assert css.status == 200 and css.headers["Cache-Control"].startswith("public")
 

@@ -29,6 +29,9 @@ def settings() -> Settings:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are quiet unless they fail
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Bot API call is noise
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own tick logs say what happened
+    from dondoc import redact
+
+    redact.install(s)  # no bot token, secret, feed token, invite code or password in any log line
     return s
 
 

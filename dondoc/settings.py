@@ -109,6 +109,14 @@ class Settings:
     clock_start: str | None = None
     clock_speed: float = 1.0
     log_level: str = "INFO"
+    # registry files (intake): the province whose communes "UBND các xã, phường" means, and file limits
+    province: str | None = None
+    urgent_workdays: int = 5
+    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 20_000
+    import_max_columns: int = 200
+    import_max_cell_chars: int = 32_767
+    import_max_uncompressed_bytes: int = 100 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -240,6 +248,19 @@ def _url(v: str) -> str:
 
 def _optional_url(v: str) -> str | None:
     return _url(v) if v.strip() else None
+
+
+def _province(v: str) -> str | None:
+    """A province of Vietnam since 1/7/2025, as the vietnam-provinces package names it."""
+    s = v.strip()
+    if not s:
+        return None
+    from intake.provinces import find_province, province_names
+
+    p = find_province(s)
+    if p is None:
+        raise ValueError("accepted: one of " + ", ".join(province_names()))
+    return p
 
 
 def _database_url(v: str) -> str:
@@ -378,6 +399,13 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "CLOCK_START": ("clock_start", _clock_start),
     "CLOCK_SPEED": ("clock_speed", _speed),
     "LOG_LEVEL": ("log_level", _choice(("debug", "info", "warning", "error"))),
+    "PROVINCE": ("province", _province),
+    "URGENT_WORKDAYS": ("urgent_workdays", _int_range(0, 60)),
+    "IMPORT_MAX_BYTES": ("import_max_bytes", _int_range(1024, 1024 ** 3)),
+    "IMPORT_MAX_ROWS": ("import_max_rows", _int_range(10, 1_000_000)),
+    "IMPORT_MAX_COLUMNS": ("import_max_columns", _int_range(5, 16_384)),
+    "IMPORT_MAX_CELL_CHARS": ("import_max_cell_chars", _int_range(100, 1_000_000)),
+    "IMPORT_MAX_UNCOMPRESSED_BYTES": ("import_max_uncompressed_bytes", _int_range(1024, 4 * 1024 ** 3)),
 }
 
 SETTING_NAMES = tuple(_SPEC)
@@ -421,8 +449,7 @@ def load_settings(
             # An empty line in .env means "use the default", as most tools read it.
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
                         "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
-                        "smtp_password", "mail_from", "mail_reply_to",
-                        "feed_uid_domain"):
+                        "smtp_password", "mail_from", "mail_reply_to", "feed_uid_domain", "province"):
                 values[attr] = None
             continue
         try:

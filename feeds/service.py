@@ -361,13 +361,15 @@ def load_entries(session: Session, scope: FeedScope, settings, today: date, ids:
         ids = task_ids(session, scope, settings, today, window=window)
     if not ids:
         return []
-    return _entries(_load_batch(session, ids), scope, settings, today)
+    return _entries(session, _load_batch(session, ids), scope, settings, today)
 
 
-def _entries(b: _Batch, scope: FeedScope, settings, today: date) -> list[TaskEntry]:
+def _entries(session: Session, b: _Batch, scope: FeedScope, settings, today: date) -> list[TaskEntry]:
     from jobs.deadline import MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
 
-    directory = agency_directory(settings)
+    from storage.agencies import DirectoryNames
+
+    directory = DirectoryNames(session, agency_directory(settings))  # the database's names first
     workcal = work_calendar(settings)
     ids, rows, deadlines, occ, progress, pending, directives = (b.ids, b.rows, b.deadlines, b.occ, b.progress,
                                                                 b.pending, b.directives)
@@ -473,9 +475,13 @@ def _entries(b: _Batch, scope: FeedScope, settings, today: date) -> list[TaskEnt
 
 # -- rendering -------------------------------------------------------------------------------------------
 
-def calendar_meta(scope: FeedScope, settings, *, todo: bool = False) -> CalendarMeta:
+def calendar_meta(scope: FeedScope, settings, *, todo: bool = False, session: Session | None = None) -> CalendarMeta:
+    from storage.agencies import DirectoryNames
+
     lang = _lang(scope, settings)
     directory = agency_directory(settings) if scope.agencies else None
+    if directory is not None and session is not None:
+        directory = DirectoryNames(session, directory)  # the database's names first
     if scope.agencies:
         names = [directory.name(c) for c in scope.agencies]
         if len(names) > 3:  # a group ("Các sở, ban, ngành"): a name, not a paragraph
@@ -501,7 +507,7 @@ def iter_scope(session: Session, scope: FeedScope, settings, now: datetime, *, t
     """The calendar as a stream of byte chunks: the head, then the components of `batch` tasks at a time, then
     the end. Memory holds one batch, never the whole calendar."""
     today = _local_today(now, settings)
-    meta = calendar_meta(scope, settings, todo=todo)
+    meta = calendar_meta(scope, settings, todo=todo, session=session)
     opt = options(meta, today=today, keep_done_days=settings.feed_keep_done_days,
                   due_soon_days=settings.due_soon_days, alarm=alarm_spec(settings), todo=todo)
     yield calendar_head(meta)
@@ -511,18 +517,25 @@ def iter_scope(session: Session, scope: FeedScope, settings, now: datetime, *, t
     shape = (RENDER_VERSION, __version__, scope.key, todo, opt, settings.deadline_shift_to_workday,
              settings.feed_base_url, task_page_url(settings, "") is not None,
              _cached("digest:agencies", settings.agencies_file, _digest),
-             _cached("digest:holidays", settings.holidays_file, _digest))
+             _cached("digest:holidays", settings.holidays_file, _digest),
+             _agency_names_digest(session))  # a province's names live in the database (dondoc agencies)
     empty = True
     for i in range(0, len(ids), batch):
         rows = _load_batch(session, ids[i:i + batch])
         data = _memo.get((shape, rows.fingerprint()))
         if data is None:
-            data = b"".join(c for e in _entries(rows, scope, settings, today) for c in iter_components([e], opt))
+            data = b"".join(c for e in _entries(session, rows, scope, settings, today) for c in iter_components([e], opt))
             _memo.put((shape, rows.fingerprint()), data)
         if data:
             empty = False
             yield data
     yield calendar_tail(meta, empty)
+
+
+def _agency_names_digest(session: Session) -> int:
+    from storage.tables import Agency
+
+    return hash(tuple(session.execute(select(Agency.code, Agency.name).order_by(Agency.code)).all()))
 
 
 class _BatchMemo:

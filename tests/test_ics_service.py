@@ -242,7 +242,7 @@ def test_a_feed_rendered_again_after_one_change_writes_only_that_tasks_batch(db,
     service._memo.clear()
     written = []
     real = service._entries
-    monkeypatch.setattr(service, "_entries", lambda b, *a, **k: written.append(list(b.ids)) or real(b, *a, **k))
+    monkeypatch.setattr(service, "_entries", lambda s, b, *a, **k: written.append(list(b.ids)) or real(s, b, *a, **k))
     first = calendar_for_all(db, settings, T0)
     assert len(written) == 3  # 5 tasks, 2 at a time
     written.clear()
@@ -257,3 +257,23 @@ def test_a_feed_rendered_again_after_one_change_writes_only_that_tasks_batch(db,
     written.clear()
     calendar_for_all(db, settings, T0 + timedelta(days=1))
     assert len(written) == 3
+
+
+def test_a_renamed_agency_is_renamed_in_memoised_batches(db, settings):
+    """A province's name for an agency lives in the database (dondoc agencies --rename): the batch memo must
+    not serve the old name."""
+    from sqlmodel import select
+
+    from storage.tables import Agency
+
+    service._memo.clear()
+    first = calendar_for_all(db, settings, T0).decode()
+    lead = task(db, "5099/5").lead_agency
+    agency = db.exec(select(Agency).where(Agency.code == lead)).first()
+    if agency is None:
+        agency = Agency(code=lead, name=lead)
+    agency.name = "Sở Nội vụ tỉnh Lạng Sơn"
+    db.add(agency)
+    db.commit()
+    again = calendar_for_all(db, settings, T0).decode().replace("\r\n ", "")
+    assert "Sở Nội vụ tỉnh Lạng Sơn" not in first.replace("\r\n ", "") and "Sở Nội vụ tỉnh Lạng Sơn" in again

@@ -29,9 +29,7 @@ def _actor():
 
 def _resolve_agencies(text: str, on) -> tuple[str, ...]:
     """Directory codes for an agency name, abbreviation or code; exits with suggestions when unknown."""
-    from feeds.service import agency_directory as feeds_directory
-
-    return tuple(match_agencies(text, on=on, directory=feeds_directory(settings())).codes)
+    return tuple(match_agencies(text, on=on).codes)  # the one directory, database included
 
 
 def _write_atomically(out: Path, data: bytes) -> None:

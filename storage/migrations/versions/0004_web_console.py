@@ -1,7 +1,7 @@
 """web console: one-time sign-in links and browser sessions
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003_intake
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import storage.tables
 
 
 revision = '0004'
-down_revision = '0002'  # 0003 is the registry intake's; the one merged later revises the other
+down_revision = '0003_intake'  # after the registry intake's migration
 branch_labels = None
 depends_on = None
 

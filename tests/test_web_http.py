@@ -412,9 +412,8 @@ async def test_dondoc_run_serves_the_console_beside_the_feeds(engine, db_url, ro
 
 
 async def test_a_docx_registry_through_the_intake(seeded, wsettings, wclock, tmp_path):
-    """The table of a .docx appendix, with an error on its row, then fixed and imported — through the registry
-    intake, which reads DOCX (runs once `intake` is merged; today's import reads no DOCX)."""
-    pytest.importorskip("intake.importer")
+    """The table of a .docx appendix, with an error on its row, then fixed and imported (the registry intake
+    reads the tables of a DOCX)."""
     import io
     import re
 

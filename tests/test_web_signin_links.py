@@ -65,6 +65,14 @@ async def test_web_in_a_group_when_the_bot_cannot_write_privately(bot):  # noqa:
         assert s.exec(select(WebSigninLink)).all() == []
 
 
+async def test_help_lists_web(bot):  # noqa: F811
+    reaction = await bot.say(FOCAL_CHAT, "/help", user_id=ALICE)
+    assert "/web — Liên kết đăng nhập trang quản trị" in reaction.text
+    from bot.app import bot_commands
+
+    assert "web" in [c.command for c in bot_commands("vi")]
+
+
 async def test_web_without_a_role_gives_no_link(bot):  # noqa: F811
     from tests.bot_harness import STRANGER_CHAT
 

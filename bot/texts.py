@@ -192,6 +192,8 @@ COMMANDS: list[tuple[str, str, tuple[str, ...]]] = [
     ("feed", N_("Calendar subscription link (/feed revoke)"), ()),
     ("summary", N_("Counts per status and the overdue list"),
      ("manager", "oversight", "leadership")),
+    ("report", N_("Report for a period (XLSX, chart): /report [Q3 2026]"), ("oversight", "leadership")),
+    ("web", N_("A sign-in link to the web console (sent in a private chat)"), ()),
     ("lang", N_("Language: /lang {choices}"), ()),
 ]
 

@@ -75,6 +75,12 @@ def test_every_marked_text_is_in_the_catalog(vi):
     assert not missing, "Run `make i18n` and translate the new entries:\n" + "\n".join(missing)
 
 
+# Translations that use a value the code passes besides the msgid's own (checked at the call site).
+EXTRA_VALUES = {
+    "Q{number} {year}": {"roman"},  # reports/figures.py passes roman= for "Quý III/2026"
+}
+
+
 def test_vietnamese_is_complete_and_keeps_every_placeholder(vi):
     problems = []
     for m in vi:
@@ -88,7 +94,8 @@ def test_vietnamese_is_complete_and_keeps_every_placeholder(vi):
         for s in strings:
             if not s.strip():
                 problems.append(f"untranslated: {ids[0]!r}")
-            elif fields(s) != wanted:
+            elif fields(s) != wanted and not (fields(s) <= wanted | EXTRA_VALUES.get(ids[0], set())
+                                              and EXTRA_VALUES.get(ids[0])):
                 problems.append(f"placeholders {sorted(fields(s))} instead of {sorted(wanted)}: {ids[0]!r} → {s!r}")
             elif s.count("\n") != ids[0].count("\n"):
                 # A translation keeps the lines of its text; a difference is usually two entries fused by a

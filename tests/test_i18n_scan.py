@@ -40,6 +40,9 @@ VIETNAMESE_DATA = {
     "intake": "registry readers: the header synonyms and table words clerks write",
     "jobs/urgent.py": "the grammar of urgent deadlines ('khẩn trương'): Vietnamese letters it folds",
     "storage/namematch.py": "agency name comparison: the words of Vietnamese agency names it normalises",
+    "reports/figures.py": "the reporting-period grammar: the Vietnamese periods it reads (Quý III/2026, 6 tháng …)",
+    # Not data, but English texts whose examples are Vietnamese input the grammar expects:
+    "bot/handlers/reports.py": "'e.g. /report Quý III/2026' — the period must be typed as the grammar reads it",
 }
 # Modules other branches are converting now: TODO(<branch>) — drop the line when their texts use the catalog.
 TODO = {
@@ -82,7 +85,7 @@ def _name(call: ast.Call) -> str:
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
 
 
-_NOT_WORDS = re.compile(r"--[\w-]+|\b[A-Z][A-Z0-9_]+\b|\bdondoc\b|\{[^}]*\}")
+_NOT_WORDS = re.compile(r"--[\w-]+|\b[A-Z][A-Z0-9_]+\b|\b\w+_\w+\b|\bdondoc\b|\{[^}]*\}")
 
 
 def wordy(text: str) -> bool:
@@ -124,7 +127,7 @@ def scan(path: Path) -> tuple[list[str], list[str]]:
                 for text in _untranslated_literals(arg):
                     sinks.append(f"{node.lineno}: {_name(node)}({text!r})")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs \
-                and _VIETNAMESE.search(node.value):
+                and _VIETNAMESE.search(node.value) and wordy(node.value):  # not a lone "đ" being folded
             vietnamese.append(f"{node.lineno}: {node.value[:60]!r}")
     return sinks, vietnamese
 
@@ -171,7 +174,8 @@ def templates() -> list[Path]:
                   for p in (ROOT / package).rglob("templates/**/*.html"))
 
 
-@pytest.mark.parametrize("path", templates() or [pytest.param(None, marks=pytest.mark.skip(reason="no templates yet"))])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.relative_to(ROOT).as_posix()) for p in templates()]
+                         or [pytest.param(None, marks=pytest.mark.skip(reason="no templates yet"))])
 def test_no_page_text_outside_the_catalog(path: Path):
     rel = path.relative_to(ROOT).as_posix()
     problems = template_problems(path)

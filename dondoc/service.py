@@ -33,7 +33,42 @@ class _QuietOverlap(logging.Filter):
 
 
 def build_channels(settings, engine, clock, stream: TextIO | None = None) -> dict:
-    """platform → Channel: Telegram with a token, else the console channel (prints each message)."""
+    """platform → Channel: Telegram with a token, else the console channel (prints each message); Zalo with
+    ZALO_BOT_TOKEN; e-mail with SMTP_HOST."""
+    channels = _telegram_channel(settings, engine, clock, stream)
+    if settings.zalo_bot_token:
+        channels["zalo"] = zalo_channel(settings, engine)
+    if settings.smtp_host:
+        from bot.email import EmailChannel
+
+        channels["email"] = EmailChannel(settings, engine=engine, clock=clock)
+    return channels
+
+
+def zalo_channel(settings, engine):
+    """The Zalo channel, with the lookups its text commands need (task key of a button, chat language)."""
+    from sqlmodel import Session, select
+
+    from bot.handlers.common import resolve_lang
+    from bot.zalo import ZaloChannel
+    from storage.tables import ChatBinding, Task
+
+    def task_key_of(task_id):
+        if task_id is None:
+            return None
+        with Session(engine) as s:
+            task = s.get(Task, task_id)
+            return task.key if task is not None else None
+
+    def lang_of(chat_id):
+        with Session(engine) as s:
+            rows = list(s.exec(select(ChatBinding).where(ChatBinding.platform == "zalo", ChatBinding.chat_id == chat_id)))
+            return resolve_lang(rows, None, settings)
+
+    return ZaloChannel(settings, task_key_of=task_key_of, lang_of=lang_of)
+
+
+def _telegram_channel(settings, engine, clock, stream: TextIO | None = None) -> dict:
     from bot.channels import ConsoleChannel, TelegramChannel
 
     if settings.telegram_bot_token:
@@ -70,6 +105,8 @@ class Service:
     bot_app: object = None
     feed_runner: object = None
     aps: object = None
+    zalo_receiver: object = None
+    _own_channels: list = field(default_factory=list)
     receiver_lock: object = None  # storage.locks.ReceiverLock, held while this process runs the bot role
     exit_code: int = 0
     on_fatal: object = None  # called when the service must stop on its own (set by `serve`)
@@ -99,7 +136,11 @@ class Service:
             from bot.app import build_application, start_bot
 
             self.bot_app = build_application(s, self.engine, self.clock)
+            # Notices after an action may go to a chat on another platform (an extension asked on Zalo).
+            self.bot_app.bot_data["channels"] = self.channels
             await start_bot(self.bot_app, s)
+        if "bot" in self.roles and s.zalo_bot_token:
+            await self._start_zalo()
         elif "bot" in self.roles:
             log.info("TELEGRAM_BOT_TOKEN is unset: no Telegram bot; messages are printed here (console channel)")
         if "feeds" in self.roles:
@@ -120,6 +161,21 @@ class Service:
             self.aps.start()
         log.info("dondoc running (%s); scheduler tick every %ss; clock now %s", ", ".join(self.roles),
                  s.scheduler_tick_seconds, self.clock.now().astimezone(s.timezone).isoformat(timespec="seconds"))
+
+    async def _start_zalo(self) -> None:
+        from bot.handlers.common import Deps
+        from bot.zalo_receiver import ZaloReceiver
+        from jobs.workdays import WorkCalendar
+
+        channel = self.channels.get("zalo")
+        if channel is None:  # the bot role alone (PostgreSQL, several processes): a channel for replies
+            channel = zalo_channel(self.settings, self.engine)
+            self._own_channels.append(channel)
+        deps = Deps(settings=self.settings, engine=self.engine, clock=self.clock,
+                    calendar=WorkCalendar.from_file(self.settings.holidays_file))
+        self.zalo_receiver = ZaloReceiver(deps, channel, {**self.channels, "zalo": channel})
+        await self.zalo_receiver.start()
+        log.info("Zalo: receiving messages by polling")
 
     async def _watch_lock(self, every: float = 15.0) -> None:
         """The receiver lock lives in a database session: if that connection is lost, another process may
@@ -158,9 +214,11 @@ class Service:
                 await stop_bot(self.bot_app)
             except Exception:  # noqa: BLE001
                 log.exception("stopping the bot")
+        if self.zalo_receiver is not None:
+            await self.zalo_receiver.stop()
         if self.feed_runner is not None:
             await self.feed_runner.cleanup()
-        for ch in self.channels.values():
+        for ch in [*self.channels.values(), *self._own_channels]:
             try:
                 await ch.stop()
             except Exception:  # noqa: BLE001

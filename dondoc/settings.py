@@ -87,6 +87,19 @@ class Settings:
     feed_bind: str = "127.0.0.1:8080"
     feed_base_url: str = "http://127.0.0.1:8080"
     feed_keep_done_days: int = 30
+    # Zalo Bot Platform (private chats; groups when Zalo opens them)
+    zalo_bot_token: str | None = None
+    zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_rate_per_second: float = 2.0
+    zalo_groups_enabled: bool = False
+    # e-mail (SMTP); no SMTP_HOST, no e-mail channel
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str | None = None
+    mail_reply_to: str | None = None
     # testing and demos: a clock that starts at a given instant and runs at a given speed
     clock_start: str | None = None
     clock_speed: float = 1.0
@@ -291,6 +304,29 @@ def _speed(v: str) -> float:
     return f
 
 
+def _positive_rate(v: str) -> float:
+    try:
+        f = float(v)
+    except ValueError:
+        raise ValueError("accepted: a positive number of messages per second, e.g. 2 or 0.5") from None
+    if not 0 < f <= 100:
+        raise ValueError("accepted: a positive number of messages per second, e.g. 2 or 0.5")
+    return f
+
+
+def _mail_address(v: str) -> str | None:
+    from email.utils import parseaddr
+
+    s = v.strip()
+    if not s:
+        return None
+    name, addr = parseaddr(s)
+    if "@" not in addr or addr.startswith("@") or addr.endswith("@") or " " in addr:
+        raise ValueError("accepted: an e-mail address, e.g. dondoc@snv.example.gov.vn or "
+                         "\"dondoc <dondoc@snv.example.gov.vn>\"")
+    return s
+
+
 def _webhook_secret(v: str) -> str | None:
     import re
 
@@ -339,6 +375,17 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEED_BIND": ("feed_bind", _host_port),
     "FEED_BASE_URL": ("feed_base_url", _url),
     "FEED_KEEP_DONE_DAYS": ("feed_keep_done_days", _int_range(0, 3650)),
+    "ZALO_BOT_TOKEN": ("zalo_bot_token", _optional_str),
+    "ZALO_BASE_URL": ("zalo_base_url", _url),
+    "ZALO_RATE_PER_SECOND": ("zalo_rate_per_second", _positive_rate),
+    "ZALO_GROUPS_ENABLED": ("zalo_groups_enabled", _bool),
+    "SMTP_HOST": ("smtp_host", _optional_str),
+    "SMTP_PORT": ("smtp_port", _int_range(1, 65535)),
+    "SMTP_SECURITY": ("smtp_security", _choice(("none", "starttls", "tls"))),
+    "SMTP_USER": ("smtp_user", _optional_str),
+    "SMTP_PASSWORD": ("smtp_password", _optional_str),
+    "MAIL_FROM": ("mail_from", _mail_address),
+    "MAIL_REPLY_TO": ("mail_reply_to", _mail_address),
     "CLOCK_START": ("clock_start", _clock_start),
     "CLOCK_SPEED": ("clock_speed", _speed),
     "LOG_LEVEL": ("log_level", _choice(("debug", "info", "warning", "error"))),
@@ -372,7 +419,8 @@ def load_settings(
         if value.strip() == "" and attr not in ("telegram_bot_token",):
             # An empty line in .env means "use the default", as most tools read it.
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
-                        "clock_start", "telegram_bot_username"):
+                        "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
+                        "smtp_password", "mail_from", "mail_reply_to"):
                 values[attr] = None
             continue
         try:
@@ -383,6 +431,8 @@ def load_settings(
         if attr == "log_level":
             parsed = str(parsed).upper()
         values[attr] = parsed
+    if values.get("smtp_host") and not values.get("mail_from"):
+        problems.append("MAIL_FROM is required with SMTP_HOST: the address dondoc's e-mails come from")
     if problems:
         raise SettingsError(problems)
     values.update(overrides)

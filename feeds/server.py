@@ -177,6 +177,9 @@ def make_app(settings, engine, clock) -> web.Application:
     app[CACHE_KEY] = OrderedDict()
     app.router.add_get("/feeds/{name}", feed)  # add_get also answers HEAD
     app.router.add_get("/healthz", healthz)
+    from bot.email_pages import add_routes as add_email_pages
+
+    add_email_pages(app, settings, engine, clock)  # confirm / stop links of e-mail bindings
     return app
 
 

@@ -364,3 +364,13 @@ def calendar_for_binding(session: Session, binding_id: int, settings, now: datet
 def calendar_for_all(session: Session, settings, now: datetime, *, todo: bool = False) -> bytes:
     """Every agency's tasks (the oversight calendar)."""
     return render_scope(session, scope_for_oversight(), settings, now, todo=todo)
+
+
+def calendar_for_task(session: Session, task: Task, settings, now: datetime) -> bytes:
+    """One task as an .ics (the attachment of an e-mail about it): its lead agency's entries, this task only."""
+    scope = scope_for_agency(task.lead_agency)
+    today = _local_today(now, settings)
+    entries = [e for e in load_entries(session, scope, settings, today) if e.key == task.key]
+    return render_calendar(entries, meta=calendar_meta(scope, settings), today=today,
+                           keep_done_days=settings.feed_keep_done_days, due_soon_days=settings.due_soon_days,
+                           alarm=alarm_spec(settings))

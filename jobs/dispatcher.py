@@ -198,7 +198,8 @@ class Dispatcher:
                 if prepared is None:
                     continue
                 try:
-                    message_id = await channel.send(row.chat_id, prepared.text, prepared.buttons)
+                    message_id = await channel.send(row.chat_id, prepared.text, prepared.buttons,
+                                                    **_send_meta(channel, row))
                 except RetryLater as e:
                     self._blocked_until[chat] = time.monotonic() + e.seconds
                     hold_until = await asyncio.to_thread(self._retry_later, row, e, stats)
@@ -411,3 +412,12 @@ class Dispatcher:
             log.error("no oversight chat to tell about %s of row %s (%s): %s", what, row.id, row.chat, error)
             return
         outbox.insert_rows(s.connection(), rows)
+
+
+def _send_meta(channel: Channel, row: outbox.OutboxRow) -> dict:
+    """What a channel that asks for it gets beside the text: the outbox key (e-mail's Message-ID), the task
+    (an .ics attachment, a Zalo command line) and the binding (an unsubscribe link)."""
+    if not getattr(channel, "accepts_meta", False):
+        return {}
+    return {"key": f"{row.task_key}|{row.occurrence}|{row.step}|{row.chat}", "task_key": row.task_key or None,
+            "binding_id": row.binding_id}

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from dondoc.i18n import _
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -76,7 +78,13 @@ def test_link_oversight_replans_every_task(cli, engine, tasks):
 @pytest.mark.parametrize("args, message", [
     (("Sở Nội vụ", "-100", "--role", "boss"), "--role 'boss': accepted: focal | manager | oversight | leadership"),
     (("Sở Nội vụ", "nhom-abc", "--role", "focal"), "is not a Telegram chat id"),
-    (("Sở Nội vụ", "-100", "--role", "focal", "--platform", "zalo"), "--platform 'zalo': accepted: telegram"),
+    (("Sở Nội vụ", "-100", "--role", "focal", "--platform", "viber"), "--platform 'viber': accepted: telegram | zalo | email"),
+    (("Sở Nội vụ", "a b", "--role", "focal", "--platform", "zalo"),
+     _("CHAT_ID '{chat}' is not a Zalo chat id: the id the bot shows a person who writes to it (letters and digits), "
+       "\"g:<id>\" for a group.", lang="vi", chat="a b")),
+    (("Sở Nội vụ", "not-an-address", "--role", "manager", "--platform", "email"),
+     _("ADDRESS '{address}' is not an e-mail address (e.g. someone@snv.example.gov.vn).", lang="vi",
+       address="not-an-address")),
     (("Sở Nội vụ", "-100", "--role", "focal", "--language", "fr"), "--language 'fr': accepted: vi | en"),
     (("Sở Nội vu xyz", "-100", "--role", "focal"), "Unknown agency"),
     (("Các sở, ban, ngành", "-100", "--role", "focal"), "a chat is linked to one agency at a time"),

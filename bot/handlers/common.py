@@ -81,6 +81,7 @@ class ChatScope:
     lang: str
     actor: Actor
     names: dict[str, str] = field(default_factory=dict)
+    platform: str = PLATFORM  # where the chat lives: "telegram", "zalo"
 
     @property
     def linked(self) -> bool:
@@ -164,9 +165,9 @@ def agency_names(session: Session, codes: set[str] | None = None) -> dict[str, s
     return {code: name for code, name in session.exec(q)}
 
 
-def active_bindings(session: Session, chat_id: str) -> list[ChatBinding]:
+def active_bindings(session: Session, chat_id: str, platform: str = PLATFORM) -> list[ChatBinding]:
     return list(session.exec(select(ChatBinding).where(
-        ChatBinding.platform == PLATFORM, ChatBinding.chat_id == chat_id, ChatBinding.active == True  # noqa: E712
+        ChatBinding.platform == platform, ChatBinding.chat_id == chat_id, ChatBinding.active == True  # noqa: E712
     ).order_by(ChatBinding.id)))
 
 

@@ -133,21 +133,22 @@ def reminder_keyboard(session: Session, d: Deps, task: Task, key: str, lang: str
 
 # -- helpers ----------------------------------------------------------------------------------------------
 
-def _lang_of_chat(session: Session, d: Deps, chat_id: str) -> str:
-    return resolve_lang(active_bindings(session, chat_id), None, d.settings)
-
-
 def _chats_with_role(session: Session, role: str, agency: str | None = None) -> list[ChatBinding]:
-    q = select(ChatBinding).where(ChatBinding.platform == PLATFORM, ChatBinding.role == role,
-                                  ChatBinding.active == True)  # noqa: E712
+    """Active bindings in `role` on every platform (one per chat); notices name them with `target`."""
+    q = select(ChatBinding).where(ChatBinding.role == role, ChatBinding.active == True)  # noqa: E712
     if agency is not None:
         q = q.where(ChatBinding.agency == agency)
     seen, out = set(), []
     for b in session.exec(q.order_by(ChatBinding.id)):
-        if b.chat_id not in seen:
-            seen.add(b.chat_id)
+        if (b.platform, b.chat_id) not in seen:
+            seen.add((b.platform, b.chat_id))
             out.append(b)
     return out
+
+
+def target(b: ChatBinding) -> str:
+    """Where a notice goes: a Telegram chat id as it is, another platform's chat as "platform:id"."""
+    return b.chat_id if b.platform == PLATFORM else f"{b.platform}:{b.chat_id}"
 
 
 def _binding_lang(b: ChatBinding, d: Deps) -> str:
@@ -224,7 +225,7 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
                  completed=fmt_date(occ.completed_on),
                  note=t(bl, "note_line", note=occ.completion_note) if occ.completion_note else "",
                  who=scope.actor.name)
-        out.notify.append((b.chat_id, text, btn.confirmation_buttons(task, key, bl, d.settings.secret_for_callbacks())))
+        out.notify.append((target(b), text, btn.confirmation_buttons(task, key, bl, d.settings.secret_for_callbacks())))
     return out
 
 
@@ -245,7 +246,7 @@ def do_request_extension(session: Session, d: Deps, scope: ChatScope, task: Task
         return refused(why)
     try:
         ext = actions.request_extension(session, task, key, new_due, reason, scope.actor, d.now(),
-                                        chat=f"{PLATFORM}:{scope.chat_id}", tz=d.settings.timezone)
+                                        chat=f"{scope.platform}:{scope.chat_id}", tz=d.settings.timezone)
     except ActionError as e:
         out = _fail(e, task, key, scope, d)
         if e.code == "date_in_past":
@@ -263,7 +264,7 @@ def do_request_extension(session: Session, d: Deps, scope: ChatScope, task: Task
         msg = t(bl, "extension_request", key=task.key + period_text(task, key, bl), content=shorten(task.content, 600),
                 lead=names.get(task.lead_agency, task.lead_agency), previous=fmt_date(ext.previous_due),
                 requested=fmt_date(ext.requested_due), reason=ext.reason, who=scope.actor.name)
-        out.notify.append((b.chat_id, msg, btn.extension_buttons(task, ext, bl, d.settings.secret_for_callbacks())))
+        out.notify.append((target(b), msg, btn.extension_buttons(task, ext, bl, d.settings.secret_for_callbacks())))
     return out
 
 
@@ -286,7 +287,7 @@ def do_confirm(session: Session, d: Deps, scope: ChatScope, task: Task, key: str
                     status=status_label(status, bl))
         else:
             msg = t(bl, "completion_rejected_tell", key=task.key + period_text(task, key, bl))
-        out.notify.append((b.chat_id, msg, None))
+        out.notify.append((target(b), msg, None))
     return out
 
 
@@ -303,12 +304,14 @@ def do_decide(session: Session, d: Deps, scope: ChatScope, extension: Extension,
     note_key = "extension_approved_note" if approve else "extension_rejected_note"
     out = Outcome(True, t(lang, note_key, who=scope.actor.name, when=now_text),
                   t(lang, "cb_approved" if approve else "cb_denied"))
-    if extension.platform == PLATFORM and extension.chat_id:
-        bl = _lang_of_chat(session, d, extension.chat_id)
+    if extension.platform and extension.chat_id:
+        # The asker may be on another platform (a Zalo chat): such a notice names its platform.
+        bl = resolve_lang(active_bindings(session, extension.chat_id, extension.platform), None, d.settings)
         key = task.key + period_text(task, extension.occurrence_key, bl)
         if approve:
             msg = t(bl, "extension_approved_tell", key=key, date=fmt_date(extension.requested_due), who=scope.actor.name)
         else:
             msg = t(bl, "extension_rejected_tell", key=key, date=fmt_date(extension.previous_due), who=scope.actor.name)
-        out.notify.append((extension.chat_id, msg, None))
+        where = extension.chat_id if extension.platform == PLATFORM else f"{extension.platform}:{extension.chat_id}"
+        out.notify.append((where, msg, None))
     return out

@@ -110,8 +110,13 @@ async def _send_notices(context: ContextTypes.DEFAULT_TYPE, outcome: flows.Outco
     does not undo the change (the failure is logged)."""
     import logging
 
+    channels = context.application.bot_data.get("channels") or {}
     for chat_id, text, rows in outcome.notify:
         try:
+            platform, qualified, other_id = chat_id.partition(":")
+            if qualified and platform in channels:  # a chat on another platform (e.g. "zalo:…")
+                await channels[platform].send(other_id, text, rows)
+                continue
             await send(context.bot, chat_id, text, rows)
         except Exception:  # noqa: BLE001 — one unreachable chat must not hide the others
             logging.getLogger(__name__).exception("could not tell chat %s", chat_id)

@@ -13,8 +13,10 @@ import typer
 from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
 
 ROLES = ("focal", "manager", "oversight", "leadership")
-PLATFORMS = ("telegram",)
-_CHAT_ID = {"telegram": re.compile(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}")}
+PLATFORMS = ("telegram", "zalo", "email")
+_CHAT_ID = {"telegram": re.compile(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}"),
+            # Zalo ids are opaque strings; dondoc writes a group as "g:<id>"
+            "zalo": re.compile(r"(g:)?[A-Za-z0-9._-]{1,60}")}
 
 
 def _actor_name() -> str:
@@ -43,6 +45,21 @@ def _check_chat(platform: str, chat_id: str) -> tuple[str, str]:
     if p not in PLATFORMS:
         fail(f"--platform {platform!r}: accepted: {' | '.join(PLATFORMS)}.")
     c = chat_id.strip()
+    if p == "email":
+        from bot.email import valid_address
+        from dondoc.i18n import _
+
+        address = valid_address(c)
+        if address is None:
+            fail(_("ADDRESS '{address}' is not an e-mail address (e.g. someone@snv.example.gov.vn).", address=c))
+        return p, address
+    if p == "zalo":
+        if not _CHAT_ID[p].fullmatch(c):
+            from dondoc.i18n import _
+
+            fail(_("CHAT_ID '{chat}' is not a Zalo chat id: the id the bot shows a person who writes to it "
+                   "(letters and digits), \"g:<id>\" for a group.", chat=c))
+        return p, c
     if not _CHAT_ID[p].fullmatch(c):
         fail(f"CHAT_ID {chat_id!r} is not a Telegram chat id: a number (groups are negative, e.g. -1001234567890) "
              "or a channel's @username.")
@@ -90,22 +107,72 @@ def link_cmd(
         if b is not None and b.active:
             typer.echo(f"{p}:{c} is already linked to {code} as {r}.")
             return
-        if b is None:
+        if p == "email":  # double opt-in: active only once the address confirms (bot.email)
+            st = settings()
+            if not st.smtp_host:
+                from dondoc.i18n import _
+
+                fail(_("E-mail needs SMTP_HOST (and MAIL_FROM) in the settings: see .env.example."))
+            b = _link_email(s, b, c, code, r, title, language, now)
+            s.flush()
+            audit.record(s, at=now, actor=_actor_name(), source="cli", action="binding.invited", entity="binding",
+                         entity_key=f"{p}:{c}:{code}:{r}", agency=code, role=r, chat=f"{p}:{c}")
+            binding_id, lang = b.id, b.language or st.language
+        elif b is None:
             b = ChatBinding(platform=p, chat_id=c, agency=code, role=r, title=title, language=language,
                             created_at=now, updated_at=now)
         else:  # re-linked: like a new link, it starts from now (no history replayed into it)
             b.active, b.disabled_reason, b.created_at, b.updated_at = True, None, now, now
             b.title = title or b.title
             b.language = language or b.language
-        s.add(b)
-        s.flush()
-        audit.record(s, at=now, actor=_actor_name(), source="cli", action="binding.linked", entity="binding",
-                     entity_key=f"{p}:{c}:{code}:{r}", agency=code, role=r, chat=f"{p}:{c}", title=title)
-        n = invalidate_for_binding(s, code, r)
+        if p != "email":
+            s.add(b)
+            s.flush()
+            audit.record(s, at=now, actor=_actor_name(), source="cli", action="binding.linked", entity="binding",
+                         entity_key=f"{p}:{c}:{code}:{r}", agency=code, role=r, chat=f"{p}:{c}", title=title)
+            n = invalidate_for_binding(s, code, r)
+    if p == "email":  # after the commit: a failed send leaves the binding waiting, not lost
+        _send_confirmation(st, c, binding_id, lang, agency_directory().name(code))
+        return
     from bot.i18n import role_label
 
     typer.echo(f"Linked {p}:{c} to {agency_directory().name(code)} ({code}) as {r} ({role_label(r)}); "
                f"{n} task(s) will be re-planned on the next tick.")
+
+
+def _link_email(s, b, address: str, code: str, role: str, title, language, now):
+    """An e-mail binding waits, inactive, for its address to confirm (a re-link sends a fresh link)."""
+    from bot.email import AWAITING
+    from storage.tables import ChatBinding
+
+    if b is None:
+        b = ChatBinding(platform="email", chat_id=address, agency=code, role=role, title=title, language=language,
+                        created_at=now, updated_at=now)
+    b.active, b.disabled_reason, b.updated_at = False, AWAITING, now
+    b.title = title or b.title
+    b.language = language or b.language
+    s.add(b)
+    return b
+
+
+def _send_confirmation(st, address: str, binding_id: int, lang: str, agency_name: str) -> None:
+    import asyncio
+
+    from bot.email import EmailChannel, confirm_url
+    from dondoc.i18n import _
+
+    url = confirm_url(st, binding_id, now=clock().now().timestamp())
+    text = _("dondoc: please confirm your address\n\nAn administrator linked {address} to {agency}. To receive "
+             "dondoc's reminders and briefs at this address, open the link below and press “Confirm”:\n{url}\n\n"
+             "If you did not expect this, ignore this e-mail: nothing will be sent.", lang=lang, address=address,
+             agency=agency_name, url=url)
+    try:
+        asyncio.run(EmailChannel(st).send(address, text, key=f"confirm|{binding_id}|{url}"))
+    except Exception as e:  # noqa: BLE001 - the binding stays awaiting; the administrator can link again
+        fail(_("The confirmation e-mail to {address} could not be sent ({error}); the link waits. Fix the SMTP "
+               "settings and run the same `dondoc link` again.", lang=lang, address=address, error=e))
+    typer.echo(_("Sent a confirmation link to {address}: it receives messages for {agency} once it confirms.",
+                 lang=lang, address=address, agency=agency_name))
 
 
 def unlink_cmd(
@@ -155,8 +222,10 @@ def bindings_cmd(
     st = settings()
     with Session(engine()) as s:
         q = select(ChatBinding).order_by(ChatBinding.agency, ChatBinding.role, ChatBinding.id)
-        if not all_:
-            q = q.where(ChatBinding.active == True)  # noqa: E712
+        if not all_:  # active links, and e-mail addresses still to confirm (they will be active soon)
+            from bot.email import AWAITING
+
+            q = q.where((ChatBinding.active == True) | (ChatBinding.disabled_reason == AWAITING))  # noqa: E712
         rows = s.exec(q).all()
     if not rows:
         typer.echo("No chat is linked yet: `dondoc link AGENCY CHAT_ID --role focal` or a `dondoc invite` code.")

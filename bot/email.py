@@ -1,0 +1,192 @@
+"""E-mail: the channel that sends outbox messages over SMTP, and the double opt-in of an address.
+
+Each message is multipart plain text + HTML with the same content, From/Reply-To from settings, a
+Message-ID derived from the outbox key (a resend of the same row carries the same id, so a mail client or
+a person can tell it is the same message), `List-Unsubscribe` (RFC 2369, one-click per RFC 8058) pointing
+at the stop page, and for a message about a task an .ics of that task.
+
+An address is bound by an administrator (`dondoc link AGENCY someone@x.gov.vn --platform email --role
+manager`) inactive, "awaiting confirmation"; the confirmation mail carries a signed link to a page on
+FEED_BASE_URL whose button (a POST) activates the binding — a mail scanner that prefetches the link
+confirms nothing. A 5xx answer for the recipient (a bounce) is `ChatGone`: the dispatcher disables the
+binding and tells the oversight chat, as it does for Telegram's 403.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import logging
+import time
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, parseaddr
+
+from bot.channels import Channel, ChatGone, PermanentDeliveryError, TransientDeliveryError
+from dondoc.i18n import _
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "email"
+AWAITING = "awaiting confirmation"
+CONFIRM_DAYS = 7
+
+
+# -- signed links (no table: the binding row is the state) ---------------------------------------------------
+
+def _secret(settings) -> bytes:
+    return hashlib.sha256(b"dondoc-email:" + settings.secret_for_callbacks()).digest()
+
+
+def make_token(settings, purpose: str, binding_id: int, *, now: float | None = None, days: int = CONFIRM_DAYS) -> str:
+    expires = int((now if now is not None else time.time()) + days * 86400)
+    body = f"{purpose}.{binding_id}.{expires}"
+    sig = hmac.new(_secret(settings), body.encode(), hashlib.sha256).digest()[:16]
+    return body + "." + base64.urlsafe_b64encode(sig).decode().rstrip("=")
+
+
+def read_token(settings, token: str, purpose: str, *, now: float | None = None) -> int | None:
+    """The binding id of a valid, unexpired token for `purpose`; None otherwise (forged, garbled, old)."""
+    parts = (token or "").split(".")
+    if len(parts) != 4 or parts[0] != purpose or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    body = ".".join(parts[:3])
+    sig = base64.urlsafe_b64encode(hmac.new(_secret(settings), body.encode(), hashlib.sha256).digest()[:16]).decode()
+    if not hmac.compare_digest(sig.rstrip("="), parts[3]):
+        return None
+    if int(parts[2]) < (now if now is not None else time.time()):
+        return None
+    return int(parts[1])
+
+
+def confirm_url(settings, binding_id: int, now: float | None = None) -> str:
+    return f"{settings.feed_base_url}/email/confirm?t={make_token(settings, 'confirm', binding_id, now=now)}"
+
+
+def stop_url(settings, binding_id: int) -> str:
+    # Valid for ten years: an unsubscribe link in an old mail must still work.
+    return f"{settings.feed_base_url}/email/stop?t={make_token(settings, 'stop', binding_id, days=3650)}"
+
+
+def valid_address(text: str) -> str | None:
+    name, addr = parseaddr(text or "")
+    addr = addr.strip()
+    if not addr or addr.count("@") != 1 or " " in addr or len(addr) > 64:
+        return None
+    local, domain = addr.split("@")
+    if not local or "." not in domain or domain.startswith(".") or domain.endswith("."):
+        return None
+    return addr.lower()
+
+
+# -- messages ------------------------------------------------------------------------------------------------
+
+def message_id(key: str, settings) -> str:
+    domain = parseaddr(settings.mail_from or "")[1].rpartition("@")[2] or "dondoc.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def build_message(settings, to: str, text: str, *, key: str, unsubscribe: str | None = None,
+                  attachment: bytes | None = None, attachment_name: str = "task.ics", lang: str | None = None) -> EmailMessage:
+    """The e-mail for one outbox row: subject = the message's first line."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "dondoc")
+    subject = first if len(first) <= 120 else first[:119].rstrip() + "…"
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    if settings.mail_reply_to:
+        msg["Reply-To"] = settings.mail_reply_to
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = message_id(key, settings)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies back to us
+    if unsubscribe:
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    footer = _("You receive this because an administrator of dondoc linked this address to an agency. "
+               "To stop: {url}", lang=lang, url=unsubscribe) if unsubscribe else ""
+    plain = text + ("\n\n-- \n" + footer if footer else "")
+    msg.set_content(plain)
+    body = "<br>\n".join(html.escape(line) for line in text.splitlines())
+    foot = (f'<p style="color:#666;font-size:small">{html.escape(footer).replace(html.escape(unsubscribe), _link(unsubscribe))}</p>'
+            if footer else "")
+    msg.add_alternative(f'<!doctype html><html><body style="font-family:sans-serif">'
+                        f"<p>{body}</p>{foot}</body></html>", subtype="html")
+    if attachment is not None:
+        # text/calendar in UTF-8 (a str part: the content manager picks a safe transfer encoding)
+        msg.add_attachment(attachment.decode("utf-8"), subtype="calendar", filename=attachment_name)
+    return msg
+
+
+def _link(url: str) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
+
+
+class EmailChannel(Channel):
+    """Sends over SMTP with aiosmtplib; one connection per message (a few hundred mails a day at most)."""
+
+    platform = PLATFORM
+    accepts_meta = True  # the dispatcher passes the outbox key, task and binding
+
+    def __init__(self, settings, *, engine=None, clock=None):
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+
+    async def send(self, chat_id: str, text: str, buttons=None, **meta) -> str:
+        import aiosmtplib
+
+        to = valid_address(chat_id)
+        if to is None:
+            raise PermanentDeliveryError(f"not an e-mail address: {chat_id!r}")
+        key = meta.get("key") or f"{chat_id}|{hashlib.sha256(text.encode()).hexdigest()}"
+        binding_id = meta.get("binding_id")
+        attachment = None
+        if meta.get("task_key") and self.engine is not None:
+            attachment = self._task_calendar(meta["task_key"])
+        msg = build_message(self.settings, to, text, key=key, lang=meta.get("lang"), attachment=attachment,
+                            unsubscribe=stop_url(self.settings, binding_id) if binding_id else None,
+                            attachment_name=f"{meta.get('task_key', 'task')}.ics")
+        s = self.settings
+        try:
+            await aiosmtplib.send(msg, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_user,
+                                  password=s.smtp_password, use_tls=s.smtp_security == "tls",
+                                  start_tls=True if s.smtp_security == "starttls" else False, timeout=30)
+        except aiosmtplib.SMTPRecipientsRefused as e:
+            codes = [r.code for r in e.recipients] if e.recipients else [550]
+            if any(500 <= c < 600 for c in codes):  # the address does not exist or refuses us: a bounce
+                raise ChatGone(f"bounced: {e}") from e
+            raise TransientDeliveryError(str(e)) from e
+        except aiosmtplib.SMTPRecipientRefused as e:
+            if 500 <= e.code < 600:
+                raise ChatGone(f"bounced {e.code}: {e.message}") from e
+            raise TransientDeliveryError(f"{e.code}: {e.message}") from e
+        except aiosmtplib.SMTPDataError as e:
+            if 500 <= e.code < 600:  # the server refuses this message's content for good
+                raise PermanentDeliveryError(f"{e.code}: {e.message}") from e
+            raise TransientDeliveryError(f"{e.code}: {e.message}") from e
+        except aiosmtplib.SMTPResponseException as e:
+            # Sender refused, authentication failed, 4xx: our configuration or a busy server — retried
+            # with backoff and logged, never blamed on the recipient.
+            raise TransientDeliveryError(f"{e.code}: {e.message}") from e
+        except (aiosmtplib.SMTPException, OSError) as e:  # server down, timeout, TLS trouble
+            raise TransientDeliveryError(f"{type(e).__name__}: {e}") from e
+        return msg["Message-ID"]
+
+    def _task_calendar(self, task_key: str) -> bytes | None:
+        """The task as an .ics file (its lead agency's calendar reduced to this task)."""
+        try:
+            from sqlmodel import Session, select
+
+            from feeds.service import calendar_for_task
+            from storage.tables import Task
+
+            with Session(self.engine) as session:
+                task = session.exec(select(Task).where(Task.key == task_key)).first()
+                if task is None:
+                    return None
+                return calendar_for_task(session, task, self.settings, self.clock.now())
+        except Exception:  # noqa: BLE001 - a missing attachment must not lose the message
+            log.exception("could not attach the calendar of %s", task_key)
+            return None

@@ -1,0 +1,339 @@
+"""The bot's commands as text, for Zalo (no buttons there): /tasks, /task KEY, /done KEY, /progress KEY 50,
+/extend KEY 30/12/2026 lý do, /upcoming, /overdue, /confirm KEY, /approve ID, /reject ID, /lang, /help;
+an invite code (or /start CODE, /link CODE) links the chat.
+
+The actions and their authorisation are the Telegram bot's own (`bot.handlers.flows`, `ChatScope`), so a
+Zalo chat may do exactly what a Telegram chat with the same bindings may do. `handle_text` takes one
+message and returns the replies; the receiver (`bot.zalo_receiver`) sends them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from bot import buttons as btn
+from bot import invites
+from bot.handlers import flows
+from bot.handlers.common import (
+    ChatScope,
+    Deps,
+    active_bindings,
+    agency_names,
+    example_key,
+    find_task,
+    parse_date,
+    parse_percent,
+    resolve_lang,
+    rest_after,
+)
+from dondoc.i18n import _
+from storage.actions import Actor
+from storage.tables import Extension
+
+PLATFORM = "zalo"
+UNLINKED_REPLY_EVERY = 300.0  # seconds: an unlinked chat is told how to link at most this often
+
+
+@dataclass
+class Incoming:
+    chat_id: str  # as dondoc stores it: the Zalo id, "g:<id>" for a group
+    user_id: str
+    name: str
+    text: str
+
+
+@dataclass
+class Reply:
+    text: str
+    notify: list[tuple[str, str, list | None]] = field(default_factory=list)  # (chat, text, buttons) after commit
+
+
+def commands_footer(buttons, lang: str | None = None, key: str | None = None) -> str:
+    """The one-line commands that do what a message's buttons do on Telegram."""
+    if not buttons:
+        return ""
+    lines: list[str] = []
+    for row in buttons:
+        for b in row:
+            line = _command_for(b.data, key)
+            if line and line not in lines:
+                lines.append(line)
+    if not lines:
+        return ""
+    return _("Reply with a command:", lang=lang) + "\n" + "\n".join(lines)
+
+
+# What each Telegram button does, as the command line that does it on Zalo.
+_BUTTON_COMMANDS = {
+    btn.DONE: "/done {key}",
+    btn.PROGRESS_MENU: "/progress {key} 50",
+    btn.EXTEND: "/extend {key} dd/mm/yyyy …",
+    btn.CONFIRM_DONE: "/confirm {key}",
+    btn.REJECT_DONE: "/sendback {key}",
+    btn.APPROVE_EXTENSION: "/approve {arg}",
+    btn.REJECT_EXTENSION: "/reject {arg}",
+}
+
+
+def _command_for(data: str, key: str | None) -> str | None:
+    parts = (data or "").split(".")
+    if len(parts) < 5 or parts[0] not in _BUTTON_COMMANDS:
+        return None
+    return _BUTTON_COMMANDS[parts[0]].format(key=key or "KEY", arg=parts[4])
+
+
+class ZaloConversation:
+    """Answers the text commands of Zalo chats."""
+
+    def __init__(self, deps: Deps):
+        self.d = deps
+        self._told_unlinked: dict[str, float] = {}
+
+    def scope(self, session, msg: Incoming) -> ChatScope:
+        bindings = active_bindings(session, msg.chat_id, PLATFORM)
+        scope = ChatScope(
+            chat_id=msg.chat_id, chat_type="group" if msg.chat_id.startswith("g:") else "private", title=None,
+            bindings=bindings, user=None, is_admin=False, lang=resolve_lang(bindings, None, self.d.settings),
+            actor=Actor(msg.name or msg.user_id, msg.user_id, PLATFORM), platform=PLATFORM,
+        )
+        scope.names = agency_names(session, {b.agency for b in bindings})
+        return scope
+
+    def handle_text(self, msg: Incoming) -> list[Reply]:
+        text = (msg.text or "").strip()
+        if not text:
+            return []
+        if not text.startswith("/"):
+            if invites.CODE_RE.fullmatch(text):
+                return [self._link(msg, text)]
+            command, args, raw = "help", [], ""
+        else:
+            head, _sep, raw = text.partition(" ")
+            command = head[1:].split("@", 1)[0].lower()
+            args = raw.split()
+        handler = getattr(self, f"cmd_{command}", None)
+        with self.d.session() as session:
+            scope = self.scope(session, msg)
+            if command in ("start", "link") and args:
+                return [self._link(msg, args[0])]
+            if handler is None:
+                return [Reply(_("Unknown command /{command}. Send /help to see what you can do here.",
+                                lang=scope.lang, command=command))]
+            if not scope.linked and command not in ("help", "start", "link"):
+                return self._unlinked(scope)
+            if command in ("help", "start", "link"):
+                return [self.cmd_help(session, scope, args, raw)]
+            reply = handler(session, scope, args, raw)
+            return [reply] if reply else []
+
+    # -- linking and help --------------------------------------------------------------------------------
+    def _unlinked(self, scope: ChatScope) -> list[Reply]:
+        now = time.monotonic()
+        last = self._told_unlinked.get(scope.chat_id)
+        if last is not None and now - last < UNLINKED_REPLY_EVERY:
+            return []  # told recently: a flood from an unlinked chat gets one answer per few minutes
+        self._told_unlinked[scope.chat_id] = now
+        return [Reply(_unlinked_text(scope.lang))]
+
+    def _link(self, msg: Incoming, code: str) -> Reply:
+        from dondoc.i18n import format_datetime
+
+        with self.d.session() as session:
+            scope = self.scope(session, msg)
+            try:
+                result = invites.redeem_invite(session, code, platform=PLATFORM, chat_id=msg.chat_id,
+                                               title=msg.name, actor=scope.actor, now=self.d.now())
+            except invites.InviteError as e:
+                session.rollback()
+                if e.code == "expired":
+                    when = format_datetime(e.info.get("expires_at").astimezone(self.d.settings.timezone)
+                                           if e.info.get("expires_at") else None)
+                    return Reply(_("This invite code expired at {when}. Ask the administrator for a new one.",
+                                   lang=scope.lang, when=when))
+                if e.code == "used":
+                    return Reply(_("This invite code has already been used. Each code works once; ask the "
+                                   "administrator for a new one.", lang=scope.lang))
+                return Reply(_("That invite code is not known. Check it (copy it exactly) or ask the "
+                               "administrator for a new one.", lang=scope.lang))
+            session.commit()
+            b = result.binding
+            name = agency_names(session, {b.agency}).get(b.agency, b.agency)
+            self._told_unlinked.pop(msg.chat_id, None)
+            return Reply(_("✅ This chat is now linked to {agency} as {role}.\nSend /help to see what you can do "
+                           "here.", lang=scope.lang, agency=name, role=_role(b.role, scope.lang)))
+
+    def cmd_help(self, session, scope: ChatScope, args, raw) -> Reply:
+        lang = scope.lang
+        if not scope.linked:
+            return Reply(_unlinked_text(lang))
+        lines = [_("This chat is linked to:", lang=lang)]
+        lines += [f"• {scope.name(b.agency)} — {_role(b.role, lang)}" for b in scope.bindings]
+        lines += ["", _("Commands:", lang=lang),
+                  _("/tasks — the tasks of your agency", lang=lang),
+                  _("/task KEY — one task in full", lang=lang),
+                  _("/upcoming [DAYS] — due in the coming days", lang=lang),
+                  _("/overdue — overdue tasks", lang=lang)]
+        if scope.roles & {"focal", "manager"}:
+            lines += [_("/done KEY [note] — report a task done", lang=lang),
+                      _("/progress KEY PERCENT [note] — report progress", lang=lang),
+                      _("/extend KEY DD/MM/YYYY REASON — ask for more time", lang=lang)]
+        if "oversight" in scope.roles:
+            lines += [_("/confirm KEY — confirm a completion; /sendback KEY — send it back", lang=lang),
+                      _("/approve ID, /reject ID — decide an extension request", lang=lang)]
+        lines.append(_("/lang vi|en — the language of this chat", lang=lang))
+        return Reply("\n".join(lines))
+
+    def cmd_lang(self, session, scope: ChatScope, args, raw) -> Reply:
+        from storage import audit
+
+        choice = args[0].lower() if args else ""
+        if choice not in ("vi", "en"):
+            return Reply(_("Usage: /lang vi or /lang en", lang=scope.lang))
+        now = self.d.now()
+        for b in scope.bindings:
+            b.language = choice
+            b.updated_at = now
+            session.add(b)
+        audit.record(session, at=now, actor=scope.actor.name, actor_id=scope.actor.id, source=PLATFORM,
+                     action="binding.language", entity="binding", entity_key=f"{PLATFORM}:{scope.chat_id}",
+                     language=choice)
+        session.commit()
+        return Reply(_("I will now answer this chat in {language}.", lang=choice,
+                       language=_("Vietnamese", lang=choice) if choice == "vi" else _("English", lang=choice)))
+
+    # -- lists --------------------------------------------------------------------------------------------
+    def _list(self, session, scope: ChatScope, kind: str, days: int | None = None) -> Reply:
+        from bot.handlers import lists
+
+        days = days or lists.DEFAULT_UPCOMING_DAYS
+        items = lists.collect(session, self.d, scope, kind, days)
+        text, _rows = lists.render(self.d, scope, kind, items, 0, days)
+        pages = lists.paginate([lists.task_line(item, scope, n + 1) for n, item in enumerate(items)])
+        if len(pages) > 1:
+            text += "\n" + _("Only the first page fits here; open a task with /task KEY.", lang=scope.lang)
+        return Reply(text)
+
+    def cmd_tasks(self, session, scope, args, raw) -> Reply:
+        from bot.handlers.lists import TASKS
+
+        return self._list(session, scope, TASKS)
+
+    def cmd_overdue(self, session, scope, args, raw) -> Reply:
+        from bot.handlers.lists import OVERDUE
+
+        return self._list(session, scope, OVERDUE)
+
+    def cmd_upcoming(self, session, scope, args, raw) -> Reply:
+        from bot.handlers.lists import UPCOMING
+
+        days = None
+        if args:
+            if not (args[0].isascii() and args[0].isdigit() and len(args[0]) <= 3 and 1 <= int(args[0]) <= 366):
+                return Reply(_("Usage: /upcoming [DAYS], DAYS from 1 to 366", lang=scope.lang))
+            days = int(args[0])
+        return self._list(session, scope, UPCOMING, days)
+
+    def cmd_task(self, session, scope, args, raw) -> Reply:
+        from bot.handlers.tasks import describe_task
+
+        if not args:
+            return Reply(_("Usage: /task KEY, e.g. /task {example}", lang=scope.lang,
+                           example=example_key(session, scope)))
+        task, problem = find_task(session, scope, args[0])
+        if task is None:
+            return Reply(problem)
+        return Reply(describe_task(session, self.d, scope, task))
+
+    # -- actions ------------------------------------------------------------------------------------------
+    def _act(self, session, scope, args, min_args: int, usage: str, act) -> Reply:
+        if len(args) < min_args:
+            return Reply(usage)
+        task, problem = find_task(session, scope, args[0])
+        if task is None:
+            return Reply(problem)
+        outcome = act(task)
+        if outcome.ok:
+            session.commit()
+        else:
+            session.rollback()
+        return Reply(outcome.text, list(outcome.notify) if outcome.ok else [])
+
+    def cmd_done(self, session, scope, args, raw) -> Reply:
+        usage = _("Usage: /done KEY [note], e.g. /done {example}", lang=scope.lang, example=example_key(session, scope))
+        return self._act(session, scope, args, 1, usage, lambda task: flows.do_done(
+            session, self.d, scope, task, flows.current_occurrence(session, self.d, task), rest_after(raw, 1)))
+
+    def cmd_progress(self, session, scope, args, raw) -> Reply:
+        usage = _("Usage: /progress KEY PERCENT [note], e.g. /progress {example} 50", lang=scope.lang,
+                  example=example_key(session, scope))
+
+        def act(task):
+            try:
+                percent = parse_percent(args[1])
+            except ValueError:
+                return flows.refused(_("“{text}” is not a percentage from 0 to 100.", lang=scope.lang, text=args[1][:20]))
+            return flows.do_progress(session, self.d, scope, task, flows.current_occurrence(session, self.d, task),
+                                     percent, rest_after(raw, 2))
+
+        return self._act(session, scope, args, 2, usage, act)
+
+    def cmd_extend(self, session, scope, args, raw) -> Reply:
+        usage = _("Usage: /extend KEY DD/MM/YYYY REASON, e.g. /extend {example} 30/12/2026 chờ số liệu",
+                  lang=scope.lang, example=example_key(session, scope))
+
+        def act(task):
+            try:
+                new_due = parse_date(args[1])
+            except ValueError:
+                return flows.refused(_("“{text}” is not a date; write it as dd/mm/yyyy.", lang=scope.lang,
+                                       text=args[1][:20]))
+            reason = rest_after(raw, 2)
+            if not reason:
+                return flows.refused(_("Please give a reason for the extension.", lang=scope.lang) + "\n" + usage)
+            return flows.do_request_extension(session, self.d, scope, task,
+                                              flows.current_occurrence(session, self.d, task), new_due, reason)
+
+        return self._act(session, scope, args, 2, usage, act)
+
+    def _confirm(self, session, scope, args, approve: bool) -> Reply:
+        usage = _("Usage: /confirm KEY or /sendback KEY", lang=scope.lang)
+        return self._act(session, scope, args, 1, usage, lambda task: flows.do_confirm(
+            session, self.d, scope, task, flows.current_occurrence(session, self.d, task), approve))
+
+    def cmd_confirm(self, session, scope, args, raw) -> Reply:
+        return self._confirm(session, scope, args, True)
+
+    def cmd_sendback(self, session, scope, args, raw) -> Reply:
+        return self._confirm(session, scope, args, False)
+
+    def _decide(self, session, scope, args, approve: bool) -> Reply:
+        if not args or not (args[0].isascii() and args[0].isdigit() and len(args[0]) <= 12):
+            return Reply(_("Usage: /approve ID or /reject ID (the number in the extension request)", lang=scope.lang))
+        extension = session.get(Extension, int(args[0]))
+        if extension is None:
+            return Reply(_("There is no extension request number {id}.", lang=scope.lang, id=args[0]))
+        outcome = flows.do_decide(session, self.d, scope, extension, approve)
+        if outcome.ok:
+            session.commit()
+        else:
+            session.rollback()
+        return Reply(outcome.text, list(outcome.notify) if outcome.ok else [])
+
+    def cmd_approve(self, session, scope, args, raw) -> Reply:
+        return self._decide(session, scope, args, True)
+
+    def cmd_reject(self, session, scope, args, raw) -> Reply:
+        return self._decide(session, scope, args, False)
+
+
+def _unlinked_text(lang: str) -> str:
+    return _("This chat is not linked to any agency yet, so I cannot show or update any task here.\n"
+             "To link it: ask your dondoc administrator for an invite code for your agency, then send the code "
+             "here.", lang=lang)
+
+
+def _role(role: str, lang: str) -> str:
+    from bot.i18n import role_label
+
+    return role_label(role, lang)

@@ -142,9 +142,12 @@ def test_preview_shows_every_message_with_chat_step_and_text_and_sends_nothing(c
     assert "    ⏰ Nhắc hạn: còn 7 ngày" in out and "    Gửi kế hoạch triển khai Chỉ số PAR INDEX" in out
     assert "[✅ Hoàn thành]" in out
     # Chats nobody linked yet still show who would hear it.
-    assert "15/06/2018 08:00  (no chat linked) Sở Nội vụ · lãnh đạo đơn vị  escalate:1:2018-06-14  [T1]" in out
+    # Leaders' chats hear it in their brief of the day (DAILY_BUDGET), one message however many tasks.
+    assert "15/06/2018 08:00  (no chat linked) Sở Nội vụ · lãnh đạo đơn vị  brief:daily  [2018-06-15]" in out
+    assert "    📋 Bản tin đôn đốc ngày 15/06 (thứ Sáu) — lãnh đạo đơn vị, Sở Nội vụ" in out
     assert "(no chat linked) Sở Tư pháp · cán bộ đầu mối  remind:7:2018-06-14  [T1]" in out
-    assert "19/06/2018 08:00  (no chat linked) mọi cơ quan · cơ quan thường trực  escalate:2:2018-06-14" in out
+    assert "19/06/2018 08:00  (no chat linked) mọi cơ quan · cơ quan thường trực  brief:daily  [2018-06-19]" in out
+    assert "escalate:" not in out
     assert not any("[T2]" in line for line in out.splitlines())  # due in November: nothing in this window
     with Session(engine) as s:
         assert s.exec(select(Notification)).all() == []  # nothing planned into the outbox, nothing sent
@@ -154,10 +157,12 @@ def test_preview_short_and_for_one_agency(cli, engine, tasks):
     r = cli("preview", "--from", "01/11/2018", "--to", "20/11/2018", "--agency", "Sở Tài chính", "--short")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0] == "Preview 01/11/2018 – 20/11/2018, Sở Tài chính: 9 message(s) to 3 chat(s); nothing is sent."  # 3 weekly agendas
+    # focal: 4 reminders and 3 weekly agendas; the manager: a brief and an agenda; oversight: a brief naming T2
+    assert lines[0] == "Preview 01/11/2018 – 20/11/2018, Sở Tài chính: 10 message(s) to 3 chat(s); nothing is sent."
     assert [l.split("  ")[2] for l in lines[1:] if "[T2]" in l] == [
-        "remind:7:2018-11-15", "remind:3:2018-11-15", "remind:1:2018-11-15", "remind:0:2018-11-15",
-        "escalate:1:2018-11-15", "escalate:2:2018-11-15"]
+        "remind:7:2018-11-15", "remind:3:2018-11-15", "remind:1:2018-11-15", "remind:0:2018-11-15"]
+    assert [(l[:10], l.split("  ")[2]) for l in lines[1:] if "brief:" in l] == [
+        ("16/11/2018", "brief:daily"), ("20/11/2018", "brief:daily")]
     assert not any("[T1]" in l for l in lines)
 
 
@@ -180,6 +185,6 @@ def test_preview_of_the_sample_registry(cli, monkeypatch):
     assert r.exit_code == 0, r.output
     steps = [l.split("  ")[2] for l in r.output.splitlines()[1:]]
     assert steps[:2] == ["new:2018-05-23", "new:2018-05-23"]
-    for s in ("remind:7:2018-06-14", "remind:0:2018-06-14", "escalate:1:2018-06-14", "escalate:2:2018-06-14",
-              "escalate:3:2018-06-14", "repeat:1:2018-06-14", "remind:7:2018-11-15", "digest:weekly"):
+    for s in ("remind:7:2018-06-14", "remind:0:2018-06-14", "brief:daily", "remind:7:2018-11-15", "digest:weekly"):
         assert s in steps
+    assert not any(s.startswith(("escalate:", "repeat:")) for s in steps)  # leaders hear them in briefs

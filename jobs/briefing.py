@@ -194,12 +194,15 @@ def digest_plan(bindings, policy: Policy, calendar: WorkCalendar, now: datetime,
     b = Bindings.of(bindings)
     made = made or {}
     out: list[PlannedStep] = []
+    first = policy.local_date(policy.deliver_at(now, calendar))
     cur = current_digest(now, policy, calendar)
-    if cur is not None and made.get(DIGEST_STEP, "") < iso_week(cur[0]):
+    # Missed (downtime): sent once when dondoc comes back — within its week; a week's agenda is not news the next.
+    if cur is not None and made.get(DIGEST_STEP, "") < iso_week(cur[0]) and first <= cur[0] + timedelta(days=6):
         linked = Bindings(r for r in b.all if r.created_at is None or r.created_at <= cur[1])
         out += [catch_up_time(s, now, policy, calendar) for s in digest_steps(linked, cur[0], policy, calendar, ends)]
     cur = current_summary(now, policy, calendar)
-    if cur is not None and made.get(SUMMARY_STEP, "") < previous_quarter(cur[0])[0]:
+    if (cur is not None and made.get(SUMMARY_STEP, "") < previous_quarter(cur[0])[0]
+            and first <= period_bounds("quarter", cur[0])[1]):
         linked = Bindings(r for r in b.all if r.created_at is None or r.created_at <= cur[1])
         out += [catch_up_time(s, now, policy, calendar) for s in summary_steps(linked, cur[0], policy, calendar)]
     if until > now:

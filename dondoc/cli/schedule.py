@@ -307,8 +307,8 @@ def preview_cmd(
 
         if as_json:
             for x, text, _b, items in rendered:
-                if not text:
-                    continue  # nothing to report: `run` sends nothing either
+                if not text or (plan.live and x.chat.startswith("unlinked:")):
+                    continue  # nothing to report, or no chat linked: `run` sends nothing either
                 rs = by_chat.get(x.chat, [])
                 p = x.payload or {}
                 typer.echo(json.dumps({

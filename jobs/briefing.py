@@ -94,7 +94,8 @@ def fold(rows: Iterable[tuple[PlannedStep, str]], policy: Policy, calendar: Work
         # The day's brief went out already: the next working day's.
         d = day
         while (state.get((chat, d)) or DayState()).brief_status not in (None, PENDING):
-            d = calendar.next_workday(d) if policy.workdays_only else date.fromordinal(d.toordinal() + 1)
+            d = d + timedelta(days=1)
+            d = calendar.next_workday(d) if policy.workdays_only else d
         key = (chat, d)
         plan = briefs.get(key)
         if plan is None:

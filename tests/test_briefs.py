@@ -224,3 +224,69 @@ def test_brief_texts_in_both_languages():
             assert "03/09/2014" in text  # a date of another year carries its year
     assert "quá hạn kéo dài" in daily_brief(date(2026, 12, 1), "x", "y", [e], {}, date(2026, 12, 1), levels=3,
                                             repeat_limit=4)
+
+
+# -- the pure parts: working hours, plans that end, the budget ----------------------------------------------
+
+def test_deliver_at_keeps_working_hours():
+    from jobs.planner import Policy
+    from jobs.workdays import WorkCalendar
+
+    p, cal = Policy(), WorkCalendar.from_file(None)
+    fri_evening = datetime(2026, 11, 20, 19, 28, tzinfo=VN)
+    monday = datetime(2026, 11, 23, 7, 30, tzinfo=VN)
+    assert p.deliver_at(fri_evening, cal) == monday
+    assert p.deliver_at(datetime(2026, 11, 21, 10, 0, tzinfo=VN), cal) == monday  # Saturday
+    assert p.deliver_at(datetime(2026, 11, 23, 6, 0, tzinfo=VN), cal) == monday  # before the window
+    inside = datetime(2026, 11, 23, 16, 59, tzinfo=VN)
+    assert p.deliver_at(inside, cal) == inside and p.in_window(inside, cal)
+    assert not p.in_window(datetime(2026, 11, 23, 17, 0, tzinfo=VN), cal)
+    # Tết 2026: 16–20/2 off (plus the weekend): the next window is on Monday 23/2
+    assert p.deliver_at(datetime(2026, 2, 13, 18, 0, tzinfo=VN), cal) == datetime(2026, 2, 23, 7, 30, tzinfo=VN)
+
+
+def test_a_plan_with_an_end_has_no_period_after_it():
+    from jobs.deadline import parse_deadline
+    from jobs.planner import Policy, Recipient, TaskSnapshot, plan_task
+    from jobs.workdays import WorkCalendar
+
+    dl = parse_deadline("định kỳ hàng quý", date(2011, 1, 10))
+    focal = Recipient("telegram", "-1", "so-noi-vu", "focal", created_at=None)
+    t = TaskSnapshot(key="K", lead="so-noi-vu", deadline=dl, assigned_at=datetime(2011, 1, 10, tzinfo=VN),
+                     until=date(2015, 12, 31))
+    steps = plan_task(t, [focal], Policy(), WorkCalendar.from_file(None), datetime(2015, 1, 1, tzinfo=VN),
+                      datetime(2016, 12, 31, tzinfo=VN))
+    dues = {s.occurrence for s in steps}
+    assert "2015-12-31" in dues and not any(d > "2015-12-31" for d in dues)
+
+
+def _step(chat, task, step, role, day, kind="escalation"):
+    from jobs.planner import PlannedStep
+
+    return PlannedStep(datetime.combine(day, datetime.min.time().replace(hour=8), tzinfo=VN), task, "once", step,
+                       chat, kind, None, None, {"role": role, "agency": "so-noi-vu"})
+
+
+def test_fold_by_budget():
+    from jobs.briefing import DayState, fold
+    from jobs.planner import Policy
+    from jobs.workdays import WorkCalendar
+
+    cal, d = WorkCalendar.from_file(None), date(2018, 6, 15)
+    # focal (task): one message per task a day — the later step speaks for both
+    rows, briefs = fold([(_step("f", "T1", "remind:0:x", "focal", d, "reminder"), "pending"),
+                         (_step("f", "T1", "escalate:1:x", "focal", d), "pending")], Policy(), cal)
+    assert [(s.step, st) for s, st in rows] == [("remind:0:x", "superseded"), ("escalate:1:x", "pending")]
+    assert briefs == []
+    # N = 3: two messages go as they are; four become one brief
+    p3 = Policy(budget={"focal": "task", "manager": 3, "oversight": "brief", "leadership": "brief"})
+    two = [(_step("m", f"T{i}", "escalate:1:x", "manager", d), "pending") for i in range(2)]
+    rows, briefs = fold(two, p3, cal)
+    assert {st for _s, st in rows} == {"pending"} and briefs == []
+    four = [(_step("m", f"T{i}", "escalate:1:x", "manager", d), "pending") for i in range(4)]
+    rows, briefs = fold(four, p3, cal)
+    assert {st for _s, st in rows} == {"briefed"} and len(briefs) == 1
+    assert briefs[0].step.payload["items"] == ["T0", "T1", "T2", "T3"]
+    # the day's brief already went out: the next working day's (Monday 18/6)
+    rows, briefs = fold(four, Policy(), cal, {("m", d): DayState(brief_status="sent")})
+    assert briefs[0].step.occurrence == "2018-06-18" and not briefs[0].exists

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import cpu_count
 
-BENCHES = ("parsing", "feeds", "planning", "dispatch", "channels")
+BENCHES = ("parsing", "extract", "feeds", "planning", "dispatch", "channels", "intake")
 HERE = Path(__file__).resolve().parent
 
 

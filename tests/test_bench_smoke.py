@@ -168,3 +168,28 @@ def test_noise_figures_per_role():
     f = figures(msgs, date(2018, 6, 11), date(2018, 6, 15))
     assert f["leadership"] == {"chats": 1, "max_per_chat_day": 3, "median_per_working_day": 0, "messages": 4}
     assert f["focal"]["messages"] == 1 and "manager" not in f
+
+
+def test_feeds_bench_rows():
+    """The feeds bench serves a tiny all-agency feed through its own process and reports every phase (today's
+    code only: the baseline commit is a git archive, which a test need not unpack)."""
+    from bench import feeds
+
+    rows = feeds.run(quick=True, sizes=(30,), baseline=False)
+    cases = [r["bench"].rsplit(", ", 1)[-1] for r in rows]
+    assert cases == ["cold", "unchanged", "identity", "304", "after one change"]
+    by = {c: r for c, r in zip(cases, rows)}
+    assert by["cold"]["text_kib"] > 0 and by["unchanged"]["text_kib"] == by["cold"]["text_kib"]
+    assert by["304"]["wire_kib"] == 0
+    assert by["identity"]["wire_kib"] == by["identity"]["text_kib"] > by["unchanged"]["wire_kib"]
+
+
+def test_extract_bench_rows():
+    """Three formats, pages counted, the same tasks every run (no timing checked)."""
+    from bench import extract
+
+    rows = extract.run(quick=True)
+    assert [r["bench"] for r in rows] == ["extract (text, 5 directives)", "extract (docx, 5 directives)",
+                                          "extract (pdf, 5 directives)"]
+    assert all(r["pages"] > 0 and r["pages_per_s"] > 0 for r in rows)
+    assert rows[0]["pages"] == rows[1]["pages"]  # text and .docx count pages from the same characters

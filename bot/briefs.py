@@ -80,17 +80,23 @@ def daily_brief(day: date, role_label: str, scope: str, entries: Sequence[BriefE
     budget = MAX_TEXT - sum(len(x) + 1 for x in head + tail) - 120
     body: list[str] = []
     used, listed = 0, 0
+    full = False
     for agency, es in by_agency.items():
-        block = [f"{agency} ({len(es)})"] + [_entry_line(e, today, repeat_limit) for e in es]
-        for i, line in enumerate(block):
+        header = f"{agency} ({len(es)})"
+        lines = [_entry_line(e, today, repeat_limit) for e in es]
+        if used + len(header) + len(lines[0]) + 2 > budget:
+            break  # not even the agency's first task fits: no header without its items
+        body.append(header)
+        used += len(header) + 1
+        for line in lines:
             if used + len(line) + 1 > budget:
+                full = True
                 break
             body.append(line)
             used += len(line) + 1
-            listed += i > 0
-        else:
-            continue
-        break
+            listed += 1
+        if full:
+            break
     rest = len(entries) - listed
     if rest:
         body.append(ngettext("… and {n} more task: {command} lists every overdue task, page by page.",

@@ -150,13 +150,16 @@ class Composer:
                 return Composed(None, [], lang)
             task, occs, directive = loaded
             f = self.facts(session, task, occs, directive, row.occurrence)
-            if p.get("leads") and p.get("agency") != task.lead_agency:
+            lead = p.get("lead") or task.lead_agency  # the successor, once the lead ceased to exist
+            if lead != task.lead_agency:
+                f = replace(f, lead=self.agency_name(session, lead))
+            if p.get("leads") and p.get("agency") != lead:
                 # A group item to a coordinating agency: once, naming every lead.
                 names = [self.agency_name(session, a) for a in p["leads"]]
                 f = replace(f, lead=", ".join(names), leads=len(names))
             late = self.calendar.workdays_between(f.effective_due, today) if f.effective_due and today > f.effective_due else 0
             if row.kind == NEW:
-                text = texts.new_task(f, today, late, coordinating=p.get("agency") not in (None, task.lead_agency), lang=lang)
+                text = texts.new_task(f, today, late, coordinating=p.get("agency") not in (None, lead), lang=lang)
             elif row.kind == REMINDER:
                 text = texts.reminder(f, today, late, lang=lang)
             elif row.kind == CHECKIN:

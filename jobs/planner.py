@@ -499,7 +499,8 @@ def plan_task(
     if lo < when <= until:
         first_occ = _first_open(task, policy, calendar, assigned_d)
         if first_occ is not None:
-            emit(when, first_occ.key, f"new:{assigned_d.isoformat()}", NEW, focal(task.lead_on(assigned_d), True))
+            lead_then = task.lead_on(assigned_d)
+            emit(when, first_occ.key, f"new:{assigned_d.isoformat()}", NEW, focal(lead_then, True), lead=lead_then)
 
     # The lead ceased to exist and nobody took over: the oversight chats are told once; the task is held.
     held = _held_from(task)
@@ -522,7 +523,7 @@ def plan_task(
         led = task.as_led_by(lead)
         to_focal = focal(lead)
         e = eff.isoformat()
-        common = {"due": occ.due.isoformat() if occ.due else None, "effective_due": e}
+        common = {"due": occ.due.isoformat() if occ.due else None, "effective_due": e, "lead": lead}
         # Reminders before the deadline; an acknowledgement ("đã nhận") stops them.
         if occ.state.acknowledged_at is None:
             for offset, day in reminder_days(eff, policy, calendar):
@@ -618,7 +619,8 @@ def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal_fo
         label = period_label(unit, p_start)
         if task.until is not None and p_start > task.until:
             break  # the plan ended
-        emit(policy.at(day), occ.key, f"checkin:{label}", CHECKIN, focal_for(task.lead_on(p_end)), period=label,
+        lead_code = task.lead_on(p_end)
+        emit(policy.at(day), occ.key, f"checkin:{label}", CHECKIN, focal_for(lead_code), period=label, lead=lead_code,
              period_start=p_start.isoformat(), period_end=p_end.isoformat())
         cursor = p_end + timedelta(days=1)
 

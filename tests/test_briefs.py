@@ -142,6 +142,7 @@ async def test_a_defunct_agency_hands_its_tasks_to_its_successor(engine, db_url)
         assert entry.entity_key == "Q"
     q3 = [r.chat for r in outbox(engine, task_key="Q") if "2025-09-30" in r.step and r.status == "sent"]
     assert q3 and set(q3) == {"telegram:-2002"}  # the Q3 period is the successor's
+    assert any("Chủ trì: XA-B" in t for t, _w in ch.to(-2002))
     assert not [t for t, w in ch.to(-2001) if w > datetime(2025, 7, 1, tzinfo=VN) and "Q" in t and "Nhắc" in t]
 
 

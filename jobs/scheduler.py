@@ -171,6 +171,8 @@ def day_state(conn, pairs: set[tuple[str, object]], policy: Policy) -> dict:
                     c.task_key == "", c.step == BRIEF_STEP, c.chat.in_(part), c.occurrence.in_([d.isoformat() for d in days]))):
             st = out.setdefault((chat, datetime.fromisoformat(occ).date()), DayState())
             st.brief_status, st.brief_entries = status, tuple((payload or {}).get("entries") or ())
+        if not any(isinstance(v, int) for v in policy.budget.values()):
+            continue  # only a numbered budget (N a day) counts the day's messages already planned
         for chat, due_at in conn.execute(
                 sa.select(c.chat, c.due_at).where(c.chat.in_(part), c.kind.in_(TASK_KINDS), c.due_at >= lo, c.due_at < hi,
                                                   c.status.in_([outbox.PENDING, outbox.CLAIMED, outbox.SENT]))):

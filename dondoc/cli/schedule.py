@@ -330,14 +330,14 @@ def preview_cmd(
         typer.echo(f"Preview {first:%d/%m/%Y} – {last:%d/%m/%Y}"
                    + (f", {composer.agency_name(s, code)}" if code else "")
                    + f": {len(sent)} message(s) to {len({x.chat for x, _t in sent})} chat(s); nothing is sent."
-                   + ("" if plan.live else " (a rehearsal: as if running since each directive was issued)"))
+                   + ("" if plan.live else " " + _("(a rehearsal: as if running since each directive was issued)")))
         if plan.unreadable:
             typer.echo(f"Skipped {len(plan.unreadable)} task(s) whose stored deadline cannot be read: "
                        f"{', '.join(plan.unreadable[:10])}", err=True)
         if stats:
             figures = noise([(x.due_at, x.chat, (x.payload or {}).get("role") or "") for x, _t in sent], tz, calendar,
                             first, last)
-            table = [("CHAT", "ROLE", "MESSAGES", "BUSIEST DAY", "THAT DAY", "MEDIAN/WORKING DAY")]
+            table = [(_("CHAT"), _("ROLE"), _("MESSAGES"), _("BUSIEST DAY"), _("THAT DAY"), _("MEDIAN/WORKING DAY"))]
             for n in figures:
                 table.append((who(n.chat), n.role, str(n.messages), format_date(n.busiest_day), str(n.busiest),
                               f"{n.median_per_workday:g}"))

@@ -188,3 +188,25 @@ def test_preview_of_the_sample_registry(cli, monkeypatch):
     for s in ("remind:7:2018-06-14", "remind:0:2018-06-14", "brief:daily", "remind:7:2018-11-15", "digest:weekly"):
         assert s in steps
     assert not any(s.startswith(("escalate:", "repeat:")) for s in steps)  # leaders hear them in briefs
+
+
+def test_preview_stats_and_json(cli, engine, tasks):
+    from dondoc.i18n import _
+
+    with session_scope(engine) as s:
+        make_binding(s, chat_id=-1004, agency="ubnd-tinh", role="leadership", now=tasks)
+    stats = cli("preview", "--from", "01/06/2018", "--to", "30/06/2018", "--stats")
+    assert stats.exit_code == 0, stats.output
+    lines = stats.output.splitlines()
+    assert lines[1].split()[0] == _("CHAT")
+    [lead] = [line for line in lines if line.startswith("telegram:-1004")]
+    # June: the agenda of 11/6 (T1 due that week) and the brief of 25/6 (T1 7 working days late); at most
+    # one a day (the earliest of the busiest days is named); a median of 0 a working day
+    assert lead.split()[-5:] == ["leadership", "2", "11/06/2018", "1", "0"]
+    out = cli("preview", "--from", "01/06/2018", "--to", "30/06/2018", "--json").output.splitlines()
+    import json
+
+    msgs = [json.loads(line) for line in out]
+    brief = [m for m in msgs if m["chat"] == "telegram:-1004" and m["step"] == "brief:daily"]
+    assert [(m["at"], m["task"], m["items"]) for m in brief] == [("2018-06-25T08:00:00+07:00", None, ["T1"])]
+    assert set(msgs[0]) == {"at", "chat", "role", "agency", "step", "task", "items", "text"}

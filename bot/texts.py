@@ -264,6 +264,10 @@ COMMANDS: list[tuple[str, tuple[str, str], tuple[str, ...]]] = [
     ("feed", ("Đường dẫn đăng ký lịch (/feed revoke để thu hồi)", "Calendar subscription link (/feed revoke)"), ()),
     ("summary", ("Tổng hợp theo trạng thái và danh sách quá hạn", "Counts per status and the overdue list"),
      ("manager", "oversight", "leadership")),
+    ("report", ("Báo cáo theo kỳ (XLSX, biểu đồ): /report [Quý III/2026]", "Report for a period (XLSX, chart): "
+                "/report [Q3 2026]"), ("oversight", "leadership")),
+    ("web", ("Liên kết đăng nhập trang quản trị (gửi trong trò chuyện riêng)",
+             "A sign-in link to the web console (sent in a private chat)"), ()),
     ("lang", ("Ngôn ngữ: /lang vi|en", "Language: /lang vi|en"), ()),
 ]
 

@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 ROLES = ("focal", "manager", "oversight", "leadership")
 LANGUAGES = ("vi", "en")
 CHECKIN_PERIODS = ("month", "quarter", "half", "year")
+REPORT_CUTOFFS = ("calendar", "nd09")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -72,6 +73,8 @@ class Settings:
     repeat_limit: int = 4
     daily_budget: tuple[tuple[str, str | int], ...] = (
         ("focal", "task"), ("manager", "brief"), ("oversight", "brief"), ("leadership", "brief"))
+    # reports: calendar periods, or the data cut-off of Nghị định 09/2019/NĐ-CP (15th of the month before → 14th)
+    report_cutoff: str = "calendar"
     # delivery
     delivery_max_attempts: int = 8
     claim_timeout_seconds: int = 120
@@ -89,6 +92,9 @@ class Settings:
     feed_bind: str = "127.0.0.1:8080"
     feed_base_url: str = "http://127.0.0.1:8080"
     feed_keep_done_days: int = 30
+    # web console (served under FEED_BASE_URL/web/ by the same HTTP server)
+    web_session_minutes: int = 480
+    signin_link_minutes: int = 15
     feed_uid_domain: str | None = None  # None: the host of FEED_BASE_URL (see uid_domain)
     feed_window_months: int = 12  # feeds hold tasks due this many months back, plus every open task; 0 = all
     # Zalo Bot Platform (private chats; groups when Zalo opens them)
@@ -406,6 +412,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "DELIVERY_WINDOW": ("delivery_window", _window),
     "REPEAT_LIMIT": ("repeat_limit", _int_range(0, 100)),
     "DAILY_BUDGET": ("daily_budget", _budget),
+    "REPORT_CUTOFF": ("report_cutoff", _choice(REPORT_CUTOFFS)),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
     "DELIVERY_STUCK_ALERT_MINUTES": ("delivery_stuck_alert_minutes", _int_range(0, 1440)),
@@ -420,6 +427,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEED_BIND": ("feed_bind", _host_port),
     "FEED_BASE_URL": ("feed_base_url", _url),
     "FEED_KEEP_DONE_DAYS": ("feed_keep_done_days", _int_range(0, 3650)),
+    "WEB_SESSION_MINUTES": ("web_session_minutes", _int_range(5, 43200)),
+    "SIGNIN_LINK_MINUTES": ("signin_link_minutes", _int_range(1, 1440)),
     "FEED_UID_DOMAIN": ("feed_uid_domain", _domain),
     "FEED_WINDOW_MONTHS": ("feed_window_months", _int_range(0, 1200)),
     "ZALO_BOT_TOKEN": ("zalo_bot_token", _optional_str),

@@ -90,6 +90,35 @@ def ensure_occurrence(session: Session, task: Task, occurrence_key: str, now: da
     return occ
 
 
+def current_occurrence(session: Session, task: Task, today: date) -> str:
+    """The occurrence an action means when a person names only the task (CLI, web console): the one deadline of
+    a one-off or continuous task; for a recurring one the earliest period of the last year not yet done (or
+    awaiting confirmation), else the next one. The bot's buttons carry their occurrence instead."""
+    if task.deadline_kind == "once":
+        return "once"
+    if task.deadline_kind == "continuous":
+        return "continuous"
+    from datetime import timedelta
+
+    from jobs.deadline import Deadline, DeadlineError
+
+    try:
+        deadline = Deadline.from_dict(task.deadline)
+    except DeadlineError as e:
+        raise ActionError("no_occurrence", f"task {task.key} has an unreadable deadline: {e}") from None
+    closed = {o.key for o in session.exec(select(Occurrence).where(Occurrence.task_id == task.id,
+                                                                   Occurrence.status != OPEN))}
+    # Enough upcoming periods that one is still open even when several were reported done early.
+    dues = (deadline.occurrences(today - timedelta(days=365), today)
+            + deadline.next_dues(today + timedelta(days=1), len(closed) + 1))
+    for due in dues:
+        if due.isoformat() not in closed:
+            return due.isoformat()
+    if not dues:
+        raise ActionError("no_occurrence", f"task {task.key} has no period to report on")
+    return dues[-1].isoformat()
+
+
 def deadline_in_force(task: Task, occurrence: Occurrence | None, occurrence_key: str) -> date | None:
     """The due date after approved extensions (before the working-day shift, which is only for display)."""
     if occurrence is not None and occurrence.extended_due is not None:

@@ -113,6 +113,7 @@ class FakeTelegram:
         self.edits: list[dict[str, Any]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.documents: list[dict[str, Any]] = []
+        self.photos: list[dict[str, Any]] = []  # accepted sendPhoto calls: chat_id, content (bytes), message
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] | None = None
         self.too_many_requests = 0  # 429s answered because of flood limits or injected
@@ -396,6 +397,18 @@ class FakeTelegram:
         message = self._store_message(params, **fields)
         self.documents.append({"chat_id": message["chat"]["id"], "filename": getattr(document, "filename", None),
                                "content": getattr(document, "content", None), "message": message})
+        return message
+
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        photo = params.get("photo")
+        n = len(self.photos) + 1
+        fields: dict[str, Any] = {"photo": [{"file_id": f"photo{n}", "file_unique_id": f"p{n}", "width": 90,
+                                             "height": 90}]}
+        if params.get("caption"):
+            fields["caption"] = params["caption"]
+        message = self._store_message(params, **fields)
+        self.photos.append({"chat_id": message["chat"]["id"], "content": getattr(photo, "content", None),
+                            "message": message})
         return message
 
     def _edit(self, params: dict[str, Any], **changes: Any) -> dict[str, Any] | web.Response:

@@ -70,6 +70,13 @@ COMMANDS = [
     Cmd("feed url", lambda d: ["Sở Nội vụ"]),
     Cmd("feed list", lambda d: []),
     Cmd("feed revoke", lambda d: ["Sở Nội vụ"]),
+    Cmd("progress", lambda d: ["pg-1", "50", "Đang rà soát"]),
+    Cmd("extend", lambda d: ["pg-4", "15/01/2019", "Chờ ý kiến các sở"]),
+    Cmd("extensions", lambda d: [], same_output=True, contains=("pg-4", "15/01/2019")),
+    Cmd("decide", lambda d: ["1", "approve"]),
+    Cmd("done", lambda d: ["pg-1"]),
+    Cmd("report", lambda d: ["--period", "năm 2018", "--json"], same_output=True,
+        contains=('"so-noi-vu"', '"done_on_time": 1')),
     Cmd("unlink", lambda d: ["Sở Tư pháp", "2002002"]),
     Cmd("bindings", lambda d: [], same_output=True, contains=("-1001001",)),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import calendar, callbacks, linking, lists, tasks
+from bot.handlers import calendar, callbacks, linking, lists, reports, tasks, web
 
 
 def register(app: Application) -> None:
@@ -26,6 +26,8 @@ def register(app: Application) -> None:
         "extend": tasks.extend_command,
         "ics": calendar.ics_command,
         "feed": calendar.feed_command,
+        "report": reports.report_command,
+        "web": web.web_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))

@@ -1,0 +1,318 @@
+"""`dondoc done | progress | extend | decide | confirm | extensions`: what a person does to a task, from the
+server's terminal — through `storage.actions`, the same functions the bot and the web console use, each
+audited with the login name and source "cli". The scheduler's next tick re-plans the task (no reminder after
+done; fresh ones after an approved extension).
+
+A command names a task by its key; for recurring work it acts on the current period (the earliest of the
+last year not done yet) unless `--occurrence DATE` names one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import getpass
+from datetime import date
+from typing import Optional
+
+import typer
+
+from dondoc.cli.common import clock, engine, fail, settings
+from dondoc.cli.report import parse_cli_date, speaks
+from dondoc.i18n import _, format_date
+
+DECISIONS = ("approve", "reject")
+
+
+def actor():
+    from storage.actions import Actor
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        name = "admin"
+    return Actor(name, None, "cli")
+
+
+def find_task(session, key: str):
+    """The task with this key (exact, else the only one differing in case); exit 2 with the closest keys."""
+    from sqlmodel import select
+
+    from storage.tables import Task
+
+    live = Task.removed_at.is_(None)  # type: ignore[union-attr]
+    task = session.exec(select(Task).where(Task.key == key.strip(), live)).first()
+    if task is not None:
+        return task
+    keys = list(session.exec(select(Task.key).where(live)).all())
+    folded = [k for k in keys if k.lower() == key.strip().lower()]
+    if len(folded) == 1:
+        return session.exec(select(Task).where(Task.key == folded[0])).first()
+    low = {k.lower(): k for k in keys}
+    close = [low[k] for k in difflib.get_close_matches(key.strip().lower(), list(low), n=3, cutoff=0.6)]
+    hint = (" " + _("Did you mean: {names}?", names=", ".join(close))) if close else ""
+    fail(_("Unknown task {key!r}.", key=key) + hint + " " + _("(`dondoc tasks` lists them.)"))
+
+
+def occurrence_key(session, task, when: Optional[str], today: date) -> str:
+    """--occurrence DATE (a due date of a recurring task), else the current one."""
+    from jobs.deadline import Deadline
+    from storage.actions import ActionError, current_occurrence
+
+    if when is None:
+        try:
+            return current_occurrence(session, task, today)
+        except ActionError as e:
+            fail(error_text(e, task.key))
+    if task.deadline_kind != "recurring":
+        fail(_("--occurrence: task {key} has one deadline ({deadline}); leave --occurrence out.", key=task.key,
+               deadline=task.deadline_text))
+    due = parse_cli_date(when, "--occurrence")
+    deadline = Deadline.from_dict(task.deadline)
+    if not deadline.occurrences(due, due):
+        near = deadline.occurrences(date(due.year - 1, due.month, 1), date(due.year + 1, due.month, 28))
+        near = sorted(near, key=lambda d: abs((d - due).days))[:3]
+        fail(_("--occurrence {date}: task {key} ({deadline}) is not due that day.", date=format_date(due),
+               key=task.key, deadline=task.deadline_text)
+             + (" " + _("Due dates near it: {dates}.", dates=", ".join(format_date(d) for d in sorted(near)))
+                if near else ""))
+    return due.isoformat()
+
+
+def period_suffix(task, key: str) -> str:
+    return "" if key in ("once", "continuous") else " " + _("(period due {date})", date=format_date(date.fromisoformat(key)))
+
+
+def error_text(e, key: str) -> str:
+    """An ActionError (storage.actions) about task `key`, in the user's language."""
+    info = e.info
+    texts = {
+        "bad_percent": lambda: _("The percent must be a whole number from 0 to 100."),
+        "empty_progress": lambda: _("A progress report needs a percent or a note."),
+        "already_done": lambda: _("Task {key} is already marked done.", key=key),
+        "already_pending": lambda: _("Task {key} is already awaiting confirmation.", key=key),
+        "not_pending": lambda: _("Task {key} is not awaiting confirmation.", key=key),
+        "no_reason": lambda: _("An extension request needs a reason."),
+        "no_deadline": lambda: _("Task {key} has no deadline to extend.", key=key),
+        "date_not_later": lambda: _("The new date must be after the deadline in force ({date}).",
+                                    date=format_date(info.get("current"))),
+        "date_in_past": lambda: _("The new date is in the past (today is {date}).", date=format_date(info.get("today"))),
+        "extension_pending": lambda: _("An extension to {date} is already awaiting a decision (number {id}).",
+                                       date=format_date(info["extension"].requested_due), id=info["extension"].id),
+        "already_decided": lambda: _("This request was already decided: {decision} by {who}.",
+                                     decision=decision_label(info.get("decision")), who=info.get("by") or "—"),
+        "removed": lambda: _("Task {key} was removed from the registry.", key=key),
+    }
+    make = texts.get(e.code)
+    return make() if make else _("Cannot do that: {reason}.", reason=str(e))
+
+
+def decision_label(decision: str | None) -> str:
+    return {"approved": _("approved"), "rejected": _("rejected")}.get(decision or "", _("pending"))
+
+
+def _act(do):
+    """Run `do(session, now, today)` in one transaction; an ActionError exits 2 with nothing written."""
+    from dondoc.clock import local_today
+    from storage.actions import ActionError
+    from storage.db import session_scope
+
+    now = clock().now()
+    today = local_today(clock(), settings().timezone)
+    try:
+        with session_scope(engine()) as session:
+            return do(session, now, today)
+    except ActionError as e:
+        fail(error_text(e, getattr(e, "task_key", "?")))
+
+
+@contextlib.contextmanager
+def _raise_for(task):
+    """Name the task in an ActionError raised inside, for its text."""
+    from storage.actions import ActionError
+
+    try:
+        yield
+    except ActionError as e:
+        e.task_key = task.key
+        raise
+
+
+@speaks
+def done_cmd(
+    key: str = typer.Argument(..., help="The task's key, e.g. 5099-3."),
+    note: Optional[str] = typer.Option(None, "--note", help="A note or a link to the result."),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period: its due date "
+                                             "(dd/mm/yyyy); default: the current one."),
+) -> None:
+    """Mark a task done (dated today). Judged on time against the deadline in force."""
+    from storage import actions
+
+    def do(session, now, today):
+        task = find_task(session, key)
+        occ = occurrence_key(session, task, occurrence, today)
+        with _raise_for(task):
+            row = actions.mark_done(session, task, occ, actor(), now, note=note, tz=settings().timezone)
+        return task.key + period_suffix(task, occ), row.completed_on
+
+    what, on = _act(do)
+    typer.echo(_("Marked {key} done on {date}.", key=what, date=format_date(on)))
+
+
+@speaks
+def progress_cmd(
+    key: str = typer.Argument(..., help="The task's key."),
+    percent: str = typer.Argument(..., help="How far it is, 0 to 100."),
+    note: Optional[str] = typer.Argument(None, help="What was done (optional)."),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period (its due date)."),
+) -> None:
+    """Record progress on a task: a percent and an optional note."""
+    from storage import actions
+
+    text = percent.strip().rstrip("%").strip()
+    if not text.isdigit() or not 0 <= int(text) <= 100:
+        fail(_("PERCENT {value!r}: accepted: a whole number from 0 to 100.", value=percent))
+
+    def do(session, now, today):
+        task = find_task(session, key)
+        occ = occurrence_key(session, task, occurrence, today)
+        with _raise_for(task):
+            actions.record_progress(session, task, occ, int(text), note, actor(), now)
+        return task.key + period_suffix(task, occ)
+
+    what = _act(do)
+    typer.echo(_("Recorded progress of {percent} percent on {key}.", percent=int(text), key=what))
+
+
+@speaks
+def extend_cmd(
+    key: str = typer.Argument(..., help="The task's key."),
+    new_date: str = typer.Argument(..., metavar="DATE", help="The new deadline, dd/mm/yyyy or YYYY-MM-DD."),
+    reason: str = typer.Argument(..., help="Why more time is needed."),
+    approve: bool = typer.Option(False, "--approve", help="Approve it at once (the oversight body deciding)."),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period (its due date)."),
+) -> None:
+    """Ask for more time (xin gia hạn); the request waits for `dondoc decide` unless --approve."""
+    from storage import actions
+
+    due = parse_cli_date(new_date, "DATE")
+    if not reason.strip():
+        fail(_("An extension request needs a reason."))
+
+    def do(session, now, today):
+        task = find_task(session, key)
+        occ = occurrence_key(session, task, occurrence, today)
+        who = actor()
+        with _raise_for(task):
+            ext = actions.request_extension(session, task, occ, due, reason, who, now, tz=settings().timezone)
+            if approve:
+                actions.decide_extension(session, ext, True, who, now)
+        return task.key + period_suffix(task, occ), ext.id, ext.previous_due
+
+    what, ext_id, previous = _act(do)
+    if approve:
+        typer.echo(_("Extended {key} from {previous} to {date} (request {id}, approved).", key=what,
+                     previous=format_date(previous), date=format_date(due), id=ext_id))
+    else:
+        typer.echo(_("Asked to extend {key} from {previous} to {date}: request {id}. Decide with "
+                     "`dondoc decide {id} approve|reject`.", key=what, previous=format_date(previous),
+                     date=format_date(due), id=ext_id))
+
+
+@speaks
+def decide_cmd(
+    extension_id: int = typer.Argument(..., help="The request's number (`dondoc extensions` lists them)."),
+    decision: str = typer.Argument(..., help="approve | reject"),
+    note: Optional[str] = typer.Option(None, "--note", help="A note kept with the decision."),
+) -> None:
+    """Approve or reject a request for more time."""
+    from storage import actions
+    from storage.tables import Extension, Task
+
+    d = decision.strip().lower()
+    if d not in DECISIONS:
+        fail(_("DECISION {value!r}: accepted: approve | reject.", value=decision))
+
+    def do(session, now, today):
+        ext = session.get(Extension, extension_id)
+        if ext is None:
+            fail(_("No extension request number {id} (`dondoc extensions` lists the pending ones).",
+                   id=extension_id))
+        task = session.get(Task, ext.task_id)
+        with _raise_for(task):
+            actions.decide_extension(session, ext, d == "approve", actor(), now, note=note)
+        return task.key + period_suffix(task, ext.occurrence_key), ext.requested_due, ext.previous_due
+
+    what, requested, previous = _act(do)
+    if d == "approve":
+        typer.echo(_("Approved: {key} is now due {date}.", key=what, date=format_date(requested)))
+    else:
+        typer.echo(_("Rejected: {key} stays due {date}.", key=what, date=format_date(previous)))
+
+
+@speaks
+def confirm_cmd(
+    key: str = typer.Argument(..., help="The task's key."),
+    reject: bool = typer.Option(False, "--reject", help="Send it back: not done after all."),
+    note: Optional[str] = typer.Option(None, "--note", help="A note kept with the decision."),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period (its due date)."),
+) -> None:
+    """Confirm a completion awaiting the oversight body (chờ xác nhận), or send it back with --reject."""
+    from sqlmodel import select
+
+    from storage import actions
+    from storage.tables import PENDING_CONFIRMATION, Occurrence
+
+    def do(session, now, today):
+        task = find_task(session, key)
+        if occurrence is None:
+            pending = list(session.exec(select(Occurrence).where(Occurrence.task_id == task.id,
+                                                                 Occurrence.status == PENDING_CONFIRMATION)
+                                        .order_by(Occurrence.key)))
+            if not pending:
+                fail(_("Task {key} is not awaiting confirmation.", key=task.key))
+            if len(pending) > 1:
+                fail(_("Task {key} has several periods awaiting confirmation ({dates}); name one with "
+                       "--occurrence.", key=task.key, dates=", ".join(format_date(o.due) for o in pending)))
+            occ = pending[0].key
+        else:
+            occ = occurrence_key(session, task, occurrence, today)
+        with _raise_for(task):
+            actions.confirm_completion(session, task, occ, actor(), now, approve=not reject, note=note)
+        return task.key + period_suffix(task, occ)
+
+    what = _act(do)
+    typer.echo(_("Sent {key} back: not done.", key=what) if reject else _("Confirmed {key} done.", key=what))
+
+
+@speaks
+def extensions_cmd(
+    all_: bool = typer.Option(False, "--all", help="Also the decided requests."),
+) -> None:
+    """The requests for more time: number, task, dates, reason, who asked, decision."""
+    from sqlmodel import Session, select
+
+    from storage.tables import Extension, Task
+
+    with Session(engine()) as session:
+        q = select(Extension, Task).join(Task, Task.id == Extension.task_id).order_by(Extension.id)
+        if not all_:
+            q = q.where(Extension.decision == "pending")
+        rows = list(session.exec(q))
+    if not rows:
+        typer.echo(_("No extension request.") if all_ else _("No extension request is waiting for a decision."))
+        return
+    for ext, task in rows:
+        typer.echo(_("{id}. {key}{period}: {previous} → {date} — {reason} ({who}); {decision}", id=ext.id,
+                     key=task.key, period=period_suffix(task, ext.occurrence_key),
+                     previous=format_date(ext.previous_due), date=format_date(ext.requested_due), reason=ext.reason,
+                     who=ext.requested_by, decision=decision_label(ext.decision)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("done", help="Mark a task done.")(done_cmd)
+    app.command("progress", help="Record progress on a task: KEY PERCENT [NOTE].")(progress_cmd)
+    app.command("extend", help="Ask for more time on a task: KEY DATE REASON.")(extend_cmd)
+    app.command("decide", help="Approve or reject a request for more time: EXTENSION_ID approve|reject.")(decide_cmd)
+    app.command("confirm", help="Confirm a completion awaiting the oversight body (or --reject it).")(confirm_cmd)
+    app.command("extensions", help="List the requests for more time waiting for a decision.")(extensions_cmd)

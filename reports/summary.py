@@ -1,0 +1,43 @@
+"""The chart the quarterly summary carries (outbox row `summary:quarterly`, occurrence "2018-Q2").
+
+The dispatcher composes the summary's text; to attach the chart it calls
+
+    png = summary_chart(session, settings=settings, calendar=calendar, quarter=row.occurrence, today=today,
+                        lang=lang)
+
+and sends it as a photo after the text (Telegram: `bot.send_photo(chat_id, photo=png, caption=...)`).
+The figures are those of `dondoc report --period "Quý II/2018"` under REPORT_CUTOFF.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from reports.chart import report_chart
+from reports.figures import Report, make_period
+from reports.load import build_report
+
+__all__ = ["summary_chart", "summary_report", "parse_quarter_label"]
+
+_LABEL = re.compile(r"(\d{4})-Q([1-4])")
+
+
+def parse_quarter_label(label: str) -> tuple[int, int]:
+    """"2018-Q2" (jobs.planner.period_label) → (2018, 2); ValueError otherwise."""
+    m = _LABEL.fullmatch(label.strip())
+    if not m:
+        raise ValueError(f"not a quarter label like 2018-Q2: {label!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def summary_report(session, *, settings, calendar, quarter: str, today: date) -> Report:
+    year, number = parse_quarter_label(quarter)
+    period = make_period("quarter", year, number, getattr(settings, "report_cutoff", "calendar"))
+    return build_report(session, settings=settings, calendar=calendar, period=period, today=today)
+
+
+def summary_chart(session, *, settings, calendar, quarter: str, today: date, lang: str | None = None) -> bytes:
+    """PNG bytes of the four groups per agency for the quarter a summary row names."""
+    return report_chart(summary_report(session, settings=settings, calendar=calendar, quarter=quarter, today=today),
+                        lang=lang)

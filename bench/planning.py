@@ -199,13 +199,14 @@ def measure_restart(url: str, n: int, unchanged: bool) -> dict:
     """A restart of `dondoc run` on a planned registry (what is due was sent), to its first tick: the
     scheduler made, the start's planning decision, one tick. Before issue 11 every start re-planned every
     task (`replan_all`); now `prepare_start` re-plans only when the planning fingerprint changed."""
-    from jobs.scheduler import FINGERPRINT_STATE, _set_state, plan_fingerprint
+    from jobs.scheduler import FINGERPRINT_STATE, _set_state, agency_ends, plan_fingerprint
     from storage.db import session_scope
 
     if unchanged:  # the last run's fingerprint, as a start with these settings left it (not timed)
         engine, sched = _scheduler(url)
         with session_scope(engine) as s:
-            _set_state(s.connection(), FINGERPRINT_STATE, plan_fingerprint(sched.settings, sched.policy), NOW)
+            _set_state(s.connection(), FINGERPRINT_STATE,
+                       plan_fingerprint(sched.settings, sched.policy, agency_ends(s)), NOW)
         engine.dispose()
     loop = asyncio.new_event_loop()
     try:

@@ -147,9 +147,14 @@ def file_digest(path) -> str:
         return "unreadable"
 
 
-def plan_fingerprint(settings, policy: Policy) -> str:
-    """What every stored plan depended on beyond its task: the policy, the holidays and the agencies."""
-    return f"{policy.fingerprint()}:{file_digest(settings.holidays_file)}:{file_digest(settings.agencies_file)}"
+def plan_fingerprint(settings, policy: Policy, ends: dict | None = None) -> str:
+    """What every stored plan depended on beyond its task: the policy, the holidays and the agencies (the
+    directory file, and which agencies end when and who succeeds them)."""
+    import hashlib
+
+    gone = hashlib.sha256(repr(sorted((k, str(v[0]), v[1]) for k, v in (ends or {}).items())).encode()).hexdigest()[:16]
+    return (f"{policy.fingerprint()}:{file_digest(settings.holidays_file)}:{file_digest(settings.agencies_file)}"
+            f":{gone}")
 
 
 def day_state(conn, pairs: set[tuple[str, object]], policy: Policy) -> dict:
@@ -202,8 +207,8 @@ class Scheduler:
         """On start: re-plan every task only if what the stored plan depended on changed (the policy, the
         holidays, the agencies, the planner itself); else only the tasks due are planned. Returns how many
         tasks were marked for re-planning."""
-        fp = plan_fingerprint(self.settings, self.policy)
         with session_scope(self.engine) as s:
+            fp = plan_fingerprint(self.settings, self.policy, agency_ends(s))
             state = s.get(SchedulerState, FINGERPRINT_STATE)
             same = state is not None and state.value == fp
         if same:

@@ -208,6 +208,11 @@ async def test_a_restart_with_unchanged_settings_plans_nothing_new(engine, db_ur
     assert again.prepare_start() == 0 and again.plan().tasks == 0
     changed, *_ = scheduler(engine, db_url, ASSIGNED + timedelta(minutes=6), repeat_limit=1)
     assert changed.prepare_start() == 1  # a planning setting changed: every task once more
+    changed.plan()
+    with session_scope(engine) as s:  # the directory now says an agency ends: its successor matters
+        _agencies(s, ("so-noi-vu", date(2018, 12, 31), "so-moi"))
+    merged, *_ = scheduler(engine, db_url, ASSIGNED + timedelta(minutes=7), repeat_limit=1)
+    assert merged.prepare_start() == 1
 
 
 def test_brief_texts_in_both_languages():

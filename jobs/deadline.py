@@ -25,8 +25,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rruleset, rrulestr
 
+from dondoc.i18n import N_, _
+from jobs import deadline_regime as _regime
 from jobs.workdays import WorkCalendar
 
 __all__ = ["Deadline", "DeadlineError", "parse_deadline", "KINDS"]
@@ -36,7 +38,9 @@ KINDS = ("once", "recurring", "continuous")
 MIN_YEAR, MAX_YEAR = 1900, 2199
 # Period units a recurring deadline can close, smallest first.
 _UNITS = ("week", "month", "quarter", "half", "year")
-_MONTH_NAMES_EN = [None] + [_calendar.month_name[m] for m in range(1, 13)]
+# Month names in messages, translated where they are shown ("February" → "tháng 2").
+_MONTH_NAMES_EN = [None, N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+                   N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December")]
 
 
 class DeadlineError(ValueError):
@@ -61,8 +65,24 @@ class Deadline:
     rrule: str | None = None
     start: date | None = None
     periods: tuple[str, ...] = ()
+    rrules: tuple[str, ...] = ()
+    # Due in the period after the one it closes ("ngày 15 của tháng sau", "tháng đầu của quý kế tiếp"):
+    # `period_of` then names the period before the due date's own.
+    after_period: bool = False
 
     def __post_init__(self) -> None:
+        # Several schedules in one duty ("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12"):
+        # `rrules` lists every rule and `rrule` is the first, so readers of one rule still see a valid one.
+        rules = tuple(dict.fromkeys(self.rrules))
+        if len(rules) == 1 and self.rrule in (None, rules[0]):
+            object.__setattr__(self, "rrule", rules[0])
+            rules = ()
+        if rules:
+            if self.rrule is None:
+                object.__setattr__(self, "rrule", rules[0])
+            elif self.rrule != rules[0]:
+                raise ValueError("rrule must be the first of rrules")
+        object.__setattr__(self, "rrules", rules)
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
         if self.kind == "once" and self.due is None:
@@ -70,7 +90,13 @@ class Deadline:
         if self.kind == "recurring" and (not self.rrule or self.start is None):
             raise ValueError("a recurring deadline needs an rrule and a start")
         if self.kind == "recurring" and not self.periods:
-            object.__setattr__(self, "periods", _periods_from_rrule(self.rrule))
+            found = {u for r in self.all_rules for u in _periods_from_rrule(r)}
+            object.__setattr__(self, "periods", tuple(u for u in _UNITS if u in found))
+
+    @property
+    def all_rules(self) -> tuple[str, ...]:
+        """Every RRULE of a recurring deadline (one, or the several of `rrules`); () otherwise."""
+        return self.rrules or ((self.rrule,) if self.rrule else ())
 
     # -- due dates ---------------------------------------------------------------------------------
     def occurrences(self, start: date, end: date) -> list[date]:
@@ -79,7 +105,7 @@ class Deadline:
             return [self.due] if start <= self.due <= end else []
         if self.kind == "continuous" or end < start:
             return []
-        rule = _rule(self.rrule, self.start)
+        rule = _rule(self.all_rules, self.start)
         return [dt.date() for dt in rule.between(_dt(start), _dt(end), inc=True)]
 
     def next_dues(self, on_or_after: date, n: int = 3) -> list[date]:
@@ -88,7 +114,7 @@ class Deadline:
             return [self.due] if self.due >= on_or_after and n > 0 else []
         if self.kind == "continuous":
             return []
-        rule = _rule(self.rrule, self.start)
+        rule = _rule(self.all_rules, self.start)
         out: list[date] = []
         cursor = _dt(on_or_after)
         inclusive = True
@@ -110,6 +136,8 @@ class Deadline:
         if self.kind != "recurring":
             return (due, due)
         units = [u for u in _UNITS if u in self.periods] or ["month"]
+        if self.after_period and units[0] in _BACK:
+            return _period(units[0], due - _BACK[units[0]])
         closing = [u for u in units if _period(u, due)[1] == due]
         unit = closing[-1] if closing else units[0]
         return _period(unit, due)
@@ -125,13 +153,15 @@ class Deadline:
             "rrule": self.rrule,
             "start": self.start.isoformat() if self.start else None,
             "periods": list(self.periods),
+            **({"rrules": list(self.rrules)} if self.rrules else {}),
+            **({"after_period": True} if self.after_period else {}),
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> "Deadline":
         """The inverse of `to_dict`; a malformed dict raises DeadlineError naming the bad field."""
         if not isinstance(d, dict):
-            raise DeadlineError(f"a stored deadline must be a dict, not {type(d).__name__}")
+            raise DeadlineError(_("a stored deadline must be a dict, not {type}", type=type(d).__name__))
 
         def day(field: str) -> date | None:
             v = d.get(field)
@@ -140,17 +170,27 @@ class Deadline:
             try:
                 return date.fromisoformat(v)
             except (TypeError, ValueError):
-                raise DeadlineError(f"stored deadline: {field}={v!r} is not an ISO date") from None
+                raise DeadlineError(_("stored deadline: {field}={value} is not an ISO date", field=field,
+                                       value=repr(v))) from None
 
         periods = d.get("periods") or ()
         if not isinstance(periods, (list, tuple)) or any(p not in _UNITS for p in periods):
-            raise DeadlineError(f"stored deadline: periods={periods!r} must list units from {_UNITS}")
+            raise DeadlineError(_("stored deadline: periods={value} must list units from {units}", value=repr(periods),
+                                   units=str(_UNITS)))
         rrule = d.get("rrule")
         if rrule is not None:
             try:
                 _rule(rrule, date(2000, 1, 1))
             except (TypeError, ValueError):
-                raise DeadlineError(f"stored deadline: rrule={rrule!r} is not an RFC 5545 rule") from None
+                raise DeadlineError(_("stored deadline: rrule={value} is not an RFC 5545 rule", value=repr(rrule))) from None
+        rrules = d.get("rrules") or ()
+        if not isinstance(rrules, (list, tuple)) or not all(isinstance(r, str) for r in rrules):
+            raise DeadlineError(_("stored deadline: rrules={value} must be a list of RFC 5545 rules", value=repr(rrules)))
+        try:
+            _rule(tuple(rrules), date(2000, 1, 1))
+        except (TypeError, ValueError):
+            raise DeadlineError(_("stored deadline: rrules={value} holds a rule that is not RFC 5545",
+                                   value=repr(rrules))) from None
         try:
             return cls(
                 kind=d.get("kind"),
@@ -160,9 +200,11 @@ class Deadline:
                 rrule=rrule,
                 start=day("start"),
                 periods=tuple(periods),
+                rrules=tuple(rrules),
+                after_period=bool(d.get("after_period", False)),
             )
         except ValueError as e:
-            raise DeadlineError(f"stored deadline: {e}") from None
+            raise DeadlineError(_("stored deadline: {reason}", reason=e)) from None
 
 
 def _dt(d: date) -> datetime:
@@ -170,8 +212,16 @@ def _dt(d: date) -> datetime:
 
 
 @functools.lru_cache(maxsize=4096)
-def _rule(rrule: str, start: date):
-    return rrulestr(rrule, dtstart=_dt(start))
+def _rule(rrule: str | tuple[str, ...], start: date):
+    """One rule, or the union of several (an rruleset) — dateutil yields each date once."""
+    if isinstance(rrule, str):
+        return rrulestr(rrule, dtstart=_dt(start))
+    if len(rrule) == 1:
+        return rrulestr(rrule[0], dtstart=_dt(start))
+    rules = rruleset()
+    for r in rrule:
+        rules.rrule(rrulestr(r, dtstart=_dt(start)))
+    return rules
 
 
 def _last_day(year: int, month: int) -> int:
@@ -190,6 +240,11 @@ def _period(unit: str, d: date) -> tuple[date, date]:
     if unit == "half":
         return (date(d.year, 1, 1), date(d.year, 6, 30)) if d.month <= 6 else (date(d.year, 7, 1), date(d.year, 12, 31))
     return date(d.year, 1, 1), date(d.year, 12, 31)
+
+
+# How far back from a due date in the next period lies the period it closes.
+_BACK = {"month": relativedelta(months=1), "quarter": relativedelta(months=3), "half": relativedelta(months=6),
+         "year": relativedelta(years=1)}
 
 
 def _periods_from_rrule(rrule: str | None) -> tuple[str, ...]:
@@ -306,7 +361,8 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
 ]
 
 # Recurring forms, each read as a whole.
-_UNIT = r"(?:(?:hang|moi)\s+)?(?:(?:6|sau)\s+thang|thang|qu[yi]|nam|tuan)"
+_SIX = r"(?:0?6(?:\s*\(\s*sau\s*\))?|sau)\s+thang"  # "6 tháng", "06 (sáu) tháng", "sáu tháng"
+_UNIT = r"(?:(?:hang|moi)\s+)?(?:" + _SIX + r"|thang|qu[yi]|nam|tuan)"
 _RECURRING: list[tuple[str, re.Pattern]] = [
     ("monthly_slash_year", re.compile(r"\bhang\s+thang\s*/\s*nam\b")),
     ("day_monthly", re.compile(
@@ -336,9 +392,9 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
         r"(?!\s*(?:\d|[ivx]{1,4}\b(?!\.)|dau\b|cuoi\b|giua\b|/|nay\b|truoc\b|sau\b|toi\b))"
     )),
     ("units", re.compile(
-        r"\b(?P<list>(?:6|sau)\s+thang\s*(?:,|va)\s*(?:ca\s+)?nam)\b(?!\s*(?:\d|/))"
+        r"\b(?P<list>" + _SIX + r"\s*(?:,|va)\s*(?:ca\s+)?nam)\b(?!\s*(?:\d|/))"
     )),
-]
+] + _regime.FORMS
 
 _CONTINUOUS = re.compile(
     r"\b(?:thuong\s+xuyen(?:\s*(?:,|va)\s*lien\s+tuc)?|lien\s+tuc\s*(?:,|va)\s*thuong\s+xuyen)\b"
@@ -366,11 +422,11 @@ _NEGATIVE = re.compile(
     r"(?<![a-z])(?P<neg>tinh\s+(?:den|toi)(?:\s+het)?|ke\s+tu(?:\s+sau)?|tu|bat\s+dau(?:\s+tu)?|sau)\s*(?:ngay\s+)?$"
 )
 _NEG_REASON = {
-    "tinh": "is a reference date (as of), not a deadline",
-    "ke": "says when something starts, not when it is due",
-    "tu": "says when the work starts, not when it is due",
-    "bat": "says when the work starts, not when it is due",
-    "sau": "says after when, not by when",
+    "tinh": N_("is a reference date (as of), not a deadline"),
+    "ke": N_("says when something starts, not when it is due"),
+    "tu": N_("says when the work starts, not when it is due"),
+    "bat": N_("says when the work starts, not when it is due"),
+    "sau": N_("says after when, not by when"),
 }
 _RANGE_CONNECTOR = re.compile(r"\s*(?:-|den(?:\s+het)?|toi)\s*")
 _LIST_CONNECTOR = re.compile(r"\s*(?:va|,)\s*")
@@ -388,6 +444,31 @@ _WEEKDAYS = {"hai": "MO", "2": "MO", "ba": "TU", "3": "TU", "tu": "WE", "4": "WE
              "sau": "FR", "6": "FR", "bay": "SA", "7": "SA", "chu nhat": "SU"}
 _DIGIT_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6, "bay": 7,
                 "tam": 8, "chin": 9}
+
+
+@dataclass
+class _Once:
+    words: str
+    due: date
+    strong: bool  # governed by "trước", "chậm nhất", "không quá" …: the date the sender must meet
+    yearless: tuple[int, int] | None  # (day, month) of a date written without its year
+    start: int
+    end: int
+
+
+@dataclass
+class _Rule:
+    words: str
+    rrule: str
+    periods: tuple[str, ...]
+    specific: bool  # names a day ("ngày 20 hằng tháng"), not only a period ("hằng quý")
+    start: int
+    end: int
+    converted: bool = False  # a year-less date made yearly by the report period around it
+
+
+# A deadline the sender must meet, as opposed to the dates of the work itself.
+_STRONG = re.compile(r"(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot)\b")
 
 
 @dataclass
@@ -411,14 +492,14 @@ def parse_deadline(text: str, issued: date, calendar: WorkCalendar | None = None
     on `calendar` (default: the built-in `WorkCalendar()`). Raises DeadlineError, nothing else.
     """
     if not isinstance(text, str):
-        raise DeadlineError(f"expected the deadline as text, not {type(text).__name__}")
+        raise DeadlineError(_("expected the deadline as text, not {type}", type=type(text).__name__))
     if isinstance(issued, datetime):
         issued = issued.date()
     if not isinstance(issued, date):
         raise TypeError(f"issued must be a date, not {type(issued).__name__}")
     t = _Text(text)
     if not t.fold.strip():
-        raise DeadlineError("no deadline: the text is empty")
+        raise DeadlineError(_("no deadline: the text is empty"))
     return _Reader(t, issued, calendar).read()
 
 
@@ -428,6 +509,7 @@ class _Reader:
         self.fold = t.fold
         self.issued = issued
         self._calendar = calendar
+        self._after: set[str] = set()  # rules read as due in the period after the one they close
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -440,65 +522,102 @@ class _Reader:
         matches = self._non_overlapping(self._all_matches())
         matches = self._merge_ranges(matches)
 
-        once: list[tuple[str, date]] = []        # (matched words, due)
-        recurring: list[tuple[str, str, tuple[str, ...], bool]] = []  # (words, rrule, periods, specific)
+        once: list[_Once] = []
+        recurring: list[_Rule] = []
         continuous: list[str] = []
         not_deadlines: list[str] = []
-        last_deadline_end: int | None = None
+        last: _Once | None = None
         for mt in matches:
             if mt.kind == "continuous":
                 continuous.append(self.t.span(mt.start, mt.end))
                 continue
             if mt.kind == "recurring":
-                rrule, periods, specific = self._read_recurring(mt)
-                recurring.append((self.t.span(mt.start, mt.end), rrule, periods, specific))
+                words = self.t.span(mt.start, mt.end)
+                got = self._read_recurring(mt)
+                if isinstance(got, date):  # "trước ngày 15 của tháng sau" with no report period: one day
+                    last = _Once(words, got, bool(_STRONG.match(self.fold, mt.start)), None, mt.start, mt.end)
+                    once.append(last)
+                else:
+                    recurring.append(_Rule(words, *got, mt.start, mt.end))
                 continue
             start, role = self._role(mt)
-            if role is None and last_deadline_end is not None and _ALSO.fullmatch(self.fold, last_deadline_end, mt.start):
+            inherited = role is None and last is not None and bool(_ALSO.fullmatch(self.fold, last.end, mt.start))
+            if inherited:
                 role = "deadline"  # "trước ngày 5/6/2018 và ngày 5/12/2018": the marker covers both
             words = self.t.span(start, mt.end).strip()
             if role == "deadline":
-                once.append((words, self._read_once(mt, words)))
-                last_deadline_end = mt.end
+                g = mt.m.groupdict() if mt.m is not None else {}
+                yearless = (int(g["d"]), int(g["m"])) if mt.kind == "date" and not (g.get("y") or g.get("y2")) else None
+                strong = bool(_STRONG.match(self.fold, start)) or (inherited and last.strong)
+                last = _Once(words, self._read_once(mt, words), strong, yearless, start, mt.end)
+                once.append(last)
             elif role is not None:
-                not_deadlines.append(f'"{_short(words)}" {role}')
+                not_deadlines.append(_('"{text}" {reason}', text=_short(words), reason=_(role)))
 
+        # "báo cáo sơ kết 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12": year-less days in a duty
+        # that names a report period are yearly due dates, one rule each.
+        if once and all(o.yearless for o in once) and (recurring or _regime.CUE.search(self.fold)):
+            for o in once:
+                d, m = o.yearless
+                recurring.append(_Rule(o.words, f"FREQ=YEARLY;BYMONTH={m};" + _bymonthday(d), ("year",), True,
+                                       o.start, o.end, converted=True))
+            once = []
         if recurring:
             if once:
-                raise DeadlineError(
-                    f'both a one-off deadline ("{_short(once[0][0])}") and a recurring one '
-                    f'("{_short(recurring[0][0])}") in "{_short(self.t.original)}"; give one per task'
-                )
+                raise DeadlineError(_(
+                    'both a one-off deadline ("{once}") and a recurring one ("{recurring}") in "{text}"; '
+                    'give one per task', once=_short(once[0].words), recurring=_short(recurring[0].words),
+                    text=_short(self.t.original)))
+            written = recurring  # every schedule word, the bare periods the days detail included
             recurring = _most_specific(recurring)
-            if len({r[1] for r in recurring}) > 1:
-                listed = ", ".join(f'"{_short(r[0])}"' for r in recurring)
-                raise DeadlineError(f"more than one recurring schedule ({listed}); give one per task")
-            words, rrule, periods, _ = recurring[0]
-            first = _rule(rrule, self.issued).after(_dt(self.issued), inc=True)
+            if len({r.rrule for r in recurring}) > 1 and not all(r.specific for r in recurring):
+                listed = ", ".join(f'"{_short(r.words)}"' for r in recurring)
+                raise DeadlineError(_("more than one recurring schedule ({listed}); give one per task", listed=listed))
+            rules = _without_subsumed(list(dict.fromkeys(r.rrule for r in recurring)), self.issued)
+            first = _rule(tuple(rules), self.issued).after(_dt(self.issued), inc=True)
+            if len(recurring) == 1:
+                words = recurring[0].words
+            else:
+                # "định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12)": the whole schedule, its
+                # brackets closed.
+                lo, hi = min(r.start for r in written), max(r.end for r in written)
+                while self.fold.count("(", lo, hi) > self.fold.count(")", lo, hi):
+                    close = re.match(r"\s*\)", self.fold[hi:])
+                    if not close:
+                        break
+                    hi += close.end()
+                words = self.t.span(lo, hi)
             if first is None:  # every rule here recurs forever; kept for safety
-                raise DeadlineError(f'"{_short(words)}" has no due date after {self.issued:%d/%m/%Y}')
-            return Deadline("recurring", self.t.original, words, rrule=rrule, start=first.date(),
-                            periods=periods)
+                raise DeadlineError(_('"{text}" has no due date after {date}', text=_short(words),
+                                       date=self.issued.strftime("%d/%m/%Y")))
+            units = {u for r in recurring for u in r.periods}
+            return Deadline("recurring", self.t.original, words, rrule=rules[0], start=first.date(),
+                            periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules),
+                            after_period=all(r.rrule in self._after for r in recurring))
         if once:
-            dues = {due for _, due in once}
+            dues = {o.due for o in once}
+            strong = [o for o in once if o.strong]
+            if len(dues) > 1 and strong and len({o.due for o in strong}) == 1:
+                # "từ ngày 01/3 đến ngày 31/3/2020 …, báo cáo … trước ngày 05/4/2020": the dates of the work
+                # itself give way to the one the sender must meet ("trước", "chậm nhất", "không quá").
+                once, dues = strong, {strong[0].due}
             if len(dues) > 1:
-                listed = " and ".join(f'"{_short(w)}" ({d:%d/%m/%Y})' for w, d in once[:3])
-                raise DeadlineError(f"more than one deadline: {listed}; give one per task")
-            words, due = once[0]
-            return Deadline("once", self.t.original, words, due=due)
+                listed = "; ".join(f'"{_short(o.words)}" ({o.due:%d/%m/%Y})' for o in once[:3])
+                raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
+            return Deadline("once", self.t.original, once[0].words, due=once[0].due)
         if continuous:
             return Deadline("continuous", self.t.original, continuous[0])
         reasons = list(not_deadlines)
         if _PERIODIC_ALONE.search(self.fold):
-            reasons.append('"định kỳ" (periodic) names no period such as "hằng quý" or "6 tháng"')
-        where = f' in "{_short(self.t.original)}"'
+            reasons.append(_('"định kỳ" (periodic) names no period such as "hằng quý" or "6 tháng"'))
         if reasons:
             alone = len(reasons) == 1 and " ".join(self.t.original.split()).strip(" .;,") in reasons[0]
-            raise DeadlineError(f"no deadline{'' if alone else where}: " + "; ".join(reasons))
-        raise DeadlineError(
-            f"no deadline found{where} "
-            '(expected e.g. "trước ngày 14/6/2018", "Quý III/2013", "hằng quý", "Thường xuyên")'
-        )
+            if alone:
+                raise DeadlineError(_("no deadline: {reasons}", reasons=reasons[0]))
+            raise DeadlineError(_('no deadline in "{text}": {reasons}', text=_short(self.t.original),
+                                  reasons="; ".join(reasons)))
+        raise DeadlineError(_('no deadline found in "{text}" (expected e.g. "trước ngày 14/6/2018", "Quý III/2013", '
+                              '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
 
     def _all_matches(self) -> list[_Match]:
         out: list[_Match] = []
@@ -597,7 +716,7 @@ class _Reader:
                 n = _quarter(g["n"], words)
                 year = _year(g.get("y") or g.get("y2"), words)
                 if g.get("q") == "giua":
-                    raise DeadlineError(f'"{_short(words)}": "giữa quý" (mid-quarter) has no fixed day')
+                    raise DeadlineError(_('"{text}": "giữa quý" (mid-quarter) has no fixed day', text=_short(words)))
                 return self._next(lambda y: _quarter_day(g.get("q"), y, n), year, ref)
             if kind == "half":
                 year = _year(g.get("y"), words)
@@ -613,12 +732,13 @@ class _Reader:
                 if unit == "thang":
                     return self._next_month(g["q"], ref)
                 if g["q"] == "giua":
-                    raise DeadlineError(f'"{_short(words)}": "giữa quý" (mid-quarter) has no fixed day')
+                    raise DeadlineError(_('"{text}": "giữa quý" (mid-quarter) has no fixed day', text=_short(words)))
                 return self._next_quarter(g["q"], ref)
             if kind == "span":
                 y1, y2 = _year(g["y1"], words), _year(g["y2"], words)
                 if y2 < y1:
-                    raise DeadlineError(f'"{_short(words)}": the period ends ({y2}) before it starts ({y1})')
+                    raise DeadlineError(_('"{text}": the period ends ({end}) before it starts ({start})',
+                                           text=_short(words), end=y2, start=y1))
                 return date(y2, 12, 31)
             if kind == "rel":
                 origin = self.t.span(m.start("origin"), m.end("origin")) if g.get("origin") else None
@@ -626,18 +746,19 @@ class _Reader:
         except (OverflowError, ValueError) as e:
             if isinstance(e, DeadlineError):
                 raise
-            raise DeadlineError(f'"{_short(words)}" cannot be read as a date ({e})') from None
+            raise DeadlineError(_('"{text}" cannot be read as a date ({reason})', text=_short(words), reason=e)) from None
         raise AssertionError(kind)  # pragma: no cover
 
     def _day(self, d: int, m: int, year: int | None, words: str, ref: date) -> date:
         if not 1 <= m <= 12:
-            raise DeadlineError(f'"{_short(words)}" is not a date: there is no month {m}')
+            raise DeadlineError(_('"{text}" is not a date: there is no month {month}', text=_short(words), month=m))
         longest = 29 if m == 2 else _last_day(2001, m)
         if not 1 <= d <= longest:
-            raise DeadlineError(f'"{_short(words)}" is not a date: {_MONTH_NAMES_EN[m]} has no day {d}')
+            raise DeadlineError(_('"{text}" is not a date: {month} has no day {day}', text=_short(words),
+                                   month=_(_MONTH_NAMES_EN[m]), day=d))
         if year is not None:
             if d > _last_day(year, m):
-                raise DeadlineError(f'"{_short(words)}" is not a date: {year} is not a leap year')
+                raise DeadlineError(_('"{text}" is not a date: {year} is not a leap year', text=_short(words), year=year))
             return date(year, m, d)
         # No year: the next occurrence on or after the reference day (29/2 waits for a leap year).
         for y in range(ref.year, ref.year + 9):
@@ -674,7 +795,7 @@ class _Reader:
         if unit == "thang":
             return _qualified_month(q, i.year, i.month)
         if q == "giua":
-            raise DeadlineError(f'"{_short(words)}": "giữa quý" (mid-quarter) has no fixed day')
+            raise DeadlineError(_('"{text}": "giữa quý" (mid-quarter) has no fixed day', text=_short(words)))
         return _quarter_day(q, i.year, (i.month - 1) // 3 + 1)
 
     def _relative(self, g: dict[str, Any], words: str, origin_words: str | None) -> date:
@@ -682,23 +803,23 @@ class _Reader:
         if g.get("w"):
             said = _number_words(g["w"])
             if said is not None and said != n:
-                raise DeadlineError(f'"{_short(words)}": the number {n} and the words "({g["w"]})" disagree')
+                raise DeadlineError(_('"{text}": the number {n} and the words "({words})" disagree', text=_short(words),
+                                       n=n, words=g["w"]))
         origin = g.get("origin")
         if g.get("from") and not re.fullmatch(r"ky(?:\s+ban\s+hanh)?|ban\s+hanh", origin or ""):
-            raise DeadlineError(
-                f'"{_short(words)}" counts from "{origin_words}", which the issue date does not tell; '
-                'only "kể từ ngày ký" or "kể từ ngày ban hành" can be read'
-            )
+            raise DeadlineError(_(
+                '"{text}" counts from "{origin}", which the issue date does not tell; only "kể từ ngày ký" or '
+                '"kể từ ngày ban hành" can be read', text=_short(words), origin=origin_words))
         if n == 0:
-            raise DeadlineError(f'"{_short(words)}": a period of 0 days is not a deadline')
+            raise DeadlineError(_('"{text}": a period of 0 days is not a deadline', text=_short(words)))
         unit = g["u"].split()[0]
         if unit == "ngay" and "lam" in g["u"]:
             if n > 5000:
-                raise DeadlineError(f'"{_short(words)}": {n} working days is too long a period')
+                raise DeadlineError(_('"{text}": {n} working days is too long a period', text=_short(words), n=n))
             return self.calendar.add_workdays(self.issued, n)
         limits = {"ngay": 36600, "tuan": 5300, "thang": 1200, "nam": 100}
         if n > limits[unit]:
-            raise DeadlineError(f'"{_short(words)}": {n} is too long a period to be a deadline')
+            raise DeadlineError(_('"{text}": {n} is too long a period to be a deadline', text=_short(words), n=n))
         if unit == "ngay":
             due = self.issued + timedelta(days=n)
         elif unit == "tuan":
@@ -711,8 +832,9 @@ class _Reader:
         return due
 
     # -- recurring readings -----------------------------------------------------------------------
-    def _read_recurring(self, mt: _Match) -> tuple[str, tuple[str, ...], bool]:
-        """(RRULE value, period units, whether it names a day) for a recurring match."""
+    def _read_recurring(self, mt: _Match) -> tuple[str, tuple[str, ...], bool] | date:
+        """(RRULE value, period units, whether it names a day) for a recurring match — or, for a day in
+        the next period written without any report period ("trước ngày 15 của tháng sau"), that one day."""
         g = mt.m.groupdict()
         words = self.t.span(mt.start, mt.end)
         name = mt.name
@@ -736,7 +858,9 @@ class _Reader:
         if name == "quarter_yearly":
             n = _quarter(g["n"], words)
             return f"FREQ=YEARLY;BYMONTH={3 * n};BYMONTHDAY=-1", ("year",), True
-        if name == "weekday_weekly":
+        if name.startswith("regime_"):
+            return self._read_regime(name, g, words)
+        if name in ("weekday_weekly", "week_then_day"):
             wd = _WEEKDAYS[" ".join(g["wd"].split()[-2:]) if g["wd"].startswith("chu") else g["wd"].split()[-1]]
             return f"FREQ=WEEKLY;BYDAY={wd}", ("week",), True
         # "units": a list of periods, each due on its last day.
@@ -744,7 +868,7 @@ class _Reader:
         for raw in re.split(r"\s*(?:,|\bva\b|\bhoac\b)\s*", g["list"]):
             raw = re.sub(r"^(?:ca|hang|moi)\s+", "", raw.strip())
             raw = re.sub(r"^(?:hang|moi)\s+", "", raw)
-            if raw in ("6 thang", "sau thang"):
+            if re.fullmatch(_SIX, raw):
                 units.add("half")
             elif raw == "thang":
                 units.add("month")
@@ -757,7 +881,7 @@ class _Reader:
         periods = tuple(u for u in _UNITS if u in units)
         if "week" in units:
             if len(units) > 1:
-                raise DeadlineError(f'"{_short(words)}" mixes weekly with longer periods; give one per task')
+                raise DeadlineError(_('"{text}" mixes weekly with longer periods; give one per task', text=_short(words)))
             return "FREQ=WEEKLY;BYDAY=SU", periods, False
         if units == {"year"}:
             return "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=-1", periods, False
@@ -773,6 +897,73 @@ class _Reader:
         return f"FREQ=MONTHLY;BYMONTH={listed};BYMONTHDAY=-1", periods, False
 
 
+    def _regime_day(self, g: dict[str, Any], words: str, longest: int = 31, month: int | None = None) -> int:
+        """The day of a reporting-regime form: -1 for "ngày cuối cùng"; spelled-out words must agree."""
+        if g.get("last"):
+            return -1
+        d = _day_of_month(g["d"], longest, words, month=month)
+        said = _number_words(g["dw"]) if g.get("dw") else None
+        if said is not None and said != d:
+            raise DeadlineError(_('"{text}": the number {n} and the words "({words})" disagree', text=_short(words),
+                                   n=d, words=g["dw"]))
+        return d
+
+    def _report_unit(self, words: str) -> str:
+        """The period of "kỳ báo cáo": the report the text names ("báo cáo 6 tháng", "báo cáo quý" …)."""
+        for unit, rx in (("half", _regime.HALF), ("quarter", _regime.QUARTER), ("year", _regime.YEAR),
+                         ("month", _regime.MONTH)):
+            if rx.search(self.fold):
+                return unit
+        raise DeadlineError(_('"{text}": the text does not say which report period "kỳ báo cáo" is',
+                               text=_short(words)))
+
+    def _read_regime(self, name: str, g: dict[str, Any], words: str) -> tuple[str, tuple[str, ...], bool] | date:
+        cue = bool(_regime.CUE.search(self.fold))
+        once = bool(g.get("next")) and not g.get("every") and not cue and not g.get("after")
+        if name == "regime_year":
+            m = _month(g["m"], words)
+            d = self._regime_day(g, words, 29 if m == 2 else _last_day(2001, m), month=m)
+            if once:  # "trước ngày 15 tháng 02 năm sau": the year after the directive's
+                return self._day(_last_day(self.issued.year + 1, m) if d == -1 else d, m, self.issued.year + 1,
+                                 words, self.issued)
+            rule = f"FREQ=YEARLY;BYMONTH={m};" + (_bymonthday(d) if d > 0 else "BYMONTHDAY=-1")
+            if g.get("next"):
+                self._after.add(rule)
+            return rule, ("year",), True
+        d = self._regime_day(g, words)
+        day = _bymonthday(d) if d > 0 else "BYMONTHDAY=-1"
+        if name == "regime_month":
+            unit = {"quy": "quarter", "qui": "quarter", "thang": "month", None: "month"}.get(g.get("after"))
+            if g.get("after") == "ky":
+                unit = self._report_unit(words)
+            if once:  # "trước ngày 15 của tháng sau": the month after the directive's
+                nxt = self.issued.replace(day=1) + relativedelta(months=1)
+                return date(nxt.year, nxt.month, min(_last_day(nxt.year, nxt.month), d if d > 0 else 31))
+            # The month after a period: after a quarter it is the quarter's first month, and so on.
+            first = {"month": None, "quarter": "1,4,7,10", "half": "1,7", "year": "1"}[unit]
+            rule = "FREQ=MONTHLY;" + day if first is None else f"FREQ=MONTHLY;BYMONTH={first};" + day
+            if g.get("next"):
+                self._after.add(rule)
+            return rule, (unit,), True
+        # regime_quarter: a month of a quarter (or of the report period named elsewhere).
+        unit = "quarter" if g["unit"].startswith("qu") else self._report_unit(words)
+        opening = g["which"].startswith(("dau", "thu nhat"))
+        months = {"month": None, "quarter": ("1,4,7,10", "3,6,9,12"), "half": ("1,7", "6,12"),
+                  "year": ("1", "12")}[unit]
+        if months is None:
+            return "FREQ=MONTHLY;" + day, ("month",), True
+        listed = months[0] if opening else months[1]
+        if once:  # "ngày 10 của tháng đầu quý sau" alone: the quarter after the directive's
+            n = (self.issued.month - 1) // 3 + 1
+            year, n = (self.issued.year + 1, 1) if n == 4 else (self.issued.year, n + 1)
+            month = 3 * n - 2 if opening else 3 * n
+            return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
+        rule = f"FREQ=MONTHLY;BYMONTH={listed};" + day
+        if g.get("next"):
+            self._after.add(rule)
+        return rule, (unit,), True
+
+
 _PERIOD_KINDS = {"month", "quarter", "half", "year", "span", "this", "qual"}
 _RANGE_KINDS = _PERIOD_KINDS | {"date", "iso", "range"}
 _REL_PRE_ALONE = {"trong vong", "trong thoi han", "trong han", "trong khoang", "trong thoi gian", "trong",
@@ -784,13 +975,33 @@ def _default_calendar() -> WorkCalendar:
     return WorkCalendar()
 
 
-def _most_specific(recurring):
+def _most_specific(recurring: list[_Rule]) -> list[_Rule]:
     """ "định kỳ hằng quý, trước ngày 15 của tháng cuối quý": the rule naming a day wins over the
-    bare period it details."""
-    specific = [r for r in recurring if r[3]]
-    if specific and all(r[3] or set(r[2]) <= set(specific[0][2]) for r in recurring):
+    bare period it details; so do the days of "mỗi 6 tháng một lần (trước 18/6 và 18/12)"."""
+    specific = [r for r in recurring if r.specific]
+    if not specific:
+        return recurring
+    named = {u for r in specific for u in r.periods}
+    if any(r.converted for r in specific) or all(r.specific or set(r.periods) <= named for r in recurring):
         return specific
     return recurring
+
+
+def _without_subsumed(rules: list[str], issued: date) -> list[str]:
+    """Drop a rule whose due dates another rule already gives ("báo cáo quý trước ngày 22 của tháng cuối
+    quý" beside "báo cáo tháng trước ngày 22 hằng tháng"): one date, one occurrence. Checked over 8 years,
+    long enough for every period the grammar writes (29/2 included)."""
+    if len(rules) == 1:
+        return rules
+    end = issued + timedelta(days=8 * 366)
+    dates = {r: set(_rule(r, issued).between(_dt(issued), _dt(end), inc=True)) for r in rules}
+    kept: list[str] = []
+    for r in rules:
+        others = [o for o in rules if o != r]
+        if any(dates[r] < dates[o] or (dates[r] == dates[o] and rules.index(o) < rules.index(r)) for o in others):
+            continue
+        kept.append(r)
+    return kept
 
 
 def _short(s: str, width: int = 80) -> str:
@@ -800,7 +1011,8 @@ def _short(s: str, width: int = 80) -> str:
 
 def _check_year(y: int, words: str) -> int:
     if not MIN_YEAR <= y <= MAX_YEAR:
-        raise DeadlineError(f'"{_short(words)}": the year {y} is outside {MIN_YEAR}–{MAX_YEAR}')
+        raise DeadlineError(_('"{text}": the year {year} is outside {min}–{max}', text=_short(words), year=y,
+                               min=MIN_YEAR, max=MAX_YEAR))
     return y
 
 
@@ -811,22 +1023,23 @@ def _year(raw: str | None, words: str) -> int | None:
 def _month(raw: str, words: str) -> int:
     m = int(raw)
     if not 1 <= m <= 12:
-        raise DeadlineError(f'"{_short(words)}": there is no month {m}')
+        raise DeadlineError(_('"{text}": there is no month {month}', text=_short(words), month=m))
     return m
 
 
 def _quarter(raw: str, words: str) -> int:
     n = _ROMAN.get(raw) if not raw.isdigit() else int(raw)
     if n is None or not 1 <= n <= 4:
-        raise DeadlineError(f'"{_short(words)}": there is no quarter {raw.upper()} (quarters are I–IV)')
+        raise DeadlineError(_('"{text}": there is no quarter {quarter} (quarters are I–IV)', text=_short(words),
+                               quarter=raw.upper()))
     return n
 
 
 def _day_of_month(raw: str, longest: int, words: str, month: int | None = None) -> int:
     d = int(raw)
     if not 1 <= d <= longest:
-        where = _MONTH_NAMES_EN[month] if month else "a month"
-        raise DeadlineError(f'"{_short(words)}": {where} has no day {d}')
+        where = _(_MONTH_NAMES_EN[month]) if month else _("a month")
+        raise DeadlineError(_('"{text}": {month} has no day {day}', text=_short(words), month=where, day=d))
     return d
 
 

@@ -249,16 +249,17 @@ class PlannedStep:
 # -- small date helpers ---------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=4096)
-def _recurring_dues(rrule: str, start: date, a: date, b: date) -> tuple[date, ...]:
-    """Due dates of a recurring rule in [a, b]; registries share a handful of rules across thousands of
-    tasks, and expanding an RRULE from its start is the costly part of planning."""
-    return tuple(Deadline(kind="recurring", text="", matched="", rrule=rrule, start=start).occurrences(a, b))
+def _recurring_dues(rrule: str, start: date, a: date, b: date, rrules: tuple[str, ...] = ()) -> tuple[date, ...]:
+    """Due dates of a recurring rule (or the union of `rrules`) in [a, b]; registries share a handful of
+    rules across thousands of tasks, and expanding an RRULE from its start is the costly part of planning."""
+    return tuple(Deadline(kind="recurring", text="", matched="", rrule=rrule, start=start,
+                          rrules=rrules).occurrences(a, b))
 
 
 def _dues(dl: Deadline, a: date, b: date) -> tuple[date, ...]:
     if dl.kind != "recurring":
         return tuple(dl.occurrences(a, b))
-    return _recurring_dues(dl.rrule, dl.start, a, b)
+    return _recurring_dues(dl.rrule, dl.start, a, b, dl.rrules)
 
 def effective_due(due: date, calendar: WorkCalendar, policy: Policy) -> date:
     """The deadline in force shifted off a day off (Civil Code Art. 148(5)) when the policy says so."""

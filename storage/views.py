@@ -142,7 +142,7 @@ def task_items(
     parsed_deadlines: dict[tuple, Deadline | None] = {}
 
     def recurring_dues(deadline: Deadline, window_start: date) -> tuple[list[date], list[date]]:
-        key = (deadline.rrule, deadline.start, window_start)
+        key = (deadline.all_rules, deadline.start, window_start)
         if key not in dues_cache:
             dues_cache[key] = (deadline.occurrences(window_start, today),
                                deadline.next_dues(today + timedelta(days=1), 1))

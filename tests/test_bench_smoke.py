@@ -149,3 +149,14 @@ def test_main_refuses_an_unknown_benchmark(capsys):
         main.main(["--only", "nonsense"])
     assert e.value.code == 2
     assert "unknown benchmark nonsense" in capsys.readouterr().err
+
+
+def test_extract_bench_rows():
+    """Three formats, pages counted, the same tasks every run (no timing checked)."""
+    from bench import extract
+
+    rows = extract.run(quick=True)
+    assert [r["bench"] for r in rows] == ["extract (text, 5 directives)", "extract (docx, 5 directives)",
+                                          "extract (pdf, 5 directives)"]
+    assert all(r["pages"] > 0 and r["pages_per_s"] > 0 for r in rows)
+    assert rows[0]["pages"] == rows[1]["pages"]  # text and .docx count pages from the same characters

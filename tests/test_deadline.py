@@ -10,8 +10,17 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from dondoc.i18n import use_language
 from jobs.deadline import Deadline, DeadlineError, parse_deadline
 from jobs.workdays import WorkCalendar
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions below quote the English source texts (msgids); Vietnamese: test_deadline_cli."""
+    with use_language("en"):
+        yield
+
 
 ISSUED = date(2018, 5, 23)
 CAL = WorkCalendar()

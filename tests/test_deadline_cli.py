@@ -97,7 +97,7 @@ def test_a_bad_override_file_is_reported_without_output(tmp_path):
     ("trước ngày 14/6/2018\nvà trước ngày 15/11/2018", "more than one deadline"),
 ])
 def test_unreadable_text_exits_2_with_one_line_on_stderr(text, says):
-    result = run(text, "--issued", "2018-05-23")
+    result = run(text, "--issued", "2018-05-23", LANGUAGE="en")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
@@ -121,6 +121,28 @@ def test_the_installed_command_keeps_stdout_clean(tmp_path):
     assert json.loads(done.stdout.decode("utf-8"))["matched"] == "vào cuối năm 2013"
     assert "vào cuối năm 2013".encode() in done.stdout
     bad = subprocess.run([*cmd, "Quý V/2019", "--issued", "2013-03-01"], capture_output=True, cwd=tmp_path,
-                         env=env, timeout=60)
+                         env={**env, "LANGUAGE": "en"}, timeout=60)
     assert (bad.returncode, bad.stdout) == (2, b"")
     assert b"quarter V" in bad.stderr
+
+
+def test_several_schedules_list_every_rule_and_merge_next():
+    out = ok("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12", "--issued", "2020-01-10")
+    assert out == {
+        "kind": "recurring",
+        "next": ["2020-06-10", "2020-12-10", "2021-06-10"],
+        "rrule": "FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=10",
+        "rrules": ["FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=10", "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=10"],
+        "matched": "trước ngày 10/6 và báo cáo năm trước ngày 10/12",
+    }
+    assert "rrules" not in ok("trước ngày 20 hằng tháng", "--issued", "2020-01-10")  # one rule: `rrule` only
+
+
+def test_the_reason_is_in_the_language_of_the_setting():
+    from dondoc.i18n import _
+
+    said = _('"{text}": there is no quarter {quarter} (quarters are I–IV)', lang="vi", text="Quý V/2019", quarter="V")
+    assert said != _('"{text}": there is no quarter {quarter} (quarters are I–IV)', lang="en", text="Quý V/2019",
+                     quarter="V")
+    result = run("Quý V/2019", "--issued", "2018-05-23")  # LANGUAGE defaults to vi
+    assert result.exit_code == 2 and result.stderr.strip() == said

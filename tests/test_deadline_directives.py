@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from dondoc.i18n import use_language
 from jobs.deadline import DeadlineError, parse_deadline
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions below quote the English source texts (msgids); Vietnamese: test_deadline_cli."""
+    with use_language("en"):
+        yield
+
 
 DIRECTIVES = Path(__file__).resolve().parents[2] / "shared" / "directives"
 

@@ -11,12 +11,13 @@ from datetime import date
 
 import typer
 
+from dondoc.i18n import use_language
 from jobs.deadline import Deadline, DeadlineError, parse_deadline
 from jobs.workdays import HolidayFileError, WorkCalendar
 
 
 def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool) -> dict:
-    """The contract's object: kind, due / effective_due (once), next, rrule (recurring), matched."""
+    """The contract's object: kind, due / effective_due (once), next, rrule (+ rrules when several), matched."""
     out: dict = {"kind": d.kind}
     if d.kind == "once":
         out["due"] = d.due.isoformat()
@@ -25,6 +26,8 @@ def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool
     elif d.kind == "recurring":
         out["next"] = [x.isoformat() for x in d.next_dues(issued, 3)]
         out["rrule"] = d.rrule
+        if d.rrules:  # several schedules in one duty: every rule; `next` is their merged due dates
+            out["rrules"] = list(d.rrules)
     else:
         out["next"] = []
     out["matched"] = d.matched
@@ -59,7 +62,8 @@ def register(app: typer.Typer) -> None:
         except HolidayFileError as e:
             common.fail(f"HOLIDAYS_FILE: {e}", code=1)
         try:
-            d = parse_deadline(text, issued_on, calendar)
+            with use_language(settings.language):  # the reason is for a person: LANGUAGE (vi by default)
+                d = parse_deadline(text, issued_on, calendar)
         except DeadlineError as e:
             common.fail(" ".join(str(e).split()))  # one line, whatever the text held
         typer.echo(json.dumps(deadline_json(d, issued_on, calendar, settings.deadline_shift_to_workday),

@@ -1,0 +1,113 @@
+"""`dondoc extract DIRECTIVE [-o draft.yaml]`: a draft registry from a directive (.docx, PDF, text).
+
+The draft is the YAML `dondoc import` reads. It is checked at once the way `import` checks a file (agencies
+against the directory, deadlines with the grammar, on a scratch database), and the problems are listed as
+`FILE:LINE:FIELD: message`, so that `dondoc extract d.docx -o d.yaml && dondoc import d.yaml` either works
+or says exactly which lines to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from dondoc.i18n import _, ngettext
+
+
+def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
+    """What `dondoc import` would say about `path`, from a throw-away in-memory database."""
+    from sqlmodel import Session, SQLModel
+
+    from dondoc.cli.common import clock, settings
+    from jobs.workdays import WorkCalendar
+    from storage.agencies import AgencyDirectory
+    from storage.db import make_engine
+    from storage.registry import RegistryErrors, import_registry
+
+    directory = AgencyDirectory.load(settings().agencies_file)
+    if agencies:
+        directory = directory.extended(agencies)
+    engine = make_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        try:
+            report = import_registry(session, path, directory=directory, calendar=WorkCalendar.from_file(
+                settings().holidays_file), now=clock().now(), actor="dondoc extract")
+        except RegistryErrors as e:
+            return [str(p) for p in e.problems]
+        finally:
+            session.rollback()
+    return [_("warning: {text}", text=w) for w in report.warnings]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("extract")
+    def extract_cmd(
+        directive: Path = typer.Argument(..., metavar="DIRECTIVE",
+                                         help="The directive: .docx, a PDF with a text layer, or plain text."),
+        output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="DRAFT.yaml",
+                                              help="Where to write the draft (default: standard output)."),
+        agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to check the leads "
+                                                "against, added to AGENCIES_FILE (and named in the draft)."),
+    ) -> None:
+        """Draft a task registry from a directive, for review before `dondoc import`."""
+        from dondoc.cli.common import fail
+        from intake.directive import extract
+        from intake.directive.draft_yaml import render
+        from intake.directive.readers import DirectiveReadError, read_lines
+
+        if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+            fail(_("-o {file}: the draft is YAML; name it .yaml or .yml", file=output))
+        if output is not None and not output.resolve().parent.is_dir():
+            fail(_("-o {file}: the folder {folder} does not exist", file=output, folder=output.resolve().parent))
+        try:
+            lines = read_lines(directive)
+        except DirectiveReadError as e:
+            fail(str(e))
+        from dondoc.cli.common import settings
+        from dondoc.i18n import use_language
+
+        with use_language(settings().language):  # the review notes are for the clerk: LANGUAGE
+            draft = extract(lines)
+        named = None
+        if agencies is not None and output is not None:
+            named = os.path.relpath(agencies.resolve(), output.resolve().parent)
+        with use_language(settings().language):
+            text = render(draft, source=directive.name, agencies=named)
+        # Written whole or not at all: a temporary file beside the target, then renamed.
+        target = output if output is not None else None
+        where = (output.resolve().parent if output is not None else Path(tempfile.gettempdir()))
+        fd, tmp = tempfile.mkstemp(prefix=".dondoc-extract-", suffix=".yaml", dir=where)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            problems = _problems(Path(tmp), agencies if named is None else None)
+            if target is not None:
+                os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        shown = str(output) if output is not None else "-"
+        if target is None:
+            typer.echo(text, nl=False)
+        problems = [p.replace(tmp, shown) for p in problems]
+        review = sum(1 for t in draft.tasks if t.review) + (1 if draft.review else 0)
+        typer.echo(ngettext("Drafted {n} task from {file}.", "Drafted {n} tasks from {file}.", len(draft.tasks),
+                            file=directive.name), err=True)
+        if review:
+            typer.echo(ngettext("{n} entry is marked REVIEW in the draft.", "{n} entries are marked REVIEW in the draft.",
+                                review), err=True)
+        warning = _("warning: {text}", text="")
+        refused = len([p for p in problems if not p.startswith(warning)])
+        if refused:
+            typer.echo(ngettext("`dondoc import` would refuse it for {n} problem; fix these lines:",
+                                "`dondoc import` would refuse it for {n} problems; fix these lines:", refused),
+                       err=True)
+        else:
+            typer.echo(_("`dondoc import` reads it as it is; review it first all the same."), err=True)
+        for p in problems:
+            typer.echo(p, err=True)

@@ -1,0 +1,1 @@
+"""Reading what clerks already have — registry files and directives — into dondoc (intake)."""

@@ -22,6 +22,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.handlers import register
 from bot.handlers.common import Deps
 from bot.texts import COMMANDS, t
+from bot.updates import PerChatUpdateProcessor
 from dondoc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def build_application(settings: Settings, engine, clock, calendar=None) -> Appli
         .base_url(settings.telegram_base_url)
         .base_file_url(file_base_url(settings.telegram_base_url))
         .rate_limiter(limiter)
+        .concurrent_updates(PerChatUpdateProcessor())  # one chat's flood limit never delays another chat
         .build()
     )
     app.bot_data["dondoc"] = Deps(settings=settings, engine=engine, clock=clock, calendar=calendar)
@@ -91,6 +93,40 @@ def webhook_listen(settings: Settings) -> tuple[str, int, str]:
     return host.strip("[]"), int(port), path
 
 
+WEBHOOK_RUNNER = "dondoc_webhook_runner"
+WEBHOOK_MAX_BYTES = 1 << 20  # an update is a few kilobytes; Telegram's largest are well under this
+
+
+async def start_webhook_listener(app: Application, host: str, port: int, path: str, secret: str):
+    """POST /<path> with X-Telegram-Bot-Api-Secret-Token: the update goes to the application's queue.
+    A wrong or missing secret → 403 (compared in constant time); a body that is not an update → 400."""
+    import hmac
+
+    from aiohttp import web
+
+    expected = secret.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), app.bot)
+        except Exception:  # noqa: BLE001 - anything unreadable is the sender's problem
+            return web.Response(status=400)
+        if update is None:
+            return web.Response(status=400)
+        await app.update_queue.put(update)
+        return web.Response(status=200)
+
+    web_app = web.Application(client_max_size=WEBHOOK_MAX_BYTES)
+    web_app.router.add_post("/" + path, receive)
+    runner = web.AppRunner(web_app, access_log=None)  # the access log would add nothing but noise
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
 def _require_secret(settings: Settings) -> None:
     if not settings.webhook_secret:
         raise ValueError("WEBHOOK_SECRET must be set with WEBHOOK_URL: without it anyone who finds the URL could "
@@ -103,8 +139,9 @@ async def start_receiving(app: Application, settings: Settings, **polling) -> No
     if settings.webhook_url:
         _require_secret(settings)
         host, port, path = webhook_listen(settings)
-        await app.updater.start_webhook(listen=host, port=port, url_path=path, webhook_url=settings.webhook_url,
-                                        secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES)
+        # Our own small aiohttp listener rather than Updater.start_webhook: python-telegram-bot compares the
+        # secret header with `!=`; this one uses hmac.compare_digest (constant time).
+        app.bot_data[WEBHOOK_RUNNER] = await start_webhook_listener(app, host, port, path, settings.webhook_secret)
         log.info("Telegram webhook listening on %s:%s/%s", host, port, path)
     else:
         await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, **polling)
@@ -121,6 +158,9 @@ async def start_bot(app: Application, settings: Settings, **polling) -> None:
 
 async def stop_bot(app: Application) -> None:
     """Stop receiving, let running handlers finish, close the HTTP client."""
+    runner = app.bot_data.pop(WEBHOOK_RUNNER, None)
+    if runner is not None:
+        await runner.cleanup()
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     if app.running:

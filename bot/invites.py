@@ -27,7 +27,7 @@ CODE_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class InviteError(ValueError):
-    """A code that cannot be used; `code` is one of: malformed, unknown, used, expired."""
+    """A code that cannot be used; `code` is one of: malformed, unknown, used, expired, group_only."""
 
     def __init__(self, code: str, message: str, **info):
         self.code = code
@@ -47,7 +47,7 @@ def hash_code(code: str) -> str:
 
 def parse_duration(text: str) -> timedelta:
     """"7d", "12h", "30m", "2w" → timedelta; raises ValueError saying the accepted form."""
-    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text or "")
+    m = re.fullmatch(r"\s*([0-9]{1,6})\s*([mhdw])\s*", text or "")  # ASCII, bounded: int() and timedelta never overflow
     if not m or int(m.group(1)) == 0:
         raise ValueError(f"expiry {text!r} not understood; accepted: a number and a unit m/h/d/w, e.g. 7d, 12h, 2w")
     n, unit = int(m.group(1)), m.group(2)
@@ -78,10 +78,17 @@ def deep_links(bot_username: str, code: str) -> tuple[str, str]:
     return f"https://t.me/{name}?startgroup={code}", f"https://t.me/{name}?start={code}"
 
 
+# Roles whose invites link groups only: an oversight chat decides for the province (completions,
+# extensions), and its decisions are taken by the group's administrators — a private chat would make one
+# person, whoever redeemed the code, the oversight body.
+GROUP_ONLY_ROLES = ("oversight",)
+
+
 def redeem_invite(session: Session, code: str, *, platform: str, chat_id: str, title: str | None, actor: Actor,
-                  now: datetime) -> Redeemed:
+                  now: datetime, chat_type: str | None = None) -> Redeemed:
     """Link the chat with the code's agency and role, spend the code, write the audit entry and ask the
-    planner to look at that agency's tasks again (their reminders now have somewhere to go)."""
+    planner to look at that agency's tasks again (their reminders now have somewhere to go). An oversight
+    code redeemed in a private chat (`chat_type` "private") is refused and not spent."""
     code = (code or "").strip()
     if not CODE_RE.fullmatch(code):
         raise InviteError("malformed", "not an invite code")
@@ -92,6 +99,8 @@ def redeem_invite(session: Session, code: str, *, platform: str, chat_id: str, t
         raise InviteError("used", "invite code already used", used_at=row.used_at)
     if row.expires_at <= now:
         raise InviteError("expired", "invite code expired", expires_at=row.expires_at)
+    if row.role in GROUP_ONLY_ROLES and chat_type == "private":
+        raise InviteError("group_only", "an oversight invite links a group, not a private chat", role=row.role)
 
     binding = session.exec(select(ChatBinding).where(
         ChatBinding.platform == platform, ChatBinding.chat_id == str(chat_id), ChatBinding.agency == row.agency,

@@ -48,6 +48,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
     language: str = "vi"
     admin_user_ids: tuple[int, ...] = ()
+    oversight_user_ids: tuple[int, ...] = ()  # may decide in an oversight group without being its administrator
     agencies_file: Path | None = None
     holidays_file: Path | None = None
     deadline_shift_to_workday: bool = True
@@ -72,6 +73,7 @@ class Settings:
     # delivery
     delivery_max_attempts: int = 8
     claim_timeout_seconds: int = 120
+    delivery_stuck_alert_minutes: int = 15  # 0 = never tell
     rate_overall_per_second: int = 30
     rate_group_per_minute: int = 20
     rate_private_per_second: int = 1
@@ -85,6 +87,8 @@ class Settings:
     feed_bind: str = "127.0.0.1:8080"
     feed_base_url: str = "http://127.0.0.1:8080"
     feed_keep_done_days: int = 30
+    feed_uid_domain: str | None = None  # None: the host of FEED_BASE_URL (see uid_domain)
+    feed_window_months: int = 12  # feeds hold tasks due this many months back, plus every open task; 0 = all
     # Zalo Bot Platform (private chats; groups when Zalo opens them)
     zalo_bot_token: str | None = None
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
@@ -102,10 +106,25 @@ class Settings:
     clock_start: str | None = None
     clock_speed: float = 1.0
     log_level: str = "INFO"
+    # registry files (intake): the province whose communes "UBND các xã, phường" means, and file limits
+    province: str | None = None
+    urgent_workdays: int = 5
+    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 20_000
+    import_max_columns: int = 200
+    import_max_cell_chars: int = 32_767
+    import_max_uncompressed_bytes: int = 100 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def uid_domain(self) -> str:
+        """The right-hand side of calendar UIDs: FEED_UID_DOMAIN, else the host of FEED_BASE_URL."""
+        from urllib.parse import urlsplit
+
+        return self.feed_uid_domain or (urlsplit(self.feed_base_url).hostname or "dondoc")
 
     def secret_for_callbacks(self) -> bytes:
         """Key that signs button payloads; derived from the bot token when not set explicitly."""
@@ -228,10 +247,32 @@ def _optional_url(v: str) -> str | None:
     return _url(v) if v.strip() else None
 
 
+def _province(v: str) -> str | None:
+    """A province of Vietnam since 1/7/2025, as the vietnam-provinces package names it."""
+    s = v.strip()
+    if not s:
+        return None
+    from intake.provinces import find_province, province_names
+
+    p = find_province(s)
+    if p is None:
+        raise ValueError("accepted: one of " + ", ".join(province_names()))
+    return p
+
+
 def _database_url(v: str) -> str:
     s = v.strip()
     if not (s.startswith("sqlite") or s.startswith("postgresql")):
         raise ValueError("accepted: sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB")
+    return s
+
+
+def _domain(v: str) -> str:
+    import re
+
+    s = v.strip().lower()
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*", s):
+        raise ValueError("accepted: a domain name such as lich.example.gov.vn (letters, digits, '-' and '.')")
     return s
 
 
@@ -251,6 +292,8 @@ def _clock_start(v: str) -> str | None:
         raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00") from None
     if dt.tzinfo is None:
         raise ValueError("accepted: an ISO date-time with offset, e.g. 2018-06-07T07:59:00+07:00")
+    if not 1900 <= dt.year <= 2199:  # the registry grammar's years (jobs.deadline.MIN_YEAR/MAX_YEAR)
+        raise ValueError("accepted: an ISO date-time with offset in the years 1900-2199, e.g. 2018-06-07T07:59:00+07:00")
     return s
 
 
@@ -305,6 +348,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "TIMEZONE": ("timezone", _timezone),
     "LANGUAGE": ("language", _choice(LANGUAGES)),
     "ADMIN_USER_IDS": ("admin_user_ids", _user_ids),
+    "OVERSIGHT_USER_IDS": ("oversight_user_ids", _user_ids),
     "AGENCIES_FILE": ("agencies_file", _existing_file),
     "HOLIDAYS_FILE": ("holidays_file", _existing_file),
     "DEADLINE_SHIFT_TO_WORKDAY": ("deadline_shift_to_workday", _bool),
@@ -322,6 +366,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "REPORT_CUTOFF": ("report_cutoff", _choice(REPORT_CUTOFFS)),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
+    "DELIVERY_STUCK_ALERT_MINUTES": ("delivery_stuck_alert_minutes", _int_range(0, 1440)),
     "RATE_OVERALL_PER_SECOND": ("rate_overall_per_second", _int_range(1, 1000)),
     "RATE_GROUP_PER_MINUTE": ("rate_group_per_minute", _int_range(1, 1000)),
     "RATE_PRIVATE_PER_SECOND": ("rate_private_per_second", _int_range(1, 100)),
@@ -333,6 +378,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEED_BIND": ("feed_bind", _host_port),
     "FEED_BASE_URL": ("feed_base_url", _url),
     "FEED_KEEP_DONE_DAYS": ("feed_keep_done_days", _int_range(0, 3650)),
+    "FEED_UID_DOMAIN": ("feed_uid_domain", _domain),
+    "FEED_WINDOW_MONTHS": ("feed_window_months", _int_range(0, 1200)),
     "ZALO_BOT_TOKEN": ("zalo_bot_token", _optional_str),
     "ZALO_BASE_URL": ("zalo_base_url", _url),
     "ZALO_RATE_PER_SECOND": ("zalo_rate_per_second", _positive_rate),
@@ -347,9 +394,28 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "CLOCK_START": ("clock_start", _clock_start),
     "CLOCK_SPEED": ("clock_speed", _speed),
     "LOG_LEVEL": ("log_level", _choice(("debug", "info", "warning", "error"))),
+    "PROVINCE": ("province", _province),
+    "URGENT_WORKDAYS": ("urgent_workdays", _int_range(0, 60)),
+    "IMPORT_MAX_BYTES": ("import_max_bytes", _int_range(1024, 1024 ** 3)),
+    "IMPORT_MAX_ROWS": ("import_max_rows", _int_range(10, 1_000_000)),
+    "IMPORT_MAX_COLUMNS": ("import_max_columns", _int_range(5, 16_384)),
+    "IMPORT_MAX_CELL_CHARS": ("import_max_cell_chars", _int_range(100, 1_000_000)),
+    "IMPORT_MAX_UNCOMPRESSED_BYTES": ("import_max_uncompressed_bytes", _int_range(1024, 4 * 1024 ** 3)),
 }
 
 SETTING_NAMES = tuple(_SPEC)
+SECRET_SETTINGS = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "CALLBACK_SECRET")
+
+
+def shown_value(name: str, value: str) -> str:
+    """A setting's value as an error message may show it: secrets hidden, a database URL's password too."""
+    if name in SECRET_SETTINGS:
+        return "***"
+    if name == "DATABASE_URL":
+        import re
+
+        return re.sub(r"(://[^:/@]*:).*@", r"\1***@", value)  # to the last @: a raw @ or / in it too
+    return value
 
 
 def load_settings(
@@ -378,13 +444,13 @@ def load_settings(
             # An empty line in .env means "use the default", as most tools read it.
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
                         "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
-                        "smtp_password", "mail_from", "mail_reply_to"):
+                        "smtp_password", "mail_from", "mail_reply_to", "feed_uid_domain", "province"):
                 values[attr] = None
             continue
         try:
             parsed = parse(value)
         except ValueError as e:
-            problems.append(f"{name}={value!r}: {e}")
+            problems.append(f"{name}={shown_value(name, value)!r}: {e}")
             continue
         if attr == "log_level":
             parsed = str(parsed).upper()

@@ -4,10 +4,13 @@ What a calendar holds (`render_calendar(..., todo=False)`, the event calendar):
 - a *once* task: one all-day VEVENT (`DTSTART;VALUE=DATE`, exclusive `DTEND` the next day) on the deadline in
   force — the due date as written, or the approved extension (gia hạn). The working-day shift (Art. 148(5))
   does not move the event: the description gives the effective deadline when it differs;
-- a *recurring* task: one VEVENT with the deadline's RRULE (DTSTART its first due date), plus one override
+- a *recurring* task: one VEVENT with an Outlook-safe RRULE (`outlook_rrule`: quarterly and half-yearly as
+  `FREQ=MONTHLY;INTERVAL=3|6` from a period-end DTSTART, `UNTIL` when the plan has an end), plus one override
   (`RECURRENCE-ID`) per occurrence that moved (extension), differs (done → "✅", progress, awaiting
-  confirmation) or whose status matters now (overdue periods of the last year, the next period), and an
-  EXDATE for each period done more than `keep_done_days` ago;
+  confirmation) or that the service lists (the periods of the last year, the next period), and an EXDATE for
+  each period done more than `keep_done_days` ago. A rule no template of MS-OXCICAL can carry (e.g. "ngày 30
+  hằng tháng", which RFC 5545 writes with BYSETPOS) is written as one plain VEVENT per period instead
+  (`<key>-<date>@<domain>`), from the periods the service gives up to a year ahead;
 - a *continuous* task ("Thường xuyên") has no date, so no VEVENT: it appears only in the VTODO calendar;
 - done occurrences stay `keep_done_days` after their completion with "✅" in the summary, then disappear;
   removed tasks are never given to the renderer.
@@ -15,14 +18,27 @@ What a calendar holds (`render_calendar(..., todo=False)`, the event calendar):
 The VTODO calendar (`todo=True`, for Thunderbird and other task lists) has one VTODO per occurrence shown
 (DUE;VALUE=DATE, STATUS, PERCENT-COMPLETE, COMPLETED), continuous tasks included.
 
-Stability: the same input gives byte-identical output. Components are sorted; DTSTAMP = LAST-MODIFIED = the
-last change of the data behind the component (never the time of rendering); UIDs are derived from task keys
-(`<key>@dondoc` for events, `<key>-<occurrence>@dondoc` for to-dos); SEQUENCE is the task's sequence, plus
-the occurrence's for an occurrence's own component; both only grow. Every value is a DATE or a UTC
-DATE-TIME, so no VTIMEZONE is needed — `assemble` adds one for each TZID should a local time ever be
-used, and an empty calendar carries the VTIMEZONE of `tzid` so it still has the one component RFC 5545
-requires. Lines are folded at 75 octets between characters, never inside a UTF-8 sequence (icalendar
-folds by character and counts octets); text is NFC-normalised so a Vietnamese letter is one character.
+No METHOD and no ORGANIZER: a feed is a published calendar, not an iTIP message (libical's restriction
+check passes). Alarms only where they can still ring: none on a component whose alarm day is before `today`;
+a recurring master keeps its VALARM only while a period's alarm is ahead, with `ACKNOWLEDGED` (RFC 9074) and
+Thunderbird's `X-MOZ-LASTACK` at the last alarm already past, so clients do not replay old periods' alarms.
+
+Texts do not go stale: nothing in a component depends on `today` except whether it is shown at all and its
+alarms. The description states the deadline and what happened (done on time or late, awaiting confirmation,
+progress, extension); "due soon" and "overdue" are left to the client, which sees the date (VTODO clients
+compute overdue from DUE). So SEQUENCE and LAST-MODIFIED change exactly when the text does.
+
+Stability: the same input gives byte-identical output. DTSTAMP = LAST-MODIFIED = the last change of the data
+behind the component (never the time of rendering); UIDs are derived from task keys (`<key>@<domain>` for
+events, `<key>-<occurrence>@<domain>` for to-dos); SEQUENCE is the task's sequence, plus the occurrence's for
+an occurrence's own component; both only grow. Every value is a DATE or a UTC DATE-TIME, so no VTIMEZONE is
+needed; an empty calendar carries the VTIMEZONE of `tzid` so it still has the one component RFC 5545
+requires. Lines are folded at 75 octets between characters, never inside a UTF-8 sequence or an escape;
+text is NFC-normalised so a Vietnamese letter is one character.
+
+Components are written by hand (values, escaping and folding in feeds.rfc5545), not through icalendar's
+object model: a province's feed has 100,000 events and icalendar costs about half a millisecond each. The
+tests read every output back with icalendar, vobject, recurring-ical-events and libical.
 """
 
 from __future__ import annotations
@@ -32,22 +48,29 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Iterator
 from urllib.parse import quote
 
-from icalendar import Alarm, Calendar, Event, Timezone, Todo, vRecur
-
+from dondoc.i18n import _
+from feeds.rfc5545 import CRLF, fold, outlook_rrule
+from feeds.rfc5545 import date_value as _d
+from feeds.rfc5545 import duration_value as _duration
+from feeds.rfc5545 import escape_text as _esc
+from feeds.rfc5545 import utc_value as _dt
 from jobs.status import Status, compute_status, status_label
 
 PRODID = "-//dondoc//dondoc calendar feeds//VI"
 # Bump when the output format changes, so feed ETags change with it.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 SUMMARY_MAX = 120  # characters of task content in a SUMMARY; the description has it all
 REFRESH = timedelta(hours=1)
+EXPAND_AHEAD_DAYS = 366  # periods written one by one (rules Outlook cannot read) this far ahead
 
 
 # -- input ------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+# Plain slotted dataclasses: a feed builds 100,000 of them, and frozen ones cost twice as much to build.
+@dataclass(slots=True)
 class ProgressEntry:
     """The last progress report (báo cáo tiến độ) of an occurrence."""
 
@@ -57,7 +80,7 @@ class ProgressEntry:
     at: datetime  # aware
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OccurrenceEntry:
     """One occurrence (kỳ) of a task's deadline, with its state.
 
@@ -79,7 +102,7 @@ class OccurrenceEntry:
     day_off: str | None = None  # name of the day off that moved `effective`, e.g. "Chủ nhật"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TaskEntry:
     """A task as a calendar shows it; names are display names, already looked up."""
 
@@ -101,6 +124,9 @@ class TaskEntry:
     directive_subject: str | None = None
     role: str = "lead"  # lead | coordinator: the calendar's agency's part in the task
     shift_rule: bool = False  # the working-day shift (Art. 148(5)) is on
+    until: date | None = None  # recurring: the plan's end (no period after it)
+    rrules: tuple[str, ...] = ()  # recurring with several schedules (Deadline.rrules): every rule, `rrule` first
+    url: str | None = None  # the task's page (web console), when there is one
 
 
 @dataclass(frozen=True)
@@ -114,6 +140,15 @@ class AlarmSpec:
         # All-day components start at local midnight, so "7 days before, at 08:00" is -6 days 16 hours.
         return timedelta(days=-self.days_before, hours=self.at.hour, minutes=self.at.minute)
 
+    def day(self, due: date) -> date:
+        """The local day the alarm rings for a component on `due`."""
+        return due + self._day_shift()
+
+    @functools.lru_cache(maxsize=16)
+    def _day_shift(self) -> timedelta:
+        return timedelta(days=(datetime.combine(date(2000, 1, 1), time(0)) + self.trigger()).date().toordinal()
+                         - date(2000, 1, 1).toordinal())
+
 
 @dataclass(frozen=True)
 class CalendarMeta:
@@ -122,60 +157,67 @@ class CalendarMeta:
     lang: str = "vi"
     tzid: str = "Asia/Ho_Chi_Minh"
     extra: dict = field(default_factory=dict)  # more calendar properties, e.g. {"X-DONDOC-SCOPE": "agency"}
+    uid_domain: str = "dondoc"  # the right-hand side of every UID (FEED_UID_DOMAIN)
 
 
 # -- texts ------------------------------------------------------------------------------------------------
 
-_T = {
-    "vi": {
-        "due": "[Hạn]", "coord": "[Phối hợp]", "task": "Nhiệm vụ", "directive": "Văn bản", "on": "ngày",
-        "lead": "Cơ quan chủ trì", "coordinators": "Cơ quan phối hợp", "report_to": "Báo cáo về",
-        "written": "Thời hạn (theo văn bản)", "deadline": "Hạn", "extended": "Đã gia hạn, hạn ban đầu",
-        "effective": "Hạn thực tế", "day_off_is": "là ngày nghỉ", "shift_note":
-        "Hạn rơi vào ngày nghỉ thì kết thúc vào cuối ngày làm việc tiếp theo (Điều 148 Bộ luật Dân sự 2015).",
-        "first": "Kỳ đầu tiên", "recurring_note": "Mỗi kỳ có trạng thái riêng.",
-        "status": "Trạng thái", "completed_on": "hoàn thành ngày", "progress": "Tiến độ",
-        "pending_ext": "Đang xin gia hạn đến", "key": "Mã nhiệm vụ", "alarm": "Nhắc hạn",
-        "continuous": "Thường xuyên (không có hạn)",
-    },
-    "en": {
-        "due": "[Due]", "coord": "[Coordinating]", "task": "Task", "directive": "Directive", "on": "of",
-        "lead": "Lead agency", "coordinators": "Coordinating agencies", "report_to": "Report to",
-        "written": "Deadline as written", "deadline": "Deadline", "extended": "Extended; original deadline",
-        "effective": "Effective deadline", "day_off_is": "is a day off", "shift_note":
-        "A deadline on a day off ends at the end of the next working day (Civil Code 2015, Art. 148).",
-        "first": "First period", "recurring_note": "Each period has its own status.",
-        "status": "Status", "completed_on": "completed on", "progress": "Progress",
-        "pending_ext": "Extension requested to", "key": "Task key", "alarm": "Deadline reminder",
-        "continuous": "Continuous (no deadline)",
-    },
-}
-
-
+@functools.lru_cache(maxsize=8)
 def _t(lang: str) -> dict[str, str]:
-    return _T.get(lang, _T["vi"])
+    """The calendar's words in `lang`, looked up once (a feed writes them 100,000 times)."""
+    return {
+        "due": _("[Due]", lang=lang), "coord": _("[Coordinating]", lang=lang), "task": _("Task", lang=lang),
+        "directive": _("Directive", lang=lang), "on": _("of", lang=lang), "lead": _("Lead agency", lang=lang),
+        "coordinators": _("Coordinating agencies", lang=lang), "report_to": _("Report to", lang=lang),
+        "written": _("Deadline as written", lang=lang), "deadline": _("Deadline", lang=lang),
+        "extended": _("Extended; original deadline", lang=lang), "effective": _("Effective deadline", lang=lang),
+        "day_off_is": _("is a day off", lang=lang),
+        "shift_note": _("A deadline on a day off ends at the end of the next working day (Civil Code 2015, "
+                        "Art. 148).", lang=lang),
+        "first": _("First period", lang=lang), "recurring_note": _("Each period has its own status.", lang=lang),
+        "until": _("Last period", lang=lang),
+        "status": _("Status", lang=lang), "completed_on": _("completed on", lang=lang),
+        "progress": _("Progress", lang=lang), "pending_ext": _("Extension requested to", lang=lang),
+        "key": _("Task key", lang=lang), "alarm": _("Deadline reminder", lang=lang),
+        "continuous": _("Continuous (no deadline)", lang=lang), "lang": lang,
+    }
 
 
 def _nfc(s: str | None) -> str:
     return unicodedata.normalize("NFC", s or "").strip()
 
 
+@functools.lru_cache(maxsize=8192)
+def _nfc_name(s: str | None) -> str:
+    """_nfc for the short texts many tasks share (agency names, directives): looked up, not recomputed."""
+    return _nfc(s)
+
+
 def _fmt(d: date | None) -> str:
-    return "—" if d is None else d.strftime("%d/%m/%Y")
+    return "—" if d is None else f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
 
 
-def _short(s: str, limit: int = SUMMARY_MAX) -> str:
-    s = " ".join(s.split())
+def _short(s: str, limit: int = SUMMARY_MAX, *, clean: bool = True) -> str:
+    if clean:
+        s = " ".join(s.split())
     if len(s) <= limit:
         return s
     cut = s[:limit].rsplit(" ", 1)[0] if " " in s[:limit] else s[:limit]
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def uid_for(task_key: str, occurrence_key: str | None = None) -> str:
-    """Stable UID: `<key>@dondoc` (events), `<key>-<occurrence>@dondoc` (to-dos); odd characters %-escaped."""
-    safe = quote(_nfc(task_key), safe="-._~")
-    return f"{safe}@dondoc" if occurrence_key is None else f"{safe}-{quote(occurrence_key, safe='-._~')}@dondoc"
+def uid_for(task_key: str, occurrence_key: str | None = None, domain: str = "dondoc") -> str:
+    """Stable UID: `<key>@<domain>` (events), `<key>-<occurrence>@<domain>` (to-dos, periods written one by
+    one); odd characters %-escaped. The domain keeps two deployments' tasks apart in one calendar app."""
+    safe = task_key.replace("/", "%2F") if _PLAIN_KEY(task_key) else quote(_nfc(task_key), safe="-._~")
+    if occurrence_key is None:
+        return f"{safe}@{domain}"
+    occ = occurrence_key if _PLAIN_KEY(occurrence_key) and "/" not in occurrence_key else \
+        quote(occurrence_key, safe="-._~")
+    return f"{safe}-{occ}@{domain}"
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9._~/-]+").fullmatch  # keys that need no escaping but "/" → "%2F"
 
 
 def _utc(dt: datetime) -> datetime:
@@ -188,7 +230,34 @@ def _stamp(*values: datetime | None) -> datetime:
     return _utc(max(v for v in values if v is not None))
 
 
-# -- selection -------------------------------------------------------------------------------------------
+def _dues(task: TaskEntry, since: date, until: date) -> list[date]:
+    """The due dates of a recurring task in [since, until] (dateutil reads the rule as RFC 5545 does)."""
+    from dateutil.rrule import rrulestr
+
+    end = min(until, task.until) if task.until else until
+    if end < since:
+        return []
+    out: set[date] = set()
+    for r in task.rrules or (task.rrule,):
+        rule = rrulestr(r, dtstart=datetime.combine(task.start, time(0)))
+        out.update(d.date() for d in rule.between(datetime.combine(since, time(0)), datetime.combine(end, time(0)),
+                                                   inc=True))
+    return sorted(out)
+
+
+# -- components ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Options:
+    lang: str
+    today: date
+    keep_done_days: int
+    due_soon_days: int
+    alarm: AlarmSpec | None
+    todo: bool
+    tzid: str
+    domain: str
+
 
 def _finished_long_ago(o: OccurrenceEntry, today: date, keep_done_days: int) -> bool:
     if o.state != "done":
@@ -197,35 +266,37 @@ def _finished_long_ago(o: OccurrenceEntry, today: date, keep_done_days: int) -> 
     return done_on is not None and (today - done_on).days > keep_done_days
 
 
-def _status(o: OccurrenceEntry, today: date, due_soon_days: int) -> Status:
-    return compute_status(effective_due=o.effective, today=today, state=o.state, completed_on=o.completed_on,
-                          due_soon_days=due_soon_days)
-
-
-# -- components ------------------------------------------------------------------------------------------
-
-def _summary(task: TaskEntry, o: OccurrenceEntry | None, lang: str) -> str:
-    t = _t(lang)
+def _summary(task: TaskEntry, o: OccurrenceEntry | None, t: dict) -> str:
     tag = t["coord"] if task.role == "coordinator" else t["due"]
     done = "✅ " if o is not None and o.state == "done" else ""
-    return f"{done}{tag} {_short(_nfc(task.content))} — {_nfc(task.lead_name)}"
+    return f"{done}{tag} {_short_content(task.content)} — {_nfc_name(task.lead_name)}"
 
 
-def _description(task: TaskEntry, o: OccurrenceEntry | None, lang: str, today: date, due_soon_days: int) -> str:
-    """The description: what, who, the deadline as written and in force, status and last progress.
+@functools.lru_cache(maxsize=4096)
+def _short_content(content: str) -> str:
+    return _short(_nfc(content))
+
+
+def _status_line(o: OccurrenceEntry, lang: str, due_soon_days: int) -> str | None:
+    """The status when it does not depend on the day the calendar is read: done (on time or late), awaiting
+    confirmation, no deadline. Open ones have none — "due soon" and "overdue" would go stale in a saved file."""
+    day = o.completed_on or o.effective or date.min
+    st = compute_status(effective_due=o.effective, today=day, state=o.state, completed_on=o.completed_on,
+                        due_soon_days=due_soon_days)
+    if st not in (Status.DONE_ON_TIME, Status.DONE_LATE, Status.PENDING_CONFIRMATION, Status.NO_DEADLINE):
+        return None
+    return status_label(st, lang)
+
+
+def _description(task: TaskEntry, o: OccurrenceEntry | None, opt: _Options, t: dict) -> str:
+    """The description: what, who, the deadline as written and in force, what happened, last progress.
 
     `o` None → the master of a recurring task (no single status)."""
-    t = _t(lang)
     lines = [f"{t['task']}: {_nfc(task.content)}"]
     if task.directive_number:
-        d = _nfc(task.directive_number)
-        if task.directive_issued:
-            d += f" {t['on']} {_fmt(task.directive_issued)}"
-        if task.directive_subject:
-            d += f" — {_nfc(task.directive_subject)}"
-        lines.append(f"{t['directive']}: {d}")
-    lines.append(f"{t['lead']}: {_nfc(task.lead_name)}")
-    coord = [_nfc(c) for c in task.coordinator_names if _nfc(c)]
+        lines.append(_directive_line(task.directive_number, task.directive_issued, task.directive_subject, t["lang"]))
+    lines.append(f"{t['lead']}: {_nfc_name(task.lead_name)}")
+    coord = [_nfc_name(c) for c in task.coordinator_names if _nfc_name(c)]
     if task.coordinators_note and _nfc(task.coordinators_note) not in coord:
         coord.append(_nfc(task.coordinators_note))
     if coord:
@@ -235,6 +306,8 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, lang: str, today: d
     lines.append(f"{t['written']}: {_nfc(task.deadline_text)}")
     if o is None:  # recurring master
         lines.append(f"{t['first']}: {_fmt(task.start)}")
+        if task.until:
+            lines.append(f"{t['until']}: {_fmt(task.until)}")
         if task.shift_rule:
             lines.append(t["shift_note"])
         lines.append(t["recurring_note"])
@@ -248,10 +321,11 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, lang: str, today: d
             why = f" ({_fmt(o.in_force)} {t['day_off_is']}{': ' + o.day_off if o.day_off else ''})"
             lines.append(f"{t['effective']}: {_fmt(o.effective)}{why}")
     if o is not None:
-        st = status_label(_status(o, today, due_soon_days), lang)
-        if o.state == "done" and o.completed_on:
-            st += f" ({t['completed_on']} {_fmt(o.completed_on)})"
-        lines.append(f"{t['status']}: {st}")
+        st = _status_line(o, opt.lang, opt.due_soon_days)
+        if st is not None:
+            if o.state == "done" and o.completed_on:
+                st += f" ({t['completed_on']} {_fmt(o.completed_on)})"
+            lines.append(f"{t['status']}: {st}")
         if o.pending_extension is not None and o.state != "done":
             lines.append(f"{t['pending_ext']}: {_fmt(o.pending_extension)}")
         if o.progress is not None:
@@ -263,41 +337,126 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, lang: str, today: d
     return "\n".join(lines)
 
 
-def _alarm(alarm: AlarmSpec, summary: str, lang: str, related_end: bool = False) -> Alarm:
-    a = Alarm()
-    a.add("action", "DISPLAY")
-    a.add("description", f"{_t(lang)['alarm']}: {_short(summary, 60)}")
-    a.add("trigger", alarm.trigger(), parameters={"RELATED": "END"} if related_end else None)
-    return a
+@functools.lru_cache(maxsize=256)
+def _directive_line(number: str, issued: date | None, subject: str | None, lang: str) -> str:
+    t = _t(lang)
+    d = _nfc(number)
+    if issued:
+        d += f" {t['on']} {_fmt(issued)}"
+    if subject:
+        d += f" — {_nfc(subject)}"
+    return f"{t['directive']}: {d}"
 
 
-def _event(task: TaskEntry, o: OccurrenceEntry | None, *, lang: str, today: date, due_soon_days: int,
-           alarm: AlarmSpec | None, exdates: list[date] = ()) -> Event:
-    e = Event()
-    summary = _summary(task, o, lang)
-    e.add("uid", uid_for(task.key))
+@functools.lru_cache(maxsize=16)
+def _trigger_line(alarm: AlarmSpec, related_end: bool) -> bytes:
+    return f"TRIGGER{';RELATED=END' if related_end else ''}:{_duration(alarm.trigger())}\r\n".encode()
+
+
+@functools.lru_cache(maxsize=16)
+def _alarm_head(lang: str) -> bytes:
+    # The alarm's text is the same for every event: calendar apps show the event's own summary next to it,
+    # and a feed of 100,000 events saves a shortened, escaped and folded copy of each summary.
+    return b"BEGIN:VALARM\r\nACTION:DISPLAY\r\n" + fold(f"DESCRIPTION:{_esc(_t(lang)['alarm'])}")
+
+
+def _valarm(out: list[bytes], alarm: AlarmSpec, summary: str, t: dict, *, related_end: bool = False,
+            acknowledged: datetime | None = None) -> None:
+    out.append(_alarm_head(t["lang"]))
+    out.append(_trigger_line(alarm, related_end))
+    if acknowledged is not None:
+        out.append(f"ACKNOWLEDGED:{_dt(acknowledged)}\r\n".encode())
+    out.append(b"END:VALARM\r\n")
+
+
+def _alarm_ahead(alarm: AlarmSpec | None, due: date | None, today: date) -> bool:
+    return alarm is not None and due is not None and alarm.day(due) >= today
+
+
+def _alarm_instant(alarm: AlarmSpec, due: date, tz) -> datetime:
+    return _utc(datetime.combine(due, time(0), tzinfo=tz) + alarm.trigger())
+
+
+def _event(task: TaskEntry, o: OccurrenceEntry | None, opt: _Options, *, exdates: Iterable[date] = (),
+           rule: str | None = None, recurrence_id: bool = False, own_uid: bool = False) -> bytes:
+    """One VEVENT: the master of a recurring task (`o` None, `rule` its RRULE), an override of one period
+    (`recurrence_id`), a once task, or a period written on its own (`own_uid`)."""
+    t = _t(opt.lang)
+    summary = _summary(task, o, t)
+    uid = uid_for(task.key, o.key if own_uid and o is not None else None, opt.domain)
+    out = [b"BEGIN:VEVENT\r\n", fold(f"UID:{uid}")]
+    acknowledged = None
     if o is None:
         day, seq, stamp = task.start, task.sequence, _stamp(task.updated_at)
-        e.add("rrule", vRecur.from_ical(task.rrule))
-        if exdates:
-            e.add("exdate", sorted(exdates))
+        out.append(f"RRULE:{rule}\r\n".encode())
+        ex = sorted(exdates)
+        if ex:
+            out.append(fold("EXDATE;VALUE=DATE:" + ",".join(_d(d) for d in ex)))
+        ring = False
+        if opt.alarm is not None:
+            from zoneinfo import ZoneInfo
+
+            # Alarms of periods ahead ring; those of periods past are acknowledged up to the last one.
+            ahead = _dues(task, opt.today, opt.today + timedelta(days=opt.alarm.days_before + 400))
+            ring = any(_alarm_ahead(opt.alarm, d, opt.today) for d in ahead)
+            past = [d for d in _dues(task, task.start, opt.today + timedelta(days=opt.alarm.days_before + 1))
+                    if opt.alarm.day(d) < opt.today][-1:]
+            if ring and past:
+                acknowledged = _alarm_instant(opt.alarm, past[0], ZoneInfo(opt.tzid))
     else:
         day = o.in_force
         seq = task.sequence + (o.sequence if task.kind == "recurring" else 0)
         stamp = _stamp(task.updated_at, o.updated_at, o.progress.at if o.progress else None)
-        if task.kind == "recurring":
-            e.add("recurrence-id", o.due)
-    e.add("dtstamp", stamp)
-    e.add("last-modified", stamp)
-    e.add("sequence", seq)
-    e.add("dtstart", day)
-    e.add("dtend", day + timedelta(days=1))
-    e.add("summary", summary)
-    e.add("description", _description(task, o, lang, today, due_soon_days))
-    e.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
-    if alarm is not None and (o is None or o.state != "done"):
-        e.add_component(_alarm(alarm, summary, lang))
-    return e
+        if recurrence_id:
+            out.append(f"RECURRENCE-ID;VALUE=DATE:{_d(o.due)}\r\n".encode())
+        ring = o.state != "done" and _alarm_ahead(opt.alarm, o.in_force, opt.today)
+    s = _dt(stamp)
+    out.append(f"DTSTAMP:{s}\r\nLAST-MODIFIED:{s}\r\nSEQUENCE:{seq}\r\n"
+               f"DTSTART;VALUE=DATE:{_d(day)}\r\nDTEND;VALUE=DATE:{_d(day + timedelta(days=1))}\r\n".encode())
+    out.append(fold(f"SUMMARY:{_esc(summary)}"))
+    out.append(fold(f"DESCRIPTION:{_esc(_description(task, o, opt, t))}"))
+    if task.url:
+        out.append(fold(f"URL;VALUE=URI:{task.url}"))
+    out.append(b"TRANSP:TRANSPARENT\r\n")  # a deadline does not make anyone busy
+    if acknowledged is not None:
+        out.append(f"X-MOZ-LASTACK:{_dt(acknowledged)}\r\n".encode())
+    if ring:
+        _valarm(out, opt.alarm, summary, t, acknowledged=acknowledged)
+    out.append(b"END:VEVENT\r\n")
+    return b"".join(out)
+
+
+def _once_event(task: TaskEntry, o: OccurrenceEntry, opt: _Options) -> bytes:
+    """`_event` for a once task — most of a feed — with nothing it does not need."""
+    uid = uid_for(task.key, None, opt.domain)
+    if len(uid) > 70:  # a UID longer than a line (a very long key): the general path folds it
+        return _event(task, o, opt)
+    t = _t(opt.lang)
+    summary = _summary(task, o, t)
+    stamp = task.updated_at
+    if o.updated_at is not None and o.updated_at > stamp:
+        stamp = o.updated_at
+    if o.progress is not None and o.progress.at > stamp:
+        stamp = o.progress.at
+    s = _dt(_utc(stamp))
+    day = o.in_force
+    end = day + _ONE_DAY
+    out = [f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{s}\r\nLAST-MODIFIED:{s}\r\n"
+           f"SEQUENCE:{task.sequence}\r\nDTSTART;VALUE=DATE:{day.year:04d}{day.month:02d}{day.day:02d}\r\n"
+           f"DTEND;VALUE=DATE:{end.year:04d}{end.month:02d}{end.day:02d}\r\n".encode(),
+           fold(f"SUMMARY:{_esc(summary)}"), fold(f"DESCRIPTION:{_esc(_description(task, o, opt, t))}")]
+    if task.url:
+        out.append(fold(f"URL;VALUE=URI:{task.url}"))
+    out.append(b"TRANSP:TRANSPARENT\r\n")
+    if opt.alarm is not None and o.state != "done" and opt.alarm.day(day) >= opt.today:
+        out.append(_alarm_head(opt.lang))
+        out.append(_trigger_line(opt.alarm, False))
+        out.append(b"END:VALARM\r\n")
+    out.append(b"END:VEVENT\r\n")
+    return b"".join(out)
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def _completed_at(o: OccurrenceEntry, tz) -> datetime:
@@ -308,124 +467,145 @@ def _completed_at(o: OccurrenceEntry, tz) -> datetime:
     return _utc(datetime.combine(o.completed_on, time(17, 0), tzinfo=tz))
 
 
-def _todo(task: TaskEntry, o: OccurrenceEntry, *, lang: str, today: date, due_soon_days: int,
-          alarm: AlarmSpec | None, tz) -> Todo:
-    td = Todo()
-    summary = _summary(task, o, lang)
+def _todo(task: TaskEntry, o: OccurrenceEntry, opt: _Options, tz) -> bytes:
+    t = _t(opt.lang)
+    summary = _summary(task, o, t)
     if task.kind == "recurring":
         summary += f" ({_fmt(o.in_force)})"  # to-do lists show no date column by default
-    td.add("uid", uid_for(task.key, o.key))
-    stamp = _stamp(task.updated_at, o.updated_at, o.progress.at if o.progress else None)
-    td.add("dtstamp", stamp)
-    td.add("last-modified", stamp)
-    td.add("sequence", task.sequence + o.sequence)
-    td.add("summary", summary)
-    td.add("description", _description(task, o, lang, today, due_soon_days))
+    stamp = _dt(_stamp(task.updated_at, o.updated_at, o.progress.at if o.progress else None))
+    out = [b"BEGIN:VTODO\r\n", fold(f"UID:{uid_for(task.key, o.key, opt.domain)}"),
+           f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{task.sequence + o.sequence}\r\n".encode(),
+           fold(f"SUMMARY:{_esc(summary)}"), fold(f"DESCRIPTION:{_esc(_description(task, o, opt, t))}")]
+    if task.url:
+        out.append(fold(f"URL;VALUE=URI:{task.url}"))
     if o.in_force is not None:
-        td.add("due", o.in_force)
+        out.append(f"DUE;VALUE=DATE:{_d(o.in_force)}\r\n".encode())
     percent = o.progress.percent if o.progress and o.progress.percent is not None else None
     if o.state == "done":
-        td.add("status", "COMPLETED")
-        td.add("percent-complete", 100)
+        out.append(b"STATUS:COMPLETED\r\nPERCENT-COMPLETE:100\r\n")
         if o.completed_on is not None:
-            td.add("completed", _completed_at(o, tz))
+            out.append(f"COMPLETED:{_dt(_completed_at(o, tz))}\r\n".encode())
     else:
         started = o.state == "pending_confirmation" or (percent or 0) > 0 or o.progress is not None
-        td.add("status", "IN-PROCESS" if started else "NEEDS-ACTION")
-        td.add("percent-complete", min(percent or 0, 99) if o.state != "pending_confirmation" else 100)
-        if alarm is not None and o.in_force is not None:
-            td.add_component(_alarm(alarm, summary, lang, related_end=True))
-    return td
+        pc = min(percent or 0, 99) if o.state != "pending_confirmation" else 100
+        out.append(f"STATUS:{'IN-PROCESS' if started else 'NEEDS-ACTION'}\r\nPERCENT-COMPLETE:{pc}\r\n".encode())
+        if _alarm_ahead(opt.alarm, o.in_force, opt.today):
+            _valarm(out, opt.alarm, summary, t, related_end=True)
+    out.append(b"END:VTODO\r\n")
+    return b"".join(out)
 
 
 # -- the calendar ----------------------------------------------------------------------------------------
 
-def _calendar(meta: CalendarMeta) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("name", _nfc(meta.name))
-    cal.add("x-wr-calname", _nfc(meta.name))
+def calendar_head(meta: CalendarMeta) -> bytes:
+    """BEGIN:VCALENDAR and the calendar's own properties. No METHOD: a published calendar, not iTIP."""
+    out = [b"BEGIN:VCALENDAR\r\n", f"PRODID:{PRODID}\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\n".encode(),
+           fold(f"NAME:{_esc(_nfc(meta.name))}"), fold(f"X-WR-CALNAME:{_esc(_nfc(meta.name))}")]
     if meta.description:
-        cal.add("description", _nfc(meta.description))
-        cal.add("x-wr-caldesc", _nfc(meta.description))
-    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", "PT1H")
+        out += [fold(f"DESCRIPTION:{_esc(_nfc(meta.description))}"),
+                fold(f"X-WR-CALDESC:{_esc(_nfc(meta.description))}")]
+    out.append(f"REFRESH-INTERVAL;VALUE=DURATION:{_duration(REFRESH)}\r\nX-PUBLISHED-TTL:PT1H\r\n".encode())
     for k, v in sorted(meta.extra.items()):
-        cal.add(k, v)
-    return cal
+        out.append(fold(f"{k.upper()}:{_esc(str(v))}"))
+    return b"".join(out)
+
+
+def calendar_tail(meta: CalendarMeta, empty: bool) -> bytes:
+    """END:VCALENDAR, after the VTIMEZONE of `meta.tzid` when the calendar has no other component (RFC 5545
+    wants at least one)."""
+    return (_timezones([meta.tzid]) if empty else b"") + b"END:VCALENDAR\r\n"
+
+
+@functools.lru_cache(maxsize=8)
+def _timezones_cached(tzids: tuple[str, ...]) -> bytes:
+    from icalendar import Timezone
+
+    out = []
+    for z in tzids:
+        tz = Timezone.from_tzid(z, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1))
+        tz.pop("COMMENT", None)  # RFC 5545's VTIMEZONE has no COMMENT; libical's restriction check refuses it
+        out.append(tz.to_ical())
+    return b"".join(out)
+
+
+def _timezones(tzids) -> bytes:
+    """VTIMEZONE blocks for `tzids`, byte-stable (fixed first and last dates)."""
+    return _timezones_cached(tuple(sorted(set(tzids))))
 
 
 _TZID_RE = re.compile(rb";TZID=([^:;\r\n]+)")
 
 
-def _timezones(tzids) -> bytes:
-    """VTIMEZONE blocks for `tzids`, byte-stable (fixed first and last dates)."""
-    return b"".join(Timezone.from_tzid(z, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1)).to_ical()
-                    for z in sorted(tzids))
-
-
 def assemble(meta: CalendarMeta, chunks: list[bytes]) -> bytes:
     """The VCALENDAR around already serialised components (in order), with a VTIMEZONE for every TZID they
     use; an empty calendar gets the VTIMEZONE of `meta.tzid`, the one component RFC 5545 requires."""
-    head = _calendar(meta).to_ical()
-    end = b"END:VCALENDAR\r\n"
-    assert head.endswith(end)
     tzids = {m.decode("utf-8") for c in chunks for m in _TZID_RE.findall(c)} if chunks else {meta.tzid}
-    return head[: -len(end)] + _timezones(tzids) + b"".join(chunks) + end
+    return calendar_head(meta) + _timezones(tzids) + b"".join(chunks) + b"END:VCALENDAR\r\n"
 
 
-@dataclass(frozen=True)
-class _Options:
-    lang: str
-    today: date
-    keep_done_days: int
-    due_soon_days: int
-    alarm: AlarmSpec | None
-    todo: bool
-    tzid: str
+def options(meta: CalendarMeta, *, today: date, keep_done_days: int = 30, due_soon_days: int = 3,
+            alarm: AlarmSpec | None = None, todo: bool = False) -> _Options:
+    return _Options(meta.lang, today, keep_done_days, due_soon_days, alarm, todo, meta.tzid, meta.uid_domain)
 
 
-@functools.lru_cache(maxsize=20_000)
-def _task_chunks(task: TaskEntry, opt: _Options) -> tuple[tuple[tuple, bytes], ...]:
-    """(sort key, serialised components) of one task. Memoised: inputs are frozen, so a feed re-rendered after
-    one task changed serialises only that task again."""
-    from zoneinfo import ZoneInfo
-
-    kw = dict(lang=opt.lang, today=opt.today, due_soon_days=opt.due_soon_days, alarm=opt.alarm)
+def task_components(task: TaskEntry, opt: _Options) -> list[tuple[tuple, bytes]]:
+    """(sort key, serialised components) of one task."""
     visible = [o for o in task.occurrences if not _finished_long_ago(o, opt.today, opt.keep_done_days)]
+    if task.until is not None:
+        visible = [o for o in visible if o.due is None or o.due <= task.until]
     out: list[tuple[tuple, bytes]] = []
     if opt.todo:
+        from zoneinfo import ZoneInfo
+
         tz = ZoneInfo(opt.tzid)
         for o in visible:
             if task.kind != "continuous" and o.in_force is None:
                 continue
-            out.append(((o.in_force or date.max, uid_for(task.key, o.key)), _todo(task, o, tz=tz, **kw).to_ical()))
+            out.append(((o.in_force or date.max, task.key, o.key), _todo(task, o, opt, tz)))
     elif task.kind == "once":
         for o in visible[:1]:
             if o.in_force is not None:
-                out.append(((o.in_force, uid_for(task.key)), _event(task, o, **kw).to_ical()))
+                out.append(((o.in_force, task.key, ""), _once_event(task, o, opt)))
     elif task.kind == "recurring" and task.rrule and task.start:
-        hidden = sorted({o.due for o in task.occurrences
-                         if o.due and _finished_long_ago(o, opt.today, opt.keep_done_days)})
-        comps = [_event(task, None, exdates=hidden, **kw)]
-        comps += [_event(task, o, **kw) for o in sorted(visible, key=lambda o: o.due or date.min)
-                  if o.due is not None and o.in_force is not None]
-        out.append(((task.start, uid_for(task.key)), b"".join(c.to_ical() for c in comps)))
+        # Several schedules (e.g. a monthly report and a yearly one) are one series of periods with one state
+        # each: written period by period, like a rule Outlook cannot read.
+        rule = outlook_rrule(task.rrule, task.start, task.until) if len(set(task.rrules)) <= 1 else None
+        if rule is None:
+            # Written one by one: the periods the service gives, and every period up to a year ahead.
+            have = {o.due for o in task.occurrences if o.due is not None}
+            extra = [OccurrenceEntry(d.isoformat(), d, d, d) for d in
+                     _dues(task, opt.today, opt.today + timedelta(days=EXPAND_AHEAD_DAYS)) if d not in have]
+            for o in sorted(visible + extra, key=lambda o: o.due or date.min):
+                if o.due is not None and o.in_force is not None:
+                    out.append(((o.in_force, task.key, o.key), _event(task, o, opt, own_uid=True)))
+        elif task.until is None or task.until >= task.start:
+            hidden = sorted({o.due for o in task.occurrences
+                             if o.due and _finished_long_ago(o, opt.today, opt.keep_done_days)})
+            comps = [_event(task, None, opt, exdates=hidden, rule=rule)]
+            comps += [_event(task, o, opt, recurrence_id=True)
+                      for o in sorted(visible, key=lambda o: o.due or date.min)
+                      if o.due is not None and o.in_force is not None]
+            out.append(((task.start, task.key, ""), b"".join(comps)))
     # continuous: no date, no event (see the module docstring)
-    return tuple(out)
+    return out
+
+
+def iter_components(tasks: Iterable[TaskEntry], opt: _Options) -> Iterator[bytes]:
+    """The components of `tasks`, task by task in the order given (the service streams them by task)."""
+    for task in tasks:
+        for _key, chunk in task_components(task, opt):
+            yield chunk
 
 
 def render_calendar(tasks, *, meta: CalendarMeta, today: date, keep_done_days: int = 30, due_soon_days: int = 3,
                     alarm: AlarmSpec | None = None, todo: bool = False) -> bytes:
-    """The calendar of `tasks` (TaskEntry) as RFC 5545 bytes (CRLF, folded, UTF-8).
+    """The calendar of `tasks` (TaskEntry) as RFC 5545 bytes (CRLF, folded, UTF-8), components sorted by date.
 
-    `today` (local date) decides statuses (overdue, due soon) and which done occurrences are still shown.
+    `today` (local date) decides which done occurrences are still shown and which alarms can still ring.
     `todo=True` gives the VTODO calendar instead of the event calendar.
     """
-    opt = _Options(meta.lang, today, keep_done_days, due_soon_days, alarm, todo, meta.tzid)
-    chunks = [c for task in tasks for c in _task_chunks(task, opt)]
+    opt = options(meta, today=today, keep_done_days=keep_done_days, due_soon_days=due_soon_days, alarm=alarm,
+                  todo=todo)
+    chunks = [c for task in tasks for c in task_components(task, opt)]
     chunks.sort(key=lambda c: c[0])
-    return assemble(meta, [b for _, b in chunks])
+    return calendar_head(meta) + b"".join(b for _, b in chunks) + calendar_tail(meta, empty=not chunks)

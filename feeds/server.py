@@ -7,19 +7,24 @@ bot or the scheduler tick.
 Per request: the token is checked for shape, then looked up by its hash (feeds.tokens); unknown, revoked
 and malformed tokens — and chats no longer linked — all get the same bare 404. Then the feed's ETag and
 Last-Modified come from an aggregate query (feeds.service.feed_state) without rendering; a matching
-If-None-Match (or, without one, an If-Modified-Since not older than Last-Modified) gets 304. HEAD answers
-with the headers only. A GET renders (or takes the last rendering of the same ETag from a small cache) and
-is gzipped when the client accepts it.
+If-None-Match (or, without one, an If-Modified-Since not older than Last-Modified) gets 304. Otherwise the
+feed's last rendering with the same ETag is served from a cache of gzip streams (with Content-Length, gzipped
+or inflated on the way out as the client accepts), or the feed is rendered in a worker thread a batch of tasks
+at a time and streamed as it comes (chunked), its gzip stream kept for the next request. HEAD answers with the
+headers, Content-Length included (rendering first when nothing is cached).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gzip
+import functools
 import logging
 import re
+import zlib
 from collections import OrderedDict
-from datetime import datetime, timezone
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
 from aiohttp import web
@@ -32,12 +37,15 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "private, max-age=300"
 NAME_RE = re.compile(r"(?P<token>[A-Za-z0-9_-]+)(?P<todo>\.todo)?\.ics")
-RENDER_CACHE_BYTES = 64 * 1024 * 1024  # the last renderings, for clients that re-fetch without validators
+RENDER_CACHE_BYTES = 64 * 1024 * 1024  # gzipped renderings kept (≈ 10 feeds of 100k events), for clients
+# that re-fetch a feed nothing changed in without validators
+GZIP_LEVEL = 1  # fast: a feed's text compresses ~8x even so, and level 6 would double the cold render time
 
 ENGINE_KEY = web.AppKey("engine", object)
 SETTINGS_KEY = web.AppKey("settings", object)
 CLOCK_KEY = web.AppKey("clock", object)
 CACHE_KEY = web.AppKey("render_cache", OrderedDict)
+STATES_KEY = web.AppKey("feed_states", dict)
 
 
 def _not_found() -> web.Response:
@@ -89,8 +97,27 @@ def _accepts_gzip(request: web.Request) -> bool:
     return False
 
 
-def _resolve(engine, token: str, todo: bool, settings, now: datetime):
-    """(scope, state) for a token, or None. Runs in a worker thread."""
+STATE_TTL = timedelta(seconds=30)  # a feed's validator is recomputed at least this often
+
+
+@dataclass
+class _State:
+    state: service.FeedState
+    audit_id: int | None
+    at: datetime
+
+
+def _resolve(engine, token: str, todo: bool, settings, now: datetime, states: dict):
+    """(scope, state) for a token, or None. Runs in a worker thread.
+
+    The validator's aggregates scan every task of the feed (tens of milliseconds at 100,000 tasks), so it is
+    kept per feed and local day while the audit log's last id is the same — every change (action, import)
+    writes an audit entry in its own transaction — and recomputed at least every STATE_TTL anyway, for a
+    change made behind the audit log's back."""
+    import sqlalchemy as sa
+
+    from storage.tables import AuditEntry
+
     with Session(engine) as session:
         row = tokens.lookup(session, token)
         if row is None:
@@ -99,12 +126,125 @@ def _resolve(engine, token: str, todo: bool, settings, now: datetime):
             scope = service.scope_for_token(session, row)
         except service.FeedNotFound:
             return None
-        return scope, service.feed_state(session, scope, settings, now, todo=todo)
+        audit_id = session.execute(sa.select(sa.func.max(AuditEntry.id))).scalar()
+        key = (scope.key, todo, now.astimezone(settings.timezone).date())
+        hit = states.get(key)
+        if hit is not None and hit.audit_id == audit_id and timedelta(0) <= now - hit.at < STATE_TTL:
+            return scope, hit.state
+        state = service.feed_state(session, scope, settings, now, todo=todo)
+        states[key] = _State(state, audit_id, now)
+        if len(states) > 1000:  # feeds × days: forget the oldest
+            for k in list(states)[:500]:
+                states.pop(k, None)
+        return scope, state
 
 
-def _render(engine, scope, todo: bool, settings, now: datetime) -> bytes:
-    with Session(engine) as session:
-        return service.render_scope(session, scope, settings, now, todo=todo)
+RENDER_THREADS = 2  # feeds rendered at once; more wait their turn
+WRITE_TIMEOUT = 60.0  # seconds a client may take to accept one piece of a streamed feed
+
+
+@functools.lru_cache(maxsize=1)
+def _render_pool() -> ThreadPoolExecutor:
+    # Feeds render in their own threads: a slow client holds its rendering at the queue (backpressure), and a
+    # few of them must never take the default executor's threads, which the bot and the dispatcher use too.
+    return ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="feed-render")
+
+
+class _Rendering:
+    """Renders a feed in a worker thread, batch by batch, handing each piece (plain, gzipped) to the event loop
+    through a small queue: the body goes out while it is rendered, and memory holds a few batches, never the
+    whole calendar. The gzip stream is kept for the cache."""
+
+    QUEUE = 4
+
+    def __init__(self, engine, scope, todo: bool, settings, now: datetime):
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=self.QUEUE)
+        self.gz: list[bytes] = []
+        self.plain_len = 0
+        self.gz_len = 0
+        self.cancelled = False
+        self._args = (engine, scope, todo, settings, now)
+        self.task = self.loop.run_in_executor(_render_pool(), self._produce)
+
+    def _put(self, item) -> None:
+        asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop).result()
+
+    def _produce(self) -> None:
+        engine, scope, todo, settings, now = self._args
+        z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: a gzip stream; its header has no time
+        try:
+            with Session(engine) as session:
+                for chunk in service.iter_scope(session, scope, settings, now, todo=todo):
+                    if self.cancelled:
+                        return
+                    packed = z.compress(chunk)
+                    self._put((chunk, packed))
+            self._put((b"", z.flush()))
+            self._put(None)
+        except BaseException as e:  # noqa: BLE001 - handed to the request, which logs it
+            self._put(e)
+
+    async def pieces(self):
+        """(plain, gzipped) pieces as they come; the totals and the gzip stream are complete at the end."""
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            plain, packed = item
+            self.plain_len += len(plain)
+            self.gz_len += len(packed)
+            if packed:
+                self.gz.append(packed)
+            yield plain, packed
+
+    async def cancel(self) -> None:
+        self.cancelled = True
+        while not self.task.done():  # let the worker see the flag (it may be waiting on a full queue)
+            try:
+                self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                await asyncio.sleep(0.01)
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+@dataclass
+class _Cached:
+    """The last rendering of a feed: its ETag, its gzip stream (a tenth of the size) and both lengths."""
+
+    etag: str
+    gz: list[bytes]
+    plain_len: int
+    gz_len: int
+
+
+def _store(cache: OrderedDict, key, entry: _Cached) -> None:
+    cache[key] = entry
+    cache.move_to_end(key)
+    while len(cache) > 1 and sum(c.gz_len for c in cache.values()) > RENDER_CACHE_BYTES:
+        cache.popitem(last=False)
+
+
+async def _send_cached(request: web.Request, headers: dict, hit: _Cached, gz: bool) -> web.StreamResponse:
+    headers = {**headers, "Content-Length": str(hit.gz_len if gz else hit.plain_len)}
+    if gz:
+        headers["Content-Encoding"] = "gzip"
+    resp = web.StreamResponse(status=200, headers=headers)
+    await resp.prepare(request)
+    if request.method == "HEAD":
+        return resp
+    if gz:
+        for piece in hit.gz:
+            await resp.write(piece)
+    else:
+        z = zlib.decompressobj(31)
+        for piece in hit.gz:
+            await resp.write(z.decompress(piece))
+        await resp.write(z.flush())
+    await resp.write_eof()
+    return resp
 
 
 async def feed(request: web.Request) -> web.StreamResponse:
@@ -115,7 +255,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
     todo = bool(m["todo"])
     settings, engine = app[SETTINGS_KEY], app[ENGINE_KEY]
     now = app[CLOCK_KEY].now()
-    found = await asyncio.to_thread(_resolve, engine, m["token"], todo, settings, now)
+    found = await asyncio.to_thread(_resolve, engine, m["token"], todo, settings, now, app[STATES_KEY])
     if found is None:
         return _not_found()
     scope, state = found
@@ -129,26 +269,55 @@ async def feed(request: web.Request) -> web.StreamResponse:
         return web.Response(status=304, headers=headers)
     headers["Content-Type"] = CONTENT_TYPE
     headers["Content-Disposition"] = f'inline; filename="dondoc{"-tasks" if todo else ""}.ics"'
-    if request.method == "HEAD":
-        return web.Response(status=200, headers=headers)
+    gz = _accepts_gzip(request)
 
-    cache: OrderedDict = app[CACHE_KEY]  # (scope, todo) → (etag, body): the latest rendering of each feed
+    cache: OrderedDict = app[CACHE_KEY]  # (scope, todo) → _Cached: the latest rendering of each feed
     key = (scope.key, todo)
     hit = cache.get(key)
-    if hit is not None and hit[0] == state.etag:
-        body_plain = hit[1]
+    if hit is not None and hit.etag == state.etag:
         cache.move_to_end(key)
-    else:
-        body_plain = await asyncio.to_thread(_render, engine, scope, todo, settings, now)
-        cache[key] = (state.etag, body_plain)
-        cache.move_to_end(key)
-        while len(cache) > 1 and sum(len(b) for _, b in cache.values()) > RENDER_CACHE_BYTES:
-            cache.popitem(last=False)
-    body = body_plain
-    if _accepts_gzip(request):
-        body = gzip.compress(body_plain, compresslevel=6, mtime=0)  # mtime=0: same bytes for the same feed
+        return await _send_cached(request, headers, hit, gz)
+
+    rendering = _Rendering(engine, scope, todo, settings, now)
+    if request.method == "HEAD":  # the length is known only once rendered: render, keep, answer
+        async for _piece in rendering.pieces():
+            pass
+        entry = _Cached(state.etag, rendering.gz, rendering.plain_len, rendering.gz_len)
+        _store(cache, key, entry)
+        return await _send_cached(request, headers, entry, gz)
+
+    if gz:
         headers["Content-Encoding"] = "gzip"
-    return web.Response(status=200, body=body, headers=headers)
+    resp = web.StreamResponse(status=200, headers=headers)
+    try:
+        async for plain, packed in rendering.pieces():
+            if not resp.prepared:
+                await resp.prepare(request)
+            if gz:
+                if packed:
+                    await asyncio.wait_for(resp.write(packed), WRITE_TIMEOUT)
+            elif plain:
+                await asyncio.wait_for(resp.write(plain), WRITE_TIMEOUT)
+    except (ConnectionResetError, asyncio.CancelledError):
+        await rendering.cancel()  # the client is gone: its rendering must not hold a render thread
+        raise
+    except asyncio.TimeoutError:
+        await rendering.cancel()  # the client stopped reading: the same, and the connection is closed
+        log.info("a calendar client stopped reading a feed for %s s; connection closed", WRITE_TIMEOUT)
+        if request.transport is not None:
+            request.transport.close()
+        return resp
+    except Exception:
+        await rendering.cancel()
+        log.exception("rendering a calendar feed failed")
+        if not resp.prepared:
+            return web.Response(status=500, text="Internal error\n", headers={"Cache-Control": "no-store"})
+        raise
+    if not resp.prepared:
+        await resp.prepare(request)
+    await resp.write_eof()
+    _store(cache, key, _Cached(state.etag, rendering.gz, rendering.plain_len, rendering.gz_len))
+    return resp
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -175,6 +344,7 @@ def make_app(settings, engine, clock) -> web.Application:
     app[ENGINE_KEY] = engine
     app[CLOCK_KEY] = clock
     app[CACHE_KEY] = OrderedDict()
+    app[STATES_KEY] = {}
     app.router.add_get("/feeds/{name}", feed)  # add_get also answers HEAD
     app.router.add_get("/healthz", healthz)
     from bot.email_pages import add_routes as add_email_pages

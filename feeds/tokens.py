@@ -7,7 +7,11 @@ A feed URL is `FEED_BASE_URL/feeds/<token>.ics`; whoever knows the token can rea
   working until revoked, so existing subscriptions do not break);
 - a token is looked up by its hash and the stored hash is compared with `hmac.compare_digest`;
 - revoking sets `revoked_at`; a revoked or unknown token reads as "no such feed" (the server answers 404
-  without saying which).
+  without saying which);
+- a chat's tokens die with its link and stay dead: when a binding is deactivated (unlinked, bot removed,
+  migrated) or activated again, every token of that binding is revoked in the same flush (a session event,
+  so every code path that flips `ChatBinding.active` is covered), and a chat token older than its binding's
+  `created_at` is refused too. A re-linked chat asks `/feed` for a new URL.
 
 Scopes: `agency` (the tasks an agency leads or coordinates), `binding` (a linked chat: its agency, or
 every agency for an oversight/leadership chat, in the chat's language) and `oversight` (every agency).
@@ -20,13 +24,16 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from storage import audit
-from storage.tables import FeedToken
+from storage.tables import ChatBinding, FeedToken
 
 SCOPES = ("agency", "binding", "oversight")
 
@@ -98,7 +105,17 @@ def lookup(session: Session, token: str) -> FeedToken | None:
     # The index lookup finds the candidate; the constant-time comparison is the actual check.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         return None
+    if row.scope == "binding" and row.binding_id is not None:
+        b = session.get(ChatBinding, row.binding_id)
+        # A token issued before the binding's current link (a re-link resets created_at) belongs to a link
+        # that ended: it never comes back, even where the revocation below was bypassed.
+        if b is None or not b.active or _aware(row.created_at) < _aware(b.created_at):
+            return None
     return row
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def active_tokens(session: Session, *, scope: str | None = None, agency: str | None = None,
@@ -145,3 +162,30 @@ def feed_urls(base_url: str, token: str) -> tuple[str, str]:
     """(events URL, VTODO URL) of a token under FEED_BASE_URL."""
     base = base_url.rstrip("/")
     return f"{base}/feeds/{token}.ics", f"{base}/feeds/{token}.todo.ics"
+
+
+# -- a binding's tokens end with its link ----------------------------------------------------------------
+
+@event.listens_for(OrmSession, "before_flush")
+def _revoke_tokens_of_relinked_or_unlinked_bindings(session, _flush_context, _instances) -> None:
+    """Revoke every active feed token of a binding whose `active` flag changed in this flush (either way):
+    unlinking ends the chat's URLs, and re-linking never brings the old ones back."""
+    changed = []
+    for obj in session.dirty:
+        if isinstance(obj, ChatBinding) and obj.id is not None:
+            hist = inspect(obj).attrs.active.history
+            if hist.has_changes() and bool(hist.deleted and hist.deleted[0]) != bool(obj.active):
+                changed.append(obj)
+    if not changed:
+        return
+    with session.no_autoflush:
+        rows = session.execute(sa.select(FeedToken).where(
+            FeedToken.binding_id.in_([b.id for b in changed]), FeedToken.scope == "binding",
+            FeedToken.revoked_at.is_(None))).scalars().all()
+        for row in rows:
+            b = next(b for b in changed if b.id == row.binding_id)
+            at = b.updated_at or row.created_at
+            row.revoked_at = at
+            audit.record(session, at=at, actor="dondoc", actor_id=None, source="system", action="feed.revoked",
+                         entity="feed", entity_key=str(row.id), scope=row.scope, agency=row.agency,
+                         binding_id=row.binding_id, reason="chat unlinked" if not b.active else "chat re-linked")

@@ -37,6 +37,9 @@ from bot.channels import (
 )
 from jobs import outbox
 from jobs.deadline import Deadline, DeadlineError
+from jobs.healing import (
+    WRITE_RETRY_DELAYS, OversightChat, StuckWatch, WriteFailed, claim_alert, retry_write, stuck_text,
+)
 from jobs.planner import (
     CHECKIN, DIGEST, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, Bindings, Policy, PlannedStep,
     Recipient, TaskSnapshot, still_wanted,
@@ -310,10 +313,20 @@ class Dispatcher:
         # Chats a platform asked to wait (429), in real seconds: honoured even when the clock is replayed fast.
         self._blocked_until: dict[str, float] = {}
         self._stopping = False
+        self._running = False
         # Rows per chat per claim: few enough that a slow group (20/min) settles them well within the claim
         # timeout, so a live claim is never mistaken for a dead one.
         slowest = min(settings.rate_group_per_minute / 60.0, float(settings.rate_private_per_second))
         self.per_chat = max(1, min(5, int(settings.claim_timeout_seconds * slowest / 2)))
+        # Healing (jobs.healing): the rows this worker works on (id → when claimed, monotonic) — all the
+        # heartbeat refreshes; bookkeeping writes that failed, written again on the next tick (id → write).
+        self._in_flight: dict[int, float] = {}
+        self._unrecorded: dict[int, Callable[[], object]] = {}
+        self.write_delays = WRITE_RETRY_DELAYS
+        # A claim held longer than this by this live worker is a worker stuck (a send that never returns):
+        # logged, taken back. Real seconds, whatever the clock's speed: sending takes real time.
+        self.max_hold = max(60.0, 3.0 * settings.claim_timeout_seconds)
+        self.stuck = StuckWatch(getattr(settings, "delivery_stuck_alert_minutes", 15))
 
     # -- control
     def request_stop(self) -> None:
@@ -336,13 +349,28 @@ class Dispatcher:
     async def dispatch_due(self) -> DispatchStats:
         """Send everything due now (and what becomes due while sending, within the time budget)."""
         stats = DispatchStats()
-        if self._stopping:
+        if self._stopping or self._running:  # one pass at a time: release_orphans assumes it
             return stats
-        requeued = await asyncio.to_thread(outbox.requeue_stale, self.engine, self.clock.now(),
-                                           self.settings.claim_timeout_seconds, self.worker_id)
-        stats.requeued += len(requeued)
+        self._running = True
+        try:
+            if not await self._heal(stats):
+                return stats
+            requeued = await asyncio.to_thread(outbox.requeue_stale, self.engine, self.clock.now(),
+                                               self.settings.claim_timeout_seconds, None, self._held())
+            stats.requeued += len(requeued)
+            await self._dispatch(stats)
+        except Exception:
+            self.stuck.failed(self.clock.now())
+            raise
+        finally:
+            self._running = False
+            await self._watch_stuck()
+        return stats
+
+    async def _dispatch(self, stats: DispatchStats) -> None:
         started = time.monotonic()
         active: dict[str, asyncio.Task] = {}
+        rows_of: dict[str, set[int]] = {}
         heartbeat = asyncio.create_task(self._heartbeat(), name="dispatch heartbeat")
         try:
             while not self._stopping:
@@ -353,14 +381,19 @@ class Dispatcher:
                     rows = await asyncio.to_thread(outbox.claim, self.engine, self.worker_id, self.clock.now(),
                                                    limit=free * self.per_chat, per_chat=self.per_chat,
                                                    exclude_chats=exclude)
+                claimed_at = time.monotonic()
                 by_chat: dict[str, list[outbox.OutboxRow]] = defaultdict(list)
                 for r in rows:
                     by_chat[r.chat].append(r)
+                    self._in_flight[r.id] = claimed_at
                 for chat, rs in by_chat.items():
                     active[chat] = asyncio.create_task(self._serve_chat(chat, rs, stats), name=f"dispatch {chat}")
+                    rows_of[chat] = {r.id for r in rs}
                 if not active:
                     break
-                await asyncio.wait(list(active.values()), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(list(active.values()), timeout=max(0.05, self.max_hold / 4),
+                                   return_when=asyncio.FIRST_COMPLETED)
+                self._take_back_held_too_long(active, rows_of)
                 for chat in [c for c, t in active.items() if t.done()]:
                     t = active.pop(chat)
                     if not t.cancelled() and t.exception() is not None:
@@ -369,24 +402,117 @@ class Dispatcher:
             if active:
                 await asyncio.gather(*active.values(), return_exceptions=True)
             heartbeat.cancel()
-        return stats
+
+    def _held(self) -> list[int]:
+        """Rows this worker still works on: in flight, or sent and waiting for `sent` to be recorded."""
+        return list(self._in_flight) + [i for i in self._unrecorded if i not in self._in_flight]
+
+    async def _heal(self, stats: DispatchStats) -> bool:
+        """Write what earlier ticks could not record; take back this worker's claims nobody works on.
+        False: the database still refuses writes (nothing more is claimed this tick)."""
+        for row_id, write in list(self._unrecorded.items()):
+            try:
+                await asyncio.to_thread(write)
+            except Exception as e:  # noqa: BLE001 - still failing: the next tick tries again
+                self.stuck.failed(self.clock.now())
+                log.warning("still cannot record outbox row %s (%s); trying again next tick", row_id, e)
+                return False
+            self._unrecorded.pop(row_id, None)
+            self._in_flight.pop(row_id, None)
+            log.info("outbox row %s recorded after the database came back", row_id)
+        orphans = await asyncio.to_thread(outbox.release_orphans, self.engine, self.worker_id, self._held())
+        stats.released += len(orphans)
+        self.stuck.healed()
+        return True
+
+    def _take_back_held_too_long(self, active: dict[str, asyncio.Task], rows_of: dict[str, set[int]]) -> None:
+        """A chat worker holding a claim past `max_hold` is stuck (a send that never returns): cancel it —
+        its `finally` releases its rows — and say so. Such a message may repeat once."""
+        limit = time.monotonic() - self.max_hold
+        old = {i for i, at in self._in_flight.items() if at < limit and i not in self._unrecorded}
+        if not old:
+            return
+        for chat, t in active.items():
+            if rows_of.get(chat, set()) & old and not t.done():
+                log.error("the worker for %s has held its claims for more than %.0fs: taking them back "
+                          "(a message in flight may repeat once)", chat, self.max_hold)
+                t.cancel()
 
     async def _heartbeat(self) -> None:
-        """Keep this worker's claims fresh while it holds them: only a dead process's claims grow older
-        than CLAIM_TIMEOUT_SECONDS, however long a live one waits for its turn under the flood limits."""
+        """Keep fresh the claims this worker still works on: only a dead process's claims — or claims a live
+        one stopped working on — grow older than CLAIM_TIMEOUT_SECONDS, however long a live worker waits
+        for its turn under the flood limits."""
         speed = self.settings.clock_speed if self.settings.clock_start else 1.0  # claim times are on self.clock
         interval = max(0.2, self.settings.claim_timeout_seconds / 3.0 / speed)
         while True:
             await asyncio.sleep(interval)
+            limit = time.monotonic() - self.max_hold
+            working = [i for i, at in self._in_flight.items() if at >= limit or i in self._unrecorded]
             try:
-                await asyncio.to_thread(outbox.touch_claims, self.engine, self.worker_id, self.clock.now())
+                await asyncio.to_thread(outbox.touch_claims, self.engine, self.worker_id, self.clock.now(), working)
             except Exception:  # noqa: BLE001 - the next beat tries again; claims last CLAIM_TIMEOUT_SECONDS
                 log.warning("could not refresh this worker's claims", exc_info=True)
 
+    async def _watch_stuck(self) -> None:
+        """Tell the oversight chats once when delivery has been stuck for DELIVERY_STUCK_ALERT_MINUTES."""
+        if not self.stuck.minutes:
+            return
+        now = self.clock.now()
+        if self._unrecorded:
+            self.stuck.failed(now)
+        waiting, since = 0, None
+        try:
+            waiting, since = await asyncio.to_thread(outbox.stuck, self.engine, now, self.stuck.minutes)
+            self.stuck.oversight = await asyncio.to_thread(self._oversight_chats)
+        except Exception:  # noqa: BLE001 - an unreadable database is itself a reason to tell
+            self.stuck.failed(now)
+            log.warning("could not look for stuck messages", exc_info=True)
+        cause = self.stuck.due(now, waiting, since)
+        if cause is None:
+            return
+        since = since if cause == "waiting" else self.stuck.failing_since
+        if not await asyncio.to_thread(claim_alert, self.engine, now, self.stuck.minutes):
+            self.stuck.told = True  # another dispatcher process has just told them
+            log.error("delivery has been stuck since %s (%s); another process told the oversight chats", since, cause)
+            return
+        log.error("delivery has been stuck since %s (%s, %d message(s) waiting): telling the oversight chats",
+                  since, cause, waiting)
+        told = 0
+        for chat in self.stuck.oversight:
+            channel = self.channels.get(chat.platform)
+            if channel is None:
+                continue
+            try:
+                await channel.send(chat.chat_id, stuck_text(waiting, since, self.stuck.minutes, cause, chat.language,
+                                                            self.settings.timezone))
+                told += 1
+            except Exception:  # noqa: BLE001 - told on the next tick then
+                log.warning("could not tell %s:%s that delivery is stuck", chat.platform, chat.chat_id, exc_info=True)
+        if told or not self.stuck.oversight:
+            self.stuck.told = True
+            if not self.stuck.oversight:
+                log.error("no oversight chat to tell that delivery is stuck")
+
+    def _oversight_chats(self) -> list[OversightChat]:
+        with Session(self.engine) as s:
+            rows = s.exec(select(ChatBinding).where(ChatBinding.role == "oversight", ChatBinding.active == sa.true())
+                          .order_by(ChatBinding.id)).all()
+        seen, out = set(), []
+        for b in rows:
+            if (b.platform, b.chat_id) not in seen:
+                seen.add((b.platform, b.chat_id))
+                out.append(OversightChat(b.platform, b.chat_id, self.composer.language(b)))
+        return out
+
     async def _serve_chat(self, chat: str, rows: list[outbox.OutboxRow], stats: DispatchStats) -> None:
-        """Send one chat's claimed rows in order; on any early exit release what is left."""
+        """Send one chat's claimed rows in order; on any early exit release what is left.
+
+        Every bookkeeping write is retried (jobs.healing); one that still fails stops this chat for this
+        tick — never with a row left claimed and forgotten: a sent row's `sent` is written on a later tick,
+        the others are released (or, if even that fails, released on a later tick)."""
         i = 0
         hold_until: datetime | None = None  # a 429: what is left waits as long as the chat must
+        write = self._write
         try:
             channel = self.channels.get(rows[0].platform)
             while i < len(rows):
@@ -394,38 +520,77 @@ class Dispatcher:
                     break
                 row = rows[i]
                 i += 1
-                if channel is None:
-                    await asyncio.to_thread(self._settle, row, FAILED, f"no channel for platform {row.platform!r}", stats)
-                    continue
-                prepared = await asyncio.to_thread(self._prepare, row, stats)
-                if prepared is None:
-                    continue
                 try:
-                    message_id = await channel.send(row.chat_id, prepared.text, prepared.buttons,
-                                                    **_send_meta(channel, row))
-                except RetryLater as e:
-                    self._blocked_until[chat] = time.monotonic() + e.seconds
-                    hold_until = await asyncio.to_thread(self._retry_later, row, e, stats)
+                    if channel is None:
+                        await write(row, "failed", self._settle, row, FAILED, f"no channel for platform {row.platform!r}",
+                                    stats)
+                        continue
+                    prepared = await write(row, "checked", self._prepare, row, stats)
+                    if prepared is None:
+                        self._in_flight.pop(row.id, None)
+                        continue
+                    try:
+                        message_id = await channel.send(row.chat_id, prepared.text, prepared.buttons,
+                                                        **_send_meta(channel, row))
+                    except RetryLater as e:
+                        self._blocked_until[chat] = time.monotonic() + e.seconds
+                        hold_until = self.clock.now() + timedelta(seconds=e.seconds)
+                        hold_until = await write(row, "retry later", self._retry_later, row, e, stats)
+                        break
+                    except ChatGone as e:
+                        await write(row, "chat gone", self._chat_gone, row, str(e), stats)
+                        break
+                    except ChatMoved as e:
+                        await write(row, "chat moved", self._chat_moved, row, e.new_chat_id, stats)
+                        break
+                    except PermanentDeliveryError as e:
+                        await write(row, "failed", self._give_up, row, str(e), stats)
+                    except (TransientDeliveryError, DeliveryError) as e:
+                        await write(row, "retry", self._transient, row, str(e), stats)
+                    except Exception as e:  # a bug in a channel must not kill the loop; treat it as transient
+                        log.exception("unexpected error sending outbox row %s to %s", row.id, chat)
+                        await write(row, "retry", self._transient, row, f"{type(e).__name__}: {e}", stats)
+                    else:
+                        try:
+                            await write(row, "sent", self._sent, row, message_id, stats)
+                        except WriteFailed:
+                            # The platform has it: keep the claim (the heartbeat keeps it fresh) and record
+                            # `sent` on a later tick, rather than send it again.
+                            now = self.clock.now()
+                            self._unrecorded[row.id] = lambda r=row, m=message_id, t=now: self._sent_later(r, m, t)
+                            stats.sent += 1
+                            raise
+                except WriteFailed as e:
+                    self.stuck.failed(self.clock.now())
+                    if row.id not in self._unrecorded:
+                        i -= 1  # not sent (or its outcome not recorded): released with the rest
+                    log.error("%s; chat %s waits for the next tick", e, chat)
                     break
-                except ChatGone as e:
-                    await asyncio.to_thread(self._chat_gone, row, str(e), stats)
-                    break
-                except ChatMoved as e:
-                    await asyncio.to_thread(self._chat_moved, row, e.new_chat_id, stats)
-                    break
-                except PermanentDeliveryError as e:
-                    await asyncio.to_thread(self._give_up, row, str(e), stats)
-                except (TransientDeliveryError, DeliveryError) as e:
-                    await asyncio.to_thread(self._transient, row, str(e), stats)
-                except Exception as e:  # a bug in a channel must not kill the loop; treat it as transient
-                    log.exception("unexpected error sending outbox row %s to %s", row.id, chat)
-                    await asyncio.to_thread(self._transient, row, f"{type(e).__name__}: {e}", stats)
-                else:
-                    await asyncio.to_thread(self._sent, row, message_id, stats)
+                self._in_flight.pop(row.id, None)
         finally:
             rest = [r.id for r in rows[i:]]
             if rest:
-                stats.released += await asyncio.to_thread(outbox.release, self.engine, rest, self.worker_id, hold_until)
+                try:
+                    stats.released += await retry_write(f"release of {len(rest)} row(s) of {chat}", outbox.release,
+                                                        self.engine, rest, self.worker_id, hold_until,
+                                                        delays=self.write_delays)
+                except WriteFailed:
+                    # No longer in flight, so not refreshed: the next tick takes them back (release_orphans),
+                    # or, if this process dies, they expire after CLAIM_TIMEOUT_SECONDS.
+                    self.stuck.failed(self.clock.now())
+                    log.error("could not release %d row(s) of %s; taken back on the next tick", len(rest), chat)
+            for r in rows:
+                if r.id not in self._unrecorded:
+                    self._in_flight.pop(r.id, None)
+
+    async def _write(self, row: outbox.OutboxRow, what: str, fn, *args):
+        return await retry_write(f"outbox row {row.id} ({what})", fn, *args, delays=self.write_delays)
+
+    def _sent_later(self, row: outbox.OutboxRow, message_id: str, at: datetime) -> None:
+        with self.engine.begin() as conn:
+            outbox.mark_sent(conn, row.id, message_id, at)
+        if self.on_sent is not None:
+            self.on_sent(row, message_id)
 
     # -- steps (run in a worker thread: they touch the database)
     def _prepare(self, row: outbox.OutboxRow, stats: DispatchStats) -> _Prepared | None:
@@ -565,24 +730,18 @@ class Dispatcher:
             self._notify_oversight(s, row, "chat_gone", error, now, chat_desc=chat_desc)
 
     def _chat_moved(self, row: outbox.OutboxRow, new_chat_id: str, stats: DispatchStats) -> None:
-        """A Telegram group became a supergroup: its bindings and its outbox rows (history included, so
-        nothing is replayed) follow the new id; the row is retried there at once."""
-        now = self.clock.now()
+        """A Telegram group became a supergroup: its bindings and outbox rows (history included, so nothing is
+        replayed; merged with what the new id has — storage.chat_moves) follow it; the row is retried there."""
+        from storage.chat_moves import move_chat
+
         platform, _, old_id = row.chat.partition(":")
-        new_chat = f"{platform}:{new_chat_id}"
         with session_scope(self.engine) as s:
-            conn = s.connection()
-            n = conn.execute(sa.update(ChatBinding.__table__).where(
-                ChatBinding.__table__.c.platform == platform, ChatBinding.__table__.c.chat_id == old_id)
-                .values(chat_id=str(new_chat_id), updated_at=now)).rowcount
-            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.chat == row.chat)
-                         .values(chat=new_chat))
-            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.id == row.id)
-                         .values(status="pending", claimed_by=None, claimed_at=None, next_attempt_at=None))
-            audit.record(s, at=now, actor="scheduler", source="scheduler", action="binding.moved", entity="binding",
-                         entity_key=row.chat, new_chat=new_chat, bindings=n)
+            move_chat(s, platform, old_id, str(new_chat_id), now=self.clock.now(), actor="scheduler",
+                      source="scheduler")
+            s.connection().execute(sa.update(Notification.__table__).where(
+                Notification.__table__.c.id == row.id, Notification.__table__.c.status == "claimed")
+                .values(status="pending", claimed_by=None, claimed_at=None, next_attempt_at=None))
         stats.retried += 1
-        log.warning("chat %s moved to %s (group upgraded): %d binding(s) and its messages follow", row.chat, new_chat, n)
 
     def _notify_oversight(self, s: Session, row: outbox.OutboxRow, what: str, error: str, now: datetime, *,
                           attempts: int = 0, chat_desc: str | None = None) -> None:

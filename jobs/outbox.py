@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -159,15 +159,20 @@ def claim(engine: Engine, worker: str, now: datetime, *, limit: int = 200, per_c
     return out
 
 
-def requeue_stale(engine: Engine, now: datetime, timeout_seconds: int, worker: str | None = None) -> list[dict]:
-    """Claims older than the timeout were left by a process that died: put them back to pending.
+def requeue_stale(engine: Engine, now: datetime, timeout_seconds: int, worker: str | None = None,
+                  keep: Collection[int] = ()) -> list[dict]:
+    """Claims older than the timeout were left by a process that died — or by a live one that stopped
+    working on them (its heartbeat refreshes only the rows it still works on): put them back to pending.
+    `worker`: never take that worker's claims; `keep`: never take these rows (the caller's rows in flight).
 
     A message may have been accepted by the platform just before that process died (between sending and
     recording): such a message is sent again — the documented crash window, logged here."""
     cutoff = now - timedelta(seconds=timeout_seconds)
     cond = [c.status == CLAIMED, c.claimed_at < cutoff]
     if worker is not None:
-        cond.append(c.claimed_by != worker)  # our own claims are live: we release them ourselves
+        cond.append(c.claimed_by != worker)
+    if keep:
+        cond.append(c.id.not_in(list(keep)))
     with engine.begin() as conn:
         stale = conn.execute(sa.select(c.id, c.chat, c.step, c.task_key, c.claimed_by, c.claimed_at).where(*cond)).mappings().all()
         if not stale:
@@ -182,12 +187,51 @@ def requeue_stale(engine: Engine, now: datetime, timeout_seconds: int, worker: s
     return [dict(r) for r in stale]
 
 
-def touch_claims(engine: Engine, worker: str, now: datetime) -> int:
-    """The heartbeat of a live worker: its claims are fresh again, so `requeue_stale` in another process
-    never takes a row this one is still about to send (e.g. waiting for a slot under the flood limits)."""
+def touch_claims(engine: Engine, worker: str, now: datetime, row_ids: Collection[int] | None = None) -> int:
+    """The heartbeat of a live worker: the claims it still works on (`row_ids`) are fresh again, so
+    `requeue_stale` in another process never takes a row this one is still about to send (e.g. waiting for a
+    slot under the flood limits). A claim it no longer works on is not refreshed: it ages and is taken back.
+    `row_ids=None` refreshes every claim of the worker (kept for callers that track nothing)."""
+    cond = [c.status == CLAIMED, c.claimed_by == worker]
+    if row_ids is not None:
+        ids = list(row_ids)
+        if not ids:
+            return 0
+        cond.append(c.id.in_(ids))
     with engine.begin() as conn:
-        return conn.execute(sa.update(T).where(c.status == CLAIMED, c.claimed_by == worker)
-                            .values(claimed_at=now)).rowcount or 0
+        return conn.execute(sa.update(T).where(*cond).values(claimed_at=now)).rowcount or 0
+
+
+def release_orphans(engine: Engine, worker: str, keep: Collection[int] = ()) -> list[dict]:
+    """This worker's claims that none of its tasks works on any more (a bookkeeping write failed, a worker
+    task died): pending again at once, logged. `keep`: the rows still in flight or waiting to be recorded."""
+    cond = [c.status == CLAIMED, c.claimed_by == worker]
+    if keep:
+        cond.append(c.id.not_in(list(keep)))
+    with engine.begin() as conn:
+        orphans = conn.execute(sa.select(c.id, c.chat, c.step, c.task_key, c.claimed_at).where(*cond)).mappings().all()
+        if not orphans:
+            return []
+        conn.execute(sa.update(T).where(c.id.in_([r["id"] for r in orphans]), c.status == CLAIMED,
+                                        c.claimed_by == worker)
+                     .values(status=PENDING, claimed_by=None, claimed_at=None,
+                             last_error="claim taken back: its worker stopped working on it"))
+    for r in orphans:
+        log.warning("outbox row %s (%s %s → %s) was claimed by this worker at %s but nobody works on it: "
+                    "taken back and sent again", r["id"], r["task_key"] or "-", r["step"], r["chat"], r["claimed_at"])
+    return [dict(r) for r in orphans]
+
+
+def stuck(engine: Engine, now: datetime, minutes: int) -> tuple[int, datetime | None]:
+    """Messages that could have gone `minutes` ago and have not: due, in the outbox and not told to wait
+    (429 or backoff) for that long, yet pending or claimed. Returns (how many, since when)."""
+    cutoff = now - timedelta(minutes=minutes)
+    since = sa.func.min(c.due_at)
+    with engine.connect() as conn:
+        n, first = conn.execute(sa.select(sa.func.count(), since).where(
+            c.status.in_([PENDING, CLAIMED]), c.due_at <= cutoff, c.created_at <= cutoff,
+            sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= cutoff))).one()
+    return int(n or 0), first
 
 
 # -- settling a claimed row -----------------------------------------------------------------------------------

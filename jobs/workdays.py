@@ -121,13 +121,13 @@ class WorkCalendar:
     # -- moving between days ---------------------------------------------------------------------
     def next_workday(self, d: date) -> date:
         """`d` itself if it is a workday, else the first workday after it."""
-        while not self.is_workday(d):
+        while not self.is_workday(d) and d < date.max:  # date.max: nothing after it (no OverflowError)
             d += timedelta(days=1)
         return d
 
     def previous_workday(self, d: date) -> date:
         """`d` itself if it is a workday, else the last workday before it."""
-        while not self.is_workday(d):
+        while not self.is_workday(d) and d > date.min:
             d -= timedelta(days=1)
         return d
 

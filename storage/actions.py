@@ -226,6 +226,11 @@ def request_extension(session: Session, task: Task, occurrence_key: str, request
     current = deadline_in_force(task, occ, occurrence_key)
     if current is None:
         raise ActionError("no_deadline", f"task {task.key} has no deadline to extend")
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
+    if not MIN_YEAR <= requested_due.year <= MAX_YEAR:  # 31/12/9999 overflowed every calendar built from it
+        raise ActionError("date_out_of_range", f"the year must be between {MIN_YEAR} and {MAX_YEAR}",
+                          first=MIN_YEAR, last=MAX_YEAR)
     if requested_due <= current:
         raise ActionError("date_not_later", f"the new date must be after the deadline in force {current:%d/%m/%Y}",
                           current=current)

@@ -24,18 +24,24 @@ import difflib
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from dondoc.i18n import _
+from storage.agency_table import DirectoryNames, agency_names, sync_directory  # noqa: F401 - re-exported
+from storage.namematch import _is_note, _variants, fold, has_diacritics, normalize  # noqa: F401 - re-exported
+from storage.yamlfile import LineDict, _items, _line, load_yaml_with_lines  # noqa: F401 - re-exported
+
 BUILTIN_FILE = Path(__file__).with_name("agencies.yaml")
 
 __all__ = [
     "AgencyDirectory", "AgencyFileError", "AgencyInfo", "AgencyMatch", "GroupInfo", "UnknownAgency",
-    "agency_names", "fold", "normalize", "sync_directory",
+    "DirectoryNames", "LineDict", "agency_names", "fold", "has_diacritics", "load_yaml_with_lines", "normalize",
+    "sync_directory",
 ]
 
 
@@ -63,128 +69,7 @@ class AgencyFileError(ValueError):
         super().__init__("\n".join(problems))
 
 
-# -- normalisation --------------------------------------------------------------------------------------------
-
-# The five tone marks (dấu thanh). Everything else (circumflex, breve, horn, đ) is part of the letter.
-_TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
-_PUNCT = re.compile(r"[\W_]+")
-
-# Short forms people use interchangeably with the long ones; both sides are normalised alike.
-_REWRITES = (
-    ("ủy ban nhân dân", "ubnd"),
-    ("hội đồng nhân dân", "hđnd"),
-    ("văn phòng", "vp"),
-    ("thành phố", "tp"),
-    ("thị xã", "tx"),
-    ("khu công nghiệp", "kcn"),
-    ("ban quản lý", "bql"),
-    ("ban ql", "bql"),
-    ("phát triển nông thôn", "ptnt"),
-    ("phát thanh truyền hình", "ptth"),
-    ("pt th", "ptth"),
-)
-
-
-def _strip_marks(text: str) -> str:
-    """Drop every diacritic: "Sở Nội vụ" → "So Noi vu"."""
-    d = unicodedata.normalize("NFD", text)
-    out = "".join(ch for ch in d if not unicodedata.combining(ch))
-    return out.replace("đ", "d").replace("Đ", "D")
-
-
-def _canon_word(word: str) -> str:
-    # One tone per syllable: take it off wherever it sits and put it at the end, so that the old and the
-    # new placement ("hoá"/"hóa", "uỷ"/"ủy", "hoà"/"hòa") give the same word.
-    tone = ""
-    kept = []
-    for ch in unicodedata.normalize("NFD", word):
-        if ch in _TONE_MARKS:
-            tone = _TONE_MARKS[ch]
-        else:
-            kept.append(ch)
-    return unicodedata.normalize("NFC", "".join(kept)) + tone
-
-
-def _tokens(text: str, folded: bool) -> list[str]:
-    s = unicodedata.normalize("NFC", text).casefold()
-    if folded:
-        s = _strip_marks(s)
-    s = _PUNCT.sub(" ", s)
-    return [w if folded else _canon_word(w) for w in s.split()]
-
-
-@functools.lru_cache(maxsize=2)
-def _rewrite_table(folded: bool) -> tuple[tuple[str, str], ...]:
-    return tuple((" ".join(_tokens(a, folded)), " ".join(_tokens(b, folded))) for a, b in _REWRITES)
-
-
-@functools.lru_cache(maxsize=2)
-def _and_word(folded: bool) -> str:
-    return _tokens("và", folded)[0]
-
-
-def _norm(text: str, folded: bool) -> str:
-    toks = [t for t in _tokens(text, folded) if t != _and_word(folded)]
-    s = " " + " ".join(toks) + " "
-    for long, short in _rewrite_table(folded):
-        s = s.replace(" " + long + " ", " " + short + " ")
-    return " ".join(s.split())
-
-
-@functools.lru_cache(maxsize=65536)
-def normalize(text: str) -> str:
-    """The form names are compared in (case, Unicode form, tone placement, punctuation, short forms)."""
-    return _norm(text, folded=False)
-
-
-@functools.lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """`normalize` without any diacritics, for names typed without them."""
-    return _norm(text, folded=True)
-
-
-def has_diacritics(text: str) -> bool:
-    s = unicodedata.normalize("NFC", text)
-    return _strip_marks(s) != s
-
-
-# Words that introduce a person rather than an agency: "Thủ trưởng các sở …", "Chủ tịch UBND huyện …".
-_ROLE_PREFIXES = ("thủ trưởng", "chủ tịch", "giám đốc", "trưởng ban", "chánh văn phòng", "chánh thanh tra",
-                  "lãnh đạo", "thủ trưởng cơ quan")
-_PLACE_SUFFIXES = ("thuộc tỉnh", "trên địa bàn tỉnh", "thuộc ubnd tỉnh", "của tỉnh")
-# "các cơ quan (có) liên quan", "đơn vị liên quan", "các sở, ngành liên quan" … are kept as text.
-_NOTE_WORDS = ("các cơ quan có liên quan đơn vị sở ban ngành địa phương tổ chức cá nhân doanh nghiệp khác "
-               "cấp huyện xã")
-
-
-@functools.lru_cache(maxsize=2)
-def _affixes(folded: bool) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str], str]:
-    f = fold if folded else normalize
-    return (tuple(f(p) for p in _ROLE_PREFIXES), tuple(f(p) for p in _PLACE_SUFFIXES),
-            frozenset(f(_NOTE_WORDS).split()), f("liên quan"))
-
-
-def _variants(key: str, folded: bool) -> list[str]:
-    """`key` plus `key` without a leading role word and/or a trailing place phrase."""
-    prefixes, suffixes, _, _ = _affixes(folded)
-    out = [key]
-    for p in prefixes:
-        if key.startswith(p + " "):
-            out.append(key[len(p) + 1:])
-    for k in list(out):
-        for s in suffixes:
-            if k.endswith(" " + s):
-                out.append(k[: -len(s) - 1])
-    return out
-
-
-def _is_note(key: str, folded: bool) -> bool:
-    _, _, words, related = _affixes(folded)
-    if not key.endswith(related):
-        return False
-    head = key[: -len(related)].split()
-    return bool(head) and all(w in words for w in head)
-
+# -- normalisation: storage.namematch; YAML: storage.yamlfile; the table: storage.agency_table ----------
 
 # -- the directory --------------------------------------------------------------------------------------------
 
@@ -199,6 +84,11 @@ class AgencyInfo:
     valid_to: date | None = None
     successor: str | None = None
     note: str | None = None
+    source: str = "builtin"  # builtin | file | province | cli (see storage.tables.Agency.source)
+    # False for an agency known only from the database (an earlier import's --agencies, another
+    # province's sample): it is matched and named, but a group expands only to the agencies of the files
+    # in play, so "UBND các huyện" of one registry never reaches another registry's districts.
+    in_groups: bool = True
 
     def valid_on(self, d: date | None) -> bool:
         if d is None:
@@ -316,18 +206,38 @@ class AgencyDirectory:
         from storage.tables import Agency
 
         extra = []
+        overlay: dict[str, AgencyInfo] = {}
         for r in session.exec(select(Agency).order_by(Agency.id)).all():
-            if r.code in self._agencies:
-                continue
-            extra.append(AgencyInfo(code=r.code, name=r.name, kind=r.kind, aliases=tuple(r.aliases or ()),
-                                    groups=tuple(g for g in (r.groups or ()) if g in self._groups),
-                                    valid_from=r.valid_from, valid_to=r.valid_to, successor=r.successor))
-        if not extra:
+            info = AgencyInfo(code=r.code, name=r.name, kind=r.kind, aliases=tuple(r.aliases or ()),
+                              groups=tuple(g for g in (r.groups or ()) if g in self._groups),
+                              valid_from=r.valid_from, valid_to=r.valid_to, successor=r.successor,
+                              source=r.source or "builtin")
+            mine = self._agencies.get(r.code)
+            if mine is None:
+                extra.append(replace(info, in_groups=False))
+            elif mine.source == "builtin" and info.source != "builtin" and info != mine:
+                # A province's own record of a built-in agency ("Báo Lạng Sơn" for bao-tinh) wins over the
+                # built-in one; AGENCIES_FILE and --agencies (not "builtin" here) win over the database.
+                overlay[r.code] = replace(info, aliases=tuple(dict.fromkeys(mine.aliases + info.aliases)),
+                                          groups=mine.groups, note=mine.note)
+        if not extra and not overlay:
             return self
         known = set(self._agencies) | {a.code for a in extra}
         extra = [a if a.successor is None or a.successor in known else replace(a, successor=None) for a in extra]
-        return AgencyDirectory([*self._agencies.values(), *extra], self._groups.values(), self.kinds,
-                               self.sources + ("database",))
+        agencies = [overlay.get(a.code, a) for a in self._agencies.values()]
+        try:
+            return AgencyDirectory([*agencies, *extra], self._groups.values(), self.kinds,
+                                   self.sources + ("database",))
+        except AgencyFileError:
+            return self  # a database record that clashes with the files: the files win
+
+    def with_agencies(self, infos: Iterable[AgencyInfo], source: str) -> "AgencyDirectory":
+        """This directory plus `infos` whose codes it does not have yet (e.g. PROVINCE's communes)."""
+        new = [replace(a, source=source) for a in infos if a.code not in self._agencies]
+        if not new:
+            return self
+        return AgencyDirectory([*self._agencies.values(), *new], self._groups.values(), self.kinds,
+                               self.sources + (source,))
 
     def merged(self, data: Any, where: str) -> "AgencyDirectory":
         problems: list[str] = []
@@ -358,8 +268,11 @@ class AgencyDirectory:
             kinds.update({str(k): str(v) for k, v in raw_kinds.items()})
 
         seen: dict[str, int] = {}
+        source = "builtin" if where == str(BUILTIN_FILE) else "file"
         for item, line in _items(data, "agencies", err):
             a = _agency_from(item, line, agencies, err)
+            if a is not None:
+                a = replace(a, source=source, in_groups=True)
             if a is None:
                 continue
             if a.code in seen:
@@ -469,7 +382,7 @@ class AgencyDirectory:
             explicit.update(g.members)
             stack.extend(g.includes)
         return [a.code for a in self._agencies.values()
-                if (a.kind in wanted_kinds or a.code in explicit or wanted_groups.intersection(a.groups))
+                if a.in_groups and (a.kind in wanted_kinds or a.code in explicit or wanted_groups.intersection(a.groups))
                 and a.valid_on(on)]
 
     def groups_of(self, code: str) -> list[str]:
@@ -549,17 +462,18 @@ class AgencyDirectory:
                 g: GroupInfo = hit.ref
                 groups.append(g.code)
                 ms = self.members(g.code, on)
-                when = f" on {on:%d/%m/%Y}" if on else ""
+                when = _(" on {date}", date=f"{on:%d/%m/%Y}") if on else ""
                 if not ms:
                     empty.append(piece)
-                    warnings.append(f"group {g.name!r} has no members in the agency directory{when}; "
-                                    "list them in AGENCIES_FILE")
+                    warnings.append(_("group {group!r} has no members in the agency directory{when}; list them in "
+                                      "AGENCIES_FILE", group=g.name, when=when))
                 else:
                     for sub in g.includes:
                         if sub in self._groups and not self.members(sub, on):
                             empty.append(self._groups[sub].name)
-                            warnings.append(f"{self._groups[sub].name!r} (part of {g.name!r}) has no members "
-                                            f"in the agency directory{when}; list them in AGENCIES_FILE")
+                            warnings.append(_("{part!r} (part of {group!r}) has no members in the agency "
+                                              "directory{when}; list them in AGENCIES_FILE",
+                                              part=self._groups[sub].name, group=g.name, when=when))
                 codes.extend(ms)
             else:
                 a = _pick(hit.ref, on)
@@ -594,7 +508,8 @@ class AgencyDirectory:
                     if hit.kind == "agency" and len({a.code for a in hit.ref}) > 1:
                         continue  # ambiguous without diacritics: let it be unknown, with suggestions
                     shown = hit.ref.name if hit.kind == "group" else hit.ref[0].name
-                    hit.warning = f"{stripped!r} matched {shown!r} without diacritics; please write it with them"
+                    hit.warning = _("{text!r} matched {name!r} without diacritics; please write it with them",
+                                    text=stripped, name=shown)
                     return hit
             if _is_note(fkey, True):
                 return _Hit("note", stripped)
@@ -641,11 +556,13 @@ def _pick(candidates: list[AgencyInfo], on: date | None) -> AgencyInfo:
 
 def _validity_warning(a: AgencyInfo, on: date, d: AgencyDirectory) -> str:
     if a.valid_to is not None and on > a.valid_to:
-        msg = f"{a.name} no longer existed on {on:%d/%m/%Y} (until {a.valid_to:%d/%m/%Y})"
+        msg = _("{name} no longer existed on {date} (until {until})", name=a.name, date=f"{on:%d/%m/%Y}",
+                until=f"{a.valid_to:%d/%m/%Y}")
         if a.successor:
-            msg += f"; its work is routed to {d.name(d.successor_of(a.code, on))}"
+            msg += _("; its work is routed to {successor}", successor=d.name(d.successor_of(a.code, on)))
         return msg
-    return f"{a.name} did not exist yet on {on:%d/%m/%Y} (from {a.valid_from:%d/%m/%Y})"
+    return _("{name} did not exist yet on {date} (from {since})", name=a.name, date=f"{on:%d/%m/%Y}",
+             since=f"{a.valid_from:%d/%m/%Y}")
 
 
 def _overlap(a: AgencyInfo, b: AgencyInfo) -> bool:
@@ -667,82 +584,6 @@ def _split(text: str) -> list[tuple[int, int]]:
         pos = m.end()
     spans.append((pos, len(text)))
     return [(a, b) for a, b in spans if text[a:b].strip(" .;,:")] or [(0, len(text))]
-
-
-# -- the YAML files -------------------------------------------------------------------------------------------
-
-class LineDict(dict):
-    """A YAML mapping that remembers the line (1-based) of each key's value and of itself."""
-
-    line: int = 0
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
-        self.lines: dict[Any, int] = {}
-        self.duplicates: list[tuple[Any, int]] = []
-
-
-class LineList(list):
-    line: int = 0
-
-    def __init__(self, *a):
-        super().__init__(*a)
-        self.lines: list[int] = []
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    d = LineDict()
-    d.line = node.start_mark.line + 1
-    for k_node, v_node in node.value:
-        k = loader.construct_object(k_node, deep=True)
-        if k in d:
-            d.duplicates.append((k, k_node.start_mark.line + 1))
-        d[k] = loader.construct_object(v_node, deep=True)
-        d.lines[k] = k_node.start_mark.line + 1
-    return d
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
-    lst = LineList(loader.construct_object(n, deep=True) for n in node.value)
-    lst.line = node.start_mark.line + 1
-    lst.lines = [n.start_mark.line + 1 for n in node.value]
-    return lst
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
-def load_yaml_with_lines(text: str) -> Any:
-    """`yaml.safe_load`, with mappings as LineDict and sequences as LineList (line numbers kept)."""
-    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-
-
-def _line(d: Any, key: Any) -> int:
-    return getattr(d, "lines", {}).get(key, getattr(d, "line", 0))
-
-
-def _items(data: dict, key: str, err) -> list[tuple[dict, int]]:
-    seq = data.get(key)
-    if seq is None:
-        return []
-    if not isinstance(seq, list):
-        err(_line(data, key), f"{key}: expected a list")
-        return []
-    out = []
-    lines = getattr(seq, "lines", [])
-    for i, item in enumerate(seq):
-        line = lines[i] if i < len(lines) else _line(data, key)
-        if not isinstance(item, dict):
-            err(line, f"{key}: each entry is a mapping with at least `code` and `name`")
-            continue
-        out.append((item, line))
-    return out
 
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -852,42 +693,3 @@ def _builtin() -> AgencyDirectory:
 
 def _empty() -> AgencyDirectory:
     return AgencyDirectory((), (), {}, ())
-
-
-# -- the Agency table -----------------------------------------------------------------------------------------
-
-def sync_directory(session, directory: AgencyDirectory) -> int:
-    """Upsert the directory's agencies into the Agency table (names for display, groups, validity,
-    successors). Rows of agencies not in this directory stay: another registry may use them. Rows that
-    already say the same are not touched. Returns the number of rows written."""
-    from sqlmodel import select
-
-    from storage.tables import Agency
-
-    rows = {a.code: a for a in session.exec(select(Agency)).all()}
-    written = 0
-    for info in directory.agencies:
-        values = dict(name=info.name, kind=info.kind, aliases=list(info.aliases),
-                      groups=directory.groups_of(info.code), valid_from=info.valid_from,
-                      valid_to=info.valid_to, successor=info.successor)
-        row = rows.get(info.code)
-        if row is None:
-            session.add(Agency(code=info.code, **values))
-            written += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            session.add(row)
-            written += 1
-    if written:
-        session.flush()
-    return written
-
-
-def agency_names(session) -> dict[str, str]:
-    """code → display name of every agency in the Agency table (what imports have synced)."""
-    from sqlmodel import select
-
-    from storage.tables import Agency
-
-    return {code: name for code, name in session.exec(select(Agency.code, Agency.name)).all()}

@@ -19,12 +19,30 @@ from sqlmodel import Session
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+DEFAULT_SQLITE_FOLDER = "data"  # of the default DATABASE_URL sqlite:///data/dondoc.sqlite3
+
+
+class DatabasePathError(ValueError):
+    """DATABASE_URL names an SQLite file in a folder that does not exist."""
+
+
+def make_engine(url: str, echo: bool = False, *, busy_timeout: float = 30.0) -> Engine:
+    """`busy_timeout`: how long a SQLite write waits for another connection's write lock (seconds)."""
+    # Registers the session event that revokes a chat's feed tokens when its link ends or starts again, so
+    # every process that can flip a binding (CLI, bot, dispatcher) has it.
+    import feeds.tokens  # noqa: F401
+
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+            folder = Path(path).parent
+            if not folder.is_dir():
+                if folder != Path(DEFAULT_SQLITE_FOLDER):
+                    # A typo in DATABASE_URL must not create a folder and an empty database that "has no tasks".
+                    raise DatabasePathError(f"the folder {folder} of the SQLite database {path} does not exist; "
+                                            "create it or correct DATABASE_URL")
+                folder.mkdir(parents=True, exist_ok=True)  # only the default ./data/ is created
+        engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -32,7 +50,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cur.close()
 
         return engine

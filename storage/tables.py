@@ -72,6 +72,10 @@ class Agency(SQLModel, table=True):
     valid_from: Optional[date] = None
     valid_to: Optional[date] = None
     successor: Optional[str] = Field(default=None, max_length=80)  # code of the agency that took over
+    # where the record comes from: "builtin", "province" (PROVINCE's communes), "file" (AGENCIES_FILE,
+    # --agencies, a registry's agencies:), "cli" (dondoc agencies add/rename). Only "builtin" rows follow
+    # a new release's built-in directory; the others are the province's own and win over it.
+    source: str = Field(default="builtin", max_length=20)
 
 
 class Directive(SQLModel, table=True):
@@ -94,7 +98,9 @@ class Task(SQLModel, table=True):
     directive_id: Optional[int] = Field(default=None, foreign_key="directive.id", index=True)
     position: int = 0  # order in its registry file
     stt: Optional[str] = Field(default=None, max_length=40)  # STT as written
+    section: Optional[str] = None  # the section rows above it in the file ("I. … › 1. …")
     content: str  # nội dung
+    product: Optional[str] = None  # sản phẩm / kết quả, as written
     lead_agency: str = Field(max_length=80, index=True)  # agency code
     coordinators: list[str] = _json_list()  # coordinating agency codes (cơ quan phối hợp)
     coordinators_note: Optional[str] = None  # free text kept as written, e.g. "Cơ quan liên quan"

@@ -157,6 +157,7 @@ async def post_message(tg: FakeTelegram, chat_id: int, text: str, buttons) -> di
 
 async def start(db_url: str, engine, *, clock: FixedClock | None = None, **overrides) -> Bot:
     tg = FakeTelegram()
+    tg.chat_admins[OVERSIGHT_CHAT] = {ALICE, CAROL}  # who decides there (getChatMember: administrator)
     await tg.start()
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, telegram_bot_token=tg.token,
                              telegram_base_url=tg.base_url, admin_user_ids=(ADMIN,), **overrides)

@@ -31,6 +31,10 @@ def _isolated_env(monkeypatch, tmp_path):
         common.engine.cache_clear()
     except ImportError:  # pragma: no cover
         pass
+    yield
+    from dondoc import redact
+
+    redact.uninstall()  # a CLI command installs log redaction for its process; each test starts without it
 
 
 @pytest.fixture

@@ -118,6 +118,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] | None = None
         self.too_many_requests = 0  # 429s answered because of flood limits or injected
         self.rejected: list[tuple[str, int, dict[str, Any]]] = []  # (method, status, params)
+        self.chat_admins: dict[int, set[int]] = {}  # chat id → user ids getChatMember calls "administrator"
         self._failures: list[_Failure] = []
         self._updates: list[dict[str, Any]] = []
         self._confirmed = 0
@@ -464,7 +465,13 @@ class FakeTelegram:
         return _chat(_chat_id(params.get("chat_id")), None, None, None)
 
     def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"status": "member", "user": _user(int(params.get("user_id") or 0), "Người dùng", None, None, "vi")}
+        user_id = int(params.get("user_id") or 0)
+        admin = user_id in self.chat_admins.get(_chat_id(params.get("chat_id")), set())
+        return {"status": "administrator" if admin else "member", "user": _user(user_id, "Người dùng", None, None, "vi"),
+                **({"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+                    "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
+                    "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
+                    "can_edit_stories": False, "can_delete_stories": False} if admin else {})}
 
     def _api_leaveChat(self, params: dict[str, Any]) -> bool:
         return True

@@ -17,6 +17,15 @@ D2018 = date(2018, 5, 23)
 D2025 = date(2025, 8, 1)
 
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The directory's warnings are read in the source language here."""
+    from dondoc.i18n import use_language
+
+    with use_language("en"):
+        yield
+
 @pytest.fixture(scope="module")
 def directory() -> AgencyDirectory:
     return AgencyDirectory.load()

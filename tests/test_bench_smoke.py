@@ -151,6 +151,20 @@ def test_main_refuses_an_unknown_benchmark(capsys):
     assert "unknown benchmark nonsense" in capsys.readouterr().err
 
 
+def test_feeds_bench_rows():
+    """The feeds bench serves a tiny all-agency feed through its own process and reports every phase (today's
+    code only: the baseline commit is a git archive, which a test need not unpack)."""
+    from bench import feeds
+
+    rows = feeds.run(quick=True, sizes=(30,), baseline=False)
+    cases = [r["bench"].rsplit(", ", 1)[-1] for r in rows]
+    assert cases == ["cold", "unchanged", "identity", "304", "after one change"]
+    by = {c: r for c, r in zip(cases, rows)}
+    assert by["cold"]["text_kib"] > 0 and by["unchanged"]["text_kib"] == by["cold"]["text_kib"]
+    assert by["304"]["wire_kib"] == 0
+    assert by["identity"]["wire_kib"] == by["identity"]["text_kib"] > by["unchanged"]["wire_kib"]
+
+
 def test_extract_bench_rows():
     """Three formats, pages counted, the same tasks every run (no timing checked)."""
     from bench import extract

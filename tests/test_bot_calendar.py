@@ -35,6 +35,7 @@ async def test_feed_in_private_chat_gives_the_link(bot):
     r = await bot.say(777, "/feed", chat_type="private")
     url = re.search(r"(http://127\.0\.0\.1:8080/feeds/([A-Za-z0-9_-]+)\.ics)", r.text)
     assert url and "Đường dẫn đăng ký lịch của Sở Nội vụ" in r.text
+    assert f"webcal://127.0.0.1:8080/feeds/{url.group(2)}.ics" in r.text  # the one-click form too
     with bot.session() as s:
         row = tokens.lookup(s, url.group(2))
         assert row is not None and row.scope == "binding"

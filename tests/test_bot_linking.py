@@ -23,9 +23,13 @@ def make_code(bot, agency="so-y-te", role="focal", expires=timedelta(days=7)) ->
 
 async def test_unlinked_chat_gets_explanation_and_nothing_else(bot):
     for command in ("/help", "/tasks", "/task 5099-1", "/done 5099-1", "/overdue", "/summary", "/ics", "/feed"):
+        bot.clock.advance(minutes=5)  # at most one "not linked" per 5 minutes (UNLINKED_REPLY_EVERY)
         r = await bot.say(STRANGER_CHAT, command)
         assert r.texts() == [r.texts()[0]] and "chưa được liên kết" in r.text, (command, r.text)
         assert "5099" not in r.text and "Rà soát" not in r.text
+        r = await bot.say(STRANGER_CHAT, command)
+        assert r.sent == [], command  # said once: silence until the 5 minutes are over
+    bot.clock.advance(minutes=5)
     r = await bot.say(STRANGER_CHAT, "/help", language_code="en")
     assert "not linked to any agency" in r.text
 

@@ -44,7 +44,7 @@ def test_ics_for_an_agency(cli, tmp_path):
     data = (tmp_path / "noi-vu.ics").read_bytes()
     check_octets(data)
     cal = read_vobject(data)
-    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@dondoc", "5099%2F2@dondoc"}
+    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@lich.example.gov.vn", "5099%2F2@lich.example.gov.vn"}
     # by abbreviation / code too
     assert cli("ics", "--agency", "so-noi-vu", "b.ics").exit_code == 0
     assert (tmp_path / "b.ics").read_bytes() == data
@@ -54,7 +54,7 @@ def test_ics_all_to_stdout_and_todo(cli):
     r = cli("ics", "--all", "-")
     assert r.exit_code == 0, r.output
     assert {e.uid.value for e in read_vobject(r.stdout_bytes).vevent_list} == {
-        "5099%2F1@dondoc", "5099%2F2@dondoc", "5099%2F3@dondoc"}
+        "5099%2F1@lich.example.gov.vn", "5099%2F2@lich.example.gov.vn", "5099%2F3@lich.example.gov.vn"}
     r = cli("ics", "--all", "--todo", "--lang", "en", "-")
     assert r.exit_code == 0
     todos = read_vobject(r.stdout_bytes).vtodo_list
@@ -86,6 +86,9 @@ def test_feed_url_issues_a_working_token_each_time(cli, engine):
         assert (row.scope, row.agency) == ("agency", "so-noi-vu")
         assert token not in {t.token_hash for t in s.exec(select(FeedToken))}  # only the hash is stored
         assert s.exec(select(AuditEntry).where(AuditEntry.action == "feed.issued")).first() is not None
+
+    # the webcal:// form of the same URL, for a one-click subscription
+    assert f"webcal://{url.removeprefix('https://')}" in r.stderr and url.startswith("https://")
 
     r2 = cli("feed", "url", "so-noi-vu")
     assert r2.stdout.strip() != url and "1 older URL(s) of so-noi-vu still work" in r2.stderr
@@ -143,5 +146,26 @@ def test_ics_for_a_group_of_agencies(cli):
     r = cli("ics", "--agency", "Các sở, ban, ngành", "-")
     assert r.exit_code == 0, r.output
     cal = read_vobject(r.stdout_bytes)
-    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@dondoc", "5099%2F2@dondoc", "5099%2F3@dondoc"}
+    assert {e.uid.value for e in cal.vevent_list} == {"5099%2F1@lich.example.gov.vn", "5099%2F2@lich.example.gov.vn", "5099%2F3@lich.example.gov.vn"}
     assert cal.contents["x-wr-calname"][0].value.endswith(" cơ quan")
+
+
+def test_the_export_has_every_task_the_feed_window_leaves_out(cli, engine):
+    """FEED_WINDOW_MONTHS bounds the feeds (a task due two years ago and done is left out, even when it was done
+    last week); `dondoc ics` exports it."""
+    from feeds import service
+    from storage.actions import Actor, mark_done
+
+    with Session(engine) as s:
+        t = make_task(s, key="2016/1", deadline_text="trước ngày 30/6/2016", now=T0, content="Việc cũ", position=9)
+        s.commit()
+        mark_done(s, t, "once", Actor("admin", None, "cli"), T0)  # done today, two years late
+        s.commit()
+    r = cli("ics", "--all", "-")
+    assert r.exit_code == 0
+    assert "2016%2F1@lich.example.gov.vn" in {e.uid.value for e in read_vobject(r.stdout.encode()).vevent_list}
+    from dondoc.settings import load_settings
+
+    with Session(engine) as s:
+        feed = service.calendar_for_all(s, load_settings(environ={}, dotenv_path=None), T0)
+    assert b"2016%2F1@" not in feed

@@ -63,8 +63,8 @@ def test_errors_exit_2_and_go_to_stderr(cli, engine, tmp_path):
     assert r.stdout == ""
     lines = r.stderr.splitlines()
     assert lines[0] == f"Không nhập {bad}: 2 lỗi; cơ sở dữ liệu không thay đổi."
-    assert lines[1] == f"{bad}:2:Cơ quan chủ trì: unknown agency 'Sở Nôi vụ'; did you mean: Sở Nội vụ?"
-    assert lines[2].startswith(f"{bad}:3:Thời gian hoàn thành: cannot read the deadline: \"Quý V/2013\"")
+    assert lines[1] == f"{bad}:2:Cơ quan chủ trì: không có cơ quan 'Sở Nôi vụ'; có phải: Sở Nội vụ?"
+    assert lines[2].startswith(f"{bad}:3:Thời gian hoàn thành: không đọc được thời hạn: \"Quý V/2013\"")
     with Session(engine) as s:
         assert s.exec(select(Task)).all() == []
     r = cli("import", str(bad), "--document", "1/KH", "--issued", "2012-03-02", LANGUAGE="en")
@@ -72,10 +72,12 @@ def test_errors_exit_2_and_go_to_stderr(cli, engine, tmp_path):
 
 
 def test_bad_options(cli, tmp_path):
-    r = cli("import", CSV, "--issued", "2/3/2012")
-    assert r.exit_code == 2 and "--issued '2/3/2012': cần một ngày dạng YYYY-MM-DD" in r.stderr
-    r = cli("import", str(tmp_path / "nope.csv"), "--issued", "2012-03-02")
-    assert r.exit_code == 2 and f"{tmp_path / 'nope.csv'}:0:0: cannot read the file" in r.stderr
+    r = cli("import", CSV, "--issued", "31/2/2012")
+    assert r.exit_code == 2 and "--issued '31/2/2012': cần một ngày dạng dd/mm/yyyy hoặc YYYY-MM-DD" in r.stderr
+    r = cli("import", CSV, "--issued", "02/03/9999")  # within the deadline grammar's years only
+    assert r.exit_code == 2 and "--issued '02/03/9999'" in r.stderr
+    r = cli("import", str(tmp_path / "nope.csv"), "--issued", "2/3/2012")  # dd/mm/yyyy as every command takes
+    assert r.exit_code == 2 and f"{tmp_path / 'nope.csv'}:0:0: không đọc được tệp" in r.stderr
     r = cli("import", CSV, "--agencies", str(tmp_path / "none.yaml"))
     assert r.exit_code == 2 and "agencies file not found" in r.stderr
 
@@ -149,3 +151,34 @@ def test_agencies_listing(cli):
     assert "huyen-xuan-loc" in r.stdout and "ubnd-cap-huyen" in r.stdout and "(11 thành viên)" in r.stdout
     r = cli("agencies", "không có gì")
     assert r.stdout.strip() == "Không tìm thấy."
+
+
+def test_a_sqlite_path_in_a_missing_folder_is_an_error(tmp_path, monkeypatch):
+    """A typo in DATABASE_URL must not create a folder and an empty database that "has no tasks"."""
+    from dondoc.cli import common
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dat' / 'dondoc.sqlite3'}")
+    common.settings.cache_clear()
+    common.engine.cache_clear()
+    r = CliRunner().invoke(app, ["tasks"])
+    assert r.exit_code == 2
+    assert f"the folder {tmp_path / 'dat'} of the SQLite database" in r.stderr
+    assert not (tmp_path / "dat").exists()
+    r = CliRunner().invoke(app, ["db", "upgrade"])
+    assert r.exit_code == 2 and not (tmp_path / "dat").exists()
+
+
+def test_dry_run_writes_nothing_and_the_encoding_is_reported(cli, engine, tmp_path):
+    path = tmp_path / "plan.txt"  # Excel's "Unicode Text": tab-separated UTF-16
+    path.write_bytes("\r\n".join("\t".join(r) for r in [HEADER, ["1", "Một", "SNV", "", "Quý I/2013"],
+                                                         ["2", "Hai", "STP", "", "Khẩn trương"]]).encode("utf-16"))
+    r = cli("import", str(path), "--document", "1/KH", "--issued", "2/3/2012", "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "Bảng mã nhận ra: utf-16" in r.stderr
+    assert f"Chạy thử {path} (chưa ghi gì): 2 sẽ thêm mới, 0 sẽ thay đổi, 0 không đổi." in r.stdout
+    assert "+ 1-kh-1" in r.stdout
+    with Session(engine) as s:
+        assert s.exec(select(Task)).all() == []
+    assert cli("import", str(path), "--document", "1/KH", "--issued", "2/3/2012").exit_code == 0
+    r = cli("tasks")
+    assert "khẩn trương (hạn tính: 09/03/2012)" in r.stdout  # Friday 02/03/2012 + 5 working days

@@ -232,11 +232,12 @@ def test_a_draft_with_gaps_names_the_lines_to_fix(cli, tmp_path):
     assert r.exit_code == 0, r.output
     lines = out.read_text(encoding="utf-8").splitlines()
     row = next(i for i, x in enumerate(lines, 1) if x.strip().startswith("deadline:"))
-    assert f"{out}:{row}:deadline: empty" in r.stderr
+    empty = _("empty: {what}", what="")  # import's message, in the CLI's language (Vietnamese by default)
+    assert f"{out}:{row}:deadline: {empty}" in r.stderr
     assert ngettext("`dondoc import` would refuse it for {n} problem; fix these lines:",
                     "`dondoc import` would refuse it for {n} problems; fix these lines:", 1) in r.stderr
     r = cli("import", str(out))
-    assert r.exit_code == 2 and f"{out}:{row}:deadline: empty" in r.stderr
+    assert r.exit_code == 2 and f"{out}:{row}:deadline: {empty}" in r.stderr
 
 
 def test_extract_refuses_clearly(cli, tmp_path):

@@ -7,6 +7,7 @@ The helpers at the top (`check_octets`, `read_vobject`, `expand`) are shared by 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -113,27 +114,28 @@ def test_once_task_is_one_all_day_event_both_readers_agree():
     for part in ("Văn bản: 5099/UBND-HCC ngày 23/05/2018 — Cải cách hành chính năm 2018",
                  "Cơ quan chủ trì: Sở Nội vụ", "Cơ quan phối hợp: Sở Tài chính, Sở Tư pháp",
                  "Báo cáo về: UBND tỉnh (qua Sở Nội vụ)", "Thời hạn (theo văn bản): trước ngày 14/06/2018",
-                 "Hạn: 14/06/2018", "Trạng thái: Chưa hoàn thành – trong hạn"):
+                 "Hạn: 14/06/2018"):
         assert part in desc, part
+    assert "Trạng thái" not in desc  # an open task's status follows the date: the calendar app shows the date
     assert "Hạn thực tế" not in desc  # 14/06/2018 is a Thursday
 
     assert expand(data, date(2018, 1, 1), date(2019, 1, 1)) == [
         (date(2018, 6, 14), "5099%2F1@dondoc", date(2018, 6, 14), "[Hạn] Rà soát thủ tục hành chính — Sở Nội vụ")]
 
 
-def test_status_follows_today_and_effective_deadline_is_explained():
+def test_text_does_not_follow_today_and_effective_deadline_is_explained():
     # 30/6/2018 is a Saturday: the deadline in force ends on Monday 2/7 (Art. 148(5)).
     t = once(due=date(2018, 6, 30), effective=date(2018, 7, 2), shift_rule=True)
-    t = TaskEntry(**{**t.__dict__, "occurrences": (OccurrenceEntry(
-        "once", date(2018, 6, 30), date(2018, 6, 30), date(2018, 7, 2), day_off="Thứ bảy"),)})
+    t = replace(t, occurrences=(OccurrenceEntry(
+        "once", date(2018, 6, 30), date(2018, 6, 30), date(2018, 7, 2), day_off="Thứ bảy"),))
     soon = read_vobject(render([t], today=date(2018, 6, 29))).vevent.description.value
     assert "Hạn: 30/06/2018" in soon
     assert "Hạn thực tế: 02/07/2018 (30/06/2018 là ngày nghỉ: Thứ bảy)" in soon
-    assert "Chưa hoàn thành – sắp đến hạn" in soon
-    # on 1/7 the written date has passed but the effective one has not: not overdue yet
-    assert "sắp đến hạn" in read_vobject(render([t], today=date(2018, 7, 1))).vevent.description.value
-    late = read_vobject(render([t], today=date(2018, 7, 3))).vevent.description.value
-    assert "Chưa hoàn thành – quá hạn" in late
+    # Statuses "sắp đến hạn"/"quá hạn" would go stale in a saved file without a new SEQUENCE: the same data gives
+    # the same text whatever the day (alarms aside), so SEQUENCE and LAST-MODIFIED change exactly when it does.
+    days = [date(2018, 6, 1), date(2018, 6, 29), date(2018, 7, 1), date(2018, 7, 3), date(2019, 1, 1)]
+    assert len({render([t], today=d) for d in days}) == 1
+    assert "quá hạn" not in soon and "sắp đến hạn" not in soon
 
 
 def test_extension_moves_the_event_and_says_from_where():
@@ -166,7 +168,10 @@ def test_english_texts():
     ev = read_vobject(render([once()], meta=CalendarMeta(name="dondoc — Department of Home Affairs", lang="en"))).vevent
     assert ev.summary.value == "[Due] Rà soát thủ tục hành chính — Sở Nội vụ"
     assert "Deadline as written: trước ngày 14/06/2018" in ev.description.value
-    assert "Status: Open – on track" in ev.description.value
+    assert "Status" not in ev.description.value
+    done = read_vobject(render([once(state="done", completed_on=date(2018, 6, 20))],
+                               meta=CalendarMeta(name="dondoc", lang="en"))).vevent
+    assert "Status: Done – late (completed on 20/06/2018)" in done.description.value
 
 
 def test_coordinated_task_is_tagged():
@@ -188,8 +193,10 @@ def test_calendar_properties():
     data = render([once()])
     for line in (b"NAME:\xc4\x90\xc3\xb4n \xc4\x91\xe1\xbb\x91c \xe2\x80\x94 S\xe1\xbb\x9f N\xe1\xbb\x99i v\xe1\xbb\xa5",
                  b"X-WR-CALNAME:", b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n", b"X-PUBLISHED-TTL:PT1H\r\n",
-                 b"VERSION:2.0\r\n", b"METHOD:PUBLISH\r\n", b"PRODID:"):
+                 b"VERSION:2.0\r\n", b"PRODID:"):
         assert line in data, line
+    # a published calendar, not an iTIP message: no METHOD (which would need an ORGANIZER on every event)
+    assert b"METHOD" not in data and b"ORGANIZER" not in data
     cal = read_vobject(data)
     assert cal.contents["x-wr-calname"][0].value == "Đôn đốc — Sở Nội vụ"
 
@@ -258,8 +265,9 @@ def test_recurring_task_is_one_rrule_expanding_to_the_deadline_occurrences():
     cal = read_vobject(data)
     [master] = cal.vevent_list
     assert master.dtstart.value == date(2018, 6, 30)
-    rule = parse_deadline("định kỳ hàng quý", date(2018, 5, 23)).rrule
-    assert icalendar.vRecur.from_ical(master.rrule.value) == icalendar.vRecur.from_ical(rule)
+    # Outlook maps monthly rules only without BYMONTH: every third month from a quarter-end DTSTART
+    assert parse_deadline("định kỳ hàng quý", date(2018, 5, 23)).rrule == "FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"
+    assert master.rrule.value == "FREQ=MONTHLY;BYMONTHDAY=-1;INTERVAL=3"
     want = parse_deadline("định kỳ hàng quý", date(2018, 5, 23)).occurrences(date(2018, 1, 1), date(2020, 12, 31))
     got = expand(data, date(2018, 1, 1), date(2021, 1, 1))
     assert [g[0] for g in got] == want == [date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31),
@@ -336,10 +344,11 @@ def test_todo_calendar_for_thunderbird():
     assert a.due.value == date(2018, 6, 14)
     b = todos["b-once@dondoc"]
     assert (b.status.value, b.percent_complete.value) == ("IN-PROCESS", "40")
-    assert b.valarm.trigger.value == timedelta(days=-2, hours=-16)
-    assert b.valarm.trigger.params["RELATED"] == ["END"]
+    assert not hasattr(b, "valarm")  # its alarm (11/6, 08:00) has passed on 20/6: none, rather than a "missed" one
     r = todos["5099%2F2-2018-06-30@dondoc"]
     assert r.summary.value.endswith("(30/06/2018)") and r.due.value == date(2018, 6, 30)
+    assert r.valarm.trigger.value == timedelta(days=-2, hours=-16)  # 27/6 08:00, still ahead
+    assert r.valarm.trigger.params["RELATED"] == ["END"]
     got = expand(data, date(2018, 1, 1), date(2019, 1, 1), components=("VTODO",))
     # recurring-ical-events counts an undated to-do as current in any window
     assert "337%2F5-continuous@dondoc" in [g[1] for g in got]
@@ -377,3 +386,19 @@ def test_a_timed_value_brings_its_vtimezone():
     assert parsed.vevent.dtstart.value.utcoffset() == timedelta(hours=7)
     [inst] = expand(data, date(2018, 6, 1), date(2018, 7, 1))
     assert inst[0] == datetime(2018, 6, 14, 17, 0, tzinfo=VN)
+
+
+def test_several_schedules_are_written_period_by_period():
+    """A deadline with several rules (Deadline.rrules: "hằng tháng và báo cáo năm trước 15/12") has one state per
+    period: no single RRULE carries it, so each period is its own event — the union of the rules' dates."""
+    monthly, yearly = "FREQ=MONTHLY;BYMONTHDAY=-1", "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=15"
+    t = replace(quarterly(), rrule=monthly, rrules=(monthly, yearly), start=date(2018, 6, 30),
+                occurrences=(occ(date(2018, 6, 30), state="done", completed_on=date(2018, 6, 28)),))
+    data = render([t], today=date(2018, 7, 1))
+    cal = read_vobject(data)
+    assert not any(hasattr(e, "rrule") for e in cal.vevent_list)
+    got = [g[0] for g in expand(data, date(2018, 6, 1), date(2019, 1, 1))]
+    assert got == [date(2018, 6, 30), date(2018, 7, 31), date(2018, 8, 31), date(2018, 9, 30), date(2018, 10, 31),
+                   date(2018, 11, 30), date(2018, 12, 15), date(2018, 12, 31)]
+    done = [e for e in cal.vevent_list if e.dtstart.value == date(2018, 6, 30)][0]
+    assert done.summary.value.startswith("✅") and done.uid.value == "5099%2F2-2018-06-30@dondoc"

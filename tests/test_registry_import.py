@@ -14,13 +14,22 @@ from sqlmodel import Session, select
 
 from jobs.workdays import WorkCalendar
 from storage.agencies import AgencyDirectory
-from storage.registry import RegistryErrors, import_registry
+from intake import RegistryErrors, import_registry
 from storage.tables import Agency, AuditEntry, Directive, ProgressUpdate, Task
 from tests.conftest import VN
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOW = datetime(2018, 5, 23, 9, 0, tzinfo=VN)
 HEADER = ["STT", "Nội dung", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the messages in the source language; test_intake_i18n checks the Vietnamese."""
+    from dondoc.i18n import use_language
+
+    with use_language("en"):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +246,7 @@ def test_every_error_in_a_table_is_reported_with_its_location(engine, builtin, t
         f"{f}:5:Thời gian hoàn thành: " + e.value.problems[5].message,
         f"{f}:6:Cơ quan chủ trì: 'Cơ quan liên quan' names no agency that can lead a task",
         f"{f}:7:Cơ quan chủ trì: the group 'UBND cấp huyện' has no members in the agency directory; list them in "
-        "AGENCIES_FILE or pass --agencies FILE",
+        "AGENCIES_FILE or pass --agencies FILE (or --allow-empty-groups to skip it)",
     ]
     from dondoc.i18n import _  # the grammar's reason, in the current language (issue 14)
 
@@ -277,15 +286,17 @@ def test_missing_stt_and_key_columns(engine, builtin, tmp_path):
 
 def test_unreadable_files(engine, builtin, tmp_path):
     cases = {
-        tmp_path / "none.csv": "0:0: cannot read the file: No such file or directory",
-        (tmp_path / "junk.xlsx"): "0:0: not an Excel workbook (.xlsx): File is not a zip file",
-        (tmp_path / "notes.txt"): "0:0: unknown file type '.txt': accepted .yaml, .yml, .csv, .xlsx",
+        tmp_path / "none.csv": "0:0: cannot read the file: no such file",
+        (tmp_path / "junk.xlsx"): "0:0: not a XLSX file (it is not a zip archive); save it again from the office "
+                                  "suite",
+        (tmp_path / "notes.pdf"): "0:0: unknown file type '.pdf': accepted .yaml, .yml, .csv, .txt, .tsv, .xlsx, "
+                                  ".xls, .docx",
     }
     (tmp_path / "junk.xlsx").write_bytes(b"PK? not really")
-    (tmp_path / "notes.txt").write_text("x")
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes(",".join(HEADER).encode() + b"\n1,Vi\xe9c,SNV,,Qu\xfd I/2013\n")
-    cases[latin] = "2:0: not UTF-8 text (byte 0xe9); save it as \"CSV UTF-8\""
+    (tmp_path / "notes.pdf").write_text("x")
+    (tmp_path / "Phu luc kem theo.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    cases[tmp_path / "Phu luc kem theo.doc"] = ("0:0: .doc files are not read: open it and save it as .docx "
+                                                "(accepted: .yaml, .yml, .csv, .txt, .tsv, .xlsx, .xls, .docx)")
     broken = tmp_path / "broken.yaml"
     broken.write_text("directive:\n  number: 1/KH\ntasks:\n  - key: a\n    content: [x\n", encoding="utf-8")
     cases[broken] = "6:1: not valid YAML: expected ',' or ']', but got '<stream end>'"
@@ -317,7 +328,7 @@ def test_yaml_errors_point_at_line_and_field(engine, builtin, tmp_path):
     assert errs[0] == f"{path}:7:lead: unknown agency 'Sở Nôi vụ'; did you mean: Sở Nội vụ?"
     assert errs[1].startswith(f"{path}:8:deadline: cannot read the deadline: \"Quý V/2018\"")
     assert f"{path}:9:key: duplicate key 'a' (also on line 5)" in errs
-    assert f"{path}:12:dealine: unknown field (accepted: key, stt, content, lead, coordinators, report_to, deadline)" in errs
+    assert f"{path}:12:dealine: unknown field (accepted: key, stt, section, content, lead, coordinators, report_to, deadline, until, product)" in errs
     assert f"{path}:9:deadline: empty: when is it due? (e.g. \"trước ngày 14/6/2018\", \"Quý III/2013\", \"Thường xuyên\")" in errs
 
 
@@ -326,7 +337,7 @@ def test_no_issue_date_is_an_error(engine, builtin, tmp_path):
     with pytest.raises(RegistryErrors) as e:
         run(engine, path, builtin, document="9/KH")
     assert errors_of(e) == [f"{path}:2:Ngày ban hành: no issue date for directive 9/KH: deadlines are read from it; "
-                            "pass --issued YYYY-MM-DD or add a 'Ngày ban hành' column"]
+                            "pass --issued dd/mm/yyyy or add a 'Ngày ban hành' column"]
     # once the directive is known, its issue date is reused
     run(engine, path, builtin, document="9/KH", issued=date(2012, 3, 2))
     assert len(run(engine, path, builtin, document="9/KH").unchanged) == 1
@@ -355,8 +366,8 @@ def test_agencies_file_named_by_the_yaml_registry(engine, builtin, tmp_path):
                     "tasks:\n  - {key: a, content: X, lead: SNV, deadline: Quý I/2019}\n", encoding="utf-8")
     with pytest.raises(RegistryErrors) as e:
         run(engine, path, builtin)
-    assert errors_of(e) == [f"{path}:1:agencies: cannot use the agencies file: {tmp_path / 'missing.yaml'}:0: "
-                            "agencies file not found"]
+    assert errors_of(e) == [f"{path}:1:agencies: cannot use the agencies file missing.yaml: cannot read the file: "
+                            "no such file"]
 
 
 # -- all or nothing --------------------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_export_is_deterministic_and_holds_no_progress(loaded, tmp_path, fmt):
     if fmt == "xlsx":
         with zipfile.ZipFile(tmp_path / f"a.{fmt}") as z:
             core = z.read("docProps/core.xml").decode()
-            # openpyxl writes "ự" as "&#7921;" when lxml is installed (python-docx brings it): read the text.
+            # openpyxl may write inline strings with character references (&#7921;): read them as text
             text = html.unescape("".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()))
             assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert "2000-01-01T00:00:00Z" in core
@@ -122,12 +122,16 @@ def test_exported_csv_columns_and_rows(loaded, tmp_path):
     data = export(loaded, tmp_path / "r.csv")
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "Mã,STT,Nội dung,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian hoàn thành,Báo cáo về,Văn bản,Ngày ban hành"
+    # "Đến": the plan's end ("giai đoạn 2011-2015" in 337's subject) that bounds its recurring duties
+    assert lines[0] == ("Mã,STT,Nội dung,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian hoàn thành,Đến,Báo cáo về,"
+                        "Văn bản,Ngày ban hành")
     assert len(lines) == 121
     # directives in order of issue: 337 (2012) first
     assert lines[1].startswith("337-qd-ubnd-1,1,") and lines[1].endswith(",337/QĐ-UBND,02/03/2012")
     row17 = next(ln for ln in lines if ln.startswith("337-qd-ubnd-17,"))
     assert "Sở Kế hoạch và Đầu tư,Ban Quản lý các khu công nghiệp; các cơ quan liên quan,Tháng 10/2015" in row17
+    row11 = next(ln for ln in lines if ln.startswith("337-qd-ubnd-11,"))
+    assert ",31/12/2015," in row11  # a recurring duty of the plan ends with it
 
 
 def test_yaml_export_is_the_documented_format(loaded, tmp_path):

@@ -172,7 +172,8 @@ def test_on_postgresql_import_views_and_reimport(pg_engine, pg_settings, calenda
     from pathlib import Path
 
     from storage.agencies import AgencyDirectory
-    from storage.registry import export_registry, import_registry
+    from intake import import_registry
+    from storage.registry import export_registry
 
     examples = Path(__file__).resolve().parent.parent / "examples"
     directory = AgencyDirectory.load(examples / "agencies-nam-dinh.yaml")

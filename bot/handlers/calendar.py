@@ -77,4 +77,9 @@ async def send_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE, ses
         label = t(lang, "all_agencies")
     session.commit()
     url, todo_url = tokens.feed_urls(d.settings.feed_base_url, token)
-    await reply(update, t(lang, "feed_url", scope=label, url=url, todo_url=todo_url))
+    from dondoc.i18n import _
+    from feeds.links import webcal_url
+
+    text = t(lang, "feed_url", scope=label, url=url, todo_url=todo_url)
+    text += "\n" + _("Subscribe with one click (Apple Calendar, Outlook): {url}", lang=lang, url=webcal_url(url))
+    await reply(update, text)

@@ -59,6 +59,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         scope.know(session, task)
         message = query.message if isinstance(query.message, Message) else None
+        if payload.action in OVERSIGHT_ACTIONS:  # decisions: the person, not only the chat (getChatMember)
+            await scope.learn_membership(context.bot)
         if payload.action in (btn.APPROVE_EXTENSION, btn.REJECT_EXTENSION):
             await _decide(update, context, session, d, scope, task, payload, message)
             return

@@ -5,9 +5,10 @@ Telegram's 4,096-character limit."""
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy.engine import Engine
@@ -20,11 +21,16 @@ from bot.buttons import Button
 from bot.i18n import fmt_date, role_label
 from bot.texts import shorten, split_message, t
 from dondoc.clock import Clock, local_today
+from dondoc.i18n import _
 from dondoc.settings import Settings
 from storage.actions import Actor
 from storage.tables import Agency, ChatBinding, Task
 
+log = logging.getLogger(__name__)
+
 PLATFORM = "telegram"
+# An unlinked chat hears "not linked" at most once per this long: a group flooding commands gets silence.
+UNLINKED_REPLY_EVERY = timedelta(minutes=5)
 FOCAL_ROLES = ("focal", "manager")  # chats that act for their agency's own tasks
 OVERSEEING_ROLES = ("oversight", "leadership")  # chats that see every agency
 
@@ -37,6 +43,8 @@ class Deps:
     engine: Engine
     clock: Clock
     calendar: object  # jobs.workdays.WorkCalendar
+    # chat id → when it was last told it is not linked (at most one such reply per UNLINKED_REPLY_EVERY)
+    told_unlinked: dict[str, datetime] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -82,6 +90,12 @@ class ChatScope:
     actor: Actor
     names: dict[str, str] = field(default_factory=dict)
     platform: str = PLATFORM  # where the chat lives: "telegram", "zalo"
+    deps: "Deps | None" = None
+    member_status: str | None = None  # the user's status in this chat (getChatMember), for decisions
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_type == "private"
 
     @property
     def linked(self) -> bool:
@@ -102,7 +116,9 @@ class ChatScope:
 
     @property
     def sees_all(self) -> bool:
-        return bool(self.roles & set(OVERSEEING_ROLES)) or (self.is_admin and not self.linked)
+        # An administrator sees every agency in a private chat with the bot, never in a group: what a
+        # group sees is what the group is linked to, whoever asks (a group is not one person).
+        return bool(self.roles & set(OVERSEEING_ROLES)) or (self.is_admin and not self.linked and self.is_private)
 
     @property
     def can_oversee(self) -> bool:
@@ -113,14 +129,15 @@ class ChatScope:
         return None if self.sees_all else self.own_agencies
 
     def can_see(self, task: Task) -> bool:
-        if self.is_admin or self.sees_all:
+        if self.sees_all or (self.is_admin and self.is_private):
             return True
         involved = {task.lead_agency, *(task.coordinators or [])}
         return any(a in involved for a in self.own_agencies)
 
     def refusal_to_act(self, task: Task) -> str | None:
-        """Why this chat may not update `task` (progress, done, extension, acknowledge), or None if it may."""
-        if self.is_admin:
+        """Why this chat may not update `task` (progress, done, extension, acknowledge), or None if it may.
+        The chat is the unit of trust for reports: any member of an agency's chat reports for the agency."""
+        if self.is_admin and self.can_see(task):
             return None
         if not self.linked:
             return t(self.lang, "unlinked")
@@ -131,11 +148,35 @@ class ChatScope:
         return t(self.lang, "role_cannot_act", role=" / ".join(role_label(r, self.lang) for r in sorted(self.roles)))
 
     def refusal_to_oversee(self) -> str | None:
-        if self.can_oversee:
+        """Why this person may not decide here (confirm a completion, approve or reject an extension).
+
+        The person is the unit of trust for decisions: in an oversight group only its Telegram
+        administrators (`member_status`, from getChatMember) and the people in OVERSIGHT_USER_IDS or
+        ADMIN_USER_IDS decide; in a private chat linked as oversight, its one person does."""
+        if self.is_admin and (self.is_private or "oversight" in self.roles):
             return None
         if not self.linked:
             return t(self.lang, "unlinked")
-        return t(self.lang, "only_oversight")
+        if "oversight" not in self.roles:
+            return t(self.lang, "only_oversight")
+        if self.is_private or self.member_status in ("creator", "administrator"):
+            return None
+        listed = self.deps.settings.oversight_user_ids if self.deps is not None else ()
+        if self.user is not None and self.user.id in listed:
+            return None
+        return _("Only this group's administrators (or the people listed in OVERSIGHT_USER_IDS) can confirm "
+                 "completions and decide extensions.", lang=self.lang)
+
+    async def learn_membership(self, bot) -> None:
+        """Ask Telegram whether the person is an administrator of this group (for `refusal_to_oversee`)."""
+        if self.user is None or self.is_private or self.member_status is not None:
+            return
+        try:
+            member = await bot.get_chat_member(int(self.chat_id), self.user.id)
+            self.member_status = str(member.status)
+        except Exception:  # noqa: BLE001 - cannot tell: treated as a plain member (refused politely)
+            log.warning("could not ask Telegram about user %s in chat %s", self.user.id, self.chat_id, exc_info=True)
+            self.member_status = "unknown"
 
     def know(self, session: Session, task: Task) -> None:
         """Load the display names of the agencies a task involves (for texts about it)."""
@@ -179,7 +220,7 @@ def load_scope(session: Session, update: Update, d: Deps) -> ChatScope:
     scope = ChatScope(
         chat_id=chat_id, chat_type=chat.type if chat else "private", title=(chat.title if chat else None),
         bindings=bindings, user=user, is_admin=bool(user and user.id in d.settings.admin_user_ids),
-        lang=resolve_lang(bindings, user, d.settings), actor=actor_of(user),
+        lang=resolve_lang(bindings, user, d.settings), actor=actor_of(user), deps=d,
     )
     scope.names = agency_names(session, {b.agency for b in bindings})
     return scope
@@ -214,7 +255,7 @@ def find_task(session: Session, scope: ChatScope, key: str) -> tuple[Task | None
 
 def _visible_keys(session: Session, scope: ChatScope) -> list[str]:
     q = select(Task.key, Task.lead_agency, Task.coordinators).where(Task.removed_at.is_(None))  # type: ignore[union-attr]
-    agencies = None if (scope.sees_all or scope.is_admin) else set(scope.own_agencies)
+    agencies = None if (scope.sees_all or (scope.is_admin and scope.is_private)) else set(scope.own_agencies)
     out = []
     for key, lead, coordinators in session.exec(q):
         if agencies is None or lead in agencies or agencies & set(coordinators or []):
@@ -229,23 +270,59 @@ def example_key(session: Session, scope: ChatScope) -> str:
 
 # -- input ------------------------------------------------------------------------------------------------
 
-_DATE_RE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_DATE_RE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", re.ASCII)
+
+
+class DateOutOfRange(ValueError):
+    """A well-written date whose year is outside what the registry grammar accepts (MIN_YEAR..MAX_YEAR)."""
 
 
 def parse_date(text: str) -> date:
-    """dd/mm/yyyy (also d/m/yyyy, and . or - as separators); ValueError otherwise."""
+    """dd/mm/yyyy (also d/m/yyyy, and . or - as separators), a year the registry grammar accepts;
+    ValueError otherwise (DateOutOfRange for 31/12/9999: calendars and sums with it overflow)."""
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
     m = _DATE_RE.fullmatch(text.strip())
     if not m:
         raise ValueError(text)
     day, month, year = (int(g) for g in m.groups())
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DateOutOfRange(text)
     return date(year, month, day)  # ValueError for 31/02/2019
 
 
+def date_refusal(lang: str, text: str) -> str:
+    """What to say about a date `parse_date` refused."""
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
+    try:
+        parse_date(text)
+    except DateOutOfRange:
+        return _("The date “{text}” is out of range: the year must be between {first} and {last}.", lang=lang,
+                 text=shorten(text, 40), first=MIN_YEAR, last=MAX_YEAR)
+    except ValueError:
+        pass
+    return t(lang, "bad_date", text=shorten(text, 40))
+
+
+_SMALL_INT = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²".isdigit() is True but int("²") fails
+
+
+def small_int(text: str, lo: int, hi: int) -> int | None:
+    """The whole number `text` if it is plain digits within lo..hi, else None (never raises: a command's
+    arguments are whatever anyone typed — "²", "٣", five thousand digits)."""
+    s = (text or "").strip()
+    if not _SMALL_INT.fullmatch(s):
+        return None
+    n = int(s)
+    return n if lo <= n <= hi else None
+
+
 def parse_percent(text: str) -> int:
-    s = text.strip().rstrip("%").strip()
-    if not s.isdigit() or not 0 <= int(s) <= 100:
+    n = small_int(text.strip().rstrip("%"), 0, 100)
+    if n is None:
         raise ValueError(text)
-    return int(s)
+    return n
 
 
 def command_args(update: Update) -> tuple[list[str], str]:
@@ -273,9 +350,32 @@ def keyboard(rows: list[list[Button]] | None) -> InlineKeyboardMarkup | None:
 async def refuse_unlinked(update: Update, scope: ChatScope) -> bool:
     """An unlinked chat (unless an administrator is asking) hears how to get linked and nothing about any
     task; True when it was refused."""
-    if scope.linked or scope.is_admin:
+    if scope.linked or (scope.is_admin and scope.is_private):
         return False
-    await reply(update, t(scope.lang, "unlinked"))
+    if scope.is_admin:  # an administrator in an unlinked group: nothing of any agency is posted to it
+        await reply(update, _("This group is not linked to any agency, so nothing about tasks is shown here. "
+                              "Ask me in a private chat, or link this group first (/link CODE).", lang=scope.lang))
+        return True
+    if may_tell_unlinked(scope):
+        await reply(update, t(scope.lang, "unlinked"))
+    return True
+
+
+def may_tell_unlinked(scope: ChatScope) -> bool:
+    """May this unlinked chat be told so now? Once per UNLINKED_REPLY_EVERY; silence in between (a
+    flood from a stranger's group costs one message, not one per command)."""
+    d = scope.deps
+    if d is None:
+        return True
+    now = d.now()
+    last = d.told_unlinked.get(scope.chat_id)
+    if last is not None and now - last < UNLINKED_REPLY_EVERY and now >= last:
+        return False
+    if len(d.told_unlinked) > 10_000:  # forget the old ones; a chat told long ago may be told again
+        for chat, when in list(d.told_unlinked.items()):
+            if now - when >= UNLINKED_REPLY_EVERY:
+                del d.told_unlinked[chat]
+    d.told_unlinked[scope.chat_id] = now
     return True
 
 

@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import invites
-from bot.handlers.common import PLATFORM, command_args, deps, load_scope, reply
+from dondoc.i18n import _
+from bot.handlers.common import PLATFORM, command_args, deps, load_scope, may_tell_unlinked, reply
 from bot.i18n import role_label
 from bot.texts import COMMANDS, fmt_datetime, t
 from storage import audit
@@ -39,9 +40,14 @@ async def _link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
         lang = scope.lang
         try:
             result = invites.redeem_invite(session, code, platform=PLATFORM, chat_id=str(chat.id),
-                                           title=chat.title or chat.full_name, actor=scope.actor, now=d.now())
+                                           title=chat.title or chat.full_name, actor=scope.actor, now=d.now(),
+                                           chat_type=chat.type)
         except invites.InviteError as e:
             session.rollback()
+            if e.code == "group_only":
+                await reply(update, _("This invite is for the oversight body's group: add me to that group and "
+                                      "send /link CODE there. The code is still valid.", lang=lang))
+                return
             when = fmt_datetime(e.info.get("expires_at"), d.settings.timezone) if e.code == "expired" else ""
             await reply(update, t(lang, f"invite_{e.code}", when=when))
             return
@@ -62,7 +68,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, welco
     lang = scope.lang
     if not scope.linked and not scope.is_admin:
         text = t(lang, "unlinked")
-        await reply(update, (t(lang, "welcome") + "\n\n" + text) if welcome else text)
+        if may_tell_unlinked(scope):
+            await reply(update, (t(lang, "welcome") + "\n\n" + text) if welcome else text)
         return
     lines = []
     for name, (vi, en), roles in COMMANDS:
@@ -91,7 +98,8 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await reply(update, t(scope.lang, "lang_usage"))
             return
         if not scope.linked:
-            await reply(update, t(choice, "unlinked"))
+            if may_tell_unlinked(scope):
+                await reply(update, t(choice, "unlinked"))
             return
         now = d.now()
         for b in scope.bindings:
@@ -106,25 +114,29 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A group became a supergroup and got a new id: move its bindings, so reminders keep arriving."""
+    """A group became a supergroup and got a new id: its bindings and outbox history follow it (merged with
+    what the new id already has — storage.chat_moves), so reminders keep arriving and none is sent twice.
+    Telegram posts two service messages (migrate_to in the old group, migrate_from in the new one); either
+    does the move, the other finds nothing left."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.chat_moves import move_chat
+
     message = update.effective_message
-    old, new = message.chat_id, message.migrate_to_chat_id
-    if new is None:
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
         return
-    from sqlmodel import select
-
-    from storage.tables import ChatBinding
-
     d = deps(context)
-    with d.session() as session:
-        rows = list(session.exec(select(ChatBinding).where(ChatBinding.platform == PLATFORM,
-                                                           ChatBinding.chat_id == str(old))))
-        now = d.now()
-        for b in rows:
-            b.chat_id = str(new)
-            b.updated_at = now
-            session.add(b)
-            audit.record(session, at=now, actor="telegram", source=PLATFORM, action="binding.migrated",
-                         entity="binding", entity_key=f"{PLATFORM}:{new}", old_chat_id=str(old), agency=b.agency,
-                         role=b.role)
-        session.commit()
+    for attempt in (1, 2):  # the dispatcher may be moving the same chat at this moment: then once more
+        with d.session() as session:
+            try:
+                move_chat(session, PLATFORM, str(old), str(new), now=d.now())
+                session.commit()
+                return
+            except IntegrityError:
+                session.rollback()
+                if attempt == 2:
+                    raise

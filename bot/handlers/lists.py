@@ -22,6 +22,7 @@ from bot.handlers.common import (
     edit,
     load_scope,
     refuse_unlinked,
+    small_int,
     reply,
     task_line,
 )
@@ -105,10 +106,10 @@ async def _list(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -
             return
         days = DEFAULT_UPCOMING_DAYS
         if kind == UPCOMING and args:
-            if not args[0].isdigit() or not 1 <= int(args[0]) <= 366:
+            days = small_int(args[0], 1, 366)
+            if days is None:
                 await reply(update, t(scope.lang, "upcoming_usage"))
                 return
-            days = int(args[0])
         items = collect(session, d, scope, kind, days)
         text, rows = render(d, scope, kind, items, 0, days)
     await reply(update, text, rows)
@@ -141,15 +142,16 @@ async def turn_page(update: Update, context: ContextTypes.DEFAULT_TYPE, session,
     arg = payload.arg
     kind, rest = arg[:1], arg[1:]
     page_text, _, extra = rest.partition(":")
-    if kind not in (TASKS, UPCOMING, OVERDUE) or not page_text.isdigit() or (extra and not extra.isdigit()):
+    page = small_int(page_text, 0, 100_000)
+    days = small_int(extra, 1, 366) if extra else DEFAULT_UPCOMING_DAYS
+    if kind not in (TASKS, UPCOMING, OVERDUE) or page is None or days is None:
         await query.answer(t(lang, "cb_invalid"), show_alert=True)
         return
-    days = int(extra) if extra else DEFAULT_UPCOMING_DAYS
     items = collect(session, d, scope, kind, days)
-    text, rows = render(d, scope, kind, items, int(page_text), days)
+    text, rows = render(d, scope, kind, items, page, days)
     if query.message is not None:
         await edit(query.message, text, rows)
-    await query.answer(t(lang, "cb_page", page=int(page_text) + 1))
+    await query.answer(t(lang, "cb_page", page=page + 1))
 
 
 # -- /summary ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers import flows
 from bot.handlers.common import (
-    agency_names, command_args, deps, example_key, find_task, load_scope, parse_date, parse_percent, refuse_unlinked,
+    agency_names, command_args, date_refusal, deps, example_key, find_task, load_scope, parse_date, parse_percent, refuse_unlinked,
     reply, rest_after,
     send,
 )
@@ -180,7 +180,7 @@ async def extend_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         try:
             new_due = parse_date(args[1])
         except ValueError:
-            return flows.refused(t(scope.lang, "bad_date", text=args[1]))
+            return flows.refused(date_refusal(scope.lang, args[1]))
         reason = rest_after(raw, 2)
         if not reason:
             return flows.refused(t(scope.lang, "err_no_reason") + "\n" + t(scope.lang, "extend_usage", example=task.key))
@@ -254,7 +254,7 @@ async def extension_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         try:
             new_due = parse_date(words[0])
         except ValueError:
-            await reply(update, t(lang, "bad_date", text=words[0]))
+            await reply(update, date_refusal(lang, words[0]))
             return
         reason = words[1].strip() if len(words) > 1 else ""
         if not reason:

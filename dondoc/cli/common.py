@@ -29,6 +29,9 @@ def settings() -> Settings:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are quiet unless they fail
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Bot API call is noise
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own tick logs say what happened
+    from dondoc import redact
+
+    redact.install(s)  # no bot token, secret, feed token, invite code or password in any log line
     return s
 
 
@@ -44,7 +47,7 @@ def engine():
     url = settings().database_url
     with database_errors(url):
         upgrade(url)
-    return make_engine(url)
+        return make_engine(url)
 
 
 @contextlib.contextmanager
@@ -53,8 +56,12 @@ def database_errors(url: str):
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
+    from storage.db import DatabasePathError
+
     try:
         yield
+    except DatabasePathError as e:
+        fail(f"DATABASE_URL: {e}")
     except OperationalError as e:
         reason = str(e.orig or e).strip().splitlines()[0]
         fail(f"Cannot use the database {make_url(url).render_as_string(hide_password=True)}: {reason}\n"
@@ -62,15 +69,25 @@ def database_errors(url: str):
 
 
 def agency_directory(session=None):
-    """The agency directory: built-in + AGENCIES_FILE, plus the agencies earlier imports stored when a
-    `session` is given. A broken AGENCIES_FILE exits 2 with what is wrong and where."""
-    from storage.agencies import AgencyDirectory, AgencyFileError
+    """The agency directory (intake.directory.directory_for): built-in, AGENCIES_FILE, PROVINCE's communes
+    and the agencies in the database (earlier imports' --agencies, `dondoc agencies --add/--rename`).
+    A broken AGENCIES_FILE exits 2 with what is wrong and where."""
+    from sqlmodel import Session
+
+    from intake.directory import directory_for
+    from storage.agencies import AgencyFileError
 
     try:
-        directory = AgencyDirectory.load(settings().agencies_file)
+        # The directory is kept in the Agency table (sync: only what changed is written), which is what the
+        # bot, the dispatcher and the feeds read names from.
+        if session is None:
+            with Session(engine()) as own:
+                directory = directory_for(settings(), own, sync=True)
+                own.commit()
+                return directory
+        return directory_for(settings(), session, sync=True)
     except AgencyFileError as e:
         fail(f"Cannot use the agency directory: {e}")
-    return directory.with_known_agencies(session) if session is not None else directory
 
 
 def match_agencies(text: str, *, on=None, session=None, directory=None):

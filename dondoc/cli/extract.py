@@ -26,7 +26,7 @@ def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
     from jobs.workdays import WorkCalendar
     from storage.agencies import AgencyDirectory
     from storage.db import make_engine
-    from storage.registry import RegistryErrors, import_registry
+    from intake import RegistryErrors, import_registry
 
     directory = AgencyDirectory.load(settings().agencies_file)
     if agencies:
@@ -76,6 +76,8 @@ def register(app: typer.Typer) -> None:
         named = None
         if agencies is not None and output is not None:
             named = os.path.relpath(agencies.resolve(), output.resolve().parent)
+            if named.startswith("..") or os.path.isabs(named):
+                named = None  # a registry names only a file next to it (issue 18): pass --agencies to import
         with use_language(settings().language):
             text = render(draft, source=directive.name, agencies=named)
         # Written whole or not at all: a temporary file beside the target, then renamed.

@@ -29,9 +29,7 @@ def _actor():
 
 def _resolve_agencies(text: str, on) -> tuple[str, ...]:
     """Directory codes for an agency name, abbreviation or code; exits with suggestions when unknown."""
-    from feeds.service import agency_directory as feeds_directory
-
-    return tuple(match_agencies(text, on=on, directory=feeds_directory(settings())).codes)
+    return tuple(match_agencies(text, on=on).codes)  # the one directory, database included
 
 
 def _write_atomically(out: Path, data: bytes) -> None:
@@ -73,7 +71,7 @@ def ics_cmd(
     else:
         scope = service.FeedScope("oversight", language=lang)
     with session_scope(engine()) as session:
-        data = service.render_scope(session, scope, s, now, todo=todo)
+        data = service.render_scope(session, scope, s, now, todo=todo, window=False)  # a file has everything
     if str(out) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -87,9 +85,21 @@ def ics_cmd(
 def _print_urls(token: str) -> None:
     from feeds.tokens import feed_urls
 
+    _print_webcal(token)
     events, todos = feed_urls(settings().feed_base_url, token)
     typer.echo(events)
     typer.echo(f"To-dos (VTODO, Thunderbird): {todos}", err=True)
+
+
+def _print_webcal(token: str) -> None:
+    """The webcal:// form of the events URL (a click opens the calendar app's subscribe dialog), on stderr so
+    standard output stays the one https URL a script can read."""
+    from dondoc.i18n import _
+    from feeds.links import webcal_url
+    from feeds.tokens import feed_urls
+
+    typer.echo(_("Subscribe with one click (Apple Calendar, Outlook): {url}",
+                 url=webcal_url(feed_urls(settings().feed_base_url, token)[0])), err=True)
 
 
 @feed_app.command("url")

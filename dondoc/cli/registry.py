@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, settings
+from dondoc.i18n import _, ngettext, set_language
 
 
 def _lang() -> str:
@@ -20,14 +21,14 @@ def _t(vi: str, en: str) -> str:
     return en if _lang() == "en" else vi
 
 
-def _directory(extra: Optional[Path] = None):
-    from storage.agencies import AgencyDirectory, AgencyFileError
+def _directory(session=None, extra: Optional[Path] = None, *, sync: bool = False):
+    from intake.directory import directory_for
+    from storage.agencies import AgencyFileError
 
     try:
-        d = AgencyDirectory.load(settings().agencies_file)
-        return d.extended(extra) if extra else d
+        return directory_for(settings(), session, [extra] if extra else [], sync=sync)
     except AgencyFileError as e:
-        fail(_t("Không dùng được danh mục cơ quan:", "Cannot use the agency directory:") + "\n" + str(e))
+        fail(_("Cannot use the agency directory:") + "\n" + str(e))
 
 
 def _calendar():
@@ -46,64 +47,93 @@ def _actor() -> str:
         return "admin"
 
 
-def _parse_issued(value: Optional[str]) -> Optional[date]:
+def parse_cli_date(option: str, value: Optional[str]) -> Optional[date]:
+    """dd/mm/yyyy or YYYY-MM-DD, within the deadline grammar's years; exit 2 otherwise."""
+    from intake.table import parse_date
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        fail(f"--issued {value!r}: " + _t("cần một ngày dạng YYYY-MM-DD, ví dụ 2012-03-02",
-                                            "accepted: a date YYYY-MM-DD, e.g. 2012-03-02"))
+    d = parse_date(value)
+    if d is None or not MIN_YEAR <= d.year <= MAX_YEAR:
+        fail(_("{option} {value!r}: accepted: a date dd/mm/yyyy or YYYY-MM-DD (years {lo}–{hi}), e.g. 02/03/2012",
+               option=option, value=value, lo=MIN_YEAR, hi=MAX_YEAR))
+    return d
 
 
 def import_cmd(
-    file: Path = typer.Argument(..., help="Registry file: .yaml/.yml, .csv or .xlsx."),
+    file: Path = typer.Argument(..., help="Registry file: .yaml/.yml, .csv/.txt, .xlsx, .xls or .docx (its tables)."),
     document: Optional[str] = typer.Option(None, "--document", help="Directive number (số/ký hiệu) the tasks "
                                            "belong to, when the file does not say, e.g. 337/QĐ-UBND."),
-    issued: Optional[str] = typer.Option(None, "--issued", help="The directive's issue date, YYYY-MM-DD."),
+    issued: Optional[str] = typer.Option(None, "--issued", help="The directive's issue date, dd/mm/yyyy or "
+                                         "YYYY-MM-DD."),
     issuer: Optional[str] = typer.Option(None, "--issuer", help="Who issued the directive."),
-    subject: Optional[str] = typer.Option(None, "--subject", help="The directive's subject (trích yếu)."),
+    subject: Optional[str] = typer.Option(None, "--subject", help="The directive's subject (trích yếu); "
+                                          "\"giai đoạn 2011-2015\" in it ends the plan's recurring duties."),
+    until: Optional[str] = typer.Option(None, "--until", help="The plan's end (dd/mm/yyyy): recurring duties "
+                                        "stop there."),
     prune: bool = typer.Option(False, "--prune", help="Remove the directive's tasks that the file no longer has."),
     agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to add to the directory "
-                                            "(e.g. the province's districts)."),
+                                            "(e.g. the province's districts); kept in the database."),
+    allow_empty_groups: bool = typer.Option(False, "--allow-empty-groups", help="A group with no members in "
+                                            "the directory is skipped with a warning instead of an error."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; write nothing."),
 ) -> None:
-    """Load a task registry (YAML, CSV or XLSX) into the database — all of it, or nothing."""
+    """Load a task registry into the database — all of it, or nothing."""
+    set_language(_lang())
+    from intake.importer import ImportOptions, import_file, preview_import
+    from intake.limits import Limits
+    from intake.model import RegistryErrors
     from storage.db import session_scope
-    from storage.registry import RegistryErrors, import_registry
 
-    when = _parse_issued(issued)
-    directory = _directory(agencies)
+    when = parse_cli_date("--issued", issued)
+    end = parse_cli_date("--until", until)
     calendar = _calendar()
     now = clock().now()
+    s = settings()
     try:
         with session_scope(engine()) as session:
-            report = import_registry(session, file, directory=directory, calendar=calendar, now=now,
-                                     actor=_actor(), document=document, issued=when, issuer=issuer,
-                                     subject=subject, prune=prune)
+            directory = _directory(session, agencies)
+            options = ImportOptions(directory=directory, calendar=calendar, now=now, actor=_actor(),
+                                    document=document, issued=when, issuer=issuer, subject=subject, until=end,
+                                    prune=prune, allow_empty_groups=allow_empty_groups,
+                                    urgent_workdays=s.urgent_workdays, limits=Limits.from_settings(s))
+            run = preview_import if dry_run else import_file
+            report = run(session, file, options=options)
     except RegistryErrors as e:
         n = len(e.problems)
-        typer.echo(_t(f"Không nhập {file}: {n} lỗi; cơ sở dữ liệu không thay đổi.",
-                      f"Nothing imported from {file}: {n} problem{'s' if n != 1 else ''}; the database is unchanged."),
+        typer.echo(ngettext("Nothing imported from {file}: {n} problem; the database is unchanged.",
+                            "Nothing imported from {file}: {n} problems; the database is unchanged.", n, file=file),
                    err=True)
         for p in e.problems:
             typer.echo(str(p), err=True)
         raise typer.Exit(2)
+    if report.encoding and report.encoding not in ("utf-8", "utf-8-sig"):
+        typer.echo(_("Encoding detected: {encoding}", encoding=report.encoding), err=True)
     for w in report.warnings:
-        typer.echo(_t("cảnh báo: ", "warning: ") + w, err=True)
-    typer.echo(_t(f"Đã nhập {file}: {len(report.added)} thêm mới, {len(report.changed)} thay đổi, "
-                  f"{len(report.unchanged)} không đổi.",
-                  f"Imported {file}: {len(report.added)} added, {len(report.changed)} changed, "
-                  f"{len(report.unchanged)} unchanged."))
+        typer.echo(_("warning: ") + w, err=True)
+    if dry_run:
+        typer.echo(_("Dry run of {file} (nothing written): {added} to add, {changed} to change, {unchanged} "
+                     "unchanged.", file=file, added=len(report.added), changed=len(report.changed),
+                     unchanged=len(report.unchanged)))
+        for key in report.added:
+            typer.echo(f"+ {key}")
+        for key, changes in report.changes.items():
+            typer.echo(f"~ {key}: " + ", ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in changes.items()
+                                                 if k not in ("deadline",)))
+        for key in report.missing:
+            typer.echo(f"- {key}")
+        return
+    typer.echo(_("Imported {file}: {added} added, {changed} changed, {unchanged} unchanged.", file=file,
+                 added=len(report.added), changed=len(report.changed), unchanged=len(report.unchanged)))
     for number in report.directives_added:
-        typer.echo(_t(f"Văn bản mới: {number}", f"New directive: {number}"))
+        typer.echo(_("New directive: {number}", number=number))
     for number in report.directives_changed:
-        typer.echo(_t(f"Văn bản cập nhật: {number}", f"Directive updated: {number}"))
+        typer.echo(_("Directive updated: {number}", number=number))
     if report.removed:
-        typer.echo(_t(f"Đã gỡ {len(report.removed)} nhiệm vụ không còn trong tệp: ",
-                      f"Removed {len(report.removed)} tasks no longer in the file: ") + ", ".join(report.removed))
+        typer.echo(_("Removed {n} tasks no longer in the file: ", n=len(report.removed)) + ", ".join(report.removed))
     elif report.missing:
-        typer.echo(_t(f"{len(report.missing)} nhiệm vụ không còn trong tệp (giữ lại; dùng --prune để gỡ): ",
-                      f"{len(report.missing)} tasks are no longer in the file (kept; --prune removes them): ")
+        typer.echo(_("{n} tasks are no longer in the file (kept; --prune removes them): ", n=len(report.missing))
                    + ", ".join(report.missing))
 
 
@@ -139,11 +169,13 @@ def tasks_cmd(
                                             "5099/UBND-HCC."),
 ) -> None:
     """List the tasks: key, content, lead agency, deadline as written, due date and status."""
+    set_language(_lang())
     from sqlmodel import Session
 
     from bot.i18n import fmt_date
     from dondoc.clock import local_today
     from jobs.status import parse_status, status_label
+    from jobs.urgent import describe_urgent, is_urgent
     from storage.agencies import UnknownAgency, agency_names
     from storage.views import task_items
 
@@ -160,7 +192,7 @@ def tasks_cmd(
         names = agency_names(session)
         codes = None
         if agency is not None:
-            directory = _directory().with_known_agencies(session)
+            directory = _directory(session)
             try:
                 m = directory.match(agency, today)
             except UnknownAgency as e:
@@ -190,6 +222,8 @@ def tasks_cmd(
     for i in items:
         if i.effective_due is None:
             due = "—"
+        elif is_urgent(i.task.deadline):
+            due = describe_urgent(i.effective_due, lang)
         elif i.due is not None and i.effective_due != i.due:
             due = f"{fmt_date(i.effective_due)} ({written}: {fmt_date(i.due)})"
         else:
@@ -212,20 +246,112 @@ def tasks_cmd(
 
 def agencies_cmd(
     search: Optional[str] = typer.Argument(None, help="Part of a name, an abbreviation or a code."),
-    agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to add to the directory."),
+    agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to show on top of the "
+                                            "directory (not stored; `dondoc import --agencies` stores it)."),
+    add: Optional[str] = typer.Option(None, "--add", help="Add an agency with this name (with --code, "
+                                      "--kind, --alias)."),
+    rename: Optional[str] = typer.Option(None, "--rename", help="Rename this agency (a name or code) to "
+                                         "--name; the old name stays an alias."),
+    name: Optional[str] = typer.Option(None, "--name", help="The new name, with --rename."),
+    code: Optional[str] = typer.Option(None, "--code", help="The code of the agency --add adds, e.g. "
+                                       "ubnd-xa-cao-loc (default: made from the name)."),
+    kind: str = typer.Option("khac", "--kind", help="Its kind, with --add: so, ban, ubnd-cap-huyen, "
+                             "ubnd-cap-xa, bao-chi, khac …"),
+    alias: list[str] = typer.Option([], "--alias", help="Another name or abbreviation (repeatable)."),
 ) -> None:
-    """List the agency directory (built-in, AGENCIES_FILE, --agencies): codes, names, validity, successors."""
+    """List or search the agency directory (built-in, AGENCIES_FILE, PROVINCE, the database); add or rename
+    an agency (audited). Messages, exports, feeds and the bot show the names it holds."""
+    set_language(_lang())
+    from sqlmodel import Session
+
+    from storage.db import session_scope
+
+    if add is not None or rename is not None:
+        if add is not None and rename is not None:
+            fail(_("--add and --rename: one at a time"))
+        with session_scope(engine()) as session:
+            if add is not None:
+                _agency_add(session, add, code, kind, alias)
+            else:
+                if not name:
+                    fail(_("--rename needs --name NEW NAME"))
+                _agency_rename(session, rename, name, alias)
+        return
+    with Session(engine()) as session:
+        d = _directory(session, agencies)
+    _list_agencies(d, search)
+
+
+def _agency_add(session, name: str, code: Optional[str], kind: str, aliases: list[str]) -> None:
+    import re
+
+    from intake.tasks import slugify
+    from storage import audit
+    from storage.agencies import AgencyInfo, UnknownAgency, sync_directory
+
+    d = _directory(session)
+    name = " ".join(name.split())
+    code = code or slugify(name)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", code or "") or len(code) > 80:
+        fail(_("--code {code!r}: accepted: lower-case letters, digits and '-', e.g. ubnd-xa-cao-loc", code=code))
+    if d.get(code) is not None:
+        fail(_("{code} is already in the directory ({name}); use --rename to change its name",
+               code=code, name=d.name(code)))
+    for text in (name, *aliases):
+        try:
+            m = d.match(text)
+        except (UnknownAgency, ValueError):
+            continue
+        if m.codes or m.groups:
+            fail(_("{text!r} already names {what} in the directory", text=text,
+                   what=", ".join(d.name(c) for c in (m.codes or m.groups))))
+    info = AgencyInfo(code=code, name=name, kind=kind, aliases=tuple(dict.fromkeys(aliases)), source="cli")
+    sync_directory(session, d.with_agencies([info], "cli"))
+    audit.record(session, at=clock().now(), actor=_actor(), source="cli", action="agency.added", entity="agency",
+                 entity_key=code, name=name, kind=kind, aliases=list(aliases))
+    typer.echo(_("Added {name} ({code}).", name=name, code=code))
+
+
+def _agency_rename(session, which: str, new_name: str, aliases: list[str]) -> None:
+    from dataclasses import replace
+
+    from storage import audit
+    from storage.agencies import AgencyDirectory, UnknownAgency, sync_directory
+
+    d = _directory(session)
+    try:
+        m = d.match(which)
+    except (UnknownAgency, ValueError) as e:
+        fail(f"--rename: {e}")
+    if len(m.codes) != 1 or m.groups:
+        fail(_("--rename {text!r}: names {n} agencies; give one name or code", text=which, n=len(m.codes)))
+    code = m.codes[0]
+    old = d.get(code)
+    new_name = " ".join(new_name.split())
+    if old.source == "file" and settings().agencies_file is not None and \
+            AgencyDirectory.load(settings().agencies_file).get(code) != AgencyDirectory.load().get(code):
+        fail(_("{code} is defined in AGENCIES_FILE ({file}): change its name there", code=code,
+               file=settings().agencies_file))
+    kept = tuple(a for a in dict.fromkeys((*old.aliases, old.name, *aliases)) if a != new_name)
+    info = replace(old, name=new_name, aliases=kept, source="cli")
+    others = [a for a in d.agencies if a.code != code]
+    sync_directory(session, AgencyDirectory([*others, info], d.groups, d.kinds))
+    audit.record(session, at=clock().now(), actor=_actor(), source="cli", action="agency.renamed", entity="agency",
+                 entity_key=code, changes={"name": [old.name, new_name]})
+    typer.echo(_("Renamed {code}: {old} → {new}.", code=code, old=old.name, new=new_name))
+
+
+def _list_agencies(d, search: Optional[str]) -> None:
     from bot.i18n import fmt_date
     from storage.agencies import normalize
 
-    d = _directory(agencies)
     found = d.search(search or "")
     for a in found:
         extra = []
         if a.valid_from:
-            extra.append(_t("từ ", "from ") + fmt_date(a.valid_from))
+            extra.append(_("from {date}", date=fmt_date(a.valid_from)))
         if a.valid_to:
-            extra.append(_t("đến ", "until ") + fmt_date(a.valid_to))
+            extra.append(_("until {date}", date=fmt_date(a.valid_to)))
         if a.successor:
             extra.append("→ " + d.name(a.successor))
         line = f"{a.code:<32} {a.name}"
@@ -233,23 +359,24 @@ def agencies_cmd(
             line += "  (" + ", ".join(extra) + ")"
         typer.echo(line)
         if a.aliases:
-            typer.echo(" " * 33 + _t("viết tắt: ", "also: ") + ", ".join(a.aliases))
+            typer.echo(" " * 33 + _("also: ") + ", ".join(a.aliases))
     needle = normalize(search) if search else ""
     groups = [g for g in d.groups if not needle or any(needle in normalize(n) for n in (g.name, *g.aliases))
               or search.strip().lower() in g.code]
     if groups:
         typer.echo("")
-        typer.echo(_t("Nhóm (mỗi thành viên nhận một nhiệm vụ riêng):", "Groups (each member gets its own task):"))
+        typer.echo(_("Groups (each member gets its own task):"))
         for g in groups:
-            typer.echo(f"{g.code:<32} {g.name}  ({len(d.members(g.code))} " + _t("thành viên", "members") + ")")
+            typer.echo(f"{g.code:<32} {g.name}  (" + ngettext("{n} member", "{n} members", len(d.members(g.code)))
+                       + ")")
     if not found and not groups:
-        typer.echo(_t("Không tìm thấy.", "Nothing found."))
+        typer.echo(_("Nothing found."))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import", help="Load a task registry (YAML, CSV or XLSX) into the database — all of it, or "
-                "nothing.")(import_cmd)
+    app.command("import", help="Load a task registry (YAML, CSV, XLSX, XLS or DOCX) into the database — all of "
+                "it, or nothing.")(import_cmd)
     app.command("export", help="Write the registry to a YAML, CSV or XLSX file that `dondoc import` reads "
                 "back.")(export_cmd)
     app.command("tasks", help="List the tasks with their deadline, due date and status.")(tasks_cmd)
-    app.command("agencies", help="List or search the agency directory.")(agencies_cmd)
+    app.command("agencies", help="List, search, add or rename agencies of the directory.")(agencies_cmd)

@@ -68,12 +68,18 @@ def _check_chat(platform: str, chat_id: str) -> tuple[str, str]:
 
 def _parse_date(text: str, what: str) -> date:
     s = text.strip()
+    from jobs.deadline import MAX_YEAR, MIN_YEAR
+
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(s, fmt).date()
+            d = datetime.strptime(s, fmt).date()
         except ValueError:
             continue
-    fail(f"{what} {text!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD.")
+        if MIN_YEAR <= d.year <= MAX_YEAR:  # the registry grammar's years: nothing computed from it overflows
+            return d
+        break
+    fail(f"{what} {text!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD, "
+         f"in the years {MIN_YEAR}-{MAX_YEAR}.")
 
 
 # -- link / unlink / bindings ---------------------------------------------------------------------------------

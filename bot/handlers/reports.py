@@ -21,8 +21,9 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a document's or photo's caption
 
 
 def may_see_reports(scope) -> bool:
-    """Reports cover every agency: the oversight body's and the leadership's chats, and administrators."""
-    return scope.is_admin or bool(scope.roles & set(OVERSEEING_ROLES))
+    """Reports cover every agency: the oversight body's and the leadership's chats, and an administrator in a
+    private chat with the bot — never another group, whoever asks there (a group is not one person)."""
+    return bool(scope.roles & set(OVERSEEING_ROLES)) or (scope.is_admin and scope.is_private)
 
 
 def caption(report: Report, lang: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import cpu_count
 
-BENCHES = ("parsing", "extract", "feeds", "planning", "dispatch", "channels", "intake", "reports")
+BENCHES = ("parsing", "extract", "feeds", "planning", "dispatch", "channels", "intake", "reports", "web")
 HERE = Path(__file__).resolve().parent
 
 

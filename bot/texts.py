@@ -266,6 +266,8 @@ COMMANDS: list[tuple[str, tuple[str, str], tuple[str, ...]]] = [
      ("manager", "oversight", "leadership")),
     ("report", ("Báo cáo theo kỳ (XLSX, biểu đồ): /report [Quý III/2026]", "Report for a period (XLSX, chart): "
                 "/report [Q3 2026]"), ("oversight", "leadership")),
+    ("web", ("Liên kết đăng nhập trang quản trị (gửi trong trò chuyện riêng)",
+             "A sign-in link to the web console (sent in a private chat)"), ()),
     ("lang", ("Ngôn ngữ: /lang vi|en", "Language: /lang vi|en"), ()),
 ]
 

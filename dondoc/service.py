@@ -21,7 +21,7 @@ from typing import Iterable, TextIO
 
 log = logging.getLogger("dondoc.run")
 
-ROLES = ("all", "bot", "dispatcher", "feeds")
+ROLES = ("all", "bot", "dispatcher", "feeds", "web")
 
 
 class _QuietOverlap(logging.Filter):
@@ -143,10 +143,16 @@ class Service:
             await self._start_zalo()
         elif "bot" in self.roles:
             log.info("TELEGRAM_BOT_TOKEN is unset: no Telegram bot; messages are printed here (console channel)")
-        if "feeds" in self.roles:
+        if "feeds" in self.roles or "web" in self.roles:
+            # One HTTP server: the calendar feeds, and the web console on the same application (role web).
             from feeds.server import start_feed_server
 
-            self.feed_runner = await start_feed_server(s, self.engine, self.clock)
+            extend = ()
+            if "web" in self.roles:
+                from web.app import mount
+
+                extend = (mount,)
+            self.feed_runner = await start_feed_server(s, self.engine, self.clock, extend)
         if self.scheduler is not None:
             from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -233,7 +239,7 @@ class Service:
 def roles_of(role: str) -> tuple[str, ...]:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; accepted: {' | '.join(ROLES)}")
-    return ("bot", "dispatcher", "feeds") if role == "all" else (role,)
+    return ("bot", "dispatcher", "feeds", "web") if role == "all" else (role,)
 
 
 async def serve(settings, engine, clock, *, roles: Iterable[str] = ("bot", "dispatcher", "feeds"),

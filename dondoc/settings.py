@@ -87,6 +87,9 @@ class Settings:
     feed_bind: str = "127.0.0.1:8080"
     feed_base_url: str = "http://127.0.0.1:8080"
     feed_keep_done_days: int = 30
+    # web console (served under FEED_BASE_URL/web/ by the same HTTP server)
+    web_session_minutes: int = 480
+    signin_link_minutes: int = 15
     feed_uid_domain: str | None = None  # None: the host of FEED_BASE_URL (see uid_domain)
     feed_window_months: int = 12  # feeds hold tasks due this many months back, plus every open task; 0 = all
     # Zalo Bot Platform (private chats; groups when Zalo opens them)
@@ -378,6 +381,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEED_BIND": ("feed_bind", _host_port),
     "FEED_BASE_URL": ("feed_base_url", _url),
     "FEED_KEEP_DONE_DAYS": ("feed_keep_done_days", _int_range(0, 3650)),
+    "WEB_SESSION_MINUTES": ("web_session_minutes", _int_range(5, 43200)),
+    "SIGNIN_LINK_MINUTES": ("signin_link_minutes", _int_range(1, 1440)),
     "FEED_UID_DOMAIN": ("feed_uid_domain", _domain),
     "FEED_WINDOW_MONTHS": ("feed_window_months", _int_range(0, 1200)),
     "ZALO_BOT_TOKEN": ("zalo_bot_token", _optional_str),

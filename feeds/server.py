@@ -338,7 +338,8 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok"})
 
 
-def make_app(settings, engine, clock) -> web.Application:
+def make_app(settings, engine, clock, extend=()) -> web.Application:
+    """The feeds' application; each of `extend` (e.g. web.app.mount, the console) adds its routes to it."""
     app = web.Application()
     app[SETTINGS_KEY] = settings
     app[ENGINE_KEY] = engine
@@ -350,6 +351,8 @@ def make_app(settings, engine, clock) -> web.Application:
     from bot.email_pages import add_routes as add_email_pages
 
     add_email_pages(app, settings, engine, clock)  # confirm / stop links of e-mail bindings
+    for hook in extend:
+        hook(app)
     return app
 
 
@@ -358,11 +361,11 @@ def _host_port(bind: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-async def start_feed_server(settings, engine, clock) -> web.AppRunner:
+async def start_feed_server(settings, engine, clock, extend=()) -> web.AppRunner:
     """Serve the feeds on FEED_BIND in the running loop; the caller stops it with `await runner.cleanup()`.
 
     Port 0 picks a free port (tests); the bound address is in `runner.addresses`."""
-    runner = web.AppRunner(make_app(settings, engine, clock), access_log=None)
+    runner = web.AppRunner(make_app(settings, engine, clock, extend), access_log=None)
     await runner.setup()
     host, port = _host_port(settings.feed_bind)
     site = web.TCPSite(runner, host, port)

@@ -286,3 +286,35 @@ class RateBudget(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=120)
     tat: datetime = _ts()
+
+
+class WebSigninLink(SQLModel, table=True):
+    """A one-time sign-in link to the web console (liên kết đăng nhập): valid for minutes, used once,
+    stored hashed; made by the bot's /web in a private chat or by `dondoc web-link`."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=128, unique=True, index=True)
+    user_id: str = Field(max_length=64)  # the Telegram user id it signs in
+    name: Optional[str] = Field(default=None, max_length=200)
+    via_chat: Optional[str] = Field(default=None, max_length=64)  # a group the person asked from: its roles
+    created_at: datetime = _ts()
+    created_by: Optional[str] = Field(default=None, max_length=200)
+    expires_at: datetime = _ts()
+    used_at: Optional[datetime] = _ts(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser (phiên đăng nhập): the cookie carries a random id, the table its hash, the
+    person, the CSRF token of its forms and when it expires."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=128, unique=True, index=True)
+    user_id: str = Field(max_length=64, index=True)
+    name: Optional[str] = Field(default=None, max_length=200)
+    csrf_token: str = Field(max_length=64)
+    via_chat: Optional[str] = Field(default=None, max_length=64)  # the group whose bindings also give roles
+    language: Optional[str] = Field(default=None, max_length=5)
+    via: str = Field(max_length=20)  # link | telegram
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    revoked_at: Optional[datetime] = _ts(nullable=True)

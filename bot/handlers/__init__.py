@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import calendar, callbacks, linking, lists, reports, tasks
+from bot.handlers import calendar, callbacks, linking, lists, reports, tasks, web
 
 
 def register(app: Application) -> None:
@@ -27,6 +27,7 @@ def register(app: Application) -> None:
         "ics": calendar.ics_command,
         "feed": calendar.feed_command,
         "report": reports.report_command,
+        "web": web.web_command,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))

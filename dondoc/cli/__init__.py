@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Modules that add commands, in the order `dondoc --help` shows them.
-COMMAND_MODULES = ("db", "registry", "extract", "deadline", "schedule", "bot", "feeds", "report", "actions")
+COMMAND_MODULES = ("db", "registry", "extract", "deadline", "schedule", "bot", "feeds", "report", "actions", "web")
 
 
 def _version(value: bool) -> None:

@@ -358,7 +358,7 @@ def preview_cmd(
 # -- run ------------------------------------------------------------------------------------------------------
 
 def run_cmd(
-    role: str = typer.Option("all", "--role", help="all | bot | dispatcher | feeds — what this process runs."),
+    role: str = typer.Option("all", "--role", help="all | bot | dispatcher | feeds | web — what this process runs (web: the console and the feeds)."),
 ) -> None:
     """Run dondoc: the Telegram bot, the scheduler (reminders, escalations, digests) and the calendar feeds.
     Stops cleanly on Ctrl-C / SIGTERM, finishing or releasing the messages it is sending."""

@@ -1,0 +1,223 @@
+"""The web console's aiohttp application, mounted under /web on the calendar feeds' server (one HTTP server).
+
+    feeds.server.make_app(settings, engine, clock, extend=[web.app.mount])
+
+`mount` adds a sub-application at /web with its own middleware (so the feeds keep theirs):
+- the session cookie is read and the person's roles loaded from the database on every request;
+- pages other than sign-in need a session (else a redirect to the sign-in page);
+- every POST must carry the session's CSRF token (`csrf` form field), else 403 — so a page of another site
+  cannot make a signed-in browser act;
+- responses are never cached and may not be framed;
+- the language is the session's (a switch in the header), Vietnamese by default.
+
+Database work is synchronous SQLAlchemy, run in a worker thread (`run_db`), as the feed server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlmodel import Session
+
+from dondoc import i18n
+from web import auth
+
+HERE = Path(__file__).parent
+COOKIE = "dondoc_session"
+LANG_COOKIE = "dondoc_lang"
+NONCE_COOKIE = "dondoc_signin"  # ties a sign-in link's button to the browser that opened the link
+MAX_UPLOAD = 20 * 1024 * 1024  # a registry file
+
+SETTINGS = web.AppKey("web_settings", object)
+ENGINE = web.AppKey("web_engine", object)
+CLOCK = web.AppKey("web_clock", object)
+CALENDAR = web.AppKey("web_calendar", object)
+UPLOADS = web.AppKey("web_uploads", object)
+SESSION = web.RequestKey("web_session", object)  # storage.tables.WebSession | None
+PERSON = web.RequestKey("person", object)  # web.auth.Person | None
+LANG = web.RequestKey("lang", str)
+
+CSP = ("default-src 'self'; script-src 'self' https://telegram.org; frame-src https://oauth.telegram.org; "
+       "img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+PUBLIC = ("signin", "signin_link", "signin_link_post", "signin_telegram", "lang", "static")
+
+
+async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:
+    """Run `fn(session)` in a worker thread; the session is committed when `fn` returns."""
+    engine = request.app[ENGINE]
+
+    def work():
+        with Session(engine, expire_on_commit=False) as s:
+            out = fn(s)
+            s.commit()
+            return out
+
+    return await asyncio.to_thread(work)
+
+
+def now(request: web.Request):
+    return request.app[CLOCK].now()
+
+
+def secure_cookies(settings) -> bool:
+    return settings.feed_base_url.startswith("https://")
+
+
+def set_cookie(response: web.StreamResponse, settings, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/web", httponly=True, samesite="Lax",
+                        secure=secure_cookies(settings))
+
+
+def language_of(request: web.Request) -> str:
+    row = request.get(SESSION)
+    lang = (row.language if row is not None else None) or request.cookies.get(LANG_COOKIE)
+    if lang not in i18n.available_languages():
+        lang = request.app[SETTINGS].language
+    return lang
+
+
+async def refused(request: web.Request, text: str) -> web.Response:
+    """403 with a page that says why (nothing was changed). Rendered here, before aiohttp_jinja2's own
+    middleware has filled the request's context, so the context is added by hand."""
+    ctx = {**await context(request), "title": i18n._("Not allowed"), "text": text}
+    return aiohttp_jinja2.render_template("message.html", request, ctx, status=403)
+
+
+@web.middleware
+async def middleware(request: web.Request, handler):
+    if request.method == "POST":
+        request = request.clone(client_max_size=MAX_UPLOAD)
+    name = request.match_info.route.name
+    token = request.cookies.get(COOKIE)
+    settings = request.app[SETTINGS]
+    row = person = None
+    if token:
+        def load(s: Session):
+            r = auth.load_session(s, token, now(request))
+            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat)
+                 if r is not None else None)
+            return r, p
+
+        row, person = await run_db(request, load)
+        if person is None:
+            row = None
+    request[SESSION] = row
+    request[PERSON] = person
+    lang = language_of(request)
+    with i18n.use_language(lang):
+        request[LANG] = lang
+        if name not in PUBLIC:
+            if person is None:
+                if request.method == "GET":
+                    raise web.HTTPFound(request.app.router["signin"].url_for()
+                                        .with_query(next=str(request.rel_url)))
+                return await refused(request, i18n._("Your session has ended; sign in again."))
+        if request.method == "POST" and name != "signin_link_post":  # a link proves itself
+            form = await request.post()
+            if row is None or not auth.csrf_ok(row, form.get("csrf")):
+                response = await refused(request, i18n._("This form has expired or did not come from this site; "
+                                                   "reload the page and try again."))
+            else:
+                response = await handler(request)
+        else:
+            response = await handler(request)
+    # Pages are personal: never cached. The stylesheet is the same for everyone.
+    response.headers.setdefault("Cache-Control", "public, max-age=3600" if name == "static" else "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    # No inline script or style anywhere; the only outside code is Telegram's login widget (a script that
+    # opens an iframe of oauth.telegram.org); QR codes are data: images.
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    return response
+
+
+async def context(request: web.Request) -> dict[str, Any]:
+    row = request.get(SESSION)
+    return {
+        "person": request.get(PERSON),
+        "csrf": row.csrf_token if row is not None else "",
+        "lang": request.get(LANG, "vi"),
+        "languages": i18n.available_languages(),
+        "url": lambda name, **parts: str(request.app.router[name].url_for(**parts)),
+        "path": str(request.rel_url),
+        "settings": request.app[SETTINGS],
+        "request": request,
+        "groups": _groups(),
+        "rate": _rate,
+    }
+
+
+def _groups():
+    from reports import Group
+
+    return tuple(Group)
+
+
+def _rate(value) -> str:
+    from reports import format_rate
+
+    return format_rate(value)
+
+
+def _gettext(msgid: str, **values) -> str:
+    return i18n._(msgid, **values)
+
+
+def _ngettext(singular: str, plural: str, n: int, **values) -> str:
+    return i18n.ngettext(singular, plural, n, **values)
+
+
+def make_web_app(settings, engine, clock) -> web.Application:
+    from jobs.workdays import WorkCalendar
+    from web import admin, pages, reports, signin
+
+    app = web.Application(middlewares=[middleware])
+    app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
+    app[CALENDAR] = WorkCalendar.from_file(settings.holidays_file)
+    app[UPLOADS] = {}
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), context_processors=[context],
+        autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True)
+    # Texts are dondoc.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
+    env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
+    signin.routes(app)
+    pages.routes(app)
+    admin.routes(app)
+    reports.routes(app)
+    app.router.add_static("/static", HERE / "static", name="static")
+
+    async def drop_uploads(app: web.Application) -> None:
+        import shutil
+
+        for _user, path in app[UPLOADS].values():  # registry files checked but never confirmed
+            shutil.rmtree(path.parent, ignore_errors=True)
+
+    app.on_cleanup.append(drop_uploads)
+    return app
+
+
+def mount(app: web.Application) -> None:
+    """Add the console to the feeds' application at /web (the hook feeds.server.make_app calls)."""
+    from feeds.server import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
+
+    settings = app[SETTINGS_KEY]
+    sub = make_web_app(settings, app[ENGINE_KEY], app[CLOCK_KEY])
+    app.add_subapp("/web", sub)
+    logging.getLogger("dondoc.web").info("web console at %s/web/ (sign in: /web to the bot, or dondoc web-link)",
+                                         settings.feed_base_url.rstrip("/"))
+
+    async def to_console(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/web/")
+
+    app.router.add_get("/", to_console)

@@ -16,12 +16,11 @@ from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
 from bot.i18n import role_label
-from dondoc.i18n import _, format_date, ngettext, use_language, weekday_name
+from dondoc.i18n import _, format_date, ngettext, quarter_numeral, use_language, weekday_name
 from jobs.status import Status, status_label
 
 MAX_TEXT = 4096  # Telegram's limit for one message
 CONTENT_CHARS = 400  # a task's content is cut here in a reminder; /task KEY shows all of it
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def fmt_date(d: date | None) -> str:
@@ -92,7 +91,7 @@ def short(text: str, limit: int = CONTENT_CHARS) -> str:
 def quarter_label(label: str, lang: str | None = None) -> str:
     """ "2018-Q2" → "Quý II/2018" / "Q2 2018"."""
     year, q = label.split("-Q")
-    return _("Q{q} {year}", lang=lang, q=q, roman=_ROMAN[int(q)], year=year)
+    return _("Q{number} {year}", lang=lang, number=quarter_numeral(int(q), lang), year=year)
 
 
 def period_name(label: str, lang: str | None = None) -> str:

@@ -30,7 +30,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from dondoc.i18n import N_, _, format_date, pgettext
+from dondoc.i18n import N_, _, format_date, quarter_numeral
 from jobs.status import Status, compute_status
 
 CUTOFFS = ("calendar", "nd09")
@@ -89,7 +89,7 @@ class Period:
     def name(self, lang: str | None = None) -> str:
         """The period as an administrative text names it: "Quý III/2026", "6 tháng đầu năm 2026" …"""
         if self.kind == "quarter":
-            return _("Q{number} {year}", lang, number=_quarter_numeral(self.number, lang), year=self.year)
+            return _("Q{number} {year}", lang, number=quarter_numeral(self.number, lang), year=self.year)
         if self.kind == "half":
             return (_("first half of {year}", lang, year=self.year) if self.number == 1
                     else _("second half of {year}", lang, year=self.year))
@@ -110,13 +110,6 @@ class Period:
     def as_of(self, today: date) -> date:
         """The day the groups are judged on: the period's last day, or today if it has not ended."""
         return min(self.end, today)
-
-
-def _quarter_numeral(n: int, lang: str | None) -> str:
-    """How a language numbers quarters: "3" in English, "III" in Vietnamese ("Quý III/2026")."""
-    numerals = {1: lambda: pgettext("quarter number", "1", lang), 2: lambda: pgettext("quarter number", "2", lang),
-                3: lambda: pgettext("quarter number", "3", lang), 4: lambda: pgettext("quarter number", "4", lang)}
-    return numerals[n]()
 
 
 def _bounds(kind: str, year: int, number: int, cutoff: str) -> tuple[date, date]:

@@ -1,28 +1,30 @@
 """Texts of the messages dondoc sends on its own (thông báo): new tasks, reminders, escalations, check-ins,
-weekly agendas, quarterly summaries and delivery notices. Vietnamese by default, English available.
+weekly agendas, quarterly summaries and delivery notices. Through gettext (dondoc.i18n): English msgids,
+Vietnamese by default; each function takes the chat's `lang`.
 
 Pure: the caller passes the facts and today's date (and the working days late, which need the calendar).
 Texts are rendered when a message is sent, not when it was planned, so a reminder sent late after downtime
-says how things stand now. Dates are dd/mm/yyyy and the deadline is also shown as written.
+says how things stand now. Dates are dd/mm/yyyy — dd/mm alone only for a date of the current year in a list —
+and the deadline is also shown as written.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
-from bot.i18n import fmt_date, pick, role_label
+from bot.i18n import role_label
+from dondoc.i18n import _, format_date, ngettext, quarter_numeral, use_language, weekday_name
 from jobs.status import Status, status_label
 
 MAX_TEXT = 4096  # Telegram's limit for one message
 CONTENT_CHARS = 400  # a task's content is cut here in a reminder; /task KEY shows all of it
-_WEEKDAYS = {
-    "vi": ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def fmt_date(d: date | None) -> str:
+    return format_date(d)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class TaskFacts:
 
     key: str
     content: str
-    lead: str  # display name of the lead agency (cơ quan chủ trì)
+    lead: str  # display name of the lead agency (cơ quan chủ trì); several, for a group item to a coordinator
     deadline_text: str  # as written
     kind: str = "once"  # once | recurring | continuous
     coordinators: tuple[str, ...] = ()  # display names (cơ quan phối hợp)
@@ -53,6 +55,7 @@ class TaskFacts:
     shift_reason: str | None = None  # why the deadline in force is later than written ("Tết Nguyên Đán")
     period: tuple[date, date] | None = None  # the period a recurring occurrence closes
     last_progress: Progress | None = None
+    leads: int = 1  # how many lead agencies `lead` names
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,19 @@ class AgendaLine:
     effective_due: date | None
     status: Status
     workdays_late: int = 0
+    long_overdue: bool = False  # past the top rung's repeats: "quá hạn kéo dài"
 
 
 # -- pieces ---------------------------------------------------------------------------------------------------
 
-def weekday(d: date, lang: str) -> str:
-    return _WEEKDAYS.get(lang, _WEEKDAYS["vi"])[d.weekday()]
+def weekday(d: date, lang: str | None = None) -> str:
+    return weekday_name(d, lang)
+
+
+def day_label(d: date, today: date, *, weekday: bool = True) -> str:
+    """ "03/09 (thứ Ba)" in a list — with the year when it is not the current one ("03/09/2014 (thứ Tư)")."""
+    text = format_date(d, year=d.year != today.year)
+    return f"{text} ({weekday_name(d)})" if weekday else text
 
 
 def short(text: str, limit: int = CONTENT_CHARS) -> str:
@@ -78,89 +88,92 @@ def short(text: str, limit: int = CONTENT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def quarter_label(label: str, lang: str) -> str:
+def quarter_label(label: str, lang: str | None = None) -> str:
     """ "2018-Q2" → "Quý II/2018" / "Q2 2018"."""
     year, q = label.split("-Q")
-    return pick(lang, f"Quý {_ROMAN[int(q)]}/{year}", f"Q{q} {year}")
+    return _("Q{number} {year}", lang=lang, number=quarter_numeral(int(q), lang), year=year)
 
 
-def period_name(label: str, lang: str) -> str:
+def period_name(label: str, lang: str | None = None) -> str:
     """A check-in period label (2018-07, 2018-Q3, 2018-H2, 2018) in words."""
     if "-Q" in label:
         return quarter_label(label, lang)
     if "-H" in label:
         year, h = label.split("-H")
-        return pick(lang, f"6 tháng {'đầu' if h == '1' else 'cuối'} năm {year}", f"{'First' if h == '1' else 'Second'} half of {year}")
+        return (_("First half of {year}", lang=lang, year=year) if h == "1"
+                else _("Second half of {year}", lang=lang, year=year))
     if "-" in label:
         year, month = label.split("-")
-        return pick(lang, f"Tháng {int(month)}/{year}", f"{date(int(year), int(month), 1):%B %Y}")
-    return pick(lang, f"Năm {label}", f"Year {label}")
+        return _("Month {month}/{year}", lang=lang, month=int(month), year=year)
+    return _("Year {year}", lang=lang, year=label)
 
 
-def how_near(effective_due: date | None, today: date, workdays_late: int, lang: str) -> str:
+def how_near(effective_due: date | None, today: date, workdays_late: int, lang: str | None = None) -> str:
     """ "còn 7 ngày" / "hạn là hôm nay" / "quá hạn 3 ngày làm việc" — how near or late, today."""
     if effective_due is None:
-        return pick(lang, "không có hạn", "no deadline")
+        return _("no deadline", lang=lang)
     days = (effective_due - today).days
     if days > 1:
-        return pick(lang, f"còn {days} ngày", f"{days} days left")
+        return ngettext("{n} day left", "{n} days left", days, lang=lang)
     if days == 1:
-        return pick(lang, "hạn là ngày mai", "due tomorrow")
+        return _("due tomorrow", lang=lang)
     if days == 0:
-        return pick(lang, "hạn là hôm nay", "due today")
+        return _("due today", lang=lang)
     if workdays_late <= 0:
-        return pick(lang, "đã quá hạn", "past due")
-    return pick(lang, f"quá hạn {workdays_late} ngày làm việc", f"{workdays_late} working day{'s' if workdays_late != 1 else ''} overdue")
+        return _("past due", lang=lang)
+    return ngettext("{n} working day overdue", "{n} working days overdue", workdays_late, lang=lang)
 
 
-def _deadline_line(f: TaskFacts, lang: str) -> str:
+def _deadline_line(f: TaskFacts) -> str:
     if f.kind == "continuous" or f.effective_due is None:
-        return pick(lang, f"Thời hạn: {f.deadline_text} (không có hạn)", f"Deadline: {f.deadline_text} (no deadline)")
-    due = f"{fmt_date(f.effective_due)} ({weekday(f.effective_due, lang)})"
+        return _("Deadline: {text} (no deadline)", text=f.deadline_text)
+    due = f"{fmt_date(f.effective_due)} ({weekday_name(f.effective_due)})"
     notes = []
     if f.extended:
-        notes.append(pick(lang, "đã gia hạn", "extended"))
+        notes.append(_("extended"))
     elif f.due is not None and f.effective_due != f.due:
         reason = f" ({f.shift_reason})" if f.shift_reason else ""
-        notes.append(pick(lang, f"{fmt_date(f.due)} là ngày nghỉ{reason}, hạn lùi sang ngày làm việc kế tiếp",
-                          f"{fmt_date(f.due)} is a day off{reason}; due the next working day"))
+        notes.append(_("{date} is a day off{reason}; due the next working day", date=fmt_date(f.due), reason=reason))
     if f.kind == "recurring" and f.period is not None:
         start, end = f.period
-        notes.append(pick(lang, f"kỳ {fmt_date(start)} – {fmt_date(end)}", f"period {fmt_date(start)} – {fmt_date(end)}"))
+        notes.append(_("period {start} – {end}", start=fmt_date(start), end=fmt_date(end)))
     tail = f" — {'; '.join(notes)}" if notes else ""
-    return pick(lang, f"Hạn: {due} · ghi trong văn bản: “{f.deadline_text}”{tail}",
-                f"Due: {due} · as written: “{f.deadline_text}”{tail}")
+    return _("Due: {due} · as written: “{text}”", due=due, text=f.deadline_text) + tail
 
 
-def _agencies_line(f: TaskFacts, lang: str) -> str:
-    line = pick(lang, f"Chủ trì: {f.lead}", f"Lead: {f.lead}")
+def _agencies_line(f: TaskFacts) -> str:
+    if f.leads > 1:
+        line = ngettext("Lead ({n} agency): {names}", "Lead ({n} agencies): {names}", f.leads, names=f.lead)
+    else:
+        line = _("Lead: {name}", name=f.lead)
     if f.coordinators:
-        line += pick(lang, " · Phối hợp: ", " · Coordinating: ") + ", ".join(f.coordinators)
+        line += " · " + _("Coordinating: {names}", names=", ".join(f.coordinators))
     return line
 
 
-def _directive_line(f: TaskFacts, lang: str) -> str | None:
+def _directive_line(f: TaskFacts) -> str | None:
     if not f.directive:
         return None
-    issued = f" {pick(lang, 'ngày', 'of')} {fmt_date(f.directive_issued)}" if f.directive_issued else ""
-    return pick(lang, "Văn bản: ", "Directive: ") + f.directive + issued
+    if f.directive_issued:
+        return _("Directive: {number} of {date}", number=f.directive, date=fmt_date(f.directive_issued))
+    return _("Directive: {number}", number=f.directive)
 
 
-def _progress_line(f: TaskFacts, lang: str) -> str:
+def _progress_line(f: TaskFacts) -> str:
     p = f.last_progress
     if p is None:
-        return pick(lang, "Báo cáo gần nhất: chưa có báo cáo tiến độ", "Last report: no progress reported yet")
+        return _("Last report: no progress reported yet")
     parts = []
     if p.percent is not None:
         parts.append(f"{p.percent}%")
     if p.note:
         parts.append(f"“{short(p.note, 200)}”")
     body = " — ".join(parts) or "—"
-    return pick(lang, f"Báo cáo gần nhất: {body} ({fmt_date(p.on)})", f"Last report: {body} ({fmt_date(p.on)})")
+    return _("Last report: {what} ({date})", what=body, date=fmt_date(p.on))
 
 
-def _key_line(f: TaskFacts, lang: str) -> str:
-    return pick(lang, f"Mã: {f.key}", f"Key: {f.key}")
+def _key_line(f: TaskFacts) -> str:
+    return _("Key: {key}", key=f.key)
 
 
 def _join(lines: Iterable[str | None]) -> str:
@@ -175,91 +188,92 @@ def _fit(text: str) -> str:
 
 def new_task(f: TaskFacts, today: date, workdays_late: int = 0, *, coordinating: bool = False, lang: str = "vi") -> str:
     """A task has just been assigned to the agency (nhiệm vụ mới)."""
-    role = pick(lang, "phối hợp", "coordinating") if coordinating else pick(lang, "chủ trì", "lead")
-    title = pick(lang, f"📌 Nhiệm vụ mới (đơn vị {role})", f"📌 New task (your agency: {role})")
-    near = how_near(f.effective_due, today, workdays_late, lang) if f.kind != "continuous" else None
-    return _join([
-        title,
-        short(f.content),
-        _agencies_line(f, lang),
-        _directive_line(f, lang),
-        _deadline_line(f, lang) + (f" — {near}" if near else ""),
-        _key_line(f, lang),
-    ])
+    with use_language(lang):
+        title = _("📌 New task (your agency coordinates)") if coordinating else _("📌 New task (your agency leads)")
+        near = how_near(f.effective_due, today, workdays_late) if f.kind != "continuous" else None
+        return _join([
+            title,
+            short(f.content),
+            _agencies_line(f),
+            _directive_line(f),
+            _deadline_line(f) + (f" — {near}" if near else ""),
+            _key_line(f),
+        ])
 
 
 def reminder(f: TaskFacts, today: date, workdays_late: int = 0, *, lang: str = "vi") -> str:
     """A reminder before the deadline (nhắc hạn); sent late after downtime it says how late it is now."""
-    near = how_near(f.effective_due, today, workdays_late, lang)
-    return _join([
-        pick(lang, f"⏰ Nhắc hạn: {near}", f"⏰ Reminder: {near}"),
-        short(f.content),
-        _agencies_line(f, lang),
-        _directive_line(f, lang),
-        _deadline_line(f, lang),
-        _progress_line(f, lang),
-        _key_line(f, lang),
-    ])
+    with use_language(lang):
+        return _join([
+            _("⏰ Reminder: {when}", when=how_near(f.effective_due, today, workdays_late)),
+            short(f.content),
+            _agencies_line(f),
+            _directive_line(f),
+            _deadline_line(f),
+            _progress_line(f),
+            _key_line(f),
+        ])
 
 
 def escalation(f: TaskFacts, today: date, workdays_late: int, *, level: int, levels: int, role: str,
-               repeat: int = 0, lang: str = "vi") -> str:
+               repeat: int = 0, repeat_limit: int = 0, lang: str = "vi") -> str:
     """The task is late (quá hạn): who leads it, how late, what was last reported."""
-    late = how_near(f.effective_due, today, workdays_late, lang)
-    if repeat:
-        title = pick(lang, f"🔁 Nhắc lại lần {repeat}: nhiệm vụ {late}", f"🔁 Reminder #{repeat}: task {late}")
-    else:
-        title = pick(lang, f"🔺 Nhiệm vụ {late}", f"🔺 Task {late}")
-    rung = pick(lang, f"Cấp đôn đốc {level}/{levels}: báo {role_label(role, lang)}",
-                f"Escalation level {level}/{levels}: {role_label(role, lang)} informed")
-    return _join([
-        title,
-        short(f.content),
-        _agencies_line(f, lang),
-        _directive_line(f, lang),
-        _deadline_line(f, lang),
-        _progress_line(f, lang),
-        rung,
-        _key_line(f, lang),
-    ])
+    with use_language(lang):
+        late = how_near(f.effective_due, today, workdays_late)
+        if repeat:
+            title = (_("🔁 Repeat {n} of {limit}: task {late}", n=repeat, limit=repeat_limit, late=late) if repeat_limit
+                     else _("🔁 Repeat {n}: task {late}", n=repeat, late=late))
+        else:
+            title = _("🔺 Task {late}", late=late)
+        return _join([
+            title,
+            short(f.content),
+            _agencies_line(f),
+            _directive_line(f),
+            _deadline_line(f),
+            _progress_line(f),
+            _("Escalation level {level}/{levels}: {role} informed", level=level, levels=levels,
+              role=role_label(role, lang)),
+            _key_line(f),
+        ])
 
 
 def checkin(f: TaskFacts, period_label: str, *, lang: str = "vi") -> str:
     """A continuous task's periodic check-in (báo cáo định kỳ)."""
-    return _join([
-        pick(lang, f"🗓 Cập nhật định kỳ — {period_name(period_label, lang)}",
-             f"🗓 Periodic check-in — {period_name(period_label, lang)}"),
-        short(f.content),
-        _agencies_line(f, lang),
-        _directive_line(f, lang),
-        _deadline_line(f, lang),
-        _progress_line(f, lang),
-        pick(lang, "Đề nghị cập nhật tiến độ (📈 Tiến độ) hoặc báo hoàn thành (✅).",
-             "Please report progress (📈 Progress) or mark it done (✅)."),
-        _key_line(f, lang),
-    ])
+    with use_language(lang):
+        return _join([
+            _("🗓 Periodic check-in — {period}", period=period_name(period_label)),
+            short(f.content),
+            _agencies_line(f),
+            _directive_line(f),
+            _deadline_line(f),
+            _progress_line(f),
+            _("Please report progress (📈 Progress) or mark it done (✅)."),
+            _key_line(f),
+        ])
 
 
 # -- digests --------------------------------------------------------------------------------------------------
 
-def _agenda_line(item: AgendaLine, today: date, lang: str, with_agency: bool) -> str:
-    due = fmt_date(item.effective_due)[:5] if item.effective_due else "—"
-    when = f"{due} ({weekday(item.effective_due, lang)})" if item.effective_due else due
-    parts = [when]
-    if item.status == Status.OVERDUE:
-        parts.append(how_near(item.effective_due, today, item.workdays_late, lang))
+def _agenda_line(item: AgendaLine, today: date, with_agency: bool) -> str:
+    parts = [day_label(item.effective_due, today) if item.effective_due else "—"]
+    if item.long_overdue:
+        parts.append(_("long overdue") + ", " + how_near(item.effective_due, today, item.workdays_late))
+    elif item.status == Status.OVERDUE:
+        parts.append(how_near(item.effective_due, today, item.workdays_late))
     if with_agency:
         parts.append(item.agency)
     parts.append(short(item.content, 120))
     return "• " + " — ".join(parts) + f" [{item.key}]"
 
 
-def _limited(lines: list[str], budget: int, lang: str) -> list[str]:
+def _limited(lines: list[str], budget: int, more: str = "/tasks") -> list[str]:
     out, used = [], 0
     for i, line in enumerate(lines):
         if used + len(line) + 1 > budget:
             rest = len(lines) - i
-            out.append(pick(lang, f"… và {rest} nhiệm vụ khác (/tasks để xem đủ)", f"… and {rest} more (/tasks for all)"))
+            out.append(ngettext("… and {n} more ({command} for all)", "… and {n} more ({command} for all)", rest,
+                                command=more))
             break
         out.append(line)
         used += len(line) + 1
@@ -267,24 +281,29 @@ def _limited(lines: list[str], budget: int, lang: str) -> list[str]:
 
 
 def weekly_digest(agencies: Sequence[str], week_start: date, due_this_week: Sequence[AgendaLine],
-                  overdue: Sequence[AgendaLine], today: date, *, lang: str = "vi") -> str | None:
-    """The weekly agenda (lịch việc tuần) of a focal chat; None when there is nothing to say."""
-    if not due_this_week and not overdue:
+                  overdue: Sequence[AgendaLine], today: date, *, lang: str = "vi",
+                  long_overdue: Sequence[AgendaLine] = ()) -> str | None:
+    """The weekly agenda (lịch việc tuần) of a chat; None when there is nothing to say. `long_overdue`: the
+    tasks past the top rung's repeats, which now live here and in the briefs, not as messages."""
+    if not due_this_week and not overdue and not long_overdue:
         return None
-    week_end = week_start + timedelta(days=6)
-    span = f"{fmt_date(week_start)[:5]} – {fmt_date(week_end)}"
-    many = len(agencies) > 1
-    lines = [pick(lang, f"📋 Lịch việc tuần {span} — {', '.join(agencies)}",
-                  f"📋 Week of {span} — {', '.join(agencies)}")]
-    body: list[str] = []
-    if due_this_week:
-        body.append(pick(lang, f"Đến hạn trong tuần ({len(due_this_week)}):", f"Due this week ({len(due_this_week)}):"))
-        body += [_agenda_line(i, today, lang, many) for i in due_this_week]
-    if overdue:
-        body.append(pick(lang, f"Quá hạn ({len(overdue)}):", f"Overdue ({len(overdue)}):"))
-        body += [_agenda_line(i, today, lang, many) for i in overdue]
-    lines += _limited(body, MAX_TEXT - len(lines[0]) - 120, lang)
-    return _fit("\n".join(lines))
+    with use_language(lang):
+        week_end = week_start + timedelta(days=6)
+        span = f"{format_date(week_start, year=False)} – {fmt_date(week_end)}"
+        many = len(agencies) != 1
+        lines = [_("📋 Week of {span} — {agencies}", span=span, agencies=", ".join(agencies))]
+        body: list[str] = []
+        if due_this_week:
+            body.append(_("Due this week ({n}):", n=len(due_this_week)))
+            body += [_agenda_line(i, today, many) for i in due_this_week]
+        if overdue:
+            body.append(_("Overdue ({n}):", n=len(overdue)))
+            body += [_agenda_line(i, today, many) for i in overdue]
+        if long_overdue:
+            body.append(_("Long overdue, no longer repeated ({n}):", n=len(long_overdue)))
+            body += [_agenda_line(i, today, many) for i in long_overdue]
+        lines += _limited(body, MAX_TEXT - len(lines[0]) - 120, "/overdue" if long_overdue or overdue else "/tasks")
+        return _fit("\n".join(lines))
 
 
 SUMMARY_ORDER = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.IN_TIME, Status.DUE_SOON, Status.OVERDUE,
@@ -295,76 +314,91 @@ def quarterly_summary(quarter: str, as_of: date, counts: Mapping[str, Counter], 
                       *, lang: str = "vi") -> str:
     """The quarterly summary for the oversight body and the province leadership: counts per agency in the
     Government Office's statuses, then the overdue list ("định kỳ hàng quý tổng hợp kết quả")."""
-    title = pick(lang, f"📊 Tổng hợp kết quả thực hiện nhiệm vụ — {quarter_label(quarter, lang)} (đến {fmt_date(as_of)})",
-                 f"📊 Task summary — {quarter_label(quarter, lang)} (as of {fmt_date(as_of)})")
-    lines = [title]
-    total: Counter = Counter()
-    body: list[str] = []
-    for agency in sorted(counts):
-        c = counts[agency]
-        total.update(c)
-        body.append(f"• {agency}: " + "; ".join(f"{status_label(s, lang)} {c[s]}" for s in SUMMARY_ORDER if c.get(s)))
-    if not body:
-        body.append(pick(lang, "Chưa có nhiệm vụ nào.", "No tasks yet."))
-    else:
-        body.append(pick(lang, "Tổng: ", "Total: ") + "; ".join(
-            f"{status_label(s, lang)} {total[s]}" for s in SUMMARY_ORDER if total.get(s)))
-    if overdue:
-        body.append(pick(lang, f"Danh sách quá hạn ({len(overdue)}):", f"Overdue ({len(overdue)}):"))
-        body += [_agenda_line(i, as_of, lang, True) for i in overdue]
-    lines += _limited(body, MAX_TEXT - len(title) - 120, lang)
-    return _fit("\n".join(lines))
+    with use_language(lang):
+        title = _("📊 Task summary — {quarter} (as of {date})", quarter=quarter_label(quarter), date=fmt_date(as_of))
+        lines = [title]
+        total: Counter = Counter()
+        body: list[str] = []
+        for agency in sorted(counts):
+            c = counts[agency]
+            total.update(c)
+            body.append(f"• {agency}: " + "; ".join(f"{status_label(s, lang)} {c[s]}" for s in SUMMARY_ORDER if c.get(s)))
+        if not body:
+            body.append(_("No tasks yet."))
+        else:
+            body.append(_("Total: {counts}", counts="; ".join(
+                f"{status_label(s, lang)} {total[s]}" for s in SUMMARY_ORDER if total.get(s))))
+        if overdue:
+            body.append(_("Overdue ({n}):", n=len(overdue)))
+            body += [_agenda_line(i, as_of, True) for i in overdue]
+        lines += _limited(body, MAX_TEXT - len(title) - 120, "/overdue")
+        return _fit("\n".join(lines))
 
 
 # -- delivery notices (to the oversight chats) ----------------------------------------------------------------
 
 def notice_failed(chat: str, what: str, error: str, attempts: int, *, lang: str = "vi") -> str:
     """A message could not be delivered after every attempt."""
-    return _join([
-        pick(lang, f"⚠️ Không gửi được tin nhắn sau {attempts} lần thử",
-             f"⚠️ A message could not be delivered after {attempts} attempts"),
-        pick(lang, f"Tới: {chat}", f"To: {chat}"),
-        pick(lang, f"Tin nhắn: {what}", f"Message: {what}"),
-        pick(lang, f"Lỗi: {short(error, 300)}", f"Error: {short(error, 300)}"),
-    ])
+    with use_language(lang):
+        return _join([
+            ngettext("⚠️ A message could not be delivered after {n} attempt",
+                     "⚠️ A message could not be delivered after {n} attempts", attempts),
+            _("To: {chat}", chat=chat),
+            _("Message: {what}", what=what),
+            _("Error: {error}", error=short(error, 300)),
+        ])
 
 
 def notice_chat_gone(chat: str, error: str, *, lang: str = "vi") -> str:
     """The bot cannot write to a linked chat any more; its binding was disabled."""
-    return _join([
-        pick(lang, "⚠️ Không còn gửi được tin vào một nhóm đã liên kết",
-             "⚠️ dondoc can no longer write to a linked chat"),
-        pick(lang, f"Nhóm: {chat}", f"Chat: {chat}"),
-        pick(lang, f"Lý do: {short(error, 300)} (bot bị xóa khỏi nhóm, bị chặn, hoặc nhóm không còn)",
-             f"Reason: {short(error, 300)} (the bot was removed or blocked, or the chat is gone)"),
-        pick(lang, "Liên kết này đã được tắt. Để nhận lại nhắc việc: thêm bot vào nhóm và liên kết lại "
-                   "(dondoc invite hoặc dondoc link).",
-             "The link was disabled. To get reminders again, add the bot back and re-link the chat "
-             "(dondoc invite or dondoc link)."),
-    ])
+    with use_language(lang):
+        return _join([
+            _("⚠️ dondoc can no longer write to a linked chat"),
+            _("Chat: {chat}", chat=chat),
+            _("Reason: {error} (the bot was removed or blocked, or the chat is gone)", error=short(error, 300)),
+            _("The link was disabled. To get reminders again, add the bot back and re-link the chat "
+              "(dondoc invite or dondoc link)."),
+        ])
+
+
+def notice_held(f: TaskFacts, ended: date, *, lang: str = "vi") -> str:
+    """The lead agency ceased to exist and the directory names no successor: the task is held."""
+    with use_language(lang):
+        return _join([
+            _("⏸ Task held: {agency} ceased to exist on {date} and no agency took over its work",
+              agency=f.lead, date=fmt_date(ended)),
+            short(f.content),
+            _directive_line(f),
+            _("No more reminders go out for it. Assign it to another agency in the registry (dondoc import) or "
+              "name a successor in the agency directory."),
+            _key_line(f),
+        ])
 
 
 def step_title(kind: str, step: str, lang: str = "vi") -> str:
     """A short name for an outbox step ("nhắc hạn 7 ngày trước", "quá hạn – cấp 2"), for notices and logs."""
     parts = step.split(":")
-    if kind == "new":
-        return pick(lang, "thông báo nhiệm vụ mới", "new task notice")
-    if parts[0] == "remind":
-        return pick(lang, f"nhắc hạn {parts[1]} ngày trước hạn", f"reminder {parts[1]} days before")
-    if parts[0] == "escalate":
-        return pick(lang, f"đôn đốc quá hạn cấp {parts[1]}", f"escalation level {parts[1]}")
-    if parts[0] == "repeat":
-        return pick(lang, f"nhắc lại quá hạn lần {parts[1]}", f"overdue repeat #{parts[1]}")
-    if parts[0] == "checkin":
-        return pick(lang, f"cập nhật định kỳ {period_name(parts[1], lang)}", f"check-in {period_name(parts[1], lang)}")
-    if parts[0] == "digest":
-        return pick(lang, "lịch việc tuần", "weekly agenda")
-    if parts[0] == "summary":
-        return pick(lang, "tổng hợp quý", "quarterly summary")
-    return step
+    with use_language(lang):
+        if kind == "new":
+            return _("new task notice")
+        if parts[0] == "remind":
+            return _("reminder {n} days before", n=parts[1])
+        if parts[0] == "escalate":
+            return _("escalation level {n}", n=parts[1])
+        if parts[0] == "repeat":
+            return _("overdue repeat #{n}", n=parts[1])
+        if parts[0] == "checkin":
+            return _("check-in {period}", period=period_name(parts[1]))
+        if parts[0] == "digest":
+            return _("weekly agenda")
+        if parts[0] == "summary":
+            return _("quarterly summary")
+        if parts[0] == "brief":
+            return _("daily brief")
+        return step
 
 
 def chat_description(agency_names: Iterable[str], roles: Iterable[str], lang: str = "vi") -> str:
     """ "Sở Nội vụ · cán bộ đầu mối" — what a chat is linked to."""
     pairs = [f"{a} · {role_label(r, lang)}" for a, r in zip(agency_names, roles)]
-    return "; ".join(pairs) if pairs else pick(lang, "chưa liên kết", "not linked")
+    return "; ".join(pairs) if pairs else _("not linked", lang=lang)

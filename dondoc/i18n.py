@@ -150,6 +150,12 @@ def format_datetime(dt: datetime | None, lang: str | None = None) -> str:
     return "—" if dt is None else dt.strftime("%H:%M %d/%m/%Y")
 
 
+def quarter_numeral(n: int, lang: str | None = None) -> str:
+    """How a language numbers quarters: "3" in English, "III" in Vietnamese ("Quý III/2026")."""
+    return {1: lambda: pgettext("quarter number", "1", lang), 2: lambda: pgettext("quarter number", "2", lang),
+            3: lambda: pgettext("quarter number", "3", lang), 4: lambda: pgettext("quarter number", "4", lang)}[n]()
+
+
 def format_number(n: int | float, lang: str | None = None) -> str:
     from babel.numbers import format_decimal
 

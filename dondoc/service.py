@@ -131,7 +131,7 @@ class Service:
             for ch in self.channels.values():
                 await ch.start()
             self.scheduler = Scheduler(self.engine, s, self.clock, self.channels)
-            await asyncio.to_thread(self.scheduler.replan_all)
+            await asyncio.to_thread(self.scheduler.prepare_start)
         if "bot" in self.roles and s.telegram_bot_token:
             from bot.app import build_application, start_bot
 

@@ -70,6 +70,11 @@ class Settings:
     due_soon_days: int = 3
     digest_weekday: str = "monday"
     quarterly_summary: bool = True
+    # noise: what a chat hears in a day, when, and how often a late task is repeated
+    delivery_window: tuple[time, time] = (time(7, 30), time(17, 0))
+    repeat_limit: int = 4
+    daily_budget: tuple[tuple[str, str | int], ...] = (
+        ("focal", "task"), ("manager", "brief"), ("oversight", "brief"), ("leadership", "brief"))
     # reports: calendar periods, or the data cut-off of Nghị định 09/2019/NĐ-CP (15th of the month before → 14th)
     report_cutoff: str = "calendar"
     # delivery
@@ -224,6 +229,44 @@ def _escalation(v: str) -> tuple[EscalationStep, ...]:
     return tuple(steps)
 
 
+def _window(v: str) -> tuple[time, time]:
+    usage = "accepted: a local time span HH:MM-HH:MM with the start before the end, e.g. 07:30-17:00"
+    start, sep, end = v.replace(" ", "").partition("-")
+    if not sep:
+        raise ValueError(usage)
+    try:
+        a, b = _time(start), _time(end)
+    except ValueError:
+        raise ValueError(usage) from None
+    if not a < b:
+        raise ValueError(usage)
+    return a, b
+
+
+BUDGET_KINDS = ("task", "brief")
+
+
+def _budget(v: str) -> tuple[tuple[str, str | int], ...]:
+    usage = ("accepted: comma-separated ROLE:BUDGET with ROLE in " + "|".join(ROLES) + " and BUDGET one of "
+             "task (a message per task, at most one per task a day) | brief (one brief a day) | N (1-50: up to N "
+             "messages a day, more become one brief), e.g. focal:task,manager:brief,oversight:brief,leadership:brief")
+    out = dict(Settings.daily_budget)
+    for part in v.replace(" ", "").split(","):
+        if not part:
+            continue
+        role, sep, what = part.partition(":")
+        what = what.lower()
+        if not sep or role.lower() not in ROLES:
+            raise ValueError(usage)
+        if what in BUDGET_KINDS:
+            out[role.lower()] = what
+        elif what.isdigit() and 1 <= int(what) <= 50:
+            out[role.lower()] = int(what)
+        else:
+            raise ValueError(usage)
+    return tuple((r, out[r]) for r in ROLES)
+
+
 def _path(v: str) -> Path | None:
     return Path(v.strip()) if v.strip() else None
 
@@ -370,6 +413,9 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "DUE_SOON_DAYS": ("due_soon_days", _int_range(0, 60)),
     "DIGEST_WEEKDAY": ("digest_weekday", _choice(WEEKDAYS)),
     "QUARTERLY_SUMMARY": ("quarterly_summary", _bool),
+    "DELIVERY_WINDOW": ("delivery_window", _window),
+    "REPEAT_LIMIT": ("repeat_limit", _int_range(0, 100)),
+    "DAILY_BUDGET": ("daily_budget", _budget),
     "REPORT_CUTOFF": ("report_cutoff", _choice(REPORT_CUTOFFS)),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),

@@ -9,6 +9,9 @@ second process never make a second row. Life of a row:
        │                  │  ├─ 5xx/network ─────► pending (backoff) … failed after DELIVERY_MAX_ATTEMPTS
        │                  │  ├─ chat gone (403) ─► failed (binding disabled, oversight told)
        │                  │  └─ no longer wanted ► cancelled / superseded
+       │
+    briefed: a task message folded into its chat's brief of the day (the noise budget, jobs.briefing); the
+    brief (task_key "", step "brief:daily", occurrence = the day) is the row that is sent
        └── claim older than CLAIM_TIMEOUT_SECONDS (a dead process) or released on shutdown
 
 Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED` then UPDATE, in one transaction; on SQLite one
@@ -33,6 +36,7 @@ from storage.tables import (
 )
 
 log = logging.getLogger(__name__)
+BRIEFED = "briefed"
 T = Notification.__table__
 c = T.c
 
@@ -106,8 +110,35 @@ def row_for(step: PlannedStep, status: str, now: datetime) -> dict:
         "task_key": step.task_key, "occurrence": step.occurrence, "step": step.step, "chat": step.chat,
         "kind": step.kind, "task_id": step.task_id, "binding_id": step.binding_id, "payload": dict(step.payload),
         "due_at": step.due_at, "status": status, "attempts": 0, "created_at": now,
-        "last_error": "superseded by a later step (catch-up after downtime)" if status == SUPERSEDED else None,
+        "last_error": ({SUPERSEDED: "superseded by a later step (catch-up after downtime, or the same task the same day)",
+                        BRIEFED: f"in the brief of {step.payload.get('brief')}"}.get(status)),
     }
+
+
+def put_brief(conn, step: PlannedStep, entries: list[dict], now: datetime) -> int:
+    """Insert a chat's brief of a day, or add `entries` to it while it is still pending. Returns 1 if a
+    row was inserted."""
+    if insert_rows(conn, [row_for(step, PENDING, now)]):
+        return 1
+    q = sa.select(c.id, c.payload, c.status).where(c.task_key == "", c.occurrence == step.occurrence, c.step == step.step,
+                                                   c.chat == step.chat)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None or row.status != PENDING:
+        log.warning("brief %s %s for %s is %s already; %d entr(ies) not added", step.step, step.occurrence, step.chat,
+                    getattr(row, "status", "gone"), len(entries))
+        return 0
+    payload = dict(row.payload or {})
+    have = {(e.get("task"), e.get("occurrence"), e.get("step")) for e in payload.get("entries") or ()}
+    added = [e for e in entries if (e.get("task"), e.get("occurrence"), e.get("step")) not in have]
+    if not added:
+        return 0
+    payload["entries"] = list(payload.get("entries") or ()) + added
+    payload["items"] = sorted({e["task"] for e in payload["entries"]})
+    payload["agencies"] = sorted({e["agency"] for e in payload["entries"] if e.get("agency")})
+    conn.execute(sa.update(T).where(c.id == row.id, c.status == PENDING).values(payload=payload))
+    return 0
 
 
 def existing_keys(conn, task_ids: Iterable[int], since: datetime) -> set[tuple[str, str, str, str]]:
@@ -291,4 +322,4 @@ def counts(engine: Engine) -> dict[str, int]:
         return {s: n for s, n in conn.execute(sa.select(c.status, sa.func.count()).group_by(c.status))}
 
 
-STATUSES = (PENDING, CLAIMED, SENT, FAILED, SUPERSEDED, CANCELLED)
+STATUSES = (PENDING, CLAIMED, SENT, FAILED, SUPERSEDED, CANCELLED, BRIEFED)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -44,12 +44,17 @@ RECURRING_REPEAT_DAYS = 365
 IDLE_RECHECK_DAYS = 366
 
 # Kinds of outbox rows.
-NEW, REMINDER, ESCALATION, CHECKIN, DIGEST, SUMMARY, NOTICE = (
-    "new", "reminder", "escalation", "checkin", "digest", "summary", "notice")
+NEW, REMINDER, ESCALATION, CHECKIN, DIGEST, SUMMARY, NOTICE, BRIEF = (
+    "new", "reminder", "escalation", "checkin", "digest", "summary", "notice", "brief")
+TASK_KINDS = (NEW, REMINDER, ESCALATION, CHECKIN)
 # When two steps for one chat fall at the same instant, the later in this order is the one that counts.
 _KIND_RANK = {NEW: 0, CHECKIN: 1, REMINDER: 2, ESCALATION: 3}
 
 GLOBAL_ROLES = ("oversight", "leadership")  # these chats watch every agency's tasks
+# DAILY_BUDGET by default: focal points a message per task (they act on it); the others one brief a day.
+DEFAULT_BUDGET = {"focal": "task", "manager": "brief", "oversight": "brief", "leadership": "brief"}
+# Bumped when planning changes meaning, so a restart after an upgrade re-plans every task once.
+PLANNER_VERSION = 2
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DONE_STATES = ("done", "pending_confirmation")
 
@@ -79,6 +84,9 @@ class Policy:
     shift_to_workday: bool = True
     digest_weekday: int = 0  # Monday
     quarterly_summary: bool = True
+    window: tuple[time, time] = (time(7, 30), time(17, 0))  # DELIVERY_WINDOW, local
+    repeat_limit: int = 4  # REPEAT_LIMIT: top-rung repeats, then "quá hạn kéo dài" in briefs and agendas
+    budget: Mapping[str, "str | int"] = field(default_factory=lambda: dict(DEFAULT_BUDGET))  # DAILY_BUDGET
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reminder_offsets", tuple(sorted(set(self.reminder_offsets), reverse=True)))
@@ -98,7 +106,43 @@ class Policy:
             shift_to_workday=s.deadline_shift_to_workday,
             digest_weekday=_WEEKDAYS.index(s.digest_weekday),
             quarterly_summary=s.quarterly_summary,
+            window=tuple(s.delivery_window),
+            repeat_limit=s.repeat_limit,
+            budget=dict(s.daily_budget),
         )
+
+    def fingerprint(self) -> str:
+        """What a stored plan depended on: a restart with the same policy re-plans nothing it need not."""
+        import hashlib
+
+        parts = (self.timezone.key, self.reminder_offsets, self.reminder_time, self.remind_coordinators,
+                 self.workdays_only, self.escalation, self.repeat_days, self.checkin_period, self.shift_to_workday,
+                 self.digest_weekday, self.quarterly_summary, self.window, self.repeat_limit,
+                 sorted(self.budget.items()), PLANNER_VERSION)
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+    def in_window(self, when: datetime, calendar: WorkCalendar) -> bool:
+        """Is `when` inside working hours: a working day (when REMINDER_WORKDAYS_ONLY) within DELIVERY_WINDOW?"""
+        local = when.astimezone(self.timezone)
+        if self.workdays_only and calendar.is_day_off(local.date()):
+            return False
+        return self.window[0] <= local.time().replace(tzinfo=None) < self.window[1]
+
+    def deliver_at(self, when: datetime, calendar: WorkCalendar) -> datetime:
+        """When something due at `when` may go out: then, if inside working hours, else the start of the
+        next window on a working day."""
+        if self.in_window(when, calendar):
+            return when
+        local = when.astimezone(self.timezone)
+        d = local.date()
+        if local.time().replace(tzinfo=None) >= self.window[0]:
+            d += timedelta(days=1)  # after today's window (or inside a day off's hours): tomorrow or later
+        if self.workdays_only:
+            d = calendar.next_workday(d) if calendar.is_day_off(d) else d
+        return self.window_start(d)
+
+    def window_start(self, d: date) -> datetime:
+        return datetime.combine(d, self.window[0], tzinfo=self.timezone).astimezone(timezone.utc)
 
     def at(self, d: date) -> datetime:
         """The instant of REMINDER_TIME on local date `d`, in UTC."""
@@ -131,17 +175,45 @@ class TaskSnapshot:
     id: int | None = None
     removed: bool = False
     issued: date | None = None  # the directive's issue date (for `dondoc preview`)
+    # A plan with an end ("giai đoạn 2011–2015", the registry's `until`): no period is due after it.
+    until: date | None = None
+    # Agencies that ceased to exist: code → (valid_to, successor code or None), from the directory.
+    ends: Mapping[str, tuple[date, str | None]] = field(default_factory=dict, compare=False, hash=False)
+    # A directive item assigned to a group (one task per member): (key, lead) of every task of the item,
+    # so its coordinating agencies hear of it once, naming every lead.
+    siblings: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_rows(cls, task, occurrences: Iterable = (), issued: date | None = None) -> "TaskSnapshot":
+    def from_rows(cls, task, occurrences: Iterable = (), issued: date | None = None, *,
+                  ends: Mapping[str, tuple[date, str | None]] | None = None,
+                  siblings: tuple[tuple[str, str], ...] = ()) -> "TaskSnapshot":
         """From a storage.tables.Task and its Occurrence rows."""
+        raw_until = (task.deadline or {}).get("until")
         return cls(
             key=task.key, lead=task.lead_agency, deadline=Deadline.from_dict(task.deadline),
             assigned_at=task.assigned_at, coordinators=tuple(task.coordinators or ()),
             occurrences={o.key: OccurrenceState(o.status, o.extended_due, o.acknowledged_at, o.completed_on)
                          for o in occurrences},
             id=task.id, removed=task.removed_at is not None, issued=issued,
+            until=date.fromisoformat(raw_until) if raw_until else None,
+            ends=ends or {}, siblings=siblings,
         )
+
+    def lead_on(self, d: date) -> str | None:
+        """The agency that leads the task on `d`: the lead, or its successor once it ceased to exist
+        (None: it ended and nobody took over — the task is held)."""
+        code = self.lead
+        for _ in range(10):  # a chain of mergers, never a loop
+            end = self.ends.get(code)
+            if end is None or d <= end[0]:
+                return code
+            if end[1] is None:
+                return None
+            code = end[1]
+        return code
+
+    def as_led_by(self, lead: str) -> "TaskSnapshot":
+        return self if lead == self.lead else replace(self, lead=lead)
 
     def state(self, occurrence_key: str) -> OccurrenceState:
         return self.occurrences.get(occurrence_key) or _OPEN
@@ -332,6 +404,8 @@ def _occurrences(task: TaskSnapshot, policy: Policy, calendar: WorkCalendar, sta
                 continue
     # Occurrences due before dondoc knew the task belong to before: they are not chased.
     occs = [_Occ(d.isoformat(), d, task.state(d.isoformat())) for d in sorted(dues)]
+    if task.until is not None:  # the plan ended: no period after it
+        occs = [o for o in occs if o.due is None or o.due <= task.until]
     return [o for o in occs if (_in_force(o, calendar, policy) or date.max) >= assigned]
 
 
@@ -387,6 +461,7 @@ def plan_task(
     out: list[PlannedStep] = []
 
     def emit(when: datetime, occ_key: str, step: str, kind: str, to: Sequence[Recipient], **payload) -> None:
+        when = policy.deliver_at(when, calendar)  # working hours: never outside DELIVERY_WINDOW
         if not (lo < when <= until) or when < assigned:
             return
         for r in to:
@@ -394,21 +469,45 @@ def plan_task(
             # the import still learns, once, what its agency owes.
             if honour_binding_dates and kind != NEW and r.created_at is not None and when < r.created_at:
                 continue
+            extra = group.get(r.agency) if kind in (NEW, REMINDER, CHECKIN) else None
             out.append(PlannedStep(when, task.key, occ_key, step, r.chat, kind, task.id, r.id,
-                                   {"role": r.role, "agency": r.agency, **payload}))
+                                   {"role": r.role, "agency": r.agency, **payload, **(extra or {})}))
+
+    # A directive item assigned to a group: its coordinating agencies hear of it through one task of the
+    # item (the first by key), naming every lead; an agency leading one of the item's tasks hears its own.
+    group: dict[str, dict] = {}
+    coordinators = task.coordinators
+    if len(task.siblings) > 1:
+        sib_leads = {lead for _, lead in task.siblings}
+        first = min(k for k, _ in task.siblings)
+        coordinators = tuple(a for a in task.coordinators if a not in sib_leads) if task.key == first else ()
+        info = {"items": sorted(k for k, _ in task.siblings), "leads": sorted(sib_leads)}
+        group = {a: info for a in coordinators}
+
+    def focal(lead: str | None, with_coordinators: bool = policy.remind_coordinators) -> list[Recipient]:
+        if lead is None:
+            return []
+        t = task.as_led_by(lead)
+        if coordinators != task.coordinators:
+            t = replace(t, coordinators=coordinators)
+        return b.focal_of(t, with_coordinators)
 
     occs = _occurrences(task, policy, calendar, lo_d, hi_d, assigned_d)
 
     # The new-task notice, about the first occurrence still open at assignment.
-    when = assigned
-    if policy.workdays_only and calendar.is_day_off(assigned_d):
-        when = policy.at(calendar.next_workday(assigned_d))
+    when = policy.deliver_at(assigned, calendar)
     if lo < when <= until:
-        first = _first_open(task, policy, calendar, assigned_d)
-        if first is not None:
-            emit(when, first.key, f"new:{assigned_d.isoformat()}", NEW, b.focal_of(task, True))
+        first_occ = _first_open(task, policy, calendar, assigned_d)
+        if first_occ is not None:
+            lead_then = task.lead_on(assigned_d)
+            emit(when, first_occ.key, f"new:{assigned_d.isoformat()}", NEW, focal(lead_then, True), lead=lead_then)
 
-    focal = b.focal_of(task, policy.remind_coordinators)
+    # The lead ceased to exist and nobody took over: the oversight chats are told once; the task is held.
+    held = _held_from(task)
+    if held is not None:
+        emit(policy.at(calendar.next_workday(held + timedelta(days=1))), "held", "notice:held", NOTICE,
+             b.for_rung(task, "oversight"), what="held", ended=held.isoformat())
+
     for occ in occs:
         if occ.state.status in _DONE_STATES:
             continue  # done (or awaiting the oversight body's confirmation) stops everything
@@ -418,37 +517,81 @@ def plan_task(
         eff = _in_force(occ, calendar, policy)
         if eff is None:
             continue
+        lead = task.lead_on(eff)
+        if lead is None:
+            continue  # held (see above)
+        led = task.as_led_by(lead)
+        to_focal = focal(lead)
         e = eff.isoformat()
-        common = {"due": occ.due.isoformat() if occ.due else None, "effective_due": e}
+        common = {"due": occ.due.isoformat() if occ.due else None, "effective_due": e, "lead": lead}
         # Reminders before the deadline; an acknowledgement ("đã nhận") stops them.
         if occ.state.acknowledged_at is None:
             for offset, day in reminder_days(eff, policy, calendar):
-                emit(policy.at(day), occ.key, f"remind:{offset}:{e}", REMINDER, focal, offset=offset, **common)
+                emit(policy.at(day), occ.key, f"remind:{offset}:{e}", REMINDER, to_focal, offset=offset, **common)
         # Escalation after it, whatever was acknowledged.
         if not policy.escalation:
             continue
         for level, rung in enumerate(policy.escalation, 1):
             day = calendar.add_workdays(eff, rung.workdays_late)
-            emit(policy.at(day), occ.key, f"escalate:{level}:{e}", ESCALATION, b.for_rung(task, rung.role),
+            emit(policy.at(day), occ.key, f"escalate:{level}:{e}", ESCALATION, b.for_rung(led, rung.role),
                  level=level, workdays_late=rung.workdays_late, **common)
+        # The top rung again every ESCALATION_REPEAT_DAYS, at most REPEAT_LIMIT times: then the task lives
+        # on in briefs, agendas and summaries as "quá hạn kéo dài", never as a stream.
         top = policy.escalation[-1]
         top_day = calendar.add_workdays(eff, top.workdays_late)
         last_day = hi_d
         if task.deadline.kind == "recurring":
             last_day = min(last_day, eff + timedelta(days=RECURRING_REPEAT_DAYS))
         n_from = max(1, math.floor((lo_d - top_day).days / policy.repeat_days) - 1)
-        n_to = math.ceil((last_day - top_day).days / policy.repeat_days) + 1
-        to = b.for_rung(task, top.role)
+        n_to = min(math.ceil((last_day - top_day).days / policy.repeat_days) + 1, policy.repeat_limit)
+        to = b.for_rung(led, top.role)
         for n in range(n_from, n_to + 1):
-            day = top_day + timedelta(days=n * policy.repeat_days)
-            if policy.workdays_only:
-                day = calendar.next_workday(day)
+            day = repeat_day(top_day, n, policy, calendar)
             if day > last_day:
                 break
             emit(policy.at(day), occ.key, f"repeat:{n}:{e}", ESCALATION, to, level=len(policy.escalation),
                  repeat=n, **common)
     out.sort(key=lambda s: s.sort_key)
     return out
+
+
+def repeat_day(top_day: date, n: int, policy: Policy, calendar: WorkCalendar) -> date:
+    """The day of the n-th repeat of the top rung."""
+    day = top_day + timedelta(days=n * policy.repeat_days)
+    return calendar.next_workday(day) if policy.workdays_only and calendar.is_day_off(day) else day
+
+
+def long_overdue_since(effective: date, policy: Policy, calendar: WorkCalendar) -> date | None:
+    """The day a task late since `effective` has used up its repeats and becomes "quá hạn kéo dài"."""
+    if not policy.escalation:
+        return None
+    top_day = calendar.add_workdays(effective, policy.escalation[-1].workdays_late)
+    return repeat_day(top_day, policy.repeat_limit, policy, calendar) if policy.repeat_limit else top_day
+
+
+def _held_from(task: TaskSnapshot) -> date | None:
+    """The last day of the lead when it ceased to exist without a successor and the task still has work
+    after it (None: not held)."""
+    code, end = task.lead, None
+    for _ in range(10):
+        end = task.ends.get(code)
+        if end is None:
+            return None
+        if end[1] is None:
+            break
+        code = end[1]
+    ended = end[0]
+    dl = task.deadline
+    if dl.kind == "once":
+        st = task.state("once")
+        if st.status in _DONE_STATES or (dl.due is not None and (st.extended_due or dl.due) <= ended):
+            return None
+    elif dl.kind == "continuous":
+        if task.state("continuous").status in _DONE_STATES:
+            return None
+    elif task.until is not None and task.until <= ended:
+        return None
+    return ended
 
 
 def reminder_days(eff: date, policy: Policy, calendar: WorkCalendar) -> list[tuple[int, date]]:
@@ -462,7 +605,7 @@ def reminder_days(eff: date, policy: Policy, calendar: WorkCalendar) -> list[tup
     return sorted(((o, d) for d, o in by_day.items()), key=lambda x: x[1])
 
 
-def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal, emit) -> None:
+def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal_for, emit) -> None:
     """A check-in (báo cáo định kỳ) once per period, as far before the period's end as the first reminder."""
     unit = policy.checkin_period
     lead = max(policy.reminder_offsets, default=0)
@@ -474,7 +617,10 @@ def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal, e
         if policy.workdays_only:
             day = calendar.previous_workday(day)
         label = period_label(unit, p_start)
-        emit(policy.at(day), occ.key, f"checkin:{label}", CHECKIN, focal, period=label,
+        if task.until is not None and p_start > task.until:
+            break  # the plan ended
+        lead_code = task.lead_on(p_end)
+        emit(policy.at(day), occ.key, f"checkin:{label}", CHECKIN, focal_for(lead_code), period=label, lead=lead_code,
              period_start=p_start.isoformat(), period_end=p_end.isoformat())
         cursor = p_end + timedelta(days=1)
 
@@ -499,9 +645,12 @@ def still_wanted(step: PlannedStep, task: TaskSnapshot | None, bindings, policy:
         return "task no longer exists"
     if task.removed:
         return "task removed"
-    day = policy.local_date(step.due_at)
-    lo = policy.at(day) - timedelta(days=1)
-    hi = max(step.due_at, policy.at(day)) + timedelta(days=1)
+    planned = step.due_at
+    if (step.payload or {}).get("planned_at"):  # caught up after downtime: look where it was planned
+        planned = datetime.fromisoformat(step.payload["planned_at"])
+    day = policy.local_date(planned)
+    lo = min(policy.at(day), policy.window_start(day)) - timedelta(days=1)
+    hi = max(planned, policy.at(day)) + timedelta(days=1)
     again = plan_task(task, bindings, policy, calendar, lo, hi, honour_binding_dates=False)
     if any(s.key == step.key for s in again):
         return None
@@ -544,118 +693,7 @@ def catch_up(due: Iterable[PlannedStep], existing: Mapping[tuple, datetime] | se
     return out
 
 
-# -- digests and summaries (per chat, not per task) -----------------------------------------------------------
-
-def digest_time(week_monday: date, policy: Policy, calendar: WorkCalendar) -> datetime | None:
-    """When the weekly agenda of the ISO week starting `week_monday` goes out: DIGEST_WEEKDAY at
-    REMINDER_TIME, or the next working day of that week when it is a day off (None: a week of days off)."""
-    day = week_monday + timedelta(days=policy.digest_weekday)
-    if policy.workdays_only:
-        while calendar.is_day_off(day):
-            day += timedelta(days=1)
-            if day > week_monday + timedelta(days=6):
-                return None
-    return policy.at(day)
-
-
-def summary_time(quarter_first_day: date, policy: Policy, calendar: WorkCalendar) -> datetime:
-    """The quarterly summary of the quarter before goes out on the first working day of a quarter."""
-    day = quarter_first_day
-    if policy.workdays_only:
-        day = calendar.next_workday(day)
-    return policy.at(day)
-
-
-def previous_quarter(d: date) -> tuple[str, date, date]:
-    """Label, first and last day of the quarter before the one containing `d`."""
-    first, _ = period_bounds("quarter", d)
-    last_prev = first - timedelta(days=1)
-    p_first, p_last = period_bounds("quarter", last_prev)
-    return period_label("quarter", p_first), p_first, p_last
-
-
-def digest_steps(bindings, week_monday: date, policy: Policy, calendar: WorkCalendar) -> list[PlannedStep]:
-    """The weekly agenda of one ISO week to every focal chat (one message per chat, all its agencies)."""
-    when = digest_time(week_monday, policy, calendar)
-    if when is None:
-        return []
-    b = Bindings.of(bindings)
-    by_chat: dict[str, list[Recipient]] = defaultdict(list)
-    for r in b.all:
-        if r.role == "focal":
-            by_chat[r.chat].append(r)
-    week = iso_week(week_monday)
-    return sorted((
-        PlannedStep(when, "", week, "digest:weekly", chat, DIGEST, None, rs[0].id,
-                    {"role": "focal", "agencies": sorted({r.agency for r in rs}), "week": week,
-                     "week_start": week_monday.isoformat()})
-        for chat, rs in by_chat.items()), key=lambda s: s.sort_key)
-
-
-def summary_steps(bindings, quarter_first_day: date, policy: Policy, calendar: WorkCalendar) -> list[PlannedStep]:
-    """The summary of the quarter before `quarter_first_day` to every oversight and leadership chat."""
-    if not policy.quarterly_summary:
-        return []
-    when = summary_time(quarter_first_day, policy, calendar)
-    label, p_first, p_last = previous_quarter(quarter_first_day)
-    b = Bindings.of(bindings)
-    chats = _unique_chats([r for r in b.all if r.role in GLOBAL_ROLES])
-    return sorted((
-        PlannedStep(when, "", label, "summary:quarterly", r.chat, SUMMARY, None, r.id,
-                    {"role": r.role, "quarter": label, "start": p_first.isoformat(), "end": p_last.isoformat()})
-        for r in chats), key=lambda s: s.sort_key)
-
-
-def current_digest(now: datetime, policy: Policy, calendar: WorkCalendar) -> tuple[date, datetime] | None:
-    """This week's digest if its time has come at `now`: (the week's Monday, its time), else None. A week
-    missed entirely (downtime) is not sent late; this week's is, once, when dondoc comes back."""
-    today = policy.local_date(now)
-    monday = today - timedelta(days=today.weekday())
-    when = digest_time(monday, policy, calendar)
-    return (monday, when) if when is not None and when <= now else None
-
-
-def current_summary(now: datetime, policy: Policy, calendar: WorkCalendar) -> tuple[date, datetime] | None:
-    """This quarter's summary (of the quarter before) if its time has come: (the quarter's first day, its
-    time), else None."""
-    first, _ = period_bounds("quarter", policy.local_date(now))
-    when = summary_time(first, policy, calendar)
-    return (first, when) if when <= now else None
-
-
-# -- the preview's timeline -----------------------------------------------------------------------------------
-
-def timeline(
-    tasks: Iterable[TaskSnapshot],
-    bindings,
-    policy: Policy,
-    calendar: WorkCalendar,
-    start: datetime,
-    end: datetime,
-    *,
-    digests: bool = True,
-) -> list[PlannedStep]:
-    """Every message the policy would send in [start, end) as if nobody acted: tasks assigned after their
-    directive was issued are taken as assigned on the issue date (a registry imported today previews the
-    year it was written in), and every chat as if it had always been linked."""
-    b = Bindings.of(bindings)
-    out: list[PlannedStep] = []
-    since = start - timedelta(microseconds=1)
-    until = end - timedelta(microseconds=1)
-    for t in tasks:
-        assumed = t.assigned_at
-        if t.issued is not None:
-            assumed = min(assumed, policy.at(t.issued))
-        out.extend(plan_task(t, b, policy, calendar, since, until, assigned_at=assumed, honour_binding_dates=False))
-    if digests:
-        d0, d1 = policy.local_date(start), policy.local_date(end)
-        monday = d0 - timedelta(days=d0.weekday())
-        while monday <= d1:
-            out.extend(s for s in digest_steps(b, monday, policy, calendar) if start <= s.due_at < end)
-            monday += timedelta(days=7)
-        q, _ = period_bounds("quarter", d0)
-        while q <= d1:
-            out.extend(s for s in summary_steps(b, q, policy, calendar) if start <= s.due_at < end)
-            q = period_bounds("quarter", q)[1] + timedelta(days=1)
-    out.sort(key=lambda s: s.sort_key)
-    return out
+# Digests, summaries and the rehearsal timeline live in jobs.digests (per chat, not per task); re-exported here.
+from jobs.digests import (  # noqa: E402,F401 - after the names jobs.digests imports from here
+    current_digest, current_summary, digest_steps, digest_time, previous_quarter, summary_steps, summary_time, timeline,
+)

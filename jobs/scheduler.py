@@ -8,7 +8,11 @@ One APScheduler job calls `Scheduler.tick()` every SCHEDULER_TICK_SECONDS — no
 2. plans the weekly digest and the quarterly summary from `SchedulerState` (per chat, not per task);
 3. dispatches what is due (jobs.dispatcher).
 
-On start `replan_all()` sets every task's next_check_at to NULL (the policy may have changed). Anything that
+On start `prepare_start()` compares what the stored plan depended on (the policy, the holiday and agency files:
+`plan_fingerprint`) with now: unchanged, only the tasks whose next check has come are planned (a restart of a
+100k-task registry reaches its first tick at once); changed, `replan_all()` sets every task's next_check_at
+to NULL. Per task, the change marker is next_check_at itself: anything that changes a task or its bindings
+sets it to now/NULL (`invalidate_for_binding` for a chat linked or unlinked). Anything that
 changes a task or its bindings sets it to now/NULL (`invalidate_for_binding` for a chat linked or unlinked).
 Planning is safe in several processes at once: inserts are idempotent; a batch is leased (next_check_at set
 to a value only that planner writes) before it is planned, and next_check_at is moved on with a
@@ -30,19 +34,22 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from jobs import outbox
+from jobs.briefing import BRIEFED, BRIEF_STEP, DayState, digest_plan, plan_window
 from jobs.deadline import DeadlineError
 from jobs.dispatcher import Dispatcher, DispatchStats
 from jobs.planner import (
-    IDLE_RECHECK_DAYS, LOOKBACK_DAYS, Bindings, Policy, Recipient, TaskSnapshot, catch_up, current_digest,
-    current_summary, digest_steps, iso_week, next_check, plan_task, previous_quarter, summary_steps,
+    IDLE_RECHECK_DAYS, LOOKBACK_DAYS, TASK_KINDS, Bindings, Policy, Recipient, TaskSnapshot, current_digest,
+    current_summary, iso_week, next_check, previous_quarter,
 )
 from jobs.workdays import WorkCalendar
+from storage import audit
 from storage.db import session_scope
-from storage.tables import ChatBinding, Occurrence, SchedulerState, Task, UTCDateTime
+from storage.tables import Agency, ChatBinding, Occurrence, SchedulerState, Task, UTCDateTime
 
 log = logging.getLogger(__name__)
 
 DIGEST_STATE = "digest:weekly"
+FINGERPRINT_STATE = "plan:fingerprint"
 # How long a batch being planned stays leased to the process planning it (clock seconds). Planning a batch
 # takes well under a second; a planner that died leaves tasks to be planned again after this.
 PLAN_LEASE_SECONDS = 300
@@ -60,6 +67,9 @@ class PlanStats:
     tasks: int = 0
     pending: int = 0
     superseded: int = 0
+    briefed: int = 0
+    briefs: int = 0
+    handed_over: int = 0
     digests: int = 0
     summaries: int = 0
     skipped_tasks: list[str] = field(default_factory=list)  # stored deadline unreadable
@@ -100,6 +110,82 @@ def _set_state(conn, name: str, value: str, now: datetime) -> None:
     conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now}))
 
 
+def agency_ends(session: Session) -> dict[str, tuple]:
+    """Agencies that cease to exist: code → (valid_to, successor or None)."""
+    return {a.code: (a.valid_to, a.successor) for a in session.exec(select(Agency).where(Agency.valid_to.is_not(None)))}
+
+
+def siblings_of(session: Session, tasks: list[Task]) -> dict[int, tuple[tuple[str, str], ...]]:
+    """For tasks of a directive item assigned to a group: (key, lead) of every task of that item."""
+    grouped = [t for t in tasks if t.assignee_text and t.directive_id is not None]
+    if not grouped:
+        return {}
+    dirs = sorted({t.directive_id for t in grouped})
+    texts = sorted({t.assignee_text for t in grouped})
+    items: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+    for key, lead, d, a, content, dl in session.execute(
+            select(Task.key, Task.lead_agency, Task.directive_id, Task.assignee_text, Task.content, Task.deadline_text)
+            .where(Task.directive_id.in_(dirs), Task.assignee_text.in_(texts), Task.removed_at.is_(None))):
+        items[(d, a, content, dl)].append((key, lead))
+    out = {}
+    for t in grouped:
+        sib = items.get((t.directive_id, t.assignee_text, t.content, t.deadline_text), [])
+        if len(sib) > 1:
+            out[t.id] = tuple(sorted(sib))
+    return out
+
+
+def file_digest(path) -> str:
+    import hashlib
+
+    if not path:
+        return "-"
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()[:16]
+    except OSError:
+        return "unreadable"
+
+
+def plan_fingerprint(settings, policy: Policy, ends: dict | None = None) -> str:
+    """What every stored plan depended on beyond its task: the policy, the holidays and the agencies (the
+    directory file, and which agencies end when and who succeeds them)."""
+    import hashlib
+
+    gone = hashlib.sha256(repr(sorted((k, str(v[0]), v[1]) for k, v in (ends or {}).items())).encode()).hexdigest()[:16]
+    return (f"{policy.fingerprint()}:{file_digest(settings.holidays_file)}:{file_digest(settings.agencies_file)}"
+            f":{gone}")
+
+
+def day_state(conn, pairs: set[tuple[str, object]], policy: Policy) -> dict:
+    """What the outbox holds for these (chat, local day) pairs: the day's brief, and its task messages."""
+    from datetime import time as dtime, timezone as tz
+
+    if not pairs:
+        return {}
+    c = outbox.c
+    out: dict = {}
+    chats = sorted({p[0] for p in pairs})
+    days = sorted({p[1] for p in pairs})
+    lo = datetime.combine(days[0], dtime(0), tzinfo=policy.timezone).astimezone(tz.utc)
+    hi = datetime.combine(days[-1], dtime(0), tzinfo=policy.timezone).astimezone(tz.utc) + timedelta(days=1)
+    for i in range(0, len(chats), 500):
+        part = chats[i:i + 500]
+        for chat, occ, status, payload in conn.execute(
+                sa.select(c.chat, c.occurrence, c.status, c.payload).where(
+                    c.task_key == "", c.step == BRIEF_STEP, c.chat.in_(part), c.occurrence.in_([d.isoformat() for d in days]))):
+            st = out.setdefault((chat, datetime.fromisoformat(occ).date()), DayState())
+            st.brief_status, st.brief_entries = status, tuple((payload or {}).get("entries") or ())
+        if not any(isinstance(v, int) for v in policy.budget.values()):
+            continue  # only a numbered budget (N a day) counts the day's messages already planned
+        for chat, due_at in conn.execute(
+                sa.select(c.chat, c.due_at).where(c.chat.in_(part), c.kind.in_(TASK_KINDS), c.due_at >= lo, c.due_at < hi,
+                                                  c.status.in_([outbox.PENDING, outbox.CLAIMED, outbox.SENT]))):
+            day = policy.local_date(due_at)
+            out.setdefault((chat, day), DayState()).singles += 1
+    return {k: v for k, v in out.items() if k in pairs}
+
+
 class Scheduler:
     """Planning and dispatch for one process. `channels` maps a platform ("telegram") to its Channel."""
 
@@ -117,6 +203,22 @@ class Scheduler:
         self.ticks = 0
 
     # -- planning (synchronous; `tick` runs it in a worker thread)
+    def prepare_start(self) -> int:
+        """On start: re-plan every task only if what the stored plan depended on changed (the policy, the
+        holidays, the agencies, the planner itself); else only the tasks due are planned. Returns how many
+        tasks were marked for re-planning."""
+        with session_scope(self.engine) as s:
+            fp = plan_fingerprint(self.settings, self.policy, agency_ends(s))
+            state = s.get(SchedulerState, FINGERPRINT_STATE)
+            same = state is not None and state.value == fp
+        if same:
+            log.info("planning settings unchanged since the last run: only the tasks due are planned")
+            return 0
+        n = self.replan_all()
+        with session_scope(self.engine) as s:
+            _set_state(s.connection(), FINGERPRINT_STATE, fp, self.clock.now())
+        return n
+
     def replan_all(self) -> int:
         """Every task is planned again on the next tick (the policy may have changed since the last run)."""
         with session_scope(self.engine) as s:
@@ -130,6 +232,7 @@ class Scheduler:
         since = now - timedelta(days=LOOKBACK_DAYS)
         bindings = None  # loaded when there is a task to plan, again only if the bindings changed meanwhile
         bindings_mark_loaded = None
+        ends = None  # the agency directory's ended agencies, loaded with the first batch
         last_id = 0
         is_due = sa.or_(Task.next_check_at.is_(None), Task.next_check_at <= now)
         more = True
@@ -167,33 +270,44 @@ class Scheduler:
             with session_scope(self.engine) as s:
                 tasks = s.exec(select(Task).where(Task.id.in_(leased), Task.next_check_at == lease)
                                .order_by(Task.id)).all()
+                if ends is None:
+                    ends = agency_ends(s)
+                stats.handed_over += self._hand_over(s, tasks, ends, now)
                 ids = [t.id for t in tasks]
                 occs: dict[int, list[Occurrence]] = defaultdict(list)
                 for o in s.exec(select(Occurrence).where(Occurrence.task_id.in_(ids))).all():
                     occs[o.task_id].append(o)
+                sibs = siblings_of(s, tasks)
                 conn = s.connection()
                 existing = outbox.existing_keys(conn, ids, since - timedelta(days=2))
-                rows, updates = [], []
+                snaps, updates = [], []
                 for t in tasks:
                     stats.tasks += 1
                     try:
-                        snap = TaskSnapshot.from_rows(t, occs.get(t.id, ()))
+                        snap = TaskSnapshot.from_rows(t, occs.get(t.id, ()), ends=ends, siblings=sibs.get(t.id, ()))
                     except DeadlineError as e:
                         log.error("task %s: stored deadline unreadable (%s); not planned", t.key, e)
                         stats.skipped_tasks.append(t.key)
                         updates.append({"b_id": t.id, "b_old": t.next_check_at,
                                         "b_new": now + timedelta(days=IDLE_RECHECK_DAYS)})
                         continue
-                    due = plan_task(snap, bindings, self.policy, self.calendar, since, now)
-                    for step, status in catch_up(due, existing):
-                        rows.append(outbox.row_for(step, status, now))
-                        if status == "pending":
-                            stats.pending += 1
-                        else:
-                            stats.superseded += 1
+                    snaps.append(snap)
                     updates.append({"b_id": t.id, "b_old": t.next_check_at,
                                     "b_new": next_check(snap, bindings, self.policy, self.calendar, now)})
+                planned, briefs = plan_window(snaps, bindings, self.policy, self.calendar, now, now, since=since,
+                                              existing=existing, load_state=lambda pairs: day_state(conn, pairs, self.policy))
+                rows = []
+                for step, status in planned:
+                    rows.append(outbox.row_for(step, status, now))
+                    if status == "pending":
+                        stats.pending += 1
+                    elif status == BRIEFED:
+                        stats.briefed += 1
+                    else:
+                        stats.superseded += 1
                 outbox.insert_rows(conn, rows)
+                for plan in briefs:
+                    stats.briefs += outbox.put_brief(conn, plan.step, plan.entries, now)
                 if not updates:
                     continue
                 # Compare-and-set: if someone acted on the task meanwhile (next_check_at changed), leave theirs.
@@ -201,35 +315,56 @@ class Scheduler:
                                                    Task.next_check_at.is_not_distinct_from(sa.bindparam("b_old")))
                              .values(next_check_at=sa.bindparam("b_new")), updates)
         stats.digests, stats.summaries = self.plan_digests(now, bindings)
-        if stats.pending or stats.superseded:
-            log.info("planned %d task(s): %d message(s) due, %d superseded by catch-up",
-                     stats.tasks, stats.pending, stats.superseded)
+        if stats.pending or stats.superseded or stats.briefed:
+            log.info("planned %d task(s): %d message(s) due, %d in %d brief(s), %d superseded by catch-up",
+                     stats.tasks, stats.pending, stats.briefed, stats.briefs, stats.superseded)
         return stats
 
     def plan_digests(self, now: datetime, bindings: Bindings | None = None) -> tuple[int, int]:
-        """This week's digest and this quarter's summary, once each, to the chats linked before their time.
-        `bindings`: the active bindings if the caller has them (loaded here only when a digest is due)."""
+        """This week's agenda and this quarter's summary, once each, to the chats linked before their time
+        (`digest_plan`, as the preview). `bindings`: the active bindings if the caller has them."""
         made = [0, 0]
+        cur_d = current_digest(now, self.policy, self.calendar)
+        cur_s = current_summary(now, self.policy, self.calendar)
         with session_scope(self.engine) as s:
+            done = {n: (st.value if (st := s.get(SchedulerState, n)) is not None else "")
+                    for n in (DIGEST_STATE, SUMMARY_STATE)}
+            labels = {DIGEST_STATE: iso_week(cur_d[0]) if cur_d else "",
+                      SUMMARY_STATE: previous_quarter(cur_s[0])[0] if cur_s else ""}
+            if all(labels[n] <= done[n] for n in labels):
+                return 0, 0  # already made: most ticks stop here
+            if bindings is None:
+                bindings = active_bindings(s)
+            steps = digest_plan(bindings, self.policy, self.calendar, now, now, made=done, ends=agency_ends(s))
             conn = s.connection()
-            for i, (name, current) in enumerate(((DIGEST_STATE, current_digest), (SUMMARY_STATE, current_summary))):
-                cur = current(now, self.policy, self.calendar)
-                if cur is None:
-                    continue
-                first_day, when = cur
-                label = iso_week(first_day) if name == DIGEST_STATE else previous_quarter(first_day)[0]
-                state = s.get(SchedulerState, name)
-                if state is not None and state.value >= label:
-                    continue  # already made: most ticks stop here
-                if bindings is None:
-                    bindings = active_bindings(s)
-                linked = Bindings(r for r in bindings.all if r.created_at is None or r.created_at <= when)
-                steps = (digest_steps(linked, first_day, self.policy, self.calendar) if name == DIGEST_STATE
-                         else summary_steps(linked, first_day, self.policy, self.calendar))
-                made[i] = outbox.insert_rows(conn, [outbox.row_for(st, "pending", now) for st in steps])
-                _set_state(conn, name, label, now)
-                log.info("%s %s: %d chat(s)", name, label, len(steps))
+            for i, name in enumerate((DIGEST_STATE, SUMMARY_STATE)):
+                mine = [st for st in steps if st.step == name]
+                if labels[name] > done[name]:
+                    made[i] = outbox.insert_rows(conn, [outbox.row_for(st, "pending", now) for st in mine])
+                    _set_state(conn, name, labels[name], now)
+                    log.info("%s %s: %d chat(s)", name, labels[name], len(mine))
         return made[0], made[1]
+
+    def _hand_over(self, s: Session, tasks: list[Task], ends: dict, now: datetime) -> int:
+        """A lead agency that ceased to exist hands its open tasks to its successor (with an entry in the
+        task's history); one without a successor keeps them, held (the oversight chats are told once)."""
+        today = self.policy.local_date(now)
+        n = 0
+        for t in tasks:
+            end = ends.get(t.lead_agency)
+            if end is None or today <= end[0] or not end[1]:
+                continue
+            new = TaskSnapshot(key=t.key, lead=t.lead_agency, deadline=None, assigned_at=now, ends=ends).lead_on(today)
+            if new is None or new == t.lead_agency:
+                continue
+            old = t.lead_agency
+            t.lead_agency, t.sequence, t.updated_at = new, (t.sequence or 0) + 1, now
+            s.add(t)
+            audit.record(s, at=now, actor="scheduler", source="scheduler", action="task.handed_over", entity="task",
+                         entity_key=t.key, **{"from": old, "to": new, "reason": f"{old} ceased to exist on {end[0]}"})
+            log.info("task %s: %s ceased to exist on %s; handed over to %s", t.key, old, end[0], new)
+            n += 1
+        return n
 
     # -- the tick
     async def tick(self) -> tuple[PlanStats | None, DispatchStats | None]:
@@ -268,9 +403,15 @@ class Scheduler:
         when = max(min(times), now).astimezone(tz)
         line = f"next planned check: {when:%d/%m/%Y %H:%M}"
         today = now.astimezone(tz).date()
-        if self.policy.workdays_only and self.calendar.is_day_off(today):
-            line += (f" — today is a day off ({self.calendar.day_off_name(today)}): nothing is sent until the next "
-                     f"working day (REMINDER_WORKDAYS_ONLY)")
+        if not self.policy.in_window(now, self.calendar):
+            # Say what the dispatcher will do: it sends nothing outside working hours (Dispatcher.dispatch_due).
+            first = self.policy.deliver_at(now, self.calendar).astimezone(tz)
+            w0, w1 = self.policy.window
+            why = (f"today is a day off ({self.calendar.day_off_name(today)})"
+                   if self.policy.workdays_only and self.calendar.is_day_off(today)
+                   else f"outside working hours ({w0:%H:%M}–{w1:%H:%M})")
+            line += (f" — {why}: nothing is sent until the next working day's window, {first:%d/%m/%Y %H:%M} "
+                     f"(DELIVERY_WINDOW, REMINDER_WORKDAYS_ONLY)")
         return line
 
     def request_stop(self) -> None:

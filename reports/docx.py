@@ -120,6 +120,23 @@ def _footer(doc, lang: str) -> None:
     _cell_para(right, _("Full name", lang), size=13, bold=True)
 
 
+def _page_numbers(section) -> None:
+    """Page numbers at the top centre from the second page on, as the decree places them."""
+    from docx.oxml import OxmlElement
+
+    section.different_first_page_header_footer = True
+    p = section.header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    p._p.append(field)
+
+
 def report_docx(report: Report, *, lang: str | None = None, issuer: str | None = None, parent: str | None = None,
                 place: str | None = None) -> bytes:
     """The draft's bytes. `issuer` (the reporting body), `parent` (its parent body) and `place` (where it is
@@ -131,6 +148,7 @@ def report_docx(report: Report, *, lang: str | None = None, issuer: str | None =
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin = section.bottom_margin = Mm(20)
     section.left_margin, section.right_margin = Mm(30), Mm(15)
+    _page_numbers(section)
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(13)

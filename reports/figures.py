@@ -30,7 +30,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from dondoc.i18n import N_, _, format_date
+from dondoc.i18n import N_, _, format_date, quarter_numeral
 from jobs.status import Status, compute_status
 
 CUTOFFS = ("calendar", "nd09")
@@ -55,7 +55,6 @@ class PeriodError(ValueError):
 # -- periods ------------------------------------------------------------------------------------------------
 
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-ROMAN_OF = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # kind → (first month, number of months) from its number
 _SPANS = {
     "quarter": lambda n: (3 * (n - 1) + 1, 3),
@@ -90,7 +89,7 @@ class Period:
     def name(self, lang: str | None = None) -> str:
         """The period as an administrative text names it: "Quý III/2026", "6 tháng đầu năm 2026" …"""
         if self.kind == "quarter":
-            return _("Q{number} {year}", lang, number=self.number, roman=ROMAN_OF[self.number], year=self.year)
+            return _("Q{number} {year}", lang, number=quarter_numeral(self.number, lang), year=self.year)
         if self.kind == "half":
             return (_("first half of {year}", lang, year=self.year) if self.number == 1
                     else _("second half of {year}", lang, year=self.year))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 
 import pytest
 
@@ -58,7 +59,14 @@ def test_planning_bench_rows_on_sqlite():
     full = by_case[(planning.BENCH, "full plan on start (replan_all + plan)")]
     assert first["tasks"] == 150 and first["pending"] > 0  # a month of steps: the latest of each pending
     assert full["tasks"] == 150 and full["pending"] == 0  # a restart finds them all in the outbox
-    assert sum(full["outbox"].values()) == first["pending"] + first["superseded"] + 60  # + weekly agendas
+    # per-task rows (pending, superseded, or folded into a brief), the briefs, this week's agendas
+    assert sum(full["outbox"].values()) == (first["pending"] + first["superseded"] + first["briefed"] + first["briefs"]
+                                            + first["agendas"])
+    assert first["briefed"] > 0 and first["agendas"] > 0
+    before = by_case[(planning.BENCH, "restart to first tick, before (every task re-planned)")]
+    after = by_case[(planning.BENCH, "restart to first tick, after (settings unchanged: due tasks only)")]
+    assert before["replanned"] == 150 and before["planned_at_first_tick"] == 150
+    assert after["replanned"] == 0 and after["planned_at_first_tick"] == 0  # nothing changed: nothing re-planned
     tick = by_case[(planning.BENCH, "tick with nothing due")]
     assert tick["n"] == planning.TICK_SAMPLES
     replan = by_case[(planning.BENCH, "one-task re-plan")]
@@ -67,7 +75,7 @@ def test_planning_bench_rows_on_sqlite():
     start = by_case[(planning.BASELINE, "start-up (add every job + start)")]
     assert start["jobs"] == start["stored_jobs"] > 150  # several reminders per task, each a job
     ratios = [r for r in rows if r["bench"] == planning.RATIO]
-    assert len(ratios) == 4 and all("ratio" in r for r in ratios)
+    assert len(ratios) == 5 and all("ratio" in r for r in ratios)
     json.dumps(rows)  # results.json can hold them
 
 
@@ -149,6 +157,17 @@ def test_main_refuses_an_unknown_benchmark(capsys):
         main.main(["--only", "nonsense"])
     assert e.value.code == 2
     assert "unknown benchmark nonsense" in capsys.readouterr().err
+
+
+def test_noise_figures_per_role():
+    from bench.noise import figures
+
+    msgs = [{"role": "leadership", "chat": "a", "at": "2018-06-11T08:00:00+07:00"}] * 3 + [
+        {"role": "leadership", "chat": "a", "at": "2018-06-12T08:00:00+07:00"},
+        {"role": "focal", "chat": "b", "at": "2018-06-12T08:00:00+07:00"}]
+    f = figures(msgs, date(2018, 6, 11), date(2018, 6, 15))
+    assert f["leadership"] == {"chats": 1, "max_per_chat_day": 3, "median_per_working_day": 0, "messages": 4}
+    assert f["focal"]["messages"] == 1 and "manager" not in f
 
 
 def test_feeds_bench_rows():

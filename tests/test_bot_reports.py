@@ -53,6 +53,9 @@ async def test_report_is_refused_politely_in_other_chats(bot):
                               "leadership's chats. Your agency's tasks: /tasks, /overdue.", "vi")
     reaction = await bot.say(STRANGER_CHAT, "/report")
     assert bot.tg.documents == [] and "Sở Y tế" not in reaction.text
+    # An administrator in an agency's group gets no province-wide report posted there either.
+    reaction = await bot.say(FOCAL_CHAT, "/report Quý II/2018", user_id=ADMIN)
+    assert bot.tg.documents == [] and bot.tg.photos == [] and "Sở Y tế" not in reaction.text
 
 
 async def test_an_administrator_may_ask_anywhere_and_a_bad_period_is_explained(bot):

@@ -105,11 +105,18 @@ def test_a_week_on_three_channels_with_a_sigkill(tmp_path, engine, db_url):
         for chat, n in rows.items():  # once per outbox row; the crash window repeats at most one per chat
             assert n <= got[chat] <= n + 1, (chat, n, got[chat], in_flight)
         assert sum(got.values()) - sum(rows.values()) <= in_flight
-        # the same message reached the three platforms of an agency: one row each, so each delivers once
-        for agency_index in range(len(AGENCIES)):
-            per_platform = [rows[k] for k in chats if k.endswith(str(-1000 - agency_index))
-                            or f"zalo{agency_index:02d}" in k or f"lanhdao{agency_index}@" in k]
-            assert len(set(per_platform)) == 1, per_platform
+        # the three platforms of an agency were planned the same messages, one row each; each row was sent,
+        # or superseded by a later message about the same task when the kill had held it back (catch-up sends
+        # the current state once, not every missed step)
+        with Session(engine) as s:
+            planned: dict[str, set] = {}
+            for r in s.exec(select(Notification)):
+                assert r.status in ("sent", "superseded", "cancelled", "briefed") or r.due_at > WEEK_END, (r.chat, r.status)
+                planned.setdefault(r.chat, set()).add((r.task_key, r.occurrence, r.step))
+        for i in range(len(AGENCIES)):
+            mine = [planned[k] for k in chats if k.endswith(f":{-1000 - i}") or f"zalo{i:02d}" in k
+                    or f"lanhdao{i}@" in k]
+            assert len(mine) == 3 and mine[0] == mine[1] == mine[2]
         mail = smtp.messages[0]
         assert mail.get_body(("plain",)) is not None and mail.get_body(("html",)) is not None
         assert any("/done " in t for t in zalo.texts_to("zalo00abcdef"))  # buttons became command lines

@@ -60,7 +60,7 @@ def test_from_to_in_both_date_forms_and_the_nd09_cutoff(cli):
 def test_table_on_screen_in_both_languages(cli):
     r = cli("report", "--period", "Quý III/2026")
     assert r.exit_code == 0, r.output
-    assert _("Q{number} {year}", "vi", number=3, roman="III", year=2026) in r.stdout
+    assert "Quý III/2026" in r.stdout
     assert "Sở Tài chính" in r.stdout and "[B2]" in r.stdout
     line = next(x for x in r.stdout.splitlines() if x.startswith(_("Total", "vi")))
     assert line.split()[-6:-1] == ["2", "2", "3", "2", "9"]

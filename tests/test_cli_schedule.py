@@ -164,9 +164,12 @@ def test_preview_shows_every_message_with_chat_step_and_text_and_sends_nothing(c
     assert "[✅ Hoàn thành]" in out
     # Chats nobody linked yet still show who would hear it.
     unlinked = _("(no chat linked)", lang="vi")
-    assert f"15/06/2018 08:00  {unlinked} Sở Nội vụ · lãnh đạo đơn vị  escalate:1:2018-06-14  [T1]" in out
+    # Leaders' chats hear it in their brief of the day (DAILY_BUDGET), one message however many tasks.
+    assert f"15/06/2018 08:00  {unlinked} Sở Nội vụ · lãnh đạo đơn vị  brief:daily  [2018-06-15]" in out
+    assert "    📋 Bản tin đôn đốc ngày 15/06 (thứ Sáu) — lãnh đạo đơn vị, Sở Nội vụ" in out
     assert f"{unlinked} Sở Tư pháp · cán bộ đầu mối  remind:7:2018-06-14  [T1]" in out
-    assert f"19/06/2018 08:00  {unlinked} mọi cơ quan · cơ quan thường trực  escalate:2:2018-06-14" in out
+    assert f"19/06/2018 08:00  {unlinked} mọi cơ quan · cơ quan thường trực  brief:daily  [2018-06-19]" in out
+    assert "escalate:" not in out
     assert not any("[T2]" in line for line in out.splitlines())  # due in November: nothing in this window
     with Session(engine) as s:
         assert s.exec(select(Notification)).all() == []  # nothing planned into the outbox, nothing sent
@@ -176,15 +179,17 @@ def test_preview_short_and_for_one_agency(cli, engine, tasks):
     r = cli("preview", "--from", "01/11/2018", "--to", "20/11/2018", "--agency", "Sở Tài chính", "--short", lang="en")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0] == "Preview 01/11/2018 – 20/11/2018, Sở Tài chính: 9 messages to 3 chats; nothing is sent."  # 3 weekly agendas
+    # focal: 4 reminders and 3 weekly agendas; the manager: a brief and an agenda; oversight: a brief naming T2
+    assert lines[0] == "Preview 01/11/2018 – 20/11/2018, Sở Tài chính: 10 messages to 3 chats; nothing is sent."
     vi = cli("preview", "--from", "01/11/2018", "--to", "20/11/2018", "--agency", "Sở Tài chính", "--short").output
     assert vi.splitlines()[0] == ngettext("Preview {window}: {n} message to {chats}; nothing is sent.",
-                                          "Preview {window}: {n} messages to {chats}; nothing is sent.", 9, lang="vi",
+                                          "Preview {window}: {n} messages to {chats}; nothing is sent.", 10, lang="vi",
                                           window="01/11/2018 – 20/11/2018, Sở Tài chính",
                                           chats=ngettext("{n} chat", "{n} chats", 3, lang="vi"))
     assert [l.split("  ")[2] for l in lines[1:] if "[T2]" in l] == [
-        "remind:7:2018-11-15", "remind:3:2018-11-15", "remind:1:2018-11-15", "remind:0:2018-11-15",
-        "escalate:1:2018-11-15", "escalate:2:2018-11-15"]
+        "remind:7:2018-11-15", "remind:3:2018-11-15", "remind:1:2018-11-15", "remind:0:2018-11-15"]
+    assert [(l[:10], l.split("  ")[2]) for l in lines[1:] if "brief:" in l] == [
+        ("16/11/2018", "brief:daily"), ("20/11/2018", "brief:daily")]
     assert not any("[T1]" in l for l in lines)
 
 
@@ -211,6 +216,28 @@ def test_preview_of_the_sample_registry(cli, monkeypatch):
     assert r.exit_code == 0, r.output
     steps = [l.split("  ")[2] for l in r.output.splitlines()[1:]]
     assert steps[:2] == ["new:2018-05-23", "new:2018-05-23"]
-    for s in ("remind:7:2018-06-14", "remind:0:2018-06-14", "escalate:1:2018-06-14", "escalate:2:2018-06-14",
-              "escalate:3:2018-06-14", "repeat:1:2018-06-14", "remind:7:2018-11-15", "digest:weekly"):
+    for s in ("remind:7:2018-06-14", "remind:0:2018-06-14", "brief:daily", "remind:7:2018-11-15", "digest:weekly"):
         assert s in steps
+    assert not any(s.startswith(("escalate:", "repeat:")) for s in steps)  # leaders hear them in briefs
+
+
+def test_preview_stats_and_json(cli, engine, tasks):
+    from dondoc.i18n import _
+
+    with session_scope(engine) as s:
+        make_binding(s, chat_id=-1004, agency="ubnd-tinh", role="leadership", now=tasks)
+    stats = cli("preview", "--from", "01/06/2018", "--to", "30/06/2018", "--stats")
+    assert stats.exit_code == 0, stats.output
+    lines = stats.output.splitlines()
+    assert lines[1].split()[0] == _("CHAT")
+    [lead] = [line for line in lines if line.startswith("telegram:-1004")]
+    # June: the agenda of 11/6 (T1 due that week) and the brief of 25/6 (T1 7 working days late); at most
+    # one a day (the earliest of the busiest days is named); a median of 0 a working day
+    assert lead.split()[-5:] == ["leadership", "2", "11/06/2018", "1", "0"]
+    out = cli("preview", "--from", "01/06/2018", "--to", "30/06/2018", "--json").output.splitlines()
+    import json
+
+    msgs = [json.loads(line) for line in out]
+    brief = [m for m in msgs if m["chat"] == "telegram:-1004" and m["step"] == "brief:daily"]
+    assert [(m["at"], m["task"], m["items"]) for m in brief] == [("2018-06-25T08:00:00+07:00", None, ["T1"])]
+    assert set(msgs[0]) == {"at", "chat", "role", "agency", "step", "task", "items", "text"}

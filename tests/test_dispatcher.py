@@ -118,7 +118,7 @@ async def test_english_for_a_chat_that_asked_for_it(engine, db_url, world):
         b.language = "en"
     sch, clock, ch = make(engine, db_url, world)
     await sch.tick()
-    assert ch.texts_to(-1005)[0].startswith("📌 New task (your agency: coordinating)")
+    assert ch.texts_to(-1005)[0].startswith("📌 New task (your agency coordinates)")
     assert [b.label for row in [r for c, _, rs in ch.sent if c == "-1005" for r in rs] for b in row][0] == "✅ Done"
 
 
@@ -130,9 +130,13 @@ async def test_reminders_and_escalation_in_order_over_time(engine, db_url, world
         await sch.tick()
     assert [t.splitlines()[0] for t in ch.texts_to(-1001) if not t.startswith("📋")] == [
         "📌 Nhiệm vụ mới (đơn vị chủ trì)", "⏰ Nhắc hạn: còn 7 ngày", "⏰ Nhắc hạn: hạn là hôm nay"]
-    assert [t.splitlines()[0] for t in ch.texts_to(-1002)] == ["🔺 Nhiệm vụ quá hạn 1 ngày làm việc"]
-    assert ch.texts_to(-1003)[0].splitlines()[0] == "🔺 Nhiệm vụ quá hạn 3 ngày làm việc"
-    assert "Cấp đôn đốc 2/3: báo cơ quan thường trực" in ch.texts_to(-1003)[0]
+    # Leaders' chats hear it in their daily brief (DAILY_BUDGET), beside their weekly agenda.
+    briefs = [t for t in ch.texts_to(-1002) if t.startswith("📋 Bản tin")]
+    assert [t.splitlines()[0] for t in briefs] == ["📋 Bản tin đôn đốc ngày 15/06 (thứ Sáu) — lãnh đạo đơn vị, Sở Nội vụ"]
+    assert "quá hạn 1 ngày làm việc" in briefs[0] and "[T1]" in briefs[0]
+    oversight = [t for t in ch.texts_to(-1003) if t.startswith("📋 Bản tin")]
+    assert oversight[0].splitlines()[0] == "📋 Bản tin đôn đốc ngày 19/06 (thứ Ba) — cơ quan thường trực, mọi cơ quan"
+    assert "quá hạn 3 ngày làm việc" in oversight[0] and "[T1]" in oversight[0]
     # the reminders of 11/6 and 13/6 were never due at a tick here: they are recorded as superseded
     assert {r.step for r in rows(engine, status="superseded", chat="telegram:-1001")} == {
         "remind:3:2018-06-14", "remind:1:2018-06-14"}
@@ -161,7 +165,8 @@ async def test_acknowledged_stops_reminders_not_escalation(engine, db_url, world
     assert not [t for c, t, _ in ch.sent if "Mã: T1" in t and "Nhắc hạn" in t]
     clock.set(datetime(2018, 6, 15, 8, 0, tzinfo=VN))
     await sch.tick()
-    assert ch.texts_to(-1002) and "quá hạn 1 ngày làm việc" in ch.texts_to(-1002)[0]
+    briefs = [t for t in ch.texts_to(-1002) if t.startswith("📋 Bản tin")]
+    assert briefs and "quá hạn 1 ngày làm việc" in briefs[0] and "[T1]" in briefs[0]
 
 
 async def test_approved_extension_cancels_old_rows_and_plans_fresh_ones(engine, db_url, world):

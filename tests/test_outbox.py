@@ -179,8 +179,12 @@ def test_catch_up_after_downtime_in_the_database(engine, settings):
     assert sorted(t1) == sorted([
         ("remind:1:2018-06-14", "telegram:-1001", "superseded"), ("remind:0:2018-06-14", "telegram:-1001", "pending"),
         ("remind:1:2018-06-14", "telegram:-1005", "superseded"), ("remind:0:2018-06-14", "telegram:-1005", "pending"),
-        ("escalate:1:2018-06-14", "telegram:-1002", "pending"),
+        ("escalate:1:2018-06-14", "telegram:-1002", "briefed"),
     ])
+    # The manager's chat hears it in its brief of the day (DAILY_BUDGET manager:brief), which names T1.
+    brief = [r for r in rows(engine, task_key="") if r.step == "brief:daily"]
+    assert [(b.chat, b.occurrence, b.status, b.payload["items"]) for b in brief] == [
+        ("telegram:-1002", "2018-06-15", "pending", ["T1"])]
     assert all(r.last_error and "superseded" in r.last_error for r in rows(engine, status="superseded"))
 
 
@@ -214,10 +218,14 @@ def test_digests_and_summary_are_planned_once_per_week_and_quarter(engine, setti
         make_binding(s, chat_id=-1001, agency="so-tai-chinh", role="focal", now=datetime(2018, 5, 22, tzinfo=VN))
         make_binding(s, chat_id=-1009, agency="so-noi-vu", role="focal", now=datetime(2018, 7, 2, 9, tzinfo=VN))  # later
     sch = Scheduler(engine, settings, clock, {})
-    assert sch.plan_digests(clock.now()) == (3, 1)  # focal chats -1001 (two agencies, one message), -1005, -1006
+    # the weekly agenda to every chat linked before its time: focal -1001 (two agencies, one message), -1005,
+    # -1006, the manager -1002 and the oversight chat -1003
+    assert sch.plan_digests(clock.now()) == (5, 1)
     assert sch.plan_digests(clock.now()) == (0, 0)
     digests = rows(engine, step="digest:weekly")
-    assert sorted(r.chat for r in digests) == ["telegram:-1001", "telegram:-1005", "telegram:-1006"]
+    assert sorted(r.chat for r in digests) == ["telegram:-1001", "telegram:-1002", "telegram:-1003", "telegram:-1005",
+                                                "telegram:-1006"]
+    assert {r.chat: r.payload["agencies"] for r in digests}["telegram:-1003"] == ["*"]  # oversight: every agency
     assert {r.occurrence for r in digests} == {"2018-W27"}
     [summary] = rows(engine, step="summary:quarterly")
     assert (summary.occurrence, summary.chat) == ("2018-Q2", "telegram:-1003")
@@ -225,7 +233,7 @@ def test_digests_and_summary_are_planned_once_per_week_and_quarter(engine, setti
         assert s.get(SchedulerState, "digest:weekly").value == "2018-W27"
         assert s.get(SchedulerState, "summary:quarterly").value == "2018-Q2"
     clock.set(datetime(2018, 7, 9, 8, 0, tzinfo=VN))
-    assert sch.plan_digests(clock.now())[0] == 4  # next week the late chat is in too
+    assert sch.plan_digests(clock.now())[0] == 6  # next week the late chat is in too
 
 
 def test_invalidate_for_binding_targets_the_tasks_a_chat_hears_about(engine, settings):

@@ -211,7 +211,7 @@ def test_new_task_imported_already_overdue_does_not_replay_the_past():
 def test_new_task_on_a_day_off_is_announced_the_next_working_day():
     t = task("trước ngày 14/6/2018", assigned=at(2018, 6, 2, 15))  # Saturday
     new = [s for s in plan(t) if s.kind == "new"]
-    assert {local(s) for s in new} == {at(2018, 6, 4, 8)}
+    assert {local(s) for s in new} == {at(2018, 6, 4, 7, 30)}  # the start of the next window
     assert {s.step for s in new} == {"new:2018-06-02"}
 
 
@@ -469,12 +469,16 @@ def test_next_check_is_the_next_step_or_an_idle_recheck():
 
 # -- digests and summaries ------------------------------------------------------------------------------------
 
-def test_weekly_digest_one_per_focal_chat_on_the_digest_day():
+def test_weekly_digest_one_per_chat_on_the_digest_day():
     two = Recipient("telegram", "-1001", "so-tu-phap", "focal", id=11, created_at=LONG_AGO)  # same chat, 2 agencies
     steps = digest_steps(ALL + [two], date(2018, 6, 11), POLICY, CAL)
     assert [(s.chat, s.occurrence, s.step, local(s)) for s in steps][0] == (
         FOCAL.chat, "2018-W24", "digest:weekly", at(2018, 6, 11, 8))
-    assert {s.chat for s in steps} == {FOCAL.chat, COORD.chat, OTHER_FOCAL.chat}
+    assert {s.chat for s in steps} == {r.chat for r in ALL}  # every chat, once
+    assert {s.chat: s.payload["agencies"] for s in steps}[LEADERSHIP.chat] == ["*"]
+    # a chat of an agency that ceased to exist before the week gets none
+    gone = digest_steps(ALL, date(2018, 6, 11), POLICY, CAL, ends={"so-tai-chinh": (date(2018, 6, 1), None)})
+    assert OTHER_FOCAL.chat not in {s.chat for s in gone}
     assert [s.payload["agencies"] for s in steps if s.chat == FOCAL.chat] == [["so-noi-vu", "so-tu-phap"]]
     assert all(s.task_key == "" for s in steps)
 

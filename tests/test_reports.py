@@ -348,7 +348,9 @@ def test_docx_read_back(seeded, settings, lang):
     assert {r[1]: tuple(int(x) for x in r[2:6]) for r in rows[1:-1]} == EXPECTED
     assert [int(x) for x in rows[-1][2:7]] == [2, 2, 3, 2, 9] and rows[-1][7] == format_rate(2 / 9, lang)
     assert _("Recipients:", lang) in footer.rows[0].cells[0].text
-    assert doc.sections[0].page_width.mm == pytest.approx(210, abs=0.5)
+    section = doc.sections[0]
+    assert section.page_width.mm == pytest.approx(210, abs=0.5) and section.left_margin.mm == pytest.approx(30, abs=0.1)
+    assert section.different_first_page_header_footer and 'w:instr="PAGE"' in section.header._element.xml
 
 
 # -- chart --------------------------------------------------------------------------------------------------

@@ -23,9 +23,9 @@ def test_on_a_saturday_it_says_nothing_goes_out_before_monday(engine, settings):
     sch = Scheduler(engine, settings, FixedClock(SATURDAY), {})
     sch.plan(SATURDAY)
     line = sch.whats_next(SATURDAY)
-    # The new-task notice waits for Monday 23/11 08:00: reminders go out on working days only.
-    assert line.startswith("next planned check: 23/11/2026 08:00"), line
-    assert "day off (Thứ bảy)" in line and "REMINDER_WORKDAYS_ONLY" in line
+    # The new-task notice waits for Monday 23/11 07:30, the start of the next working day's window.
+    assert line.startswith("next planned check: 23/11/2026 07:30"), line
+    assert "day off (Thứ bảy)" in line and "23/11/2026 07:30" in line and "DELIVERY_WINDOW" in line
 
 
 def test_on_a_working_day_there_is_no_day_off_excuse(engine, settings):

@@ -21,8 +21,9 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a document's or photo's caption
 
 
 def may_see_reports(scope) -> bool:
-    """Reports cover every agency: the oversight body's and the leadership's chats, and administrators."""
-    return scope.is_admin or bool(scope.roles & set(OVERSEEING_ROLES))
+    """Reports cover every agency: the oversight body's and the leadership's chats, and an administrator in a
+    private chat with the bot — never another group, whoever asks there (a group is not one person)."""
+    return bool(scope.roles & set(OVERSEEING_ROLES)) or (scope.is_admin and scope.is_private)
 
 
 def caption(report: Report, lang: str) -> str:
@@ -37,12 +38,15 @@ def caption(report: Report, lang: str) -> str:
     return text[:CAPTION_LIMIT]
 
 
-def render(report: Report, lang: str) -> tuple[bytes, bytes]:
-    """(XLSX, PNG): CPU work, run off the event loop."""
+def make(d, period, lang: str) -> tuple[Report, bytes, bytes]:
+    """(report, XLSX, PNG) — seconds of database and CPU work at 10k tasks, so it runs in a worker thread with
+    its own session and the bot keeps answering meanwhile."""
     from reports.chart import report_chart
     from reports.xlsx import report_xlsx
 
-    return report_xlsx(report, lang=lang), report_chart(report, lang=lang)
+    with d.session() as session:
+        report = build_report(session, settings=d.settings, calendar=d.calendar, period=period, today=d.today())
+    return report, report_xlsx(report, lang=lang), report_chart(report, lang=lang)
 
 
 def file_name(report: Report, lang: str) -> str:
@@ -70,8 +74,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await reply(update, _("I cannot read the period {text!r}. Write it like {examples}, e.g. /report Quý "
                                   "III/2026.", lang, text=raw.strip(), examples=", ".join(PERIOD_EXAMPLES[:5])))
             return
-        report = build_report(session, settings=d.settings, calendar=d.calendar, period=period, today=d.today())
-    xlsx, png = await asyncio.to_thread(render, report, lang)
+    report, xlsx, png = await asyncio.to_thread(make, d, period, lang)
     message = update.effective_message
     text = caption(report, lang)
     await message.reply_document(document=InputFile(xlsx, filename=file_name(report, lang)), caption=text)

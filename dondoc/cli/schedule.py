@@ -254,69 +254,43 @@ def preview_cmd(
     to: Optional[str] = typer.Option(None, "--to", help="Last day, included (default: 30 days after --from)."),
     agency: Optional[str] = typer.Option(None, "--agency", help="Only this agency's tasks and chats."),
     short: bool = typer.Option(False, "--short", help="One line per message, without its text."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per message (at, chat, role, agency, step, "
+                                 "task, items, text), for other tools."),
+    stats: bool = typer.Option(False, "--stats", help="Per chat: messages in the window, the busiest day and its "
+                               "count, the median per working day."),
 ) -> None:
-    """Every message the policy would send in a window — date and time, chat, step, text — as if nobody
-    acted in it. Nothing is sent. Chats not linked yet show as "(no chat linked)"."""
-    from sqlmodel import Session, select
+    """Every message dondoc would send in a window — date and time, chat, step, text — nothing is sent.
+    From today on: exactly what `dondoc run` started now sends (its first tick's catch-up, new-task notices,
+    briefs, agendas), the same planning path. A window in the past: a rehearsal, as if dondoc had run since
+    the directive was issued with every chat linked and nobody acting. Chats not linked yet show as
+    "(no chat linked)"."""
+    import json
+
+    from sqlmodel import Session
 
     from bot.i18n import role_label
-    from jobs.deadline import DeadlineError
+    from dondoc.i18n import _, format_date
     from jobs.dispatcher import Composer
-    from jobs.planner import GLOBAL_ROLES, Bindings, Policy, Recipient, TaskSnapshot, timeline
+    from jobs.noise import noise
+    from jobs.preview import items_of, plan_preview
     from jobs.workdays import WorkCalendar
-    from storage.tables import ChatBinding, Directive, Occurrence, Task
 
     st = settings()
     tz = st.timezone
-    today = clock().now().astimezone(tz).date()
+    now = clock().now()
+    today = now.astimezone(tz).date()
     first = _parse_date(from_, "--from") if from_ else today
     last = _parse_date(to, "--to") if to else first + timedelta(days=30)
     if last < first:
         fail(_("--to {to} is before --from {first}.", to=to, first=from_ or format_date(first)))
     code = _agency(agency) if agency else None
     calendar = WorkCalendar.from_file(st.holidays_file)
-    policy = Policy.from_settings(st)
-    start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     composer = Composer(st, calendar, cache=True)
 
     with Session(engine()) as s:
-        tasks = s.exec(select(Task).where(Task.removed_at.is_(None)).order_by(Task.position, Task.id)).all()
-        if code:
-            tasks = [t for t in tasks if t.lead_agency == code or code in (t.coordinators or [])]
-        occs: dict[int, list] = {}
-        for o in s.exec(select(Occurrence)).all():
-            occs.setdefault(o.task_id, []).append(o)
-        issued = {d.id: d.issued for d in s.exec(select(Directive)).all()}
-        snaps, unreadable = [], []
-        for t in tasks:
-            try:
-                snaps.append(TaskSnapshot.from_rows(t, occs.get(t.id, ()), issued=issued.get(t.directive_id)))
-            except DeadlineError:
-                unreadable.append(t.key)
-        rows = s.exec(select(ChatBinding).where(ChatBinding.active == True)).all()  # noqa: E712
-        real = [Recipient.from_row(b) for b in rows]
-        # Who would hear it if nobody is linked yet: a stand-in per (agency, role) without a chat.
-        have = {(r.agency, r.role) for r in real}
-        have_roles = {r.role for r in real}
-        standins = []
-        wanted = set()
-        for t in snaps:
-            wanted |= {(t.lead, "focal"), (t.lead, "manager")} | {(a, "focal") for a in t.coordinators}
-        for a, role in sorted(wanted):
-            if (a, role) not in have:
-                standins.append(Recipient("unlinked", f"{a}:{role}", a, role))
-        for role in GLOBAL_ROLES:
-            if role not in have_roles:
-                standins.append(Recipient("unlinked", f"*:{role}", "*", role))
-        bindings = Bindings(real + standins)
-        steps = timeline(snaps, bindings, policy, calendar, start, end)
-        if code:
-            own_chats = {r.chat for r in bindings.all if r.agency == code}
-            steps = [x for x in steps if x.task_key or x.chat in own_chats]
-
+        plan = plan_preview(s, st, calendar, now, first, last, code)
         by_chat: dict[str, list] = {}
-        for r in bindings.all:
+        for r in plan.bindings.all:
             by_chat.setdefault(r.chat, []).append(r)
 
         def who(chat: str) -> str:
@@ -327,29 +301,60 @@ def preview_cmd(
                 return _("(no chat linked)") + f" {name} · {role_label(r.role)}"
             return f"{chat} ({composer.describe_chat(s, chat, bindings=rs)})"
 
-        window = f"{format_date(first)} – {format_date(last)}" + (f", {composer.agency_name(s, code)}" if code else "")
-        chats = ngettext("{n} chat", "{n} chats", len({x.chat for x in steps}))
-        typer.echo(ngettext("Preview {window}: {n} message to {chats}; nothing is sent.",
-                            "Preview {window}: {n} messages to {chats}; nothing is sent.", len(steps),
-                            window=window, chats=chats))
-        if unreadable:
-            typer.echo(ngettext("Skipped {n} task whose stored deadline cannot be read: {keys}",
-                                "Skipped {n} tasks whose stored deadline cannot be read: {keys}", len(unreadable),
-                                keys=", ".join(unreadable[:10])), err=True)
-        for x in steps:
-            when = x.due_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
-            line = f"{when}  {who(x.chat)}  {x.step}" + (f"  [{x.task_key}]" if x.task_key else f"  [{x.occurrence}]")
-            if short:
-                typer.echo(line)
-                continue
+        rendered = []  # (step, text or None, buttons, items)
+        for x in plan.steps:
             binding = by_chat.get(x.chat, [None])[0]
             try:
                 composed = composer.compose(s, x, x.due_at, binding if binding and binding.platform != "unlinked" else None)
-                text = composed.text or _("(nothing to report: not sent)")
-                buttons = composed.buttons
+                rendered.append((x, composed.text, composed.buttons, composed.items or items_of(x)))
             except Exception as e:  # noqa: BLE001 - a preview shows what it can
-                text, buttons = _("(cannot render: {error})", error=e), []
+                rendered.append((x, _("(cannot render: {error})", error=e), [], items_of(x)))
+
+        if as_json:
+            for x, text, _b, items in rendered:
+                if not text or (plan.live and x.chat.startswith("unlinked:")):
+                    continue  # nothing to report, or no chat linked: `run` sends nothing either
+                rs = by_chat.get(x.chat, [])
+                p = x.payload or {}
+                typer.echo(json.dumps({
+                    "at": x.due_at.astimezone(tz).isoformat(), "chat": x.chat,
+                    "role": p.get("role") or (rs[0].role if rs else None),
+                    "agency": p.get("agency") or (",".join(p["agencies"]) if p.get("agencies") else None)
+                    or (rs[0].agency if rs else None),
+                    "step": x.step, "task": x.task_key or None, "items": items, "text": text,
+                }, ensure_ascii=False))
+            return
+
+        sent = [(x, t) for x, t, _b, _i in rendered if t]
+        window = f"{format_date(first)} – {format_date(last)}" + (f", {composer.agency_name(s, code)}" if code else "")
+        chats = ngettext("{n} chat", "{n} chats", len({x.chat for x, _t in sent}))
+        typer.echo(ngettext("Preview {window}: {n} message to {chats}; nothing is sent.",
+                            "Preview {window}: {n} messages to {chats}; nothing is sent.", len(sent),
+                            window=window, chats=chats)
+                   + ("" if plan.live else " " + _("(a rehearsal: as if running since each directive was issued)")))
+        if plan.unreadable:
+            typer.echo(ngettext("Skipped {n} task whose stored deadline cannot be read: {keys}",
+                                "Skipped {n} tasks whose stored deadline cannot be read: {keys}", len(plan.unreadable),
+                                keys=", ".join(plan.unreadable[:10])), err=True)
+        if stats:
+            figures = noise([(x.due_at, x.chat, (x.payload or {}).get("role") or "") for x, _t in sent], tz, calendar,
+                            first, last)
+            table = [(_("CHAT"), _("ROLE"), _("MESSAGES"), _("BUSIEST DAY"), _("THAT DAY"), _("MEDIAN/WORKING DAY"))]
+            for n in figures:
+                table.append((who(n.chat), n.role, str(n.messages), format_date(n.busiest_day), str(n.busiest),
+                              f"{n.median_per_workday:g}"))
+            widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+            for row in table:
+                typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+            return
+        for x, text, buttons, _items in rendered:
+            when = x.due_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+            line = f"{when}  {who(x.chat)}  {x.step}" + (f"  [{x.task_key}]" if x.task_key else f"  [{x.occurrence}]")
+            if not text:
+                continue  # nothing to report (an empty agenda, a brief whose tasks were all done): not sent
             typer.echo(line)
+            if short:
+                continue
             for tl in text.splitlines():
                 typer.echo("    " + tl)
             for row in buttons:

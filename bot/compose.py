@@ -1,0 +1,304 @@
+"""Composition (soạn tin): an outbox row — or a planned step, for `dondoc preview` — becomes its text and
+buttons, from storage as it is at sending time. The texts themselves are in bot.notifications (task messages,
+agendas, summaries, notices) and bot.briefs (the daily brief); the dispatcher only delivers what this returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bot import briefs
+from bot import notifications as texts
+from bot.channels import PermanentDeliveryError
+from bot.i18n import role_label
+from dondoc.i18n import _, use_language
+from jobs.deadline import Deadline, DeadlineError
+from jobs.planner import (
+    BRIEF, CHECKIN, DIGEST, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, TASK_KINDS, Policy, Recipient,
+    TaskSnapshot, long_overdue_since,
+)
+from jobs.status import Status
+from jobs.workdays import WorkCalendar
+from storage.tables import Agency, ChatBinding, Directive, Occurrence, ProgressUpdate, Task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Composed:
+    text: str | None  # None: nothing to say (an empty agenda)
+    buttons: list = field(default_factory=list)
+    lang: str = "vi"
+    items: list = field(default_factory=list)  # the task keys the message covers
+
+
+class Composer:
+    """Turns an outbox row (or a planned step, for the preview) into its text and buttons, from the
+    database as it is now. `cache=True` keeps what it loaded (the preview renders many steps at once)."""
+
+    def __init__(self, settings, calendar: WorkCalendar, *, cache: bool = False):
+        self.settings = settings
+        self.calendar = calendar
+        self.policy = Policy.from_settings(settings)
+        self.cache = cache
+        self._names: dict[str, str] | None = None
+        self._directory = None
+        self._tasks: dict = {}
+
+    # names and languages
+    def agency_name(self, session: Session, code: str) -> str:
+        if self._names is None:
+            self._names = {a.code: a.name for a in session.exec(select(Agency)).all()}
+        name = self._names.get(code)
+        if name:
+            return name
+        if self._directory is None:
+            try:
+                from storage.agencies import AgencyDirectory
+
+                self._directory = AgencyDirectory.load(self.settings.agencies_file)
+            except Exception:  # the directory is for display here; a code is still readable
+                self._directory = False
+        return self._directory.name(code) if self._directory else code
+
+    def language(self, binding: ChatBinding | Recipient | None) -> str:
+        lang = getattr(binding, "language", None) if binding is not None else None
+        return lang if lang in ("vi", "en") else self.settings.language
+
+    def describe_chat(self, session: Session, chat: str, lang: str | None = None, bindings=None) -> str:
+        """ "Sở Nội vụ · cán bộ đầu mối" — what a chat ("telegram:-100…") is linked to."""
+        platform, _sep, chat_id = chat.partition(":")
+        rows = bindings if bindings is not None else session.exec(
+            select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
+            .order_by(ChatBinding.id)).all()
+        lang = lang or self.settings.language
+        desc = texts.chat_description([self.agency_name(session, b.agency) for b in rows], [b.role for b in rows], lang)
+        title = next((b.title for b in rows if getattr(b, "title", None)), None)
+        return f"{title} — {desc}" if title else desc
+
+    # task facts
+    def _load_task(self, session: Session, task_id: int | None, task_key: str):
+        key = task_id or task_key
+        if self.cache and key in self._tasks:
+            return self._tasks[key]
+        task = session.get(Task, task_id) if task_id else session.exec(select(Task).where(Task.key == task_key)).first()
+        loaded = None
+        if task is not None:
+            occs = session.exec(select(Occurrence).where(Occurrence.task_id == task.id)).all()
+            directive = session.get(Directive, task.directive_id) if task.directive_id else None
+            loaded = (task, occs, directive)
+        if self.cache:
+            self._tasks[key] = loaded
+        return loaded
+
+    def snapshot(self, session: Session, task_id: int | None, task_key: str) -> TaskSnapshot | None:
+        loaded = self._load_task(session, task_id, task_key)
+        if loaded is None:
+            return None
+        task, occs, directive = loaded
+        try:
+            return TaskSnapshot.from_rows(task, occs, issued=directive.issued if directive else None)
+        except DeadlineError:
+            return None
+
+    def facts(self, session: Session, task: Task, occs, directive: Directive | None, occurrence_key: str,
+              *, with_progress: bool = True) -> texts.TaskFacts:
+        occ = next((o for o in occs if o.key == occurrence_key), None)
+        try:
+            deadline = Deadline.from_dict(task.deadline)
+        except DeadlineError:
+            deadline = None
+        if occurrence_key == "once":
+            due = task.due
+        elif occurrence_key == "continuous":
+            due = None
+        else:
+            due = date.fromisoformat(occurrence_key)
+        written = occ.extended_due if occ is not None and occ.extended_due else due
+        eff = self.calendar.effective_due(written, shift=self.policy.shift_to_workday) if written else None
+        shift_reason = self.calendar.day_off_name(written) if written and eff != written else None
+        period = deadline.period_of(due) if deadline is not None and deadline.kind == "recurring" and due else None
+        progress = None
+        if with_progress and task.id is not None:
+            p = session.exec(select(ProgressUpdate).where(ProgressUpdate.task_id == task.id,
+                                                          ProgressUpdate.occurrence_key == occurrence_key)
+                             .order_by(ProgressUpdate.id.desc())).first()
+            if p is not None:
+                progress = texts.Progress(p.percent, p.note, p.created_at.astimezone(self.policy.timezone).date(), p.actor)
+        return texts.TaskFacts(
+            key=task.key, content=task.content, lead=self.agency_name(session, task.lead_agency),
+            deadline_text=task.deadline_text, kind=task.deadline_kind,
+            coordinators=tuple(self.agency_name(session, a) for a in task.coordinators or ()),
+            directive=directive.number if directive else None, directive_issued=directive.issued if directive else None,
+            due=due, effective_due=eff, extended=bool(occ is not None and occ.extended_due),
+            shift_reason=shift_reason, period=period, last_progress=progress,
+        )
+
+    def compose(self, session: Session, row, now: datetime, binding=None) -> Composed:
+        """Text and buttons of `row` (an OutboxRow or PlannedStep) as of `now`."""
+        lang = self.language(binding)
+        today = now.astimezone(self.policy.timezone).date()
+        p = row.payload or {}
+        if row.kind in TASK_KINDS:
+            loaded = self._load_task(session, row.task_id, row.task_key)
+            if loaded is None:
+                return Composed(None, [], lang)
+            task, occs, directive = loaded
+            f = self.facts(session, task, occs, directive, row.occurrence)
+            lead = p.get("lead") or task.lead_agency  # the successor, once the lead ceased to exist
+            if lead != task.lead_agency:
+                f = replace(f, lead=self.agency_name(session, lead))
+            if p.get("leads") and p.get("agency") != lead:
+                # A group item to a coordinating agency: once, naming every lead.
+                names = [self.agency_name(session, a) for a in p["leads"]]
+                f = replace(f, lead=", ".join(names), leads=len(names))
+            late = self.calendar.workdays_between(f.effective_due, today) if f.effective_due and today > f.effective_due else 0
+            if row.kind == NEW:
+                text = texts.new_task(f, today, late, coordinating=p.get("agency") not in (None, lead), lang=lang)
+            elif row.kind == REMINDER:
+                text = texts.reminder(f, today, late, lang=lang)
+            elif row.kind == CHECKIN:
+                text = texts.checkin(f, p.get("period") or row.step.split(":", 1)[1], lang=lang)
+            else:
+                levels = len(self.policy.escalation) or 1
+                text = texts.escalation(f, today, late, level=int(p.get("level") or 1), levels=levels,
+                                        role=p.get("role") or "manager", repeat=int(p.get("repeat") or 0),
+                                        repeat_limit=self.policy.repeat_limit, lang=lang)
+            items = list(p.get("items") or [row.task_key])
+            return Composed(text, self._buttons(task, row.occurrence, lang), lang, items)
+        if row.kind == BRIEF:
+            return self._brief(session, row, today, lang)
+        if row.kind == DIGEST:
+            return self._digest(session, row, today, lang)
+        if row.kind == SUMMARY:
+            return Composed(self._summary(session, row, today, lang), [], lang)
+        if row.kind == NOTICE:
+            what = p.get("what")
+            if what == "held":
+                loaded = self._load_task(session, row.task_id, row.task_key)
+                if loaded is None:
+                    return Composed(None, [], lang)
+                task, occs, directive = loaded
+                f = self.facts(session, task, occs, directive, "once" if task.deadline_kind == "once" else row.occurrence)
+                return Composed(texts.notice_held(f, date.fromisoformat(p["ended"]), lang=lang), [], lang, [task.key])
+            if what == "chat_gone":
+                text = texts.notice_chat_gone(p.get("chat_desc") or p.get("chat", ""), p.get("error", ""), lang=lang)
+            else:
+                text = texts.notice_failed(p.get("chat_desc") or p.get("chat", ""), p.get("about", ""),
+                                           p.get("error", ""), int(p.get("attempts") or 0), lang=lang)
+            return Composed(text, [], lang)
+        raise PermanentDeliveryError(f"unknown kind of message {row.kind!r}")
+
+    def _buttons(self, task: Task, occurrence_key: str, lang: str) -> list:
+        try:
+            from bot.buttons import task_buttons
+        except ImportError:  # the bot's buttons are optional for the scheduler
+            return []
+        try:
+            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks())
+        except Exception:  # a message without buttons beats no message
+            log.exception("cannot make buttons for %s %s", task.key, occurrence_key)
+            return []
+
+    def _items(self, session: Session, today: date, agency: str | None = None):
+        from storage.views import task_items
+
+        return task_items(session, settings=self.settings, calendar=self.calendar, today=today, agency=agency,
+                          include_done=True)
+
+    def _line(self, session: Session, item, today: date) -> texts.AgendaLine:
+        late = (self.calendar.workdays_between(item.effective_due, today)
+                if item.effective_due and today > item.effective_due else 0)
+        return texts.AgendaLine(item.task.key, item.task.content, self.agency_name(session, item.task.lead_agency),
+                                item.effective_due, item.status, late)
+
+    def _long_overdue(self, item, today: date) -> bool:
+        since = long_overdue_since(item.effective_due, self.policy, self.calendar) if item.effective_due else None
+        return since is not None and today > since
+
+    def _digest(self, session: Session, row, today: date, lang: str) -> Composed:
+        p = row.payload or {}
+        platform, _sep, chat_id = row.chat.partition(":")
+        role = p.get("role") or "focal"
+        if "*" in (p.get("agencies") or ()):
+            agencies = [None]  # an oversight or leadership chat: every agency
+        else:
+            agencies = sorted({b.agency for b in session.exec(select(ChatBinding).where(
+                ChatBinding.platform == platform, ChatBinding.chat_id == chat_id, ChatBinding.role == role,
+                ChatBinding.active == sa.true())).all()}) or list(p.get("agencies") or [])
+        week_start = date.fromisoformat(p["week_start"]) if p.get("week_start") else today - timedelta(days=today.weekday())
+        week_end = week_start + timedelta(days=6)
+        due, overdue, long_overdue = [], [], []
+        for code in agencies:
+            for item in self._items(session, today, code):
+                if item.status == Status.OVERDUE:
+                    line = self._line(session, item, today)
+                    if self._long_overdue(item, today):
+                        long_overdue.append(replace(line, long_overdue=True))
+                    elif role == "focal" or role == "manager":
+                        overdue.append(line)
+                elif item.status.is_open and item.effective_due and week_start <= item.effective_due <= week_end:
+                    due.append(self._line(session, item, today))
+        for lst in (due, overdue, long_overdue):
+            lst.sort(key=lambda i: (i.effective_due, i.key))
+        names = ([self.agency_name(session, a) for a in agencies] if agencies != [None]
+                 else [_("every agency", lang=lang)])
+        text = texts.weekly_digest(names, week_start, due, overdue, today, lang=lang, long_overdue=long_overdue)
+        return Composed(text, [], lang, sorted({i.key for i in due + overdue + long_overdue}))
+
+    def _brief(self, session: Session, row, today: date, lang: str) -> Composed:
+        """The chat's brief of a day: its entries as they stand now (those done since are left out)."""
+        from storage.views import summary_counts, task_items
+
+        p = row.payload or {}
+        entries = list(p.get("entries") or ())
+        ids = sorted({e["task_id"] for e in entries if e.get("task_id")})
+        items = {(i.task.key, i.occurrence_key): i for i in task_items(
+            session, settings=self.settings, calendar=self.calendar, today=today, task_ids=ids, include_done=True)}
+        out, seen = [], set()
+        for e in entries:
+            item = items.get((e["task"], e["occurrence"]))
+            if item is None or not item.status.is_open or e["task"] in seen:
+                continue
+            seen.add(e["task"])
+            late = (self.calendar.workdays_between(item.effective_due, today)
+                    if item.effective_due and today > item.effective_due else 0)
+            lp = item.last_progress
+            progress = (texts.Progress(lp.percent, lp.note, lp.created_at.astimezone(self.policy.timezone).date(), lp.actor)
+                        if lp is not None else None)
+            out.append(briefs.BriefEntry(
+                key=item.task.key, content=item.task.content, agency=self.agency_name(session, item.task.lead_agency),
+                effective_due=item.effective_due, workdays_late=late, level=int(e.get("level") or 0),
+                repeat=int(e.get("repeat") or 0), long_overdue=self._long_overdue(item, today), last_progress=progress))
+        role = p.get("role") or "manager"
+        agencies = [a for a in (p.get("agencies") or ()) if a]
+        with use_language(lang):
+            if role in GLOBAL_ROLES:
+                scope, code = _("every agency"), None
+            else:
+                scope = ", ".join(self.agency_name(session, a) for a in agencies) or "—"
+                code = agencies[0] if len(agencies) == 1 else None
+            scoped = self._items(session, today, code) if role in GLOBAL_ROLES or code else [
+                i for a in agencies for i in self._items(session, today, a)]
+            totals = briefs.totals_of(summary_counts(scoped))
+            text = briefs.daily_brief(date.fromisoformat(row.occurrence), role_label(role, lang), scope, out, totals,
+                                      today, levels=len(self.policy.escalation) or 1,
+                                      repeat_limit=self.policy.repeat_limit)
+        return Composed(text, [], lang, [e.key for e in out] if text else [])
+
+    def _summary(self, session: Session, row, today: date, lang: str) -> str:
+        from storage.views import summary_counts
+
+        items = self._items(session, today)
+        counts = {self.agency_name(session, code): c for code, c in summary_counts(items).items()}
+        overdue = sorted((replace(self._line(session, i, today), long_overdue=self._long_overdue(i, today))
+                          for i in items if i.status == Status.OVERDUE),
+                         key=lambda i: (i.agency, i.effective_due or date.max, i.key))
+        return texts.quarterly_summary(row.occurrence, today, counts, overdue, lang=lang)
+
+

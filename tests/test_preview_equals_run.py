@@ -1,0 +1,109 @@
+"""Preview is the truth: `dondoc preview --json` for a week lists, message for message, what `dondoc run`
+then sends that week — a first start on a Sunday evening (its catch-up at 07:30 on Monday), new-task
+notices, reminders, briefs, the weekly agenda — driven by a replayed clock against the fake Bot API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from storage.db import session_scope
+from storage.tables import Notification
+from tests.conftest import VN
+from tests.factories import make_binding, make_directive, make_task
+from tests.fake_telegram import FakeTelegram
+from tests.test_scheduler_e2e import ROOT, TOKEN, free_port, log_of, rows, stop, wait_until
+
+pytestmark = pytest.mark.slow
+
+START = "2018-06-10T20:00:00+07:00"  # a Sunday evening: nothing may go out before Monday 07:30
+END = datetime(2018, 6, 16, 0, 0, tzinfo=VN)  # the week ends with Friday 15/06 (Saturday is a day off)
+SPEED = 10000  # a simulated week in about 45 s; a tick (1 s) is 2.8 simulated hours: 3 in every 9.5-hour window
+
+
+def registry(engine) -> None:
+    assigned = datetime(2018, 5, 23, 9, 0, tzinfo=VN)
+    linked = assigned - timedelta(days=1)
+    with session_scope(engine) as s:
+        d = make_directive(s, now=assigned)
+        make_task(s, key="T1", deadline_text="trước ngày 14/6/2018", now=assigned, directive=d,
+                  coordinators=["so-tu-phap"], position=1)
+        make_task(s, key="T2", deadline_text="trước ngày 12/6/2018", now=assigned, directive=d, lead="so-tai-chinh",
+                  position=2)
+        make_task(s, key="T3", deadline_text="trước ngày 31/5/2018", now=assigned, directive=d, position=3)
+        make_task(s, key="T4", deadline_text="Thường xuyên", now=assigned, directive=d, lead="so-tu-phap", position=4)
+        for i, lead in enumerate(("so-tai-chinh", "so-tu-phap", "so-xay-dung")):
+            t = make_task(s, key=f"G{i}", deadline_text="trước ngày 15/6/2018", now=assigned, directive=d, lead=lead,
+                          coordinators=["so-noi-vu"], content="Rà soát thủ tục hành chính", position=10 + i)
+            t.assignee_text = "Các sở, ban, ngành"
+        for chat, agency, role in [(-1001, "so-noi-vu", "focal"), (-1002, "so-noi-vu", "manager"),
+                                   (-1005, "so-tu-phap", "focal"), (-1006, "so-tai-chinh", "focal"),
+                                   (-1003, "van-phong-ubnd-tinh", "oversight"), (-1004, "ubnd-tinh", "leadership")]:
+            make_binding(s, chat_id=chat, agency=agency, role=role, now=linked)
+
+
+def env_for(db_url: str, fake: FakeTelegram) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "CLOCK_"))}
+    env.update({"DATABASE_URL": db_url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+                "CLOCK_START": START, "CLOCK_SPEED": str(SPEED), "SCHEDULER_TICK_SECONDS": "1",
+                "FEED_BIND": f"127.0.0.1:{free_port()}", "LOG_LEVEL": "info", "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def test_run_over_a_week_sends_what_preview_listed(tmp_path, engine, db_url):
+    registry(engine)
+    with FakeTelegram.in_thread(token=TOKEN) as fake:
+        env = env_for(db_url, fake)
+        preview = subprocess.run([sys.executable, "-c", "from dondoc.cli import main; main()", "preview",
+                                  "--from", "10/06/2018", "--to", "15/06/2018", "--json"],
+                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert preview.returncode == 0, preview.stderr
+        listed = [json.loads(line) for line in preview.stdout.splitlines()]
+        assert rows(engine) == []  # the preview planned nothing into the outbox
+
+        log = open(tmp_path / "run.log", "w")
+        started = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-c", "from dondoc.cli import main; main()", "run"], cwd=tmp_path,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        # The replayed clock runs SPEED times real time from START: wait until it is past the week plus two
+        # ticks (the Saturday's ticks send nothing: a day off).
+        week = (END - datetime.fromisoformat(START)).total_seconds() / SPEED
+        try:
+            wait_until(lambda: time.monotonic() - started > week + 2.5, week + 60, proc, "a simulated week", tmp_path)
+        finally:
+            assert stop(proc) == 0, log_of(tmp_path, "run")[-3000:]
+
+    by_id = {(m["chat"]["id"], m["message_id"]): m["text"] for m in fake.sent}
+    sent = []
+    for r in rows(engine, status="sent"):
+        if r.sent_at.astimezone(VN) >= END:
+            continue
+        sent.append(_msg(int(r.chat.split(":")[1]), r.step, r.task_key or None,
+                         r.sent_at.astimezone(VN).date().isoformat(), by_id[(int(r.chat.split(":")[1]), int(r.message_id))],
+                         _items(r)))
+    expected = [_msg(int(m["chat"].split(":")[1]), m["step"], m["task"], m["at"][:10], m["text"], m["items"])
+                for m in listed]
+    assert len(fake.sent) == len(sent)  # nothing was sent that the outbox does not record as sent this week
+    assert sorted(sent) == sorted(expected)
+    # the week had what the issue is about: a first start's catch-up at 07:30, briefs, a group item, an agenda
+    steps = {m["step"].split(":")[0] for m in listed}
+    assert {"new", "remind", "brief", "digest"} <= steps
+    assert min(m["at"] for m in listed).startswith("2018-06-11T07:30")
+    brief = [m for m in listed if m["step"] == "brief:daily" and m["chat"] == "telegram:-1004"]
+    assert brief and brief[0]["items"] == ["T3"]  # 11/06: T3 reaches the leadership, 7 working days late
+    assert all(m["role"] and m["at"].endswith("+07:00") for m in listed)
+
+
+def _msg(chat, step, task, day, text, items):
+    return (chat, step, task or "", day, text, tuple(items) if not step.startswith(("digest", "summary")) else ())
+
+
+def _items(r: Notification) -> list[str]:
+    p = r.payload or {}
+    return list(p.get("items") or ([r.task_key] if r.task_key else []))

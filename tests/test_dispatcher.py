@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.channels import Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError
 from dondoc.clock import FixedClock
+from dondoc.i18n import _
 from dondoc.settings import load_settings
 from jobs import outbox
 from jobs.dispatcher import backoff_seconds
@@ -129,7 +130,8 @@ async def test_reminders_and_escalation_in_order_over_time(engine, db_url, world
         clock.set(day.replace(tzinfo=VN))
         await sch.tick()
     assert [t.splitlines()[0] for t in ch.texts_to(-1001) if not t.startswith("📋")] == [
-        "📌 Nhiệm vụ mới (đơn vị chủ trì)", "⏰ Nhắc hạn: còn 7 ngày", "⏰ Nhắc hạn: hạn là hôm nay"]
+        "📌 Nhiệm vụ mới (đơn vị chủ trì)", "⏰ Nhắc hạn: còn 7 ngày", "⏰ Nhắc hạn: " + _("due today", lang="vi")]
+    assert _("due today", lang="vi") == "hôm nay là hạn cuối"  # as it reads naturally, not "hạn là hôm nay"
     # Leaders' chats hear it in their daily brief (DAILY_BUDGET), beside their weekly agenda.
     briefs = [t for t in ch.texts_to(-1002) if t.startswith("📋 Bản tin")]
     assert [t.splitlines()[0] for t in briefs] == ["📋 Bản tin đôn đốc ngày 15/06 (thứ Sáu) — lãnh đạo đơn vị, Sở Nội vụ"]

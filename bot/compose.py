@@ -170,7 +170,9 @@ class Composer:
                                         role=p.get("role") or "manager", repeat=int(p.get("repeat") or 0),
                                         repeat_limit=self.policy.repeat_limit, lang=lang)
             items = list(p.get("items") or [row.task_key])
-            return Composed(text, self._buttons(task, row.occurrence, lang), lang, items)
+            # No buttons once the occurrence is done or awaiting confirmation ("Đã nhận" on a done task).
+            state = next((o.status for o in occs if o.key == row.occurrence), "open")
+            return Composed(text, self._buttons(task, row.occurrence, lang, state), lang, items)
         if row.kind == BRIEF:
             return self._brief(session, row, today, lang)
         if row.kind == DIGEST:
@@ -194,13 +196,13 @@ class Composer:
             return Composed(text, [], lang)
         raise PermanentDeliveryError(f"unknown kind of message {row.kind!r}")
 
-    def _buttons(self, task: Task, occurrence_key: str, lang: str) -> list:
+    def _buttons(self, task: Task, occurrence_key: str, lang: str, state: str = "open") -> list:
         try:
             from bot.buttons import task_buttons
         except ImportError:  # the bot's buttons are optional for the scheduler
             return []
         try:
-            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks())
+            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks(), state=state)
         except Exception:  # a message without buttons beats no message
             log.exception("cannot make buttons for %s %s", task.key, occurrence_key)
             return []

@@ -147,3 +147,37 @@ def test_split_message_respects_the_limit_and_prefers_line_breaks():
     pieces = split_message(one_line, 4096)
     assert len(pieces[0]) > 2048 and all(len(p) <= 4096 for p in pieces)
     assert split_message("x" * 5000, 4096) == ["x" * 4096, "x" * 904]
+
+
+@pytest.mark.parametrize("deadline, occurrence, done, expected", [
+    ("trước ngày 14/6/2018", "once", False, [b.DONE, b.PROGRESS_MENU, b.EXTEND, b.ACK]),
+    ("trước ngày 14/6/2018", "once", True, []),  # no "👀 Đã nhận" (nor anything) on a done task
+    ("Thường xuyên", "continuous", False, [b.DONE, b.PROGRESS_MENU, b.ACK]),  # nothing to extend
+])
+def test_the_scheduler_s_messages_carry_only_the_buttons_that_make_sense(engine, deadline, occurrence, done, expected):
+    """What the dispatcher sends (bot.compose.Composer) follows the same rule as the bot's own keyboards."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from sqlmodel import Session
+
+    from bot.compose import Composer
+    from dondoc.settings import load_settings
+    from jobs.planner import REMINDER
+    from jobs.workdays import WorkCalendar
+    from storage.actions import Actor, mark_done
+    from tests.conftest import VN
+    from tests.factories import make_task
+
+    now = datetime(2018, 6, 7, 8, 0, tzinfo=VN)
+    with Session(engine) as s:
+        task = make_task(s, key="T1", deadline_text=deadline, now=now)
+        s.commit()
+        if done:
+            mark_done(s, task, occurrence, Actor("Lan", "1", "telegram"), now)
+            s.commit()
+        row = SimpleNamespace(kind=REMINDER, task_id=task.id, task_key="T1", occurrence=occurrence, payload={},
+                              step="remind:7:2018-06-14")
+        composed = Composer(load_settings(environ={}, dotenv_path=None), WorkCalendar()).compose(s, row, now)
+    assert [b.verify_payload(x.data, load_settings(environ={}, dotenv_path=None).secret_for_callbacks()).action
+            for x in all_buttons(composed.buttons)] == expected

@@ -16,7 +16,7 @@ from bot import briefs
 from bot import notifications as texts
 from bot.channels import PermanentDeliveryError
 from bot.i18n import role_label
-from dondoc.i18n import _, use_language
+from dondoc.i18n import _, available_languages, use_language
 from jobs.deadline import Deadline, DeadlineError
 from jobs.planner import (
     BRIEF, CHECKIN, DIGEST, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, TASK_KINDS, Policy, Recipient,
@@ -68,7 +68,7 @@ class Composer:
 
     def language(self, binding: ChatBinding | Recipient | None) -> str:
         lang = getattr(binding, "language", None) if binding is not None else None
-        return lang if lang in ("vi", "en") else self.settings.language
+        return lang if lang in available_languages() else self.settings.language  # any language with a catalog
 
     def describe_chat(self, session: Session, chat: str, lang: str | None = None, bindings=None) -> str:
         """ "Sở Nội vụ · cán bộ đầu mối" — what a chat ("telegram:-100…") is linked to."""

@@ -163,6 +163,7 @@ def is_private_chat(chat_id: str) -> bool:
 
 class TelegramChannel(Channel):
     platform = "telegram"
+    sends_photos = True  # the quarterly summary's chart goes after its text
 
     def __init__(self, settings, bot=None, limits=None):
         self.settings = settings
@@ -245,6 +246,17 @@ class TelegramChannel(Channel):
         finally:
             if self._limits is None and is_private_chat(chat_id):
                 self._private.finished(chat_id)
+        return str(message.message_id)
+
+    async def send_photo(self, chat_id: str, png: bytes, filename: str = "chart.png") -> str:
+        """A picture (the quarterly summary's chart), under the same flood limits as a message."""
+        from telegram import InputFile
+
+        if self._limits is not None:
+            await self._limits.wait(chat_id)
+        elif is_private_chat(chat_id):
+            await self._private.wait(chat_id)
+        message = await self.bot.send_photo(chat_id=_as_chat_id(chat_id), photo=InputFile(png, filename=filename))
         return str(message.message_id)
 
 

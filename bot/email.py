@@ -128,6 +128,7 @@ class EmailChannel(Channel):
 
     platform = PLATFORM
     accepts_meta = True  # the dispatcher passes the outbox key, task and binding
+    attaches_charts = True  # the quarterly summary's chart travels in the same e-mail
 
     def __init__(self, settings, *, engine=None, clock=None):
         self.settings = settings
@@ -148,6 +149,8 @@ class EmailChannel(Channel):
         msg = build_message(self.settings, to, text, key=key, lang=meta.get("lang"), attachment=attachment,
                             unsubscribe=stop_url(self.settings, binding_id) if binding_id else None,
                             attachment_name=f"{meta.get('task_key', 'task')}.ics")
+        if meta.get("chart"):
+            msg.add_attachment(meta["chart"], maintype="image", subtype="png", filename="chart.png")
         s = self.settings
         try:
             await aiosmtplib.send(msg, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_user,

@@ -19,7 +19,10 @@ def task_page_url(settings, task_key: str) -> str | None:
     installation has no console (then events carry no URL)."""
     if not web_console_installed():
         return None
-    return f"{settings.feed_base_url.rstrip('/')}/tasks/{quote(task_key, safe='')}"
+    from web.app import MOUNT
+
+    # A key's "/" stays a path separator: the console's route takes the rest of the path as the key.
+    return f"{settings.feed_base_url.rstrip('/')}{MOUNT}/tasks/{quote(task_key, safe='/')}"
 
 
 def webcal_url(url: str) -> str:

@@ -41,7 +41,8 @@ from jobs.healing import (
     WRITE_RETRY_DELAYS, OversightChat, StuckWatch, WriteFailed, claim_alert, retry_write, stuck_text,
 )
 from jobs.planner import (
-    CHECKIN, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, Bindings, Policy, PlannedStep, Recipient, still_wanted,
+    CHECKIN, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, Bindings, Policy, PlannedStep, Recipient,
+    still_wanted,
 )
 from jobs.workdays import WorkCalendar
 from storage import audit
@@ -87,6 +88,7 @@ class DispatchStats:
 class _Prepared:
     text: str
     buttons: list
+    chart: bytes | None = None  # the quarterly summary's chart (PNG), sent after its text where a channel can
 
 
 class Dispatcher:
@@ -328,7 +330,7 @@ class Dispatcher:
                         continue
                     try:
                         message_id = await channel.send(row.chat_id, prepared.text, prepared.buttons,
-                                                        **_send_meta(channel, row))
+                                                        **_send_meta(channel, row, prepared))
                     except RetryLater as e:
                         self._blocked_until[chat] = time.monotonic() + e.seconds
                         hold_until = self.clock.now() + timedelta(seconds=e.seconds)
@@ -348,6 +350,8 @@ class Dispatcher:
                         log.exception("unexpected error sending outbox row %s to %s", row.id, chat)
                         await write(row, "retry", self._transient, row, f"{type(e).__name__}: {e}", stats)
                     else:
+                        if prepared.chart is not None and getattr(channel, "sends_photos", False):
+                            await self._send_chart(channel, row, prepared.chart)
                         try:
                             await write(row, "sent", self._sent, row, message_id, stats)
                         except WriteFailed:
@@ -449,7 +453,32 @@ class Dispatcher:
                 outbox.settle(s.connection(), row.id, CANCELLED, "nothing to report")
                 stats.cancelled += 1
                 return None
-            return _Prepared(composed.text, composed.buttons)
+            return _Prepared(composed.text, composed.buttons, self._summary_chart(s, row, composed.lang, now))
+
+    def _summary_chart(self, session, row: outbox.OutboxRow, lang: str, now: datetime) -> bytes | None:
+        """The chart of a quarterly summary (reports.summary): the four groups per agency for that quarter.
+        A chart that cannot be drawn never holds the summary's text back."""
+        channel = self.channels.get(row.platform)
+        if row.kind != SUMMARY or not (getattr(channel, "sends_photos", False)
+                                       or getattr(channel, "attaches_charts", False)):
+            return None
+        try:
+            from reports.summary import summary_chart
+
+            today = now.astimezone(self.settings.timezone).date()
+            return summary_chart(session, settings=self.settings, calendar=self.calendar, quarter=row.occurrence,
+                                 today=today, lang=lang)
+        except Exception:  # noqa: BLE001 - the text goes out anyway
+            log.exception("could not draw the chart of %s for %s", row.occurrence, row.chat)
+            return None
+
+    async def _send_chart(self, channel: Channel, row: outbox.OutboxRow, chart: bytes) -> None:
+        """After the summary's text: its chart, once, best effort (the text is the message; a failed chart is
+        logged, not retried, so the text is never sent twice for it)."""
+        try:
+            await channel.send_photo(row.chat_id, chart, filename=f"{row.occurrence}.png")
+        except Exception:  # noqa: BLE001
+            log.warning("the chart of %s did not reach %s", row.occurrence, row.chat, exc_info=True)
 
     def _sent(self, row: outbox.OutboxRow, message_id: str, stats: DispatchStats) -> None:
         with self.engine.begin() as conn:
@@ -573,10 +602,13 @@ class Dispatcher:
         outbox.insert_rows(s.connection(), rows)
 
 
-def _send_meta(channel: Channel, row: outbox.OutboxRow) -> dict:
+def _send_meta(channel: Channel, row: outbox.OutboxRow, prepared: _Prepared | None = None) -> dict:
     """What a channel that asks for it gets beside the text: the outbox key (e-mail's Message-ID), the task
     (an .ics attachment, a Zalo command line) and the binding (an unsubscribe link)."""
     if not getattr(channel, "accepts_meta", False):
         return {}
-    return {"key": f"{row.task_key}|{row.occurrence}|{row.step}|{row.chat}", "task_key": row.task_key or None,
+    meta = {"key": f"{row.task_key}|{row.occurrence}|{row.step}|{row.chat}", "task_key": row.task_key or None,
             "binding_id": row.binding_id}
+    if prepared is not None and prepared.chart is not None and getattr(channel, "attaches_charts", False):
+        meta["chart"] = prepared.chart  # e-mail: the summary's chart as an attachment of the same message
+    return meta

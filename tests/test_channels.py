@@ -61,6 +61,14 @@ async def test_telegram_sends_text_and_inline_buttons(tg, channel):
         [("✅ Hoàn thành", "d.1.o.1..sig"), ("👀 Đã nhận", "a.1.o.1..sig")]]
 
 
+async def test_telegram_sends_a_chart_as_a_photo(tg, channel):
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    mid = await channel.send_photo("-1003", png, filename="2018-Q2.png")
+    [photo] = tg.photos
+    assert photo["chat_id"] == -1003 and mid == str(photo["message"]["message_id"])
+    assert photo["content"] == png
+
+
 @pytest.mark.parametrize("status, description, error", [
     (429, None, RetryLater),
     (500, None, TransientDeliveryError),

@@ -350,3 +350,34 @@ async def test_digest_and_summary_texts(engine, db_url, world):
     [summary] = [t for t in ch.texts_to(-1003) if t.startswith("📊")]
     assert "Quý II/2018" in summary and "Chưa hoàn thành – quá hạn 1" in summary and "[T1]" in summary
     assert [t for t in ch.texts_to(-1004) if t.startswith("📊")]  # leadership too
+
+
+class PhotoChannel(ScriptedChannel):
+    """A channel that can also send pictures (as Telegram's does)."""
+
+    sends_photos = True
+
+    def __init__(self):
+        super().__init__()
+        self.photos: list[tuple[str, bytes, str]] = []
+
+    async def send_photo(self, chat_id: str, png: bytes, filename: str = "chart.png") -> str:
+        self.photos.append((chat_id, png, filename))
+        return f"p{len(self.photos)}"
+
+
+async def test_the_quarterly_summary_carries_its_chart(engine, db_url, world):
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
+    clock = FixedClock(datetime(2018, 7, 2, 8, 0, tzinfo=VN))
+    ch = PhotoChannel()
+    sch = Scheduler(engine, settings, clock, {"telegram": ch})
+    await sch.tick()
+    summaries = [(c, t) for c, t, _ in ch.sent if t.startswith("📊")]
+    assert {c for c, _ in summaries} == {"-1003", "-1004"}
+    # after each summary's text, its chart: a PNG of the quarter, once per chat
+    assert sorted(c for c, _, _ in ch.photos) == ["-1003", "-1004"]
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") and name == "2018-Q2.png" for _, png, name in ch.photos)
+    await sch.tick()
+    assert len(ch.photos) == 2  # not again
+    # a channel without pictures gets the text alone
+    assert not hasattr(ScriptedChannel(), "send_photo")

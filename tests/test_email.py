@@ -202,3 +202,12 @@ async def test_link_an_address_confirm_it_and_stop(smtp, db_url, engine, world, 
         assert (await client.get("/email/confirm?t=garbage")).status == 404
     finally:
         await client.close()
+
+
+async def test_a_quarterly_summary_mail_carries_its_chart(smtp, db_url, engine, world):
+    channel = EmailChannel(mail_settings(db_url, smtp.port), engine=engine, clock=FixedClock(ASSIGNED))
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    await channel.send(OVERSIGHT, "📊 Tổng hợp quý II/2018", key="|2018-Q2|summary:quarterly|email:x", chart=png)
+    assert smtp.wait_for(1)
+    [image] = [p for p in smtp.messages[0].iter_attachments() if p.get_content_type() == "image/png"]
+    assert image.get_content() == png

@@ -244,7 +244,7 @@ def test_uids_carry_the_configured_domain_and_events_link_to_the_task_page(db, s
     monkeypatch.setattr(links, "web_console_installed", lambda: True)
     linked = calendar_for_all(db, settings, NOW)
     urls = {str(c["UID"]): str(c["URL"]) for c in components(linked, "VEVENT")}
-    assert urls[f"337%2Fonce-soon@{DOMAIN}"] == "https://lich.example.gov.vn/tasks/337%2Fonce-soon"
+    assert urls[f"337%2Fonce-soon@{DOMAIN}"] == "https://lich.example.gov.vn/web/tasks/337/once-soon"
     assert service.feed_state(db, service.scope_for_oversight(), settings, NOW).etag != \
         service.feed_state(db, service.scope_for_oversight(), replace(settings, feed_uid_domain="x.vn"), NOW).etag
 

@@ -525,3 +525,26 @@ async def test_on_postgresql_sign_in_roles_actions_and_reports(pg_url, pg_engine
         assert vi("Extension approved.") in await r.text()
         dash = await (await c.client.get("/web/")).text()
         assert 'id="four-groups"' in dash and "Sở Y tế" in dash
+
+
+async def test_a_calendar_events_url_opens_the_tasks_page(seeded, wsettings, wclock):
+    """Calendars link each event to its task in the console (feeds.links): that URL is a page of this server,
+    also for a key with a slash."""
+    from urllib.parse import urlsplit
+
+    from feeds.links import task_page_url
+
+    with Session(seeded) as s:
+        from tests.factories import make_directive, make_task
+
+        d = make_directive(s, number="337/QĐ-UBND")
+        make_task(s, key="337/1", deadline_text="trước ngày 30/6/2018", now=NOW, directive=d,
+                  content="Rà soát quy trình nội bộ")
+        s.commit()
+    async with console(seeded, wsettings, wclock) as c:
+        await c.sign_in(ADMIN)
+        for key, content in (("5099-1", "Rà soát thủ tục hành chính"), ("337/1", "Rà soát quy trình nội bộ")):
+            url = task_page_url(wsettings, key)
+            assert url.startswith(wsettings.feed_base_url)
+            r = await c.client.get(urlsplit(url).path)
+            assert r.status == 200 and content in await r.text()

@@ -207,13 +207,16 @@ def make_web_app(settings, engine, clock) -> web.Application:
     return app
 
 
+MOUNT = "/web"  # where the console lives on the one HTTP server (feeds.links builds task URLs from it)
+
+
 def mount(app: web.Application) -> None:
     """Add the console to the feeds' application at /web (the hook feeds.server.make_app calls)."""
     from feeds.server import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
 
     settings = app[SETTINGS_KEY]
     sub = make_web_app(settings, app[ENGINE_KEY], app[CLOCK_KEY])
-    app.add_subapp("/web", sub)
+    app.add_subapp(MOUNT, sub)
     logging.getLogger("dondoc.web").info("web console at %s/web/ (sign in: /web to the bot, or dondoc web-link)",
                                          settings.feed_base_url.rstrip("/"))
 

@@ -53,6 +53,10 @@ GROUPS_PER_AGENCY, PRIVATES_PER_AGENCY = 6, 4
 CHATS = AGENCIES * (GROUPS_PER_AGENCY + PRIVATES_PER_AGENCY)
 CLOCK_START = "2018-06-20T09:00:00+07:00"
 CLAIM_TIMEOUT = 30
+# Managers hear each task's escalation on its own here (not one brief a day): 5,000 messages to send.
+BUDGET = "focal:task,manager:task,oversight:brief,leadership:brief"
+# and the weekly agenda (every chat's, since briefs) is due on Friday, after this Wednesday's run.
+AGENDA_DAY = "friday"
 _KEY = re.compile(r"(?:Mã|Key): (\S+)")
 
 
@@ -96,7 +100,8 @@ def _seed(url: str, tasks_per_agency: int) -> None:
                               directive=d, lead=agency, position=a * 100 + t,
                               content=f"Báo cáo kết quả rà soát thủ tục hành chính đợt {t + 1}")
         # The same planning the tick does, once, before anyone dispatches.
-        settings = load_settings(environ={}, dotenv_path=None, database_url=url)
+        settings = load_settings(environ={"DAILY_BUDGET": BUDGET, "DIGEST_WEEKDAY": AGENDA_DAY}, dotenv_path=None,
+                                 database_url=url)
         Scheduler(eng, settings, FixedClock(datetime.fromisoformat(CLOCK_START)), {}).plan()
     finally:
         eng.dispose()
@@ -106,7 +111,7 @@ def _start(tmp_path: Path, name: str, url: str, fake: FakeTelegram) -> subproces
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     env.update(DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
                CLOCK_START=CLOCK_START, CLOCK_SPEED="1", SCHEDULER_TICK_SECONDS="1",
-               CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT), FEED_BIND="127.0.0.1:0", LOG_LEVEL=os.environ.get("MULTIPROCESS_LOG_LEVEL", "warning"),
+               CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT), FEED_BIND="127.0.0.1:0", DAILY_BUDGET=BUDGET, DIGEST_WEEKDAY=AGENDA_DAY, LOG_LEVEL=os.environ.get("MULTIPROCESS_LOG_LEVEL", "warning"),
                PYTHONPATH=str(ROOT))
     log = open(tmp_path / f"{name}.log", "w")
     return subprocess.Popen([sys.executable, "-c", "from dondoc.cli import main; main()", "run", "--role", "dispatcher"],

@@ -158,8 +158,8 @@ def test_db_upgrade_on_postgresql_reaches_head_and_is_idempotent(postgres_server
     url = postgres_server.create_database()
     try:
         for _ in range(2):
-            p = subprocess.run([*_dondoc(), "db", "upgrade"], capture_output=True, text=True, env=_env(url),
-                               cwd=tmp_path, timeout=120)
+            p = subprocess.run([*_dondoc(), "db", "upgrade"], capture_output=True, text=True,
+                               env={**_env(url), "LANGUAGE": "en"}, cwd=tmp_path, timeout=120)
             assert p.returncode == 0, p.stderr
         assert "postgresql+psycopg://" in p.stdout and "Database is at revision" in p.stdout
         eng = make_engine(url)
@@ -179,8 +179,8 @@ def test_a_postgresql_server_that_is_down_gets_a_clear_message(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once the socket is closed
     url = f"postgresql+psycopg://dondoc:secret@127.0.0.1:{port}/dondoc"
-    p = subprocess.run([*_dondoc(), "db", "upgrade"], capture_output=True, text=True, env=_env(url), cwd=tmp_path,
-                       timeout=120)
+    p = subprocess.run([*_dondoc(), "db", "upgrade"], capture_output=True, text=True,
+                       env={**_env(url), "LANGUAGE": "en"}, cwd=tmp_path, timeout=120)
     assert p.returncode == 2, p.stderr
     assert "Traceback" not in p.stderr
     assert "secret" not in p.stderr + p.stdout, "the password must never be printed"

@@ -64,6 +64,12 @@ def test_continuous():
         "kind": "continuous", "next": [], "matched": "Thường xuyên"}
 
 
+def test_issued_takes_both_date_forms_within_the_grammars_years():
+    assert ok("trước ngày 14/6/2018", "--issued", "23/05/2018") == ok("trước ngày 14/6/2018", "--issued", "2018-05-23")
+    result = run("trước ngày 14/6/2018", "--issued", "23/05/9999")
+    assert result.exit_code == 2 and "--issued" in result.output
+
+
 def test_issued_defaults_to_today_in_the_time_zone():
     # 17:30 UTC on 22/5 is already 23/5 in Hà Nội: a year-less 22/5 is next year's there, today's in UTC.
     now = "2018-05-22T17:30:00+00:00"
@@ -111,7 +117,7 @@ def test_unreadable_text_exits_2_with_one_line_on_stderr(text, says):
 
 
 def test_a_bad_issue_date_exits_2():
-    result = run("Thường xuyên", "--issued", "23/5/2018")
+    result = run("Thường xuyên", "--issued", "31/02/2018")  # no such day
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "--issued" in result.stderr and "YYYY-MM-DD" in result.stderr

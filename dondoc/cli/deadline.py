@@ -39,9 +39,9 @@ def register(app: typer.Typer) -> None:
     def deadline(
         text: str = typer.Argument(..., metavar="TEXT", help='The deadline as written, e.g. "trước ngày 14/6/2018" or "Quý III/2013".'),
         issued: str = typer.Option(
-            None, "--issued", metavar="YYYY-MM-DD",
-            help="The directive's issue date (year-less dates and relative periods count from it). "
-                 "Default: today in TIMEZONE.",
+            None, "--issued", metavar="DATE",
+            help="The directive's issue date, dd/mm/yyyy or YYYY-MM-DD (year-less dates and relative periods "
+                 "count from it). Default: today in TIMEZONE.",
         ),
     ) -> None:
         """Read one deadline and print it as JSON (kind, due, effective_due, next, rrule, matched)."""
@@ -52,11 +52,10 @@ def register(app: typer.Typer) -> None:
             from dondoc.clock import local_today
 
             issued_on = local_today(common.clock(), settings.timezone)
-        else:
-            try:
-                issued_on = date.fromisoformat(issued.strip())
-            except ValueError:
-                common.fail(_("--issued {value!r}: accepted: a date YYYY-MM-DD, e.g. 2012-03-02", value=issued))
+        else:  # every command takes dd/mm/yyyy and YYYY-MM-DD alike, within the grammar's years
+            from dondoc.cli.registry import parse_cli_date
+
+            issued_on = parse_cli_date("--issued", issued)
         try:
             calendar = WorkCalendar.from_file(settings.holidays_file)
         except HolidayFileError as e:

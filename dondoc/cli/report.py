@@ -7,7 +7,7 @@ import functools
 import json
 import os
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -31,12 +31,11 @@ def speaks(command):
 
 def parse_cli_date(text: str, option: str) -> date:
     """dd/mm/yyyy or YYYY-MM-DD; exit 2 saying which option and what is accepted."""
-    s = text.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(s, fmt).date()
-        except ValueError:
-            continue
+    from intake.table import parse_date  # the one date reader: both forms, the grammar's years
+
+    d = parse_date(text)
+    if d is not None:
+        return d
     fail(_("{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 30/09/2026) or YYYY-MM-DD.",
            option=option, value=text))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Optional
 
 import typer
@@ -65,17 +65,12 @@ def _check_chat(platform: str, chat_id: str) -> tuple[str, str]:
 
 
 def _parse_date(text: str, what: str) -> date:
-    s = text.strip()
+    from intake.table import parse_date  # the one date reader: both forms, the grammar's years
     from jobs.deadline import MAX_YEAR, MIN_YEAR
 
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            d = datetime.strptime(s, fmt).date()
-        except ValueError:
-            continue
-        if MIN_YEAR <= d.year <= MAX_YEAR:  # the registry grammar's years: nothing computed from it overflows
-            return d
-        break
+    d = parse_date(text)
+    if d is not None:
+        return d
     fail(_("{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 23/05/2018) or YYYY-MM-DD, in the years "
            "{first}-{last}.", option=what, value=text, first=MIN_YEAR, last=MAX_YEAR))
 

@@ -109,7 +109,11 @@ def run(quick: bool, sizes: tuple[int, ...] | None = None, baseline: bool = True
                 now, before = measured["dondoc"][case], measured.get("baseline", {}).get(case)
                 row = {"bench": f"feeds: all-agency feed, {n:,} tasks, {case}", "tasks": n,
                        "seconds": now["seconds"], "wire_kib": now["wire_kib"], "text_kib": now["text_kib"],
-                       "peak_rss_mib": now["peak_rss_mib"]}
+                       "peak_rss_mib": now["peak_rss_mib"],
+                       # the render processes (feeds.pool) and their forkserver: their RSS before the
+                       # request and how far it rose, summed over the processes (shared pages counted in each)
+                       "workers": now.get("workers"), "workers_rss_mib": now.get("workers_rss_mib"),
+                       "workers_peak_rise_mib": now.get("workers_peak_rise_mib")}
                 if before is not None:
                     row.update({"dondoc": now["seconds"], "baseline": before["seconds"],
                                 "ratio": round(now["seconds"] / before["seconds"], 3) if before["seconds"] else None,

@@ -22,11 +22,43 @@ from zoneinfo import ZoneInfo
 NOW = datetime(2018, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
-def _peak_reset() -> None:
+def _descendants(pid: str = "self") -> list[str]:
+    """The processes started under this one (the feed render processes and their forkserver)."""
+    out = []
     try:
-        Path("/proc/self/clear_refs").write_text("5")
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
-        pass
+        return out
+    for t in tasks:
+        try:
+            children = (t / "children").read_text().split()
+        except OSError:
+            continue
+        for c in children:
+            out += [c, *_descendants(c)]
+    return out
+
+
+def _peak_reset() -> None:
+    for pid in ["self", *_descendants()]:
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            pass
+
+
+def _workers_kib(field: str) -> int:
+    """The sum of `field` (VmRSS, VmHWM) over the render processes and their forkserver, which are not in
+    this process's figures. Pages they share are counted in each, so the sum is an upper bound."""
+    total = 0
+    for pid in _descendants():
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
 
 
 def _kib(field: str) -> int | None:
@@ -46,6 +78,7 @@ async def _get(http, url: str, headers: dict) -> dict:
     gc.collect()
     _peak_reset()
     before = _kib("VmRSS")
+    workers_before = _workers_kib("VmRSS")
     t0 = time.perf_counter()
     wire = 0
     kept = []
@@ -58,6 +91,7 @@ async def _get(http, url: str, headers: dict) -> dict:
                 kept.append(chunk)  # inflated after the clock stops: a client's work, not the server's
     seconds = time.perf_counter() - t0
     hwm = _kib("VmHWM")  # before inflating, so the client's copy of the text does not count
+    workers_hwm = _workers_kib("VmHWM")
     text = wire
     if gz:
         inflate = zlib.decompressobj(31)
@@ -65,7 +99,9 @@ async def _get(http, url: str, headers: dict) -> dict:
         kept.clear()
     return {"status": status, "seconds": round(seconds, 4), "wire_kib": round(wire / 1024),
             "text_kib": round(text / 1024),
-            "peak_rss_mib": round(max(0, hwm - before) / 1024, 1) if hwm is not None and before else None}
+            "peak_rss_mib": round(max(0, hwm - before) / 1024, 1) if hwm is not None and before else None,
+            "workers": len(_descendants()), "workers_rss_mib": round(workers_before / 1024, 1),
+            "workers_peak_rise_mib": round(max(0, workers_hwm - workers_before) / 1024, 1)}
 
 
 async def measure(db_url: str) -> dict:

@@ -99,6 +99,7 @@ class Settings:
     signin_link_minutes: int = 15
     feed_uid_domain: str | None = None  # None: the host of FEED_BASE_URL (see uid_domain)
     feed_window_months: int = 12  # feeds hold tasks due this many months back, plus every open task; 0 = all
+    feed_render_processes: int | None = None  # processes that write large feeds; None = auto (feeds.pool)
     # Zalo Bot Platform (private chats; groups when Zalo opens them)
     zalo_bot_token: str | None = None
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
@@ -164,6 +165,21 @@ def _int_range(lo: int, hi: int) -> Callable[[str], int]:
         if not lo <= n <= hi:
             raise ValueError(_("accepted: a whole number from {lo} to {hi}", lo=lo, hi=hi))
         return n
+
+    return parse
+
+
+def _auto_or_int(lo: int, hi: int) -> Callable[[str], int | None]:
+    """`auto` (None: decided by the code that uses it) or a whole number from `lo` to `hi`."""
+    number = _int_range(lo, hi)
+
+    def parse(v: str) -> int | None:
+        if v.strip().lower() == "auto":
+            return None
+        try:
+            return number(v)
+        except ValueError:
+            raise ValueError(_("accepted: auto, or a whole number from {lo} to {hi}", lo=lo, hi=hi)) from None
 
     return parse
 
@@ -435,6 +451,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "SIGNIN_LINK_MINUTES": ("signin_link_minutes", _int_range(1, 1440)),
     "FEED_UID_DOMAIN": ("feed_uid_domain", _domain),
     "FEED_WINDOW_MONTHS": ("feed_window_months", _int_range(0, 1200)),
+    "FEED_RENDER_PROCESSES": ("feed_render_processes", _auto_or_int(0, 64)),
     "ZALO_BOT_TOKEN": ("zalo_bot_token", _optional_str),
     "ZALO_BASE_URL": ("zalo_base_url", _url),
     "ZALO_RATE_PER_SECOND": ("zalo_rate_per_second", _positive_rate),

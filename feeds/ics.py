@@ -257,6 +257,7 @@ class _Options:
     todo: bool
     tzid: str
     domain: str
+    alarm_from: date | None = None  # the first due date whose alarm is still ahead (alarm.day(due) >= today)
 
 
 def _finished_long_ago(o: OccurrenceEntry, today: date, keep_done_days: int) -> bool:
@@ -280,6 +281,8 @@ def _short_content(content: str) -> str:
 def _status_line(o: OccurrenceEntry, lang: str, due_soon_days: int) -> str | None:
     """The status when it does not depend on the day the calendar is read: done (on time or late), awaiting
     confirmation, no deadline. Open ones have none — "due soon" and "overdue" would go stale in a saved file."""
+    if o.state == "open" and o.effective is not None:
+        return None  # most of a feed: no need to ask
     day = o.completed_on or o.effective or date.min
     st = compute_status(effective_due=o.effective, today=day, state=o.state, completed_on=o.completed_on,
                         due_soon_days=due_soon_days)
@@ -295,15 +298,10 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, opt: _Options, t: d
     lines = [f"{t['task']}: {_nfc(task.content)}"]
     if task.directive_number:
         lines.append(_directive_line(task.directive_number, task.directive_issued, task.directive_subject, t["lang"]))
-    lines.append(f"{t['lead']}: {_nfc_name(task.lead_name)}")
-    coord = [_nfc_name(c) for c in task.coordinator_names if _nfc_name(c)]
-    if task.coordinators_note and _nfc(task.coordinators_note) not in coord:
-        coord.append(_nfc(task.coordinators_note))
-    if coord:
-        lines.append(f"{t['coordinators']}: {', '.join(coord)}")
+    lines.append(_who_lines(t["lang"], task.lead_name, task.coordinator_names, task.coordinators_note))
     if task.report_to:
         lines.append(f"{t['report_to']}: {_nfc(task.report_to)}")
-    lines.append(f"{t['written']}: {_nfc(task.deadline_text)}")
+    lines.append(_written_line(t["lang"], task.deadline_text))
     if o is None:  # recurring master
         lines.append(f"{t['first']}: {_fmt(task.start)}")
         if task.until:
@@ -335,6 +333,24 @@ def _description(task: TaskEntry, o: OccurrenceEntry | None, opt: _Options, t: d
             lines.append(f"{t['progress']}: {text} ({_nfc(p.actor)}, {_fmt(p.at.date())})")
     lines.append(f"{t['key']}: {task.key}")
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=1024)
+def _who_lines(lang: str, lead_name: str, coordinator_names: tuple[str, ...], note: str | None) -> str:
+    """The lead agency and coordinating agencies lines (a province has a few hundred combinations)."""
+    t = _t(lang)
+    out = f"{t['lead']}: {_nfc_name(lead_name)}"
+    coord = [_nfc_name(c) for c in coordinator_names if _nfc_name(c)]
+    if note and _nfc(note) not in coord:
+        coord.append(_nfc(note))
+    if coord:
+        out += f"\n{t['coordinators']}: {', '.join(coord)}"
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _written_line(lang: str, deadline_text: str) -> str:
+    return f"{_t(lang)['written']}: {_nfc(deadline_text)}"
 
 
 @functools.lru_cache(maxsize=256)
@@ -438,22 +454,26 @@ def _once_event(task: TaskEntry, o: OccurrenceEntry, opt: _Options) -> bytes:
         stamp = o.updated_at
     if o.progress is not None and o.progress.at > stamp:
         stamp = o.progress.at
-    s = _dt(_utc(stamp))
+    s = _dt(stamp if stamp.tzinfo is timezone.utc else stamp.astimezone(timezone.utc))  # seconds: no rounding
     day = o.in_force
-    end = day + _ONE_DAY
     out = [f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{s}\r\nLAST-MODIFIED:{s}\r\n"
-           f"SEQUENCE:{task.sequence}\r\nDTSTART;VALUE=DATE:{day.year:04d}{day.month:02d}{day.day:02d}\r\n"
-           f"DTEND;VALUE=DATE:{end.year:04d}{end.month:02d}{end.day:02d}\r\n".encode(),
+           f"SEQUENCE:{task.sequence}\r\n{_all_day(day)}".encode(),
            fold(f"SUMMARY:{_esc(summary)}"), fold(f"DESCRIPTION:{_esc(_description(task, o, opt, t))}")]
     if task.url:
         out.append(fold(f"URL;VALUE=URI:{task.url}"))
     out.append(b"TRANSP:TRANSPARENT\r\n")
-    if opt.alarm is not None and o.state != "done" and opt.alarm.day(day) >= opt.today:
+    if opt.alarm_from is not None and o.state != "done" and day >= opt.alarm_from:
         out.append(_alarm_head(opt.lang))
         out.append(_trigger_line(opt.alarm, False))
         out.append(b"END:VALARM\r\n")
     out.append(b"END:VEVENT\r\n")
     return b"".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _all_day(day: date) -> str:
+    """DTSTART and the exclusive DTEND of an all-day component on `day` (a feed's events share a few hundred)."""
+    return f"DTSTART;VALUE=DATE:{_d(day)}\r\nDTEND;VALUE=DATE:{_d(day + _ONE_DAY)}\r\n"
 
 
 _ONE_DAY = timedelta(days=1)
@@ -545,7 +565,9 @@ def assemble(meta: CalendarMeta, chunks: list[bytes]) -> bytes:
 
 def options(meta: CalendarMeta, *, today: date, keep_done_days: int = 30, due_soon_days: int = 3,
             alarm: AlarmSpec | None = None, todo: bool = False) -> _Options:
-    return _Options(meta.lang, today, keep_done_days, due_soon_days, alarm, todo, meta.tzid, meta.uid_domain)
+    alarm_from = today - alarm._day_shift() if alarm is not None else None
+    return _Options(meta.lang, today, keep_done_days, due_soon_days, alarm, todo, meta.tzid, meta.uid_domain,
+                    alarm_from)
 
 
 def task_components(task: TaskEntry, opt: _Options) -> list[tuple[tuple, bytes]]:

@@ -14,15 +14,25 @@ def web_console_installed() -> bool:
     return importlib.util.find_spec("web") is not None
 
 
-def task_page_url(settings, task_key: str) -> str | None:
-    """The task's page in the web console, served by the same HTTP server under FEED_BASE_URL; None when this
-    installation has no console (then events carry no URL)."""
+def task_page_base(settings) -> str | None:
+    """The start of every task page's URL (the key follows), or None when this installation has no console."""
     if not web_console_installed():
         return None
     from web.app import MOUNT
 
+    return f"{settings.feed_base_url.rstrip('/')}{MOUNT}/tasks/"
+
+
+def quote_key(task_key: str) -> str:
     # A key's "/" stays a path separator: the console's route takes the rest of the path as the key.
-    return f"{settings.feed_base_url.rstrip('/')}{MOUNT}/tasks/{quote(task_key, safe='/')}"
+    return quote(task_key, safe="/")
+
+
+def task_page_url(settings, task_key: str) -> str | None:
+    """The task's page in the web console, served by the same HTTP server under FEED_BASE_URL; None when this
+    installation has no console (then events carry no URL)."""
+    base = task_page_base(settings)
+    return None if base is None else base + quote_key(task_key)
 
 
 def webcal_url(url: str) -> str:

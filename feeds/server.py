@@ -31,6 +31,7 @@ from aiohttp import web
 from sqlmodel import Session
 
 from feeds import service, tokens
+from feeds.pool import RenderPool, auto_processes
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ SETTINGS_KEY = web.AppKey("settings", object)
 CLOCK_KEY = web.AppKey("clock", object)
 CACHE_KEY = web.AppKey("render_cache", OrderedDict)
 STATES_KEY = web.AppKey("feed_states", dict)
+POOL_KEY = web.AppKey("render_pool", object)  # feeds.pool.RenderPool, or None
 
 
 def _not_found() -> web.Response:
@@ -157,25 +159,25 @@ class _Rendering:
 
     QUEUE = 4
 
-    def __init__(self, engine, scope, todo: bool, settings, now: datetime):
+    def __init__(self, engine, scope, todo: bool, settings, now: datetime, pool=None):
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=self.QUEUE)
         self.gz: list[bytes] = []
         self.plain_len = 0
         self.gz_len = 0
         self.cancelled = False
-        self._args = (engine, scope, todo, settings, now)
+        self._args = (engine, scope, todo, settings, now, pool)
         self.task = self.loop.run_in_executor(_render_pool(), self._produce)
 
     def _put(self, item) -> None:
         asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop).result()
 
     def _produce(self) -> None:
-        engine, scope, todo, settings, now = self._args
+        engine, scope, todo, settings, now, pool = self._args
         z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: a gzip stream; its header has no time
         try:
             with Session(engine) as session:
-                for chunk in service.iter_scope(session, scope, settings, now, todo=todo):
+                for chunk in service.iter_scope(session, scope, settings, now, todo=todo, pool=pool):
                     if self.cancelled:
                         return
                     packed = z.compress(chunk)
@@ -278,7 +280,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
         cache.move_to_end(key)
         return await _send_cached(request, headers, hit, gz)
 
-    rendering = _Rendering(engine, scope, todo, settings, now)
+    rendering = _Rendering(engine, scope, todo, settings, now, app[POOL_KEY])
     if request.method == "HEAD":  # the length is known only once rendered: render, keep, answer
         async for _piece in rendering.pieces():
             pass
@@ -346,6 +348,10 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     app[CLOCK_KEY] = clock
     app[CACHE_KEY] = OrderedDict()
     app[STATES_KEY] = {}
+    processes = auto_processes() if settings.feed_render_processes is None else settings.feed_render_processes
+    app[POOL_KEY] = RenderPool(processes) if processes else None
+    app.on_startup.append(_start_pool)
+    app.on_cleanup.append(_stop_pool)
     app.router.add_get("/feeds/{name}", feed)  # add_get also answers HEAD
     app.router.add_get("/healthz", healthz)
     from bot.email_pages import add_routes as add_email_pages
@@ -354,6 +360,27 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     for hook in extend:
         hook(app)
     return app
+
+
+async def _start_pool(app: web.Application) -> None:
+    # In the background: the server answers at once, and a first large feed finds its workers ready.
+    pool = app[POOL_KEY]
+    if pool is not None:
+        asyncio.get_running_loop().run_in_executor(None, _warm, pool)
+
+
+def _warm(pool: RenderPool) -> None:
+    try:
+        pool.warm()
+    except Exception:  # noqa: BLE001 - the feeds still render, in the server's thread
+        log.warning("could not start the feed render processes; feeds are written by the server alone",
+                    exc_info=True)
+
+
+async def _stop_pool(app: web.Application) -> None:
+    pool = app[POOL_KEY]
+    if pool is not None:
+        await asyncio.to_thread(pool.close)
 
 
 def _host_port(bind: str) -> tuple[str, int]:

@@ -21,12 +21,13 @@ edited) are left out rather than shown on a date the rule does not produce.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import threading
 import zlib
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict, deque
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -38,14 +39,15 @@ from dondoc import __version__
 from typing import Iterator
 
 from dondoc.i18n import _, ngettext
+from feeds import entries, loading
+from feeds.entries import _cached, _digest, _file_id, agency_directory, work_calendar  # noqa: F401 - re-exported
 from feeds.links import task_page_url
-from feeds.ics import (RENDER_VERSION, AlarmSpec, CalendarMeta, OccurrenceEntry, ProgressEntry, TaskEntry,
+from feeds.ics import (RENDER_VERSION, AlarmSpec, CalendarMeta, TaskEntry,
                        calendar_head, calendar_tail, iter_components, options, render_calendar)
 from storage.tables import ChatBinding, Directive, Extension, FeedToken, Occurrence, ProgressUpdate, Task
 
 log = logging.getLogger(__name__)
 
-LOOKBACK_DAYS = 365  # recurring periods this far back keep their own status in the calendar
 ALL_AGENCY_ROLES = ("oversight", "leadership")  # a chat in these roles sees every agency
 
 
@@ -72,53 +74,6 @@ class FeedScope:
 class FeedState:
     etag: str  # a weak validator, quoted: W/"…"
     last_modified: datetime  # UTC, whole seconds
-
-
-# -- directory, working days (cached by file identity) ---------------------------------------------------
-
-def _file_id(path: Path | None) -> tuple:
-    if path is None:
-        return ()
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (str(path), "missing")
-    return (str(path), st.st_mtime_ns, st.st_size)
-
-
-_cache: dict[tuple, object] = {}
-
-
-def _cached(kind: str, path: Path | None, build):
-    key = (kind, _file_id(path))
-    hit = _cache.get(key)
-    if hit is None:
-        for k in [k for k in list(_cache) if k[0] == kind]:
-            _cache.pop(k, None)  # the file changed: forget the old one (threads may race here; both rebuild)
-        hit = _cache[key] = build(path)
-    return hit
-
-
-def _digest(path: Path | None) -> str:
-    if path is None:
-        return ""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "missing"
-
-
-def agency_directory(settings):
-    """The agency directory of AGENCIES_FILE (re-read when the file changes)."""
-    from storage.agencies import AgencyDirectory
-
-    return _cached("agencies", settings.agencies_file, AgencyDirectory.load)
-
-
-def work_calendar(settings):
-    from jobs.workdays import WorkCalendar
-
-    return _cached("holidays", settings.holidays_file, WorkCalendar.from_file)
 
 
 # -- scopes ----------------------------------------------------------------------------------------------
@@ -159,14 +114,6 @@ def _task_filter(scope: FeedScope):
     conds = [Task.lead_agency.in_(scope.agencies)]
     conds += [sa.cast(Task.coordinators, sa.String).like(f'%"{code}"%') for code in scope.agencies]
     return sa.or_(*conds)
-
-
-def _role(task: Task, scope: FeedScope) -> str | None:
-    if not scope.agencies or task.lead_agency in scope.agencies:
-        return "lead"
-    if any(c in scope.agencies for c in (task.coordinators or [])):
-        return "coordinator"
-    return None
 
 
 def _lang(scope: FeedScope, settings) -> str:
@@ -273,204 +220,40 @@ def _window_filter(settings, today: date, window: bool):
     return sa.or_(Task.deadline_kind != "once", Task.due.is_(None), Task.due >= cutoff, ~old_and_done)
 
 
+def _scope_where(scope: FeedScope, settings, today: date, window: bool):
+    return sa.and_(_task_filter(scope), Task.removed_at.is_(None), _window_filter(settings, today, window))
+
+
 def task_ids(session: Session, scope: FeedScope, settings, today: date, *, window: bool = True) -> list[int]:
     """The ids of the scope's tasks in calendar order (due date, then id; undated last)."""
-    q = (select(Task.id).where(_task_filter(scope), Task.removed_at.is_(None), _window_filter(settings, today, window))
-         .order_by(Task.due.is_(None), Task.due, Task.id))
+    q = select(Task.id).where(_scope_where(scope, settings, today, window)).order_by(*loading.ORDER)
     return list(session.execute(q).scalars())
 
 
-_TASK_COLUMNS = (Task.id, Task.key, Task.content, Task.lead_agency, Task.coordinators, Task.coordinators_note,
-                 Task.report_to, Task.deadline_text, Task.deadline_kind, Task.due, Task.directive_id, Task.sequence,
-                 Task.updated_at)
+def _feed(session: Session, settings, today: date) -> loading.Feed:
+    return loading.Feed(session, settings, today)
 
 
-def _plan_end(deadline: dict, directive) -> date | None:
-    """A plan's end, when the registry gives one: the deadline's `until` (or `end`), else the directive's."""
-    for v in (deadline.get("until"), deadline.get("end"), getattr(directive, "until", None)):
-        if isinstance(v, date):
-            return v
-        if isinstance(v, str) and v:
-            try:
-                return date.fromisoformat(v)
-            except ValueError:
-                continue
-    return None
-
-
-@dataclass
-class _Batch:
-    """The rows behind a batch of tasks, as read from the database."""
-
-    ids: list[int]
-    rows: dict
-    deadlines: dict
-    occ: dict
-    progress: dict
-    pending: dict
-    directives: dict
-
-    def fingerprint(self) -> int:
-        """A hash of what the batch was read from (the batch memo's key). A task is named by its id, sequence
-        and last change — every change of a task bumps both, as the feed's ETag also relies on."""
-        return hash((
-            tuple(self.ids),
-            tuple((r.id, r.sequence, r.updated_at, r.due, r.directive_id) for _, r in sorted(self.rows.items())),
-            tuple((k, json.dumps(v, sort_keys=True, default=str)) for k, v in sorted(self.deadlines.items())),
-            tuple((tid, k, tuple(o)) for tid, d in sorted(self.occ.items()) for k, o in sorted(d.items())),
-            tuple((k, tuple(v)) for k, v in sorted(self.progress.items())),
-            tuple(sorted(self.pending.items())),
-            tuple((d.id, d.number, d.issued, d.subject, d.updated_at, getattr(d, "until", None))
-                  for _, d in sorted(self.directives.items())),
-        ))
-
-
-def _load_batch(session: Session, ids: list[int]) -> _Batch:
-    # One expanding parameter for the batch's ids: SQLAlchemy need not coerce a thousand literals per query.
-    batch = sa.bindparam("ids", expanding=True)
-    p = {"ids": list(ids)}
-    rows = {r.id: r for r in session.execute(select(*_TASK_COLUMNS).where(Task.id.in_(batch)), p)}
-    # The deadline itself is read only where the columns do not say it all (a once task has its `due`).
-    deadlines = dict(session.execute(select(Task.id, Task.deadline).where(
-        Task.id.in_(batch), sa.or_(Task.deadline_kind != "once", Task.due.is_(None))), p).all())
-    occ: dict[int, dict[str, object]] = defaultdict(dict)
-    for o in session.execute(select(Occurrence.task_id, Occurrence.key, Occurrence.extended_due, Occurrence.status,
-                                    Occurrence.completed_on, Occurrence.sequence, Occurrence.updated_at)
-                             .where(Occurrence.task_id.in_(batch)), p):
-        occ[o.task_id][o.key] = o
-    latest = (select(sa.func.max(ProgressUpdate.id)).where(ProgressUpdate.task_id.in_(batch))
-              .group_by(ProgressUpdate.task_id, ProgressUpdate.occurrence_key))
-    progress = {(r.task_id, r.occurrence_key): r for r in session.execute(
-        select(ProgressUpdate.task_id, ProgressUpdate.occurrence_key, ProgressUpdate.percent, ProgressUpdate.note,
-               ProgressUpdate.actor, ProgressUpdate.created_at).where(ProgressUpdate.id.in_(latest)), p)}
-    pending: dict[tuple[int, str], date] = {}
-    for x in session.execute(select(Extension.task_id, Extension.occurrence_key, Extension.requested_due)
-                             .where(Extension.task_id.in_(batch), Extension.decision == "pending")
-                             .order_by(Extension.id), p):
-        pending[(x.task_id, x.occurrence_key)] = x.requested_due  # the latest request wins
-    directive_ids = {r.directive_id for r in rows.values() if r.directive_id is not None}
-    directives = {d.id: d for d in session.execute(select(Directive).where(Directive.id.in_(directive_ids))).scalars()} \
-        if directive_ids else {}
-    return _Batch(list(ids), rows, deadlines, dict(occ), progress, pending, directives)
+def _entries(feed: loading.Feed, batch: entries.Batch, scope: FeedScope) -> list[TaskEntry]:
+    return entries.entries(feed.lookups, batch, scope.agencies)
 
 
 def load_entries(session: Session, scope: FeedScope, settings, today: date, ids: list[int] | None = None, *,
                  window: bool = True) -> list[TaskEntry]:
-    """The scope's tasks (not removed) as the renderer wants them — `ids` only (a batch), in that order."""
+    """The scope's tasks (not removed) as the renderer wants them — or the tasks `ids` (removed or not,
+    whatever the window), in that order."""
+    feed = _feed(session, settings, today)
     if ids is None:
-        ids = task_ids(session, scope, settings, today, window=window)
-    if not ids:
+        where = _scope_where(scope, settings, today, window)
+    elif not ids:
         return []
-    return _entries(session, _load_batch(session, ids), scope, settings, today)
-
-
-def _entries(session: Session, b: _Batch, scope: FeedScope, settings, today: date) -> list[TaskEntry]:
-    from jobs.deadline import MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
-
-    from storage.agencies import DirectoryNames
-
-    directory = DirectoryNames(session, agency_directory(settings))  # the database's names first
-    workcal = work_calendar(settings)
-    ids, rows, deadlines, occ, progress, pending, directives = (b.ids, b.rows, b.deadlines, b.occ, b.progress,
-                                                                b.pending, b.directives)
-
-    shift = settings.deadline_shift_to_workday
-    names: dict[str, str] = {}
-
-    def name(code: str) -> str:
-        n = names.get(code)
-        if n is None:
-            n = names[code] = directory.name(code)
-        return n
-
-    shifted: dict[date, tuple[date, str | None]] = {}  # a batch's deadlines fall on a few hundred days
-
-    def effective(day: date) -> tuple[date, str | None]:
-        hit = shifted.get(day)
-        if hit is None:
-            eff = workcal.effective_due(day, shift=shift)
-            hit = shifted[day] = (eff, workcal.day_off_name(day) if eff != day else None)
-        return hit
-
-    has_pages = task_page_url(settings, "") is not None
-
-    out: list[TaskEntry] = []
-    for tid in ids:
-        task = rows.get(tid)
-        if task is None:
-            continue
-        role = _role(task, scope)
-        if role is None:
-            continue
-        d = deadlines.get(task.id) or {}
-        kind = d.get("kind") or task.deadline_kind
-        rrule = start = None
-        taskocc = occ.get(task.id, {})
-        directive = directives.get(task.directive_id) if task.directive_id else None
-        until = _plan_end(d, directive) if kind not in ("once", "continuous") else None
-        if kind == "once":
-            keys = ["once"]
-            due_once = task.due or (date.fromisoformat(d["due"]) if d.get("due") else None)
-        elif kind == "continuous":
-            keys = ["continuous"]
-        else:
-            try:
-                dl = Deadline.from_dict(d)
-            except DeadlineError as e:
-                log.warning("task %s left out of the calendar: %s", task.key, e)
-                continue
-            kind, rrule, start = dl.kind, dl.rrule, dl.start
-            if kind != "recurring":
-                log.warning("task %s left out of the calendar: deadline kind %r", task.key, kind)
-                continue
-            since = max(dl.start, today - timedelta(days=LOOKBACK_DAYS))
-            dues = set(dl.occurrences(since, today)) | set(dl.next_dues(today + timedelta(days=1), 1))
-            for k in taskocc:
-                try:
-                    day = date.fromisoformat(k)
-                except ValueError:
-                    continue
-                if dl.occurrences(day, day) == [day]:
-                    dues.add(day)
-            keys = [x.isoformat() for x in sorted(dues) if until is None or x <= until]
-        entries = []
-        for k in keys:
-            row = taskocc.get(k)
-            due = due_once if k == "once" else None if k == "continuous" else date.fromisoformat(k)
-            in_force = row.extended_due if row is not None and row.extended_due else due
-            if any(x is not None and not MIN_YEAR <= x.year <= MAX_YEAR for x in (due, in_force)):
-                # Stored before dates were bounded (an extension to 31/12/9999): no calendar can hold it.
-                log.warning("task %s (%s): date %s outside the years %d-%d; left out of the calendar",
-                            task.key, k, in_force, MIN_YEAR, MAX_YEAR)
-                continue
-            eff, day_off = effective(in_force) if in_force else (None, None)
-            p = progress.get((task.id, k))
-            entries.append(OccurrenceEntry(
-                key=k, due=due, in_force=in_force, effective=eff,
-                state=row.status if row is not None else "open",
-                completed_on=row.completed_on if row is not None else None,
-                sequence=row.sequence if row is not None else 0,
-                updated_at=row.updated_at if row is not None else None,
-                progress=ProgressEntry(p.percent, p.note, p.actor, p.created_at) if p is not None else None,
-                pending_extension=pending.get((task.id, k)),
-                day_off=day_off,
-            ))
-        report_to = task.report_to
-        if report_to and directory.get(report_to) is not None:
-            report_to = name(report_to)
-        out.append(TaskEntry(
-            key=task.key, content=task.content, kind=kind, deadline_text=task.deadline_text,
-            lead_name=name(task.lead_agency), sequence=task.sequence or 0, updated_at=_aware(task.updated_at),
-            occurrences=tuple(entries), rrule=rrule, start=start,
-            coordinator_names=tuple([name(c) for c in task.coordinators]) if task.coordinators else (),
-            coordinators_note=task.coordinators_note, report_to=report_to,
-            directive_number=directive.number if directive else None,
-            directive_issued=directive.issued if directive else None,
-            directive_subject=directive.subject if directive else None, role=role, shift_rule=shift,
-            until=until if kind == "recurring" else None, url=task_page_url(settings, task.key) if has_pages else None,
-            rrules=tuple(d.get("rrules") or ()) if kind == "recurring" else (),
-        ))
-    return out
+    else:
+        where = Task.id.in_(list(ids))
+    rows = [tuple(r) for r in feed.task_rows(where, stream=False)]
+    if ids is not None:
+        at = {tid: i for i, tid in enumerate(ids)}
+        rows.sort(key=lambda r: at[r[entries.ID]])
+    return _entries(feed, feed.batch(rows), scope) if rows else []
 
 
 # -- rendering -------------------------------------------------------------------------------------------
@@ -503,39 +286,71 @@ def alarm_spec(settings) -> AlarmSpec | None:
 
 
 def iter_scope(session: Session, scope: FeedScope, settings, now: datetime, *, todo: bool = False,
-               window: bool = True, batch: int | None = None) -> Iterator[bytes]:
+               window: bool = True, batch: int | None = None, pool=None) -> Iterator[bytes]:
     """The calendar as a stream of byte chunks: the head, then the components of `batch` tasks at a time, then
-    the end. Memory holds one batch, never the whole calendar."""
+    the end. Memory holds a few batches, never the whole calendar. With `pool` (feeds.pool.RenderPool), the
+    batches not memoised are written by its processes while the next ones are read."""
     today = _local_today(now, settings)
     meta = calendar_meta(scope, settings, todo=todo, session=session)
     opt = options(meta, today=today, keep_done_days=settings.feed_keep_done_days,
                   due_soon_days=settings.due_soon_days, alarm=alarm_spec(settings), todo=todo)
     yield calendar_head(meta)
-    ids = task_ids(session, scope, settings, today, window=window)
-    batch = batch or BATCH
+    feed = _feed(session, settings, today)
+    size = batch or BATCH
     # Everything besides the rows that shapes a batch's text: with the rows' fingerprint, the memo's key.
     shape = (RENDER_VERSION, __version__, scope.key, todo, opt, settings.deadline_shift_to_workday,
-             settings.feed_base_url, task_page_url(settings, "") is not None,
-             _cached("digest:agencies", settings.agencies_file, _digest),
+             feed.page_base, _cached("digest:agencies", settings.agencies_file, _digest),
              _cached("digest:holidays", settings.holidays_file, _digest),
-             _agency_names_digest(session))  # a province's names live in the database (dondoc agencies)
-    empty = True
-    for i in range(0, len(ids), batch):
-        rows = _load_batch(session, ids[i:i + batch])
-        data = _memo.get((shape, rows.fingerprint()))
+             hash(frozenset(feed.agency_names.items())))  # a province's names live in the database
+
+    def here(rows: entries.Batch) -> bytes:
+        return b"".join(iter_components(_entries(feed, rows, scope), opt))
+
+    def text(item) -> bytes:
+        key, rows, data = item
+        if isinstance(data, bytes):
+            return data  # memoised
+        if data is not None:
+            try:
+                data = data.result()
+            except BrokenProcessPool:
+                pool.restart()  # a worker died: this batch is written here, the next calendar gets new ones
+                data = None
         if data is None:
-            data = b"".join(c for e in _entries(session, rows, scope, settings, today) for c in iter_components([e], opt))
-            _memo.put((shape, rows.fingerprint()), data)
-        if data:
-            empty = False
-            yield data
-    yield calendar_tail(meta, empty)
+            data = here(rows)
+        _memo.put(key, data)
+        return data
+
+    ahead = 2 * pool.processes if pool is not None else 0  # batches in flight: the workers never wait
+    inflight: deque = deque()
+    empty = True
+    try:
+        for rows in feed.batches(_scope_where(scope, settings, today, window), size):
+            key = (shape, rows.fingerprint(feed.directives))
+            data = _memo.get(key)
+            # One partial batch is the whole calendar: a process hop would cost more than it saves.
+            if data is None and pool is not None and (inflight or len(rows.rows) == size):
+                data = pool.submit(entries.render, feed.lookups.for_batch(rows), rows, scope.agencies, opt)
+            inflight.append((key, rows, data))
+            while inflight and (len(inflight) > ahead or _ready(inflight[0][2])):
+                chunk = text(inflight.popleft())
+                if chunk:
+                    empty = False
+                    yield chunk
+        while inflight:
+            chunk = text(inflight.popleft())
+            if chunk:
+                empty = False
+                yield chunk
+        yield calendar_tail(meta, empty)
+    finally:
+        for _key, _rows, data in inflight:  # the client went away: what was sent to the workers is dropped
+            if isinstance(data, Future):
+                data.cancel()
 
 
-def _agency_names_digest(session: Session) -> int:
-    from storage.tables import Agency
-
-    return hash(tuple(session.execute(select(Agency.code, Agency.name).order_by(Agency.code)).all()))
+def _ready(data) -> bool:
+    return isinstance(data, bytes) or (isinstance(data, Future) and data.done())
 
 
 class _BatchMemo:
@@ -602,7 +417,7 @@ def calendar_for_task(session: Session, task: Task, settings, now: datetime) -> 
     """One task as an .ics (the attachment of an e-mail about it): as its lead agency's calendar shows it."""
     scope = scope_for_agency(task.lead_agency)
     today = _local_today(now, settings)
-    entries = load_entries(session, scope, settings, today, [task.id])  # this task only, whatever the window
-    return render_calendar(entries, meta=calendar_meta(scope, settings), today=today,
+    one = load_entries(session, scope, settings, today, [task.id])  # this task only, whatever the window
+    return render_calendar(one, meta=calendar_meta(scope, settings), today=today,
                            keep_done_days=settings.feed_keep_done_days, due_soon_days=settings.due_soon_days,
                            alarm=alarm_spec(settings))

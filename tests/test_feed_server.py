@@ -278,3 +278,59 @@ async def test_the_validator_is_kept_until_the_audit_log_moves_or_thirty_seconds
     clock.advance(STATE_TTL)
     r = await http.get(url, headers={**PLAIN, "If-None-Match": etag})
     assert r.status == 200 and "Rà soát lại" in (await r.read()).decode()
+
+
+async def test_a_client_that_stops_reading_is_cut_off_and_the_feed_still_serves_others(engine, settings, clock,
+                                                                                       monkeypatch, caplog):
+    """A calendar app that opens a feed and stops reading must not hold a render thread for ever: after
+    WRITE_TIMEOUT (60 s; half a second here) without accepting a piece, the server closes the connection, and
+    the next client gets the whole feed."""
+    import asyncio
+    import logging
+    import socket
+
+    from aiohttp import web
+
+    from feeds import server as feed_server
+
+    monkeypatch.setattr(feed_server, "WRITE_TIMEOUT", 0.5)
+    with Session(engine) as s:
+        for i in range(200):  # ~180 KB of calendar: more than the socket buffers and aiohttp's write buffer
+            make_task(s, key=f"S/{i}", deadline_text=f"trước ngày {1 + i % 28}/7/2018", now=clock.now(), position=i)
+        token = tokens.issue_token(s, "agency", agency="so-noi-vu", actor=ADMIN, now=clock.now())
+        s.commit()
+    # Small kernel buffers on both ends, so a client that does not read is felt after a few kilobytes.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)  # accepted connections inherit it
+    listener.bind(("127.0.0.1", 0))
+    runner = web.AppRunner(feed_server.make_app(replace(settings, feed_render_processes=0), engine, clock))
+    await runner.setup()
+    await web.SockSite(runner, listener).start()
+    port = listener.getsockname()[1]
+    caplog.set_level(logging.INFO, logger="feeds.server")
+    try:
+        stalled = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(stalled, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=stalled, limit=1024)  # reads ~2 KB, then pauses
+        writer.write(f"GET /feeds/{token}.ics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: identity\r\n\r\n".encode())
+        for _ in range(200):  # the cut-off is real time: wait for it (at most 20 s)
+            if any("stopped reading" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.1)
+        assert any("stopped reading a feed for 0.5 s" in r.getMessage() for r in caplog.records)
+        received = await asyncio.wait_for(reader.read(), 10)  # what was in the buffers, then the server's close
+        writer.close()
+
+        async with aiohttp.ClientSession() as http:  # another client is served whole
+            r = await http.get(f"http://127.0.0.1:{port}/feeds/{token}.ics", headers=PLAIN)
+            body = await r.read()
+        assert r.status == 200 and body.endswith(b"END:VCALENDAR\r\n")
+        check_octets(body)
+        assert len(read_vobject(body).vevent_list) >= 200
+        head, _, partial = received.partition(b"\r\n\r\n")  # the stalled client got a calendar cut short
+        assert head.startswith(b"HTTP/1.1 200") and b"BEGIN:VEVENT" in partial
+        assert b"END:VCALENDAR" not in partial and not partial.endswith(b"0\r\n\r\n")  # no end, no last chunk
+    finally:
+        await runner.cleanup()

@@ -8,9 +8,10 @@
 - `sent` and the platform's message id are recorded right after the platform accepts. A crash between
   the two repeats at most the messages in flight — one per chat being served — when their claims expire
   (CLAIM_TIMEOUT_SECONDS). That is the documented crash window.
-- Errors: 429 → retried after retry_after (the chat waits, nothing lost); 5xx/network → backoff, failed after
-  DELIVERY_MAX_ATTEMPTS and the oversight chats told; 403 → the chat's bindings disabled, oversight told,
-  audit entry; a group upgraded to a supergroup → bindings and rows follow it to the new id.
+- Errors (handled in `jobs.delivery_failures`): 429 → retried after retry_after (the chat waits, nothing lost);
+  5xx/network → backoff, failed after DELIVERY_MAX_ATTEMPTS and the oversight chats told; 403 → the chat's
+  bindings disabled, oversight told, audit entry; a group upgraded to a supergroup → bindings and rows follow it
+  to the new id. Bookkeeping writes that fail are healed by `jobs.healing`.
 - `request_stop()`: claim nothing more, let sends in flight finish, release the rest (back to pending).
 """
 
@@ -31,35 +32,26 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import notifications as texts
 from bot.compose import Composed, Composer  # noqa: F401 - composition lives in bot/; re-exported for callers
 from bot.channels import (
     Channel, ChatGone, ChatMoved, DeliveryError, PermanentDeliveryError, RetryLater, TransientDeliveryError,
 )
 from jobs import outbox
+# Failure handling lives in jobs.delivery_failures; its retry schedule is re-exported for callers.
+from jobs.delivery_failures import (
+    RETRY_BASE_SECONDS, RETRY_CAP_SECONDS, RETRY_FACTOR, DeliveryFailures, backoff_seconds,  # noqa: F401
+)
 from jobs.healing import (
     WRITE_RETRY_DELAYS, OversightChat, StuckWatch, WriteFailed, claim_alert, retry_write, stuck_text,
 )
 from jobs.planner import (
-    CHECKIN, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, Bindings, Policy, PlannedStep, Recipient,
-    still_wanted,
+    GLOBAL_ROLES, SUMMARY, TASK_KINDS, Bindings, Policy, PlannedStep, Recipient, still_wanted,
 )
 from jobs.workdays import WorkCalendar
-from storage import audit
 from storage.db import session_scope
 from storage.tables import CANCELLED, FAILED, SUPERSEDED, ChatBinding, Notification
 
 log = logging.getLogger(__name__)
-
-RETRY_BASE_SECONDS = 5  # 5 s, 15 s, 45 s … capped at an hour: eight attempts span about 1.5 hours
-RETRY_FACTOR = 3
-RETRY_CAP_SECONDS = 3600
-TASK_KINDS = (NEW, REMINDER, ESCALATION, CHECKIN)
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Wait before attempt number `attempts + 1`, after `attempts` transient failures."""
-    return float(min(RETRY_BASE_SECONDS * RETRY_FACTOR ** max(attempts - 1, 0), RETRY_CAP_SECONDS))
 
 
 def new_worker_id() -> str:
@@ -102,6 +94,7 @@ class Dispatcher:
         self.calendar = calendar or WorkCalendar.from_file(settings.holidays_file)
         self.policy = Policy.from_settings(settings)
         self.composer = Composer(settings, self.calendar)
+        self.failures = DeliveryFailures(engine, settings, clock, self.composer)  # 429, retries, gone, moved
         self.worker_id = worker_id or new_worker_id()
         self.max_chats = max_chats
         # A tick stops claiming after this long so planning is not starved by a long backlog.
@@ -334,21 +327,21 @@ class Dispatcher:
                     except RetryLater as e:
                         self._blocked_until[chat] = time.monotonic() + e.seconds
                         hold_until = self.clock.now() + timedelta(seconds=e.seconds)
-                        hold_until = await write(row, "retry later", self._retry_later, row, e, stats)
+                        hold_until = await write(row, "retry later", self.failures.retry_later, row, e, stats)
                         break
                     except ChatGone as e:
-                        await write(row, "chat gone", self._chat_gone, row, str(e), stats)
+                        await write(row, "chat gone", self.failures.chat_gone, row, str(e), stats)
                         break
                     except ChatMoved as e:
-                        await write(row, "chat moved", self._chat_moved, row, e.new_chat_id, stats)
+                        await write(row, "chat moved", self.failures.chat_moved, row, e.new_chat_id, stats)
                         break
                     except PermanentDeliveryError as e:
-                        await write(row, "failed", self._give_up, row, str(e), stats)
+                        await write(row, "failed", self.failures.give_up, row, str(e), stats)
                     except (TransientDeliveryError, DeliveryError) as e:
-                        await write(row, "retry", self._transient, row, str(e), stats)
+                        await write(row, "retry", self.failures.transient, row, str(e), stats)
                     except Exception as e:  # a bug in a channel must not kill the loop; treat it as transient
                         log.exception("unexpected error sending outbox row %s to %s", row.id, chat)
-                        await write(row, "retry", self._transient, row, f"{type(e).__name__}: {e}", stats)
+                        await write(row, "retry", self.failures.transient, row, f"{type(e).__name__}: {e}", stats)
                     else:
                         if prepared.chart is not None and getattr(channel, "sends_photos", False):
                             await self._send_chart(channel, row, prepared.chart)
@@ -443,11 +436,11 @@ class Dispatcher:
             try:
                 composed = self.composer.compose(s, row, now, binding)
             except PermanentDeliveryError as e:
-                self._give_up_in(s, row, str(e), stats, now)
+                self.failures.give_up_in(s, row, str(e), stats, now)
                 return None
             except Exception as e:
                 log.exception("cannot compose outbox row %s", row.id)
-                self._give_up_in(s, row, f"cannot compose the message: {type(e).__name__}: {e}", stats, now)
+                self.failures.give_up_in(s, row, f"cannot compose the message: {type(e).__name__}: {e}", stats, now)
                 return None
             if not composed.text:
                 outbox.settle(s.connection(), row.id, CANCELLED, "nothing to report")
@@ -492,114 +485,6 @@ class Dispatcher:
             outbox.settle(conn, row.id, status, reason)
         if status == FAILED:
             stats.failed += 1
-
-    def _retry_later(self, row: outbox.OutboxRow, e: RetryLater, stats: DispatchStats) -> datetime:
-        until = self.clock.now() + timedelta(seconds=e.seconds)
-        with self.engine.begin() as conn:
-            outbox.retry_at(conn, row.id, until, f"429: {e}", count_attempt=False)
-            outbox.hold_chat(conn, row.chat, until)
-        stats.retried += 1
-        log.info("%s asked to wait %.0fs (row %s)", row.chat, e.seconds, row.id)
-        return until
-
-    def _transient(self, row: outbox.OutboxRow, error: str, stats: DispatchStats) -> None:
-        attempts = row.attempts + 1
-        if attempts >= self.settings.delivery_max_attempts:
-            self._give_up(row, f"{error} (after {attempts} attempts)", stats, attempts=attempts)
-            return
-        wait = backoff_seconds(attempts)
-        with self.engine.begin() as conn:
-            outbox.retry_at(conn, row.id, self.clock.now() + timedelta(seconds=wait), error, count_attempt=True)
-        stats.retried += 1
-        log.warning("sending row %s to %s failed (%s); attempt %d of %d again in %.0fs", row.id, row.chat, error,
-                    attempts + 1, self.settings.delivery_max_attempts, wait)
-
-    def _give_up(self, row: outbox.OutboxRow, error: str, stats: DispatchStats, attempts: int | None = None) -> None:
-        with session_scope(self.engine) as s:
-            self._give_up_in(s, row, error, stats, self.clock.now(), attempts)
-
-    def _give_up_in(self, s: Session, row: outbox.OutboxRow, error: str, stats: DispatchStats, now: datetime,
-                    attempts: int | None = None) -> None:
-        conn = s.connection()
-        conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.id == row.id)
-                     .values(status=FAILED, last_error=error[:2000], attempts=attempts or row.attempts + 1,
-                             next_attempt_at=None))
-        stats.failed += 1
-        log.error("giving up on outbox row %s (%s %s → %s): %s", row.id, row.task_key or "-", row.step, row.chat, error)
-        self._notify_oversight(s, row, "failed", error, now, attempts=attempts or row.attempts + 1)
-
-    def _chat_gone(self, row: outbox.OutboxRow, error: str, stats: DispatchStats) -> None:
-        now = self.clock.now()
-        with session_scope(self.engine) as s:
-            conn = s.connection()
-            platform, _, chat_id = row.chat.partition(":")
-            chat_desc = f"{row.chat} ({self.composer.describe_chat(s, row.chat)})"
-            bindings = s.exec(select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id,
-                                                        ChatBinding.active == sa.true())).all()
-            for b in bindings:
-                b.active = False
-                b.disabled_reason = f"{error} ({now:%Y-%m-%d %H:%M} UTC)"
-                b.updated_at = now
-                s.add(b)
-                audit.record(s, at=now, actor="scheduler", source="scheduler", action="binding.disabled",
-                             entity="binding", entity_key=f"{row.chat}:{b.agency}:{b.role}", reason=error,
-                             agency=b.agency, role=b.role, chat=row.chat)
-            conn.execute(sa.update(Notification.__table__).where(Notification.__table__.c.id == row.id)
-                         .values(status=FAILED, last_error=f"chat gone: {error}", attempts=row.attempts + 1))
-            # What else waits for that chat will never arrive: say so instead of trying.
-            conn.execute(sa.update(Notification.__table__).where(
-                Notification.__table__.c.chat == row.chat, Notification.__table__.c.status == "pending")
-                .values(status=CANCELLED, last_error="chat gone (binding disabled)"))
-            stats.failed += 1
-            stats.chats_gone += 1
-            log.error("chat %s is gone (%s): %d binding(s) disabled, oversight told", row.chat, error, len(bindings))
-            self._notify_oversight(s, row, "chat_gone", error, now, chat_desc=chat_desc)
-
-    def _chat_moved(self, row: outbox.OutboxRow, new_chat_id: str, stats: DispatchStats) -> None:
-        """A Telegram group became a supergroup: its bindings and outbox rows (history included, so nothing is
-        replayed; merged with what the new id has — storage.chat_moves) follow it; the row is retried there."""
-        from storage.chat_moves import move_chat
-
-        platform, _, old_id = row.chat.partition(":")
-        with session_scope(self.engine) as s:
-            move_chat(s, platform, old_id, str(new_chat_id), now=self.clock.now(), actor="scheduler",
-                      source="scheduler")
-            s.connection().execute(sa.update(Notification.__table__).where(
-                Notification.__table__.c.id == row.id, Notification.__table__.c.status == "claimed")
-                .values(status="pending", claimed_by=None, claimed_at=None, next_attempt_at=None))
-        stats.retried += 1
-
-    def _notify_oversight(self, s: Session, row: outbox.OutboxRow, what: str, error: str, now: datetime, *,
-                          attempts: int = 0, chat_desc: str | None = None) -> None:
-        """Tell every oversight chat (but the failing one) about a delivery problem, once per failed row."""
-        if row.kind == NOTICE:
-            log.error("a delivery notice could not be delivered either (%s → %s): %s", row.step, row.chat, error)
-            return
-        if chat_desc is None:
-            chat_desc = f"{row.chat} ({self.composer.describe_chat(s, row.chat)})"
-        oversight = s.exec(select(ChatBinding).where(ChatBinding.role == "oversight", ChatBinding.active == sa.true())
-                           .order_by(ChatBinding.id)).all()
-        seen: set[str] = set()
-        rows = []
-        for b in oversight:
-            chat = f"{b.platform}:{b.chat_id}"
-            if chat == row.chat or chat in seen:
-                continue
-            seen.add(chat)
-            about = texts.step_title(row.kind, row.step, self.composer.language(b))
-            if row.task_key:
-                about += f" — {row.task_key}"
-            rows.append({
-                "task_key": row.task_key, "occurrence": row.occurrence, "step": f"notice:{what}:{row.id}",
-                "chat": chat, "kind": NOTICE, "task_id": None, "binding_id": b.id,
-                "payload": {"role": "oversight", "what": what, "chat": row.chat, "chat_desc": chat_desc,
-                            "about": about, "error": error[:500], "attempts": attempts, "row": row.id},
-                "due_at": now, "status": "pending", "attempts": 0, "created_at": now, "last_error": None,
-            })
-        if not rows:
-            log.error("no oversight chat to tell about %s of row %s (%s): %s", what, row.id, row.chat, error)
-            return
-        outbox.insert_rows(s.connection(), rows)
 
 
 def _send_meta(channel: Channel, row: outbox.OutboxRow, prepared: _Prepared | None = None) -> dict:

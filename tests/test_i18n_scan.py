@@ -34,7 +34,7 @@ TRANSLATORS = {"_", "gettext", "ngettext", "pgettext", "N_", "t"}
 
 # Modules whose Vietnamese literals are data, not texts to translate.
 VIETNAMESE_DATA = {
-    "jobs/deadline.py": "the deadline grammar: Vietnamese phrases it reads (trước ngày, Quý III, Thường xuyên …)",
+    "jobs/deadline/": "the deadline grammar: Vietnamese phrases it reads (trước ngày, Quý III, Thường xuyên …)",
     "storage/agencies.py": "the built-in agency directory: names, abbreviations and groups as written",
     "storage/registry.py": "a registry's header synonyms (Cơ quan chủ trì, Thời hạn …) that the reader accepts",
     "intake": "registry readers: the header synonyms and table words clerks write",

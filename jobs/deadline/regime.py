@@ -1,7 +1,8 @@
 """The reporting-regime forms of the deadline grammar (chế độ báo cáo, Nghị định 09/2019/NĐ-CP and after).
 
-Patterns only, on the folded text `jobs.deadline` reads (lower-case, no diacritics); `jobs.deadline` reads
-what they match. Kept apart so the grammar's core stays one screenful per concern:
+Patterns only, on the folded text the grammar reads (lower-case, no diacritics, `jobs.deadline.text`);
+`jobs.deadline.recurring` reads what they match. Kept apart so the grammar's core stays one screenful per
+concern:
 
 - a day inside a recurring period: "ngày 18 (mười tám) của tháng báo cáo", "trước ngày 12 của tháng cuối
   quý", "ngày 05 tháng 12 hằng năm", "ngày 15 của tháng cuối kỳ báo cáo";

@@ -1,0 +1,295 @@
+"""`parse_deadline`: the deadline a text holds, or `DeadlineError` saying why there is none.
+
+The pipeline: every pattern's matches on the folded text (`jobs.deadline.patterns`), the longest kept where
+they overlap, ranges joined ("từ ngày 1/6 đến ngày 30/6/2018"); each match's role decided by the words
+before it (a deadline after "trước", "chậm nhất" …; not one after "kể từ", "tính đến" …; a date mentioned in
+passing ignored); then one `Deadline` out of what is left — recurring, once or continuous — or an error
+when the text holds none, or more than one for one task. The readings of one match are in `once` and
+`recurring`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dondoc.i18n import _
+from jobs.deadline import regime as _regime
+from jobs.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
+from jobs.deadline.once import _OnceReadings
+from jobs.deadline.patterns import (
+    _ALSO, _ATOMS, _CLOSE_PAREN, _CONTINUOUS, _LIST_CONNECTOR, _MARKER, _NEG_REASON, _NEGATIVE, _ONLY_PUNCT,
+    _PERIOD_KINDS, _PERIODIC_ALONE, _PRIORITY, _RANGE_CONNECTOR, _RANGE_KINDS, _RECURRING, _REL_PRE_ALONE,
+    _STRONG, _Match,
+)
+from jobs.deadline.recurring import _RecurringReadings
+from jobs.deadline.text import _Text
+from jobs.deadline.words import _bymonthday, _short
+from jobs.workdays import WorkCalendar
+
+
+@dataclass
+class _Once:
+    words: str
+    due: date
+    strong: bool  # governed by "trước", "chậm nhất", "không quá" …: the date the sender must meet
+    yearless: tuple[int, int] | None  # (day, month) of a date written without its year
+    start: int
+    end: int
+
+
+@dataclass
+class _Rule:
+    words: str
+    rrule: str
+    periods: tuple[str, ...]
+    specific: bool  # names a day ("ngày 20 hằng tháng"), not only a period ("hằng quý")
+    start: int
+    end: int
+    converted: bool = False  # a year-less date made yearly by the report period around it
+
+
+def parse_deadline(text: str, issued: date, calendar: WorkCalendar | None = None) -> Deadline:
+    """Read the deadline in `text` for a directive issued on `issued`.
+
+    Year-less dates and periods are their next occurrence on or after `issued`; relative periods
+    ("trong vòng 15 ngày kể từ ngày ký") count from the day after `issued` (Art. 147), working days
+    on `calendar` (default: the built-in `WorkCalendar()`). Raises DeadlineError, nothing else.
+    """
+    if not isinstance(text, str):
+        raise DeadlineError(_("expected the deadline as text, not {type}", type=type(text).__name__))
+    if isinstance(issued, datetime):
+        issued = issued.date()
+    if not isinstance(issued, date):
+        raise TypeError(f"issued must be a date, not {type(issued).__name__}")
+    t = _Text(text)
+    if not t.fold.strip():
+        raise DeadlineError(_("no deadline: the text is empty"))
+    return _Reader(t, issued, calendar).read()
+
+
+class _Reader(_OnceReadings, _RecurringReadings):
+    """One text read for one issue date: `read()` is the pipeline; a match's own reading comes from
+    `_OnceReadings` (jobs.deadline.once) or `_RecurringReadings` (jobs.deadline.recurring)."""
+
+    def __init__(self, t: _Text, issued: date, calendar: WorkCalendar | None):
+        self.t = t
+        self.fold = t.fold
+        self.issued = issued
+        self._calendar = calendar
+        self._after: set[str] = set()  # rules read as due in the period after the one they close
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = _default_calendar()
+        return self._calendar
+
+    # -- the pipeline ------------------------------------------------------------------------------
+    def read(self) -> Deadline:
+        matches = self._non_overlapping(self._all_matches())
+        matches = self._merge_ranges(matches)
+
+        once: list[_Once] = []
+        recurring: list[_Rule] = []
+        continuous: list[str] = []
+        not_deadlines: list[str] = []
+        last: _Once | None = None
+        for mt in matches:
+            if mt.kind == "continuous":
+                continuous.append(self.t.span(mt.start, mt.end))
+                continue
+            if mt.kind == "recurring":
+                words = self.t.span(mt.start, mt.end)
+                got = self._read_recurring(mt)
+                if isinstance(got, date):  # "trước ngày 15 của tháng sau" with no report period: one day
+                    last = _Once(words, got, bool(_STRONG.match(self.fold, mt.start)), None, mt.start, mt.end)
+                    once.append(last)
+                else:
+                    recurring.append(_Rule(words, *got, mt.start, mt.end))
+                continue
+            start, role = self._role(mt)
+            inherited = role is None and last is not None and bool(_ALSO.fullmatch(self.fold, last.end, mt.start))
+            if inherited:
+                role = "deadline"  # "trước ngày 5/6/2018 và ngày 5/12/2018": the marker covers both
+            words = self.t.span(start, mt.end).strip()
+            if role == "deadline":
+                g = mt.m.groupdict() if mt.m is not None else {}
+                yearless = (int(g["d"]), int(g["m"])) if mt.kind == "date" and not (g.get("y") or g.get("y2")) else None
+                strong = bool(_STRONG.match(self.fold, start)) or (inherited and last.strong)
+                last = _Once(words, self._read_once(mt, words), strong, yearless, start, mt.end)
+                once.append(last)
+            elif role is not None:
+                not_deadlines.append(_('"{text}" {reason}', text=_short(words), reason=_(role)))
+
+        # "báo cáo sơ kết 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12": year-less days in a duty
+        # that names a report period are yearly due dates, one rule each.
+        if once and all(o.yearless for o in once) and (recurring or _regime.CUE.search(self.fold)):
+            for o in once:
+                d, m = o.yearless
+                recurring.append(_Rule(o.words, f"FREQ=YEARLY;BYMONTH={m};" + _bymonthday(d), ("year",), True,
+                                       o.start, o.end, converted=True))
+            once = []
+        if recurring:
+            if once:
+                raise DeadlineError(_(
+                    'both a one-off deadline ("{once}") and a recurring one ("{recurring}") in "{text}"; '
+                    'give one per task', once=_short(once[0].words), recurring=_short(recurring[0].words),
+                    text=_short(self.t.original)))
+            written = recurring  # every schedule word, the bare periods the days detail included
+            recurring = _most_specific(recurring)
+            if len({r.rrule for r in recurring}) > 1 and not all(r.specific for r in recurring):
+                listed = ", ".join(f'"{_short(r.words)}"' for r in recurring)
+                raise DeadlineError(_("more than one recurring schedule ({listed}); give one per task", listed=listed))
+            rules = _without_subsumed(list(dict.fromkeys(r.rrule for r in recurring)), self.issued)
+            first = _rule(tuple(rules), self.issued).after(_dt(self.issued), inc=True)
+            if len(recurring) == 1:
+                words = recurring[0].words
+            else:
+                # "định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12)": the whole schedule, its
+                # brackets closed.
+                lo, hi = min(r.start for r in written), max(r.end for r in written)
+                while self.fold.count("(", lo, hi) > self.fold.count(")", lo, hi):
+                    close = re.match(r"\s*\)", self.fold[hi:])
+                    if not close:
+                        break
+                    hi += close.end()
+                words = self.t.span(lo, hi)
+            if first is None:  # every rule here recurs forever; kept for safety
+                raise DeadlineError(_('"{text}" has no due date after {date}', text=_short(words),
+                                       date=self.issued.strftime("%d/%m/%Y")))
+            units = {u for r in recurring for u in r.periods}
+            return Deadline("recurring", self.t.original, words, rrule=rules[0], start=first.date(),
+                            periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules),
+                            after_period=all(r.rrule in self._after for r in recurring))
+        if once:
+            dues = {o.due for o in once}
+            strong = [o for o in once if o.strong]
+            if len(dues) > 1 and strong and len({o.due for o in strong}) == 1:
+                # "từ ngày 01/3 đến ngày 31/3/2020 …, báo cáo … trước ngày 05/4/2020": the dates of the work
+                # itself give way to the one the sender must meet ("trước", "chậm nhất", "không quá").
+                once, dues = strong, {strong[0].due}
+            if len(dues) > 1:
+                listed = "; ".join(f'"{_short(o.words)}" ({o.due:%d/%m/%Y})' for o in once[:3])
+                raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
+            return Deadline("once", self.t.original, once[0].words, due=once[0].due)
+        if continuous:
+            return Deadline("continuous", self.t.original, continuous[0])
+        reasons = list(not_deadlines)
+        if _PERIODIC_ALONE.search(self.fold):
+            reasons.append(_('"định kỳ" (periodic) names no period such as "hằng quý" or "6 tháng"'))
+        if reasons:
+            alone = len(reasons) == 1 and " ".join(self.t.original.split()).strip(" .;,") in reasons[0]
+            if alone:
+                raise DeadlineError(_("no deadline: {reasons}", reasons=reasons[0]))
+            raise DeadlineError(_('no deadline in "{text}": {reasons}', text=_short(self.t.original),
+                                  reasons="; ".join(reasons)))
+        raise DeadlineError(_('no deadline found in "{text}" (expected e.g. "trước ngày 14/6/2018", "Quý III/2013", '
+                              '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
+
+    def _all_matches(self) -> list[_Match]:
+        out: list[_Match] = []
+        for name, rx in _RECURRING:
+            out.extend(_Match("recurring", name, m.start(), m.end(), m) for m in rx.finditer(self.fold))
+        for name, rx in _ATOMS:
+            for m in rx.finditer(self.fold):
+                if name == "date" and not m.group("ngay") and not m.group("y") and m.group("s") != "/":
+                    continue  # "84.52", "1-2": numbers, not year-less dates
+                if name == "rel" and not (m.group("from") or m.group("pre") in _REL_PRE_ALONE):
+                    continue  # "5 năm thực hiện": a duration, not a deadline
+                out.append(_Match(name, name, m.start(), m.end(), m))
+        out.extend(_Match("continuous", "continuous", m.start(), m.end(), m) for m in _CONTINUOUS.finditer(self.fold))
+        return out
+
+    @staticmethod
+    def _non_overlapping(matches: list[_Match]) -> list[_Match]:
+        # Longest first (then by priority): "trước ngày 15/12 hằng năm" beats the date inside it.
+        ranked = sorted(matches, key=lambda x: (-(x.end - x.start), _PRIORITY[x.kind], x.start))
+        kept: list[_Match] = []
+        for mt in ranked:
+            if all(mt.end <= k.start or mt.start >= k.end for k in kept):
+                kept.append(mt)
+        return sorted(kept, key=lambda x: x.start)
+
+    def _merge_ranges(self, matches: list[_Match]) -> list[_Match]:
+        """ "từ ngày 1/6 đến ngày 30/6/2018", "quý II và quý III", "năm 2013 và giai đoạn 2013 - 2015"
+        become one range, due at its end."""
+        out: list[_Match] = []
+        for mt in matches:
+            prev = out[-1] if out else None
+            joined = prev is not None and prev.kind in _RANGE_KINDS and mt.kind in _RANGE_KINDS and (
+                _RANGE_CONNECTOR.fullmatch(self.fold, prev.end, mt.start)
+                # "quý II và quý III": work over both periods; "ngày 5/6 và ngày 5/12" are two deadlines.
+                or (_LIST_CONNECTOR.fullmatch(self.fold, prev.end, mt.start)
+                    and mt.kind in _PERIOD_KINDS and all(p.kind in _PERIOD_KINDS for p in prev.parts or (prev,)))
+            )
+            if joined:
+                parts = (prev.parts or (prev,)) + (mt,)
+                out[-1] = _Match("range", "range", prev.start, mt.end, None, parts)
+            else:
+                out.append(mt)
+        return out
+
+    def _role(self, mt: _Match) -> tuple[int, str | None]:
+        """Where the deadline's words start, and "deadline", a reason it is not one, or None (ignored)."""
+        before = self.fold[max(0, mt.start - 60):mt.start]
+        offset = mt.start - len(before)
+        if mt.kind == "rel":
+            return mt.start, "deadline"  # "trong vòng 15 ngày kể từ ngày ký" says it all
+        neg = _NEGATIVE.search(before)
+        if neg:
+            word = neg.group("neg").split()[0]
+            if not (mt.parts and word == "tu"):  # "từ … đến …" is a range, due at its end
+                start = offset + neg.start("neg")
+                return start, _NEG_REASON[word]
+            return offset + neg.start("neg"), "deadline"
+        marker = _MARKER.search(before)
+        start = mt.start
+        if marker and marker.group("prep"):
+            start = offset + marker.start("prep")
+            return start, "deadline"
+        if marker and marker.group("label"):
+            return mt.start, "deadline"
+        lead = offset + (marker.start() if marker else len(before))
+        head = self.fold[:lead]
+        if head.rstrip().endswith("(") and _CLOSE_PAREN.match(self.fold, mt.end):
+            return start, "deadline"  # "(quý III/2013)" at the end of a task
+        if _ONLY_PUNCT.fullmatch(head) and _ONLY_PUNCT.fullmatch(self.fold, mt.end):
+            return start, "deadline"  # the whole text is the deadline: "Tháng 12/2012"
+        return start, None  # a date mentioned in passing ("Quyết định số 716/QĐ-BNV ngày 24/4/2018")
+
+
+@functools.lru_cache(maxsize=1)
+def _default_calendar() -> WorkCalendar:
+    return WorkCalendar()
+
+
+def _most_specific(recurring: list[_Rule]) -> list[_Rule]:
+    """ "định kỳ hằng quý, trước ngày 15 của tháng cuối quý": the rule naming a day wins over the
+    bare period it details; so do the days of "mỗi 6 tháng một lần (trước 18/6 và 18/12)"."""
+    specific = [r for r in recurring if r.specific]
+    if not specific:
+        return recurring
+    named = {u for r in specific for u in r.periods}
+    if any(r.converted for r in specific) or all(r.specific or set(r.periods) <= named for r in recurring):
+        return specific
+    return recurring
+
+
+def _without_subsumed(rules: list[str], issued: date) -> list[str]:
+    """Drop a rule whose due dates another rule already gives ("báo cáo quý trước ngày 22 của tháng cuối
+    quý" beside "báo cáo tháng trước ngày 22 hằng tháng"): one date, one occurrence. Checked over 8 years,
+    long enough for every period the grammar writes (29/2 included)."""
+    if len(rules) == 1:
+        return rules
+    end = issued + timedelta(days=8 * 366)
+    dates = {r: set(_rule(r, issued).between(_dt(issued), _dt(end), inc=True)) for r in rules}
+    kept: list[str] = []
+    for r in rules:
+        others = [o for o in rules if o != r]
+        if any(dates[r] < dates[o] or (dates[r] == dates[o] and rules.index(o) < rules.index(r)) for o in others):
+            continue
+        kept.append(r)
+    return kept

@@ -27,6 +27,7 @@ from bot.handlers.common import (
     resolve_lang,
     rest_after,
 )
+from bot.handlers.reports import may_see_reports  # the same chats as Telegram's /report
 from dondoc.i18n import _
 from storage.actions import Actor
 from storage.tables import Extension
@@ -341,6 +342,7 @@ class ZaloConversation:
         (Zalo takes no files, so no XLSX), the console's Reports page to download the XLSX, and the chart as a
         picture behind a signed link (Zalo's sendPhoto takes a URL only). Same chats as on Telegram."""
         from bot.handlers.reports import not_allowed_text, period_problem
+        from feeds.links import web_console_installed
         from reports import build_report, current_period, parse_period
         from reports.figures import PeriodError
 
@@ -356,9 +358,7 @@ class ZaloConversation:
         report = build_report(session, settings=self.d.settings, calendar=self.d.calendar, period=period,
                               today=self.d.today())
         page = chart = None
-        from feeds.links import web_console_installed
-
-        if web_console_installed():
+        if web_console_installed():  # the console serves the XLSX (signed in) and the chart (signed link)
             from web.reports import chart_url, reports_page_url
 
             page = reports_page_url(self.d.settings, period.code)
@@ -380,12 +380,6 @@ def report_text(report, lang: str, page_url: str | None = None) -> str:
     if page_url:
         lines += ["", _("The report as an XLSX file: in the web console (sign in first), {url}", lang, url=page_url)]
     return "\n".join(lines)
-
-
-def may_see_reports(scope: ChatScope) -> bool:
-    from bot.handlers.reports import may_see_reports as telegram_rule
-
-    return telegram_rule(scope)
 
 
 def _unlinked_text(lang: str) -> str:

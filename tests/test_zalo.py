@@ -273,6 +273,8 @@ async def test_report_on_zalo_gives_the_figures_the_console_link_and_the_chart(z
         assert forged != path and (await client.get(forged, allow_redirects=False)).status == 404
         other = path.replace(report.period.code, "2018-Q1")  # another period: refused
         assert (await client.get(other, allow_redirects=False)).status == 404
+        for junk in ("2018-Q2~vi~99999999999~sự", "x", "~~~", "2018-Q2~vi~1~" + "A" * 22):
+            assert (await client.get(f"/web/reports/chart/{junk}.png", allow_redirects=False)).status == 404
         # the Reports page itself still asks for a sign-in
         assert (await client.get("/web/reports", allow_redirects=False)).status == 302
     later = FixedClock(NOW + timedelta(hours=25))  # the link works for a day, then no more

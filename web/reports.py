@@ -172,7 +172,8 @@ def chart_token(settings, period_code: str, lang: str, *, now: float | None = No
 def read_chart_token(settings, token: str, *, now: float | None = None) -> tuple[str, str] | None:
     """(period code, language) of a valid, unexpired chart token; None if forged, garbled or old."""
     parts = (token or "").split("~")
-    if len(parts) != 4 or not parts[2].isascii() or not parts[2].isdigit() or len(parts[2]) > 12:
+    if (len(parts) != 4 or not parts[2].isascii() or not parts[2].isdigit() or len(parts[2]) > 12
+            or not parts[3].isascii()):  # compare_digest takes ASCII text only
         return None
     body = "~".join(parts[:3])
     if not hmac.compare_digest(_chart_sig(settings, body), parts[3]):

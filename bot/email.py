@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import html
 import logging
+import ssl
 import time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
@@ -119,6 +120,15 @@ def build_message(settings, to: str, text: str, *, key: str, unsubscribe: str | 
     return msg
 
 
+def _certificate_error(e: BaseException | None) -> ssl.SSLCertVerificationError | None:
+    """The failed certificate check behind `e` (aiosmtplib wraps it in its own errors), if that is what it is."""
+    for _depth in range(5):
+        if e is None or isinstance(e, ssl.SSLCertVerificationError):
+            return e
+        e = e.__cause__ or e.__context__
+    return None
+
+
 def _link(url: str) -> str:
     return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
 
@@ -134,6 +144,7 @@ class EmailChannel(Channel):
         self.settings = settings
         self.engine = engine
         self.clock = clock
+        self._context: ssl.SSLContext | None = None
 
     async def send(self, chat_id: str, text: str, buttons=None, **meta) -> str:
         import aiosmtplib
@@ -155,7 +166,8 @@ class EmailChannel(Channel):
         try:
             await aiosmtplib.send(msg, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_user,
                                   password=s.smtp_password, use_tls=s.smtp_security == "tls",
-                                  start_tls=True if s.smtp_security == "starttls" else False, timeout=30)
+                                  start_tls=True if s.smtp_security == "starttls" else False,
+                                  tls_context=self._tls_context(), timeout=30)
         except aiosmtplib.SMTPRecipientsRefused as e:
             codes = [r.code for r in e.recipients] if e.recipients else [550]
             if any(500 <= c < 600 for c in codes):  # the address does not exist or refuses us: a bounce
@@ -174,8 +186,25 @@ class EmailChannel(Channel):
             # with backoff and logged, never blamed on the recipient.
             raise TransientDeliveryError(f"{e.code}: {e.message}") from e
         except (aiosmtplib.SMTPException, OSError) as e:  # server down, timeout, TLS trouble
+            refused = _certificate_error(e)
+            if refused is not None:
+                # Our configuration, not the recipient's fault: said plainly, retried like any transport error.
+                reason = refused.verify_message or str(refused)
+                log.error("SMTP %s:%s: the server's TLS certificate is not trusted (%s); nothing was sent. Give the "
+                          "authority that signed it in SMTP_CA_FILE, or fix the server's certificate.",
+                          s.smtp_host, s.smtp_port, reason)
+                raise TransientDeliveryError(f"untrusted certificate: {reason}") from e
             raise TransientDeliveryError(f"{type(e).__name__}: {e}") from e
         return msg["Message-ID"]
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        """Certificates checked (host name too) against SMTP_CA_FILE, else the system's authorities."""
+        if self.settings.smtp_security == "none":
+            return None
+        if self._context is None:
+            ca = self.settings.smtp_ca_file
+            self._context = ssl.create_default_context(cafile=str(ca) if ca else None)
+        return self._context
 
     def _task_calendar(self, task_key: str) -> bytes | None:
         """The task as an .ics file (its lead agency's calendar reduced to this task)."""

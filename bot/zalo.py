@@ -1,8 +1,9 @@
 """Zalo (Zalo Bot Platform): the HTTP client, the channel the dispatcher sends through, and text helpers.
 
 Zalo's Bot API is modelled on Telegram's (`<ZALO_BASE_URL><TOKEN>/<method>`, JSON in, `{"ok", "result"}`
-or `{"ok": false, "error_code", "description"}` out) but is plain text only: no inline buttons, 2,000
-characters a message, private chats today (groups announced: gated by ZALO_GROUPS_ENABLED).
+or `{"ok": false, "error_code", "description"}` out) but is mostly plain text: no inline buttons, 2,000
+characters a message, pictures only by URL (`sendPhoto`: Zalo fetches the picture; no upload, no
+documents, so no XLSX), private chats today (groups announced: gated by ZALO_GROUPS_ENABLED).
 
 We talk to it with httpx rather than the `python-zalo-bot` package: that package is a renamed fork of
 python-telegram-bot (a second copy of PTB's machinery for six HTTP calls) whose long-polling helper reads
@@ -106,6 +107,14 @@ class ZaloClient:
         result = await self.call("sendMessage", {"chat_id": str(chat_id), "text": text})
         return str((result or {}).get("message_id", ""))
 
+    async def send_photo(self, chat_id: str, photo_url: str, caption: str | None = None) -> str:
+        """A picture by URL: Zalo's servers fetch it (the Bot API takes no upload and has no documents)."""
+        params = {"chat_id": str(chat_id), "photo": photo_url}
+        if caption:
+            params["caption"] = caption[:TEXT_LIMIT]
+        result = await self.call("sendPhoto", params)
+        return str((result or {}).get("message_id", ""))
+
     async def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
         return await self.call("setWebhook", {"url": url, "secret_token": secret_token})
 
@@ -199,6 +208,16 @@ class ZaloChannel(Channel):
                     break
                 raise _delivery_error(e) from e
         return ids[0] if ids else ""
+
+    async def send_photo_url(self, chat_id: str, url: str, caption: str | None = None) -> str:
+        """A picture Zalo fetches from `url` (public: Zalo's servers must reach it), errors mapped as for text."""
+        if is_group_chat(chat_id) and not self.settings.zalo_groups_enabled:
+            raise PermanentDeliveryError("Zalo group chats are disabled (ZALO_GROUPS_ENABLED=false)")
+        await self._spacing.wait()
+        try:
+            return await self.client.send_photo(_platform_id(chat_id), url, caption)
+        except ZaloError as e:
+            raise _delivery_error(e) from e
 
 
 def _task_id_of(buttons) -> int | None:

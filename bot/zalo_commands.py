@@ -1,6 +1,6 @@
 """The bot's commands as text, for Zalo (no buttons there): /tasks, /task KEY, /done KEY, /progress KEY 50,
-/extend KEY 30/12/2026 lý do, /upcoming, /overdue, /confirm KEY, /approve ID, /reject ID, /lang, /help;
-an invite code (or /start CODE, /link CODE) links the chat.
+/extend KEY 30/12/2026 lý do, /upcoming, /overdue, /confirm KEY, /approve ID, /reject ID, /report [period],
+/lang, /help; an invite code (or /start CODE, /link CODE) links the chat.
 
 The actions and their authorisation are the Telegram bot's own (`bot.handlers.flows`, `ChatScope`), so a
 Zalo chat may do exactly what a Telegram chat with the same bindings may do. `handle_text` takes one
@@ -27,6 +27,7 @@ from bot.handlers.common import (
     resolve_lang,
     rest_after,
 )
+from bot.handlers.reports import may_see_reports  # the same chats as Telegram's /report
 from dondoc.i18n import _
 from storage.actions import Actor
 from storage.tables import Extension
@@ -47,6 +48,7 @@ class Incoming:
 class Reply:
     text: str
     notify: list[tuple[str, str, list | None]] = field(default_factory=list)  # (chat, text, buttons) after commit
+    photo: tuple[str, str] | None = None  # (URL Zalo fetches the picture from, caption), sent after the text
 
 
 def commands_footer(buttons, lang: str | None = None, key: str | None = None) -> str:
@@ -181,6 +183,11 @@ class ZaloConversation:
         if "oversight" in scope.roles:
             lines += [_("/confirm KEY — confirm a completion; /sendback KEY — send it back", lang=lang),
                       _("/approve ID, /reject ID — decide an extension request", lang=lang)]
+        if may_see_reports(scope):
+            from reports.figures import PERIOD_EXAMPLES
+
+            lines.append(_("/report [PERIOD] — the report's figures, e.g. /report {example}", lang=lang,
+                           example=PERIOD_EXAMPLES[0].strip('"')))
         lines.append(_("/lang vi|en — the language of this chat", lang=lang))
         return Reply("\n".join(lines))
 
@@ -328,6 +335,51 @@ class ZaloConversation:
 
     def cmd_reject(self, session, scope, args, raw) -> Reply:
         return self._decide(session, scope, args, False)
+
+    # -- report -------------------------------------------------------------------------------------------
+    def cmd_report(self, session, scope, args, raw) -> Reply:
+        """/report [period]: what Telegram's /report gives, as far as Zalo can carry it — the figures as text
+        (Zalo takes no files, so no XLSX), the console's Reports page to download the XLSX, and the chart as a
+        picture behind a signed link (Zalo's sendPhoto takes a URL only). Same chats as on Telegram."""
+        from bot.handlers.reports import not_allowed_text, period_problem
+        from feeds.links import web_console_installed
+        from reports import build_report, current_period, parse_period
+        from reports.figures import PeriodError
+
+        lang = scope.lang
+        if not may_see_reports(scope):
+            return Reply(not_allowed_text(lang))
+        cutoff = self.d.settings.report_cutoff
+        try:
+            period = (parse_period(raw, cutoff) if raw.strip()
+                      else current_period(self.d.today(), "quarter", cutoff))
+        except PeriodError:
+            return Reply(period_problem(raw, lang))
+        report = build_report(session, settings=self.d.settings, calendar=self.d.calendar, period=period,
+                              today=self.d.today())
+        page = chart = None
+        if web_console_installed():  # the console serves the XLSX (signed in) and the chart (signed link)
+            from web.reports import chart_url, reports_page_url
+
+            page = reports_page_url(self.d.settings, period.code)
+            chart = (chart_url(self.d.settings, period.code, lang, now=self.d.now().timestamp()),
+                     _("The four groups per agency — {period}.", lang, period=period.name(lang)))
+        return Reply(report_text(report, lang, page), photo=chart)
+
+
+def report_text(report, lang: str, page_url: str | None = None) -> str:
+    """The report's figures as a chat text: the totals as Telegram's /report captions them, the four groups
+    of every agency (what the chart and the XLSX show), and where to download the XLSX."""
+    from bot.handlers.reports import caption
+    from reports.figures import GROUPS
+
+    lines = [caption(report, lang)]
+    if report.agencies:
+        lines += ["", _("Per agency ({groups}):", lang, groups=" / ".join(g.label(lang) for g in GROUPS))]
+        lines += [f"• {a.name}: " + " / ".join(str(a.counts.get(g)) for g in GROUPS) for a in report.agencies]
+    if page_url:
+        lines += ["", _("The report as an XLSX file: in the web console (sign in first), {url}", lang, url=page_url)]
+    return "\n".join(lines)
 
 
 def _unlinked_text(lang: str) -> str:

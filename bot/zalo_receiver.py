@@ -96,6 +96,8 @@ class ZaloReceiver:
         replies = await asyncio.to_thread(self.conversation.handle_text, incoming)
         for reply in replies:
             await self._deliver(chat_id, reply.text)
+            if reply.photo is not None:
+                await self._deliver_photo(chat_id, *reply.photo)
             for target, notice, rows in reply.notify:
                 await self._notify(target, notice, rows)
 
@@ -104,6 +106,13 @@ class ZaloReceiver:
             await self.channel.send(chat_id, text)
         except Exception:  # noqa: BLE001 - a reply that cannot go out is logged, not retried
             log.exception("Zalo: could not answer chat %s", chat_id)
+
+    async def _deliver_photo(self, chat_id: str, url: str, caption: str) -> None:
+        """A picture after a reply's text (the /report chart): best effort, the text already carries the figures."""
+        try:
+            await self.channel.send_photo_url(chat_id, url, caption)
+        except Exception as e:  # noqa: BLE001
+            log.warning("Zalo: the picture for chat %s was not sent (%s); the text was", chat_id, e)
 
     async def _notify(self, target: str, text: str, rows) -> None:
         """Notices after an action: plain ids are Telegram chats (flows lists those), "zalo:…" our own."""

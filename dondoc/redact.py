@@ -10,7 +10,8 @@ a test's, is covered too). Redacted:
 - the literal secrets of the settings: TELEGRAM_BOT_TOKEN, WEBHOOK_SECRET, CALLBACK_SECRET, ZALO_BOT_TOKEN,
   SMTP_PASSWORD, the password in DATABASE_URL;
 - by shape, whatever the value: a Telegram bot token (`123456789:AA…`), a password in any URL
-  (`scheme://user:***@host`), feed tokens (`/feeds/***.ics`), invite codes after `/link` or `/start`,
+  (`scheme://user:***@host`), feed tokens (`/feeds/***.ics`), signed chart links (`/reports/chart/***`),
+  invite codes after `/link` or `/start`,
   sign-in and other secret links (`/signin/…`, `?token=…`, `?code=…`, `?start=…`, …).
 """
 
@@ -30,6 +31,8 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@", re.I), r"\1" + MASK + "@"),
     # feed URLs: /feeds/<token>.ics, /feeds/<token>.todo.ics
     (re.compile(r"(/feeds/)[A-Za-z0-9_-]{8,}"), r"\1" + MASK),
+    # signed links to a report's chart (Zalo fetches them): /web/reports/chart/<period~lang~expiry~signature>.png
+    (re.compile(r"(/reports/chart/)[A-Za-z0-9_.~%-]{8,}"), r"\1" + MASK),
     # invite codes typed in a chat (/link CODE, /start CODE, /start@bot CODE)
     (re.compile(r"(/(?:link|start)(?:@\w+)?(?:\s|\\n|%20)+)[A-Za-z0-9_-]{6,}"), r"\1" + MASK),
     # sign-in and other one-time links

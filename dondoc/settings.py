@@ -111,6 +111,7 @@ class Settings:
     smtp_security: str = "starttls"
     smtp_user: str | None = None
     smtp_password: str | None = None
+    smtp_ca_file: Path | None = None  # None: the system's certificate authorities
     mail_from: str | None = None
     mail_reply_to: str | None = None
     # testing and demos: a clock that starts at a given instant and runs at a given speed
@@ -294,6 +295,19 @@ def _existing_file(v: str) -> Path | None:
     return p
 
 
+def _ca_file(v: str) -> Path | None:
+    """A PEM file of certificate authorities the SMTP server's certificate is checked against."""
+    import ssl
+
+    p = _existing_file(v)
+    if p is not None:
+        try:
+            ssl.create_default_context(cafile=str(p))
+        except (ssl.SSLError, OSError, ValueError):
+            raise ValueError(_("accepted: a PEM file of CA certificates (or empty for the system's)")) from None
+    return p
+
+
 def _host_port(v: str) -> str:
     host, sep, port = v.strip().rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
@@ -461,6 +475,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "SMTP_SECURITY": ("smtp_security", _choice(("none", "starttls", "tls"))),
     "SMTP_USER": ("smtp_user", _optional_str),
     "SMTP_PASSWORD": ("smtp_password", _optional_str),
+    "SMTP_CA_FILE": ("smtp_ca_file", _ca_file),
     "MAIL_FROM": ("mail_from", _mail_address),
     "MAIL_REPLY_TO": ("mail_reply_to", _mail_address),
     "CLOCK_START": ("clock_start", _clock_start),
@@ -523,7 +538,7 @@ def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
             # An empty line in .env means "use the default", as most tools read it.
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
                         "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
-                        "smtp_password", "mail_from", "mail_reply_to", "feed_uid_domain", "province"):
+                        "smtp_password", "smtp_ca_file", "mail_from", "mail_reply_to", "feed_uid_domain", "province"):
                 values[attr] = None
             continue
         try:

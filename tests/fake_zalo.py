@@ -69,6 +69,9 @@ class FakeZalo:
     def texts_to(self, chat_id: str) -> list[str]:
         return [m["text"] for m in self.messages_to(chat_id)]
 
+    def photos_to(self, chat_id: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages_to(chat_id) if "photo" in m]
+
     def calls(self, method: str) -> list[dict[str, Any]]:
         return [p for m, p in self.calls_log if m == method]
 
@@ -257,9 +260,15 @@ class FakeZalo:
         return self._send(params, text=text)
 
     def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
-        if not params.get("photo"):
+        # Documented: chat_id, photo (a URL Zalo fetches the picture from), caption of 1-2,000 characters.
+        if self._over_quota():
+            return _error(429, "Quota exceeded")
+        photo, caption = params.get("photo"), params.get("caption")
+        if not isinstance(photo, str) or not photo:
             return _error(400, "Bad Request: photo is required")
-        return self._send(params, photo=params["photo"], caption=params.get("caption"), text=params.get("caption") or "")
+        if caption is not None and (not isinstance(caption, str) or not 1 <= len(caption) <= TEXT_LIMIT):
+            return _error(400, f"Bad Request: caption must have 1 to {TEXT_LIMIT} characters")
+        return self._send(params, photo=photo, caption=caption, text=caption or "")
 
     def _api_sendChatAction(self, params: dict[str, Any]) -> web.Response:
         return web.json_response({"ok": True})

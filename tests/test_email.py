@@ -1,9 +1,13 @@
 """E-mail end to end against a real SMTP server (aiosmtpd) on 127.0.0.1: what a recipient receives, the
-idempotent Message-ID, the task's .ics, a bounce, a server that is down, and the double opt-in."""
+idempotent Message-ID, the task's .ics, a bounce, a server that is down, the double opt-in, and TLS
+(STARTTLS and implicit TLS with a login, a certificate from a CA made in the test by trustme, an untrusted
+certificate refused)."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 from datetime import datetime, timedelta
 
 import icalendar
@@ -211,3 +215,143 @@ async def test_a_quarterly_summary_mail_carries_its_chart(smtp, db_url, engine, 
     assert smtp.wait_for(1)
     [image] = [p for p in smtp.messages[0].iter_attachments() if p.get_content_type() == "image/png"]
     assert image.get_content() == png
+
+
+# -- TLS: STARTTLS and implicit TLS with a login, a certificate that is not trusted ------------------------
+
+PASSWORD = "Mật-khẩu-SMTP-7f3a9c"  # what must never reach a log
+
+
+@pytest.fixture(scope="module")
+def ca():
+    import trustme
+
+    return trustme.CA()  # a certificate authority made for these tests, trusted by nobody else
+
+
+def _server_context(ca):
+    import ssl
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+    return ctx
+
+
+def tls_settings(db_url, port, security, ca_file=None):
+    env = {"DATABASE_URL": db_url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": security,
+           "SMTP_USER": "dondoc", "SMTP_PASSWORD": PASSWORD, "MAIL_FROM": "dondoc <dondoc@snv.example.gov.vn>",
+           "FEED_BASE_URL": "https://dondoc.example.gov.vn"}
+    if ca_file is not None:
+        env["SMTP_CA_FILE"] = str(ca_file)  # through the settings' own validation
+    return load_settings(environ=env, dotenv_path=None)
+
+
+def _secret_forms(user: str, password: str) -> list[str]:
+    """The password as it could leak: plain, and base64 as AUTH PLAIN and AUTH LOGIN send it."""
+    import base64
+
+    return [password, base64.b64encode(f"\0{user}\0{password}".encode()).decode(),
+            base64.b64encode(password.encode()).decode()]
+
+
+@pytest.fixture
+def all_logs(caplog):
+    """Every logger at DEBUG (aiosmtplib's and aiosmtpd's too), through dondoc's redaction."""
+    from dondoc import redact
+
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    redact.uninstall()
+
+
+async def test_starttls_with_login_delivers_and_the_password_stays_out_of_logs(ca, tmp_path, db_url, engine, world,
+                                                                               all_logs):
+    from dondoc import redact
+
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with SmtpServer(tls=_server_context(ca), require_starttls=True, users={"dondoc": PASSWORD}) as smtp:
+        settings = tls_settings(db_url, smtp.port, "starttls", ca_file)
+        redact.install(settings)
+        assert settings.smtp_ca_file == ca_file
+        channel = EmailChannel(settings, engine=engine, clock=FixedClock(ASSIGNED))
+        await channel.send("focal@snv.example.gov.vn", "📌 Nhiệm vụ mới: T1", key="tls-1")
+        assert smtp.wait_for(1) and smtp.encrypted == [True] and smtp.logins == [("dondoc", True)]
+        assert smtp.messages[0]["Subject"] == "📌 Nhiệm vụ mới: T1"
+        # a wrong password is refused by the server: retried (our configuration), its text not logged either
+        wrong = EmailChannel(dataclasses.replace(settings, smtp_password=PASSWORD + "x"))
+        redact.install(wrong.settings)
+        with pytest.raises(TransientDeliveryError) as e:
+            await wrong.send("focal@snv.example.gov.vn", "x", key="tls-2")
+        assert "535" in str(e.value) and PASSWORD not in str(e.value)
+        assert smtp.logins[-1] == ("dondoc", False) and len(smtp.envelopes) == 1
+    logged = all_logs.text
+    assert "AUTH PLAIN" in logged  # the login exchange itself was logged (aiosmtpd at DEBUG): never its secret
+    for form in _secret_forms("dondoc", PASSWORD) + _secret_forms("dondoc", PASSWORD + "x"):
+        assert form not in logged
+
+
+async def test_implicit_tls_with_login_delivers(ca, tmp_path, db_url, engine, world):
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with SmtpServer(implicit_tls=_server_context(ca), users={"dondoc": PASSWORD}) as smtp:
+        channel = EmailChannel(tls_settings(db_url, smtp.port, "tls", ca_file), engine=engine,
+                               clock=FixedClock(ASSIGNED))
+        await channel.send("focal@snv.example.gov.vn", "📌 Nhiệm vụ mới: T1", key="tls-3")
+        assert smtp.wait_for(1) and smtp.encrypted == [True] and smtp.logins == [("dondoc", True)]
+
+
+async def test_an_untrusted_certificate_is_refused_and_the_row_waits(ca, tmp_path, db_url, engine, world, all_logs):
+    """No SMTP_CA_FILE: the system's authorities do not know the test CA. The password is never sent to that
+    server, the refusal is logged plainly, the outbox row is retried later, as for a server that is down."""
+    from dondoc import redact
+
+    with SmtpServer(tls=_server_context(ca), require_starttls=True, users={"dondoc": PASSWORD}) as smtp:
+        settings = tls_settings(db_url, smtp.port, "starttls")
+        redact.install(settings)
+        channel = EmailChannel(settings, engine=engine, clock=FixedClock(ASSIGNED))
+        with pytest.raises(TransientDeliveryError) as e:
+            await channel.send("focal@snv.example.gov.vn", "x", key="tls-4")
+        assert "untrusted certificate" in str(e.value)
+        errors = [r.getMessage() for r in all_logs.records if r.levelno >= logging.ERROR and r.name == "bot.email"]
+        assert errors and "not trusted" in errors[0] and "SMTP_CA_FILE" in errors[0], errors
+        assert smtp.logins == [] and smtp.envelopes == []  # no login, no message over an unverified link
+
+        clock = FixedClock(ASSIGNED)
+        sch = Scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
+        await sch.tick()
+        with Session(engine) as s:
+            row = s.exec(select(Notification).where(Notification.chat == "email:focal@snv.example.gov.vn")).one()
+            assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at is not None
+            assert "untrusted certificate" in (row.last_error or "")
+        assert smtp.envelopes == []
+
+        # the administrator gives the CA: the retry delivers, once
+        ca_file = tmp_path / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_file))
+        fixed = tls_settings(db_url, smtp.port, "starttls", ca_file)
+        sch = Scheduler(engine, fixed, clock, {"email": EmailChannel(fixed, engine=engine, clock=clock),
+                                               "telegram": _Null()})
+        clock.advance(timedelta(hours=1))
+        await sch.tick()
+        assert smtp.wait_for(1) and smtp.logins == [("dondoc", True)]
+        with Session(engine) as s:
+            row = s.exec(select(Notification).where(Notification.chat == "email:focal@snv.example.gov.vn")).one()
+            assert row.status == "sent"
+    for form in _secret_forms("dondoc", PASSWORD):
+        assert form not in all_logs.text
+
+
+def test_smtp_ca_file_is_checked(tmp_path, db_url):
+    from dondoc.settings import SettingsError
+
+    base = {"DATABASE_URL": db_url, "SMTP_HOST": "127.0.0.1", "MAIL_FROM": "dondoc@snv.example.gov.vn"}
+    with pytest.raises(SettingsError) as e:
+        load_settings(environ={**base, "SMTP_CA_FILE": str(tmp_path / "missing.pem")}, dotenv_path=None)
+    assert "SMTP_CA_FILE" in str(e.value)
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    with pytest.raises(SettingsError) as e:
+        load_settings(environ={**base, "SMTP_CA_FILE": str(garbage)}, dotenv_path=None)
+    assert "SMTP_CA_FILE" in str(e.value) and "PEM" in str(e.value)
+    assert load_settings(environ={**base, "SMTP_CA_FILE": ""}, dotenv_path=None).smtp_ca_file is None

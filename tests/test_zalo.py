@@ -4,6 +4,7 @@ commands through the receiver, with the same authorisation as on Telegram."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -221,3 +222,102 @@ async def test_bad_input_never_breaks_the_receiver(zalo):
         reply = await zalo.say(ZALO_FOCAL, text)
         assert reply and all(r.strip() for r in reply), text
     assert "5099-1" in "\n".join(await zalo.say(ZALO_FOCAL, "/tasks"))  # still answering
+
+
+# -- /report: the figures as text, the XLSX behind the console, the chart as a picture by URL -----------------
+
+def _report(engine, settings, period=None):
+    from reports import build_report, current_period
+
+    period = period or current_period(NOW.date(), "quarter", settings.report_cutoff)
+    with Session(engine) as s:
+        return build_report(s, settings=settings, calendar=WorkCalendar.from_file(None), period=period,
+                            today=NOW.date())
+
+
+async def test_report_on_zalo_gives_the_figures_the_console_link_and_the_chart(zalo, engine):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.handlers.reports import caption
+    from feeds.server import make_app
+    from reports.figures import GROUPS
+    from web.app import mount
+
+    texts = await zalo.say(ZALO_OVERSIGHT, "/report")
+    await zalo.fake.wait_for(lambda: zalo.fake.photos_to(ZALO_OVERSIGHT))
+    text = "\n".join(t for t in texts if t not in {p["text"] for p in zalo.fake.photos_to(ZALO_OVERSIGHT)})
+    report = _report(engine, zalo.settings)
+    assert report.totals.total > 0 and len(report.agencies) >= 2  # Sở Nội vụ's and Sở Y tế's tasks
+    assert caption(report, "vi") in text  # the totals exactly as Telegram's /report captions them
+    for a in report.agencies:  # every agency's four groups, in the order the legend names them
+        assert f"• {a.name}: " + " / ".join(str(a.counts.get(g)) for g in GROUPS) in text
+    assert _("Per agency ({groups}):", "vi", groups=" / ".join(g.label("vi") for g in GROUPS)) in text
+    page = f"http://127.0.0.1:8080/web/reports?period={report.period.code}"
+    assert _("The report as an XLSX file: in the web console (sign in first), {url}", "vi", url=page) in text
+
+    [photo] = zalo.fake.photos_to(ZALO_OVERSIGHT)
+    assert photo["caption"] == _("The four groups per agency — {period}.", "vi", period=report.period.name("vi"))
+    url = photo["photo"]
+    assert url.startswith("http://127.0.0.1:8080/web/reports/chart/") and url.endswith(".png")
+    path = url[len("http://127.0.0.1:8080"):]
+    from dondoc.redact import REDACTOR
+
+    assert url.rsplit("~", 1)[1] not in REDACTOR(f'"GET {path} HTTP/1.1" 200')  # a capability: kept out of logs
+
+    # What Zalo's servers do with the URL: fetch it, with no session — a PNG of the report's chart.
+    async with TestClient(TestServer(make_app(zalo.settings, engine, FixedClock(NOW), [mount]))) as client:
+        r = await client.get(path, allow_redirects=False)
+        assert r.status == 200 and r.headers["Content-Type"] == "image/png"
+        assert (await r.read()).startswith(b"\x89PNG\r\n\x1a\n")
+        forged = path.replace("~vi~", "~en~")  # another language, same signature: refused
+        assert forged != path and (await client.get(forged, allow_redirects=False)).status == 404
+        other = path.replace(report.period.code, "2018-Q1")  # another period: refused
+        assert (await client.get(other, allow_redirects=False)).status == 404
+        for junk in ("2018-Q2~vi~99999999999~sự", "x", "~~~", "2018-Q2~vi~1~" + "A" * 22):
+            assert (await client.get(f"/web/reports/chart/{junk}.png", allow_redirects=False)).status == 404
+        # the Reports page itself still asks for a sign-in
+        assert (await client.get("/web/reports", allow_redirects=False)).status == 302
+    later = FixedClock(NOW + timedelta(hours=25))  # the link works for a day, then no more
+    async with TestClient(TestServer(make_app(zalo.settings, engine, later, [mount]))) as client:
+        assert (await client.get(path, allow_redirects=False)).status == 404
+
+
+async def test_report_on_zalo_is_refused_to_an_agency_chat_and_reads_periods(zalo, engine):
+    from reports import parse_period
+
+    refusal = _("Sorry, reports cover every agency, so they are made in the oversight body's and the leadership's "
+                "chats. Your agency's tasks: /tasks, /overdue.", "vi")
+    assert await zalo.say(ZALO_FOCAL, "/report") == [refusal]
+    assert await zalo.say(ZALO_FOCAL, "/report Quý II/2018") == [refusal]
+    assert zalo.fake.photos_to(ZALO_FOCAL) == []  # no chart, no figures of any agency
+    help_focal = "\n".join(await zalo.say(ZALO_FOCAL, "/help"))
+    help_oversight = "\n".join(await zalo.say(ZALO_OVERSIGHT, "/help"))
+    line = _("/report [PERIOD] — the report's figures, e.g. /report {example}", "vi", example="Quý III/2026")
+    assert line not in help_focal and line in help_oversight
+
+    texts = await zalo.say(ZALO_OVERSIGHT, "/report 6 tháng đầu năm 2018")
+    half = parse_period("6 tháng đầu năm 2018")
+    assert half.name("vi") in texts[0] and half.code == "2018-H1"
+    assert "period=2018-H1" in "\n".join(texts)
+    from reports.figures import PERIOD_EXAMPLES
+
+    assert await zalo.say(ZALO_OVERSIGHT, "/report quý năm") == [
+        _("I cannot read the period {text!r}. Write it like {examples}, e.g. /report Quý III/2026.", "vi",
+          text="quý năm", examples=", ".join(PERIOD_EXAMPLES[:5]))]
+
+
+async def test_report_on_zalo_in_english_and_a_refused_picture_keeps_the_text(zalo, engine):
+    with Session(engine) as s:
+        b = s.exec(select(ChatBinding).where(ChatBinding.chat_id == ZALO_OVERSIGHT)).one()
+        b.language = "en"
+        s.add(b)
+        s.commit()
+    zalo.fake.fail_next("sendPhoto", 400, "Bad Request: photo")  # e.g. Zalo could not fetch the picture
+    texts = await zalo.say(ZALO_OVERSIGHT, "/report")
+    report = _report(engine, zalo.settings)
+    from bot.handlers.reports import caption
+
+    assert caption(report, "en") in texts[0] and "Report" in texts[0]
+    await zalo.fake.wait_for(lambda: zalo.fake.calls("sendPhoto"))
+    assert zalo.fake.photos_to(ZALO_OVERSIGHT) == []
+    assert "5099-1" in "\n".join(await zalo.say(ZALO_OVERSIGHT, "/tasks"))  # the receiver goes on

@@ -46,7 +46,8 @@ LANG = web.RequestKey("lang", str)
 CSP = ("default-src 'self'; script-src 'self' https://telegram.org; frame-src https://oauth.telegram.org; "
        "img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
-PUBLIC = ("signin", "signin_link", "signin_link_post", "signin_telegram", "lang", "static")
+# report_chart_link: a signed, expiring link to a report's chart, fetched by Zalo's servers (web/reports.py)
+PUBLIC = ("signin", "signin_link", "signin_link_post", "signin_telegram", "lang", "static", "report_chart_link")
 
 
 async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:

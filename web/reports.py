@@ -6,15 +6,20 @@ the leadership; their own agencies for a focal point or manager."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session
 
 from dondoc.i18n import _, current_language
-from web.app import CALENDAR, PERSON, SETTINGS, run_db
+from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
 from web.auth import Person
 from web.pages import _parse_date, filter_choices, today_of
 
@@ -134,6 +139,84 @@ async def report_file(request: web.Request) -> web.Response:
                                             "Content-Disposition": f'{disposition}; filename="{name}"'})
 
 
+# -- links for chats that cannot carry files (Zalo) ---------------------------------------------------------
+
+CHART_LINK_HOURS = 24  # how long a chart link works: the chat platform fetches the picture when it is sent
+
+
+def reports_page_url(settings, period_code: str) -> str:
+    """The console's Reports page for a period (sign-in needed): where the XLSX is downloaded."""
+    from web.app import MOUNT
+
+    return f"{settings.feed_base_url.rstrip('/')}{MOUNT}/reports?period={quote(period_code)}"
+
+
+def _chart_key(settings) -> bytes:
+    return hashlib.sha256(b"dondoc-report-chart:" + settings.secret_for_callbacks()).digest()
+
+
+def _chart_sig(settings, body: str) -> str:
+    digest = hmac.new(_chart_key(settings), body.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def chart_token(settings, period_code: str, lang: str, *, now: float | None = None,
+                hours: int = CHART_LINK_HOURS) -> str:
+    """A signed, expiring name for the chart of the whole report of a period (every agency: only made for
+    chats that may see every agency's figures). Nothing is stored; the signature is the permission."""
+    expires = int((now if now is not None else time.time()) + hours * 3600)
+    body = f"{period_code}~{lang}~{expires}"
+    return f"{body}~{_chart_sig(settings, body)}"
+
+
+def read_chart_token(settings, token: str, *, now: float | None = None) -> tuple[str, str] | None:
+    """(period code, language) of a valid, unexpired chart token; None if forged, garbled or old."""
+    parts = (token or "").split("~")
+    if (len(parts) != 4 or not parts[2].isascii() or not parts[2].isdigit() or len(parts[2]) > 12
+            or not parts[3].isascii()):  # compare_digest takes ASCII text only
+        return None
+    body = "~".join(parts[:3])
+    if not hmac.compare_digest(_chart_sig(settings, body), parts[3]):
+        return None
+    if int(parts[2]) < (now if now is not None else time.time()):
+        return None
+    return parts[0], parts[1]
+
+
+def chart_url(settings, period_code: str, lang: str, *, now: float | None = None) -> str:
+    from web.app import MOUNT
+
+    return (f"{settings.feed_base_url.rstrip('/')}{MOUNT}/reports/chart/"
+            f"{quote(chart_token(settings, period_code, lang, now=now), safe='~')}.png")
+
+
+async def report_chart_link(request: web.Request) -> web.Response:
+    """The chart behind a signed link (no sign-in: a chat platform fetches it to show it in the chat)."""
+    from dondoc.i18n import available_languages
+    from reports import PeriodError, build_report, parse_period
+
+    settings = request.app[SETTINGS]
+    found = read_chart_token(settings, request.match_info["token"], now=request.app[CLOCK].now().timestamp())
+    if found is None or found[1] not in available_languages():
+        raise web.HTTPNotFound()
+    code, lang = found
+    try:
+        period = parse_period(code, settings.report_cutoff)
+    except PeriodError:
+        raise web.HTTPNotFound() from None
+
+    def render(s: Session) -> bytes:
+        from reports.chart import report_chart
+
+        report = build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period,
+                              today=today_of(request))
+        return report_chart(report, lang=lang)
+
+    body = await run_db(request, render)
+    return web.Response(body=body, headers={"Content-Type": "image/png",
+                                            "Content-Disposition": f'inline; filename="dondoc-report-{code}.png"'})
+
+
 def dashboard_figures(s: Session, request: web.Request, person: Person, choices: dict) -> dict:
     """The dashboard's four groups per agency for the chosen period (the current quarter by default)."""
     choice = choose(request, person, choices["agencies"])
@@ -151,3 +234,4 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
 def routes(app: web.Application) -> None:
     app.router.add_get("/reports", reports_page, name="reports")
     app.router.add_get("/reports/report.{fmt}", report_file, name="report_file")
+    app.router.add_get("/reports/chart/{token}.png", report_chart_link, name="report_chart_link")

@@ -26,6 +26,18 @@ def may_see_reports(scope) -> bool:
     return bool(scope.roles & set(OVERSEEING_ROLES)) or (scope.is_admin and scope.is_private)
 
 
+def not_allowed_text(lang: str) -> str:
+    """What a chat that may not see reports hears (Telegram's and Zalo's /report)."""
+    return _("Sorry, reports cover every agency, so they are made in the oversight body's and the leadership's "
+             "chats. Your agency's tasks: /tasks, /overdue.", lang)
+
+
+def period_problem(text: str, lang: str) -> str:
+    """What to say about a period /report cannot read."""
+    return _("I cannot read the period {text!r}. Write it like {examples}, e.g. /report Quý III/2026.", lang,
+             text=text.strip()[:60], examples=", ".join(PERIOD_EXAMPLES[:5]))
+
+
 def caption(report: Report, lang: str) -> str:
     """One paragraph with every figure of the totals."""
     t = report.totals
@@ -64,15 +76,13 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if await refuse_unlinked(update, scope):
             return
         if not may_see_reports(scope):
-            await reply(update, _("Sorry, reports cover every agency, so they are made in the oversight body's "
-                                  "and the leadership's chats. Your agency's tasks: /tasks, /overdue.", lang))
+            await reply(update, not_allowed_text(lang))
             return
         cutoff = d.settings.report_cutoff
         try:
             period = parse_period(raw, cutoff) if raw.strip() else current_period(d.today(), "quarter", cutoff)
         except PeriodError:
-            await reply(update, _("I cannot read the period {text!r}. Write it like {examples}, e.g. /report Quý "
-                                  "III/2026.", lang, text=raw.strip(), examples=", ".join(PERIOD_EXAMPLES[:5])))
+            await reply(update, period_problem(raw, lang))
             return
     report, xlsx, png = await asyncio.to_thread(make, d, period, lang)
     message = update.effective_message

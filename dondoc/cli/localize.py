@@ -116,6 +116,17 @@ def argument_name(name: str) -> str:
     return names.get(name, name)
 
 
+def type_name(label: str | None) -> str | None:
+    """A value's type as the help shows it next to an option ("<str>" → "<chuỗi>"); as is when unknown."""
+    names = {
+        "<str>": pgettext("value type in --help", "<str>"),
+        "<int>": pgettext("value type in --help", "<int>"),
+        "<path>": pgettext("value type in --help", "<path>"),
+        "<list[str]>": pgettext("value type in --help", "<list[str]>"),
+    }
+    return names.get(label, label) if label else label
+
+
 def library_gettext(message: str) -> str:
     """gettext for Typer's own `_()` calls: the catalog of the current language, unformatted."""
     return translations(current_language()).gettext(message) if message else message
@@ -255,6 +266,9 @@ def localize(root: _click.Command) -> None:
             _translate(command, "subcommand_metavar", only=SUBCOMMAND_METAVAR)
         for param in command.params:
             _translate(param, "help")
+            if "display_type" not in param.__dict__:  # Typer's own method, wrapped once per parameter
+                english_type = param.display_type
+                param.display_type = lambda ctx, english_type=english_type: type_name(english_type(ctx))
             if param.param_type_name == "argument":
                 english = param.__dict__.setdefault("_dondoc_english", {}).setdefault("metavar", param.metavar)
                 named = argument_name(param.name or "")

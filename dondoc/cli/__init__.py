@@ -13,7 +13,7 @@ import typer
 
 from dondoc import __version__
 from dondoc.cli.localize import LocalizedGroup
-from dondoc.i18n import N_, set_language
+from dondoc.i18n import N_
 
 app = typer.Typer(
     name="dondoc",
@@ -37,13 +37,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help=N_("Show the version and exit.")),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help=N_("Show the version and exit.")),
 ) -> None:
-    """dondoc — đôn đốc: deadline reminders for government task registries."""
-    # Speak LANGUAGE from the first line on, even before the settings are read (their errors included).
-    from dondoc.cli.common import language_from_environment
-
-    set_language(language_from_environment())
+    # LANGUAGE is already in effect: LocalizedGroup.main sets it before parsing, so that --help, parse errors and
+    # settings errors all speak it (dondoc/cli/localize.py).
+    pass
 
 
 for _name in COMMAND_MODULES:

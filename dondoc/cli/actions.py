@@ -164,7 +164,8 @@ def progress_cmd(
     key: str = typer.Argument(..., help=N_("The task's key.")),
     percent: str = typer.Argument(..., help=N_("How far it is, 0 to 100.")),
     note: Optional[str] = typer.Argument(None, help=N_("What was done (optional).")),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due date).")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
+                                                                           "date).")),
 ) -> None:
     """Record progress on a task: a percent and an optional note."""
     from storage import actions
@@ -190,7 +191,8 @@ def extend_cmd(
     new_date: str = typer.Argument(..., metavar="DATE", help=N_("The new deadline, dd/mm/yyyy or YYYY-MM-DD.")),
     reason: str = typer.Argument(..., help=N_("Why more time is needed.")),
     approve: bool = typer.Option(False, "--approve", help=N_("Approve it at once (the oversight body deciding).")),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due date).")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
+                                                                           "date).")),
 ) -> None:
     """Ask for more time (xin gia hạn); the request waits for `dondoc decide` unless --approve."""
     from storage import actions
@@ -255,7 +257,8 @@ def confirm_cmd(
     key: str = typer.Argument(..., help=N_("The task's key.")),
     reject: bool = typer.Option(False, "--reject", help=N_("Send it back: not done after all.")),
     note: Optional[str] = typer.Option(None, "--note", help=N_("A note kept with the decision.")),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due date).")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
+                                                                           "date).")),
 ) -> None:
     """Confirm a completion awaiting the oversight body (chờ xác nhận), or send it back with --reject."""
     from sqlmodel import select
@@ -313,6 +316,7 @@ def register(app: typer.Typer) -> None:
     app.command("done", help=N_("Mark a task done."))(done_cmd)
     app.command("progress", help=N_("Record progress on a task: KEY PERCENT [NOTE]."))(progress_cmd)
     app.command("extend", help=N_("Ask for more time on a task: KEY DATE REASON."))(extend_cmd)
-    app.command("decide", help=N_("Approve or reject a request for more time: EXTENSION_ID approve|reject."))(decide_cmd)
+    app.command("decide", help=N_(
+        "Approve or reject a request for more time: EXTENSION_ID approve|reject."))(decide_cmd)
     app.command("confirm", help=N_("Confirm a completion awaiting the oversight body (or --reject it)."))(confirm_cmd)
     app.command("extensions", help=N_("List the requests for more time waiting for a decision."))(extensions_cmd)

@@ -35,9 +35,11 @@ def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("deadline", help=N_('Read one deadline and print it as JSON (kind, due, effective_due, next, rrule, matched).'))
+    @app.command("deadline", help=N_('Read one deadline and print it as JSON (kind, due, effective_due, next, rrule, '
+                                     'matched).'))
     def deadline(
-        text: str = typer.Argument(..., metavar="TEXT", help=N_('The deadline as written, e.g. "trước ngày 14/6/2018" or "Quý III/2013".')),
+        text: str = typer.Argument(..., metavar="TEXT", help=N_('The deadline as written, e.g. "trước ngày 14/6/2018" '
+                                                                'or "Quý III/2013".')),
         issued: str = typer.Option(
             None, "--issued", metavar="DATE",
             help=N_("The directive's issue date, dd/mm/yyyy or YYYY-MM-DD (year-less dates and relative periods "

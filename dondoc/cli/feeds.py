@@ -51,7 +51,8 @@ def _write_atomically(out: Path, data: bytes) -> None:
 def ics_cmd(
     out: Path = typer.Argument(..., help=N_("The .ics file to write ('-' for standard output).")),
     agency: Optional[str] = typer.Option(None, "--agency", "-a",
-                                         help=N_("An agency (name, abbreviation or code): the tasks it leads or coordinates.")),
+                                         help=N_("An agency (name, abbreviation or code): the tasks it leads or "
+                                                 "coordinates.")),
     all_: bool = typer.Option(False, "--all", help=N_("Every agency's tasks (the default without --agency).")),
     todo: bool = typer.Option(False, "--todo", help=N_("Write to-dos (VTODO, for Thunderbird) instead of events.")),
     lang: Optional[str] = typer.Option(None, "--lang", help=N_("vi or en (default: LANGUAGE).")),
@@ -104,10 +105,11 @@ def _print_webcal(token: str) -> None:
                  url=webcal_url(feed_urls(settings().feed_base_url, token)[0])), err=True)
 
 
-@feed_app.command("url", help=N_("Print a new subscription URL for an agency's calendar (or --oversight).\n"
-             '\n'
-             'Tokens are stored hashed, so an existing URL cannot be shown again: each call makes a new one. Older URLs\n'
-             'keep working until revoked (`--rotate` revokes them now), so calendars already subscribed do not break.'))
+@feed_app.command("url", help=N_(
+    "Print a new subscription URL for an agency's calendar (or --oversight).\n"
+    "\n"
+    "Tokens are stored hashed, so an existing URL cannot be shown again: each call makes a new one. Older URLs\n"
+    "keep working until revoked (`--rotate` revokes them now), so calendars already subscribed do not break."))
 def url_cmd(
     agency: Optional[str] = typer.Argument(None, help=N_("The agency (name, abbreviation or code).")),
     oversight: bool = typer.Option(False, "--oversight", help=N_("The feed of every agency, for the oversight body.")),
@@ -145,9 +147,11 @@ def url_cmd(
 
 @feed_app.command("revoke", help=N_('Revoke feed URLs: they answer 404 from now on.'))
 def revoke_cmd(
-    target: Optional[str] = typer.Argument(None, help=N_("An agency (all its feeds), or a token or feed URL (that one).")),
+    target: Optional[str] = typer.Argument(None, help=N_("An agency (all its feeds), or a token or feed URL (that "
+                                                         "one).")),
     oversight: bool = typer.Option(False, "--oversight", help=N_("Revoke every oversight feed.")),
-    token_id: Optional[int] = typer.Option(None, "--id", help=N_("Revoke the feed with this id (see `dondoc feed list`).")),
+    token_id: Optional[int] = typer.Option(None, "--id", help=N_("Revoke the feed with this id (see `dondoc feed "
+                                                                 "list`).")),
 ) -> None:
     from feeds import tokens
     from storage.db import session_scope
@@ -204,5 +208,6 @@ def list_cmd() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ics", help=N_('Write an RFC 5545 calendar of task deadlines (.ics) that Google, Outlook, Apple and Thunderbird import.'))(ics_cmd)
+    app.command("ics", help=N_('Write an RFC 5545 calendar of task deadlines (.ics) that Google, Outlook, Apple and '
+                               'Thunderbird import.'))(ics_cmd)
     app.add_typer(feed_app, name="feed")

@@ -58,7 +58,8 @@ def parse_cli_date(option: str, value: Optional[str]) -> Optional[date]:
 
 
 def import_cmd(
-    file: Path = typer.Argument(..., help=N_("Registry file: .yaml/.yml, .csv/.txt, .xlsx, .xls or .docx (its tables).")),
+    file: Path = typer.Argument(..., help=N_("Registry file: .yaml/.yml, .csv/.txt, .xlsx, .xls or .docx (its "
+                                             "tables).")),
     document: Optional[str] = typer.Option(None, "--document", help=N_("Directive number (số/ký hiệu) the tasks "
                                            "belong to, when the file does not say, e.g. 337/QĐ-UBND.")),
     issued: Optional[str] = typer.Option(None, "--issued", help=N_("The directive's issue date, dd/mm/yyyy or "

@@ -133,7 +133,8 @@ def link_cmd(
 
     typer.echo(_("Linked {chat} to {agency} ({code}) as {role} ({role_label}).", chat=f"{p}:{c}",
                  agency=agency_directory().name(code), code=code, role=r, role_label=role_label(r)) + " "
-               + ngettext("{n} task will be re-planned on the next tick.", "{n} tasks will be re-planned on the next tick.", n))
+               + ngettext("{n} task will be re-planned on the next tick.", "{n} tasks will be re-planned on the next "
+                                                                           "tick.", n))
 
 
 def _link_email(s, b, address: str, code: str, role: str, title, language, now):
@@ -241,7 +242,8 @@ def bindings_cmd(
 # -- preview --------------------------------------------------------------------------------------------------
 
 def preview_cmd(
-    from_: Optional[str] = typer.Option(None, "--from", help=N_("First day (dd/mm/yyyy or YYYY-MM-DD; default today).")),
+    from_: Optional[str] = typer.Option(None, "--from", help=N_("First day (dd/mm/yyyy or YYYY-MM-DD; default "
+                                                                "today).")),
     to: Optional[str] = typer.Option(None, "--to", help=N_("Last day, included (default: 30 days after --from).")),
     agency: Optional[str] = typer.Option(None, "--agency", help=N_("Only this agency's tasks and chats.")),
     short: bool = typer.Option(False, "--short", help=N_("One line per message, without its text.")),
@@ -351,7 +353,8 @@ def preview_cmd(
 # -- run ------------------------------------------------------------------------------------------------------
 
 def run_cmd(
-    role: str = typer.Option("all", "--role", help=N_("all | bot | dispatcher | feeds | web — what this process runs (web: the console and the feeds).")),
+    role: str = typer.Option("all", "--role", help=N_("all | bot | dispatcher | feeds | web — what this process runs "
+                                                      "(web: the console and the feeds).")),
 ) -> None:
     from dondoc import service
 
@@ -376,14 +379,18 @@ def run_cmd(
 
 def register(app: typer.Typer) -> None:
     unknown = {"ignore_unknown_options": True}  # a negative chat id is an argument, not an option
-    app.command("link", context_settings=unknown, help=N_("Link a chat to an agency in a role: it then hears that agency's reminders (focal), its escalations\n"
-                "(manager), every agency's escalations and the quarterly summary (oversight, leadership)."))(link_cmd)
-    app.command("unlink", context_settings=unknown, help=N_('Unlink a chat from an agency (the link is kept, disabled, for the record).'))(unlink_cmd)
-    app.command("bindings", help=N_('The chats linked to agencies.'))(bindings_cmd)
-    app.command("preview", help=N_('Every message dondoc would send in a window — date and time, chat, step, text — nothing is sent.\n'
-                "From today on: exactly what `dondoc run` started now sends (its first tick's catch-up, new-task notices,\n"
-                'briefs, agendas), the same planning path. A window in the past: a rehearsal, as if dondoc had run since\n'
-                'the directive was issued with every chat linked and nobody acting. Chats not linked yet show as\n'
-                '"(no chat linked)".'))(preview_cmd)
-    app.command("run", help=N_('Run dondoc: the Telegram bot, the scheduler (reminders, escalations, digests) and the calendar feeds.\n'
-                'Stops cleanly on Ctrl-C / SIGTERM, finishing or releasing the messages it is sending.'))(run_cmd)
+    app.command("link", context_settings=unknown, help=N_(
+        "Link a chat to an agency in a role: it then hears that agency's reminders (focal), its escalations\n"
+        "(manager), every agency's escalations and the quarterly summary (oversight, leadership)."))(link_cmd)
+    app.command("unlink", context_settings=unknown, help=N_(
+        "Unlink a chat from an agency (the link is kept, disabled, for the record)."))(unlink_cmd)
+    app.command("bindings", help=N_("The chats linked to agencies."))(bindings_cmd)
+    app.command("preview", help=N_(
+        "Every message dondoc would send in a window — date and time, chat, step, text — nothing is sent.\n"
+        "From today on: exactly what `dondoc run` started now sends (its first tick's catch-up, new-task notices,\n"
+        "briefs, agendas), the same planning path. A window in the past: a rehearsal, as if dondoc had run since\n"
+        "the directive was issued with every chat linked and nobody acting. Chats not linked yet show as\n"
+        '"(no chat linked)".'))(preview_cmd)
+    app.command("run", help=N_(
+        "Run dondoc: the Telegram bot, the scheduler (reminders, escalations, digests) and the calendar feeds.\n"
+        "Stops cleanly on Ctrl-C / SIGTERM, finishing or releasing the messages it is sending."))(run_cmd)

@@ -36,4 +36,5 @@ def web_link_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("web-link", help=N_('Print a one-time sign-in link to the web console for a Telegram user (valid SIGNIN_LINK_MINUTES).'))(web_link_cmd)
+    app.command("web-link", help=N_('Print a one-time sign-in link to the web console for a Telegram user (valid '
+                                    'SIGNIN_LINK_MINUTES).'))(web_link_cmd)

@@ -268,10 +268,13 @@ def test_the_language_comes_from_env_or_dotenv_and_help_survives_a_broken_one(tm
 def test_every_argument_has_a_name_in_the_catalog():
     """A new argument needs its name in localize.argument_name, else its usage line stays English."""
     from dondoc.cli.localize import argument_name, commands
+    from dondoc.i18n import use_language
 
     root = typer.main.get_command(app)
-    unnamed = [f"{c.name} {p.name}" for c in commands(root) for p in c.params
-               if p.param_type_name == "argument" and argument_name(p.name) == p.name]
+    with use_language("vi"):
+        unnamed = [f"{c.name} {p.name}" for c in commands(root) for p in c.params
+                   if p.param_type_name == "argument" and argument_name(p.name) in (p.name, p.metavar)]
+        assert argument_name("agency") == "cơ_quan" and argument_name("new_date") == "NGÀY"  # literally, once
     assert not unnamed
 
 

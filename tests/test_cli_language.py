@@ -294,3 +294,31 @@ def test_typer_still_writes_the_texts_we_translate():
         assert f'_({msgid!r})' in source.replace('_("', "_('").replace('")', "')") or f'_("{msgid}")' in source, msgid
     assert '"Usage: "' in inspect.getsource(_click.formatting)
     assert f'help="{localize.HELP_OPTION}"' in inspect.getsource(_click.decorators)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_rich_help_panels_follow_too(lang):
+    """typer/rich_utils.py computes its panel titles at import time: a group with rich help gets them in the
+    language all the same (dondoc's own help is plain, but a command group may turn rich help on)."""
+    from dondoc.cli.localize import LocalizedGroup
+
+    rich_app = typer.Typer(cls=LocalizedGroup, rich_markup_mode="rich")
+
+    @rich_app.command()
+    def hello(name: str = typer.Argument(...), n: int = typer.Option(1)) -> None:
+        pass
+
+    @rich_app.command()
+    def bye() -> None:
+        pass
+
+    runner = CliRunner()
+    shown = runner.invoke(rich_app, ["hello", "--help"], env={"LANGUAGE": lang, "COLUMNS": "80"}).output
+    wrong = runner.invoke(rich_app, ["hello", "--x"], env={"LANGUAGE": lang, "COLUMNS": "80"}).output
+    if lang == "vi":
+        assert "─ Đối số ─" in shown and "─ Tùy chọn ─" in shown and "[mặc định: 1]" in shown
+        assert "─ Lỗi ─" in wrong and "Không có tùy chọn: --x" in wrong
+        assert not [w for w in ("Options", "Arguments", "default", "required", "Error", "No such") if w in shown + wrong]
+    else:
+        assert "─ Arguments ─" in shown and "─ Options ─" in shown and "[default: 1]" in shown
+        assert "─ Error ─" in wrong and "No such option: --x" in wrong

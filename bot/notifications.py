@@ -267,13 +267,14 @@ def _agenda_line(item: AgendaLine, today: date, with_agency: bool) -> str:
     return "• " + " — ".join(parts) + f" [{item.key}]"
 
 
-def _limited(lines: list[str], budget: int, more: str = "/tasks") -> list[str]:
+def _limited(lines: list[str], budget: int, more: str = "/tasks", rest_line=None) -> list[str]:
+    """The lines that fit in `budget` characters, then "… and N more (/tasks for all)" (or `rest_line(N)`)."""
     out, used = [], 0
     for i, line in enumerate(lines):
         if used + len(line) + 1 > budget:
             rest = len(lines) - i
-            out.append(ngettext("… and {n} more ({command} for all)", "… and {n} more ({command} for all)", rest,
-                                command=more))
+            out.append(rest_line(rest) if rest_line else ngettext(
+                "… and {n} more ({command} for all)", "… and {n} more ({command} for all)", rest, command=more))
             break
         out.append(line)
         used += len(line) + 1
@@ -308,7 +309,8 @@ def weekly_digest(agencies: Sequence[str], week_start: date, due_this_week: Sequ
 
 # -- the quarterly summary ------------------------------------------------------------------------------------
 
-SUMMARY_SLACK = 200  # room for the two "… and N more" lines the limits may add
+SUMMARY_SLACK = 120  # room for the two "… and N more" lines the limits may add
+SUMMARY_OVERDUE_ROOM = 600  # what the overdue list keeps at least (a few lines) when the agencies are many
 
 
 def _figures_line(label: str, counts: GroupCounts) -> str:
@@ -380,11 +382,13 @@ def quarterly_summary(report: Report, *, long_overdue: Collection[tuple[str, str
         overdue = [_overdue_row_line(r, report.as_of, (r.key, r.fact.occurrence_key) in listed)
                    for r in report.overdue]
         agencies = ["• " + _figures_line(a.name, a.counts) for a in report.agencies]
-        agency_room = room - min(_lines_length(overdue), room // 3)  # the list keeps a third at least
+        agency_room = room - min(_lines_length(overdue), SUMMARY_OVERDUE_ROOM)  # the figures come first
         if _lines_length(agencies) > agency_room:
             agencies = [_("Per agency: tasks — done on time / done late / not done within the deadline / overdue; "
                           "on-time rate")] + [_compact_line(a.name, a.counts) for a in report.agencies]
-        agencies = _limited(agencies, agency_room, more)
+        agencies = _limited(agencies, agency_room, rest_line=lambda n: ngettext(
+            "… and {n} more agency ({command} for all)", "… and {n} more agencies ({command} for all)", n,
+            command=more))
         body = [title, *agencies, total]
         if overdue:
             body += [heading, *_limited(overdue, room - _lines_length(agencies), more)]

@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -39,9 +40,13 @@ def auto_processes() -> int:
     return 0 if cores < 2 else min(cores, MAX_AUTO)
 
 
-def _warm_worker() -> int:
+WATCH_SECONDS = 1.0  # how often a worker checks that the server is still there
+
+
+def _start_worker(server_pid: int) -> None:
     """Run in each worker at its start: import the renderer and its catalogs, so a first calendar does not
-    pay for them."""
+    pay for them, and watch the server — a worker must not outlive it (SIGKILL, the OOM killer): its
+    queue's pipe does not tell it, because it holds an end of the pipe itself."""
     from dondoc.i18n import _
     from feeds import entries, ics  # noqa: F401
     from jobs import deadline, workdays  # noqa: F401
@@ -49,6 +54,32 @@ def _warm_worker() -> int:
     for lang in ("vi", "en"):
         ics._t(lang)
     _("Deadline", lang="vi")
+    threading.Thread(target=_watch, args=(server_pid,), name="watch-server", daemon=True).start()
+
+
+def _started(pid: int) -> str | None:
+    """When process `pid` started (Linux: /proc/PID/stat field 22), to tell the server from a new process
+    that got its id; None where there is no /proc."""
+    try:
+        return open(f"/proc/{pid}/stat", "rb").read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _watch(server_pid: int) -> None:
+    born = _started(server_pid)
+    while True:
+        time.sleep(WATCH_SECONDS)
+        try:
+            os.kill(server_pid, 0)
+            alive = born is None or _started(server_pid) == born
+        except (ProcessLookupError, PermissionError):  # PermissionError: another user's process has the id
+            alive = False
+        if not alive:
+            os._exit(0)  # the server is gone: so is this worker (and then its forkserver)
+
+
+def _ping() -> int:
     return os.getpid()
 
 
@@ -66,13 +97,16 @@ class RenderPool:
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(["feeds.entries", "jobs.deadline", "jobs.workdays"])
                 self._executor = ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx,
-                                                     initializer=_warm_worker)
+                                                     initializer=_start_worker, initargs=(os.getpid(),))
             return self._executor
 
     def warm(self) -> list[int]:
-        """Start every worker now (and wait for them): the server calls this in the background at start."""
-        futures = [self._pool().submit(_warm_worker) for _ in range(self.processes)]
-        return [f.result() for f in futures]
+        """Start every worker now (and wait for them); their process ids. The server calls this in the
+        background at start."""
+        futures = [self._pool().submit(_ping) for _ in range(self.processes)]
+        for f in futures:
+            f.result()
+        return self.worker_pids()
 
     def submit(self, fn, *args) -> Future | None:
         """`fn(*args)` in a worker; None when the pool cannot take it (broken or shut down): render in the

@@ -139,3 +139,41 @@ def test_feed_render_processes_setting(monkeypatch):
     s = load_settings(environ={}, dotenv_path=None)
     assert make_app(s, None, None)[POOL_KEY] is None  # one core: the server's thread writes every feed
     assert make_app(replace(s, feed_render_processes=2), None, None)[POOL_KEY].processes == 2
+
+
+def test_render_processes_do_not_outlive_a_killed_server(tmp_path):
+    """The OOM killer or `kill -9` takes the server: its render processes (and their forkserver) go too,
+    within a few seconds, instead of lingering with their memory."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "server.py"
+    script.write_text("import sys, time\n"
+                      "from feeds.pool import RenderPool\n"
+                      "if __name__ == '__main__':\n"
+                      "    pool = RenderPool(2)\n"
+                      "    pool.warm()\n"
+                      "    print(*pool.worker_pids(), flush=True)\n"
+                      "    time.sleep(120)\n")
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        workers = [int(p) for p in server.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers)
+    finally:
+        server.kill()
+        server.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the workers check every second (feeds.pool.WATCH_SECONDS)
+    assert not any(_alive(p) for p in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone, not yet reaped
+    except OSError:
+        return False

@@ -60,7 +60,7 @@ class TaskFacts:
 
 @dataclass(frozen=True)
 class AgendaLine:
-    """One task in a weekly agenda or a summary's overdue list."""
+    """One task in a weekly agenda."""
 
     key: str
     content: str

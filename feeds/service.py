@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import zlib
 from collections import OrderedDict, deque
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session, select

@@ -294,13 +294,20 @@ class Composer:
         return Composed(text, [], lang, [e.key for e in out] if text else [])
 
     def _summary(self, session: Session, row, today: date, lang: str) -> str:
-        from storage.views import summary_counts
+        """The quarter's figures as `dondoc report` and the chart sent with it give them (reports.summary), and
+        how many tasks overdue today are outside the quarter's overdue list."""
+        from reports.summary import summary_report
+        from storage.views import task_items
 
-        items = self._items(session, today)
-        counts = {self.agency_name(session, code): c for code, c in summary_counts(items).items()}
-        overdue = sorted((replace(self._line(session, i, today), long_overdue=self._long_overdue(i, today))
-                          for i in items if i.status == Status.OVERDUE),
-                         key=lambda i: (i.agency, i.effective_due or date.max, i.key))
-        return texts.quarterly_summary(row.occurrence, today, counts, overdue, lang=lang)
-
-
+        report = summary_report(session, settings=self.settings, calendar=self.calendar, quarter=row.occurrence,
+                                today=today)
+        listed = {(r.key, r.fact.occurrence_key) for r in report.overdue}
+        long_overdue = set()
+        for r in report.overdue:  # judged at the quarter's end, as the list's working days late are
+            since = long_overdue_since(r.effective_due, self.policy, self.calendar)
+            if r.status == Status.OVERDUE and since is not None and report.as_of > since:
+                long_overdue.add((r.key, r.fact.occurrence_key))
+        earlier = sum(1 for i in task_items(session, settings=self.settings, calendar=self.calendar, today=today,
+                                            include_done=False)
+                      if i.status == Status.OVERDUE and (i.task.key, i.occurrence_key) not in listed)
+        return texts.quarterly_summary(report, long_overdue=long_overdue, earlier_overdue=earlier, lang=lang)

@@ -10,14 +10,14 @@ and the deadline is also shown as written.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Sequence
 
 from bot.i18n import role_label
 from dondoc.i18n import _, format_date, ngettext, quarter_numeral, use_language, weekday_name
-from jobs.status import Status, status_label
+from jobs.status import Status
+from reports.figures import GroupCounts, Report, ReportRow, format_rate
 
 MAX_TEXT = 4096  # Telegram's limit for one message
 CONTENT_CHARS = 400  # a task's content is cut here in a reminder; /task KEY shows all of it
@@ -60,7 +60,7 @@ class TaskFacts:
 
 @dataclass(frozen=True)
 class AgendaLine:
-    """One task in a weekly agenda or a summary's overdue list."""
+    """One task in a weekly agenda."""
 
     key: str
     content: str
@@ -267,13 +267,14 @@ def _agenda_line(item: AgendaLine, today: date, with_agency: bool) -> str:
     return "• " + " — ".join(parts) + f" [{item.key}]"
 
 
-def _limited(lines: list[str], budget: int, more: str = "/tasks") -> list[str]:
+def _limited(lines: list[str], budget: int, more: str = "/tasks", rest_line=None) -> list[str]:
+    """The lines that fit in `budget` characters, then "… and N more (/tasks for all)" (or `rest_line(N)`)."""
     out, used = [], 0
     for i, line in enumerate(lines):
         if used + len(line) + 1 > budget:
             rest = len(lines) - i
-            out.append(ngettext("… and {n} more ({command} for all)", "… and {n} more ({command} for all)", rest,
-                                command=more))
+            out.append(rest_line(rest) if rest_line else ngettext(
+                "… and {n} more ({command} for all)", "… and {n} more ({command} for all)", rest, command=more))
             break
         out.append(line)
         used += len(line) + 1
@@ -306,33 +307,92 @@ def weekly_digest(agencies: Sequence[str], week_start: date, due_this_week: Sequ
         return _fit("\n".join(lines))
 
 
-SUMMARY_ORDER = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.IN_TIME, Status.DUE_SOON, Status.OVERDUE,
-                 Status.NO_DEADLINE, Status.PENDING_CONFIRMATION)
+# -- the quarterly summary ------------------------------------------------------------------------------------
+
+SUMMARY_SLACK = 120  # room for the two "… and N more" lines the limits may add
+SUMMARY_OVERDUE_ROOM = 600  # what the overdue list keeps at least (a few lines) when the agencies are many
 
 
-def quarterly_summary(quarter: str, as_of: date, counts: Mapping[str, Counter], overdue: Sequence[AgendaLine],
-                      *, lang: str = "vi") -> str:
-    """The quarterly summary for the oversight body and the province leadership: counts per agency in the
-    Government Office's statuses, then the overdue list ("định kỳ hàng quý tổng hợp kết quả")."""
+def _figures_line(label: str, counts: GroupCounts) -> str:
+    """ "Sở Nội vụ: 3 nhiệm vụ — đã hoàn thành đúng hạn 1, …; tỷ lệ đúng hạn 33,3%" — the four groups in the
+    wording of /report's caption."""
+    return _("{agency}: {tasks} — done on time {done_on_time}, done late {done_late}, not done within the deadline "
+             "{open_in_term}, overdue {open_overdue}; on-time rate {rate}", agency=label,
+             tasks=ngettext("{n} task", "{n} tasks", counts.total), done_on_time=counts.done_on_time,
+             done_late=counts.done_late, open_in_term=counts.open_in_term, open_overdue=counts.open_overdue,
+             rate=format_rate(counts.on_time_rate))
+
+
+def _compact_line(label: str, counts: GroupCounts) -> str:
+    """ "• Sở Nội vụ: 3 — 1 / 0 / 1 / 1; 33,3%" — the same figures in the order the legend names them, for a
+    quarter with too many agencies for the full wording."""
+    return (f"• {label}: {counts.total} — {counts.done_on_time} / {counts.done_late} / {counts.open_in_term} / "
+            f"{counts.open_overdue}; {format_rate(counts.on_time_rate)}")
+
+
+def _overdue_row_line(row: ReportRow, as_of: date, long_overdue: bool) -> str:
+    """One task of the quarter's overdue list: its deadline in force, how late at the quarter's end, the lead,
+    the content and the key (as the weekly agenda writes them)."""
+    deadline = _("deadline {date}", date=day_label(row.effective_due, as_of))
+    if row.extended:
+        deadline += ", " + _("extended")
+    parts = [deadline]
+    if row.status == Status.PENDING_CONFIRMATION:  # reported done after the deadline, not yet confirmed
+        parts.append(ngettext("reported done {n} working day late, awaiting confirmation",
+                              "reported done {n} working days late, awaiting confirmation", row.workdays_late))
+    elif long_overdue:
+        parts.append(_("long overdue") + ", " + how_near(row.effective_due, as_of, row.workdays_late))
+    else:
+        parts.append(how_near(row.effective_due, as_of, row.workdays_late))
+    parts += [row.lead_name, short(row.fact.content, 120)]
+    return "• " + " — ".join(parts) + f" [{row.key}]"
+
+
+def _lines_length(lines: Sequence[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def quarterly_summary(report: Report, *, long_overdue: Collection[tuple[str, str]] = (), earlier_overdue: int = 0,
+                      lang: str = "vi") -> str:
+    """The quarterly summary for the oversight body and the province leadership ("định kỳ hàng quý tổng hợp kết
+    quả"): the figures of `dondoc report` for the quarter — the four groups and the on-time rate per agency and in
+    total, then the tasks open and overdue at the quarter's end, longest overdue first — and how many tasks are
+    overdue today outside that list (`earlier_overdue`: due in an earlier quarter, or overdue since the quarter
+    ended), so the list is not taken for every late task. `long_overdue`: (task key, occurrence key) of the
+    listed tasks that had used up their repeats by the quarter's end ("quá hạn kéo dài")."""
     with use_language(lang):
-        title = _("📊 Task summary — {quarter} (as of {date})", quarter=quarter_label(quarter), date=fmt_date(as_of))
-        lines = [title]
-        total: Counter = Counter()
-        body: list[str] = []
-        for agency in sorted(counts):
-            c = counts[agency]
-            total.update(c)
-            body.append(f"• {agency}: " + "; ".join(f"{status_label(s, lang)} {c[s]}" for s in SUMMARY_ORDER if c.get(s)))
-        if not body:
-            body.append(_("No tasks yet."))
-        else:
-            body.append(_("Total: {counts}", counts="; ".join(
-                f"{status_label(s, lang)} {total[s]}" for s in SUMMARY_ORDER if total.get(s))))
+        period = report.period
+        more = f"/report {period.name()}"
+        title = "📊 " + _("Task completion — {period} ({dates}); status as of {date}", period=period.name(),
+                          dates=period.dates(), date=fmt_date(report.as_of))
+        tail = []
+        if earlier_overdue:
+            tail.append(ngettext(
+                "Also overdue today but not counted as overdue in this quarter: {n} task (due in an earlier "
+                "quarter, or overdue since the quarter ended) — /overdue lists every overdue task.",
+                "Also overdue today but not counted as overdue in this quarter: {n} tasks (due in earlier "
+                "quarters, or overdue since the quarter ended) — /overdue lists every overdue task.",
+                earlier_overdue))
+        if not report.rows:
+            return _fit("\n".join([title, _("No task is due in this period."), *tail]))
+        total = _figures_line(_("Total"), report.totals)
+        heading = _("Overdue on {date} ({n}):", date=fmt_date(report.as_of), n=len(report.overdue))
+        room = MAX_TEXT - _lines_length([title, total, heading, *tail]) - SUMMARY_SLACK
+        listed = set(long_overdue)
+        overdue = [_overdue_row_line(r, report.as_of, (r.key, r.fact.occurrence_key) in listed)
+                   for r in report.overdue]
+        agencies = ["• " + _figures_line(a.name, a.counts) for a in report.agencies]
+        agency_room = room - min(_lines_length(overdue), SUMMARY_OVERDUE_ROOM)  # the figures come first
+        if _lines_length(agencies) > agency_room:
+            agencies = [_("Per agency: tasks — done on time / done late / not done within the deadline / overdue; "
+                          "on-time rate")] + [_compact_line(a.name, a.counts) for a in report.agencies]
+        agencies = _limited(agencies, agency_room, rest_line=lambda n: ngettext(
+            "… and {n} more agency ({command} for all)", "… and {n} more agencies ({command} for all)", n,
+            command=more))
+        body = [title, *agencies, total]
         if overdue:
-            body.append(_("Overdue ({n}):", n=len(overdue)))
-            body += [_agenda_line(i, as_of, True) for i in overdue]
-        lines += _limited(body, MAX_TEXT - len(title) - 120, "/overdue")
-        return _fit("\n".join(lines))
+            body += [heading, *_limited(overdue, room - _lines_length(agencies), more)]
+        return _fit("\n".join(body + tail))
 
 
 # -- delivery notices (to the oversight chats) ----------------------------------------------------------------

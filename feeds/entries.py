@@ -4,6 +4,11 @@ A batch of task rows, with its occurrences, latest progress and pending extensio
 the renderer (feeds.ics) writes. No database here — rows are plain tuples of the values the driver gave
 (dates as text on SQLite, typed on PostgreSQL; both accepted) — so a batch can be written in another process
 (feeds.pool) that never imports SQLAlchemy; the agency and holiday files are read there from their paths.
+
+Which occurrences a recurring task shows besides its RRULE: every occurrence that has a row (something
+happened to it), the periods due in the last 365 days (so an overdue report shows as overdue), and the next
+upcoming period. Occurrence rows whose key is no longer a due date of the task's deadline (the deadline was
+edited) are left out rather than shown on a date the rule does not produce.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ def _json(v, empty):
 class Batch:
     """The rows behind a batch of tasks, as read from the database (raw values)."""
 
-    rows: list[tuple]  # _TASK_COLUMNS, in calendar order
+    rows: list[tuple]  # COLUMNS, in calendar order
     occurrences: list[tuple]
     progress: list[tuple]
     pending: list[tuple]

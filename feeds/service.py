@@ -1,10 +1,11 @@
-"""What goes into a calendar: loads the tasks of an agency, of a linked chat, or of every agency (oversight),
-with their occurrences, last progress and pending extensions, and hands them to the pure renderer.
+"""What goes into a calendar: the tasks of an agency, of a linked chat, or of every agency (oversight), with
+their occurrences, last progress and pending extensions, handed to the pure renderer.
 
-`iter_scope` streams a calendar: the task ids in calendar order (due date, then id) within the window
-(FEED_WINDOW_MONTHS: tasks due in the last months, plus every open task), then BATCH tasks at a time loaded
-with a handful of queries and written, so memory holds one batch whatever the feed's size. Exports
-(`dondoc ics`) pass `window=False`.
+`iter_scope` streams a calendar: the scope's tasks in calendar order (due date, then id) within the window
+(FEED_WINDOW_MONTHS: tasks due in the last months, plus every open task), read BATCH at a time
+(feeds.loading), turned into entries (feeds.entries) and written (feeds.ics) — by render processes when the
+server has them (feeds.pool) — so memory holds a few batches whatever the feed's size. A batch already
+written from the same rows is taken from the batch memo. Exports (`dondoc ics`) pass `window=False`.
 
 Also the feed's validator (`feed_state`): an ETag and a Last-Modified computed from a few aggregate queries
 (counts, sums of sequences, latest change times of the feed's tasks, occurrences, progress, extensions and
@@ -12,25 +13,20 @@ directives) plus what else changes the output — the settings that shape it, th
 the local date (alarms, the keep-done window and the feed window move with it) and the renderer's version — so a client
 that already has the calendar gets its 304 without anything being rendered.
 
-Which occurrences a recurring task shows besides its RRULE: every occurrence that has a row (something
-happened to it), the periods due in the last 365 days (so an overdue report shows as overdue), and the next
-upcoming period. Occurrence rows whose key is no longer a due date of the task's deadline (the deadline was
-edited) are left out rather than shown on a date the rule does not produce.
+Which occurrences a recurring task shows besides its RRULE is feeds.entries' business (see its docstring).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import zlib
 from collections import OrderedDict, deque
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session, select

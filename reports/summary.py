@@ -1,6 +1,7 @@
 """The chart the quarterly summary carries (outbox row `summary:quarterly`, occurrence "2018-Q2").
 
-The dispatcher composes the summary's text; to attach the chart it calls
+The summary's text (bot.compose → bot.notifications.quarterly_summary) tells the figures of `summary_report`;
+to attach the chart the dispatcher calls
 
     png = summary_chart(session, settings=settings, calendar=calendar, quarter=row.occurrence, today=today,
                         lang=lang)

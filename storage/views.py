@@ -184,7 +184,8 @@ def task_items(
 
 
 def summary_counts(items: Iterable[TaskItem]) -> dict[str, Counter]:
-    """lead agency code → Counter of statuses, for digests and the quarterly summary."""
+    """lead agency code → Counter of statuses today, for /summary and the daily briefs' totals (the quarterly
+    summary tells a quarter's figures instead: reports.summary)."""
     out: dict[str, Counter] = {}
     for i in items:
         out.setdefault(i.task.lead_agency, Counter())[i.status] += 1

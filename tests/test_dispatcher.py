@@ -348,7 +348,11 @@ async def test_digest_and_summary_texts(engine, db_url, world):
     clock.set(datetime(2018, 7, 2, 8, 0, tzinfo=VN))
     await sch.tick()
     [summary] = [t for t in ch.texts_to(-1003) if t.startswith("📊")]
-    assert "Quý II/2018" in summary and "Chưa hoàn thành – quá hạn 1" in summary and "[T1]" in summary
+    # the quarter's figures (T1 due 14/6, open; T2's Q2 report due 30/6, a Saturday: in term), then T1 as overdue
+    assert "Quý II/2018 (từ ngày 01/04/2018 đến ngày 30/06/2018)" in summary.splitlines()[0]
+    assert ("Tổng cộng: 2 nhiệm vụ — đã hoàn thành đúng hạn 0, đã hoàn thành quá hạn 0, chưa hoàn thành trong hạn 1, "
+            "chưa hoàn thành quá hạn 1; tỷ lệ đúng hạn 0,0%") in summary.splitlines()
+    assert summary.splitlines()[-1].endswith("[T1]") and "quá hạn 11 ngày làm việc" in summary.splitlines()[-1]
     assert [t for t in ch.texts_to(-1004) if t.startswith("📊")]  # leadership too
 
 

@@ -117,19 +117,29 @@ async def test_a_server_that_is_down_loses_nothing(db_url, engine, world):
     with pytest.raises(TransientDeliveryError):
         await channel.send("focal@snv.example.gov.vn", "x", key="k")
     clock = FixedClock(ASSIGNED)
-    sch = Scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
-    await sch.tick()
-    with Session(engine) as s:
-        row = s.exec(select(Notification).where(Notification.chat == "email:focal@snv.example.gov.vn")).one()
-        assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at is not None
+    sch = await _one_tick_leaves_the_row_waiting(engine, settings, clock, channel)
     with SmtpServer(port) as smtp:  # the server is back: the retry delivers, once
         clock.advance(timedelta(hours=1))
         await sch.tick()
         assert smtp.wait_for(1)
         await sch.tick()
         assert len(smtp.envelopes) == 1
-    with Session(engine) as s:
-        assert s.exec(select(Notification).where(Notification.chat == "email:focal@snv.example.gov.vn")).one().status == "sent"
+    assert focal_row(engine).status == "sent"
+
+
+def focal_row(engine) -> Notification | None:
+    with Session(engine, expire_on_commit=False) as s:
+        return s.exec(select(Notification).where(Notification.chat == "email:focal@snv.example.gov.vn")).first()
+
+
+async def _one_tick_leaves_the_row_waiting(engine, settings, clock, channel) -> Scheduler:
+    """A tick of a Scheduler whose mail server fails: the focal point's row stays pending, tried once, retried
+    later."""
+    sch = Scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
+    await sch.tick()
+    row = focal_row(engine)
+    assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at is not None
+    return sch
 
 
 class _Null(EmailChannel.__mro__[1]):  # a Telegram channel that accepts everything
@@ -318,12 +328,8 @@ async def test_an_untrusted_certificate_is_refused_and_the_row_waits(ca, tmp_pat
         assert smtp.logins == [] and smtp.envelopes == []  # no login, no message over an unverified link
 
         clock = FixedClock(ASSIGNED)
-        sch = Scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
-        await sch.tick()
-        with Session(engine) as s:
-            row = s.exec(select(Notification).where(Notification.chat == "email:focal@snv.example.gov.vn")).one()
-            assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at is not None
-            assert "untrusted certificate" in (row.last_error or "")
+        await _one_tick_leaves_the_row_waiting(engine, settings, clock, channel)
+        assert "untrusted certificate" in (focal_row(engine).last_error or "")
         assert smtp.envelopes == []
 
         # the administrator gives the CA: the retry delivers, once
@@ -335,9 +341,7 @@ async def test_an_untrusted_certificate_is_refused_and_the_row_waits(ca, tmp_pat
         clock.advance(timedelta(hours=1))
         await sch.tick()
         assert smtp.wait_for(1) and smtp.logins == [("dondoc", True)]
-        with Session(engine) as s:
-            row = s.exec(select(Notification).where(Notification.chat == "email:focal@snv.example.gov.vn")).one()
-            assert row.status == "sent"
+        assert focal_row(engine).status == "sent"
     for form in _secret_forms("dondoc", PASSWORD):
         assert form not in all_logs.text
 

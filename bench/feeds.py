@@ -114,6 +114,8 @@ def run(quick: bool, sizes: tuple[int, ...] | None = None, baseline: bool = True
                        # request and how far it rose, summed over the processes (shared pages counted in each)
                        "workers": now.get("workers"), "workers_rss_mib": now.get("workers_rss_mib"),
                        "workers_peak_rise_mib": now.get("workers_peak_rise_mib")}
+                if "server_ready_s" in now:
+                    row["server_ready_s"] = now["server_ready_s"]
                 if before is not None:
                     row.update({"dondoc": now["seconds"], "baseline": before["seconds"],
                                 "ratio": round(now["seconds"] / before["seconds"], 3) if before["seconds"] else None,

@@ -48,6 +48,7 @@ CLOCK_KEY = web.AppKey("clock", object)
 CACHE_KEY = web.AppKey("render_cache", OrderedDict)
 STATES_KEY = web.AppKey("feed_states", dict)
 POOL_KEY = web.AppKey("render_pool", object)  # feeds.pool.RenderPool, or None
+POOL_WARM_KEY = web.AppKey("render_pool_warm", object)  # a future: done when the render processes are up
 
 
 def _not_found() -> web.Response:
@@ -366,7 +367,7 @@ async def _start_pool(app: web.Application) -> None:
     # In the background: the server answers at once, and a first large feed finds its workers ready.
     pool = app[POOL_KEY]
     if pool is not None:
-        asyncio.get_running_loop().run_in_executor(None, _warm, pool)
+        app[POOL_WARM_KEY] = asyncio.get_running_loop().run_in_executor(None, _warm, pool)
 
 
 def _warm(pool: RenderPool) -> None:

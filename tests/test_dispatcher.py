@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.channels import Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError
+from bot.channels import (
+    UPLOAD, Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError,
+)
 from dondoc.clock import FixedClock
 from dondoc.i18n import _
 from dondoc.settings import load_settings
@@ -359,7 +361,7 @@ async def test_digest_and_summary_texts(engine, db_url, world):
 class PhotoChannel(ScriptedChannel):
     """A channel that can also send pictures (as Telegram's does)."""
 
-    sends_photos = True
+    pictures = UPLOAD
 
     def __init__(self):
         super().__init__()

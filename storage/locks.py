@@ -21,6 +21,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from dondoc.i18n import _
+
 log = logging.getLogger(__name__)
 
 # A fixed 64-bit key, the same in every dondoc process ("dondoc" in ASCII, then 2 for the receiver;
@@ -56,10 +58,7 @@ class ReceiverLock:
             if not got:
                 holder = self._holder(conn)
                 conn.close()
-                raise AlreadyReceiving(
-                    "Another dondoc process is already receiving Telegram updates for this database "
-                    f"({self._where()}{holder}). Only one process may run the bot role (--role bot or all); "
-                    "run this one with --role dispatcher or --role feeds, or stop the other first.")
+                raise AlreadyReceiving(self._taken_message(holder))
             self._conn = conn
         elif self.engine.dialect.name == "sqlite":
             path = self.engine.url.database
@@ -77,9 +76,12 @@ class ReceiverLock:
                 pid = f.read().strip()
                 f.close()
                 raise AlreadyReceiving(
-                    f"Another dondoc process{f' (pid {pid})' if pid else ''} is already running with this "
-                    f"database ({path}). SQLite serves one `dondoc run` at a time; stop the other first, or "
-                    "move to PostgreSQL to run several processes.") from None
+                    _("Another dondoc process (pid {pid}) is already running with this database ({database}). "
+                      "SQLite serves one `dondoc run` at a time; stop the other first, or move to PostgreSQL to "
+                      "run several processes.", pid=pid, database=path) if pid else
+                    _("Another dondoc process is already running with this database ({database}). SQLite serves "
+                      "one `dondoc run` at a time; stop the other first, or move to PostgreSQL to run several "
+                      "processes.", database=path)) from None
             f.seek(0)
             f.truncate()
             f.write(f"{os.getpid()}\n")
@@ -87,7 +89,19 @@ class ReceiverLock:
             self._file = f
         self.held = True
 
-    def _holder(self, conn) -> str:
+    def _taken_message(self, holder: tuple[str, str] | None) -> str:
+        """What the operator reads when the bot role is taken (in LANGUAGE: `dondoc run` prints it)."""
+        if holder is None:
+            return _("Another dondoc process is already receiving Telegram updates for this database ({database}). "
+                     "Only one process may run the bot role (--role bot or all); run this one with --role dispatcher "
+                     "or --role feeds, or stop the other first.", database=self._where())
+        address, since = holder
+        return _("Another dondoc process is already receiving Telegram updates for this database ({database}; held "
+                 "by a connection from {address} since {since}). Only one process may run the bot role (--role bot "
+                 "or all); run this one with --role dispatcher or --role feeds, or stop the other first.",
+                 database=self._where(), address=address or _("a local socket"), since=since)
+
+    def _holder(self, conn) -> tuple[str, str] | None:
         """Who holds it, when PostgreSQL lets us see (the holder's client address and since when)."""
         try:
             row = conn.execute(sa.text(
@@ -96,11 +110,11 @@ class ReceiverLock:
                 "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                 "AND ((l.classid::bigint << 32) | l.objid::bigint) = :k"), {"k": RECEIVER_LOCK_KEY}).first()
         except Exception:  # noqa: BLE001 - only a detail for the message
-            return ""
+            return None
         if row is None:
-            return ""
-        since = row.backend_start.strftime("%Y-%m-%d %H:%M:%S %Z") if row.backend_start else "?"
-        return f"; held by a connection from {row.client_addr or 'a local socket'} since {since}"
+            return None
+        since = row.backend_start.strftime("%H:%M:%S %d/%m/%Y %Z") if row.backend_start else "?"
+        return (str(row.client_addr) if row.client_addr else ""), since.strip()
 
     def alive(self) -> bool:
         """Is the lock still ours? (False when the database connection that holds it was lost.)"""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from dondoc.cli import app
@@ -70,12 +71,33 @@ COMMANDS = [
     ("deadline, unreadable", ["deadline", "xyz abc"], {}, None),
     ("import errors", ["import", "{dir}/broken.csv", "--document", "3/KH", "--issued", "2012-03-02"], {}, None),
     ("settings error", ["tasks"], {"TIMEZONE": "Mars/Base", "DUE_SOON_DAYS": "many"}, None),
+    # What Typer and the Click it vendors print themselves (dondoc/cli/localize.py)
+    ("--help", ["--help"], {}, None),
+    ("report --help", ["report", "--help"], {}, None),
+    ("link --help", ["link", "--help"], {}, None),
+    ("missing argument", ["link"], {}, None),
+    ("unknown option", ["report", "--x"], {}, None),
+    ("bad option value", ["feed", "revoke", "--id", "x"], {}, None),
+    ("unknown command", ["reprot"], {}, None),
+    ("option without its value", ["tasks", "--status"], {}, None),
+    ("extra argument", ["tasks", "late"], {}, None),
 ]
 
 # Codes and names that are the same in every language.
 CODES = {"dondoc", "telegram", "focal", "manager", "oversight", "leadership", "ics", "vtodo", "thunderbird", "yaml",
          "csv", "xlsx", "url", "urls", "iana", "asia", "ho", "chi", "minh", "sqlite", "postgresql", "psycopg", "http",
          "https", "todo", "hcc", "ubnd", "kh", "vi", "en", "id"} | {s.value for s in Status}  # status codes (--status)
+
+
+def _command_names(command) -> set[str]:
+    """Every command's name (`export`, `unlink`, `revoke` …): typed as they are, in every language."""
+    names = set()
+    for name, sub in getattr(command, "commands", {}).items():
+        names |= {w.lower() for w in re.findall(r"[A-Za-z]+", name)} | _command_names(sub)
+    return names
+
+
+CODES |= _command_names(typer.main.get_command(app))
 COMMON_ENGLISH = {"the", "and", "not", "cannot", "read", "unknown", "expected", "invalid", "error", "file", "with",
                   "found", "deadline", "agency", "agencies", "task", "tasks", "mean", "did", "you", "line", "row", "column",
                   "problem", "problems", "nothing", "imported", "wrote", "linked", "events", "sent", "accepted"}
@@ -118,6 +140,8 @@ def vocabulary():
 def leaks(output: str, lang: str, vocabulary) -> list[str]:
     english, data = vocabulary
     found = []
+    # A quoted example that --help wrapped onto the next line ("6 tháng cuối năm\n   2026") is still a quote.
+    output = re.sub(r'"[^"\n]*\n[ \t]*[^"\n]*"', lambda m: " \n", output)
     for line in output.splitlines():
         text = _NOT_TEXT.sub(" ", line)
         if lang == "vi":
@@ -163,3 +187,138 @@ def test_the_detector_finds_leaks(vocabulary):
     assert leaks("Đã ghi snv.ics: 3 sự kiện.", "en", vocabulary)
     assert not leaks("Linked telegram:-1001 to Sở Nội vụ (so-noi-vu) as focal (focal point).", "en", vocabulary)
     assert not leaks("12-3  Theo dõi, đôn đốc thực hiện  Sở Nội vụ  Thường xuyên  —  No deadline", "en", vocabulary)
+    assert leaks("Usage: dondoc report [OPTIONS]", "vi", vocabulary)
+    assert leaks("Error: No such option: --x", "vi", vocabulary)
+    assert not leaks("Lỗi: Không có tùy chọn: --x", "vi", vocabulary)
+
+
+# -- what Typer and the Click it vendors print themselves --------------------------------------------------------
+
+FRAMEWORK_ENGLISH = ("Usage:", "Options:", "Arguments:", "Commands:", "[OPTIONS]", "COMMAND [ARGS]", "Try '",
+                     "for help", "Error:", "No such option", "No such command", "Missing argument", "Invalid value",
+                     "default:", "required]", "Show this message and exit", "Show the version", "<str>", "<int>",
+                     "<path>", "requires an argument", "unexpected extra argument", "Input should be")
+FRAMEWORK_VIETNAMESE = ("Cách dùng", "Tùy chọn", "TÙY_CHỌN", "Đối số", "Lệnh:", "Lỗi:", "Gõ '", "hướng dẫn",
+                        "bắt buộc", "mặc định", "<chuỗi>", "cơ_quan", "Thiếu", "Không có")
+# (arguments, English as Typer 0.29 writes it, Vietnamese as the catalog says it)
+FRAMEWORK_CASES = [
+    (["--help"], ["Usage: dondoc [OPTIONS] COMMAND [ARGS]...", "\nOptions:\n", "\nCommands:\n",
+                  "--help     Show this message and exit."],
+     ["Cách dùng: dondoc [TÙY_CHỌN] LỆNH [ĐỐI_SỐ]...", "\nTùy chọn:\n", "\nLệnh:\n",
+      "--help     Hiện hướng dẫn này rồi thoát.", "Nạp danh mục nhiệm vụ"]),
+    (["report", "--help"], ["Usage: dondoc report [OPTIONS]", "--from <str>", "First day, dd/mm/yyyy"],
+     ["Cách dùng: dondoc report [TÙY_CHỌN]", "--from <chuỗi>", "Ngày đầu, dd/mm/yyyy", "Bốn nhóm nhiệm vụ"]),
+    (["link", "--help"], ["\nArguments:\n", "agency <str>", "[required]", "[default: telegram]"],
+     ["\nĐối số:\n", "cơ_quan <chuỗi>", "[bắt buộc]", "[mặc định: telegram]"]),
+    (["link"], ["Usage: dondoc link [OPTIONS] {agency} {chat_id}\nTry 'dondoc link --help' for help.\n\n"
+                "Error: Missing argument 'agency'."],
+     ["Cách dùng: dondoc link [TÙY_CHỌN] {cơ_quan} {mã_nhóm}\nGõ 'dondoc link --help' để xem hướng dẫn.\n\n"
+      "Lỗi: Thiếu đối số 'cơ_quan'."]),
+    (["report", "--x"], ["Usage: dondoc report [OPTIONS]\nTry 'dondoc report --help' for help.\n\n"
+                         "Error: No such option: --x"],
+     ["Cách dùng: dondoc report [TÙY_CHỌN]\nGõ 'dondoc report --help' để xem hướng dẫn.\n\nLỗi: Không có tùy chọn: --x"]),
+    (["feed", "revoke", "--id", "x"],
+     ["Error: Invalid value for '--id': Input should be a valid integer, unable to parse string as an integer"],
+     ["Lỗi: Giá trị không hợp lệ cho '--id': cần một số nguyên hợp lệ, không đọc được giá trị đã nhập là số nguyên"]),
+    (["reprot"], ["Error: No such command 'reprot'. Did you mean 'report', 'export'?"],
+     ["Lỗi: Không có lệnh 'reprot'. Có phải: 'report', 'export'?"]),
+    (["tasks", "--status"], ["Error: Option '--status' requires an argument."],
+     ["Lỗi: Tùy chọn '--status' cần một giá trị."]),
+]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("args, english, vietnamese", FRAMEWORK_CASES, ids=[" ".join(c[0]) for c in FRAMEWORK_CASES])
+def test_help_and_parse_errors_speak_language(lang, args, english, vietnamese, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args, env={"LANGUAGE": lang, "COLUMNS": "80"})
+    out = result.stdout + result.stderr
+    assert result.exit_code == (0 if "--help" in args else 2), out
+    for text in (vietnamese if lang == "vi" else english):
+        assert text in out, f"{text!r} not in:\n{out}"
+    if lang == "vi":
+        assert not [w for w in FRAMEWORK_ENGLISH if w in out], out
+    else:
+        # (English help texts keep their Vietnamese examples of input: "Quý III/2026")
+        assert not [w for w in FRAMEWORK_VIETNAMESE + tuple(vietnamese) if w in out], out
+
+
+def _help_language(runner: CliRunner, env: dict[str, str | None]) -> str:
+    out = runner.invoke(app, ["report", "--help"], env=env).stdout
+    return "vi" if "Cách dùng:" in out else "en" if "Usage:" in out else "?"
+
+
+def test_the_language_comes_from_env_or_dotenv_and_help_survives_a_broken_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    unset = {"LANGUAGE": None}
+    assert _help_language(runner, unset) == "vi"  # the default
+    (tmp_path / ".env").write_text("LANGUAGE=en\nDATABASE_URL=nonsense://\n", encoding="utf-8")
+    assert _help_language(runner, unset) == "en"  # from .env, and a broken DATABASE_URL does not matter
+    assert _help_language(runner, {"LANGUAGE": "vi"}) == "vi"  # the environment wins over .env
+    assert runner.invoke(app, ["report", "--x"], env=unset).stderr.startswith("Usage: dondoc report")
+    (tmp_path / ".env").write_bytes(b"LANGUAGE=\xff\xfe en\n")  # not UTF-8: unreadable
+    assert _help_language(runner, unset) == "vi"
+    (tmp_path / ".env").write_text("LANGUAGE=fr\n", encoding="utf-8")  # no catalog: the default
+    assert _help_language(runner, unset) == "vi"
+    result = runner.invoke(app, ["report", "--help"], env={"LANGUAGE": "en", "DUE_SOON_DAYS": "many"})
+    assert result.exit_code == 0 and "Usage:" in result.stdout  # broken settings: --help still works
+
+
+def test_every_argument_has_a_name_in_the_catalog():
+    """A new argument needs its name in localize.argument_name, else its usage line stays English."""
+    from dondoc.cli.localize import argument_name, commands
+    from dondoc.i18n import use_language
+
+    root = typer.main.get_command(app)
+    with use_language("vi"):
+        unnamed = [f"{c.name} {p.name}" for c in commands(root) for p in c.params
+                   if p.param_type_name == "argument" and argument_name(p.name) in (p.name, p.metavar)]
+        assert argument_name("agency") == "cơ_quan" and argument_name("new_date") == "NGÀY"  # literally, once
+    assert not unnamed
+
+
+def test_typer_still_writes_the_texts_we_translate():
+    """The msgids of Typer's gettext calls are its source's own words: a Typer upgrade that rewords one shows
+    here (then update TYPER_TEXTS / RICH_TEXTS and the catalog)."""
+    import inspect
+
+    import typer.core
+    import typer.rich_utils
+    from typer import _click
+
+    from dondoc.cli import localize
+
+    source = inspect.getsource(typer.core) + inspect.getsource(typer.rich_utils)
+    for msgid in (*localize.TYPER_TEXTS, *localize.RICH_TEXTS.values()):
+        assert f'_({msgid!r})' in source.replace('_("', "_('").replace('")', "')") or f'_("{msgid}")' in source, msgid
+    assert '"Usage: "' in inspect.getsource(_click.formatting)
+    assert f'help="{localize.HELP_OPTION}"' in inspect.getsource(_click.decorators)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_rich_help_panels_follow_too(lang):
+    """typer/rich_utils.py computes its panel titles at import time: a group with rich help gets them in the
+    language all the same (dondoc's own help is plain, but a command group may turn rich help on)."""
+    from dondoc.cli.localize import LocalizedGroup
+
+    rich_app = typer.Typer(cls=LocalizedGroup, rich_markup_mode="rich")
+
+    @rich_app.command()
+    def hello(name: str = typer.Argument(...), n: int = typer.Option(1)) -> None:
+        pass
+
+    @rich_app.command()
+    def bye() -> None:
+        pass
+
+    runner = CliRunner()
+    shown = runner.invoke(rich_app, ["hello", "--help"], env={"LANGUAGE": lang, "COLUMNS": "80"}).output
+    wrong = runner.invoke(rich_app, ["hello", "--x"], env={"LANGUAGE": lang, "COLUMNS": "80"}).output
+    if lang == "vi":
+        assert "─ Đối số ─" in shown and "─ Tùy chọn ─" in shown and "[mặc định: 1]" in shown
+        assert "─ Lỗi ─" in wrong and "Không có tùy chọn: --x" in wrong
+        assert not [w for w in ("Options", "Arguments", "default", "required", "Error", "No such") if w in shown + wrong]
+    else:
+        assert "─ Arguments ─" in shown and "─ Options ─" in shown and "[default: 1]" in shown
+        assert "─ Error ─" in wrong and "No such option: --x" in wrong

@@ -78,7 +78,7 @@ def test_sqlite_a_second_run_on_the_same_file_exits_2(tmp_path):
     first = _start(tmp_path, "first", url, None)
     try:
         _wait_running(first, tmp_path, "first")
-        second = _start(tmp_path, "second", url, "all")
+        second = _start(tmp_path, "second", url, "all", LANGUAGE="en")  # the wording below is English
         assert second.wait(60) == 2, _log(tmp_path, "second")
         assert "already running with this database" in _log(tmp_path, "second")
         assert f"pid {first.pid}" in _log(tmp_path, "second")
@@ -102,7 +102,7 @@ def test_postgres_one_receiver_many_dispatchers_and_feeds(tmp_path, pg_url):
             fake.wait_until(lambda: fake.calls("getUpdates"), timeout=30)  # it polls
 
             for role in ("bot", "all"):  # a second receiver, whatever it is called, stops at once
-                p = _start(tmp_path, f"second-{role}", pg_url, role, fake)
+                p = _start(tmp_path, f"second-{role}", pg_url, role, fake, LANGUAGE="en")  # English wording
                 assert p.wait(60) == 2, _log(tmp_path, f"second-{role}")
                 out = _log(tmp_path, f"second-{role}")
                 assert "already receiving Telegram updates" in out and "Traceback" not in out

@@ -12,11 +12,13 @@ import sys
 import typer
 
 from dondoc import __version__
-from dondoc.i18n import set_language
+from dondoc.cli.localize import LocalizedGroup
+from dondoc.i18n import N_
 
 app = typer.Typer(
     name="dondoc",
-    help="dondoc — đôn đốc: deadline reminders for government task registries.",
+    cls=LocalizedGroup,  # --help and parse errors in LANGUAGE (dondoc/cli/localize.py)
+    help=N_("dondoc — đôn đốc: deadline reminders for government task registries."),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -35,13 +37,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help=N_("Show the version and exit.")),
 ) -> None:
-    """dondoc — đôn đốc: deadline reminders for government task registries."""
-    # Speak LANGUAGE from the first line on, even before the settings are read (their errors included).
-    from dondoc.cli.common import language_from_environment
-
-    set_language(language_from_environment())
+    # LANGUAGE is already in effect: LocalizedGroup.main sets it before parsing, so that --help, parse errors and
+    # settings errors all speak it (dondoc/cli/localize.py).
+    pass
 
 
 for _name in COMMAND_MODULES:

@@ -19,7 +19,7 @@ import typer
 
 from dondoc.cli.common import clock, engine, fail, settings
 from dondoc.cli.report import parse_cli_date, speaks
-from dondoc.i18n import _, format_date
+from dondoc.i18n import N_, _, format_date
 
 DECISIONS = ("approve", "reject")
 
@@ -140,10 +140,10 @@ def _raise_for(task):
 
 @speaks
 def done_cmd(
-    key: str = typer.Argument(..., help="The task's key, e.g. 5099-3."),
-    note: Optional[str] = typer.Option(None, "--note", help="A note or a link to the result."),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period: its due date "
-                                             "(dd/mm/yyyy); default: the current one."),
+    key: str = typer.Argument(..., help=N_("The task's key, e.g. 5099-3.")),
+    note: Optional[str] = typer.Option(None, "--note", help=N_("A note or a link to the result.")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period: its due date "
+                                             "(dd/mm/yyyy); default: the current one.")),
 ) -> None:
     """Mark a task done (dated today). Judged on time against the deadline in force."""
     from storage import actions
@@ -161,10 +161,11 @@ def done_cmd(
 
 @speaks
 def progress_cmd(
-    key: str = typer.Argument(..., help="The task's key."),
-    percent: str = typer.Argument(..., help="How far it is, 0 to 100."),
-    note: Optional[str] = typer.Argument(None, help="What was done (optional)."),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period (its due date)."),
+    key: str = typer.Argument(..., help=N_("The task's key.")),
+    percent: str = typer.Argument(..., help=N_("How far it is, 0 to 100.")),
+    note: Optional[str] = typer.Argument(None, help=N_("What was done (optional).")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
+                                                                           "date).")),
 ) -> None:
     """Record progress on a task: a percent and an optional note."""
     from storage import actions
@@ -186,11 +187,12 @@ def progress_cmd(
 
 @speaks
 def extend_cmd(
-    key: str = typer.Argument(..., help="The task's key."),
-    new_date: str = typer.Argument(..., metavar="DATE", help="The new deadline, dd/mm/yyyy or YYYY-MM-DD."),
-    reason: str = typer.Argument(..., help="Why more time is needed."),
-    approve: bool = typer.Option(False, "--approve", help="Approve it at once (the oversight body deciding)."),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period (its due date)."),
+    key: str = typer.Argument(..., help=N_("The task's key.")),
+    new_date: str = typer.Argument(..., metavar="DATE", help=N_("The new deadline, dd/mm/yyyy or YYYY-MM-DD.")),
+    reason: str = typer.Argument(..., help=N_("Why more time is needed.")),
+    approve: bool = typer.Option(False, "--approve", help=N_("Approve it at once (the oversight body deciding).")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
+                                                                           "date).")),
 ) -> None:
     """Ask for more time (xin gia hạn); the request waits for `dondoc decide` unless --approve."""
     from storage import actions
@@ -221,9 +223,9 @@ def extend_cmd(
 
 @speaks
 def decide_cmd(
-    extension_id: int = typer.Argument(..., help="The request's number (`dondoc extensions` lists them)."),
-    decision: str = typer.Argument(..., help="approve | reject"),
-    note: Optional[str] = typer.Option(None, "--note", help="A note kept with the decision."),
+    extension_id: int = typer.Argument(..., help=N_("The request's number (`dondoc extensions` lists them).")),
+    decision: str = typer.Argument(..., help=N_("approve | reject")),
+    note: Optional[str] = typer.Option(None, "--note", help=N_("A note kept with the decision.")),
 ) -> None:
     """Approve or reject a request for more time."""
     from storage import actions
@@ -252,10 +254,11 @@ def decide_cmd(
 
 @speaks
 def confirm_cmd(
-    key: str = typer.Argument(..., help="The task's key."),
-    reject: bool = typer.Option(False, "--reject", help="Send it back: not done after all."),
-    note: Optional[str] = typer.Option(None, "--note", help="A note kept with the decision."),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help="A recurring task's period (its due date)."),
+    key: str = typer.Argument(..., help=N_("The task's key.")),
+    reject: bool = typer.Option(False, "--reject", help=N_("Send it back: not done after all.")),
+    note: Optional[str] = typer.Option(None, "--note", help=N_("A note kept with the decision.")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
+                                                                           "date).")),
 ) -> None:
     """Confirm a completion awaiting the oversight body (chờ xác nhận), or send it back with --reject."""
     from sqlmodel import select
@@ -287,7 +290,7 @@ def confirm_cmd(
 
 @speaks
 def extensions_cmd(
-    all_: bool = typer.Option(False, "--all", help="Also the decided requests."),
+    all_: bool = typer.Option(False, "--all", help=N_("Also the decided requests.")),
 ) -> None:
     """The requests for more time: number, task, dates, reason, who asked, decision."""
     from sqlmodel import Session, select
@@ -310,9 +313,10 @@ def extensions_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("done", help="Mark a task done.")(done_cmd)
-    app.command("progress", help="Record progress on a task: KEY PERCENT [NOTE].")(progress_cmd)
-    app.command("extend", help="Ask for more time on a task: KEY DATE REASON.")(extend_cmd)
-    app.command("decide", help="Approve or reject a request for more time: EXTENSION_ID approve|reject.")(decide_cmd)
-    app.command("confirm", help="Confirm a completion awaiting the oversight body (or --reject it).")(confirm_cmd)
-    app.command("extensions", help="List the requests for more time waiting for a decision.")(extensions_cmd)
+    app.command("done", help=N_("Mark a task done."))(done_cmd)
+    app.command("progress", help=N_("Record progress on a task: KEY PERCENT [NOTE]."))(progress_cmd)
+    app.command("extend", help=N_("Ask for more time on a task: KEY DATE REASON."))(extend_cmd)
+    app.command("decide", help=N_(
+        "Approve or reject a request for more time: EXTENSION_ID approve|reject."))(decide_cmd)
+    app.command("confirm", help=N_("Confirm a completion awaiting the oversight body (or --reject it)."))(confirm_cmd)
+    app.command("extensions", help=N_("List the requests for more time waiting for a decision."))(extensions_cmd)

@@ -7,7 +7,7 @@ import getpass
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
-from dondoc.i18n import _
+from dondoc.i18n import N_, _
 
 
 def _actor():
@@ -44,15 +44,12 @@ def _bot_username() -> str | None:
 
 
 def invite_cmd(
-    agency: str = typer.Argument(..., help="The agency (name, abbreviation or code), e.g. \"Sở Nội vụ\" or so-noi-vu."),
-    role: str = typer.Option(..., "--role", help="focal | manager | oversight | leadership"),
-    expires: str = typer.Option("7d", "--expires", help="How long the code works: 30m, 12h, 7d, 2w (at most 366d)."),
+    agency: str = typer.Argument(..., help=N_("The agency (name, abbreviation or code), e.g. \"Sở Nội vụ\" or "
+                                              "so-noi-vu.")),
+    role: str = typer.Option(..., "--role", help=N_("focal | manager | oversight | leadership")),
+    expires: str = typer.Option("7d", "--expires", help=N_("How long the code works: 30m, 12h, 7d, 2w (at most "
+                                                           "366d).")),
 ) -> None:
-    """Make a one-time invite code that links a Telegram chat to AGENCY in ROLE.
-
-    Prints the code and two links: one adds the bot to a group and links it, one links a private chat.
-    Someone in the chat can also send /link CODE. Codes work once, expire, and are stored hashed.
-    """
     from bot.i18n import role_label
     from bot.invites import create_invite, deep_links, parse_duration
     from bot.texts import fmt_datetime
@@ -90,4 +87,8 @@ def invite_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("invite")(invite_cmd)
+    app.command("invite", help=N_(
+        "Make a one-time invite code that links a Telegram chat to AGENCY in ROLE.\n"
+        "\n"
+        "Prints the code and two links: one adds the bot to a group and links it, one links a private chat.\n"
+        "Someone in the chat can also send /link CODE. Codes work once, expire, and are stored hashed."))(invite_cmd)

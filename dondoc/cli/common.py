@@ -21,10 +21,13 @@ def language_from_environment() -> str:
     if value is None:
         from pathlib import Path
 
-        if Path(".env").is_file():
-            from dotenv import dotenv_values
+        try:  # `--help` and parse errors come first: an unreadable .env must not stop them
+            if Path(".env").is_file():
+                from dotenv import dotenv_values
 
-            value = dotenv_values(".env").get("LANGUAGE")
+                value = dotenv_values(".env").get("LANGUAGE")
+        except (OSError, UnicodeError, ValueError):
+            value = None
     value = (value or "").strip().lower()
     return value if value in available_languages() else DEFAULT_LANGUAGE
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import typer
 
 from dondoc.cli.common import database_errors, settings
-from dondoc.i18n import _
+from dondoc.i18n import N_, _
 
-db_app = typer.Typer(help="Database schema: create or upgrade it.", no_args_is_help=True)
+db_app = typer.Typer(help=N_("Database schema: create or upgrade it."), no_args_is_help=True)
 
 
-@db_app.command("upgrade")
-def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision (default: the latest).")) -> None:
-    """Create or upgrade the database schema (Alembic migrations)."""
+@db_app.command("upgrade", help=N_('Create or upgrade the database schema (Alembic migrations).'))
+def upgrade_cmd(revision: str = typer.Argument("head", help=N_("Target revision (default: the latest)."))) -> None:
     from storage.db import upgrade
 
     url = settings().database_url

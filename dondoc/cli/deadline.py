@@ -11,7 +11,7 @@ from datetime import date
 
 import typer
 
-from dondoc.i18n import _, use_language
+from dondoc.i18n import N_, _, use_language
 from jobs.deadline import Deadline, DeadlineError, parse_deadline
 from jobs.workdays import HolidayFileError, WorkCalendar
 
@@ -35,16 +35,17 @@ def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("deadline")
+    @app.command("deadline", help=N_('Read one deadline and print it as JSON (kind, due, effective_due, next, rrule, '
+                                     'matched).'))
     def deadline(
-        text: str = typer.Argument(..., metavar="TEXT", help='The deadline as written, e.g. "trước ngày 14/6/2018" or "Quý III/2013".'),
+        text: str = typer.Argument(..., metavar="TEXT", help=N_('The deadline as written, e.g. "trước ngày 14/6/2018" '
+                                                                'or "Quý III/2013".')),
         issued: str = typer.Option(
             None, "--issued", metavar="DATE",
-            help="The directive's issue date, dd/mm/yyyy or YYYY-MM-DD (year-less dates and relative periods "
-                 "count from it). Default: today in TIMEZONE.",
+            help=N_("The directive's issue date, dd/mm/yyyy or YYYY-MM-DD (year-less dates and relative periods "
+                 "count from it). Default: today in TIMEZONE."),
         ),
     ) -> None:
-        """Read one deadline and print it as JSON (kind, due, effective_due, next, rrule, matched)."""
         from dondoc.cli import common
 
         settings = common.settings()

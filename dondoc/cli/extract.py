@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from dondoc.i18n import _, ngettext
+from dondoc.i18n import N_, _, ngettext
 
 
 def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
@@ -45,16 +45,15 @@ def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("extract")
+    @app.command("extract", help=N_('Draft a task registry from a directive, for review before `dondoc import`.'))
     def extract_cmd(
         directive: Path = typer.Argument(..., metavar="DIRECTIVE",
-                                         help="The directive: .docx, a PDF with a text layer, or plain text."),
+                                         help=N_("The directive: .docx, a PDF with a text layer, or plain text.")),
         output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="DRAFT.yaml",
-                                              help="Where to write the draft (default: standard output)."),
-        agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to check the leads "
-                                                "against, added to AGENCIES_FILE (and named in the draft)."),
+                                              help=N_("Where to write the draft (default: standard output).")),
+        agencies: Optional[Path] = typer.Option(None, "--agencies", help=N_("An agencies file to check the leads "
+                                                "against, added to AGENCIES_FILE (and named in the draft).")),
     ) -> None:
-        """Draft a task registry from a directive, for review before `dondoc import`."""
         from dondoc.cli.common import fail
         from intake.directive import extract
         from intake.directive.draft_yaml import render

@@ -12,9 +12,9 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, match_agencies, settings
-from dondoc.i18n import _, available_languages, format_datetime, ngettext
+from dondoc.i18n import N_, _, available_languages, format_datetime, ngettext
 
-feed_app = typer.Typer(help="Calendar subscription feeds: print a feed URL, list or revoke feeds.",
+feed_app = typer.Typer(help=N_("Calendar subscription feeds: print a feed URL, list or revoke feeds."),
                        no_args_is_help=True)
 
 
@@ -49,14 +49,14 @@ def _write_atomically(out: Path, data: bytes) -> None:
 
 
 def ics_cmd(
-    out: Path = typer.Argument(..., help="The .ics file to write ('-' for standard output)."),
+    out: Path = typer.Argument(..., help=N_("The .ics file to write ('-' for standard output).")),
     agency: Optional[str] = typer.Option(None, "--agency", "-a",
-                                         help="An agency (name, abbreviation or code): the tasks it leads or coordinates."),
-    all_: bool = typer.Option(False, "--all", help="Every agency's tasks (the default without --agency)."),
-    todo: bool = typer.Option(False, "--todo", help="Write to-dos (VTODO, for Thunderbird) instead of events."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="vi or en (default: LANGUAGE)."),
+                                         help=N_("An agency (name, abbreviation or code): the tasks it leads or "
+                                                 "coordinates.")),
+    all_: bool = typer.Option(False, "--all", help=N_("Every agency's tasks (the default without --agency).")),
+    todo: bool = typer.Option(False, "--todo", help=N_("Write to-dos (VTODO, for Thunderbird) instead of events.")),
+    lang: Optional[str] = typer.Option(None, "--lang", help=N_("vi or en (default: LANGUAGE).")),
 ) -> None:
-    """Write an RFC 5545 calendar of task deadlines (.ics) that Google, Outlook, Apple and Thunderbird import."""
     from storage.db import session_scope
     from feeds import service
 
@@ -105,17 +105,16 @@ def _print_webcal(token: str) -> None:
                  url=webcal_url(feed_urls(settings().feed_base_url, token)[0])), err=True)
 
 
-@feed_app.command("url")
+@feed_app.command("url", help=N_(
+    "Print a new subscription URL for an agency's calendar (or --oversight).\n"
+    "\n"
+    "Tokens are stored hashed, so an existing URL cannot be shown again: each call makes a new one. Older URLs\n"
+    "keep working until revoked (`--rotate` revokes them now), so calendars already subscribed do not break."))
 def url_cmd(
-    agency: Optional[str] = typer.Argument(None, help="The agency (name, abbreviation or code)."),
-    oversight: bool = typer.Option(False, "--oversight", help="The feed of every agency, for the oversight body."),
-    rotate: bool = typer.Option(False, "--rotate", help="Revoke this feed's older URLs first."),
+    agency: Optional[str] = typer.Argument(None, help=N_("The agency (name, abbreviation or code).")),
+    oversight: bool = typer.Option(False, "--oversight", help=N_("The feed of every agency, for the oversight body.")),
+    rotate: bool = typer.Option(False, "--rotate", help=N_("Revoke this feed's older URLs first.")),
 ) -> None:
-    """Print a new subscription URL for an agency's calendar (or --oversight).
-
-    Tokens are stored hashed, so an existing URL cannot be shown again: each call makes a new one. Older URLs
-    keep working until revoked (`--rotate` revokes them now), so calendars already subscribed do not break.
-    """
     from feeds import tokens
     from storage.db import session_scope
 
@@ -146,13 +145,14 @@ def url_cmd(
     typer.echo(_("Keep this URL secret: anyone who has it can read the calendar."), err=True)
 
 
-@feed_app.command("revoke")
+@feed_app.command("revoke", help=N_('Revoke feed URLs: they answer 404 from now on.'))
 def revoke_cmd(
-    target: Optional[str] = typer.Argument(None, help="An agency (all its feeds), or a token or feed URL (that one)."),
-    oversight: bool = typer.Option(False, "--oversight", help="Revoke every oversight feed."),
-    token_id: Optional[int] = typer.Option(None, "--id", help="Revoke the feed with this id (see `dondoc feed list`)."),
+    target: Optional[str] = typer.Argument(None, help=N_("An agency (all its feeds), or a token or feed URL (that "
+                                                         "one).")),
+    oversight: bool = typer.Option(False, "--oversight", help=N_("Revoke every oversight feed.")),
+    token_id: Optional[int] = typer.Option(None, "--id", help=N_("Revoke the feed with this id (see `dondoc feed "
+                                                                 "list`).")),
 ) -> None:
-    """Revoke feed URLs: they answer 404 from now on."""
     from feeds import tokens
     from storage.db import session_scope
 
@@ -186,9 +186,8 @@ def revoke_cmd(
     typer.echo(ngettext("Revoked {n} feed URL of {what}.", "Revoked {n} feed URLs of {what}.", len(rows), what=what))
 
 
-@feed_app.command("list")
+@feed_app.command("list", help=N_('List the active feeds (never their URLs: those were shown once).'))
 def list_cmd() -> None:
-    """List the active feeds (never their URLs: those were shown once)."""
     from feeds import tokens
     from storage.db import session_scope
 
@@ -209,5 +208,6 @@ def list_cmd() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ics")(ics_cmd)
+    app.command("ics", help=N_('Write an RFC 5545 calendar of task deadlines (.ics) that Google, Outlook, Apple and '
+                               'Thunderbird import.'))(ics_cmd)
     app.add_typer(feed_app, name="feed")

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, settings, unknown_agency
-from dondoc.i18n import _, format_date, ngettext, set_language
+from dondoc.i18n import N_, _, format_date, ngettext, set_language
 
 
 def _lang() -> str:
@@ -58,22 +58,23 @@ def parse_cli_date(option: str, value: Optional[str]) -> Optional[date]:
 
 
 def import_cmd(
-    file: Path = typer.Argument(..., help="Registry file: .yaml/.yml, .csv/.txt, .xlsx, .xls or .docx (its tables)."),
-    document: Optional[str] = typer.Option(None, "--document", help="Directive number (số/ký hiệu) the tasks "
-                                           "belong to, when the file does not say, e.g. 337/QĐ-UBND."),
-    issued: Optional[str] = typer.Option(None, "--issued", help="The directive's issue date, dd/mm/yyyy or "
-                                         "YYYY-MM-DD."),
-    issuer: Optional[str] = typer.Option(None, "--issuer", help="Who issued the directive."),
-    subject: Optional[str] = typer.Option(None, "--subject", help="The directive's subject (trích yếu); "
-                                          "\"giai đoạn 2011-2015\" in it ends the plan's recurring duties."),
-    until: Optional[str] = typer.Option(None, "--until", help="The plan's end (dd/mm/yyyy): recurring duties "
-                                        "stop there."),
-    prune: bool = typer.Option(False, "--prune", help="Remove the directive's tasks that the file no longer has."),
-    agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to add to the directory "
-                                            "(e.g. the province's districts); kept in the database."),
-    allow_empty_groups: bool = typer.Option(False, "--allow-empty-groups", help="A group with no members in "
-                                            "the directory is skipped with a warning instead of an error."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; write nothing."),
+    file: Path = typer.Argument(..., help=N_("Registry file: .yaml/.yml, .csv/.txt, .xlsx, .xls or .docx (its "
+                                             "tables).")),
+    document: Optional[str] = typer.Option(None, "--document", help=N_("Directive number (số/ký hiệu) the tasks "
+                                           "belong to, when the file does not say, e.g. 337/QĐ-UBND.")),
+    issued: Optional[str] = typer.Option(None, "--issued", help=N_("The directive's issue date, dd/mm/yyyy or "
+                                         "YYYY-MM-DD.")),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help=N_("Who issued the directive.")),
+    subject: Optional[str] = typer.Option(None, "--subject", help=N_("The directive's subject (trích yếu); "
+                                          "\"giai đoạn 2011-2015\" in it ends the plan's recurring duties.")),
+    until: Optional[str] = typer.Option(None, "--until", help=N_("The plan's end (dd/mm/yyyy): recurring duties "
+                                        "stop there.")),
+    prune: bool = typer.Option(False, "--prune", help=N_("Remove the directive's tasks that the file no longer has.")),
+    agencies: Optional[Path] = typer.Option(None, "--agencies", help=N_("An agencies file to add to the directory "
+                                            "(e.g. the province's districts); kept in the database.")),
+    allow_empty_groups: bool = typer.Option(False, "--allow-empty-groups", help=N_("A group with no members in "
+                                            "the directory is skipped with a warning instead of an error.")),
+    dry_run: bool = typer.Option(False, "--dry-run", help=N_("Say what would change; write nothing.")),
 ) -> None:
     """Load a task registry into the database — all of it, or nothing."""
     set_language(_lang())
@@ -136,7 +137,7 @@ def import_cmd(
                             len(report.missing), keys=", ".join(report.missing)))
 
 
-def export_cmd(file: Path = typer.Argument(..., help="Where to write: .yaml/.yml, .csv or .xlsx.")) -> None:
+def export_cmd(file: Path = typer.Argument(..., help=N_("Where to write: .yaml/.yml, .csv or .xlsx."))) -> None:
     """Write the registry to a file that `dondoc import` reads back (format from the extension)."""
     from sqlmodel import Session
 
@@ -158,13 +159,13 @@ def _cut(text: str, width: int) -> str:
 
 
 def tasks_cmd(
-    agency: Optional[str] = typer.Option(None, "--agency", help="Only the tasks this agency leads (a name, an "
-                                         "abbreviation, a code or a group)."),
-    status: Optional[str] = typer.Option(None, "--status", help="Only this status: in_time, due_soon, overdue, "
+    agency: Optional[str] = typer.Option(None, "--agency", help=N_("Only the tasks this agency leads (a name, an "
+                                         "abbreviation, a code or a group).")),
+    status: Optional[str] = typer.Option(None, "--status", help=N_("Only this status: in_time, due_soon, overdue, "
                                          "done_on_time, done_late, no_deadline, pending_confirmation (or its "
-                                         "label)."),
-    directive: Optional[str] = typer.Option(None, "--directive", help="Only this directive's tasks, e.g. "
-                                            "5099/UBND-HCC."),
+                                         "label).")),
+    directive: Optional[str] = typer.Option(None, "--directive", help=N_("Only this directive's tasks, e.g. "
+                                            "5099/UBND-HCC.")),
 ) -> None:
     """List the tasks: key, content, lead agency, deadline as written, due date and status."""
     set_language(_lang())
@@ -240,19 +241,19 @@ def tasks_cmd(
 
 
 def agencies_cmd(
-    search: Optional[str] = typer.Argument(None, help="Part of a name, an abbreviation or a code."),
-    agencies: Optional[Path] = typer.Option(None, "--agencies", help="An agencies file to show on top of the "
-                                            "directory (not stored; `dondoc import --agencies` stores it)."),
-    add: Optional[str] = typer.Option(None, "--add", help="Add an agency with this name (with --code, "
-                                      "--kind, --alias)."),
-    rename: Optional[str] = typer.Option(None, "--rename", help="Rename this agency (a name or code) to "
-                                         "--name; the old name stays an alias."),
-    name: Optional[str] = typer.Option(None, "--name", help="The new name, with --rename."),
-    code: Optional[str] = typer.Option(None, "--code", help="The code of the agency --add adds, e.g. "
-                                       "ubnd-xa-cao-loc (default: made from the name)."),
-    kind: str = typer.Option("khac", "--kind", help="Its kind, with --add: so, ban, ubnd-cap-huyen, "
-                             "ubnd-cap-xa, bao-chi, khac …"),
-    alias: list[str] = typer.Option([], "--alias", help="Another name or abbreviation (repeatable)."),
+    search: Optional[str] = typer.Argument(None, help=N_("Part of a name, an abbreviation or a code.")),
+    agencies: Optional[Path] = typer.Option(None, "--agencies", help=N_("An agencies file to show on top of the "
+                                            "directory (not stored; `dondoc import --agencies` stores it).")),
+    add: Optional[str] = typer.Option(None, "--add", help=N_("Add an agency with this name (with --code, "
+                                      "--kind, --alias).")),
+    rename: Optional[str] = typer.Option(None, "--rename", help=N_("Rename this agency (a name or code) to "
+                                         "--name; the old name stays an alias.")),
+    name: Optional[str] = typer.Option(None, "--name", help=N_("The new name, with --rename.")),
+    code: Optional[str] = typer.Option(None, "--code", help=N_("The code of the agency --add adds, e.g. "
+                                       "ubnd-xa-cao-loc (default: made from the name).")),
+    kind: str = typer.Option("khac", "--kind", help=N_("Its kind, with --add: so, ban, ubnd-cap-huyen, "
+                             "ubnd-cap-xa, bao-chi, khac …")),
+    alias: list[str] = typer.Option([], "--alias", help=N_("Another name or abbreviation (repeatable).")),
 ) -> None:
     """List or search the agency directory (built-in, AGENCIES_FILE, PROVINCE, the database); add or rename
     an agency (audited). Messages, exports, feeds and the bot show the names it holds."""
@@ -370,9 +371,9 @@ def _list_agencies(d, search: Optional[str]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import", help="Load a task registry (YAML, CSV, XLSX, XLS or DOCX) into the database — all of "
-                "it, or nothing.")(import_cmd)
-    app.command("export", help="Write the registry to a YAML, CSV or XLSX file that `dondoc import` reads "
-                "back.")(export_cmd)
-    app.command("tasks", help="List the tasks with their deadline, due date and status.")(tasks_cmd)
-    app.command("agencies", help="List, search, add or rename agencies of the directory.")(agencies_cmd)
+    app.command("import", help=N_("Load a task registry (YAML, CSV, XLSX, XLS or DOCX) into the database — all of "
+                "it, or nothing."))(import_cmd)
+    app.command("export", help=N_("Write the registry to a YAML, CSV or XLSX file that `dondoc import` reads "
+                "back."))(export_cmd)
+    app.command("tasks", help=N_("List the tasks with their deadline, due date and status."))(tasks_cmd)
+    app.command("agencies", help=N_("List, search, add or rename agencies of the directory."))(agencies_cmd)

@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, settings
-from dondoc.i18n import _, format_date, use_language
+from dondoc.i18n import N_, _, format_date, use_language
 
 FORMATS = (".xlsx", ".docx", ".png")
 
@@ -137,20 +137,20 @@ def _print_table(report, lang: str) -> None:
 
 @speaks
 def report_cmd(
-    period: Optional[str] = typer.Option(None, "--period", "-p", help='"Quý III/2026", "6 tháng đầu năm 2026", '
-                                         '"6 tháng cuối năm 2026", "năm 2026", "tháng 7/2026" (default: this quarter).'),
-    start: Optional[str] = typer.Option(None, "--from", help="First day, dd/mm/yyyy or YYYY-MM-DD (with --to)."),
-    end: Optional[str] = typer.Option(None, "--to", help="Last day, dd/mm/yyyy or YYYY-MM-DD (with --from)."),
-    agency: Optional[str] = typer.Option(None, "--agency", help="Only the tasks this agency (or group) leads."),
-    directive: Optional[str] = typer.Option(None, "--directive", help="Only this directive's tasks, e.g. "
-                                            "5099/UBND-HCC."),
-    cutoff: Optional[str] = typer.Option(None, "--cutoff", help="calendar | nd09 (default: REPORT_CUTOFF)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write report.xlsx, report.docx (a draft "
-                                          "báo cáo) or report.png (the chart)."),
-    issuer: Optional[str] = typer.Option(None, "--issuer", help="The reporting body, for the DOCX header (e.g. "
-                                         '"Sở Nội vụ"); left as a placeholder otherwise.'),
-    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (for the province's reporting "
-                                 "system, LGSP)."),
+    period: Optional[str] = typer.Option(None, "--period", "-p", help=N_('"Quý III/2026", "6 tháng đầu năm 2026", '
+                                         '"6 tháng cuối năm 2026", "năm 2026", "tháng 7/2026" (default: this quarter).')),
+    start: Optional[str] = typer.Option(None, "--from", help=N_("First day, dd/mm/yyyy or YYYY-MM-DD (with --to).")),
+    end: Optional[str] = typer.Option(None, "--to", help=N_("Last day, dd/mm/yyyy or YYYY-MM-DD (with --from).")),
+    agency: Optional[str] = typer.Option(None, "--agency", help=N_("Only the tasks this agency (or group) leads.")),
+    directive: Optional[str] = typer.Option(None, "--directive", help=N_("Only this directive's tasks, e.g. "
+                                            "5099/UBND-HCC.")),
+    cutoff: Optional[str] = typer.Option(None, "--cutoff", help=N_("calendar | nd09 (default: REPORT_CUTOFF).")),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help=N_("Write report.xlsx, report.docx (a draft "
+                                          "báo cáo) or report.png (the chart).")),
+    issuer: Optional[str] = typer.Option(None, "--issuer", help=N_("The reporting body, for the DOCX header (e.g. "
+                                         '"Sở Nội vụ"); left as a placeholder otherwise.')),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the figures as JSON (for the province's reporting "
+                                 "system, LGSP).")),
 ) -> None:
     """The four groups per agency (done on time / late; not done in term / overdue), totals, on-time rate and
     the overdue list for a period, on screen, as JSON or as a file."""
@@ -215,5 +215,5 @@ def report_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report", help="The four groups per agency and the overdue list for a period; --json, or "
-                "-o report.xlsx | report.docx | report.png.")(report_cmd)
+    app.command("report", help=N_("The four groups per agency and the overdue list for a period; --json, or "
+                "-o report.xlsx | report.docx | report.png."))(report_cmd)

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
-from dondoc.i18n import _, available_languages, format_date, ngettext
+from dondoc.i18n import N_, _, available_languages, format_date, ngettext
 
 ROLES = ("focal", "manager", "oversight", "leadership")
 PLATFORMS = ("telegram", "zalo", "email")
@@ -78,15 +78,13 @@ def _parse_date(text: str, what: str) -> date:
 # -- link / unlink / bindings ---------------------------------------------------------------------------------
 
 def link_cmd(
-    agency: str = typer.Argument(..., help="Agency name, abbreviation or code (see the agency directory)."),
-    chat_id: str = typer.Argument(..., help="Chat id (a Telegram group's id is negative: -100…)."),
-    role: str = typer.Option(..., "--role", help="focal | manager | oversight | leadership"),
-    platform: str = typer.Option("telegram", "--platform", help="Chat platform."),
-    title: Optional[str] = typer.Option(None, "--title", help="What the chat is called, for people reading lists."),
-    language: Optional[str] = typer.Option(None, "--language", help="vi | en (default: LANGUAGE)."),
+    agency: str = typer.Argument(..., help=N_("Agency name, abbreviation or code (see the agency directory).")),
+    chat_id: str = typer.Argument(..., help=N_("Chat id (a Telegram group's id is negative: -100…).")),
+    role: str = typer.Option(..., "--role", help=N_("focal | manager | oversight | leadership")),
+    platform: str = typer.Option("telegram", "--platform", help=N_("Chat platform.")),
+    title: Optional[str] = typer.Option(None, "--title", help=N_("What the chat is called, for people reading lists.")),
+    language: Optional[str] = typer.Option(None, "--language", help=N_("vi | en (default: LANGUAGE).")),
 ) -> None:
-    """Link a chat to an agency in a role: it then hears that agency's reminders (focal), its escalations
-    (manager), every agency's escalations and the quarterly summary (oversight, leadership)."""
     from sqlmodel import select
 
     from jobs.scheduler import invalidate_for_binding
@@ -135,7 +133,8 @@ def link_cmd(
 
     typer.echo(_("Linked {chat} to {agency} ({code}) as {role} ({role_label}).", chat=f"{p}:{c}",
                  agency=agency_directory().name(code), code=code, role=r, role_label=role_label(r)) + " "
-               + ngettext("{n} task will be re-planned on the next tick.", "{n} tasks will be re-planned on the next tick.", n))
+               + ngettext("{n} task will be re-planned on the next tick.", "{n} tasks will be re-planned on the next "
+                                                                           "tick.", n))
 
 
 def _link_email(s, b, address: str, code: str, role: str, title, language, now):
@@ -173,12 +172,11 @@ def _send_confirmation(st, address: str, binding_id: int, lang: str, agency_name
 
 
 def unlink_cmd(
-    agency: str = typer.Argument(..., help="Agency name, abbreviation or code."),
-    chat_id: str = typer.Argument(..., help="Chat id."),
-    role: Optional[str] = typer.Option(None, "--role", help="Only this role (default: every role of the agency)."),
-    platform: str = typer.Option("telegram", "--platform", help="Chat platform."),
+    agency: str = typer.Argument(..., help=N_("Agency name, abbreviation or code.")),
+    chat_id: str = typer.Argument(..., help=N_("Chat id.")),
+    role: Optional[str] = typer.Option(None, "--role", help=N_("Only this role (default: every role of the agency).")),
+    platform: str = typer.Option("telegram", "--platform", help=N_("Chat platform.")),
 ) -> None:
-    """Unlink a chat from an agency (the link is kept, disabled, for the record)."""
     from sqlmodel import select
 
     from jobs.scheduler import invalidate_for_binding
@@ -211,9 +209,8 @@ def unlink_cmd(
 
 
 def bindings_cmd(
-    all_: bool = typer.Option(False, "--all", help="Also the disabled links."),
+    all_: bool = typer.Option(False, "--all", help=N_("Also the disabled links.")),
 ) -> None:
-    """The chats linked to agencies."""
     from sqlmodel import Session, select
 
     from bot.i18n import role_label
@@ -245,20 +242,16 @@ def bindings_cmd(
 # -- preview --------------------------------------------------------------------------------------------------
 
 def preview_cmd(
-    from_: Optional[str] = typer.Option(None, "--from", help="First day (dd/mm/yyyy or YYYY-MM-DD; default today)."),
-    to: Optional[str] = typer.Option(None, "--to", help="Last day, included (default: 30 days after --from)."),
-    agency: Optional[str] = typer.Option(None, "--agency", help="Only this agency's tasks and chats."),
-    short: bool = typer.Option(False, "--short", help="One line per message, without its text."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per message (at, chat, role, agency, step, "
-                                 "task, items, text), for other tools."),
-    stats: bool = typer.Option(False, "--stats", help="Per chat: messages in the window, the busiest day and its "
-                               "count, the median per working day."),
+    from_: Optional[str] = typer.Option(None, "--from", help=N_("First day (dd/mm/yyyy or YYYY-MM-DD; default "
+                                                                "today).")),
+    to: Optional[str] = typer.Option(None, "--to", help=N_("Last day, included (default: 30 days after --from).")),
+    agency: Optional[str] = typer.Option(None, "--agency", help=N_("Only this agency's tasks and chats.")),
+    short: bool = typer.Option(False, "--short", help=N_("One line per message, without its text.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("One JSON object per message (at, chat, role, agency, step, "
+                                 "task, items, text), for other tools.")),
+    stats: bool = typer.Option(False, "--stats", help=N_("Per chat: messages in the window, the busiest day and its "
+                               "count, the median per working day.")),
 ) -> None:
-    """Every message dondoc would send in a window — date and time, chat, step, text — nothing is sent.
-    From today on: exactly what `dondoc run` started now sends (its first tick's catch-up, new-task notices,
-    briefs, agendas), the same planning path. A window in the past: a rehearsal, as if dondoc had run since
-    the directive was issued with every chat linked and nobody acting. Chats not linked yet show as
-    "(no chat linked)"."""
     import json
 
     from sqlmodel import Session
@@ -360,10 +353,9 @@ def preview_cmd(
 # -- run ------------------------------------------------------------------------------------------------------
 
 def run_cmd(
-    role: str = typer.Option("all", "--role", help="all | bot | dispatcher | feeds | web — what this process runs (web: the console and the feeds)."),
+    role: str = typer.Option("all", "--role", help=N_("all | bot | dispatcher | feeds | web — what this process runs "
+                                                      "(web: the console and the feeds).")),
 ) -> None:
-    """Run dondoc: the Telegram bot, the scheduler (reminders, escalations, digests) and the calendar feeds.
-    Stops cleanly on Ctrl-C / SIGTERM, finishing or releasing the messages it is sending."""
     from dondoc import service
 
     if role not in service.ROLES:
@@ -387,8 +379,18 @@ def run_cmd(
 
 def register(app: typer.Typer) -> None:
     unknown = {"ignore_unknown_options": True}  # a negative chat id is an argument, not an option
-    app.command("link", context_settings=unknown)(link_cmd)
-    app.command("unlink", context_settings=unknown)(unlink_cmd)
-    app.command("bindings")(bindings_cmd)
-    app.command("preview")(preview_cmd)
-    app.command("run")(run_cmd)
+    app.command("link", context_settings=unknown, help=N_(
+        "Link a chat to an agency in a role: it then hears that agency's reminders (focal), its escalations\n"
+        "(manager), every agency's escalations and the quarterly summary (oversight, leadership)."))(link_cmd)
+    app.command("unlink", context_settings=unknown, help=N_(
+        "Unlink a chat from an agency (the link is kept, disabled, for the record)."))(unlink_cmd)
+    app.command("bindings", help=N_("The chats linked to agencies."))(bindings_cmd)
+    app.command("preview", help=N_(
+        "Every message dondoc would send in a window — date and time, chat, step, text — nothing is sent.\n"
+        "From today on: exactly what `dondoc run` started now sends (its first tick's catch-up, new-task notices,\n"
+        "briefs, agendas), the same planning path. A window in the past: a rehearsal, as if dondoc had run since\n"
+        "the directive was issued with every chat linked and nobody acting. Chats not linked yet show as\n"
+        '"(no chat linked)".'))(preview_cmd)
+    app.command("run", help=N_(
+        "Run dondoc: the Telegram bot, the scheduler (reminders, escalations, digests) and the calendar feeds.\n"
+        "Stops cleanly on Ctrl-C / SIGTERM, finishing or releasing the messages it is sending."))(run_cmd)

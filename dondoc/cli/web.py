@@ -8,14 +8,13 @@ import getpass
 import typer
 
 from dondoc.cli.common import clock, engine, fail, settings
-from dondoc.i18n import _
+from dondoc.i18n import N_, _
 
 
 def web_link_cmd(
-    user: str = typer.Option(..., "--user", help="The person's Telegram user id (a number)."),
-    name: str = typer.Option(None, "--name", help="Their name, shown on the sign-in page and in the audit log."),
+    user: str = typer.Option(..., "--user", help=N_("The person's Telegram user id (a number).")),
+    name: str = typer.Option(None, "--name", help=N_("Their name, shown on the sign-in page and in the audit log.")),
 ) -> None:
-    """Print a one-time sign-in link to the web console for a Telegram user (valid SIGNIN_LINK_MINUTES)."""
     from storage.db import session_scope
     from web.auth import create_signin_link, person_for, signin_url
 
@@ -37,4 +36,5 @@ def web_link_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("web-link")(web_link_cmd)
+    app.command("web-link", help=N_('Print a one-time sign-in link to the web console for a Telegram user (valid '
+                                    'SIGNIN_LINK_MINUTES).'))(web_link_cmd)

@@ -56,10 +56,19 @@ class PermanentDeliveryError(DeliveryError):
     """This message will never be accepted as it is (e.g. 400 Bad Request)."""
 
 
+# How a channel takes a picture (the quarterly summary's chart): `Channel.pictures` is one of these, or None
+# (text only). The dispatcher draws the PNG only for UPLOAD and ATTACH; a LINK channel gets a signed URL and the
+# console draws the picture when the platform fetches it.
+UPLOAD = "upload"  # `send_photo(chat_id, png, filename=...)` after the text (Telegram)
+ATTACH = "attach"  # the PNG in the same message, as the `chart` meta (e-mail)
+LINK = "link"  # `send_photo_url(chat_id, url, caption)` after the text; the platform fetches the picture (Zalo)
+
+
 class Channel(ABC):
     """A chat platform. `platform` is the prefix of the outbox's chat key ("telegram:-100123")."""
 
     platform: str = "telegram"
+    pictures: str | None = None  # UPLOAD, ATTACH, LINK or None: see above
 
     async def start(self) -> None:
         """Open connections; called once before the first send."""
@@ -163,7 +172,7 @@ def is_private_chat(chat_id: str) -> bool:
 
 class TelegramChannel(Channel):
     platform = "telegram"
-    sends_photos = True  # the quarterly summary's chart goes after its text
+    pictures = UPLOAD  # the quarterly summary's chart goes after its text
 
     def __init__(self, settings, bot=None, limits=None):
         self.settings = settings

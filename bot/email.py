@@ -24,7 +24,7 @@ import time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
-from bot.channels import Channel, ChatGone, PermanentDeliveryError, TransientDeliveryError
+from bot.channels import ATTACH, Channel, ChatGone, PermanentDeliveryError, TransientDeliveryError
 from dondoc.i18n import _
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class EmailChannel(Channel):
 
     platform = PLATFORM
     accepts_meta = True  # the dispatcher passes the outbox key, task and binding
-    attaches_charts = True  # the quarterly summary's chart travels in the same e-mail
+    pictures = ATTACH  # the quarterly summary's chart travels in the same e-mail
 
     def __init__(self, settings, *, engine=None, clock=None):
         self.settings = settings

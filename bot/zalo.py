@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from bot.channels import (
+    LINK,
     Channel,
     ChatGone,
     PermanentDeliveryError,
@@ -174,6 +175,7 @@ class ZaloChannel(Channel):
 
     platform = PLATFORM
     accepts_meta = True  # the dispatcher passes the outbox key, task and binding
+    pictures = LINK  # sendPhoto takes a URL Zalo fetches (no upload): the chart goes as a signed console link
 
     def __init__(self, settings, client: ZaloClient | None = None, *, task_key_of=None, lang_of=None):
         self.settings = settings

@@ -362,7 +362,8 @@ class ZaloConversation:
             from web.reports import chart_url, reports_page_url
 
             page = reports_page_url(self.d.settings, period.code)
-            chart = (chart_url(self.d.settings, period.code, lang, now=self.d.now().timestamp()),
+            chart = (chart_url(self.d.settings, period.code, lang, as_of=self.d.today(),  # the text's day
+                               now=self.d.now().timestamp()),
                      _("The four groups per agency — {period}.", lang, period=period.name(lang)))
         return Reply(report_text(report, lang, page), photo=chart)
 

@@ -34,7 +34,8 @@ from sqlmodel import Session, select
 
 from bot.compose import Composed, Composer  # noqa: F401 - composition lives in bot/; re-exported for callers
 from bot.channels import (
-    Channel, ChatGone, ChatMoved, DeliveryError, PermanentDeliveryError, RetryLater, TransientDeliveryError,
+    ATTACH, LINK, UPLOAD, Channel, ChatGone, ChatMoved, DeliveryError, PermanentDeliveryError, RetryLater,
+    TransientDeliveryError,
 )
 from jobs import outbox
 # Failure handling lives in jobs.delivery_failures; its retry schedule is re-exported for callers.
@@ -80,7 +81,8 @@ class DispatchStats:
 class _Prepared:
     text: str
     buttons: list
-    chart: bytes | None = None  # the quarterly summary's chart (PNG), sent after its text where a channel can
+    chart: bytes | None = None  # the quarterly summary's chart (PNG), for channels that upload or attach it
+    chart_link: str | None = None  # ... or a signed link to it, for channels that take pictures by URL (Zalo)
 
 
 class Dispatcher:
@@ -117,6 +119,7 @@ class Dispatcher:
         # logged, taken back. Real seconds, whatever the clock's speed: sending takes real time.
         self.max_hold = max(60.0, 3.0 * settings.claim_timeout_seconds)
         self.stuck = StuckWatch(getattr(settings, "delivery_stuck_alert_minutes", 15))
+        self._said_no_console = False  # "no console, so no chart links" is logged once per process
 
     # -- control
     def request_stop(self) -> None:
@@ -343,8 +346,8 @@ class Dispatcher:
                         log.exception("unexpected error sending outbox row %s to %s", row.id, chat)
                         await write(row, "retry", self.failures.transient, row, f"{type(e).__name__}: {e}", stats)
                     else:
-                        if prepared.chart is not None and getattr(channel, "sends_photos", False):
-                            await self._send_chart(channel, row, prepared.chart)
+                        if prepared.chart is not None or prepared.chart_link is not None:
+                            await self._send_chart(channel, row, prepared)
                         try:
                             await write(row, "sent", self._sent, row, message_id, stats)
                         except WriteFailed:
@@ -446,30 +449,57 @@ class Dispatcher:
                 outbox.settle(s.connection(), row.id, CANCELLED, "nothing to report")
                 stats.cancelled += 1
                 return None
-            return _Prepared(composed.text, composed.buttons, self._summary_chart(s, row, composed.lang, now))
+            prepared = _Prepared(composed.text, composed.buttons)
+            if row.kind == SUMMARY:
+                self._summary_chart(s, row, composed.lang, now, prepared)
+            return prepared
 
-    def _summary_chart(self, session, row: outbox.OutboxRow, lang: str, now: datetime) -> bytes | None:
-        """The chart of a quarterly summary (reports.summary): the four groups per agency for that quarter.
-        A chart that cannot be drawn never holds the summary's text back."""
-        channel = self.channels.get(row.platform)
-        if row.kind != SUMMARY or not (getattr(channel, "sends_photos", False)
-                                       or getattr(channel, "attaches_charts", False)):
-            return None
+    def _summary_chart(self, session, row: outbox.OutboxRow, lang: str, now: datetime, prepared: _Prepared) -> None:
+        """The chart of a quarterly summary (reports.summary): the four groups per agency for that quarter, as
+        of the day it is sent, in the chat's language — drawn here for a channel that uploads or attaches it; for
+        one that takes pictures by URL, a signed link to the console, which draws the same picture when the
+        platform fetches it. A chart that cannot be made never holds the summary's text back."""
+        pictures = getattr(self.channels.get(row.platform), "pictures", None)
+        if pictures not in (UPLOAD, ATTACH, LINK):
+            return
+        today = now.astimezone(self.settings.timezone).date()
         try:
+            if pictures == LINK:
+                prepared.chart_link = self._summary_chart_link(row, lang, today, now)
+                return
             from reports.summary import summary_chart
 
-            today = now.astimezone(self.settings.timezone).date()
-            return summary_chart(session, settings=self.settings, calendar=self.calendar, quarter=row.occurrence,
-                                 today=today, lang=lang)
+            prepared.chart = summary_chart(session, settings=self.settings, calendar=self.calendar,
+                                           quarter=row.occurrence, today=today, lang=lang)
         except Exception:  # noqa: BLE001 - the text goes out anyway
-            log.exception("could not draw the chart of %s for %s", row.occurrence, row.chat)
-            return None
+            log.exception("could not make the chart of %s for %s", row.occurrence, row.chat)
 
-    async def _send_chart(self, channel: Channel, row: outbox.OutboxRow, chart: bytes) -> None:
+    def _summary_chart_link(self, row: outbox.OutboxRow, lang: str, today, now: datetime) -> str | None:
+        from feeds.links import web_console_installed
+
+        if not web_console_installed():  # nothing would answer the link
+            if not self._said_no_console:
+                self._said_no_console = True
+                log.info("the web console is not installed: the quarterly summary goes without its chart to "
+                         "chats that take pictures by link only (%s)", row.platform)
+            return None
+        from web.reports import summary_chart_url
+
+        return summary_chart_url(self.settings, row.occurrence, lang, today=today, now=now.timestamp())
+
+    async def _send_chart(self, channel: Channel, row: outbox.OutboxRow, prepared: _Prepared) -> None:
         """After the summary's text: its chart, once, best effort (the text is the message; a failed chart is
-        logged, not retried, so the text is never sent twice for it)."""
+        logged, not retried, so the text is never sent twice for it). A platform's "slow down" still holds
+        this chat's next messages back."""
         try:
-            await channel.send_photo(row.chat_id, chart, filename=f"{row.occurrence}.png")
+            if prepared.chart_link is not None and getattr(channel, "pictures", None) == LINK:
+                await channel.send_photo_url(row.chat_id, prepared.chart_link, None)  # no caption, as on Telegram
+            elif prepared.chart is not None and getattr(channel, "pictures", None) == UPLOAD:
+                await channel.send_photo(row.chat_id, prepared.chart, filename=f"{row.occurrence}.png")
+        except RetryLater as e:
+            self._blocked_until[row.chat] = time.monotonic() + e.seconds
+            log.warning("the chart of %s did not reach %s: the platform asked to wait %.0fs", row.occurrence,
+                        row.chat, e.seconds)
         except Exception:  # noqa: BLE001
             log.warning("the chart of %s did not reach %s", row.occurrence, row.chat, exc_info=True)
 
@@ -494,6 +524,6 @@ def _send_meta(channel: Channel, row: outbox.OutboxRow, prepared: _Prepared | No
         return {}
     meta = {"key": f"{row.task_key}|{row.occurrence}|{row.step}|{row.chat}", "task_key": row.task_key or None,
             "binding_id": row.binding_id}
-    if prepared is not None and prepared.chart is not None and getattr(channel, "attaches_charts", False):
+    if prepared is not None and prepared.chart is not None and getattr(channel, "pictures", None) == ATTACH:
         meta["chart"] = prepared.chart  # e-mail: the summary's chart as an attachment of the same message
     return meta

@@ -6,7 +6,9 @@ to attach the chart the dispatcher calls
     png = summary_chart(session, settings=settings, calendar=calendar, quarter=row.occurrence, today=today,
                         lang=lang)
 
-and sends it as a photo after the text (Telegram: `bot.send_photo(chat_id, photo=png, caption=...)`).
+and sends it as a photo after the text (Telegram), or attaches it (e-mail). A chat that takes pictures by URL
+only (Zalo) gets `web.reports.summary_chart_url(...)` instead: a signed link to the console, which draws this
+same chart (same period, language and as-of day) when the platform fetches it.
 The figures are those of `dondoc report --period "Quý II/2018"` under REPORT_CUTOFF.
 """
 
@@ -16,10 +18,10 @@ import re
 from datetime import date
 
 from reports.chart import report_chart
-from reports.figures import Report, make_period
+from reports.figures import Period, Report, make_period
 from reports.load import build_report
 
-__all__ = ["summary_chart", "summary_report", "parse_quarter_label"]
+__all__ = ["summary_chart", "summary_period", "summary_report", "parse_quarter_label"]
 
 _LABEL = re.compile(r"(\d{4})-Q([1-4])")
 
@@ -32,10 +34,15 @@ def parse_quarter_label(label: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def summary_report(session, *, settings, calendar, quarter: str, today: date) -> Report:
+def summary_period(settings, quarter: str) -> Period:
+    """The reporting period a summary row names: that quarter under REPORT_CUTOFF."""
     year, number = parse_quarter_label(quarter)
-    period = make_period("quarter", year, number, getattr(settings, "report_cutoff", "calendar"))
-    return build_report(session, settings=settings, calendar=calendar, period=period, today=today)
+    return make_period("quarter", year, number, getattr(settings, "report_cutoff", "calendar"))
+
+
+def summary_report(session, *, settings, calendar, quarter: str, today: date) -> Report:
+    return build_report(session, settings=settings, calendar=calendar, period=summary_period(settings, quarter),
+                        today=today)
 
 
 def summary_chart(session, *, settings, calendar, quarter: str, today: date, lang: str | None = None) -> bytes:

@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.channels import Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError
+from bot.channels import (
+    UPLOAD, Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError,
+)
 from dondoc.clock import FixedClock
 from dondoc.i18n import _
 from dondoc.settings import load_settings
@@ -359,7 +361,7 @@ async def test_digest_and_summary_texts(engine, db_url, world):
 class PhotoChannel(ScriptedChannel):
     """A channel that can also send pictures (as Telegram's does)."""
 
-    sends_photos = True
+    pictures = UPLOAD
 
     def __init__(self):
         super().__init__()
@@ -368,6 +370,9 @@ class PhotoChannel(ScriptedChannel):
     async def send_photo(self, chat_id: str, png: bytes, filename: str = "chart.png") -> str:
         self.photos.append((chat_id, png, filename))
         return f"p{len(self.photos)}"
+
+    def photos_of(self, chat_id: str) -> list[tuple[str, bytes]]:
+        return [(name, png) for c, png, name in self.photos if c == str(chat_id)]
 
 
 async def test_the_quarterly_summary_carries_its_chart(engine, db_url, world):
@@ -385,3 +390,119 @@ async def test_the_quarterly_summary_carries_its_chart(engine, db_url, world):
     assert len(ch.photos) == 2  # not again
     # a channel without pictures gets the text alone
     assert not hasattr(ScriptedChannel(), "send_photo")
+
+
+# -- the quarterly summary's chart on Zalo: a signed link the console answers (Zalo fetches pictures by URL) --
+
+ZALO_VI, ZALO_EN = "77aa88bb99cc00dd11ee", "0f1e2d3c4b5a69788796"  # an oversight chat, a leadership chat (English)
+SUMMARY_DAY = datetime(2018, 7, 2, 8, 0, tzinfo=VN)  # the first working day of Q3: Q2's summary goes out
+
+
+@pytest.fixture
+async def zalo_world(engine, db_url, world, monkeypatch):
+    """`world` plus two Zalo chats that receive the quarterly summary, the fake Zalo Bot API, and a scheduler
+    sending to Telegram (scripted, uploads pictures) and to Zalo (our real channel). `drawn` records every
+    chart the dispatcher draws itself."""
+    from bot.zalo import ZaloChannel
+    from reports import summary
+    from tests.fake_zalo import FakeZalo
+
+    with session_scope(engine) as s:
+        make_binding(s, chat_id=ZALO_VI, agency="van-phong-ubnd-tinh", role="oversight", platform="zalo",
+                     now=world - timedelta(days=1))
+        make_binding(s, chat_id=ZALO_EN, agency="ubnd-tinh", role="leadership", platform="zalo", language="en",
+                     now=world - timedelta(days=1))
+    drawn: list[dict] = []
+    draw = summary.summary_chart
+
+    def drawing(*args, **kw):
+        drawn.append(kw)
+        return draw(*args, **kw)
+
+    monkeypatch.setattr(summary, "summary_chart", drawing)
+    async with FakeZalo() as fake:
+        settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, zalo_bot_token=fake.token,
+                                 zalo_base_url=fake.base_url, zalo_rate_per_second=100.0)
+        telegram, zalo = PhotoChannel(), ZaloChannel(settings)
+        sch = Scheduler(engine, settings, FixedClock(SUMMARY_DAY), {"telegram": telegram, "zalo": zalo})
+        try:
+            yield sch, fake, telegram, drawn, draw
+        finally:
+            await zalo.stop()
+
+
+def _summaries(texts: list[str]) -> list[str]:
+    return [t for t in texts if t.startswith("📊")]
+
+
+async def test_the_quarterly_summary_reaches_zalo_with_its_chart_by_link(engine, zalo_world):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from feeds.server import make_app
+    from jobs.workdays import WorkCalendar
+    from web.app import mount
+
+    sch, fake, telegram, drawn, draw = zalo_world
+    await sch.tick()
+    for chat in (ZALO_VI, ZALO_EN):
+        [text] = _summaries(fake.texts_to(chat))
+        messages = fake.messages_to(chat)
+        at = [m.get("text") for m in messages].index(text)
+        [photo] = fake.photos_to(chat)
+        assert messages[at + 1] is photo and photo["caption"] is None  # right after the text; no caption, as on Telegram
+    assert "Quý II/2018" in _summaries(fake.texts_to(ZALO_VI))[0]
+    assert "Q2 2018" in _summaries(fake.texts_to(ZALO_EN))[0]
+    # the dispatcher drew the Telegram chats' charts only: Zalo's is drawn by the console when Zalo fetches it
+    assert sorted(c for c, _, _ in telegram.photos) == ["-1003", "-1004"]
+    assert len(drawn) == 2 and all(kw["quarter"] == "2018-Q2" and kw["lang"] == "vi" for kw in drawn)
+
+    # What Zalo's servers do with each URL: fetch it, with no session — here the next day, on a console whose clock
+    # reads later than the dispatcher's. The picture: the chart of that quarter in the chat's language, as of the
+    # day the summary was sent, byte for byte what a Telegram chat gets.
+    with Session(engine) as s:
+        expected = {lang: draw(s, settings=sch.settings, calendar=WorkCalendar.from_file(None), quarter="2018-Q2",
+                               today=SUMMARY_DAY.date(), lang=lang) for lang in ("vi", "en")}
+    assert expected["vi"] != expected["en"]
+    assert telegram.photos_of("-1003") == [("2018-Q2.png", expected["vi"])]
+    base = sch.settings.feed_base_url
+    later = FixedClock(SUMMARY_DAY + timedelta(hours=20))
+    async with TestClient(TestServer(make_app(sch.settings, engine, later, [mount]))) as client:
+        for chat, lang in ((ZALO_VI, "vi"), (ZALO_EN, "en")):
+            [photo] = fake.photos_to(chat)
+            assert photo["photo"].startswith(f"{base}/web/reports/chart/2018-Q2~{lang}~2018-07-02~")
+            r = await client.get(photo["photo"][len(base):], allow_redirects=False)
+            assert r.status == 200 and r.headers["Content-Type"] == "image/png"
+            assert await r.read() == expected[lang]
+    await sch.tick()
+    assert len(fake.photos_to(ZALO_VI)) == len(fake.photos_to(ZALO_EN)) == 1  # not again
+
+
+@pytest.mark.parametrize("code", [502, 429, 400])
+async def test_a_chart_zalo_refuses_leaves_the_summary_sent_once(engine, zalo_world, code):
+    sch, fake, telegram, drawn, draw = zalo_world
+    fake.fail_next("sendPhoto", code, times=2)  # both Zalo chats' pictures
+    await sch.tick()
+    assert len(fake.calls("sendPhoto")) == 2 and fake.photos_to(ZALO_VI) == fake.photos_to(ZALO_EN) == []
+    for chat in (ZALO_VI, ZALO_EN):
+        assert len(_summaries(fake.texts_to(chat))) == 1
+        [row] = rows(engine, chat=f"zalo:{chat}", step="summary:quarterly")
+        assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
+    if code == 429:  # Zalo's "slow down" holds the chat back, as it would for a text
+        assert sch.dispatcher._blocked(f"zalo:{ZALO_VI}")
+    await sch.tick()
+    assert len(fake.calls("sendPhoto")) == 2  # a failed chart is not retried, nor its text sent again
+    assert all(len(_summaries(fake.texts_to(c))) == 1 for c in (ZALO_VI, ZALO_EN))
+
+
+async def test_without_the_web_console_zalo_gets_the_summary_text_alone(engine, zalo_world, monkeypatch, caplog):
+    import feeds.links
+
+    sch, fake, telegram, drawn, draw = zalo_world
+    monkeypatch.setattr(feeds.links, "web_console_installed", lambda: False)
+    with caplog.at_level("INFO", logger="jobs.dispatcher"):
+        await sch.tick()
+    assert all(len(_summaries(fake.texts_to(c))) == 1 for c in (ZALO_VI, ZALO_EN))
+    assert fake.calls("sendPhoto") == []
+    said = [r for r in caplog.records if "web console is not installed" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelname == "INFO"  # once, however many chats
+    assert len(telegram.photos) == 2  # Telegram's charts do not need the console

@@ -282,6 +282,38 @@ async def test_report_on_zalo_gives_the_figures_the_console_link_and_the_chart(z
         assert (await client.get(path, allow_redirects=False)).status == 404
 
 
+async def test_report_chart_link_shows_the_day_the_answer_was_given(zalo, engine):
+    """Zalo fetches the picture when it likes, and the console's clock may read another day: the link carries the
+    day of the figures, so the picture is the one the text was written with."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from feeds.server import make_app
+    from reports import build_report
+    from reports.chart import report_chart
+    from web.app import mount
+    from web.reports import chart_token, read_chart_token
+
+    await zalo.say(ZALO_OVERSIGHT, "/report")
+    [photo] = await zalo.fake.wait_for(lambda: zalo.fake.photos_to(ZALO_OVERSIGHT))
+    path = photo["photo"][len("http://127.0.0.1:8080"):]
+    next_day = NOW + timedelta(hours=20)
+    report = _report(engine, zalo.settings)
+    with Session(engine) as s:
+        tomorrow = build_report(s, settings=zalo.settings, calendar=WorkCalendar.from_file(None),
+                                period=report.period, today=next_day.date())
+    then, later = report_chart(report, lang="vi"), report_chart(tomorrow, lang="vi")
+    assert next_day.date() > NOW.date() and then != later  # "status as of" another day
+    old = chart_token(zalo.settings, report.period.code, "vi", now=NOW.timestamp())  # a link from before the day
+    assert read_chart_token(zalo.settings, old, now=NOW.timestamp()) == (report.period.code, "vi", None)
+    async with TestClient(TestServer(make_app(zalo.settings, engine, FixedClock(next_day), [mount]))) as client:
+        assert await (await client.get(path)).read() == then
+        assert await (await client.get(f"/web/reports/chart/{old}.png")).read() == later  # as of the fetch
+        day = path.split("~")[2]
+        assert day == NOW.date().isoformat()
+        forged = path.replace(f"~{day}~", f"~{next_day.date().isoformat()}~")  # another day, same signature
+        assert (await client.get(forged, allow_redirects=False)).status == 404
+
+
 async def test_report_on_zalo_is_refused_to_an_agency_chat_and_reads_periods(zalo, engine):
     from reports import parse_period
 

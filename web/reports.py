@@ -12,6 +12,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 from urllib.parse import quote
 
 import aiohttp_jinja2
@@ -160,34 +161,61 @@ def _chart_sig(settings, body: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def chart_token(settings, period_code: str, lang: str, *, now: float | None = None,
+class ChartLink(NamedTuple):
+    """What a valid chart token names: the period, the language, and the day the figures are as of (None in
+    links made before tokens carried it: then the day the picture is fetched)."""
+
+    period_code: str
+    lang: str
+    as_of: date | None
+
+
+def chart_token(settings, period_code: str, lang: str, *, as_of: date | None = None, now: float | None = None,
                 hours: int = CHART_LINK_HOURS) -> str:
     """A signed, expiring name for the chart of the whole report of a period (every agency: only made for
-    chats that may see every agency's figures). Nothing is stored; the signature is the permission."""
+    chats that may see every agency's figures). Nothing is stored; the signature is the permission.
+
+    `as_of`: the day the figures are counted as of, so the picture is the one the message was sent with
+    even when the platform fetches it the next day (or the console's clock disagrees with the sender's)."""
     expires = int((now if now is not None else time.time()) + hours * 3600)
-    body = f"{period_code}~{lang}~{expires}"
+    fields = [period_code, lang] + ([as_of.isoformat()] if as_of is not None else []) + [str(expires)]
+    body = "~".join(fields)
     return f"{body}~{_chart_sig(settings, body)}"
 
 
-def read_chart_token(settings, token: str, *, now: float | None = None) -> tuple[str, str] | None:
-    """(period code, language) of a valid, unexpired chart token; None if forged, garbled or old."""
+def read_chart_token(settings, token: str, *, now: float | None = None) -> ChartLink | None:
+    """What a valid, unexpired chart token names; None if forged, garbled or old."""
     parts = (token or "").split("~")
-    if (len(parts) != 4 or not parts[2].isascii() or not parts[2].isdigit() or len(parts[2]) > 12
-            or not parts[3].isascii()):  # compare_digest takes ASCII text only
+    if (len(parts) not in (4, 5) or not parts[-2].isascii() or not parts[-2].isdigit() or len(parts[-2]) > 12
+            or not parts[-1].isascii()):  # compare_digest takes ASCII text only
         return None
-    body = "~".join(parts[:3])
-    if not hmac.compare_digest(_chart_sig(settings, body), parts[3]):
+    body = "~".join(parts[:-1])
+    if not hmac.compare_digest(_chart_sig(settings, body), parts[-1]):
         return None
-    if int(parts[2]) < (now if now is not None else time.time()):
+    if int(parts[-2]) < (now if now is not None else time.time()):
         return None
-    return parts[0], parts[1]
+    as_of = None
+    if len(parts) == 5:
+        try:
+            as_of = date.fromisoformat(parts[2])
+        except ValueError:
+            return None
+    return ChartLink(parts[0], parts[1], as_of)
 
 
-def chart_url(settings, period_code: str, lang: str, *, now: float | None = None) -> str:
+def chart_url(settings, period_code: str, lang: str, *, as_of: date | None = None, now: float | None = None) -> str:
     from web.app import MOUNT
 
-    return (f"{settings.feed_base_url.rstrip('/')}{MOUNT}/reports/chart/"
-            f"{quote(chart_token(settings, period_code, lang, now=now), safe='~')}.png")
+    token = chart_token(settings, period_code, lang, as_of=as_of, now=now)
+    return f"{settings.feed_base_url.rstrip('/')}{MOUNT}/reports/chart/{quote(token, safe='~')}.png"
+
+
+def summary_chart_url(settings, quarter: str, lang: str, *, today: date, now: float) -> str:
+    """The link to the quarterly summary's chart for a chat that takes pictures by URL (Zalo): the picture
+    behind it is `reports.summary.summary_chart(quarter=quarter, today=today, lang=lang)`, byte for byte."""
+    from reports.summary import summary_period
+
+    return chart_url(settings, summary_period(settings, quarter).code, lang, as_of=today, now=now)
 
 
 async def report_chart_link(request: web.Request) -> web.Response:
@@ -197,9 +225,10 @@ async def report_chart_link(request: web.Request) -> web.Response:
 
     settings = request.app[SETTINGS]
     found = read_chart_token(settings, request.match_info["token"], now=request.app[CLOCK].now().timestamp())
-    if found is None or found[1] not in available_languages():
+    if found is None or found.lang not in available_languages():
         raise web.HTTPNotFound()
-    code, lang = found
+    code, lang = found.period_code, found.lang
+    today = found.as_of or today_of(request)
     try:
         period = parse_period(code, settings.report_cutoff)
     except PeriodError:
@@ -208,8 +237,7 @@ async def report_chart_link(request: web.Request) -> web.Response:
     def render(s: Session) -> bytes:
         from reports.chart import report_chart
 
-        report = build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period,
-                              today=today_of(request))
+        report = build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period, today=today)
         return report_chart(report, lang=lang)
 
     body = await run_db(request, render)

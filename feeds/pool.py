@@ -43,17 +43,24 @@ def auto_processes() -> int:
 WATCH_SECONDS = 1.0  # how often a worker checks that the server is still there
 
 
-def _start_worker(server_pid: int) -> None:
-    """Run in each worker at its start: import the renderer and its catalogs, so a first calendar does not
-    pay for them, and watch the server — a worker must not outlive it (SIGKILL, the OOM killer): its
+def _start_worker(server_pid: int, files: tuple) -> None:
+    """Run in each worker at its start: import the renderer, its catalogs, the agency directory and the
+    working-day calendar (`files`: AGENCIES_FILE, HOLIDAYS_FILE), so a first calendar does not pay for them
+    (about 0.1 s), and watch the server — a worker must not outlive it (SIGKILL, the OOM killer): its
     queue's pipe does not tell it, because it holds an end of the pipe itself."""
     from dondoc.i18n import _
-    from feeds import entries, ics  # noqa: F401
-    from jobs import deadline, workdays  # noqa: F401
+    from feeds import entries, ics
+    from jobs import deadline  # noqa: F401
 
     for lang in ("vi", "en"):
         ics._t(lang)
     _("Deadline", lang="vi")
+    agencies_file, holidays_file = files or (None, None)
+    try:
+        entries._cached("agencies", agencies_file, entries._load_directory)
+        entries._cached("holidays", holidays_file, entries._load_workdays)
+    except Exception:  # noqa: BLE001 - a bad file is reported where the server reads it, not here
+        log.debug("could not preload the agency or holiday file", exc_info=True)
     threading.Thread(target=_watch, args=(server_pid,), name="watch-server", daemon=True).start()
 
 
@@ -86,8 +93,9 @@ def _ping() -> int:
 class RenderPool:
     """A few worker processes that render batches of a calendar (`submit`), started on demand or by `warm`."""
 
-    def __init__(self, processes: int):
+    def __init__(self, processes: int, files: tuple = ()):
         self.processes = processes
+        self.files = tuple(files)  # AGENCIES_FILE, HOLIDAYS_FILE: read by each worker at its start
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -97,7 +105,7 @@ class RenderPool:
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(["feeds.entries", "jobs.deadline", "jobs.workdays"])
                 self._executor = ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx,
-                                                     initializer=_start_worker, initargs=(os.getpid(),))
+                                                     initializer=_start_worker, initargs=(os.getpid(), self.files))
             return self._executor
 
     def warm(self) -> list[int]:

@@ -350,7 +350,7 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     app[CACHE_KEY] = OrderedDict()
     app[STATES_KEY] = {}
     processes = auto_processes() if settings.feed_render_processes is None else settings.feed_render_processes
-    app[POOL_KEY] = RenderPool(processes) if processes else None
+    app[POOL_KEY] = RenderPool(processes, (settings.agencies_file, settings.holidays_file)) if processes else None
     app.on_startup.append(_start_pool)
     app.on_cleanup.append(_stop_pool)
     app.router.add_get("/feeds/{name}", feed)  # add_get also answers HEAD

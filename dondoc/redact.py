@@ -8,6 +8,7 @@ is created, before any handler or formatter sees it (a record factory, so a hand
 a test's, is covered too). Redacted:
 
 - the literal secrets of the settings: TELEGRAM_BOT_TOKEN, WEBHOOK_SECRET, CALLBACK_SECRET, ZALO_BOT_TOKEN,
+  ZALO_WEBHOOK_SECRET,
   SMTP_PASSWORD, the password in DATABASE_URL;
 - by shape, whatever the value: a Telegram bot token (`123456789:AA…`), a password in any URL
   (`scheme://user:***@host`), feed tokens (`/feeds/***.ics`), signed chart links (`/reports/chart/***`),
@@ -40,7 +41,7 @@ _PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"([?&](?:t|token|code|key|secret|signature|sig|start|startgroup|password|passwd)=)[^&\s\"'<>]+",
                 re.I), r"\1" + MASK),
     # a secret in a header or a dict as python-telegram-bot and aiohttp print them
-    (re.compile(r"((?:secret_token|X-Telegram-Bot-Api-Secret-Token|password)['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+", re.I),
+    (re.compile(r"((?:secret_token|X-Telegram-Bot-Api-Secret-Token|X-Bot-Api-Secret-Token|password)['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+", re.I),
      r"\1" + MASK),
 )
 
@@ -79,7 +80,8 @@ _installed: dict[str, object] = {}
 def secrets_of(settings) -> list[str]:
     """The literal secrets in the settings."""
     out = [settings.telegram_bot_token, settings.webhook_secret, settings.callback_secret,
-           getattr(settings, "zalo_bot_token", None), getattr(settings, "smtp_password", None)]
+           getattr(settings, "zalo_bot_token", None), getattr(settings, "zalo_webhook_secret", None),
+           getattr(settings, "smtp_password", None)]
     try:
         from sqlalchemy.engine import make_url
 

@@ -105,6 +105,10 @@ class Settings:
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_rate_per_second: float = 2.0
     zalo_groups_enabled: bool = False
+    # Zalo webhook mode: Zalo POSTs updates to this public https URL (served by the HTTP server, FEED_BIND);
+    # None = long polling by the bot role
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: str | None = None
     # e-mail (SMTP); no SMTP_HOST, no e-mail channel
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -419,6 +423,36 @@ def _webhook_secret(v: str) -> str | None:
     return s or None
 
 
+# Paths the HTTP server already serves: a Zalo webhook path may not shadow them.
+_TAKEN_PATHS = ("/feeds/", "/web/", "/email/", "/healthz")
+
+
+def _zalo_webhook_url(v: str) -> str | None:
+    """The public https URL Zalo posts updates to; its path becomes a route of the HTTP server."""
+    from urllib.parse import urlsplit
+
+    s = v.strip()
+    if not s:
+        return None
+    parts = urlsplit(s)
+    path = parts.path.rstrip("/")
+    if (parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or not path
+            or any(path == t.rstrip("/") or path.startswith(t) for t in _TAKEN_PATHS)):
+        raise ValueError(_("accepted: an https:// URL with a path of its own, e.g. "
+                           "https://dondoc.example.gov.vn/zalo/webhook (not under /feeds/, /web/, /email/ or "
+                           "/healthz; no query); empty: receive Zalo messages by polling"))
+    return s
+
+
+def _zalo_webhook_secret(v: str) -> str | None:
+    import re
+
+    s = v.strip()
+    if s and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", s):
+        raise ValueError(_("accepted: 8-256 characters A-Z, a-z, 0-9, _ and - (Zalo asks for 8 to 256)"))
+    return s or None
+
+
 # name -> (field, parser)
 _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", _optional_str),
@@ -470,6 +504,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "ZALO_BASE_URL": ("zalo_base_url", _url),
     "ZALO_RATE_PER_SECOND": ("zalo_rate_per_second", _positive_rate),
     "ZALO_GROUPS_ENABLED": ("zalo_groups_enabled", _bool),
+    "ZALO_WEBHOOK_URL": ("zalo_webhook_url", _zalo_webhook_url),
+    "ZALO_WEBHOOK_SECRET": ("zalo_webhook_secret", _zalo_webhook_secret),
     "SMTP_HOST": ("smtp_host", _optional_str),
     "SMTP_PORT": ("smtp_port", _int_range(1, 65535)),
     "SMTP_SECURITY": ("smtp_security", _choice(("none", "starttls", "tls"))),
@@ -491,7 +527,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
 }
 
 SETTING_NAMES = tuple(_SPEC)
-SECRET_SETTINGS = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "CALLBACK_SECRET")
+SECRET_SETTINGS = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "CALLBACK_SECRET", "ZALO_WEBHOOK_SECRET")
 
 
 def shown_value(name: str, value: str) -> str:
@@ -538,7 +574,8 @@ def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
             # An empty line in .env means "use the default", as most tools read it.
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
                         "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
-                        "smtp_password", "smtp_ca_file", "mail_from", "mail_reply_to", "feed_uid_domain", "province"):
+                        "smtp_password", "smtp_ca_file", "mail_from", "mail_reply_to", "feed_uid_domain", "province",
+                        "zalo_webhook_url", "zalo_webhook_secret"):
                 values[attr] = None
             continue
         try:
@@ -551,6 +588,9 @@ def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
         values[attr] = parsed
     if values.get("smtp_host") and not values.get("mail_from"):
         problems.append("MAIL_FROM is required with SMTP_HOST: the address dondoc's e-mails come from")
+    if values.get("zalo_webhook_url") and not values.get("zalo_webhook_secret"):
+        problems.append(_("ZALO_WEBHOOK_SECRET is required with ZALO_WEBHOOK_URL: without it anyone who finds the "
+                          "URL could post fake messages (accepted: 8-256 characters A-Z, a-z, 0-9, _ and -)"))
     if problems:
         raise SettingsError(problems)
     values.update(overrides)

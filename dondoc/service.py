@@ -1,7 +1,8 @@
 """`dondoc run`: the Telegram bot, the scheduler tick and the calendar feeds in one asyncio loop.
 
     settings → database upgraded → channels (Telegram, or the console when TELEGRAM_BOT_TOKEN is unset)
-    → every task re-planned → bot (polling, or webhook with WEBHOOK_URL) → feed server → APScheduler job
+    → every task re-planned → bot (polling, or webhook with WEBHOOK_URL; Zalo by polling unless
+    ZALO_WEBHOOK_URL) → feed server (with the Zalo webhook route when ZALO_WEBHOOK_URL is set) → APScheduler job
     ticking every SCHEDULER_TICK_SECONDS → wait for SIGINT/SIGTERM → stop claiming, finish the sends in
     flight, release the rest → stop the bot and the feeds.
 
@@ -106,6 +107,8 @@ class Service:
     feed_runner: object = None
     aps: object = None
     zalo_receiver: object = None
+    zalo_updates: object = None  # bot.zalo_receiver.ZaloUpdates: the one handler of Zalo updates in this process
+    zalo_webhook: object = None  # bot.zalo_webhook.WebhookKeeper (webhook mode, in the HTTP server's process)
     _own_channels: list = field(default_factory=list)
     receiver_lock: object = None  # storage.locks.ReceiverLock, held while this process runs the bot role
     exit_code: int = 0
@@ -139,10 +142,14 @@ class Service:
             # Notices after an action may go to a chat on another platform (an extension asked on Zalo).
             self.bot_app.bot_data["channels"] = self.channels
             await start_bot(self.bot_app, s)
-        if "bot" in self.roles and s.zalo_bot_token:
-            await self._start_zalo()
-        elif "bot" in self.roles:
+        if "bot" in self.roles and not s.telegram_bot_token:
             log.info("TELEGRAM_BOT_TOKEN is unset: no Telegram bot; messages are printed here (console channel)")
+        # Zalo updates: by polling in the bot role, or (ZALO_WEBHOOK_URL) by the HTTP server's route below.
+        if "bot" in self.roles and s.zalo_bot_token and not s.zalo_webhook_url:
+            await self._start_zalo()
+        elif "bot" in self.roles and s.zalo_bot_token and not ("feeds" in self.roles or "web" in self.roles):
+            log.info("Zalo: ZALO_WEBHOOK_URL is set: Zalo messages are received by the process with the feeds or "
+                     "web role (the HTTP server), not by this one")
         if "feeds" in self.roles or "web" in self.roles:
             # One HTTP server: the calendar feeds, and the web console on the same application (role web).
             from feeds.server import start_feed_server
@@ -152,7 +159,16 @@ class Service:
                 from web.app import mount
 
                 extend = (mount,)
+            if s.zalo_bot_token and s.zalo_webhook_url:
+                from bot.zalo_webhook import webhook_route
+
+                extend = (*extend, webhook_route(self._zalo_updates(), s))
             self.feed_runner = await start_feed_server(s, self.engine, self.clock, extend)
+            if s.zalo_bot_token and s.zalo_webhook_url:
+                from bot.zalo_webhook import WebhookKeeper
+
+                self.zalo_webhook = WebhookKeeper(self.zalo_updates.channel.client, s)
+                self.zalo_webhook.start()  # after the route is served: Zalo may post at once
         if self.scheduler is not None:
             from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -168,18 +184,28 @@ class Service:
         log.info("dondoc running (%s); scheduler tick every %ss; clock now %s", ", ".join(self.roles),
                  s.scheduler_tick_seconds, self.clock.now().astimezone(s.timezone).isoformat(timespec="seconds"))
 
-    async def _start_zalo(self) -> None:
-        from bot.handlers.common import Deps
-        from bot.zalo_receiver import ZaloReceiver
-        from jobs.workdays import WorkCalendar
+    def _zalo_updates(self):
+        """The handling of Zalo updates, shared by the poller (bot role, no ZALO_WEBHOOK_URL) and the webhook
+        route (feeds/web role, with ZALO_WEBHOOK_URL); only one of the two runs in any role combination."""
+        if self.zalo_updates is None:
+            from bot.handlers.common import Deps
+            from bot.zalo_receiver import ZaloUpdates
+            from jobs.workdays import WorkCalendar
 
-        channel = self.channels.get("zalo")
-        if channel is None:  # the bot role alone (PostgreSQL, several processes): a channel for replies
-            channel = zalo_channel(self.settings, self.engine)
-            self._own_channels.append(channel)
-        deps = Deps(settings=self.settings, engine=self.engine, clock=self.clock,
-                    calendar=WorkCalendar.from_file(self.settings.holidays_file))
-        self.zalo_receiver = ZaloReceiver(deps, channel, {**self.channels, "zalo": channel})
+            channel = self.channels.get("zalo")
+            if channel is None:  # no dispatcher in this process (PostgreSQL, several processes): one for replies
+                channel = zalo_channel(self.settings, self.engine)
+                self._own_channels.append(channel)
+            deps = Deps(settings=self.settings, engine=self.engine, clock=self.clock,
+                        calendar=WorkCalendar.from_file(self.settings.holidays_file))
+            self.zalo_updates = ZaloUpdates(deps, channel, {**self.channels, "zalo": channel})
+        return self.zalo_updates
+
+    async def _start_zalo(self) -> None:
+        from bot.zalo_receiver import ZaloReceiver
+
+        updates = self._zalo_updates()
+        self.zalo_receiver = ZaloReceiver(None, updates.channel, updates=updates)
         await self.zalo_receiver.start()
         log.info("Zalo: receiving messages by polling")
 
@@ -222,8 +248,12 @@ class Service:
                 log.exception("stopping the bot")
         if self.zalo_receiver is not None:
             await self.zalo_receiver.stop()
+        if self.zalo_webhook is not None:
+            await self.zalo_webhook.stop()
         if self.feed_runner is not None:
             await self.feed_runner.cleanup()
+        if self.zalo_updates is not None:  # the webhook's queued messages: answered before the channels close
+            await self.zalo_updates.drain(grace)
         for ch in [*self.channels.values(), *self._own_channels]:
             try:
                 await ch.stop()

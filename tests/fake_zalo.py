@@ -6,6 +6,8 @@ This fake implements getMe, getUpdates (long polling: one update per answer, `re
 `{"ok": false, "error_code": 408}` when the wait ends empty), setWebhook / deleteWebhook / getWebhookInfo
 (polling and webhook exclude each other), sendMessage (1-2,000 characters), sendPhoto, sendChatAction; a
 wrong token gets 401 "Unauthorized"; `fail_next` injects any error, e.g. 429 "Quota exceeded".
+`post_webhook` plays Zalo's side of webhook mode: it POSTs an update to the path of the URL given to
+setWebhook, with the secret given there in X-Bot-Api-Secret-Token.
 
     async with FakeZalo() as zalo:           # or: with FakeZalo.in_thread() as zalo:
         settings = ... ZALO_BASE_URL=zalo.base_url, ZALO_BOT_TOKEN=zalo.token
@@ -53,6 +55,7 @@ class FakeZalo:
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None}
         self._updates: asyncio.Queue | None = None
         self._pending: list[dict[str, Any]] = []
+        self._polling = 0  # getUpdates calls waiting
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -78,10 +81,10 @@ class FakeZalo:
     def fail_next(self, method: str, code: int, description: str = "", *, times: int = 1) -> None:
         self._failures.append(_Failure(method, code, description or _DESCRIPTIONS.get(code, "Error"), times))
 
-    def push_text(self, chat_id: str, text: str, *, user_id: str | None = None, name: str = "Người dùng",
-                  chat_type: str = "PRIVATE") -> dict[str, Any]:
-        """A person writes `text` to the bot (a private chat unless `chat_type="GROUP"`)."""
-        update = {
+    def text_update(self, chat_id: str, text: str, *, user_id: str | None = None, name: str = "Người dùng",
+                    chat_type: str = "PRIVATE") -> dict[str, Any]:
+        """The update Zalo makes when a person writes `text` to the bot (a private chat unless GROUP)."""
+        return {
             "event_name": "message.text.received",
             "message": {
                 "chat": {"id": str(chat_id), "chat_type": chat_type},
@@ -91,11 +94,35 @@ class FakeZalo:
                 "from": {"id": str(user_id or chat_id), "display_name": name, "is_bot": False},
             },
         }
+
+    def push_text(self, chat_id: str, text: str, **kwargs: Any) -> dict[str, Any]:
+        """A person writes `text` to the bot: the update waits for `getUpdates` (polling)."""
+        update = self.text_update(chat_id, text, **kwargs)
         if self._loop is not None and self._updates is not None:
             self._loop.call_soon_threadsafe(self._updates.put_nowait, update)
         else:
             self._pending.append(update)
         return update
+
+    async def post_webhook(self, update: dict[str, Any], local_base: str, *, secret: str | None = "registered",
+                           wrap: bool = False) -> int:
+        """Zalo delivers `update` to the webhook set with setWebhook: a POST to the path of its URL, sent to
+        `local_base` (the dondoc HTTP server on 127.0.0.1 standing in for the public host), with the registered
+        secret in X-Bot-Api-Secret-Token (`secret`: another value, or None for no header). The HTTP status."""
+        from urllib.parse import urlsplit
+
+        import aiohttp
+
+        url = self.webhook["url"]
+        assert url, "no webhook set"
+        headers = {}
+        token = self.webhook["secret_token"] if secret == "registered" else secret
+        if token is not None:
+            headers["X-Bot-Api-Secret-Token"] = token
+        body = {"ok": True, "result": update} if wrap else update
+        async with aiohttp.ClientSession() as session:
+            async with session.post(local_base.rstrip("/") + urlsplit(url).path, json=body, headers=headers) as r:
+                return r.status
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
         deadline = time.monotonic() + timeout
@@ -131,6 +158,9 @@ class FakeZalo:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            # long polls still waiting end now (408), so that shutting down does not wait out their 30 s
+            for _ in range(self._polling):
+                self._updates.put_nowait(None)
             await self._runner.cleanup()
             self._runner = None
 
@@ -208,10 +238,14 @@ class FakeZalo:
         except (TypeError, ValueError):
             return _error(400, "Bad Request: timeout")
         assert self._updates is not None
+        self._polling += 1
         try:
-            return await asyncio.wait_for(self._updates.get(), timeout=min(timeout, 30))
+            update = await asyncio.wait_for(self._updates.get(), timeout=min(timeout, 30))
         except asyncio.TimeoutError:
-            return _error(408, "Request timeout")
+            update = None
+        finally:
+            self._polling -= 1
+        return update if update is not None else _error(408, "Request timeout")
 
     def _api_setWebhook(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
         url, secret = str(params.get("url") or ""), params.get("secret_token")

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.zalo_webhook import updates_of, webhook_path
+from dondoc import redact
 from dondoc.clock import FixedClock
 from dondoc.i18n import _
 from dondoc.service import Service
@@ -183,5 +184,8 @@ def test_settings_refuse_a_bad_webhook_url_or_secret_in_the_chosen_language(lang
         assert secret_help.startswith("chấp nhận") and "bắt buộc" in required and url_help.startswith("chấp nhận")
     s = load_settings(environ={"ZALO_WEBHOOK_URL": URL, "ZALO_WEBHOOK_SECRET": SECRET}, dotenv_path=None)
     assert (s.zalo_webhook_url, s.zalo_webhook_secret) == (URL, SECRET)
+    assert SECRET in redact.secrets_of(s)  # never in a log record
+    by_shape = redact.Redactor()  # the header's value is hidden even without knowing the secret
+    assert SECRET not in by_shape(f"headers {{'X-Bot-Api-Secret-Token': '{SECRET}'}}")
     empty = load_settings(environ={"ZALO_WEBHOOK_URL": "", "ZALO_WEBHOOK_SECRET": ""}, dotenv_path=None)
     assert empty.zalo_webhook_url is None and empty.zalo_webhook_secret is None

@@ -73,8 +73,9 @@ class WebhookKeeper:
     """Sets the webhook at start, trying again with backoff while Zalo cannot be reached (the HTTP server
     keeps serving meanwhile: the feeds must not wait for Zalo)."""
 
-    def __init__(self, client: ZaloClient, settings):
+    def __init__(self, client: ZaloClient, settings, *, first_backoff: float = 1.0):
         self.client = client
+        self.first_backoff = first_backoff
         self.url = settings.zalo_webhook_url
         self.secret = settings.zalo_webhook_secret
         self._task: asyncio.Task | None = None
@@ -83,7 +84,8 @@ class WebhookKeeper:
     def start(self) -> None:
         self._task = asyncio.create_task(self._set(), name="zalo setWebhook")
 
-    async def _set(self, backoff: float = 1.0) -> None:
+    async def _set(self) -> None:
+        backoff = self.first_backoff
         while True:
             try:
                 await self.client.set_webhook(self.url, self.secret)

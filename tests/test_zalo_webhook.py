@@ -4,11 +4,14 @@ Polling mode next to it: the poller still answers and removes a stray webhook, a
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 from sqlmodel import Session, select
 
-from bot.zalo_webhook import updates_of, webhook_path
+from bot.zalo import ZaloClient
+from bot.zalo_webhook import WebhookKeeper, updates_of, webhook_path
 from dondoc import redact
 from dondoc.clock import FixedClock
 from dondoc.i18n import _
@@ -150,6 +153,21 @@ async def test_the_bot_role_alone_leaves_zalo_to_the_http_server_in_webhook_mode
         finally:
             await run.service.stop()
         assert fake.calls_log == []  # neither polled, nor set, nor removed the webhook
+
+
+async def test_set_webhook_is_tried_again_until_zalo_takes_it():
+    async with FakeZalo() as fake:
+        fake.fail_next("setWebhook", 503, times=2)  # Zalo unreachable at start: the feeds keep serving meanwhile
+        settings = load_settings(environ={}, dotenv_path=None, zalo_webhook_url=URL, zalo_webhook_secret=SECRET)
+        client = ZaloClient(fake.token, fake.base_url)
+        keeper = WebhookKeeper(client, settings, first_backoff=0.01)
+        keeper.start()
+        try:
+            await asyncio.wait_for(keeper.done.wait(), 5)
+        finally:
+            await keeper.stop()
+            await client.aclose()
+        assert len(fake.calls("setWebhook")) == 3 and fake.webhook == {"url": URL, "secret_token": SECRET}
 
 
 def test_webhook_path_and_bodies():

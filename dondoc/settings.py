@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from dondoc.i18n import _, available_languages, use_language
+from dondoc.i18n import N_, _, available_languages, use_language
 
 ROLES = ("focal", "manager", "oversight", "leadership")
 LANGUAGES = available_languages()  # every language with a catalog (dondoc/locale), Vietnamese first
@@ -414,13 +414,22 @@ def _mail_address(v: str) -> str | None:
     return s
 
 
-def _webhook_secret(v: str) -> str | None:
+def _secret_token(low: int, accepted: str) -> Callable[[str], str | None]:
+    """A webhook secret as the platforms take it: `low`-256 of A-Z a-z 0-9 _ - (empty: none)."""
     import re
 
-    s = v.strip()
-    if s and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", s):
-        raise ValueError(_("accepted: 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)"))
-    return s or None
+    def parse(v: str) -> str | None:
+        s = v.strip()
+        if s and not re.fullmatch(rf"[A-Za-z0-9_-]{{{low},256}}", s):
+            raise ValueError(_(accepted))
+        return s or None
+
+    return parse
+
+
+_webhook_secret = _secret_token(1, N_("accepted: 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)"))
+_zalo_webhook_secret = _secret_token(
+    8, N_("accepted: 8-256 characters A-Z, a-z, 0-9, _ and - (Zalo asks for 8 to 256)"))
 
 
 # Paths the HTTP server already serves: a Zalo webhook path may not shadow them.
@@ -442,15 +451,6 @@ def _zalo_webhook_url(v: str) -> str | None:
                            "https://dondoc.example.gov.vn/zalo/webhook (not under /feeds/, /web/, /email/ or "
                            "/healthz; no query); empty: receive Zalo messages by polling"))
     return s
-
-
-def _zalo_webhook_secret(v: str) -> str | None:
-    import re
-
-    s = v.strip()
-    if s and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", s):
-        raise ValueError(_("accepted: 8-256 characters A-Z, a-z, 0-9, _ and - (Zalo asks for 8 to 256)"))
-    return s or None
 
 
 # name -> (field, parser)

@@ -1,7 +1,7 @@
 """Secret calendar subscription tokens (mã đăng ký lịch).
 
 A feed URL is `FEED_BASE_URL/feeds/<token>.ics`; whoever knows the token can read the calendar, so:
-- a token is `secrets.token_urlsafe(32)` (256 random bits, 43 characters);
+- a token is `secrets.token_urlsafe(32)` (256 random bits, 43 characters), never starting with "-";
 - only its SHA-256 (hex) is stored; the plain token is shown once, when it is issued, and cannot be
   recovered afterwards — `dondoc feed url` therefore issues a new token each time (older ones keep
   working until revoked, so existing subscriptions do not break);
@@ -50,6 +50,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def new_token() -> str:
+    """256 random bits, URL-safe — never starting with "-", which a command line would read as an option
+    (`dondoc feed revoke <token>`); that costs a 64th of one character's choices."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def looks_like_token(text: str) -> bool:
     return bool(TOKEN_RE.fullmatch(text))
 
@@ -85,7 +94,7 @@ def issue_token(session: Session, scope: str, agency: str | None = None, binding
         raise TokenError("a chat feed needs the chat binding's id")
     if scope == "oversight":
         agency, binding_id = None, None
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     name, actor_id, source = _actor_fields(actor)
     row = FeedToken(token_hash=hash_token(token), scope=scope, agency=agency, binding_id=binding_id,
                     created_at=now, created_by=name)

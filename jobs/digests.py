@@ -7,10 +7,11 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping
 
-from jobs.planner import (
-    DIGEST, GLOBAL_ROLES, SUMMARY, Bindings, PlannedStep, Policy, Recipient, TaskSnapshot, _unique_chats, iso_week,
-    period_bounds, period_label, plan_task,
+# Not from jobs.planner, which re-exports this module's names: importing either first must work.
+from jobs.plan_model import (
+    DIGEST, GLOBAL_ROLES, SUMMARY, Bindings, PlannedStep, Recipient, TaskSnapshot, _unique_chats,
 )
+from jobs.policy import Policy, iso_week, period_bounds, period_label
 from jobs.workdays import WorkCalendar
 
 
@@ -119,6 +120,8 @@ def timeline(
     """Every message the policy would send in [start, end) as if nobody acted: tasks assigned after their
     directive was issued are taken as assigned on the issue date (a registry imported today previews the
     year it was written in), and every chat as if it had always been linked."""
+    from jobs.planner import plan_task  # jobs.planner imports this module at its end
+
     b = Bindings.of(bindings)
     out: list[PlannedStep] = []
     since = start - timedelta(microseconds=1)

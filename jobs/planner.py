@@ -18,6 +18,10 @@ Steps and their outbox key (task_key, occurrence, step, chat) — see docs/sched
 The effective due date is part of the step, so an approved extension plans fresh reminders and the old
 ones stop being wanted. Done (or awaiting confirmation) stops every step of that occurrence; an
 acknowledgement stops the reminders before the deadline, not the escalation after it.
+
+What it plans with lives beside it and is re-exported here, where callers import it from: the policy and
+its periods in jobs.policy; the task snapshot, recipients and planned steps in jobs.plan_model; the per-chat
+digests, summaries and the preview's timeline in jobs.digests.
 """
 
 from __future__ import annotations
@@ -25,15 +29,19 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 from jobs.deadline import Deadline
+from jobs.plan_model import (  # noqa: F401
+    BRIEF, CHECKIN, DIGEST, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, TASK_KINDS, Bindings,
+    OccurrenceState, PlannedStep, Recipient, TaskSnapshot, _unique_chats,
+)
+from jobs.policy import (  # noqa: F401
+    DEFAULT_BUDGET, PLANNER_VERSION, VN, Policy, Rung, iso_week, period_bounds, period_label,
+)
 from jobs.workdays import WorkCalendar
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # How far back the tick looks for steps that should exist but are missing (downtime, policy change), and
 # how long an open occurrence of a recurring task keeps its escalation repeats: a monthly report missed
@@ -42,280 +50,7 @@ LOOKBACK_DAYS = 366
 RECURRING_REPEAT_DAYS = 365
 # A task with nothing ahead is looked at again after this long anyway (cheap, and survives policy edits).
 IDLE_RECHECK_DAYS = 366
-
-# Kinds of outbox rows.
-NEW, REMINDER, ESCALATION, CHECKIN, DIGEST, SUMMARY, NOTICE, BRIEF = (
-    "new", "reminder", "escalation", "checkin", "digest", "summary", "notice", "brief")
-TASK_KINDS = (NEW, REMINDER, ESCALATION, CHECKIN)
-# When two steps for one chat fall at the same instant, the later in this order is the one that counts.
-_KIND_RANK = {NEW: 0, CHECKIN: 1, REMINDER: 2, ESCALATION: 3}
-
-GLOBAL_ROLES = ("oversight", "leadership")  # these chats watch every agency's tasks
-# DAILY_BUDGET by default: focal points a message per task (they act on it); the others one brief a day.
-DEFAULT_BUDGET = {"focal": "task", "manager": "brief", "oversight": "brief", "leadership": "brief"}
-# Bumped when planning changes meaning, so a restart after an upgrade re-plans every task once.
-PLANNER_VERSION = 2
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DONE_STATES = ("done", "pending_confirmation")
-
-
-# -- inputs ---------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Rung:
-    """One rung of the escalation ladder: `workdays_late` working days after the deadline, `role` hears it."""
-
-    workdays_late: int
-    role: str
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The reminder policy (settings in .env)."""
-
-    timezone: ZoneInfo = VN
-    reminder_offsets: tuple[int, ...] = (7, 3, 1, 0)
-    reminder_time: time = time(8, 0)
-    remind_coordinators: bool = True
-    workdays_only: bool = True
-    escalation: tuple[Rung, ...] = (Rung(1, "manager"), Rung(3, "oversight"), Rung(7, "leadership"))
-    repeat_days: int = 7
-    checkin_period: str = "quarter"
-    shift_to_workday: bool = True
-    digest_weekday: int = 0  # Monday
-    quarterly_summary: bool = True
-    window: tuple[time, time] = (time(7, 30), time(17, 0))  # DELIVERY_WINDOW, local
-    repeat_limit: int = 4  # REPEAT_LIMIT: top-rung repeats, then "quá hạn kéo dài" in briefs and agendas
-    budget: Mapping[str, "str | int"] = field(default_factory=lambda: dict(DEFAULT_BUDGET))  # DAILY_BUDGET
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "reminder_offsets", tuple(sorted(set(self.reminder_offsets), reverse=True)))
-        object.__setattr__(self, "escalation", tuple(sorted(self.escalation, key=lambda r: r.workdays_late)))
-
-    @classmethod
-    def from_settings(cls, s) -> "Policy":
-        return cls(
-            timezone=s.timezone,
-            reminder_offsets=tuple(s.reminder_offsets),
-            reminder_time=s.reminder_time,
-            remind_coordinators=s.remind_coordinators,
-            workdays_only=s.reminder_workdays_only,
-            escalation=tuple(Rung(e.workdays_late, e.role) for e in s.escalation_steps),
-            repeat_days=s.escalation_repeat_days,
-            checkin_period=s.continuous_checkin,
-            shift_to_workday=s.deadline_shift_to_workday,
-            digest_weekday=_WEEKDAYS.index(s.digest_weekday),
-            quarterly_summary=s.quarterly_summary,
-            window=tuple(s.delivery_window),
-            repeat_limit=s.repeat_limit,
-            budget=dict(s.daily_budget),
-        )
-
-    def fingerprint(self) -> str:
-        """What a stored plan depended on: a restart with the same policy re-plans nothing it need not."""
-        import hashlib
-
-        parts = (self.timezone.key, self.reminder_offsets, self.reminder_time, self.remind_coordinators,
-                 self.workdays_only, self.escalation, self.repeat_days, self.checkin_period, self.shift_to_workday,
-                 self.digest_weekday, self.quarterly_summary, self.window, self.repeat_limit,
-                 sorted(self.budget.items()), PLANNER_VERSION)
-        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-    def in_window(self, when: datetime, calendar: WorkCalendar) -> bool:
-        """Is `when` inside working hours: a working day (when REMINDER_WORKDAYS_ONLY) within DELIVERY_WINDOW?"""
-        local = when.astimezone(self.timezone)
-        if self.workdays_only and calendar.is_day_off(local.date()):
-            return False
-        return self.window[0] <= local.time().replace(tzinfo=None) < self.window[1]
-
-    def deliver_at(self, when: datetime, calendar: WorkCalendar) -> datetime:
-        """When something due at `when` may go out: then, if inside working hours, else the start of the
-        next window on a working day."""
-        if self.in_window(when, calendar):
-            return when
-        local = when.astimezone(self.timezone)
-        d = local.date()
-        if local.time().replace(tzinfo=None) >= self.window[0]:
-            d += timedelta(days=1)  # after today's window (or inside a day off's hours): tomorrow or later
-        if self.workdays_only:
-            d = calendar.next_workday(d) if calendar.is_day_off(d) else d
-        return self.window_start(d)
-
-    def window_start(self, d: date) -> datetime:
-        return datetime.combine(d, self.window[0], tzinfo=self.timezone).astimezone(timezone.utc)
-
-    def at(self, d: date) -> datetime:
-        """The instant of REMINDER_TIME on local date `d`, in UTC."""
-        return datetime.combine(d, self.reminder_time, tzinfo=self.timezone).astimezone(timezone.utc)
-
-    def local_date(self, when: datetime) -> date:
-        return when.astimezone(self.timezone).date()
-
-
-@dataclass(frozen=True)
-class OccurrenceState:
-    """What happened to one occurrence (storage.tables.Occurrence); no row = open, never acknowledged."""
-
-    status: str = "open"
-    extended_due: date | None = None
-    acknowledged_at: datetime | None = None
-    completed_on: date | None = None
-
-
-@dataclass(frozen=True)
-class TaskSnapshot:
-    """What the planner needs of a task."""
-
-    key: str
-    lead: str
-    deadline: Deadline
-    assigned_at: datetime
-    coordinators: tuple[str, ...] = ()
-    occurrences: Mapping[str, OccurrenceState] = field(default_factory=dict)
-    id: int | None = None
-    removed: bool = False
-    issued: date | None = None  # the directive's issue date (for `dondoc preview`)
-    # A plan with an end ("giai đoạn 2011–2015", the registry's `until`): no period is due after it.
-    until: date | None = None
-    # Agencies that ceased to exist: code → (valid_to, successor code or None), from the directory.
-    ends: Mapping[str, tuple[date, str | None]] = field(default_factory=dict, compare=False, hash=False)
-    # A directive item assigned to a group (one task per member): (key, lead) of every task of the item,
-    # so its coordinating agencies hear of it once, naming every lead.
-    siblings: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def from_rows(cls, task, occurrences: Iterable = (), issued: date | None = None, *,
-                  ends: Mapping[str, tuple[date, str | None]] | None = None,
-                  siblings: tuple[tuple[str, str], ...] = ()) -> "TaskSnapshot":
-        """From a storage.tables.Task and its Occurrence rows."""
-        raw_until = (task.deadline or {}).get("until")
-        return cls(
-            key=task.key, lead=task.lead_agency, deadline=Deadline.from_dict(task.deadline),
-            assigned_at=task.assigned_at, coordinators=tuple(task.coordinators or ()),
-            occurrences={o.key: OccurrenceState(o.status, o.extended_due, o.acknowledged_at, o.completed_on)
-                         for o in occurrences},
-            id=task.id, removed=task.removed_at is not None, issued=issued,
-            until=date.fromisoformat(raw_until) if raw_until else None,
-            ends=ends or {}, siblings=siblings,
-        )
-
-    def lead_on(self, d: date) -> str | None:
-        """The agency that leads the task on `d`: the lead, or its successor once it ceased to exist
-        (None: it ended and nobody took over — the task is held)."""
-        code = self.lead
-        for _ in range(10):  # a chain of mergers, never a loop
-            end = self.ends.get(code)
-            if end is None or d <= end[0]:
-                return code
-            if end[1] is None:
-                return None
-            code = end[1]
-        return code
-
-    def as_led_by(self, lead: str) -> "TaskSnapshot":
-        return self if lead == self.lead else replace(self, lead=lead)
-
-    def state(self, occurrence_key: str) -> OccurrenceState:
-        return self.occurrences.get(occurrence_key) or _OPEN
-
-
-_OPEN = OccurrenceState()
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """An active chat binding: a chat linked to an agency in a role."""
-
-    platform: str
-    chat_id: str
-    agency: str
-    role: str
-    id: int | None = None
-    created_at: datetime | None = None
-    title: str | None = None
-    language: str | None = None
-
-    @property
-    def chat(self) -> str:
-        return f"{self.platform}:{self.chat_id}"
-
-    @classmethod
-    def from_row(cls, b) -> "Recipient":
-        return cls(platform=b.platform, chat_id=str(b.chat_id), agency=b.agency, role=b.role, id=b.id,
-                   created_at=b.created_at, title=b.title, language=b.language)
-
-
-class Bindings:
-    """Active bindings indexed for planning: (agency, role) → chats; oversight and leadership see all tasks."""
-
-    def __init__(self, recipients: Iterable[Recipient]):
-        self.all: tuple[Recipient, ...] = tuple(recipients)
-        self._by: dict[tuple[str, str], list[Recipient]] = defaultdict(list)
-        self._global: dict[str, list[Recipient]] = defaultdict(list)
-        for r in self.all:
-            self._by[(r.agency, r.role)].append(r)
-            if r.role in GLOBAL_ROLES:
-                self._global[r.role].append(r)
-
-    @classmethod
-    def of(cls, bindings: "Bindings | Iterable[Recipient]") -> "Bindings":
-        return bindings if isinstance(bindings, Bindings) else cls(bindings)
-
-    def of_agency(self, agency: str, role: str) -> list[Recipient]:
-        return self._by.get((agency, role), [])
-
-    def of_role(self, role: str) -> list[Recipient]:
-        """Every chat in `role`: the province-wide watchers (oversight, leadership)."""
-        return self._global.get(role, []) if role in GLOBAL_ROLES else [r for r in self.all if r.role == role]
-
-    def focal_of(self, task: TaskSnapshot, coordinators: bool) -> list[Recipient]:
-        """The lead agency's focal chats, then (if asked) the coordinators'; each chat once."""
-        out = list(self.of_agency(task.lead, "focal"))
-        if coordinators:
-            for agency in task.coordinators:
-                if agency != task.lead:
-                    out.extend(self.of_agency(agency, "focal"))
-        return _unique_chats(out)
-
-    def for_rung(self, task: TaskSnapshot, role: str) -> list[Recipient]:
-        if role in GLOBAL_ROLES:
-            return _unique_chats(self.of_role(role))
-        return _unique_chats(self.of_agency(task.lead, role))
-
-
-def _unique_chats(rs: Iterable[Recipient]) -> list[Recipient]:
-    seen: set[str] = set()
-    out = []
-    for r in rs:
-        if r.chat not in seen:
-            seen.add(r.chat)
-            out.append(r)
-    return out
-
-
-# -- output ---------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PlannedStep:
-    """One message that should exist: its outbox key, when it is due, whom it goes to, what it is about."""
-
-    due_at: datetime
-    task_key: str
-    occurrence: str
-    step: str
-    chat: str
-    kind: str
-    task_id: int | None = None
-    binding_id: int | None = None
-    payload: Mapping = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.task_key, self.occurrence, self.step, self.chat)
-
-    @property
-    def sort_key(self) -> tuple:
-        return (self.due_at, _KIND_RANK.get(self.kind, 9), self.chat, self.task_key, self.step)
 
 
 # -- small date helpers ---------------------------------------------------------------------------------------
@@ -333,45 +68,10 @@ def _dues(dl: Deadline, a: date, b: date) -> tuple[date, ...]:
         return tuple(dl.occurrences(a, b))
     return _recurring_dues(dl.rrule, dl.start, a, b, dl.rrules)
 
+
 def effective_due(due: date, calendar: WorkCalendar, policy: Policy) -> date:
     """The deadline in force shifted off a day off (Civil Code Art. 148(5)) when the policy says so."""
     return calendar.effective_due(due, shift=policy.shift_to_workday)
-
-
-def period_bounds(unit: str, d: date) -> tuple[date, date]:
-    """The month / quarter / half / year containing `d`."""
-    if unit == "month":
-        first = d.replace(day=1)
-        months = 1
-    elif unit == "quarter":
-        first = date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-        months = 3
-    elif unit == "half":
-        first = date(d.year, 1 if d.month <= 6 else 7, 1)
-        months = 6
-    elif unit == "year":
-        first = date(d.year, 1, 1)
-        months = 12
-    else:
-        raise ValueError(f"unknown period {unit!r}; accepted: month | quarter | half | year")
-    y, m = divmod(first.month - 1 + months, 12)
-    return first, date(first.year + y, m + 1, 1) - timedelta(days=1)
-
-
-def period_label(unit: str, d: date) -> str:
-    """Stable machine label of the period containing `d`: 2018-07, 2018-Q3, 2018-H2, 2018."""
-    if unit == "month":
-        return f"{d.year}-{d.month:02d}"
-    if unit == "quarter":
-        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
-    if unit == "half":
-        return f"{d.year}-H{1 if d.month <= 6 else 2}"
-    return f"{d.year}"
-
-
-def iso_week(d: date) -> str:
-    y, w, _ = d.isocalendar()
-    return f"{y}-W{w:02d}"
 
 
 # -- one task -------------------------------------------------------------------------------------------------

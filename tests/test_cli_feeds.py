@@ -195,3 +195,11 @@ def test_the_export_has_every_task_the_feed_window_leaves_out(cli, engine):
     with Session(engine) as s:
         feed = service.calendar_for_all(s, load_settings(environ={}, dotenv_path=None), T0)
     assert b"2016%2F1@" not in feed
+
+
+def test_a_feed_token_never_starts_with_a_dash(monkeypatch):
+    """`dondoc feed revoke <token>` must not read a token as an option: a token starting with "-" (one in 64
+    of secrets.token_urlsafe's) is drawn again."""
+    drawn = iter(["-" + "a" * 42, "b" * 43])
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert tokens.new_token() == "b" * 43

@@ -35,7 +35,7 @@ TRANSLATORS = {"_", "gettext", "ngettext", "pgettext", "N_", "t"}
 # Modules whose Vietnamese literals are data, not texts to translate.
 VIETNAMESE_DATA = {
     "jobs/deadline/": "the deadline grammar: Vietnamese phrases it reads (trước ngày, Quý III, Thường xuyên …)",
-    "storage/agencies.py": "the built-in agency directory: names, abbreviations and groups as written",
+    "storage/agency_match.py": "agency name resolution: the words that join several agencies in one cell (và, cùng)",
     "storage/registry.py": "a registry's header synonyms (Cơ quan chủ trì, Thời hạn …) that the reader accepts",
     "intake": "registry readers: the header synonyms and table words clerks write",
     "jobs/urgent.py": "the grammar of urgent deadlines ('khẩn trương'): Vietnamese letters it folds",

@@ -544,3 +544,21 @@ def test_plan_windows_add_up(text):
     parts = plan(t, since=at(2018, 5, 1), until=cut) + plan(t, since=cut, until=at(2019, 6, 1))
     assert [s.key for s in whole] == [s.key for s in parts]
     assert len({s.key for s in whole}) == len(whole)
+
+
+def test_every_jobs_module_imports_on_its_own():
+    """jobs.planner re-exports jobs.digests' names and jobs.digests needs jobs.planner's: whichever a program
+    imports first (a script, a worker process) must import."""
+    import importlib
+    import pkgutil
+    import subprocess
+    import sys
+
+    import jobs
+
+    names = [f"jobs.{m.name}" for m in pkgutil.iter_modules(jobs.__path__)]
+    assert "jobs.digests" in names and "jobs.planner" in names
+    for name in names:
+        r = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True)
+        assert r.returncode == 0, f"import {name} alone failed:\n{r.stderr[-800:]}"
+    importlib.import_module("jobs.digests")

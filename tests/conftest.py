@@ -64,3 +64,25 @@ def settings(db_url):
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2018, 5, 23, 9, 0, tzinfo=VN))
+
+
+def cli_runner(monkeypatch, db_url: str, clock_start: str):
+    """`run(*args, **env)`: the dondoc CLI in this process on `db_url`, its clock starting at `clock_start`;
+    `env` adds settings for that run. Each run reads its settings afresh, as a new process would."""
+    from typer.testing import CliRunner
+
+    from dondoc.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("CLOCK_START", clock_start)
+    runner = CliRunner()
+
+    def run(*args, **env):
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        from dondoc.cli import common
+
+        common.settings.cache_clear()
+        return runner.invoke(app, list(args))
+
+    return run

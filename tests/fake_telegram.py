@@ -28,11 +28,12 @@ import itertools
 import json
 import threading
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from aiohttp import web
+
+from tests.fake_server import ServedFake
 
 # Parameters whose value is a plain string; every other value was JSON-encoded by python-telegram-bot.
 _STRING_FIELDS = {
@@ -78,7 +79,9 @@ class _Bucket:
         return (1 - self.tokens) / self.rate
 
 
-class FakeTelegram:
+class FakeTelegram(ServedFake):
+    name = "fake Telegram Bot API"
+
     def __init__(
         self,
         token: str = "123456:TEST-TOKEN",
@@ -246,38 +249,6 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> "FakeTelegram":
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @classmethod
-    @contextlib.contextmanager
-    def in_thread(cls, **kwargs: Any) -> Iterator["FakeTelegram"]:
-        """Run the server on its own event loop in a background thread (for subprocess tests)."""
-        fake = cls(**kwargs)
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(fake.start())
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(fake.stop())
-            loop.close()
-
-        thread = threading.Thread(target=serve, name="fake-telegram", daemon=True)
-        thread.start()
-        if not started.wait(10):
-            raise RuntimeError("fake Telegram server did not start")
-        try:
-            yield fake
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
 
     # -- the Bot API --------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:

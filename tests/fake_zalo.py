@@ -18,14 +18,14 @@ setWebhook, with the secret given there in X-Bot-Api-Secret-Token.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from aiohttp import web
+
+from tests.fake_server import ServedFake
 
 TEXT_LIMIT = 2000
 
@@ -38,7 +38,9 @@ class _Failure:
     remaining: int
 
 
-class FakeZalo:
+class FakeZalo(ServedFake):
+    name = "fake Zalo Bot API"
+
     def __init__(self, token: str = "1459232241454765289:fake-zalo-token", *, can_join_groups: bool = False,
                  quota_per_second: float | None = None):
         """`quota_per_second`: answer sendMessage with 429 "Quota exceeded" when messages come faster (a
@@ -163,35 +165,6 @@ class FakeZalo:
                 self._updates.put_nowait(None)
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> "FakeZalo":
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @classmethod
-    @contextlib.contextmanager
-    def in_thread(cls, **kwargs: Any) -> Iterator["FakeZalo"]:
-        fake = cls(**kwargs)
-        ready = threading.Event()
-        loop = asyncio.new_event_loop()
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(fake.start())
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(fake.stop())
-
-        thread = threading.Thread(target=serve, daemon=True)
-        thread.start()
-        ready.wait(10)
-        try:
-            yield fake
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
 
     # -- the API ----------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:

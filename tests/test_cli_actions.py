@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
-from typer.testing import CliRunner
 
-from dondoc.cli import app
+from tests.conftest import cli_runner
 from dondoc.i18n import _
 from storage import actions
 from storage.tables import AuditEntry, Extension, Occurrence, ProgressUpdate, Task
@@ -28,19 +27,7 @@ def cli(engine, db_url, monkeypatch):
         make_task(s, key="5099-2", deadline_text="trước ngày 20 hằng tháng", now=created, issued=date(2026, 7, 1))
         make_task(s, key="5099-3", deadline_text="Thường xuyên", now=created)
         s.commit()
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("CLOCK_START", NOW.isoformat())
-    runner = CliRunner()
-
-    def run(*args, **env):
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-        from dondoc.cli import common
-
-        common.settings.cache_clear()
-        return runner.invoke(app, list(args))
-
-    return run
+    return cli_runner(monkeypatch, db_url, NOW.isoformat())
 
 
 def occurrence(engine, key, occ="once"):

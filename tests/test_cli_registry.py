@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from dondoc.cli import app
+from tests.conftest import cli_runner
 from dondoc.i18n import _
 from jobs.status import Status
 from storage.tables import Task
@@ -20,19 +21,7 @@ CSV_ARGS = ["--agencies", str(EXAMPLES / "agencies-nam-dinh.yaml"), "--document"
 
 @pytest.fixture
 def cli(engine, db_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("CLOCK_START", "2018-06-12T09:00:00+07:00")
-    runner = CliRunner()
-
-    def run(*args, **env):
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-        from dondoc.cli import common
-
-        common.settings.cache_clear()
-        return runner.invoke(app, list(args))
-
-    return run
+    return cli_runner(monkeypatch, db_url, "2018-06-12T09:00:00+07:00")
 
 
 def test_help_lists_the_registry_commands(cli):

@@ -6,9 +6,8 @@ import json
 
 import pytest
 from sqlmodel import Session
-from typer.testing import CliRunner
 
-from dondoc.cli import app
+from tests.conftest import cli_runner
 from dondoc.i18n import _
 from tests.test_reports import EXPECTED, seed
 
@@ -17,19 +16,7 @@ from tests.test_reports import EXPECTED, seed
 def cli(engine, db_url, monkeypatch):
     with Session(engine) as s:
         seed(s)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("CLOCK_START", "2026-10-05T09:00:00+07:00")
-    runner = CliRunner()
-
-    def run(*args, **env):
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-        from dondoc.cli import common
-
-        common.settings.cache_clear()
-        return runner.invoke(app, list(args))
-
-    return run
+    return cli_runner(monkeypatch, db_url, "2026-10-05T09:00:00+07:00")
 
 
 def test_json_for_other_systems(cli):

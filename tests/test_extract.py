@@ -7,9 +7,8 @@ from datetime import date
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from dondoc.cli import app
+from tests.conftest import cli_runner
 from dondoc.i18n import _, ngettext, use_language
 from intake.directive import extract
 from intake.directive.draft_yaml import render
@@ -197,17 +196,7 @@ def test_unreadable_inputs(tmp_path):
 # ---- the command ------------------------------------------------------------------------------------------
 @pytest.fixture
 def cli(engine, db_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("CLOCK_START", "2020-01-12T09:00:00+07:00")
-    runner = CliRunner()
-
-    def run(*args):
-        from dondoc.cli import common
-
-        common.settings.cache_clear()
-        return runner.invoke(app, list(args))
-
-    return run
+    return cli_runner(monkeypatch, db_url, "2020-01-12T09:00:00+07:00")
 
 
 def test_a_draft_that_imports_cleanly(cli, tmp_path):

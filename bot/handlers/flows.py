@@ -5,7 +5,7 @@ a completion or an extension request; the asker's chat for a decision)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -66,27 +66,9 @@ def occurrence_state(session: Session, d: Deps, task: Task, key: str) -> Occurre
 
 
 def current_occurrence(session: Session, d: Deps, task: Task) -> str:
-    """The occurrence a command means when it names only the task: the one deadline of a one-off or
-    continuous task; for a recurring one the earliest period (in the last year) not yet done, else the next."""
-    if task.deadline_kind == "once":
-        return "once"
-    if task.deadline_kind == "continuous":
-        return "continuous"
-    from jobs.deadline import Deadline
-
-    deadline = Deadline.from_dict(task.deadline)
-    today = d.today()
-    closed = {o.key for o in session.exec(select(Occurrence).where(
-        Occurrence.task_id == task.id, Occurrence.status != OPEN))}
-    # Enough upcoming periods that one is still open even when several were reported done early.
-    dues = (deadline.occurrences(today - timedelta(days=365), today)
-            + deadline.next_dues(today + timedelta(days=1), len(closed) + 1))
-    for due in dues:
-        if due.isoformat() not in closed:
-            return due.isoformat()
-    if not dues:
-        raise ActionError("no_occurrence", f"task {task.key} has no period to report on")
-    return dues[-1].isoformat()
+    """The occurrence a command means when it names only the task (storage.actions.current_occurrence, on
+    the bot's today)."""
+    return actions.current_occurrence(session, task, d.today())
 
 
 def period_text(task: Task, key: str, lang: str) -> str:

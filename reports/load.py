@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 
 from jobs.deadline import Deadline, DeadlineError
 from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report
+from storage.record_tables import ResponsibilityEntry
+from storage.responsibility import agency_ends, follow_successors, histories, responsible_on
 from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
 
 __all__ = ["load_due_facts", "build_report", "agency_names"]
@@ -39,14 +41,19 @@ def agency_names(session: Session, codes: Collection[str] | None = None) -> dict
 
 def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencies: Collection[str] | None = None,
                    directive: str | None = None) -> list[DueFact]:
-    """Every due date in `period` of the tasks led by `agencies` (None: every agency) of `directive` (a number
+    """Every due date in `period` of the tasks led by `agencies` (None: every agency) on that date of `directive` (a number
     such as "5099/UBND-HCC"; None: every directive). Tasks removed from the registry after `as_of` still count
     for it; those removed by then do not."""
     query = select(Task)
+    ends = agency_ends(session)
     if agencies is not None:
         if not agencies:
             return []
-        query = query.where(Task.lead_agency.in_(sorted(agencies)))  # type: ignore[attr-defined]
+        # Who leads a task in the period is its history's answer (storage.responsibility): take every task one
+        # of these agencies led at some time, or whose lead's work they took over; the facts are kept below.
+        related = sorted(set(agencies) | {c for c in ends if follow_successors(c, date.max, ends) in agencies})
+        ever = select(ResponsibilityEntry.task_id).where(ResponsibilityEntry.lead.in_(related))
+        query = query.where(or_(Task.lead_agency.in_(related), Task.id.in_(ever)))  # type: ignore[attr-defined]
     if directive is not None:
         query = query.join(Directive, Directive.id == Task.directive_id).where(Directive.number == directive)
     # One-off tasks due in the period, and every recurring task (its rule says whether a period falls in it).
@@ -93,13 +100,18 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
     numbers = ({d.id: d.number for d in session.exec(select(Directive).where(Directive.id.in_(directive_ids)))}
                if directive_ids else {})
 
+    leads = histories(session, tasks)
     facts: list[DueFact] = []
     for t in tasks:
         for due in dues[t.id]:
+            # The agency responsible on the due date, not today's lead: a closed period's report never changes.
+            lead = responsible_on(leads[t.id], due, ends)
+            if lead is None or (agencies is not None and lead not in agencies):
+                continue  # its lead ceased with no successor: nothing is owed after its end
             key = "once" if t.deadline_kind == "once" else due.isoformat()
             occ = occurrences.get((t.id, key))
             facts.append(DueFact(
-                task_key=t.key, occurrence_key=key, content=t.content, lead=t.lead_agency,
+                task_key=t.key, occurrence_key=key, content=t.content, lead=lead,
                 deadline_text=t.deadline_text, due=due, state=occ.status if occ else "open",
                 completed_on=occ.completed_on if occ else None, extended_due=occ.extended_due if occ else None,
                 directive=numbers.get(t.directive_id), kind=t.deadline_kind, position=t.position,

@@ -1,0 +1,42 @@
+"""Tables of the record an oversight office signs (issue 22): who was responsible for a task when.
+
+Kept apart from storage/tables.py so that work on other areas does not collide with it; imported at the end of
+tables.py so that `SQLModel.metadata` and Alembic know it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from storage.tables import UTCDateTime
+
+# Kinds of a responsibility entry.
+WRITTEN = "written"  # as the directive (the registry file) names it — from the assignment on
+HANDOVER = "handover"  # the lead ceased to exist; its successor took over (bàn giao)
+REASSIGNMENT = "reassignment"  # the oversight body gave the task to another agency (giao lại)
+CORRECTION = "correction"  # the lead was recorded wrongly (a typo): the corrected one, from the assignment on
+KINDS = (WRITTEN, HANDOVER, REASSIGNMENT, CORRECTION)
+
+
+class ResponsibilityEntry(SQLModel, table=True):
+    """One line of a task's responsibility history (lịch sử chủ trì): from `since` (None: from the assignment, as
+    written or corrected) the task is led by `lead` with `coordinators`, for `reason`, recorded by `actor`."""
+
+    __tablename__ = "responsibility"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    since: Optional[date] = None
+    kind: str = Field(max_length=20)
+    lead: str = Field(max_length=80)
+    coordinators: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    previous_lead: Optional[str] = Field(default=None, max_length=80)
+    reason: Optional[str] = None
+    actor: str = Field(max_length=200)
+    actor_id: Optional[str] = Field(default=None, max_length=64)
+    source: str = Field(max_length=20)  # import | scheduler | cli | console | migration
+    recorded_at: datetime = Field(default=None, sa_column=Column(UTCDateTime(), nullable=False))

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, select
 
-from dondoc.i18n import _, format_date
+from core.i18n import _, format_date
 from storage import audit, responsibility
 from storage.agencies import AgencyDirectory, agency_names, sync_directory
 from storage.tables import Directive, Task

@@ -191,7 +191,7 @@ def record_written_many(session: Session, tasks: Sequence[Task], *, actor: str, 
 
 def kind_label(kind: str) -> str:
     """The kind of an entry in the reader's words."""
-    from dondoc.i18n import _
+    from core.i18n import _
 
     return {WRITTEN: _("as written"), HANDOVER: _("handed over to the successor"),
             REASSIGNMENT: _("reassigned by the oversight body"), CORRECTION: _("corrected")}.get(kind, kind)

@@ -177,7 +177,12 @@ def plan_window(tasks: Iterable[TaskSnapshot], bindings, policy: Policy, calenda
     for t in tasks:
         due = plan_task(t, b, policy, calendar, since, now)
         for s, status in catch_up(due, existing):
-            rows.append((catch_up_time(s, now, policy, calendar) if status == PENDING else s, status))
+            if status == PENDING:
+                s = catch_up_time(s, now, policy, calendar)
+                end = t.ends.get(s.payload.get("agency"))
+                if end is not None and end[0] is not None and policy.local_date(s.due_at) > end[0]:
+                    status = SUPERSEDED  # late past its agency's end: it no longer exists to hear it
+            rows.append((s, status))
         if until > now:
             rows.extend((s, PENDING) for s in plan_task(t, b, policy, calendar, now, until))
     if load_state is not None:  # what the outbox holds for the chats and days a budget applies to

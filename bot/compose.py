@@ -202,6 +202,16 @@ class Composer:
                     key = nxt.isoformat() if nxt else "continuous"
                 f = self.facts(session, task, occs, directive, key)
                 return Composed(texts.notice_held(f, date.fromisoformat(p["ended"]), lang=lang), [], lang, [task.key])
+            if what == "returned":
+                loaded = self._load_task(session, row.task_id, row.task_key)
+                if loaded is None:
+                    return Composed(None, [], lang)
+                task, occs, directive = loaded
+                from bot.record_notices import notice_returned
+
+                f = self.facts(session, task, occs, directive, row.occurrence)
+                return Composed(notice_returned(f, p.get("reason") or "", p.get("by"), lang=lang), [], lang,
+                                [task.key])
             if what == "chat_gone":
                 text = texts.notice_chat_gone(p.get("chat_desc") or p.get("chat", ""), p.get("error", ""), lang=lang)
             else:

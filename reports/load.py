@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from core.deadline import Deadline, DeadlineError
 from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report
-from storage.record_tables import ResponsibilityEntry
+from storage.record_tables import Completion, Evidence, ResponsibilityEntry
 from storage.responsibility import agency_ends, follow_successors, histories, responsible_on
 from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
 
@@ -100,6 +100,7 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
     numbers = ({d.id: d.number for d in session.exec(select(Directive).where(Directive.id.in_(directive_ids)))}
                if directive_ids else {})
 
+    evidence = completion_evidence(session, ids)
     leads = histories(session, tasks)
     facts: list[DueFact] = []
     for t in tasks:
@@ -116,8 +117,28 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
                 completed_on=occ.completed_on if occ else None, extended_due=occ.extended_due if occ else None,
                 directive=numbers.get(t.directive_id), kind=t.deadline_kind, position=t.position,
                 progress=tuple(progress.get((t.id, key), ())), extensions=tuple(extensions.get((t.id, key), ())),
+                **evidence.get((t.id, key), {}),
             ))
     return facts
+
+
+def completion_evidence(session: Session, ids: list[int]) -> dict[tuple[int, str], dict]:
+    """(task id, occurrence) → the latest completion's document and files, for the report's detail."""
+    out: dict[tuple[int, str], dict] = {}
+    latest: dict[tuple[int, str], Completion] = {}
+    for c in session.exec(select(Completion).where(Completion.task_id.in_(ids)).order_by(Completion.id)):
+        latest[(c.task_id, c.occurrence_key)] = c
+    files: dict[int, list[str]] = {}
+    if latest:
+        for e in session.exec(select(Evidence).where(Evidence.completion_id.in_([c.id for c in latest.values()]))
+                              .order_by(Evidence.id)):
+            files.setdefault(e.completion_id, []).append(e.filename)
+    for k, c in latest.items():
+        doc = c.document_number
+        if doc and c.document_date:
+            doc = f"{doc} ({c.document_date:%d/%m/%Y})"
+        out[k] = {"document": doc, "files": tuple(files.get(c.id, ()))}
+    return out
 
 
 def build_report(session: Session, *, settings, calendar, period: Period, today: date,

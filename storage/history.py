@@ -108,6 +108,7 @@ def describe(action: str, detail: Mapping[str, Any], names: Mapping[str, str], l
         "task.completion_rejected": lambda: with_note(_("Completion returned{period}", lang, period=occ)),
         "task.returned": lambda: _("Completion returned{period}: {reason}", lang, period=occ,
                                    reason=d.get("reason") or "—"),
+        "task.evidence": lambda: _("Evidence{period}: {what}", lang, period=occ, what=_evidence(d, lang)),
         "task.acknowledged": lambda: _("Acknowledged{period}", lang, period=occ),
         "extension.requested": lambda: _("More time asked{period}: from {previous} to {date} — {reason}", lang,
                                          period=occ, previous=_d(d.get("previous_due")),
@@ -127,6 +128,19 @@ def describe(action: str, detail: Mapping[str, Any], names: Mapping[str, str], l
     }
     make = texts.get(action)
     return make() if make else _("{action} (recorded)", lang, action=action)
+
+
+def _evidence(d: Mapping[str, Any], lang: str | None) -> str:
+    """ "Văn bản 123/BC-SNV (16/12/2013); tệp: bc.pdf" """
+    parts = []
+    if d.get("document"):
+        doc = _("Document {number}", lang, number=d["document"])
+        if d.get("document_date"):
+            doc += f" ({_d(d['document_date'])})"
+        parts.append(doc)
+    if d.get("files"):
+        parts.append(_("files: {names}", lang, names=", ".join(d["files"])))
+    return "; ".join(parts) or "—"
 
 
 def _ceased(d: Mapping[str, Any], name, lang) -> str:

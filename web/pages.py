@@ -184,9 +184,20 @@ def load_task(s: Session, person: Person, key: str) -> Task | None:
     return task
 
 
+def current_first(s: Session, task: Task, items: list[TaskItem], today) -> list[TaskItem]:
+    """The period cards in date order, the current period (what an action without a period means) first."""
+    try:
+        cur = actions.current_occurrence(s, task, today)
+    except actions.ActionError:
+        cur = None
+    ordered = sorted(items, key=lambda i: (i.due is None, i.due or today))
+    return [i for i in ordered if i.occurrence_key == cur] + [i for i in ordered if i.occurrence_key != cur]
+
+
 def task_context(s: Session, request: web.Request, person: Person, task: Task) -> dict:
     settings, calendar, today = request.app[SETTINGS], request.app[CALENDAR], today_of(request)
     items = task_items(s, settings=settings, calendar=calendar, today=today, task_ids=[task.id])
+    items = current_first(s, task, items, today)
     done_rows = s.exec(select(Occurrence).where(Occurrence.task_id == task.id)
                        .order_by(Occurrence.key)).all()
     return {

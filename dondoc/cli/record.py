@@ -21,11 +21,10 @@ AS_OPTION = N_("Your name, recorded with the action (default: DONDOC_ACTOR).")
 
 
 def cli_actor(as_name: str | None = None):
-    """The person acting from the terminal (storage.actions.Actor)."""
-    from storage.actions import Actor
+    """The person acting from the terminal (storage.actions.Actor): --as, DONDOC_ACTOR, or the administrator."""
+    from dondoc.cli.actions import actor
 
-    name = (as_name or "").strip() or (settings().actor or "").strip()
-    return Actor(name or _("administrator (command line)"), None, "cli")
+    return actor(as_name)
 
 
 @speaks
@@ -115,6 +114,44 @@ def reassign_cmd(
                      date=format_date(day)))
 
 
+@speaks
+def return_cmd(
+    key: str = typer.Argument(..., help=N_("The task's key.")),
+    reason: str = typer.Option(..., "--reason", help=N_("Why the completion is not acceptable (the agency is told).")),
+    occurrence: Optional[str] = typer.Option(None, "--period", help=N_(
+        "A recurring task's period: its due date (dd/mm/yyyy); default: the latest period reported done.")),
+    as_name: Optional[str] = typer.Option(None, "--as", help=AS_OPTION),
+) -> None:
+    """Return a completion (trả lại): the task is open again, its agency is told why, reports count it not done."""
+    from sqlmodel import select
+
+    from dondoc.cli.actions import occurrence_key, period_suffix
+    from storage import completion
+    from storage.tables import OPEN, Occurrence
+
+    if not reason.strip():
+        fail(_("--reason: say why the completion is returned."))
+
+    def do(session, now, today):
+        task = find_task(session, key)
+        if occurrence is None and task.deadline_kind == "recurring":
+            done = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.status != OPEN)
+                                .order_by(Occurrence.updated_at.desc(), Occurrence.key.desc())).first()
+            if done is None:
+                fail(_("Task {key} is not reported done: there is nothing to return.", key=task.key))
+            occ = done.key
+        else:
+            occ = occurrence_key(session, task, occurrence, today)
+        from dondoc.cli.actions import _raise_for
+
+        with _raise_for(task):
+            completion.return_completion(session, task, occ, reason, cli_actor(as_name), now)
+        return task.key + period_suffix(task, occ)
+
+    what = _act(do)
+    typer.echo(_("Returned {key}: open again; its agency is told why.", key=what))
+
+
 def default_since(session, task, today: date) -> date:
     """Today, or for a lead that ceased with no successor the day after its end (the work it left)."""
     from storage.responsibility import agency_ends
@@ -129,4 +166,5 @@ def default_since(session, task, today: date) -> date:
 
 def register(app: typer.Typer) -> None:
     app.command("history", help=N_("A task's history: responsibility over time and every action."))(history_cmd)
+    app.command("return", help=N_("Return a completion that is not acceptable: KEY --reason TEXT."))(return_cmd)
     app.command("reassign", help=N_("Give a task to another agency: KEY --to AGENCY --reason TEXT."))(reassign_cmd)

@@ -1,4 +1,5 @@
-"""responsibility over time: a task's lead and coordinators as a history (issue 22)
+"""the record (issue 22): responsibility over time (a task's lead as a history), completions with their
+evidence files and review decisions
 
 Revision ID: 0005_record
 Revises: 0004
@@ -39,6 +40,44 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index(op.f('ix_responsibility_task_id'), 'responsibility', ['task_id'], unique=False)
+    op.create_table('completion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('occurrence_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=False),
+    sa.Column('document_number', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('document_date', sa.Date(), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('reported_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('reported_by_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('reported_at', storage.tables.UTCDateTime(), nullable=False),
+    sa.Column('decision', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('decided_by_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('decided_at', storage.tables.UTCDateTime(), nullable=True),
+    sa.Column('decision_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_completion_task_id'), 'completion', ['task_id'], unique=False)
+    op.create_table('evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('completion_id', sa.Integer(), nullable=True),
+    sa.Column('occurrence_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('stored', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('uploaded_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('uploaded_at', storage.tables.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['completion_id'], ['completion.id'], ),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_evidence_task_id'), 'evidence', ['task_id'], unique=False)
+    op.create_index(op.f('ix_evidence_completion_id'), 'evidence', ['completion_id'], unique=False)
     _backfill_handovers()
 
 
@@ -78,5 +117,10 @@ def _backfill_handovers() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_evidence_completion_id'), table_name='evidence')
+    op.drop_index(op.f('ix_evidence_task_id'), table_name='evidence')
+    op.drop_table('evidence')
+    op.drop_index(op.f('ix_completion_task_id'), table_name='completion')
+    op.drop_table('completion')
     op.drop_index(op.f('ix_responsibility_task_id'), table_name='responsibility')
     op.drop_table('responsibility')

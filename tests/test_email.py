@@ -22,7 +22,7 @@ from dondoc.cli import app as cli_app
 from core.clock import FixedClock
 from core.i18n import _
 from dondoc.settings import load_settings
-from feeds.server import make_app
+from web.feeds import make_app
 from jobs.scheduler import Scheduler
 from storage.db import session_scope
 from storage.tables import AuditEntry, ChatBinding, Notification

@@ -19,7 +19,7 @@ from core.i18n import _
 from storage.tables import ChatBinding, InviteCode
 from web import registry_adapter
 from web.app import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
-from web.auth import Person
+from storage.signin import Person
 from web.pages import _parse_date, not_found, today_of
 
 SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)

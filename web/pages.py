@@ -22,7 +22,7 @@ from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
 from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
-from web.auth import Person
+from storage.signin import Person
 
 
 DASHBOARD_LIST = 30  # items shown in each of the dashboard's lists

@@ -10,7 +10,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from core.i18n import _
-from web import auth
+from storage import signin as auth
 from web.app import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, language_of, now, run_db, set_cookie
 
 

@@ -24,8 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import notifications as texts
-from bot.channels import RetryLater
+from jobs.ports import RetryLater
 from jobs import outbox
 from jobs.planner import NOTICE
 from storage import audit
@@ -33,7 +32,7 @@ from storage.db import session_scope
 from storage.tables import CANCELLED, FAILED, ChatBinding, Notification
 
 if TYPE_CHECKING:
-    from bot.compose import Composer
+    from jobs.ports import Composer
     from jobs.dispatcher import DispatchStats
 
 # The dispatcher's logger: these are its messages, whichever module writes them.
@@ -151,7 +150,7 @@ class DeliveryFailures:
             if chat == row.chat or chat in seen:
                 continue
             seen.add(chat)
-            about = texts.step_title(row.kind, row.step, self.composer.language(b))
+            about = self.composer.step_title(row.kind, row.step, self.composer.language(b))
             if row.task_key:
                 about += f" — {row.task_key}"
             rows.append({

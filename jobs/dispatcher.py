@@ -32,11 +32,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.compose import Composed, Composer  # noqa: F401 - composition lives in bot/; re-exported for callers
-from bot.channels import (
-    ATTACH, LINK, UPLOAD, Channel, ChatGone, ChatMoved, DeliveryError, PermanentDeliveryError, RetryLater,
-    TransientDeliveryError,
-)
 from jobs import outbox
 # Failure handling lives in jobs.delivery_failures; its retry schedule is re-exported for callers.
 from jobs.delivery_failures import (
@@ -47,6 +42,10 @@ from jobs.healing import (
 )
 from jobs.planner import (
     GLOBAL_ROLES, SUMMARY, TASK_KINDS, Bindings, Policy, PlannedStep, Recipient, still_wanted,
+)
+from jobs.ports import (
+    ATTACH, LINK, UPLOAD, Channel, ChatGone, ChatMoved, Composer, DeliveryError, PermanentDeliveryError, RetryLater,
+    TransientDeliveryError,
 )
 from core.workdays import WorkCalendar
 from storage.db import session_scope
@@ -88,14 +87,17 @@ class _Prepared:
 class Dispatcher:
     def __init__(self, engine: Engine, settings, clock, channels: Mapping[str, Channel], *,
                  calendar: WorkCalendar | None = None, worker_id: str | None = None, max_chats: int = 256,
-                 time_budget: float | None = None, on_sent: Callable[[outbox.OutboxRow, str], None] | None = None):
+                 time_budget: float | None = None, on_sent: Callable[[outbox.OutboxRow, str], None] | None = None,
+                 composer: Composer | None = None):
         self.engine = engine
         self.settings = settings
         self.clock = clock
         self.channels = dict(channels)
         self.calendar = calendar or WorkCalendar.from_file(settings.holidays_file)
         self.policy = Policy.from_settings(settings)
-        self.composer = Composer(settings, self.calendar)
+        if composer is None:  # the wiring (dondoc.wiring) hands one over: bot.compose.Composer
+            raise TypeError("a Dispatcher needs a composer (jobs.ports.Composer): see dondoc.wiring")
+        self.composer = composer
         self.failures = DeliveryFailures(engine, settings, clock, self.composer)  # 429, retries, gone, moved
         self.worker_id = worker_id or new_worker_id()
         self.max_chats = max_chats

@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 from jobs import outbox
 # Failure handling lives in jobs.delivery_failures; its retry schedule is re-exported for callers.
 from jobs.delivery_failures import (
-    RETRY_BASE_SECONDS, RETRY_CAP_SECONDS, RETRY_FACTOR, DeliveryFailures, backoff_seconds,  # noqa: F401
+    RETRY_BASE_SECONDS, RETRY_CAP_SECONDS, RETRY_FACTOR, DeliveryFailures, DispatchStats, backoff_seconds,  # noqa: F401
 )
 from jobs.healing import (
     WRITE_RETRY_DELAYS, OversightChat, StuckWatch, WriteFailed, claim_alert, retry_write, stuck_text,
@@ -59,22 +59,6 @@ def new_worker_id() -> str:
 
 
 # -- the dispatcher -------------------------------------------------------------------------------------------
-
-@dataclass
-class DispatchStats:
-    sent: int = 0
-    cancelled: int = 0
-    superseded: int = 0
-    retried: int = 0
-    failed: int = 0
-    chats_gone: int = 0
-    released: int = 0
-    requeued: int = 0
-
-    def add(self, other: "DispatchStats") -> None:
-        for k in self.__dataclass_fields__:
-            setattr(self, k, getattr(self, k) + getattr(other, k))
-
 
 @dataclass
 class _Prepared:

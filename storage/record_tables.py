@@ -1,7 +1,8 @@
 """Tables of the record an oversight office signs (issue 22): who was responsible for a task when.
 
-Kept apart from storage/tables.py so that work on other areas does not collide with it; imported at the end of
-tables.py so that `SQLModel.metadata` and Alembic know it.
+Kept apart from storage/tables.py so that work on other areas does not collide with it. tables.py cannot import it
+(the floors allow no import circle inside storage/): the migrations' env.py imports it for the metadata, and every
+module that reads these tables imports it.
 """
 
 from __future__ import annotations

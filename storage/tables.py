@@ -318,7 +318,3 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _ts()
     expires_at: datetime = _ts()
     revoked_at: Optional[datetime] = _ts(nullable=True)
-
-
-# Tables kept in modules of their own (imported here so that the metadata knows them).
-import storage.record_tables  # noqa: E402,F401

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from core.clock import FixedClock
 from dondoc.settings import load_settings
-from jobs.scheduler import Scheduler
+from dondoc.wiring import make_scheduler
 from storage.db import session_scope
 from storage.record_tables import ResponsibilityEntry
 from storage.responsibility import history, reconcile_import, responsible_on, spans
@@ -77,7 +77,7 @@ async def run_service(engine, db_url, *moments: datetime) -> Recorder:
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
     clock = FixedClock(moments[0])
     ch = Recorder(clock)
-    sch = Scheduler(engine, settings, clock, {"telegram": ch})
+    sch = make_scheduler(engine, settings, clock, {"telegram": ch})
     for m in moments:
         clock.set(m)
         await sch.tick()

@@ -52,8 +52,10 @@ def earliest_completion_day(session: Session, task: Task, tz: ZoneInfo = VN) -> 
 def report_completion(session: Session, task: Task, occurrence_key: str, actor: Actor, now: datetime, *,
                       on: date | None = None, document: str | None = None, document_date: date | None = None,
                       note: str | None = None, files: Sequence[Attachment] = (), store: EvidenceStore | None = None,
-                      needs_confirmation: bool = False, tz: ZoneInfo = VN) -> Completion:
-    """Done on `on` (default today) with its evidence; awaiting the oversight body with `needs_confirmation`."""
+                      needs_confirmation: bool = False, tz: ZoneInfo = VN,
+                      kept: Sequence[StoredFile] = ()) -> Completion:
+    """Done on `on` (default today) with its evidence; awaiting the oversight body with `needs_confirmation`.
+    `kept`: files already in the store (the console keeps them between its form and its confirmation step)."""
     today = now.astimezone(tz).date()
     on = on or today
     if on > today:
@@ -72,6 +74,9 @@ def report_completion(session: Session, task: Task, occurrence_key: str, actor: 
         raise ActionError("no_store", "no evidence store to keep the files in")
     for f in files:  # every file checked before anything is written
         store.check(f.filename, len(f.data))
+    for k in kept:
+        if store is None or not store.has(k.stored):
+            raise ActionError("no_file", f"the file {k.filename} is no longer in the evidence store")
     occ = actions.mark_done(session, task, occurrence_key, actor, now, note=note,
                             needs_confirmation=needs_confirmation, tz=tz, completed_on=on)
     row = Completion(task_id=task.id, occurrence_key=occurrence_key, completed_on=on, document_number=document,
@@ -80,6 +85,7 @@ def report_completion(session: Session, task: Task, occurrence_key: str, actor: 
     session.add(row)
     session.flush()
     stored: list[StoredFile] = [store.put(f.filename, f.data) for f in files] if files else []
+    stored += list(kept)
     for s in stored:
         session.add(Evidence(task_id=task.id, completion_id=row.id, occurrence_key=occurrence_key,
                              filename=s.filename, stored=s.stored, size=s.size, content_type=s.content_type,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ from pathlib import Path
 from core.i18n import _
 
 __all__ = ["EvidenceError", "EvidenceStore", "StoredFile"]
+
+
+_STORED = re.compile(r"[0-9a-f]{64}\.[a-z0-9]{1,10}")
 
 
 class EvidenceError(ValueError):
@@ -90,6 +94,10 @@ class EvidenceStore:
                 raise
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return StoredFile(name, stored, len(data), kind)
+
+    def has(self, stored: str) -> bool:
+        """A name `put` returned, for a file that is in the store."""
+        return bool(_STORED.fullmatch(stored)) and Path(stored).suffix in self.types and (self.root / stored).is_file()
 
     def path(self, stored: str) -> Path:
         """Where a stored file is; never outside the store."""

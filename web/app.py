@@ -127,7 +127,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from core.workdays import WorkCalendar
-    from web import admin, pages, reports, signin
+    from web import admin, pages, record, reports, signin
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -145,6 +145,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
     pages.routes(app)
     admin.routes(app)
     reports.routes(app)
+    record.routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
 
     async def drop_uploads(app: web.Application) -> None:

@@ -245,3 +245,42 @@ def correct(session: Session, task: Task, new: str, *, reason: str, actor: str, 
 
 def day_after(d: date) -> date:
     return d + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A task whose lead ceased to exist with no successor and that still has work: for the oversight body to
+    give to another agency (`dondoc reassign`, the console's "Giao lại" page)."""
+
+    task: Task
+    ended: date
+
+
+def orphaned_tasks(session: Session, today: date) -> list[Orphan]:
+    """Tasks led today by an agency that ceased before `today` with no successor, not done, not removed."""
+    from storage.tables import DONE, PENDING_CONFIRMATION, Occurrence
+
+    ceased = {code: end for code, (end, successor) in agency_ends(session).items()
+              if end is not None and end < today and not successor}
+    if not ceased:
+        return []
+    tasks = session.exec(select(Task).where(Task.lead_agency.in_(sorted(ceased)), Task.removed_at.is_(None))
+                         .order_by(Task.lead_agency, Task.position, Task.key)).all()
+    finished = {(o.task_id, o.key) for o in session.exec(
+        select(Occurrence).where(Occurrence.task_id.in_([t.id for t in tasks] or [-1]),
+                                 Occurrence.status.in_((DONE, PENDING_CONFIRMATION))))}
+    out = []
+    for t in tasks:
+        if t.deadline_kind in ("once", "continuous") and (t.id, t.deadline_kind) in finished:
+            continue
+        out.append(Orphan(t, ceased[t.lead_agency]))
+    return out
+
+
+def default_reassign_since(session: Session, task: Task, today: date) -> date:
+    """When a reassignment takes effect unless the person says: today — or, for a lead that ceased with no
+    successor, the day after its end (the work it left; what was due before stays with it in reports)."""
+    end = agency_ends(session).get(task.lead_agency)
+    if end is not None and end[0] is not None and end[0] < today and not end[1]:
+        return end[0] + timedelta(days=1)
+    return today

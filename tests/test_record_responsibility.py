@@ -212,3 +212,49 @@ def test_who_is_responsible_on_a_day():
     assert moved.written_changed and moved.store == "b" and moved.kept.lead == "b"
     plain = reconcile_import(h, "a", "c")
     assert plain.written_changed and plain.store == "c"
+
+
+async def test_work_a_ceased_district_left_is_listed_once_for_reassignment(engine, db_url, cli, registry):
+    assert cli("import", str(registry)).exit_code == 0
+    at = "2025-08-04T09:00:00+07:00"
+    r = cli("orphans", LANGUAGE="en", CLOCK_START=at)
+    assert r.exit_code == 0, r.output
+    listed = [ln for ln in r.stdout.splitlines() if ln.startswith("TD-Q:")]
+    assert listed == ["TD-Q: UBND huyện Tràng Định ceased to exist on 30/06/2025 — Báo cáo kết quả ở địa phương"]
+    assert "KH-Q" not in r.stdout  # a merged department's work has a successor
+    assert cli("reassign", "TD-Q", "--to", "Sở Nội vụ", "--reason", "Giải thể", CLOCK_START=at).exit_code == 0
+    r = cli("orphans", LANGUAGE="en", CLOCK_START=at)
+    assert "No task waits to be reassigned." in r.stdout
+
+
+async def test_the_console_lists_them_for_the_oversight_body_and_reassigns(engine, db_url, cli, registry):
+    from datetime import timezone
+
+    from core.clock import FixedClock
+    from tests.web_harness import ADMIN, FOCAL, console, make_link  # noqa: F401
+
+    assert cli("import", str(registry)).exit_code == 0
+    with session_scope(engine) as s:
+        make_binding(s, chat_id=901, agency="van-phong-ubnd-tinh", role="oversight",
+                     now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+        make_binding(s, chat_id=FOCAL, agency="so-noi-vu", role="focal", now=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
+    clock = FixedClock(datetime(2025, 8, 4, 9, 0, tzinfo=VN))
+    async with console(engine, settings, clock) as c:
+        await c.sign_in(FOCAL)
+        assert (await c.client.get("/web/orphans")).status == 404  # the oversight body's page
+        await c.client.post("/web/signout", data={"csrf": await c.csrf()})
+        await c.sign_in(901)
+        page = await (await c.client.get("/web/orphans")).text()
+        assert "TD-Q" in page and "KH-Q" not in page and "UBND huyện Tràng Định" in page
+        csrf = await c.csrf("/web/orphans")
+        r = await c.client.post("/web/orphans", data={"csrf": csrf, "task": "TD-Q", "agency": "so-noi-vu",
+                                                      "reason": " "}, allow_redirects=False)
+        assert r.status == 400
+        r = await c.client.post("/web/orphans", data={"csrf": csrf, "task": "TD-Q", "agency": "so-noi-vu",
+                                                      "reason": "Giải thể cấp huyện"}, allow_redirects=False)
+        assert r.status == 303
+    with Session(engine) as s:
+        t = s.exec(select(Task).where(Task.key == "TD-Q")).one()
+        assert t.lead_agency == "so-noi-vu"
+        assert [(e.kind, e.since, e.actor) for e in history(s, t)][-1] == ("reassignment", date(2025, 7, 1), "User 901")

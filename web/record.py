@@ -196,6 +196,63 @@ async def evidence_file(request: web.Request) -> web.StreamResponse:
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(e.filename)}"})
 
 
+async def orphans_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
+    """GET /web/orphans: tasks whose lead ceased with no successor, each with a form to give it to another agency
+    (the oversight body and administrators)."""
+    from storage.agency_table import agency_names
+    from storage.responsibility import orphaned_tasks
+    from storage.tables import Agency
+
+    person: Person = request[PERSON]
+    if not person.can_decide:
+        return not_found(request)
+    today = today_of(request)
+
+    def load(s: Session):
+        names = agency_names(s)
+        live = sorted(((a.code, a.name) for a in s.exec(select(Agency))
+                       if a.valid_to is None or a.valid_to >= today), key=lambda x: x[1])
+        return {"orphans": orphaned_tasks(s, today), "names": names, "agencies": live}
+
+    ctx = await run_db(request, load)
+    msg = _("Reassigned.") if request.query.get("ok") == "reassigned" else None
+    return aiohttp_jinja2.render_template("orphans.html", request, {**ctx, "message": msg, "error": error},
+                                          status=status)
+
+
+async def orphans_reassign(request: web.Request) -> web.StreamResponse:
+    """POST /web/orphans: give one task to another agency, with the reason, from the day after its lead's end."""
+    from storage import responsibility
+    from storage.tables import Agency
+
+    person: Person = request[PERSON]
+    if not person.can_decide:
+        return not_found(request)
+    form = await request.post()
+    key, code = str(form.get("task", "")), str(form.get("agency", ""))
+    reason = str(form.get("reason", "") or "").strip()
+    if not reason:
+        return await orphans_page(request, error=_("Say why the task is given to another agency."), status=400)
+    when = request.app[CLOCK].now()
+    today = today_of(request)
+
+    def work(s: Session):
+        task = _task(s, person, key)
+        agency = s.exec(select(Agency).where(Agency.code == code)).first()
+        if task is None or agency is None or (agency.valid_to is not None and agency.valid_to < today):
+            return False
+        responsibility.reassign(s, task, code, since=responsibility.default_reassign_since(s, task, today),
+                                reason=reason, actor=person.name or person.user_id, actor_id=person.user_id,
+                                source="web", now=when, today=today)
+        return True
+
+    if not await run_db(request, work):
+        return await orphans_page(request, error=_("Choose a task of the list and an agency that exists today."),
+                                  status=400)
+    url = request.app.router["orphans"].url_for().with_query(ok="reassigned")
+    return web.Response(status=303, headers={"Location": str(url)})
+
+
 def task_record(s: Session, task: Task, lang: str | None = None) -> dict:
     """What the task page shows of the record: completions, their files, the history in words."""
     from storage.history import task_history
@@ -213,3 +270,5 @@ def routes(app: web.Application) -> None:
     r.add_post("/record/done/{key:.+}", done_form, name="record_done")
     r.add_post("/record/return/{key:.+}", return_form, name="record_return")
     r.add_get("/evidence/{id:\\d+}", evidence_file, name="evidence")
+    r.add_get("/orphans", orphans_page, name="orphans")
+    r.add_post("/orphans", orphans_reassign, name="orphans_reassign")

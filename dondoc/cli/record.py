@@ -95,7 +95,7 @@ def reassign_cmd(
             responsibility.correct(session, task, code, reason=reason.strip(), actor=who.name, actor_id=who.id,
                                    source="cli", now=now, today=today)
             return task.key, code, None
-        day = start or default_since(session, task, today)
+        day = start or responsibility.default_reassign_since(session, task, today)
         responsibility.reassign(session, task, code, since=day, reason=reason.strip(), actor=who.name,
                                 actor_id=who.id, source="cli", now=now, today=today)
         return task.key, code, day
@@ -152,19 +152,32 @@ def return_cmd(
     typer.echo(_("Returned {key}: open again; its agency is told why.", key=what))
 
 
-def default_since(session, task, today: date) -> date:
-    """Today, or for a lead that ceased with no successor the day after its end (the work it left)."""
-    from storage.responsibility import agency_ends
+@speaks
+def orphans_cmd() -> None:
+    """Tasks whose lead ceased to exist with no successor and that still have work: give each to another agency
+    with `dondoc reassign KEY --to AGENCY --reason …`."""
+    from sqlmodel import Session
 
-    end = agency_ends(session).get(task.lead_agency)
-    if end is not None and end[0] is not None and end[0] < today and not end[1]:
-        from datetime import timedelta
+    from core.clock import local_today
+    from dondoc.cli.common import clock
+    from storage.agency_table import agency_names
+    from storage.responsibility import orphaned_tasks
 
-        return end[0] + timedelta(days=1)
-    return today
+    with Session(engine()) as session:
+        found = orphaned_tasks(session, local_today(clock(), settings().timezone))
+        names = agency_names(session)
+    if not found:
+        typer.echo(_("No task waits to be reassigned."))
+        return
+    for o in found:
+        typer.echo(_("{key}: {agency} ceased to exist on {date} — {content}", key=o.task.key,
+                     agency=names.get(o.task.lead_agency, o.task.lead_agency), date=format_date(o.ended),
+                     content=o.task.content[:80]))
+    typer.echo(_("Give each to another agency: dondoc reassign KEY --to AGENCY --reason TEXT"))
 
 
 def register(app: typer.Typer) -> None:
     app.command("history", help=N_("A task's history: responsibility over time and every action."))(history_cmd)
+    app.command("orphans", help=N_("Tasks whose lead ceased to exist with no successor: to reassign."))(orphans_cmd)
     app.command("return", help=N_("Return a completion that is not acceptable: KEY --reason TEXT."))(return_cmd)
     app.command("reassign", help=N_("Give a task to another agency: KEY --to AGENCY --reason TEXT."))(reassign_cmd)

@@ -160,3 +160,53 @@ def task_history(session: Session, task: Task, *, lang: str | None = None, limit
     names = agency_names(session)
     return [HistoryLine(a.at, a.actor, a.source, a.action, describe(a.action, a.detail or {}, names, lang),
                         (a.detail or {}).get("occurrence")) for a in rows]
+
+
+# -- an import's changes, in the file's own words ---------------------------------------------------------------
+
+def change_words(changes: Mapping[str, list], names: Mapping[str, str],
+                 directives: Mapping[int, str] | None = None) -> dict[str, list[str]]:
+    """One task's changes from an import (field → [old, new]) as the file says them: the file's column names,
+    agency names, dd/mm/yyyy — one line per real change (copies kept for queries, such as the parsed deadline,
+    are not changes of their own)."""
+    from storage.registry import COLUMNS
+
+    directives = directives or {}
+
+    def agency(code: Any) -> str:
+        return names.get(code, code) if isinstance(code, str) else "—"
+
+    def text(v: Any) -> str:
+        if v is None or v == "" or v == []:
+            return "—"
+        if isinstance(v, date):
+            return format_date(v)
+        return str(v)
+
+    out: dict[str, list[str]] = {}
+    c = dict(changes)
+    if "lead_agency" in c or "assignee_text" in c:
+        lead = c.get("lead_agency")
+        written = c.get("assignee_text")
+        before = (written[0] if written and written[0] else agency(lead[0] if lead else None)) if (lead or written) else "—"
+        after = (written[1] if written and written[1] else agency(lead[1] if lead else None)) if (lead or written) else "—"
+        if lead is None:  # only the words changed, the agency did not
+            before, after = text(written[0]), text(written[1])
+        if before != after:
+            out[COLUMNS["lead"]] = [before, after]
+    if "coordinators" in c or "coordinators_note" in c:
+        def coord(i: int) -> str:
+            codes = (c["coordinators"][i] if "coordinators" in c else None) or []
+            note = c["coordinators_note"][i] if "coordinators_note" in c else None
+            return "; ".join([agency(x) for x in codes] + ([note] if note else [])) or "—"
+        out[COLUMNS["coordinators"]] = [coord(0), coord(1)]
+    for f, col in (("content", "content"), ("deadline_text", "deadline"), ("section", "section"),
+                   ("product", "product")):
+        if f in c:
+            out[COLUMNS[col]] = [text(c[f][0]), text(c[f][1])]
+    if "report_to" in c:
+        out[COLUMNS["report_to"]] = [agency(c["report_to"][0]) if c["report_to"][0] else "—",
+                                     agency(c["report_to"][1]) if c["report_to"][1] else "—"]
+    if "directive_id" in c:
+        out[COLUMNS["document"]] = [directives.get(c["directive_id"][0], "—"), directives.get(c["directive_id"][1], "—")]
+    return out

@@ -149,10 +149,17 @@ async def test_a_file_naming_another_lead_after_a_hand_over_says_so(engine, db_u
     await run_service(engine, db_url, datetime(2025, 3, 3, 8, 0, 30, tzinfo=VN))
     edited = registry.read_text(encoding="utf-8").replace(
         "lead: Sở Kế hoạch và Đầu tư\n    deadline: định kỳ hàng quý", "lead: Sở Nội vụ\n    deadline: định kỳ hàng quý")
+    edited = edited.replace("trước ngày 30/11/2024", "trước ngày 15/12/2024")
     registry.write_text(edited, encoding="utf-8")
+    # The check says each real change once, in the file's own words.
+    r = cli("import", str(registry), "--dry-run", LANGUAGE="en", CLOCK_START="2025-03-04T09:00:00+07:00")
+    assert r.exit_code == 0, r.output
+    assert [ln for ln in r.stdout.splitlines() if ln.startswith("~")] == [
+        "~ KH-Q · Cơ quan chủ trì: Sở Kế hoạch và Đầu tư → Sở Nội vụ",
+        "~ KH-1 · Thời gian hoàn thành: trước ngày 30/11/2024 → trước ngày 15/12/2024"]
     r = cli("import", str(registry), LANGUAGE="en", CLOCK_START="2025-03-04T09:00:00+07:00")
     assert r.exit_code == 0, r.output
-    assert "0 added, 1 changed, 2 unchanged" in r.stdout
+    assert "0 added, 2 changed, 1 unchanged" in r.stdout
     assert ("task KH-Q: the file names Sở Nội vụ as the lead; since 01/03/2025 the task is led by Sở Tài chính "
             "(handed over to the successor), which stays") in r.output
     with Session(engine) as s:

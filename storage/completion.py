@@ -117,6 +117,15 @@ def confirm(session: Session, task: Task, occurrence_key: str, actor: Actor, now
     return occ
 
 
+def reject(session: Session, task: Task, occurrence_key: str, actor: Actor, now: datetime,
+           note: str | None = None) -> Occurrence:
+    """A completion awaiting confirmation sent back without the return's message (the chat's button, `dondoc
+    confirm --reject`): open again, the completion's decision kept."""
+    occ = actions.confirm_completion(session, task, occurrence_key, actor, now, approve=False, note=note)
+    _decide(_latest(session, task, occurrence_key), RETURNED, actor, now, note)
+    return occ
+
+
 def return_completion(session: Session, task: Task, occurrence_key: str, reason: str, actor: Actor,
                       now: datetime) -> Occurrence:
     """Return a completion (trả lại): done or awaiting confirmation → open, with the reason told to the agency."""

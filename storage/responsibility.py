@@ -139,11 +139,11 @@ def history(session: Session, task: Task) -> list[Span]:
 
 
 def histories(session: Session, tasks: Sequence[Task]) -> dict[int, list[Span]]:
-    """task id → its spans, in one query per 500 tasks."""
+    """task id → its spans, in one query (as reports load occurrences)."""
     ids = [t.id for t in tasks if t.id is not None]
     rows: dict[int, list[ResponsibilityEntry]] = {}
-    for i in range(0, len(ids), 500):
-        for e in session.exec(select(ResponsibilityEntry).where(ResponsibilityEntry.task_id.in_(ids[i:i + 500]))):
+    if ids:
+        for e in session.exec(select(ResponsibilityEntry).where(ResponsibilityEntry.task_id.in_(ids))):
             rows.setdefault(e.task_id, []).append(e)
     return {t.id: spans(rows.get(t.id, ()), t) for t in tasks if t.id is not None}
 

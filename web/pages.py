@@ -290,7 +290,7 @@ async def act(request: web.Request) -> web.StreamResponse:
                 completion.confirm(s, task, occurrence, actor, when)
                 return "ok", "confirmed"
             if what == "return":
-                actions.confirm_completion(s, task, occurrence, actor, when, approve=False)
+                completion.reject(s, task, occurrence, actor, when)
                 return "ok", "confirmed" if what == "confirm" else "returned"
             if what == "extend":
                 new_due = _parse_date(form.get("date", ""))

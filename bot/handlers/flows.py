@@ -15,7 +15,7 @@ from bot.texts import TEXTS, fmt_datetime, shorten, t
 from core.i18n import _, available_languages
 from core.i18n import format_date as fmt_date
 from core.status import Status, compute_status, status_label
-from storage import actions
+from storage import actions, completion
 from storage.actions import ActionError
 from storage.tables import OPEN, ChatBinding, Extension, Occurrence, ProgressUpdate, Task
 
@@ -185,8 +185,9 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
         return refused(why)
     needs = d.settings.confirm_completion
     try:
-        occ = actions.mark_done(session, task, key, scope.actor, d.now(), note=note or None, needs_confirmation=needs,
-                                tz=d.settings.timezone)
+        completion.report_completion(session, task, key, scope.actor, d.now(), note=note or None,
+                                     needs_confirmation=needs, tz=d.settings.timezone)  # a completion row, as the CLI's
+        occ = actions.get_occurrence(session, task, key)
     except ActionError as e:
         return _fail(e, task, key, scope, d)
     lang = scope.lang
@@ -252,7 +253,8 @@ def do_confirm(session: Session, d: Deps, scope: ChatScope, task: Task, key: str
     if (why := scope.refusal_to_oversee()) is not None:
         return refused(why)
     try:
-        actions.confirm_completion(session, task, key, scope.actor, d.now(), approve=approve)
+        # through storage.completion: the completion keeps the decision, who made it and when
+        (completion.confirm if approve else completion.reject)(session, task, key, scope.actor, d.now())
     except ActionError as e:
         return _fail(e, task, key, scope, d)
     lang = scope.lang

@@ -323,7 +323,7 @@ def confirm_cmd(
             occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
             if reject:
-                actions.confirm_completion(session, task, occ, actor(), now, approve=False, note=note)
+                completion.reject(session, task, occ, actor(), now, note=note)
             else:
                 completion.confirm(session, task, occ, actor(), now, note=note)
         return task.key + period_suffix(task, occ)

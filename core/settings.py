@@ -124,7 +124,7 @@ class Settings:
     urgent_workdays: int = 5
     import_max_bytes: int = 20 * 1024 * 1024
     # the record (issue 22): who the CLI acts as, and the evidence files' store and limits
-    actor: str | None = None  # DONDOC_ACTOR; None: the CLI asks for --as NAME when it records an action
+    actor: str | None = None  # DONDOC_ACTOR; None: the CLI records "the administrator (command line)"
     evidence_dir: Path | None = None  # None: a folder "evidence" beside the SQLite database (data/evidence)
     evidence_max_mb: int = 20
     evidence_types: tuple[str, ...] = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".jpg", ".jpeg",

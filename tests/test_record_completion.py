@@ -216,3 +216,19 @@ def test_the_evidence_store_keeps_a_file_once_by_its_content_and_never_outside_i
     with pytest.raises(EvidenceError):
         store.put("x.PDF", b"0" * 10_001)
     assert store.put("X.PDF", b"%PDF").stored.endswith(".pdf")
+
+
+def test_evidence_settings_are_read_and_a_bad_list_says_what_is_accepted(tmp_path):
+    from core.settings import SettingsError
+    from dondoc.settings import load_settings
+    from storage.evidence import EvidenceStore
+
+    s = load_settings(environ={"EVIDENCE_TYPES": "pdf, .DOCX;png", "EVIDENCE_MAX_MB": "5",
+                               "DONDOC_ACTOR": " Nguyễn Văn An "}, dotenv_path=None,
+                      database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert s.evidence_types == (".docx", ".pdf", ".png") and s.actor == "Nguyễn Văn An"
+    store = EvidenceStore.from_settings(s)
+    assert store.root == tmp_path / "evidence" and store.max_bytes == 5 * 1024 * 1024
+    with pytest.raises(SettingsError) as e:
+        load_settings(environ={"EVIDENCE_TYPES": "pdf, ../x"}, dotenv_path=None)
+    assert "EVIDENCE_TYPES" in str(e.value)

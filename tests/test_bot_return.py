@@ -29,3 +29,15 @@ async def test_the_oversight_body_returns_a_completion_with_a_reason(bot):  # no
         assert n.chat == f"telegram:{FOCAL_CHAT}" and n.payload["reason"] == "Thiếu số liệu của các huyện"
     r = await bot.say(OVERSIGHT_CHAT, "/return 5099-1 lần nữa", user_id=CAROL, language_code="en")
     assert r.text == t("en", "return_nothing", key="5099-1")
+
+
+async def test_done_in_a_chat_keeps_the_report_number_its_date_and_the_day_done(bot):  # noqa: F811
+    r = await bot.say(FOCAL_CHAT, "/done 5099-1 xong ngày 30/05/2018, báo cáo số 123/BC-SNV ngày 31/05/2018")
+    occ = occurrence(bot, "5099-1")
+    assert (occ.status, occ.completed_on) == ("done", __import__("datetime").date(2018, 5, 30))
+    with bot.session() as s:
+        c = s.exec(select(Completion)).one()
+        assert (c.document_number, c.document_date.isoformat(), c.source) == ("123/BC-SNV", "2018-05-31", "telegram")
+    r = await bot.say(FOCAL_CHAT, "/done 5099-3 xong ngày 02/06/2018")  # the chat's clock: 01/06/2018
+    assert r.text == t("vi", "err_done_in_future", date="02/06/2018", today="01/06/2018", first="—")
+    assert occurrence(bot, "5099-3", "continuous") is None

@@ -265,3 +265,18 @@ async def test_the_console_lists_them_for_the_oversight_body_and_reassigns(engin
         t = s.exec(select(Task).where(Task.key == "TD-Q")).one()
         assert t.lead_agency == "so-noi-vu"
         assert [(e.kind, e.since, e.actor) for e in history(s, t)][-1] == ("reassignment", date(2025, 7, 1), "User 901")
+
+
+async def test_the_preview_plans_nothing_to_a_ceased_district_imported_after_its_end(engine, db_url, cli, registry):
+    at = "2026-01-05T09:00:00+07:00"
+    assert cli("import", str(registry), CLOCK_START=at).exit_code == 0
+    with session_scope(engine) as s:
+        for chat, agency, role in ((-3001, "huyen-trang-dinh", "focal"), (-3002, "so-tai-chinh", "focal"),
+                                   (-3009, "so-noi-vu", "oversight")):
+            make_binding(s, chat_id=chat, agency=agency, role=role, now=datetime(2026, 1, 1, tzinfo=VN))
+    r = cli("preview", "--from", "05/01/2026", "--to", "30/04/2026", "--json", CLOCK_START=at)
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    chats = {str(row.get("chat")) for row in rows}
+    assert rows and not any("-3001" in c for c in chats), chats  # the district hears nothing
+    assert any("-3002" in c for c in chats)  # the successor of the merged department does

@@ -109,7 +109,7 @@ WRITERS = {"text": write_txt, "docx": write_docx, "pdf": write_pdf}
 
 def reading(phrase: str | None, issued: date, n: int = 3):
     """What a phrase means, in the labels' terms: None, "continuous", {"once": d}, {"dues": [...]}, or "error"."""
-    from jobs.deadline import DeadlineError, parse_deadline
+    from core.deadline import DeadlineError, parse_deadline
 
     if not phrase:
         return None

@@ -34,8 +34,9 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
         r"(?:\s+(?:van\s+ban|quyet\s+dinh|chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao)\s+nay)?)?"
     )),
     ("date", re.compile(
-        r"(?P<ngay>ngay\s+)?(?<![\w/.-])(?P<d>\d{1,2})(?P<s>[/.-])(?P<m>\d{1,2})"
-        r"(?:(?P=s)(?P<y>\d{4}))?(?!\w|[/.-]\d)"
+        # "01/10/2025–31/10/2025": a dash right after a year may start the range's second date
+        r"(?P<ngay>ngay\s+)?(?:(?<=\d{4}-)|(?<![\w/.-]))(?P<d>\d{1,2})(?P<s>[/.-])(?P<m>\d{1,2})"
+        r"(?:(?P=s)(?P<y>\d{4}))?(?!\w|[/.]\d|-\d(?!\d?[/.]\d))"
     )),
     ("iso", re.compile(r"(?<![\w/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\w|[/.-]\d)")),
     ("date", re.compile(

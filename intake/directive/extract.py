@@ -19,8 +19,8 @@ from intake.directive.appendix import _appendix
 from intake.directive.deadlines import _governed_deadline
 from intake.directive.header import read_header
 from intake.directive.leads import _ASSIGN, _intro_lead, _report_to, _split_duties, _subject, _task_lead
-from intake.directive.model import Draft, DraftTask
-from intake.directive.outline import _TIME, _Item, _outline
+from intake.directive.model import Draft, DraftTask, Unread
+from intake.directive.outline import _TIME, _Item, _outline, unwrap
 from intake.directive.text import fold, to_lines
 
 __all__ = ["Draft", "DraftTask", "extract"]
@@ -28,9 +28,9 @@ __all__ = ["Draft", "DraftTask", "extract"]
 
 def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     """Read a directive's text (lines as the source has them) into a draft registry."""
-    lines = to_lines(raw)
+    lines = unwrap(to_lines(raw))
     head = read_header(lines)
-    draft = Draft(number=head.number, issued=head.issued, issuer=head.issuer, subject=head.subject,
+    draft = Draft(number=head.number, kind=head.kind, issued=head.issued, issuer=head.issuer, subject=head.subject,
                   review=list(head.review))
     on = issued or head.issued or date(2000, 1, 1)
     roots, preamble, table_at = _outline(lines)
@@ -38,6 +38,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
         for item in items:
+            _absorb_paragraphs(item)
             intro = _intro_lead(item.lines) or section_default
             own = _subject(item.head.text)
             lead_here = own[0] if own else ""
@@ -49,6 +50,8 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     def make_tasks(item: _Item, inherited: str) -> None:
         lead, text, coords = _task_lead(item, inherited)
         if not lead and not _ASSIGN.match(fold(item.head.text)):
+            if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
+                draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
             return
         duties = _split_duties(text) if not item.times else [(text, None)]
         tasks: list[DraftTask] = []
@@ -84,6 +87,20 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     if table_at < len(lines):
         draft.tasks.extend(_appendix(lines[table_at:], on))
     return draft
+
+
+def _absorb_paragraphs(item: _Item) -> None:
+    """ "2. Công an tỉnh:" / "- Chủ trì …" / "- Tổ chức …": dash and plus paragraphs that name no one of their own
+    are paragraphs of the numbered item above them — one duty, its deadline wherever a paragraph gives it."""
+    bullets = [c for c in item.children if c.kind == "bullet"]
+    if item.level < 2 or not bullets or len(bullets) != len(item.children):
+        return
+    if any(_subject(c.head.text) for c in bullets):
+        return  # "- Sở Nội vụ chủ trì …": each its own task
+    for c in bullets:
+        item.body += c.lines
+        item.times += c.times
+    item.children = []
 
 
 def _has_duty(item: _Item) -> bool:

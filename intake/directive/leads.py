@@ -10,10 +10,15 @@ from intake.directive.outline import _Item, _join
 from intake.directive.text import Line, fold
 
 # -- agencies as the text names them ----------------------------------------------------------------------
-_HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s+phòng|Lãnh\s+đạo|Người\s+đứng\s+đầu)\b[^:;]{0,40}?"
+_HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s+phòng|Lãnh\s+đạo|Người\s+đứng\s+đầu|Bộ\s+trưởng|"
+         r"Thống\s+đốc|Tổng\s+Giám\s+đốc)\b[^:;]{0,40}?"
          r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+cáo)|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          r"Cục|Chi\s+cục|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
-         r"Người\s+đứng\s+đầu)\b")
+         r"Người\s+đứng\s+đầu|"
+         # central: ministries and their heads, the Government's leaders, state groups, associations
+         r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt))|Bộ\s+trưởng|Thống\s+đốc|"
+         r"Phó\s+Thủ\s+tướng|Thủ\s+tướng|Ngân\s+hàng|Tập\s+đoàn|Tổng\s+công\s+ty|Tổng\s+cục|Hiệp\s+hội|Kiểm\s+toán|"
+         r"Mặt\s+trận|Bảo\s+hiểm\s+xã\s+hội|Viện|Học\s+viện|Hội\s+đồng|Tòa\s+án|Toà\s+án|Bưu\s+điện|Đoàn|Liên\s+minh)\b")
 # Matched on the folded text (same length as NFC input), so "So Noi vu" typed without marks is read too.
 _HEAD_RX = re.compile(r"^" + fold(_HEAD).replace("\\b", r"\b"))
 # Where the subject ends: the first verb of the duty.
@@ -28,9 +33,19 @@ _VERBS = (
     "công bố", "thẩm định", "đề xuất", "rà soát", "khảo sát", "điều tra", "thống kê", "cập nhật", "sắp xếp",
     "số hóa", "số hoá", "ứng dụng", "phát triển", "thúc đẩy", "hoàn thiện", "đổi mới", "kiểm soát", "phủ sóng",
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
+    "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "rà soát",
 )
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
-_ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+", re.I)
+_ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+(?:dong\s+chi\s+)?", re.I)
+# "CÁC NHIỆM VỤ KHÁC", "Các giải pháp chủ yếu": a group of duties, not who does them.
+_GROUP = re.compile(r"^cac\s+(?:nhiem\s+vu|noi\s+dung|giai\s+phap|cong\s+viec|van\s+de|hoat\s+dong|bien\s+phap|"
+                    r"chuong\s+trinh|du\s+an|muc\s+tieu|yeu\s+cau|linh\s+vuc|de\s+an|chi\s+tieu)\b")
+
+
+def _names_list(text: str) -> bool:
+    """ "Cao Bằng, Điện Biên, Lai Châu", "Lạng Sơn và Lào Cai": proper names only, after a lead's colon."""
+    parts = [p.strip() for p in re.split(r",|\bvà\b", text)]
+    return bool(text.strip()) and all(p and all(w[:1].isupper() or w in "-–" for w in p.split()) for p in parts)
 _PAREN = re.compile(r"\s*\([^()]*\)")
 
 
@@ -48,11 +63,13 @@ def _subject(text: str) -> tuple[str, str] | None:
     v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()), None)
     colon = t.find(":")
     end = v.start() if v else len(t)
-    if 0 <= colon < end:
+    if 0 <= colon < end and not (v and _names_list(t[colon + 1:end])):  # "Ủy ban nhân dân các tỉnh: Cao Bằng, …"
         end = colon
     lead = _PAREN.sub("", t[:end]).strip(" ,;:-–")
     lead = re.split(r"\s+[-–]\s+(?=cơ\s+quan\b)", lead, maxsplit=1)[0]  # "Sở Nội vụ - cơ quan thường trực …"
     if not lead or len(lead) > 220:
+        return None
+    if _GROUP.match(fold(lead)) or (lead.isupper() and len(lead) > 6):  # a group heading, not an agency
         return None
     return lead, t[end:].strip(" ,;:")
 

@@ -20,10 +20,22 @@ class DraftTask:
 
 
 @dataclass
+class Unread:
+    """A numbered item the extractor could not turn into a task (no one named to do it): listed, never dropped
+    silently."""
+
+    stt: str
+    line: int
+    text: str
+
+
+@dataclass
 class Draft:
     number: str = ""
+    kind: str = ""  # loại văn bản: "Chỉ thị", "Công điện", "Kế hoạch", "Thông báo", "Công văn" …
     issued: date | None = None
     issuer: str = ""
     subject: str = ""
     tasks: list[DraftTask] = field(default_factory=list)
     review: list[str] = field(default_factory=list)  # about the directive itself
+    unread: list[Unread] = field(default_factory=list)

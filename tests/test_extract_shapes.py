@@ -163,3 +163,46 @@ def test_numbered_items_not_turned_into_tasks_are_listed_with_their_line():
     text = render(d, source="cd.txt")
     assert "# REVIEW (line 11): item 2 was not turned into a task: Đẩy mạnh tuyên truyền về phòng bệnh." in text
     yaml.safe_load(text)
+
+
+# -- deadlines the text governs -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,phrase", [
+    ("Tổng kết công tác y tế dịp Tết, báo cáo Thủ tướng Chính phủ trong tháng 3 năm 2026", "trong tháng 3 năm 2026"),
+    ("Đẩy nhanh thi công, bảo đảm đưa dự án vào sử dụng trong quý II năm 2026", "trong quý II năm 2026"),
+    ("Tập trung nâng cao chất lượng dịch vụ trong năm 2026", None),  # a focus, not a deadline
+    ("Chủ trì đôn đốc giải ngân, hoàn thành 100% kế hoạch vốn năm 2026", "hoàn thành 100% kế hoạch vốn năm 2026"),
+    ("Tổ chức Hội nghị sơ kết: 01/7/2026 – 05/7/2026", "01/7/2026 – 05/7/2026"),
+    ("Xây dựng kế hoạch kiểm tra định kỳ hằng năm đối với các cơ sở; trình UBND tỉnh trước ngày 31/3/2026",
+     "trước ngày 31/3/2026"),
+    ("Cập nhật, công bố giá vật liệu trước ngày 10 hằng tháng", "trước ngày 10 hằng tháng"),
+    ("Phấn đấu tỷ lệ hồ sơ trực tuyến đạt 90% vào năm 2030", None),  # a target
+    ("Định kỳ hằng tháng tổng hợp kết quả, báo cáo Bộ Y tế", "Định kỳ hằng tháng"),
+])
+def test_governed_deadlines(text, phrase):
+    from intake.directive.deadlines import _governed_deadline
+
+    assert _governed_deadline(text, date(2026, 1, 5))[0] == phrase
+
+
+@pytest.mark.parametrize("text", ["Báo cáo quý gửi Sở Nội vụ chậm nhất vào ngày 10 của tháng đầu quý tiếp theo",
+                                  "Tổng hợp báo cáo 6 tháng gửi UBND tỉnh chậm nhất ngày 20 của tháng tiếp theo ngay "
+                                  "sau kỳ báo cáo"])
+def test_a_report_schedules_phrase_reads_the_same_on_its_own(text):
+    """The draft's deadline is imported on its own: it must carry the report period that gives it its meaning."""
+    from core.deadline import parse_deadline
+    from intake.directive.deadlines import _governed_deadline
+
+    on = date(2026, 1, 5)
+    phrase = _governed_deadline(text, on)[0]
+    alone, whole = parse_deadline(phrase, on), parse_deadline(text, on)
+    assert (alone.kind, alone.rrules) == (whole.kind, whole.rrules) and alone.kind == "recurring"
+
+
+def test_a_heading_ending_in_report_stays_a_heading():
+    got = [ln.text for ln in unwrap(to_lines("4. Chế độ báo cáo\nCác sở, ngành gửi báo cáo năm về Sở Nội vụ."))]
+    assert got == ["4. Chế độ báo cáo", "Các sở, ngành gửi báo cáo năm về Sở Nội vụ."]
+
+
+@pytest.mark.parametrize("text", ["Bảo đảm an toàn giao thông trong dịp Tết", "Bảo vệ môi trường"])
+def test_a_duty_starting_with_bao_is_not_a_newspaper(text):
+    assert _subject(text) is None

@@ -64,7 +64,10 @@ def keywordless_range(fold: str, start: int, end: int, dashed: bool) -> bool:
     return (not head or head.endswith(":")) and not tail
 
 
-_REPORTING_VERB = re.compile(r"(?:bao\s+cao|gui|nop|thuc\s+hien|tong\s+hop|to\s+chuc)$")
+# After these the recurring words start the duty's own schedule: a reporting verb, or a conjunction opening a new
+# duty ("đôn đốc việc thực hiện và định kỳ hàng quý tổng hợp kết quả").
+_REPORTING_VERB = re.compile(r"(?:^|\s)(?:bao\s+cao|gui|nop|thuc\s+hien|tong\s+hop|to\s+chuc|va|hoac|dong\s+thoi|"
+                             r"can|phai|duoc)$")
 
 
 def describes_work(fold: str, start: int) -> bool:

@@ -12,7 +12,7 @@ from intake.directive.text import Line, fold
 # -- agencies as the text names them ----------------------------------------------------------------------
 _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s+phòng|Lãnh\s+đạo|Người\s+đứng\s+đầu|Bộ\s+trưởng|"
          r"Thống\s+đốc|Tổng\s+Giám\s+đốc)\b[^:;]{0,40}?"
-         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+cáo)|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
+         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          r"Cục|Chi\s+cục|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations

@@ -123,8 +123,9 @@ def _ancestors(item: "_Item | None"):
 _MARKER_START = re.compile(r"^(?:Phần\s|[IVX]{1,4}\s*[.)]\s|\d{1,2}(?:\.\d{1,2}){0,3}\s*[.)]?\s|\(\d{1,2}\)|"
                            r"[a-zđ]\s*\)|[-–+•*])")
 # Words a sentence does not end on: a line ending in one was broken by the page ("… báo cáo" / "Thủ tướng …").
-# (Folded, so only words no name ends on: not "tư" of "Đầu tư", "la" of "Gia Lai".)
-_OPEN_END = re.compile(r"(?:\s|^)(?:va|cua|cac|voi|ve|cho|tai|tren|theo|den|gui|trinh|bao\s+cao|nhung|duoc|"
+# (Folded, so only words no name ends on: not "tư" of "Đầu tư", "la" of "Gia Lai"; not "báo cáo", on which
+# headings end: "4. Chế độ báo cáo".)
+_OPEN_END = re.compile(r"(?:\s|^)(?:va|cua|cac|voi|ve|cho|tai|tren|theo|den|gui|trinh|nhung|duoc|"
                        r"thuoc|trong|giua|nhan|uy\s+ban|hoi\s+dong|phoi\s+hop)$")
 
 

@@ -144,6 +144,13 @@ def test_central_issuers(first, issuer):
     assert (h.issuer, h.kind, h.subject) == (issuer, "Thông báo", "Kết luận của lãnh đạo")
 
 
+def test_a_subject_wrapped_after_the_type_title():
+    h = read_header(unwrap(to_lines("BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG\nSố: 9/CT-BNNMT\nHà Nội, ngày 02 tháng 4 năm 2026\n"
+                                    "CHỈ THỊ\nVề việc tăng cường quản lý chất lượng nước sinh hoạt tại các đô thị\n"
+                                    "Đồng bằng sông Cửu Long\nThời gian qua, chất lượng nước có lúc chưa bảo đảm.")))
+    assert h.subject == "tăng cường quản lý chất lượng nước sinh hoạt tại các đô thị Đồng bằng sông Cửu Long"
+
+
 def test_a_provincial_department_under_the_committee_is_not_glued_to_it():
     h = read_header(to_lines("UBND TỈNH LÂM ĐỒNG\nSỞ NỘI VỤ\nSố: 12/SNV-CCHC\nLâm Đồng, ngày 05 tháng 5 năm 2026\n"
                              "V/v báo cáo cải cách hành chính"))

@@ -89,6 +89,15 @@ def _issuer(top: list[Line], i: int, t: str) -> str:
     return ""
 
 
+_BODY_START = re.compile(r"^(?:Kính\s+gửi|Căn\s+cứ|Thực\s+hiện|Ngày|Số|Để|Trong|Thời\s+gian|Qua)\b|^[-–+•(]", re.I)
+
+
+def _subject_goes_on(text: str) -> bool:
+    """ "Về việc … dịp Tết Nguyên đán" / "Bính Ngọ 2026": a few words that end no sentence and open no paragraph."""
+    return (len(text.split()) <= 8 and not text.isupper() and not text.rstrip().endswith((".", ":", ";"))
+            and not _BODY_START.match(text) and not _DATED.search(text))
+
+
 def read_header(lines: list[Line]) -> Header:
     h = Header()
     top = lines[:_HEADER_LINES]
@@ -120,7 +129,12 @@ def read_header(lines: list[Line]) -> Header:
         if not h.kind and t.upper() == t and t.strip(" .:") in _TYPES:
             h.kind = t.strip(" .:").capitalize()
             if not h.subject and i + 1 < len(top):
-                h.subject = _ABOUT.sub("", top[i + 1].text).rstrip(".")
+                parts = [_ABOUT.sub("", top[i + 1].text)]
+                for nxt in top[i + 2:i + 4]:  # a subject set on more lines than the page's width
+                    if not _subject_goes_on(nxt.text):
+                        break
+                    parts.append(nxt.text)
+                h.subject = " ".join(parts).rstrip(".")
     if h.issued is None and dated_any:
         h.issued = dated_any[1]
     if not h.kind and h.number:

@@ -68,6 +68,15 @@ def test_a_group_heading_is_not_an_agency(heading):
     assert _subject(heading) is None
 
 
+def test_the_addressees_of_the_opening_sentence_lead_its_items():
+    from intake.directive.leads import _intro_lead
+
+    lines = to_lines("Thực hiện Quyết định số 10/QĐ-TTg ngày 02/01/2026 của Thủ tướng Chính phủ, Bộ Y tế đề nghị các bộ, "
+                     "cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương triển khai thực hiện "
+                     "các nội dung sau:")
+    assert _intro_lead(lines) == "các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"
+
+
 # -- hard line breaks ----------------------------------------------------------------------------------------
 def test_a_sentence_broken_by_the_page_is_one_line_again():
     got = [ln.text for ln in unwrap(to_lines("3. Sở Tài\nnguyên và Môi trường chủ trì thẩm định hồ sơ\n"
@@ -184,6 +193,8 @@ def test_numbered_items_not_turned_into_tasks_are_listed_with_their_line():
     ("Cập nhật, công bố giá vật liệu trước ngày 10 hằng tháng", "trước ngày 10 hằng tháng"),
     ("Phấn đấu tỷ lệ hồ sơ trực tuyến đạt 90% vào năm 2030", None),  # a target
     ("Định kỳ hằng tháng tổng hợp kết quả, báo cáo Bộ Y tế", "Định kỳ hằng tháng"),
+    ("Chỉ đạo các trạm y tế thường xuyên kiểm tra nguồn nước", "thường xuyên"),
+    ("Rà soát các công việc thường xuyên của đơn vị", None),
 ])
 def test_governed_deadlines(text, phrase):
     from intake.directive.deadlines import _governed_deadline

@@ -21,9 +21,10 @@ _CUTOFF = re.compile(
     r"[^;]{0,80}?\b(?:tinh\s+tu|tu\s+ngay|tu)\b[^;]*?(?=;|\.(?:\s|$)|$)"
 )
 
-# Nouns "thường xuyên" describes: work that recurs as a kind, spending, standing forces.
+# Nouns "thường xuyên" describes: work that recurs as a kind, spending ("chi", not the "chí" of "báo chí"), standing
+# forces.
 _NOUN = re.compile(
-    r"(?:^|\s)(?P<noun>cong\s+viec|nhiem\s+vu|hoat\s+dong|chi|kinh\s+phi|du\s+toan|von|nguon|luc\s+luong|"
+    r"(?:^|\s)(?P<noun>cong\s+viec|nhiem\s+vu|hoat\s+dong|(?<!bao\s)chi|kinh\s+phi|du\s+toan|von|nguon|luc\s+luong|"
     r"thanh\s+vien|can\s+bo|cong\s+tac\s+vien|khach\s+hang|dien)\s*$"
 )
 

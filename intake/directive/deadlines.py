@@ -21,6 +21,8 @@ _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh
 _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
 _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")  # "hoàn thành 100% kế hoạch vốn năm 2026"
 _TARGET = re.compile(r"(?:\bdat\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")  # "đạt 90% vào năm 2030": a target
+_DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
+                        r"phoi\s+hop|bao\s+cao|giam\s+sat|huong\s+dan|chi\s+dao|to\s+chuc|trao\s+doi)\b")
 _CUE = re.compile(r"(?i)\b(?:báo\s+cáo|định\s+kỳ)\b")
 
 
@@ -80,7 +82,10 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             if ok and not re.search(r"\d", f) and describes_work(before, len(before.rstrip())):
                 ok = False  # "kế hoạch kiểm tra định kỳ hằng năm": the kind of work, not when this duty is due
         elif d.kind == "continuous":
-            ok = not before.strip(" -+")
+            # "Thường xuyên", "thường xuyên kiểm tra …" opening the duty, or right before the duty's verb
+            # ("chỉ đạo các cơ quan báo chí thường xuyên thông tin …"); the grammar passes over a noun's.
+            after = fold(clause[clause.find(d.matched) + len(d.matched):]).strip()
+            ok = not before.strip(" -+") or bool(_DUTY_VERB.match(after))
         if ok and not _NOT_DEADLINE.match(fold(clause[clause.find(d.matched) + len(d.matched):]).strip()):
             found.append(_standalone(clause, d, issued))
         else:

@@ -128,9 +128,13 @@ def _intro_lead(lines: list[Line]) -> str:
         m = _INTRO.search(ln.text)
         if m:
             who = m.group("who")
-            start = re.search(r"(?:[Cc]ác\s+[Ss]ở|Thủ\s+trưởng|Giám\s+đốc|UBND|Ủy\s+ban)", who)
+            # "…, Bộ Nội vụ đề nghị các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh … triển khai thực hiện …":
+            # the addressees start after the verb that asks them
+            asked = list(re.finditer(r"\b(?:yêu\s+cầu|đề\s+nghị)\s+", who))
+            if asked:
+                who = who[asked[-1].end():]
+            start = re.search(r"(?:[Cc]ác\s+[Ss]ở|[Cc]ác\s+[Bb]ộ|Thủ\s+trưởng|Giám\s+đốc|UBND|Ủy\s+ban)", who)
             who = who[start.start():] if start else who
-            who = re.sub(r"^.*\byêu\s+cầu\s+", "", who)
             return _PAREN.sub("", who).strip(" ,")
     return ""
 

@@ -48,6 +48,10 @@ CASES = [
     ("Tổng kết công tác năm 2025: 10/12/2025 – 20/12/2025", ("once", "2025-12-20")),
     ("Tập huấn nghiệp vụ: 03/3/2026-07/3/2026", ("once", "2026-03-07")),
     ("Thời gian: 02/02/2026–06/02/2026", ("once", "2026-02-06")),
+    ("Tháng 3 - 4/2026", ("once", "2026-04-30")),  # two months, the year written once
+    ("tháng 5-6/2026", ("once", "2026-06-30")),
+    ("Quý II - III/2026", ("once", "2026-09-30")),
+    ("Tháng 11 - 12 năm 2026", ("once", "2026-12-31")),
     # 4. a one-off date beside a recurring word that describes the work
     ("Xây dựng kế hoạch kiểm tra định kỳ hằng năm, trình UBND tỉnh trước ngày 31/3/2026", ("once", "2026-03-31")),
     ("Ban hành quy chế giao ban hằng quý, hoàn thành trước ngày 15/01/2026", ("once", "2026-01-15")),

@@ -48,6 +48,11 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
     )),
     ("quarter", re.compile(_QUAL + r"\bqu[yi]\s+" + _ROMAN_OR_NUM + _YEAR_TAIL + r"(?![/.-]?\d)")),
     ("month", re.compile(_QUAL + r"\bthang\s+(?P<m>\d{1,2})(?!\d)" + _YEAR_TAIL + r"(?![/.-]?\d)")),
+    # "Tháng 10 - 11/2026", "Quý II - III/2026": two periods with the year written once, due at the second's end
+    ("month", re.compile(r"\bthang\s+(?P<m1>\d{1,2})\s*(?:-|den|toi)\s*(?:thang\s+)?(?P<m>\d{1,2})"
+                         + _YEAR_TAIL.replace(")?", ")") + r"(?![/.-]?\d)")),
+    ("quarter", re.compile(r"\bqu[yi]\s+(?P<n1>[ivx]{1,4}|\d)\s*(?:-|den|toi)\s*(?:qu[yi]\s+)?" + _ROMAN_OR_NUM
+                           + _YEAR_TAIL.replace(")?", ")") + r"(?![/.-]?\d)")),
     ("year", re.compile(_QUAL + r"\bnam\s+(?P<y>\d{4})(?![/.-]?\d)")),
     ("this", re.compile(_QUAL + r"\b(?P<u>nam|thang|qu[yi])\s+nay\b")),
     ("qual", re.compile(r"\b(?P<q>dau|giua|cuoi)\s+(?P<u>nam|thang|qu[yi])\b(?!\s*(?:\d|[ivx]{1,4}\b|nay\b))")),

@@ -20,7 +20,9 @@ from xml.sax.saxutils import escape
 import yaml
 
 HELDOUT = Path(__file__).resolve().parent / "heldout"
-SETS = {"": HELDOUT, " set 2": HELDOUT / "set2"}  # set 2: written after the tuning, before any run on it
+# Both sets were held out at their first run; their misses have been seen and fixed since (the READMEs keep the
+# log and the honest first-run figures), so the rows say "labelled set", not "held-out".
+SETS = {" set 1": HELDOUT, " set 2": HELDOUT / "set2"}
 BREAK = "⏎"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 GOALS = {"recall": 0.90, "precision": 0.90, "lead": 0.90, "deadline": 0.90}
@@ -213,8 +215,9 @@ def _run_set(name: str, folder: Path, verbose: bool) -> list[dict]:
             s = r["score"]
             figures = {"recall": s.recall, "precision": s.precision, "lead": s.lead, "deadline": r["deadline_read"]}
             met = all(figures[k] >= v for k, v in GOALS.items())
-            rows.append({"bench": f"extract held-out{name} ({fmt})",
-                         "case": f"{len(sources(folder))} directives, {s.gold} tasks labelled by hand",
+            rows.append({"bench": f"extract, labelled{name} ({fmt})",
+                         "case": f"{len(sources(folder))} directives, {s.gold} tasks labelled by hand (first-run figures: "
+                                 f"{folder.relative_to(HELDOUT.parent)}/README.md)",
                          **{k: round(v, 2) for k, v in figures.items()},
                          "deadline_phrase_exact": round(s.deadline, 2), "header_fields": round(r["header"], 2),
                          "drafted": s.predicted,
@@ -226,7 +229,7 @@ def _run_set(name: str, folder: Path, verbose: bool) -> list[dict]:
     if verbose:
         for w in wrong:
             print(f"   [grammar{name}] {w}")
-    rows.append({"bench": f"deadline grammar held-out{name}", "case": f"{n} phrases labelled by hand",
+    rows.append({"bench": f"deadline grammar, labelled{name}", "case": f"{n} phrases labelled by hand",
                  "accuracy": round(ok / n, 3), "right": ok, "phrases": n,
                  "goal": "≥ 95 %", "met": ok / n >= GRAMMAR_GOAL})
     return rows

@@ -62,6 +62,14 @@ def test_central_and_provincial_leads(text, lead):
     assert _subject(text)[0] == lead
 
 
+def test_coordinators_end_where_the_duty_begins():
+    from intake.directive.leads import _coordinators
+
+    assert _coordinators("chủ trì, phối hợp với Bộ Tài chính cân đối, bố trí vốn cho các dự án") == ["Bộ Tài chính"]
+    assert _coordinators("phối hợp với Sở Nông nghiệp và Phát triển nông thôn xây dựng kế hoạch") == [
+        "Sở Nông nghiệp và Phát triển nông thôn"]
+
+
 @pytest.mark.parametrize("heading", ["CÁC NHIỆM VỤ KHÁC", "Các nhiệm vụ khác", "Các giải pháp chủ yếu",
                                      "CÁC NỘI DUNG TRỌNG TÂM"])
 def test_a_group_heading_is_not_an_agency(heading):

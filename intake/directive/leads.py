@@ -96,6 +96,12 @@ def _coordinators(rest: str) -> list[str]:
     if not m:
         return []
     who = _PAREN.sub("", m.group("who")).strip(" ,")
+    # "phối hợp với Bộ Tài chính cân đối, bố trí vốn …": the coordinators end where the duty's verb begins
+    f = fold(who)
+    verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0 and who[v.end() - len(v.group().lstrip(" ,;"))].islower()),
+                None)
+    if verb:
+        who = who[:verb.start()].strip(" ,;")
     if not _HEAD_RX.match(fold(who)) or len(who) > 200:
         return []
     return [who]

@@ -33,7 +33,8 @@ _VERBS = (
     "công bố", "thẩm định", "đề xuất", "rà soát", "khảo sát", "điều tra", "thống kê", "cập nhật", "sắp xếp",
     "số hóa", "số hoá", "ứng dụng", "phát triển", "thúc đẩy", "hoàn thiện", "đổi mới", "kiểm soát", "phủ sóng",
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
-    "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "rà soát",
+    "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
+    "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo",
 )
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
 _ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+(?:dong\s+chi\s+)?", re.I)

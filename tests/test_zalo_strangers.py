@@ -9,7 +9,7 @@ import asyncio
 import aiohttp
 
 from bot.zalo import LINKED, STRANGER, _Spacing
-from bot.zalo_webhook import parse_json
+from web.zalo_webhook import parse_json
 from tests.fake_zalo import FakeZalo
 from tests.health_probe import HealthProbe
 from tests.test_zalo_webhook import FOCAL, SECRET, WEBHOOK, linked, running  # noqa: F401 - fixture

@@ -366,7 +366,7 @@ class ZaloConversation:
         picture behind a signed link (Zalo's sendPhoto takes a URL only). Same chats as on Telegram."""
         from bot.handlers.reports import not_allowed_text, period_problem
         from core.links import web_console_installed
-        from reports import build_report, current_period, parse_period
+        from reports import ReportTooLarge, build_report, current_period, parse_period
         from reports.figures import PeriodError
 
         lang = scope.lang
@@ -378,8 +378,11 @@ class ZaloConversation:
                       else current_period(self.d.today(), "quarter", cutoff))
         except PeriodError:
             return Reply(period_problem(raw, lang))
-        report = build_report(session, settings=self.d.settings, calendar=self.d.calendar, period=period,
-                              today=self.d.today())
+        try:
+            report = build_report(session, settings=self.d.settings, calendar=self.d.calendar, period=period,
+                                  today=self.d.today())
+        except ReportTooLarge as e:  # past REPORT_MAX_YEARS / REPORT_MAX_OCCURRENCES: what to narrow
+            return Reply(str(e))
         page = chart = None
         if web_console_installed():  # the console serves the XLSX (signed in) and the chart (signed link)
             from core.links import chart_url, reports_page_url

@@ -132,7 +132,7 @@ class Settings:
     import_worker_memory_mb: int = 2048  # address space of the process that reads and checks one upload
     import_checks_waiting: int = 4  # uploads waiting for the one check process; more are told to try later
     report_max_years: int = 20  # longest period a report covers
-    report_max_occurrences: int = 200_000  # occurrences one report may count (over all its tasks)
+    report_max_occurrences: int = 1_000_000  # occurrences one report may count (over all its tasks)
     report_heavy_per_person: int = 1  # reports computed at once for one person
     report_heavy_at_once: int = 2  # reports computed at once over everyone
     feed_renders_per_client: int = 2  # feeds rendered at once for one client address

@@ -21,9 +21,9 @@ from sqlmodel import Session
 
 from core.i18n import _, current_language
 from core.links import read_chart_token
-from web.app import CALENDAR, CLOCK, PERSON, SETTINGS
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS
 from storage.signin import Person
-from web.pages import _parse_date, filter_choices, today_of
+from web.common import _parse_date, filter_choices, today_of
 
 
 @dataclass
@@ -240,7 +240,7 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
 
 
 def routes(app: web.Application) -> None:
-    from web.app import ENGINE
+    from web.common import ENGINE
     from web.report_gate import install
 
     install(app, app[SETTINGS], app[ENGINE])

@@ -158,7 +158,10 @@ class UploadChecks:
         finally:
             self._waiting -= 1
         try:
-            result = await asyncio.get_running_loop().run_in_executor(self._pool(), run_job, job)
+            # submit starts the worker process (and, the first time, the forkserver): in a thread, so the event
+            # loop does not wait for a process to start on a busy machine
+            future = await asyncio.to_thread(self._pool().submit, run_job, job)
+            result = await asyncio.wrap_future(future)
             self.worker_pids.append(result.pid)
             return result
         except BrokenProcessPool:

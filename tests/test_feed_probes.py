@@ -155,3 +155,18 @@ async def test_renders_are_capped_per_client_and_in_all(engine, settings, clock,
     finally:
         release.set()
         await runner.cleanup()
+
+
+def test_behind_the_reverse_proxy_the_client_is_the_address_the_proxy_saw():
+    from aiohttp.test_utils import make_mocked_request
+
+    def client(peer: str, forwarded: str | None) -> str:
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        request = make_mocked_request("GET", "/feeds/x.ics", headers=headers)
+        return feed_server.client_address(request.clone(remote=peer))
+
+    # nginx on the same host appends the address it saw: the last entry (an earlier one may be forged)
+    assert client("127.0.0.1", "6.6.6.6, 203.0.113.7") == "203.0.113.7"
+    assert client("::1", "203.0.113.8") == "203.0.113.8"
+    assert client("127.0.0.1", None) == "127.0.0.1"
+    assert client("198.51.100.4", "203.0.113.7") == "198.51.100.4"  # not through the proxy: the peer itself

@@ -246,6 +246,23 @@ class _Rendering:
         self.cancelled = True
 
 
+def client_address(request: web.Request) -> str:
+    """Who is asking, for the per-client cap: behind the reverse proxy docs/deploy.md sets up (on the same
+    host, so the peer is a loopback address), the address the proxy saw — the last of X-Forwarded-For, which
+    the proxy appends and the client cannot forge; otherwise the peer itself."""
+    import ipaddress
+
+    peer = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    try:
+        behind_proxy = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        behind_proxy = False
+    if behind_proxy and forwarded.strip():
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
+
+
 class _RenderSlots:
     """Renders in progress (rendering, or waiting for a render thread), per client address and in all: past
     FEED_RENDERS_PER_CLIENT or FEED_RENDERS_AT_ONCE a request is answered 503 at once. A slot is given back when
@@ -345,7 +362,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
         return await _send_cached(request, headers, hit, gz)
 
     slots: _RenderSlots = app[SLOTS_KEY]
-    client = request.remote or "?"
+    client = client_address(request)
     if not slots.take(client):
         log.info("feed render refused for %s: FEED_RENDERS_PER_CLIENT / FEED_RENDERS_AT_ONCE reached", client)
         return web.Response(status=503, text="Busy: try again later\n",

@@ -174,6 +174,13 @@ class UploadChecks:
             return Result(registry_adapter.Outcome(problems=[_problem(job, _(
                 "checking the file stopped: it needs more memory or time than the server allows for one file; "
                 "split it into smaller files"))]))
+        except Exception:  # noqa: BLE001 - a check that failed unexpectedly is a message, never a 500
+            log.exception("registry upload: checking %s failed", job.path.name)
+            from web import registry_adapter
+
+            return Result(registry_adapter.Outcome(problems=[_problem(job, _(
+                "the file could not be checked because of an error on the server (it is in the log); nothing was "
+                "imported"))]))
         finally:
             self.jobs_done += 1
             self._turn.release()

@@ -130,3 +130,20 @@ class _NoSession:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_the_cli_and_the_chats_are_bounded_by_the_same_rule(old_weekly, db_url, monkeypatch):
+    """`dondoc report` gets the same bounds (exit 2 saying what to narrow); the chats build through
+    build_report, which raises ReportTooLarge — a PeriodError — before reading anything past REPORT_MAX_YEARS."""
+    from reports import ReportTooLarge, build_report, period_between
+    from tests.conftest import cli_runner
+
+    cli = cli_runner(monkeypatch, db_url, "2018-06-10T09:00:00+07:00")
+    r = cli("report", "--from", "01/01/1900", "--to", "31/12/2199", LANGUAGE="en")
+    assert r.exit_code == 2 and "REPORT_MAX_YEARS" in r.stderr and "shorter" in r.stderr
+    r = cli("report", "--from", "01/01/1990", "--to", "31/12/2009", REPORT_MAX_OCCURRENCES="1000", LANGUAGE="en")
+    assert r.exit_code == 2 and "REPORT_MAX_OCCURRENCES" in r.stderr
+    settings = settings_for(db_url, report_max_years=5)
+    with Session(old_weekly) as s, pytest.raises(ReportTooLarge):
+        build_report(s, settings=settings, calendar=None, period=period_between(date(2000, 1, 1), date(2009, 1, 1)),
+                     today=date(2018, 6, 10))

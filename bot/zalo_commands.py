@@ -378,11 +378,20 @@ class ZaloConversation:
                       else current_period(self.d.today(), "quarter", cutoff))
         except PeriodError:
             return Reply(period_problem(raw, lang))
+        from reports.slots import shared
+
+        slots = shared(self.d.settings)  # REPORT_HEAVY_PER_PERSON / REPORT_HEAVY_AT_ONCE, with the console's
+        who = f"zalo:{scope.actor.id}"
+        if not slots.take(who):
+            return Reply(_("Other reports are being computed right now (yours or other people's); try again in a "
+                           "minute.", lang=lang))
         try:
             report = build_report(session, settings=self.d.settings, calendar=self.d.calendar, period=period,
                                   today=self.d.today())
         except ReportTooLarge as e:  # past REPORT_MAX_YEARS / REPORT_MAX_OCCURRENCES: what to narrow
             return Reply(str(e))
+        finally:
+            slots.give_back(who)
         page = chart = None
         if web_console_installed():  # the console serves the XLSX (signed in) and the chart (signed link)
             from core.links import chart_url, reports_page_url

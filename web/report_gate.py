@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -29,25 +28,23 @@ class Busy(Exception):
 
 
 class ReportGate:
-    def __init__(self, engine, *, per_person: int, at_once: int):
+    def __init__(self, engine, *, per_person: int, at_once: int, slots=None):
+        """`slots`: the process's shared reports.slots.ReportSlots (the chats' /report count in them too)."""
+        from reports.slots import ReportSlots
+
         self.engine = engine
-        self.per_person = per_person
-        self.at_once = at_once
+        self.slots = slots or ReportSlots(per_person, at_once)
         self._executor = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="report")
-        self._running: Counter[str] = Counter()
-        self.refused = 0
 
     @property
-    def running(self) -> int:
-        return sum(self._running.values())
+    def refused(self) -> int:
+        return self.slots.refused
 
     async def run(self, who: str, fn: Callable[[Session], Any]) -> Any:
         """`fn(session)` in one of the gate's threads (the request's language and context go with it);
         Busy at once when `who` or everyone has as many running as allowed."""
-        if self._running[who] >= self.per_person or self.running >= self.at_once:
-            self.refused += 1
+        if not self.slots.take(who):
             raise Busy()
-        self._running[who] += 1
         try:
             def work():
                 with Session(self.engine, expire_on_commit=False) as s:
@@ -56,16 +53,17 @@ class ReportGate:
             context = contextvars.copy_context()
             return await asyncio.get_running_loop().run_in_executor(self._executor, context.run, work)
         finally:
-            self._running[who] -= 1
-            if not self._running[who]:
-                del self._running[who]
+            self.slots.give_back(who)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def install(app: web.Application, settings, engine) -> None:
-    app[GATE] = ReportGate(engine, per_person=settings.report_heavy_per_person, at_once=settings.report_heavy_at_once)
+    from reports.slots import shared
+
+    app[GATE] = ReportGate(engine, per_person=settings.report_heavy_per_person, at_once=settings.report_heavy_at_once,
+                           slots=shared(settings))
 
     async def stop(app: web.Application) -> None:
         app[GATE].close()

@@ -13,12 +13,13 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from core.deadline import Deadline, DeadlineError
-from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report
+from core.i18n import _
+from reports.figures import DueFact, ExtensionFact, Period, PeriodError, ProgressFact, Report, compute_report
 from storage.record_tables import Completion, Evidence, ResponsibilityEntry
 from storage.responsibility import agency_ends, follow_successors, histories, responsible_on
 from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
 
-__all__ = ["load_due_facts", "build_report", "agency_names"]
+__all__ = ["ReportTooLarge", "load_due_facts", "build_report", "agency_names"]
 
 
 def _local(dt: datetime | None, tz) -> date | None:
@@ -39,8 +40,21 @@ def agency_names(session: Session, codes: Collection[str] | None = None) -> dict
     return {code: name for code, name in session.exec(q)}
 
 
+class ReportTooLarge(PeriodError):
+    """The report asked for is past REPORT_MAX_YEARS or REPORT_MAX_OCCURRENCES; the message (translated) says
+    what to narrow. A PeriodError, so every surface that tells a bad period tells this too."""
+
+
+def check_period_length(period: Period, max_years: int | None) -> None:
+    """A report's cost grows with its range (old recurring tasks: every occurrence in it): refuse past
+    REPORT_MAX_YEARS before anything is read."""
+    if max_years is not None and (period.end - period.start).days > max_years * 366:
+        raise ReportTooLarge(_("the period is longer than {n} years (REPORT_MAX_YEARS): choose a shorter one",
+                               n=max_years))
+
+
 def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencies: Collection[str] | None = None,
-                   directive: str | None = None) -> list[DueFact]:
+                   directive: str | None = None, max_occurrences: int | None = None) -> list[DueFact]:
     """Every due date in `period` of the tasks led by `agencies` (None: every agency) on that date of `directive` (a number
     such as "5099/UBND-HCC"; None: every directive). Tasks removed from the registry after `as_of` still count
     for it; those removed by then do not."""
@@ -63,21 +77,32 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
              if t.removed_at is None or _local(t.removed_at, tz) > as_of]
     dues: dict[int, list[date]] = {}
     expanded: dict[tuple, list[date]] = {}  # tasks expanded from one group row share their rule: expand it once
+    counted = 0  # occurrences over all tasks, against REPORT_MAX_OCCURRENCES, counted as they are found
+
+    def too_costly() -> ReportTooLarge:
+        return ReportTooLarge(_("the report would count more than {n} deadlines (REPORT_MAX_OCCURRENCES): choose "
+                                "a shorter period, one agency or one directive", n=max_occurrences))
+
     for t in tasks:
         if t.deadline_kind == "once":
             if t.due is not None and period.contains(t.due):
                 dues[t.id] = [t.due]
+                counted += 1
             continue
         rule = (t.deadline.get("rrule"), t.deadline.get("start")) if isinstance(t.deadline, dict) else None
         if rule is None or rule not in expanded:
+            left = None if max_occurrences is None else max(max_occurrences - counted, 0)
             try:
-                found = Deadline.from_dict(t.deadline).occurrences(period.start, period.end)
+                found = Deadline.from_dict(t.deadline).occurrences(period.start, period.end, limit=left)
             except DeadlineError:
                 found = []  # damaged (an import never writes one): nothing sensible to count
             if rule is not None:
                 expanded[rule] = found
         else:
             found = expanded[rule]
+        counted += len(found)
+        if max_occurrences is not None and counted > max_occurrences:
+            raise too_costly()
         if found:
             dues[t.id] = found
     tasks = [t for t in tasks if t.id in dues]
@@ -148,8 +173,9 @@ def build_report(session: Session, *, settings, calendar, period: Period, today:
     `directive` (None: all). `calendar` is the core.workdays.WorkCalendar; DEADLINE_SHIFT_TO_WORKDAY and
     TIMEZONE come from `settings`."""
     tz = settings.timezone
+    check_period_length(period, getattr(settings, "report_max_years", None))
     facts = load_due_facts(session, period=period, as_of=period.as_of(today), tz=tz, agencies=agencies,
-                           directive=directive)
+                           directive=directive, max_occurrences=getattr(settings, "report_max_occurrences", None))
     if names is None:
         names = agency_names(session, {f.lead for f in facts})
     return compute_report(facts, period=period, today=today, calendar=calendar,

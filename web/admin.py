@@ -4,6 +4,7 @@ as for a page that does not exist."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import shutil
@@ -18,7 +19,7 @@ from sqlmodel import Session, select
 from core.i18n import _
 from storage.tables import ChatBinding, InviteCode
 from web import registry_adapter
-from web.common import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
+from web.common import CALENDAR, CLOCK, ENGINE, LANG, PERSON, SETTINGS, UPLOADS, run_db
 from storage.signin import Person
 from web.common import _parse_date, today_of
 from web.pages import not_found
@@ -81,18 +82,31 @@ def _marks(table: list[tuple[int, list[str]]] | None, problems, yaml: bool) -> d
 
 
 async def _check(request: web.Request, upload_id: str, options, apply: bool):
+    """(Result, path) of checking — or importing — this person's upload in the upload worker process
+    (web.upload_worker: off the event loop, one at a time, bounded in memory); None when the upload is gone.
+    Raises upload_worker.Busy when too many wait."""
+    from intake.limits import Limits
+    from web.upload_worker import CHECKS, Job
+
     person: Person = request[PERSON]
     entry = request.app[UPLOADS].get(upload_id)
     if entry is None or entry[0] != person.user_id:
         return None
     path: Path = entry[1]
     settings = request.app[SETTINGS]
-    kwargs = dict(directory=_directory(settings), calendar=request.app[CALENDAR], now=request.app[CLOCK].now(),
-                  actor=f"{person.name} (web)", options=options)
-    import asyncio
+    engine = request.app[ENGINE]
+    job = Job(apply=apply, database_url=engine.url.render_as_string(hide_password=False), path=path,
+              options=options, now=request.app[CLOCK].now(), actor=f"{person.name} (web)", lang=request[LANG],
+              agencies_file=settings.agencies_file, calendar=request.app[CALENDAR],
+              limits=Limits.from_settings(settings))
+    return await request.app[CHECKS].run(job), path
 
-    fn = registry_adapter.apply if apply else registry_adapter.dry_run
-    return await asyncio.to_thread(fn, request.app[ENGINE], path, **kwargs), path
+
+async def _busy(request: web.Request) -> web.Response:
+    response = await registry_page(request, status=503, message=_(
+        "Other registry files are being checked right now; try again in a minute."))
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 async def registry_upload(request: web.Request) -> web.Response:
@@ -110,7 +124,7 @@ async def registry_upload(request: web.Request) -> web.Response:
     name = SAFE_NAME.sub("_", Path(field.filename).name)[:120] or "registry"
     folder = Path(tempfile.mkdtemp(prefix="dondoc-upload-"))
     path = folder / name
-    path.write_bytes(field.file.read())
+    await asyncio.to_thread(lambda: path.write_bytes(field.file.read()))
     upload_id = secrets.token_urlsafe(16)
     uploads = request.app[UPLOADS]
     for old_id, (uid, old_path) in list(uploads.items()):
@@ -121,13 +135,19 @@ async def registry_upload(request: web.Request) -> web.Response:
     return await _show_dry_run(request, upload_id, _options(form))
 
 
-async def _show_dry_run(request: web.Request, upload_id: str, options) -> web.Response:
-    result = await _check(request, upload_id, options, apply=False)
+async def _show_dry_run(request: web.Request, upload_id: str, options, result=None) -> web.Response:
+    from web.upload_worker import Busy
+
+    if result is None:
+        try:
+            result = await _check(request, upload_id, options, apply=False)
+        except Busy:
+            return await _busy(request)
     if result is None:
         return await registry_page(request, message=_("That upload is no longer here; upload the file again."),
                                    status=404)
-    outcome, path = result
-    table = registry_adapter.read_table(path)
+    checked, path = result
+    outcome, table = checked.outcome, checked.table
     return await registry_page(request, outcome=outcome, table=table, upload=upload_id, file_name=path.name,
                                marks=_marks(table, outcome.problems, path.suffix.lower() in (".yaml", ".yml")),
                                options=options, is_yaml=path.suffix.lower() in (".yaml", ".yml"))
@@ -135,18 +155,24 @@ async def _show_dry_run(request: web.Request, upload_id: str, options) -> web.Re
 
 async def registry_confirm(request: web.Request) -> web.Response:
     """POST: import the upload that was checked (checked again: the database may have changed since)."""
+    from web.upload_worker import Busy
+
     if _admin(request) is None:
         return not_found(request)
     form = await request.post()
     upload_id = form.get("upload", "")
     options = _options(form)
-    result = await _check(request, upload_id, options, apply=True)
+    try:
+        result = await _check(request, upload_id, options, apply=True)
+    except Busy:
+        return await _busy(request)
     if result is None:
         return await registry_page(request, message=_("That upload is no longer here; upload the file again."),
                                    status=404)
-    outcome, path = result
+    checked, path = result
+    outcome = checked.outcome
     if not outcome.ok:
-        return await _show_dry_run(request, upload_id, options)
+        return await _show_dry_run(request, upload_id, options, result)
     request.app[UPLOADS].pop(upload_id, None)
     shutil.rmtree(path.parent, ignore_errors=True)
     return await registry_page(request, message=_(
@@ -317,6 +343,14 @@ async def preview_page(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
+    from web.upload_worker import CHECKS, UploadChecks
+
+    app[CHECKS] = UploadChecks(app[SETTINGS])
+
+    async def stop_checks(app: web.Application) -> None:
+        app[CHECKS].close()
+
+    app.on_cleanup.append(stop_checks)
     r = app.router
     r.add_get("/registry", registry_page, name="registry")
     r.add_post("/registry/check", registry_upload, name="registry_upload")

@@ -51,9 +51,10 @@ class Outcome:
 
 
 def _run(session: Session, path: Path, *, directory, calendar, now: datetime, actor: str, options: Options,
-         dry: bool) -> Outcome:
+         dry: bool, limits: intake.Limits | None = None) -> Outcome:
     opts = intake.ImportOptions(directory=directory, now=now, actor=actor, calendar=calendar,
-                                document=options.document, issued=options.issued, prune=options.prune)
+                                document=options.document, issued=options.issued, prune=options.prune,
+                                limits=limits or intake.Limits())
     try:
         report = (intake.preview_import if dry else intake.import_file)(session, path, options=opts)
     except intake.RegistryErrors as e:
@@ -91,7 +92,7 @@ def apply(engine, path: Path, **kwargs) -> Outcome:
         return out
 
 
-def read_table(path: Path) -> list[tuple[int, list[str]]] | None:
+def read_table(path: Path, limits: intake.Limits | None = None) -> list[tuple[int, list[str]]] | None:
     """The file as the person sees it — (row number as they count it, cells) for a table (row 1 = the
     header), (line number, [line]) for YAML — so each problem is shown on its own row and column. None when
     it cannot be read."""
@@ -99,8 +100,10 @@ def read_table(path: Path) -> list[tuple[int, list[str]]] | None:
 
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            return [(n, [line]) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)]
-        return [(r.number, list(r.cells)) for r in intake_table(path.read_bytes(), path.name, intake.Limits()).rows]
+            lines = path.read_text(encoding="utf-8").splitlines()[:(limits or intake.Limits()).max_rows]
+            return [(n, [line]) for n, line in enumerate(lines, 1)]
+        limits = limits or intake.Limits()
+        return [(r.number, list(r.cells)) for r in intake_table(path.read_bytes(), path.name, limits).rows]
     except Exception:  # noqa: BLE001 - an unreadable file is shown by its problems alone
         return None
 

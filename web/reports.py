@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from core.i18n import _, current_language
 from core.links import read_chart_token
-from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS
 from storage.signin import Person
 from web.common import _parse_date, filter_choices, today_of
 
@@ -87,17 +87,52 @@ def build(s: Session, request: web.Request, person: Person, choice: Choice):
                         today=today_of(request), agencies=agencies, directive=choice.directive)
 
 
+async def _busy(request: web.Request) -> web.Response:
+    """The polite answer past REPORT_HEAVY_PER_PERSON / REPORT_HEAVY_AT_ONCE (web.report_gate)."""
+    from web.report_gate import RETRY_AFTER
+
+    response = aiohttp_jinja2.render_template("message.html", request, {
+        "title": _("Reports are busy"),
+        "text": _("Other reports are being computed right now (yours or other people's); try again in a minute.")},
+        status=503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+async def run_report(request: web.Request, who: str, fn):
+    """`fn(session)` through the report gate (its own threads, a few at a time); raises report_gate.Busy."""
+    from web.report_gate import GATE
+
+    return await request.app[GATE].run(who, fn)
+
+
+def _who(request: web.Request) -> str:
+    person = request.get(PERSON)
+    return f"user:{person.user_id}" if person is not None else f"addr:{request.remote}"
+
+
 async def reports_page(request: web.Request) -> web.Response:
+    from reports import ReportTooLarge
+    from web.report_gate import Busy
+
     person: Person = request[PERSON]
 
     def load(s: Session):
         choices = filter_choices(s, person)
         choice = choose(request, person, choices["agencies"])
-        report = build(s, request, person, choice) if choice.period is not None else None
+        report = None
+        if choice.period is not None:
+            try:
+                report = build(s, request, person, choice)
+            except ReportTooLarge as e:  # what to narrow, on the page, like a period that cannot be read
+                choice.error = str(e)
         return {**choices, "choice": choice, "report": report,
                 "periods": period_choices(today_of(request), request.app[SETTINGS].report_cutoff)}
 
-    ctx = await run_db(request, load)
+    try:
+        ctx = await run_report(request, _who(request), load)
+    except Busy:
+        return await _busy(request)
     return aiohttp_jinja2.render_template("reports.html", request, ctx, status=400 if ctx["choice"].error else 200)
 
 
@@ -132,7 +167,15 @@ async def report_file(request: web.Request) -> web.Response:
 
         return report_chart(report, lang=lang), report.period.code
 
-    body, code = await run_db(request, render)
+    from reports import ReportTooLarge
+    from web.report_gate import Busy
+
+    try:
+        body, code = await run_report(request, _who(request), render)
+    except Busy:
+        return await _busy(request)
+    except ReportTooLarge as e:
+        raise web.HTTPBadRequest(text=str(e)) from None
     if body is None:
         raise web.HTTPBadRequest(text=_("Cannot read the period."))
     name = f"dondoc-report-{code.replace('..', '_')}.{fmt}"
@@ -163,7 +206,15 @@ async def report_chart_link(request: web.Request) -> web.Response:
         report = build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period, today=today)
         return report_chart(report, lang=lang)
 
-    body = await run_db(request, render)
+    from reports import ReportTooLarge
+    from web.report_gate import Busy
+
+    try:
+        body = await run_report(request, _who(request), render)
+    except Busy:
+        return await _busy(request)
+    except ReportTooLarge:
+        raise web.HTTPNotFound() from None
     return web.Response(body=body, headers={"Content-Type": "image/png",
                                             "Content-Disposition": f'inline; filename="dondoc-report-{code}.png"'})
 
@@ -176,13 +227,23 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
     if choice.period is None:
         return {"report": None, "error": choice.error, "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}
-    report = build(s, request, person, choice)
+    from reports import ReportTooLarge
+
+    try:
+        report = build(s, request, person, choice)
+    except ReportTooLarge as e:
+        return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
+                "query": choice.query, "title": _("Four groups")}
     return {"report": report, "error": None, "periods": periods, "period": choice.period.code,
             "query": choice.query,
             "title": _("{period}: four groups per agency", period=report.period.name())}
 
 
 def routes(app: web.Application) -> None:
+    from web.common import ENGINE
+    from web.report_gate import install
+
+    install(app, app[SETTINGS], app[ENGINE])
     app.router.add_get("/reports", reports_page, name="reports")
     app.router.add_get("/reports/report.{fmt}", report_file, name="report_file")
     app.router.add_get("/reports/chart/{token}.png", report_chart_link, name="report_chart_link")

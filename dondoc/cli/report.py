@@ -157,7 +157,7 @@ def report_cmd(
     from sqlmodel import Session
 
     from core.clock import local_today
-    from reports import build_report
+    from reports import ReportTooLarge, build_report
 
     s = settings()
     lang = s.language
@@ -186,8 +186,11 @@ def report_cmd(
                 close = difflib.get_close_matches(directive, known, n=3, cutoff=0.5)
                 fail(_("--directive {value!r}: no such directive.", value=directive)
                      + (" " + _("Did you mean: {names}?", names=", ".join(close)) if close else ""))
-        report = build_report(session, settings=s, calendar=calendar(), period=the_period, today=today,
-                              agencies=codes, directive=directive)
+        try:
+            report = build_report(session, settings=s, calendar=calendar(), period=the_period, today=today,
+                                  agencies=codes, directive=directive)
+        except ReportTooLarge as e:  # past REPORT_MAX_YEARS / REPORT_MAX_OCCURRENCES: what to narrow
+            fail(str(e))
     if output is not None:
         suffix = output.suffix.lower()
         if suffix == ".xlsx":

@@ -261,6 +261,10 @@ async def test_the_console_lists_them_for_the_oversight_body_and_reassigns(engin
         r = await c.client.post("/web/orphans", data={"csrf": csrf, "task": "TD-Q", "agency": "so-noi-vu",
                                                       "reason": "Giải thể cấp huyện"}, allow_redirects=False)
         assert r.status == 303
+        page = await (await c.client.get("/web/tasks/TD-Q")).text()
+        assert "Cơ quan chủ trì qua từng thời kỳ" in page and "UBND huyện Tràng Định" in page
+        assert "cơ quan thường trực giao lại: Giải thể cấp huyện" in page
+        assert "Giao lại từ UBND huyện Tràng Định cho Sở Nội vụ từ ngày 01/07/2025" in page  # the history in words
     with Session(engine) as s:
         t = s.exec(select(Task).where(Task.key == "TD-Q")).one()
         assert t.lead_agency == "so-noi-vu"

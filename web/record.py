@@ -256,13 +256,14 @@ async def orphans_reassign(request: web.Request) -> web.StreamResponse:
 def task_record(s: Session, task: Task, lang: str | None = None) -> dict:
     """What the task page shows of the record: completions, their files, the history in words."""
     from storage.history import task_history
-    from storage.responsibility import history
+    from storage.responsibility import history, kind_label
 
     files: dict[int | None, list[Evidence]] = {}
     for e in completion.evidence_of(s, task):
         files.setdefault(e.completion_id, []).append(e)
     return {"completions": completion.completions_of(s, task), "files": files,
-            "history_lines": list(reversed(task_history(s, task, lang=lang))), "responsibility": history(s, task)}
+            "history_lines": list(reversed(task_history(s, task, lang=lang))), "responsibility": history(s, task),
+            "kind_label": kind_label}
 
 
 def routes(app: web.Application) -> None:

@@ -28,10 +28,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import Enum
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from dondoc.i18n import N_, _, format_date, quarter_numeral
 from jobs.status import Status, compute_status
+
+if TYPE_CHECKING:
+    from reports.ratings import Ratings
 
 CUTOFFS = ("calendar", "nd09")
 
@@ -247,6 +250,8 @@ class DueFact:
     position: int = 0
     progress: tuple[ProgressFact, ...] = ()
     extensions: tuple[ExtensionFact, ...] = ()
+    # Local dates the oversight body returned a reported completion (trả lại): each is a delay in the ratings.
+    returns: tuple[date, ...] = ()
 
 
 # -- the figures ----------------------------------------------------------------------------------------
@@ -379,6 +384,10 @@ class Report:
     rows: list[ReportRow]  # every due date counted, by agency then due date
     agency_filter: tuple[str, ...] = ()
     directive_filter: str | None = None
+    ratings: "Ratings | None" = None  # reports.ratings: score, grade, rank per agency; colour today
+
+    def rating_of(self, code: str):
+        return self.ratings.of(code) if self.ratings is not None else None
 
     @property
     def ended(self) -> bool:
@@ -390,10 +399,22 @@ class Report:
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
                        "code": self.period.code, "cutoff": self.period.cutoff},
             "as_of": self.as_of.isoformat(),
-            "agencies": [{"agency": a.name, "code": a.code, **a.counts.to_json()} for a in self.agencies],
+            "agencies": [{"agency": a.name, "code": a.code, **a.counts.to_json(), **self._rating_json(a.code)}
+                         for a in self.agencies],
             "totals": self.totals.to_json(),
+            **({"ratings": {"rule": self.ratings.rule.to_json(),
+                            "ranking": [r.to_json() for r in self.ratings.agencies],
+                            "colors": {code: c.value for code, c in sorted(self.ratings.colors.items())}}}
+               if self.ratings is not None else {}),
             "overdue": [r.to_json() for r in self.overdue],
         }
+
+    def _rating_json(self, code: str) -> dict:
+        r = self.rating_of(code)
+        if r is None:
+            return {}
+        return {"score": r.score, "grade": r.grade.value if r.grade else None, "rank": r.rank,
+                "color": r.color.value if r.color else None, "returned": r.returned}
 
 
 def deadline_in_force(fact: DueFact, as_of: date) -> date:

@@ -255,8 +255,8 @@ def test_xlsx_read_back(seeded, settings, lang):
 
     report = report_of(seeded, settings)
     wb = load_workbook(io.BytesIO(report_xlsx(report, lang=lang)))
-    assert wb.sheetnames == [_("By agency", lang), _("Overdue", lang), _("All tasks", lang)]
-    s1, s2, s3 = (wb[n] for n in wb.sheetnames)
+    assert wb.sheetnames == [_("By agency", lang), _("Overdue", lang), _("All tasks", lang), _("Ratings", lang)]
+    s1, s2, s3 = (wb[n] for n in wb.sheetnames[:3])
 
     assert s1.cell(HEADER_ROW, 3).value == _("Done on time", lang)
     assert s1.cell(HEADER_ROW, 6).value == _("Not done, overdue", lang)
@@ -319,7 +319,7 @@ def test_docx_read_back(seeded, settings, lang):
 
     report = report_of(seeded, settings)
     doc = Document(io.BytesIO(report_docx(report, lang=lang, issuer="Sở Nội vụ")))
-    header, counts, footer = doc.tables
+    header, counts, ratings, footer = doc.tables  # the ratings: tests/test_ratings.py
     left, right = (c.text for c in header.rows[0].cells)
     assert _("SOCIALIST REPUBLIC OF VIETNAM", lang) in right
     assert _("Independence - Freedom - Happiness", lang) in right

@@ -190,6 +190,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
         trim_blocks=True, lstrip_blocks=True)
     # Texts are dondoc.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    from reports.ratings import format_score, rating_headers
+
+    env.globals.update(score=format_score, rating_headers=rating_headers)  # the ratings' table (_ratings.html)
     env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
     signin.routes(app)

@@ -123,6 +123,7 @@ def _print_table(report, lang: str) -> None:
         typer.echo(line(r))
     typer.echo("  ".join("-" * w for w in widths))
     typer.echo(line(total))
+    _print_ratings(report, lang)
     if report.overdue:
         typer.echo("")
         typer.echo(_("Overdue ({n}):", n=len(report.overdue)))
@@ -133,6 +134,33 @@ def _print_table(report, lang: str) -> None:
             typer.echo(f"  [{row.key}]{occurrence} {row.fact.content[:70]} — {row.lead_name}; "
                        + _("deadline {date}", date=format_date(row.effective_due)) + "; "
                        + ngettext("{n} working day late", "{n} working days late", row.workdays_late))
+
+
+COLOR_MARKS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
+
+
+def _print_ratings(report, lang: str) -> None:
+    """The ratings table, then the agencies grouped by their colour today (red first)."""
+    from reports.ratings import format_score, rating_headers
+
+    ratings = report.ratings
+    if ratings is None or not ratings.agencies:
+        return
+    header = rating_headers(lang)[:-1]
+    rows = [[str(a.rank or "—"), a.name, str(a.due), str(a.on_time), str(a.late), str(a.open_overdue),
+             str(a.returned), format_score(a.score, lang), a.grade.label(lang) if a.grade else "—"]
+            for a in ratings.agencies]
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    typer.echo("")
+    typer.echo(_("Ratings by progress (Decree 335/2025/ND-CP): each delay takes {share} of the points", lang,
+                 share=ratings.rule.penalty_text))
+    for r in [header, *rows]:
+        typer.echo("  ".join(c.ljust(w) if k in (1, 8) else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))))
+    typer.echo("")
+    for color, cells in ratings.by_color().items():
+        if cells:
+            typer.echo(f"{COLOR_MARKS[color.value]} {color.label(lang)} ({len(cells)}): "
+                       + ", ".join(name for _code, name in cells))
 
 
 @speaks

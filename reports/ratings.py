@@ -27,7 +27,7 @@ from datetime import date
 from enum import Enum
 from typing import Iterable, Mapping
 
-from dondoc.i18n import N_, _
+from core.i18n import N_, _
 
 __all__ = ["RatingRule", "Grade", "Color", "ItemScore", "AgencyRating", "Ratings", "OpenItem", "score_item",
            "rate", "agency_colors", "grade_of",
@@ -114,7 +114,7 @@ def format_score(score: float | None, lang: str | None = None) -> str:
         return "—"
     from babel.numbers import format_decimal
 
-    from dondoc.i18n import current_language
+    from core.i18n import current_language
 
     return format_decimal(score, format="#,##0.0", locale=lang or current_language())
 

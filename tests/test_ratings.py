@@ -24,7 +24,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from dondoc.i18n import _
+from core.i18n import _
 from reports import DueFact, ExtensionFact, compute_report, parse_period
 from reports.ratings import Color, Grade, OpenItem, RatingRule, agency_colors, grade_of, rate
 from tests.conftest import cli_runner

@@ -17,6 +17,7 @@ PAGES = {  # name → path under /web
     "registry": "/registry",
     "chats": "/chats",
     "preview": "/preview",
+    "activity": "/activity",
 }
 SIZES = {"laptop": (1366, 768), "phone": (375, 812)}
 
@@ -79,3 +80,28 @@ def test_the_menu_folds_behind_a_button_on_a_phone(browser, server, admin_state)
     page.goto(f"{server.base}/web/")
     assert page.locator("header nav").is_visible() and not page.locator("label.menu-button").is_visible()
     laptop.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_oversight_todo_is_above_the_fold_and_confirms_three_at_once(browser, server, size):  # noqa: F811
+    from tests.test_web_workbench import claim_done
+    from tests.web_harness import OVERSIGHT
+
+    claim_done(server.engine, "5099-1", "5099-2", "5099-4")
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    sign_in(page, server, OVERSIGHT, "Lê Văn Bình")
+    todo = page.locator("#pending-confirmations").bounding_box()
+    assert todo is not None and todo["y"] < height, todo  # visible without scrolling
+    assert page.locator("#four-groups").bounding_box()["y"] > page.locator("#overdue").bounding_box()["y"]
+    for key in ("5099-1", "5099-2", "5099-4"):
+        page.check(f"#pending-confirmations input[value='{key}|once']")
+    page.click(f"#pending-confirmations button:text('{vi('Confirm the selected')}')")
+    from core.i18n import ngettext
+
+    assert page.locator("p.ok").inner_text() == ngettext("{n} completion confirmed.", "{n} completions confirmed.",
+                                                         3, lang="vi")
+    assert page.locator("#pending-confirmations input[name=sel]").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / f"todo-{width}.png"))
+    context.close()

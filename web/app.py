@@ -179,7 +179,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from core.workdays import WorkCalendar
-    from web import admin, pages, reports, signin
+    from web import admin, pages, reports, signin, workbench
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -197,6 +197,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
     env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
     signin.routes(app)
+    workbench.routes(app)  # before pages: /tasks/export.xlsx is not a task's key
     pages.routes(app)
     admin.routes(app)
     reports.routes(app)

@@ -94,7 +94,7 @@ async def dashboard(request: web.Request) -> web.Response:
                          and i.state == "open"]
         pending = [i for i in items if i.state == "pending_confirmation"]
         extensions = [i for i in items if i.pending_extension is not None]
-        from web.workbench import bulk_done_message, todo_of
+        from web.todo import bulk_done_message, todo_of
 
         todo = todo_of(s, person, items, today)
         # Each list shows its first DASHBOARD_LIST items (the longest overdue first) and says how many there are;

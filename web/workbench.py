@@ -18,60 +18,15 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
-from core.i18n import N_, _, ngettext
+from core.i18n import N_, _
 from storage import actions
 from storage.signin import Person
-from storage.tables import Agency, AuditEntry, Extension, Task
-from storage.views import TaskItem
-from web.app import CLOCK, PERSON, SETTINGS, run_db
-from web.pages import (Filters, _matches, _parse_date, action_error_text, filter_choices, not_found, today_of,
-                       visible_items)
+from storage.tables import AuditEntry, Extension, Task
+from web.common import CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
+from web.pages import Filters, _matches, action_error_text, visible_items
+from web.todo import Todo, bulk_done_message, todo_of
 
-# Audit actions that send a reported completion back to the agency (the record's "return").
-RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned")
-REPORT_ACTIONS = ("task.done", "task.done_claimed")
 ACTIVITY_LIMIT = 500
-
-
-@dataclass
-class Todo:
-    pending: list[TaskItem]
-    extensions: list[TaskItem]
-    returned: list[TaskItem]
-    orphaned: list[TaskItem]
-
-    @property
-    def total(self) -> int:
-        return len(self.pending) + len(self.extensions) + len(self.returned) + len(self.orphaned)
-
-
-def returned_items(s: Session, items: list[TaskItem]) -> list[TaskItem]:
-    """Open items whose last report was sent back (returned, and not reported done again since)."""
-    open_items = {(i.task.key, i.occurrence_key): i for i in items if i.state == "open"}
-    if not open_items:
-        return []
-    last: dict[tuple[str, str], str] = {}
-    keys = sorted({k for k, _occ in open_items})
-    for chunk in range(0, len(keys), 500):  # the returns and reports of these tasks, oldest first
-        for e in s.exec(select(AuditEntry).where(AuditEntry.entity == "task",
-                                                 AuditEntry.entity_key.in_(keys[chunk:chunk + 500]),  # type: ignore
-                                                 AuditEntry.action.in_(RETURN_ACTIONS + REPORT_ACTIONS))  # type: ignore
-                        .order_by(AuditEntry.at, AuditEntry.id)):
-            last[(e.entity_key, (e.detail or {}).get("occurrence", "once"))] = e.action
-    return [i for k, i in open_items.items() if last.get(k) in RETURN_ACTIONS]
-
-
-def todo_of(s: Session, person: Person, items: list[TaskItem], today: date) -> Todo:
-    pending = extensions = orphaned = []
-    if person.can_decide:
-        pending = [i for i in items if i.state == "pending_confirmation"]
-        extensions = [i for i in items if i.pending_extension is not None]
-        ceased = {a.code for a in s.exec(select(Agency).where(Agency.valid_to.is_not(None),  # type: ignore
-                                                              Agency.valid_to < today,
-                                                              Agency.successor.is_(None)))}  # type: ignore
-        orphaned = [i for i in items if i.task.lead_agency in ceased]
-    acting = [i for i in items if person.can_act(i.task)]
-    return Todo(pending, extensions, returned_items(s, acting), orphaned)
 
 
 # -- bulk actions -------------------------------------------------------------------------------------------
@@ -139,16 +94,6 @@ async def bulk(request: web.Request) -> web.StreamResponse:
     if outcome == "bad":
         return _bulk_message(request, detail, 400)
     return web.Response(status=303, headers={"Location": f"{back}?{_query(bulk=what, n=detail)}"})
-
-
-def bulk_done_message(what: str | None, n: str | None) -> str | None:
-    """What the dashboard says after a bulk action (from its code and count, never from text in the URL)."""
-    count = int(n) if (n or "").isdigit() else 0
-    words = {"confirm": lambda: ngettext("{n} completion confirmed.", "{n} completions confirmed.", count),
-             "return": lambda: ngettext("{n} completion sent back.", "{n} completions sent back.", count),
-             "approve": lambda: ngettext("{n} extension approved.", "{n} extensions approved.", count),
-             "reject": lambda: ngettext("{n} extension refused.", "{n} extensions refused.", count)}
-    return words[what]() if what in words and count else None
 
 
 def _query(**values) -> str:
@@ -285,4 +230,4 @@ def routes(app: web.Application) -> None:
     r.add_get("/activity", activity_page, name="activity")
 
 
-__all__ = ["routes", "todo_of", "Todo", "activity_text", "not_found"]
+__all__ = ["routes", "todo_of", "Todo", "bulk_done_message", "activity_text"]

@@ -84,8 +84,9 @@ def day_label(d: date, today: date, *, weekday: bool = True) -> str:
 
 
 def short(text: str, limit: int = CONTENT_CHARS) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    from core.text import cut
+
+    return cut(text, limit)
 
 
 def quarter_label(label: str, lang: str | None = None) -> str:

@@ -57,7 +57,7 @@ class PeriodError(ValueError):
 
 # -- periods ------------------------------------------------------------------------------------------------
 
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}  # "Quý V" is read, to be told that it does not exist
 # kind → (first month, number of months) from its number
 _SPANS = {
     "quarter": lambda n: (3 * (n - 1) + 1, 3),
@@ -127,14 +127,22 @@ def _bounds(kind: str, year: int, number: int, cutoff: str) -> tuple[date, date]
     return start, end
 
 
+PERIOD_KIND_MISSING = {
+    "quarter": N_("quarter {number} does not exist: a year has quarters 1 to {last} (I to IV)"),
+    "half": N_("half {number} does not exist: a year has halves 1 and {last}"),
+    "month": N_("month {number} does not exist: a year has months 1 to {last}"),
+}
+
+
 def make_period(kind: str, year: int, number: int = 1, cutoff: str = "calendar") -> Period:
     if cutoff not in CUTOFFS:
-        raise PeriodError(f"unknown cut-off {cutoff!r}; accepted: {' | '.join(CUTOFFS)}")
+        raise PeriodError(_("unknown cut-off {value!r}; accepted: {accepted}", value=cutoff,
+                            accepted=" | ".join(CUTOFFS)))
     if not 1900 <= year <= 2200:
-        raise PeriodError(f"year {year} is out of range")
+        raise PeriodError(_("the year {year} is out of range", year=year))
     limits = {"quarter": 4, "half": 2, "month": 12}
     if kind in limits and not 1 <= number <= limits[kind]:
-        raise PeriodError(f"{kind} {number} does not exist (1 to {limits[kind]})")
+        raise PeriodError(_(PERIOD_KIND_MISSING[kind], number=number, last=limits[kind]))
     start, end = _bounds(kind, year, number, cutoff)
     return Period(kind, year, number, start, end, cutoff)
 
@@ -142,7 +150,8 @@ def make_period(kind: str, year: int, number: int = 1, cutoff: str = "calendar")
 def period_between(start: date, end: date) -> Period:
     """A period from one date to another, both included (--from/--to; no cut-off applies)."""
     if end < start:
-        raise PeriodError(f"the period ends ({format_date(end)}) before it starts ({format_date(start)})")
+        raise PeriodError(_("the period ends ({end}) before it starts ({start})", end=format_date(end),
+                            start=format_date(start)))
     return Period("range", start.year, 0, start, end, "calendar")
 
 
@@ -167,7 +176,7 @@ def _fold(text: str) -> str:
 _YEAR = r"(?:nam\s*)?(?P<year>\d{4})"
 _SEP = r"\s*(?:[/\-.,]|\s)\s*(?:nam\s*)?"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("quarter", re.compile(r"quy\s*(?P<n>iv|iii|ii|i|[1-4])" + _SEP + r"(?P<year>\d{4})")),
+    ("quarter", re.compile(r"quy\s*(?P<n>iv|iii|ii|i|v|\d{1,2})" + _SEP + r"(?P<year>\d{4})")),
     ("quarter", re.compile(r"(?:q|quarter\s*)(?P<n>[1-4])" + r"\s*(?:[/\-.,]|\s|of)\s*(?P<year>\d{4})")),
     ("quarter", re.compile(r"(?P<year>\d{4})\s*-?\s*q(?P<n>[1-4])")),
     ("half", re.compile(r"6 thang (?P<w>dau|cuoi)(?: nam)?\s*" + _YEAR)),
@@ -203,7 +212,8 @@ def parse_period(text: str, cutoff: str = "calendar") -> Period:
         else:
             number = 1
         return make_period(kind, year, number, cutoff)
-    raise PeriodError(f"cannot read the period {text!r}; accepted: " + ", ".join(PERIOD_EXAMPLES))
+    raise PeriodError(_("cannot read the period {text!r}; accepted: {examples}", text=text,
+                        examples=", ".join(PERIOD_EXAMPLES)))
 
 
 # -- the facts a report is computed from ---------------------------------------------------------------

@@ -305,11 +305,13 @@ async def invite_create(request: web.Request) -> web.Response:
     code, expires_at = await run_db(request, make)
     new = {"code": code, "agency": directory.name(agency), "role": role, "expires_at": expires_at,
            "group": None, "private": None, "qr": None}
-    if settings.telegram_bot_username:
-        import segno
+    import segno
 
+    if settings.telegram_bot_username:
         new["group"], new["private"] = deep_links(settings.telegram_bot_username, code)
         new["qr"] = segno.make(new["private"], error="m").svg_data_uri(scale=5, dark="#1d2b3a")
+    else:  # no bot name, no link: the QR carries the code itself, to scan and send to the bot (Zalo, Telegram)
+        new["qr"] = segno.make(code, error="m").svg_data_uri(scale=5, dark="#1d2b3a")
     return await chats_page(request, new=new)
 
 

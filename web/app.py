@@ -142,6 +142,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
     from reports.ratings import format_score, rating_headers
 
     env.globals.update(score=format_score, rating_headers=rating_headers)  # the ratings' table (_ratings.html)
+    from core.text import cut
+
+    env.filters["truncate"] = lambda text, length=255, *_a, **_k: cut(text, length)  # at a word, with "…"
     env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
     signin.routes(app)

@@ -36,6 +36,11 @@ def parse_cli_date(text: str, option: str) -> date:
     d = parse_date(text)
     if d is not None:
         return d
+    from core.text import impossible_date
+
+    if impossible_date(text):
+        fail(_("{option} {value!r}: this day does not exist; give a real date dd/mm/yyyy (e.g. 28/02/2026).",
+               option=option, value=text))
     fail(_("{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 30/09/2026) or YYYY-MM-DD.",
            option=option, value=text))
 
@@ -128,10 +133,11 @@ def _print_table(report, lang: str) -> None:
         typer.echo("")
         typer.echo(_("Overdue ({n}):", n=len(report.overdue)))
         from core.i18n import ngettext
+        from core.text import cut
 
         for row in report.overdue:
             occurrence = "" if row.fact.occurrence_key == "once" else f" ({format_date(row.fact.due)})"
-            typer.echo(f"  [{row.key}]{occurrence} {row.fact.content[:70]} — {row.lead_name}; "
+            typer.echo(f"  [{row.key}]{occurrence} {cut(row.fact.content, 70)} — {row.lead_name}; "
                        + _("deadline {date}", date=format_date(row.effective_due)) + "; "
                        + ngettext("{n} working day late", "{n} working days late", row.workdays_late))
 

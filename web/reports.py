@@ -100,13 +100,14 @@ def choose(request: web.Request, person: Person, agencies: list[tuple[str, str]]
     return Choice(period, error, agency, directive, query)
 
 
-def build(s: Session, request: web.Request, person: Person, choice: Choice):
+def build(s: Session, request: web.Request, person: Person, choice: Choice, with_ratings: bool = True):
     from reports import build_report
 
     allowed = person.visible_agencies()
     agencies = [choice.agency] if choice.agency else allowed
     return build_report(s, settings=request.app[SETTINGS], calendar=request.app[CALENDAR], period=choice.period,
-                        today=today_of(request), agencies=agencies, directive=choice.directive)
+                        today=today_of(request), agencies=agencies, directive=choice.directive,
+                        with_ratings=with_ratings)
 
 
 async def reports_page(request: web.Request) -> web.Response:
@@ -198,7 +199,7 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
     if choice.period is None:
         return {"report": None, "error": choice.error, "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}
-    report = build(s, request, person, choice)
+    report = build(s, request, person, choice, with_ratings=False)  # the dashboard shows no ratings: spare the work
     return {"report": report, "error": None, "periods": periods, "period": choice.period.code,
             "query": choice.query,
             "title": _("{period}: four groups per agency", period=report.period.name())}

@@ -36,19 +36,27 @@ class Todo:
 
 
 def returned_items(s: Session, items: list[TaskItem]) -> list[TaskItem]:
-    """Open items whose last report was sent back (returned, and not reported done again since)."""
+    """Open items whose last report was sent back (returned, and not reported done again since). Returns are few:
+    they are read first (one query), then only their tasks' reports — never the audit log of every task."""
     open_items = {(i.task.key, i.occurrence_key): i for i in items if i.state == "open"}
     if not open_items:
         return []
-    last: dict[tuple[str, str], str] = {}
-    keys = sorted({k for k, _occ in open_items})
-    for chunk in range(0, len(keys), 500):  # the returns and reports of these tasks, oldest first
+    last: dict[tuple[str, str], tuple] = {}
+    returns = s.exec(select(AuditEntry).where(AuditEntry.entity == "task",
+                                              AuditEntry.action.in_(RETURN_ACTIONS)))  # type: ignore
+    for e in returns:
+        k = (e.entity_key, (e.detail or {}).get("occurrence", "once"))
+        if k in open_items and (k not in last or (e.at, e.id) > last[k]):
+            last[k] = (e.at, e.id)
+    keys = sorted({k for k, _occ in last})
+    for chunk in range(0, len(keys), 500):  # a report after the return: the agency has acted on it
         for e in s.exec(select(AuditEntry).where(AuditEntry.entity == "task",
                                                  AuditEntry.entity_key.in_(keys[chunk:chunk + 500]),  # type: ignore
-                                                 AuditEntry.action.in_(RETURN_ACTIONS + REPORT_ACTIONS))  # type: ignore
-                        .order_by(AuditEntry.at, AuditEntry.id)):
-            last[(e.entity_key, (e.detail or {}).get("occurrence", "once"))] = e.action
-    return [i for k, i in open_items.items() if last.get(k) in RETURN_ACTIONS]
+                                                 AuditEntry.action.in_(REPORT_ACTIONS))):  # type: ignore
+            k = (e.entity_key, (e.detail or {}).get("occurrence", "once"))
+            if k in last and (e.at, e.id) > last[k]:
+                del last[k]
+    return [i for k, i in open_items.items() if k in last]
 
 
 def todo_of(s: Session, person: Person, items: list[TaskItem], today: date) -> Todo:

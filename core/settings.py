@@ -74,6 +74,11 @@ class Settings:
         ("focal", "task"), ("manager", "brief"), ("oversight", "brief"), ("leadership", "brief"))
     # reports: calendar periods, or the data cut-off of Nghị định 09/2019/NĐ-CP (15th of the month before → 14th)
     report_cutoff: str = "calendar"
+    # ratings (Nghị định 335/2025): the share of an item's progress points each delay takes; a returned completion
+    # as a delay; the colour of today: yellow when something is due within this many working days
+    rating_delay_penalty: int = 25
+    rating_return_is_delay: bool = True
+    color_due_soon_workdays: int = 3
     # delivery
     delivery_max_attempts: int = 8
     claim_timeout_seconds: int = 120
@@ -490,6 +495,9 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "REPEAT_LIMIT": ("repeat_limit", _int_range(0, 100)),
     "DAILY_BUDGET": ("daily_budget", _budget),
     "REPORT_CUTOFF": ("report_cutoff", _choice(REPORT_CUTOFFS)),
+    "RATING_DELAY_PENALTY": ("rating_delay_penalty", _int_range(0, 100)),
+    "RATING_RETURN_IS_DELAY": ("rating_return_is_delay", _bool),
+    "COLOR_DUE_SOON_WORKDAYS": ("color_due_soon_workdays", _int_range(0, 60)),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
     "DELIVERY_STUCK_ALERT_MINUTES": ("delivery_stuck_alert_minutes", _int_range(0, 1440)),

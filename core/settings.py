@@ -138,8 +138,8 @@ class Settings:
     import_checks_waiting: int = 4  # uploads waiting for the one check process; more are told to try later
     report_max_years: int = 20  # longest period a report covers
     report_max_occurrences: int = 1_000_000  # occurrences one report may count (over all its tasks)
-    report_heavy_per_person: int = 1  # reports computed at once for one person
-    report_heavy_at_once: int = 2  # reports computed at once over everyone
+    report_heavy_per_person: int = 2  # reports computed at once for one person (a page and its chart, or a download)
+    report_heavy_at_once: int = 4  # reports computed at once over everyone
     feed_renders_per_client: int = 2  # feeds rendered at once for one client address
     feed_renders_at_once: int = 8  # feeds rendered or waiting for a render thread, over all clients
     feed_buffer_bytes: int = 64 * 1024 * 1024  # the (gzipped) rendering one request may hold for its reader

@@ -156,9 +156,10 @@ class Service:
 
             extend = ()
             if "web" in self.roles:
+                from web.api.app import mount as mount_api
                 from web.app import mount
 
-                extend = (mount,)
+                extend = (mount, mount_api)  # the console at /web, the API for other systems at /api/v1
             if s.zalo_bot_token and s.zalo_webhook_url:
                 from bot.zalo_webhook import webhook_route
 

@@ -318,3 +318,7 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _ts()
     expires_at: datetime = _ts()
     revoked_at: Optional[datetime] = _ts(nullable=True)
+
+
+# Other systems' access (API tokens, webhooks): their own module, registered on the metadata here.
+from storage import api_tokens as _api_tokens  # noqa: E402,F401

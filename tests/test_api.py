@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import Session, select
 
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from storage import api_tokens
 from storage.tables import AuditEntry, Task
 from tests.conftest import cli_runner
@@ -70,7 +70,7 @@ async def test_a_read_token_of_one_agency_sees_nothing_of_another(seeded, settin
 
 
 async def test_the_report_is_the_json_of_dondoc_report(seeded, settings):
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from reports import build_report, parse_period
 
     token, _ = make_token(seeded, all_agencies=True)

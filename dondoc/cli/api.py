@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, match_agencies, settings
-from dondoc.i18n import N_, _, format_datetime
+from core.i18n import N_, _, format_datetime
 
 token_app = typer.Typer(help=N_("Tokens for other systems to use the API (/api/v1): create, list, revoke."),
                         no_args_is_help=True)

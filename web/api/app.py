@@ -204,7 +204,7 @@ async def authenticate(request: web.Request) -> Client:
 
 
 def make_api_app(settings, engine, clock) -> web.Application:
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from web.api import routes
 
     app = web.Application(middlewares=[middleware], client_max_size=MAX_BODY)

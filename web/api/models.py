@@ -13,7 +13,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jobs.status import Status
+from core.status import Status
 
 TaskStatus = Enum("TaskStatus", {s.name: s.value for s in Status}, type=str)  # the tracking system's statuses
 

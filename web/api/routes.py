@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from aiohttp import web
 from sqlmodel import Session, func, select
 
-from dondoc import i18n
-from dondoc.clock import local_today
+from core import i18n
+from core.clock import local_today
 from storage import actions, api_tokens
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
@@ -265,7 +265,7 @@ def occurrence_of(s: Session, task: Task, given: str | None, today: date) -> str
     if given is None:
         return actions.current_occurrence(s, task, today)
     if task.deadline_kind == "recurring":
-        from jobs.deadline import Deadline
+        from core.deadline import Deadline
 
         try:
             due = date.fromisoformat(given)

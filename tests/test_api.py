@@ -223,3 +223,10 @@ def test_api_token_cli_create_and_list(engine, monkeypatch, settings):
     assert r.exit_code == 2 and "read | write" in r.output
     r = run("api-token", "list")
     assert r.exit_code == 0 and "IOC tỉnh" in r.output and token not in r.output
+
+
+async def test_an_unknown_parameter_is_refused_not_ignored(seeded, settings):
+    token, _ = make_token(seeded, all_agencies=True)
+    async with api(seeded, settings) as c:
+        r = await c.get("/api/v1/tasks", params={"stauts": "overdue"}, headers=bearer(token))
+        assert r.status == 422 and (await r.json())["errors"][0]["field"] == "stauts"

@@ -125,9 +125,11 @@ def validation_errors(e: ValidationError) -> list[dict]:
 
 
 def read_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
-    known = {k: request.query.get(k) for k in model.model_fields if k in request.query}
+    # Unknown parameters are refused (model_config extra="forbid"): a typo ("stauts=overdue") would otherwise
+    # silently answer everything.
+    given = {k: request.query.get(k) for k in request.query}
     try:
-        return model.model_validate(known)
+        return model.model_validate(given)
     except ValidationError as e:
         raise ApiProblem(422, "invalid", "Invalid parameters", errors=validation_errors(e)) from None
 

@@ -201,6 +201,9 @@ class Scheduler:
                                                    worker_id=worker_id)
         self._stopping = False
         self.ticks = 0
+        from jobs.webhooks import Webhooks
+
+        self.webhooks = Webhooks(engine, settings, clock, self.calendar)  # events for other systems (API)
 
     # -- planning (synchronous; `tick` runs it in a worker thread)
     def prepare_start(self) -> int:
@@ -380,6 +383,10 @@ class Scheduler:
             dispatch_stats = await self.dispatcher.dispatch_due()
         except Exception:
             log.exception("dispatch failed; trying again next tick")
+        try:
+            await self.webhooks.tick()
+        except Exception:
+            log.exception("webhook delivery failed; trying again next tick")
         if self.ticks == 1:
             try:
                 log.info("%s", await asyncio.to_thread(self.whats_next, self.clock.now()))

@@ -68,7 +68,8 @@ class WebhookSubscription(SQLModel, table=True):
     events: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     secret: str = Field(max_length=128)
     created_at: datetime = _ts()
-    audit_cursor: int = 0  # the audit log is read from here (less a margin) for this subscription's events
+    audit_start: int = 0  # the last audit entry before it was made: nothing up to it is its event
+    audit_cursor: int = 0  # the audit log is read from here (less a margin, not before audit_start)
     overdue_checked_on: Optional[str] = Field(default=None, max_length=10)  # ISO day the overdue scan last ran
     revoked_at: Optional[datetime] = _ts(nullable=True)
 
@@ -179,7 +180,8 @@ def subscribe(session: Session, token: ApiToken, *, url: str, events: list[str],
 
     last = session.execute(sa.select(sa.func.max(AuditEntry.id))).scalar() or 0
     sub = WebhookSubscription(token_id=token.id, url=url, events=sorted(set(events)),
-                              secret=secret or secrets.token_urlsafe(32), created_at=now, audit_cursor=last)
+                              secret=secret or secrets.token_urlsafe(32), created_at=now, audit_start=last,
+                              audit_cursor=last)
     session.add(sub)
     session.flush()
     audit.record(session, at=now, actor=token.name, actor_id=f"api:{token.id}", source="api",

@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('events', sa.JSON(), nullable=False),
     sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
     sa.Column('created_at', storage.tables.UTCDateTime(), nullable=False),
+    sa.Column('audit_start', sa.Integer(), nullable=False),
     sa.Column('audit_cursor', sa.Integer(), nullable=False),
     sa.Column('overdue_checked_on', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
     sa.Column('revoked_at', storage.tables.UTCDateTime(), nullable=True),

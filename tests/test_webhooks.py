@@ -159,3 +159,31 @@ async def test_gives_up_after_the_attempts_and_a_revoked_token_stops_its_webhook
         finally:
             await hooks.sender.close()
     assert len(receiver.received) == 2 and len(deliveries(engine)) == 1
+
+
+async def test_the_console_shows_webhooks_and_their_deliveries_to_administrators_only(engine, db_url):
+    from dondoc.settings import load_settings
+    from tests.web_harness import ADMIN, FOCAL, console
+
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(ADMIN,))
+    seed(engine)
+    subscribe(engine, "http://127.0.0.1:9/hook", ["task.changed"], agencies=["so-noi-vu"])
+    with Session(engine) as s:
+        actions.record_progress(s, task(s, "5099-2"), "once", 50, None, WRITER, NOW)
+        s.commit()
+    webhooks.collect(engine, NOW)
+    with Session(engine) as s:
+        row = s.exec(select(WebhookDelivery)).one()
+        row.attempts, row.last_error = 3, "ConnectError: refused"
+        s.add(row)
+        s.commit()
+    clock = FixedClock(NOW)
+    async with console(engine, settings, clock) as c:
+        await c.sign_in(FOCAL)
+        assert (await c.client.get("/web/integrations")).status == 404
+    async with console(engine, settings, clock) as c:
+        await c.sign_in(ADMIN)
+        r = await c.client.get("/web/integrations")
+        html = await r.text()
+        assert r.status == 200 and "http://127.0.0.1:9/hook" in html and "ConnectError: refused" in html
+        assert "IOC" in html and SECRET not in html

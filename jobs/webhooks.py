@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from storage.api_tokens import (DELIVERY_CLAIMED, DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT, ApiToken,
+from storage.api_tables import (DELIVERY_CLAIMED, DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT, ApiToken,
                                 WebhookDelivery, WebhookSubscription)
 from storage.db import session_scope
 from storage.tables import AuditEntry, Directive, Task

@@ -26,7 +26,7 @@ def make_token(engine, *, agencies=(), all_agencies=False, scope="read", name="I
 
 @asynccontextmanager
 async def api(engine, settings):
-    from feeds.server import make_app
+    from web.feeds import make_app
     from web.api.app import mount as mount_api
     from web.app import mount
 

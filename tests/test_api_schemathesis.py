@@ -39,7 +39,7 @@ class LiveServer:
     def _serve(self) -> None:
         from aiohttp import web
 
-        from feeds.server import make_app
+        from web.feeds import make_app
         from web.api.app import mount as mount_api
         from web.app import mount
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlmodel import Session, func, select
 
 from storage.api_tokens import ApiToken, WebhookDelivery, WebhookSubscription
-from web.app import PERSON, SETTINGS, run_db
+from web.common import PERSON, SETTINGS, run_db
 from web.pages import not_found
 
 SHOWN = 100  # latest deliveries listed

@@ -17,7 +17,7 @@ from storage import actions, api_tokens
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
 from web.api import models as m
-from web.api.app import (CALENDAR, CLIENT, CLOCK, SETTINGS, ApiProblem, Client, read_body, read_query, respond,
+from web.api.common import (CALENDAR, CLIENT, CLOCK, SETTINGS, ApiProblem, Client, read_body, read_query, respond,
                          run_db)
 from web.api.spec import Registry
 

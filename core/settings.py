@@ -135,6 +135,7 @@ class Settings:
     edxml_watch_dir: Path | None = None
     edxml_outbox_dir: Path | None = None
     edxml_organ_id: str | None = None
+    edxml_organ_name: str | None = None
     edxml_cert_file: Path | None = None
 
     @property
@@ -535,6 +536,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "EDXML_WATCH_DIR": ("edxml_watch_dir", _path),
     "EDXML_OUTBOX_DIR": ("edxml_outbox_dir", _path),
     "EDXML_ORGAN_ID": ("edxml_organ_id", _optional_str),
+    "EDXML_ORGAN_NAME": ("edxml_organ_name", _optional_str),
     "EDXML_CERT_FILE": ("edxml_cert_file", _existing_file),
 }
 
@@ -576,7 +578,7 @@ def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
                         "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
                         "smtp_password", "smtp_ca_file", "mail_from", "mail_reply_to", "feed_uid_domain", "province",
                         "zalo_webhook_url", "zalo_webhook_secret", "edxml_watch_dir", "edxml_outbox_dir",
-                        "edxml_organ_id", "edxml_cert_file"):
+                        "edxml_organ_id", "edxml_organ_name", "edxml_cert_file"):
                 values[attr] = None
             continue
         try:

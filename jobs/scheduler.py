@@ -389,6 +389,13 @@ class Scheduler:
             await self.webhooks.tick()
         except Exception:
             log.exception("webhook delivery failed; trying again next tick")
+        if self.settings.edxml_watch_dir is not None or self.settings.edxml_outbox_dir is not None:
+            try:  # edXML packages in from the watched folder, status receipts out (intake/edxml/outbox.py)
+                from intake.edxml.outbox import tick as edxml_tick
+
+                await asyncio.to_thread(edxml_tick, self.engine, self.settings, self.clock.now())
+            except Exception:
+                log.exception("edXML folder work failed; trying again next tick")
         if self.ticks == 1:
             try:
                 log.info("%s", await asyncio.to_thread(self.whats_next, self.clock.now()))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -76,3 +76,41 @@ class WebhookDelivery(SQLModel, table=True):
     last_status: Optional[int] = None  # the receiver's HTTP status of the last attempt
     last_error: Optional[str] = None
     created_at: datetime = _ts()
+
+
+class EdxmlDocument(SQLModel, table=True):
+    """A directive that came in as an edXML package (QCVN 102:2016): its DocumentId, header and signature.
+    Its tasks are the tasks of the directive with its number, once the reviewed draft is imported; status
+    receipts answer its DocumentId."""
+
+    __tablename__ = "edxml_document"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: str = Field(max_length=300, unique=True, index=True)  # "OrganId,YYYY/MM/DD,số/ký hiệu"
+    number: str = Field(max_length=120, index=True)  # số/ký hiệu: the directive's number
+    issued: Optional[date] = None
+    sender_id: str = Field(max_length=60)
+    sender_name: Optional[str] = Field(default=None, max_length=300)
+    subject: Optional[str] = None
+    type_name: Optional[str] = Field(default=None, max_length=120)  # DocumentType/TypeName, e.g. Công văn
+    due: Optional[date] = None  # DueDate
+    steering_type: Optional[str] = Field(default=None, max_length=10)
+    signature: str = Field(max_length=20)  # unsigned | unchecked | verified | invalid
+    signature_reason: Optional[str] = None
+    package_sha256: str = Field(max_length=64)
+    draft_file: Optional[str] = None
+    received_at: datetime = _ts()
+
+
+class EdxmlReceipt(SQLModel, table=True):
+    """A status message written for a document (03 received, 04 assigned, 05 in progress, 06 done): one per
+    document and status, so it is never written twice."""
+
+    __tablename__ = "edxml_receipt"
+    __table_args__ = (UniqueConstraint("document_id", "status", name="uq_edxml_receipt"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: str = Field(max_length=300, index=True)
+    status: str = Field(max_length=4)
+    file: str
+    written_at: datetime = _ts()

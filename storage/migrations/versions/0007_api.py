@@ -1,4 +1,5 @@
-"""API tokens, webhook subscriptions and the webhook outbox (other systems in: /api/v1)
+"""API tokens, webhook subscriptions and the webhook outbox (other systems in: /api/v1); edXML documents and
+their status receipts
 
 Revision ID: 0007_api
 Revises: 0004
@@ -66,9 +67,44 @@ def upgrade() -> None:
     op.create_index('ix_webhook_delivery_due', 'webhook_delivery', ['status', 'next_attempt_at'], unique=False)
     op.create_index(op.f('ix_webhook_delivery_subscription_id'), 'webhook_delivery', ['subscription_id'],
                     unique=False)
+    op.create_table('edxml_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('issued', sa.Date(), nullable=True),
+    sa.Column('sender_id', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('sender_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('type_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('due', sa.Date(), nullable=True),
+    sa.Column('steering_type', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('signature', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('signature_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('package_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('draft_file', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('received_at', storage.tables.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index(op.f('ix_edxml_document_document_id'), 'edxml_document', ['document_id'], unique=True)
+    op.create_index(op.f('ix_edxml_document_number'), 'edxml_document', ['number'], unique=False)
+    op.create_table('edxml_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('file', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('written_at', storage.tables.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('document_id', 'status', name='uq_edxml_receipt')
+    )
+    op.create_index(op.f('ix_edxml_receipt_document_id'), 'edxml_receipt', ['document_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_edxml_receipt_document_id'), table_name='edxml_receipt')
+    op.drop_table('edxml_receipt')
+    op.drop_index(op.f('ix_edxml_document_number'), table_name='edxml_document')
+    op.drop_index(op.f('ix_edxml_document_document_id'), table_name='edxml_document')
+    op.drop_table('edxml_document')
     op.drop_index(op.f('ix_webhook_delivery_subscription_id'), table_name='webhook_delivery')
     op.drop_index('ix_webhook_delivery_due', table_name='webhook_delivery')
     op.drop_table('webhook_delivery')

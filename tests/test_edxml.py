@@ -110,6 +110,20 @@ def test_the_attachment_becomes_a_draft_that_keeps_the_document_id(engine, tmp_p
         from storage.tables import Directive
 
         assert document_of(s, s.get(Directive, task.directive_id).number).document_id == DOCUMENT_ID
+        key = task.key
+    # … and the API shows it with the task.
+    from tests.test_api import api, bearer, make_token
+    from dondoc.settings import load_settings
+
+    token, _ = make_token(engine, all_agencies=True)
+    async def get():
+        async with api(engine, load_settings(environ={}, dotenv_path=None, database_url=str(engine.url))) as c:
+            r = await c.get(f"/api/v1/tasks/{key}", headers=bearer(token))
+            return await r.json()
+
+    import asyncio
+
+    assert asyncio.run(get())["document_id"] == DOCUMENT_ID
 
 
 def test_an_unsigned_package_needs_to_be_accepted_on_purpose(engine, tmp_path, monkeypatch):

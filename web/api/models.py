@@ -120,6 +120,8 @@ class TaskOut(BaseModel):
     key: str
     content: str
     directive: Optional[str] = None
+    document_id: Optional[str] = Field(default=None, description="The edXML DocumentId its directive came in with "
+                                       "(OrganId,YYYY/MM/DD,số/ký hiệu), if it came from the e-office")
     lead_agency: str
     coordinators: list[str]
     report_to: Optional[str] = None

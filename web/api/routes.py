@@ -163,8 +163,12 @@ async def list_tasks(request: web.Request) -> web.Response:
 def _task_out(s: Session, request: web.Request, c: Client, task: Task) -> m.TaskOut:
     items = visible_items(s, request, c, task_ids=[task.id])
     directive = s.get(Directive, task.directive_id) if task.directive_id else None
+    from intake.edxml.importer import document_of
+
+    source = document_of(s, directive.number if directive else None)
     return m.TaskOut(
         key=task.key, content=task.content, directive=directive.number if directive else None,
+        document_id=source.document_id if source is not None else None,
         lead_agency=task.lead_agency, coordinators=list(task.coordinators or []), report_to=task.report_to,
         deadline_text=task.deadline_text, deadline_kind=task.deadline_kind, periods=[period_out(i) for i in items],
         progress=[progress_out(p) for p in s.exec(select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)

@@ -42,10 +42,10 @@ class Page(BaseModel):
 
 class DirectiveOut(BaseModel):
     id: int
-    number: str = Field(description="Số/ký hiệu, e.g. 5099/UBND-HCC")
+    number: str = Field(description="The directive's number (so/ky hieu), e.g. 5099/UBND-HCC")
     issued: Optional[date] = None
     issuer: Optional[str] = None
-    subject: Optional[str] = Field(default=None, description="Trích yếu")
+    subject: Optional[str] = Field(default=None, description="What the directive is about (its subject line)")
     tasks: int = Field(description="Tasks of this directive still in the registry")
 
 
@@ -78,10 +78,10 @@ class ExtensionOut(BaseModel):
 
 
 class TaskItemOut(BaseModel):
-    """One occurrence (kỳ) of one task: a one-off task has one ("once"), a continuous one one ("continuous"),
+    """One occurrence (period) of one task: a one-off task has one ("once"), a continuous one one ("continuous"),
     a recurring one one per period (its due date as written)."""
 
-    key: str = Field(description="The task's stable key (mã)")
+    key: str = Field(description="The task's stable key")
     occurrence: str
     content: str
     directive: Optional[str] = Field(default=None, description="The directive's number")
@@ -121,7 +121,7 @@ class TaskOut(BaseModel):
     content: str
     directive: Optional[str] = None
     document_id: Optional[str] = Field(default=None, description="The edXML DocumentId its directive came in with "
-                                       "(OrganId,YYYY/MM/DD,số/ký hiệu), if it came from the e-office")
+                                       "(OrganId,YYYY/MM/DD,number), if it came from the e-office")
     lead_agency: str
     coordinators: list[str]
     report_to: Optional[str] = None
@@ -259,7 +259,8 @@ class TaskQuery(Paging):
     directive: Optional[str] = Field(default=None, max_length=120, description="A directive's number")
     status: Optional[TaskStatus] = None
     period: Optional[str] = Field(default=None, max_length=60, description='Due in this period, as `dondoc report '
-                                  '--period` reads it: "Quý III/2026", "năm 2026", "tháng 7/2026"')
+                                  '--period` reads it, e.g. "Quy III/2026", "nam 2026", "thang 7/2026" (with or '
+                                  'without diacritics)')
     q: Optional[str] = Field(default=None, max_length=200, description="Text in the key or the content "
                              "(without diacritics matches with them)")
 

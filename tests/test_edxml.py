@@ -219,3 +219,42 @@ def test_receipts_03_05_06_answer_the_source_document_once(engine, db_url, tmp_p
     assert root.findtext(".//e:ResponseFor/e:PromulgationDate", namespaces=ns) == "2026/03/05"
     assert Path(first).read_bytes().startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
 
+
+
+async def test_the_console_reads_an_uploaded_package_and_offers_its_draft(engine, db_url, signer):
+    from aiohttp import FormData
+
+    from dondoc.settings import load_settings
+    from tests.web_harness import ADMIN, FOCAL, console
+    from tests.web_harness import seed as seed_console
+
+    seed_console(engine)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(ADMIN,))
+    clock = FixedClock(NOW)
+
+    def form(csrf: str, data: bytes, unsigned: bool = False) -> FormData:
+        f = FormData()
+        f.add_field("csrf", csrf)
+        f.add_field("package", data, filename="812.edxml", content_type="application/xml")
+        if unsigned:
+            f.add_field("allow_unsigned", "on")
+        return f
+
+    async with console(engine, settings, clock) as c:
+        await c.sign_in(FOCAL)
+        csrf = await c.csrf()
+        r = await c.client.post("/web/integrations/edxml", data=form(csrf, package()))
+        assert r.status == 404  # administrators only
+    async with console(engine, settings, clock) as c:
+        await c.sign_in(ADMIN)
+        csrf = await c.csrf("/web/integrations")
+        r = await c.client.post("/web/integrations/edxml", data=form(csrf, package(promulgation="5/3/2026")))
+        assert r.status == 400 and "PromulgationDate" in await r.text()
+        r = await c.client.post("/web/integrations/edxml", data=form(csrf, package()))
+        assert r.status == 400 and "--allow-unsigned" in await r.text()
+        r = await c.client.post("/web/integrations/edxml", data=form(csrf, signer.sign(package())))
+        html = await r.text()
+        assert r.status == 200 and DOCUMENT_ID in html and "unchecked" in html  # no EDXML_CERT_FILE here
+        r = await c.client.get("/web/integrations/drafts/812-UBND-KGVX.yaml")
+        assert r.status == 200 and "812/UBND-KGVX" in (await r.read()).decode()
+        assert (await c.client.get("/web/integrations/drafts/..%2F..%2Fetc%2Fpasswd")).status == 404

@@ -240,6 +240,8 @@ class Service:
             except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - stopping anyway
                 log.warning("the last tick did not finish within %ss; its claims expire after CLAIM_TIMEOUT_SECONDS",
                             grace)
+        if self.scheduler is not None:
+            await self.scheduler.webhooks.sender.close()  # the webhooks' HTTP client, after the last tick
         if self.bot_app is not None:
             from bot.app import stop_bot
 

@@ -432,4 +432,5 @@ class Scheduler:
 
     def request_stop(self) -> None:
         self._stopping = True
+        self.webhooks.stopping = True
         self.dispatcher.request_stop()

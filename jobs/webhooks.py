@@ -315,6 +315,7 @@ class Webhooks:
         self.engine, self.settings, self.clock = engine, settings, clock
         self.calendar = calendar or WorkCalendar.from_file(settings.holidays_file)
         self.sender = WebhookSender(engine, settings, clock, client)
+        self.stopping = False  # set when the service stops: no new claims
 
     def has_subscriptions(self) -> bool:
         with Session(self.engine) as s:
@@ -334,6 +335,8 @@ class Webhooks:
                                 overdue_items=overdue_lister(self.settings, self.calendar, today))
         sent = 0
         for _ in range(rounds):  # at most rounds × 20 a tick: the tick's other work is not held up for long
+            if self.stopping:
+                break
             n = await self.sender.deliver_due()
             sent += n
             if n == 0:

@@ -66,6 +66,7 @@ READ_BATCH = 2000
 TOLERANCE_SECONDS = 300  # how old a delivery's timestamp a receiver should accept
 TIMEOUT_SECONDS = 10
 MAX_WAIT = timedelta(hours=6)
+IDLE_RECHECK_SECONDS = 15
 
 
 # -- signatures (pure) ------------------------------------------------------------------------------------
@@ -316,6 +317,7 @@ class Webhooks:
         self.calendar = calendar or WorkCalendar.from_file(settings.holidays_file)
         self.sender = WebhookSender(engine, settings, clock, client)
         self.stopping = False  # set when the service stops: no new claims
+        self._idle_until = 0.0  # monotonic time before which a tick does not look for subscriptions again
 
     def has_subscriptions(self) -> bool:
         with Session(self.engine) as s:
@@ -327,7 +329,14 @@ class Webhooks:
 
         from core.clock import local_today
 
+        import time
+
+        if time.monotonic() < self._idle_until:
+            return 0
         if not await asyncio.to_thread(self.has_subscriptions):
+            # Nobody subscribed: look again in a while, not on every tick (a new subscription's events wait in
+            # the audit log meanwhile; none is lost).
+            self._idle_until = time.monotonic() + IDLE_RECHECK_SECONDS
             return 0
         now = self.clock.now()
         today = local_today(self.clock, self.settings.timezone)

@@ -6,7 +6,7 @@ exist."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from aiohttp import web
 from sqlmodel import Session, func, select
@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from core import i18n
 from core.clock import local_today
 from storage import actions, api_tokens
-from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
+from storage.tables import AuditEntry, Directive, Extension, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
 from web.api import models as m
 from web.api.common import (CALENDAR, CLIENT, CLOCK, SETTINGS, ApiProblem, Client, read_body, read_query, respond,

@@ -120,11 +120,22 @@ def task_payload(task: Task, directive: Directive | None) -> dict:
             "directive": directive.number if directive is not None else None}
 
 
-def _add(session: Session, sub: WebhookSubscription, key: str, event: str, payload: dict, now: datetime) -> bool:
-    exists = session.exec(select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == sub.id,
-                                                           WebhookDelivery.event_key == key)).first()
-    if exists is not None:
+def _existing(session: Session, sub: WebhookSubscription, keys: list[str]) -> set[str]:
+    """Which of these event keys already have a delivery for the subscription (one query per batch)."""
+    out: set[str] = set()
+    for i in range(0, len(keys), 500):
+        out |= set(session.exec(select(WebhookDelivery.event_key).where(
+            WebhookDelivery.subscription_id == sub.id, WebhookDelivery.event_key.in_(keys[i:i + 500]))))
+    return out
+
+
+def _add(session: Session, sub: WebhookSubscription, key: str, event: str, payload: dict, now: datetime,
+         existing: set[str] | None = None) -> bool:
+    if existing is None:
+        existing = _existing(session, sub, [key])
+    if key in existing:
         return False
+    existing.add(key)
     session.add(WebhookDelivery(subscription_id=sub.id, event_key=key, event=event, payload=payload,
                                 status=DELIVERY_PENDING, next_attempt_at=now, created_at=now))
     return True
@@ -166,6 +177,7 @@ def _collect_audit(s: Session, sub: WebhookSubscription, token: ApiToken, now: d
                                               AuditEntry.action.in_(list(EVENT_OF_ACTION)))
                      .order_by(AuditEntry.id).limit(READ_BATCH)).all()
     made = 0
+    existing = _existing(s, sub, [f"audit:{e.id}" for e in entries])
     keys = {e.entity_key for e in entries if e.entity_key}
     tasks = {t.key: t for t in s.exec(select(Task).where(Task.key.in_(sorted(keys))))} if keys else {}
     directives: dict[int, Directive | None] = {}
@@ -181,7 +193,7 @@ def _collect_audit(s: Session, sub: WebhookSubscription, token: ApiToken, now: d
                    "task": task_payload(task, directives[task.directive_id]),
                    "occurrence": detail.pop("occurrence", None),
                    "by": {"name": e.actor, "source": e.source}, "detail": detail}
-        made += _add(s, sub, f"audit:{e.id}", event, payload, now)
+        made += _add(s, sub, f"audit:{e.id}", event, payload, now, existing)
     if entries:
         sub.audit_cursor = max(sub.audit_cursor, entries[-1].id)
         s.add(sub)

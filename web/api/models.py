@@ -150,8 +150,12 @@ class History(BaseModel):
 # -- reports: the JSON of `dondoc report --json` ----------------------------------------------------------
 
 class GroupCountsOut(BaseModel):
-    model_config = ConfigDict(extra="allow")  # one count per group (reports.Group), plus total and the rate
+    """The Government Office's four groups (reports.Group), the total and the on-time rate."""
 
+    done_on_time: int
+    done_late: int
+    open_in_term: int
+    open_overdue: int
     total: int
     on_time_rate: Optional[float] = None
 

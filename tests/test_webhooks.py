@@ -187,3 +187,36 @@ async def test_the_console_shows_webhooks_and_their_deliveries_to_administrators
         html = await r.text()
         assert r.status == 200 and "http://127.0.0.1:9/hook" in html and "ConnectError: refused" in html
         assert "IOC" in html and SECRET not in html
+
+
+@pytest.mark.postgres
+def test_on_postgresql_two_processes_claim_disjoint_deliveries_and_collect_once(pg_engine):
+    """FOR UPDATE SKIP LOCKED on the outbox, the subscription's row lock on collecting: several dispatchers
+    (threads here, each with its own connections) never claim one delivery twice nor make one event twice."""
+    import threading
+
+    seed(pg_engine)
+    subscribe(pg_engine, "http://127.0.0.1:9/hook", ["task.changed"], all_agencies=True)
+    with Session(pg_engine) as s:
+        t = task(s, "5099-2")
+        for i in range(60):
+            actions.record_progress(s, t, "once", i, None, WRITER, NOW)
+        s.commit()
+    made, claimed, errors = [], [], []
+
+    def work():
+        try:
+            made.append(webhooks.collect(pg_engine, NOW))
+            while ids := webhooks.claim(pg_engine, NOW, limit=7):
+                claimed.extend(ids)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors, errors
+    assert sum(made) == 60 and len(deliveries(pg_engine)) == 60
+    assert len(claimed) == 60 and len(set(claimed)) == 60

@@ -31,6 +31,23 @@ def signer():
     return Signer()
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The assertions read the English texts; Vietnamese (the default) is checked once, below."""
+    from core.i18n import use_language
+
+    with use_language("en"):
+        yield
+
+
+def test_problems_are_told_in_vietnamese_by_default():
+    from core.i18n import use_language
+
+    with use_language("vi"), pytest.raises(PackageError) as e:
+        read_package(package(promulgation="05/03/2026"))
+    assert e.value.problems == ["PromulgationDate '05/03/2026' không phải ngày viết theo dạng YYYY/MM/DD"]
+
+
 def test_the_header_is_read():
     p = read_package(package())
     assert p.document_id == DOCUMENT_ID
@@ -129,7 +146,7 @@ def test_the_attachment_becomes_a_draft_that_keeps_the_document_id(engine, tmp_p
 def test_an_unsigned_package_needs_to_be_accepted_on_purpose(engine, tmp_path, monkeypatch):
     run = cli_runner(monkeypatch, str(engine.url), NOW.isoformat())
     (tmp_path / "in.edxml").write_bytes(package())
-    result = run("import-edxml", str(tmp_path / "in.edxml"), "--drafts", str(tmp_path))
+    result = run("import-edxml", str(tmp_path / "in.edxml"), "--drafts", str(tmp_path), LANGUAGE="en")
     assert result.exit_code == 2 and "XML signature" in result.output and not list(tmp_path.glob("*.yaml"))
     result = run("import-edxml", str(tmp_path / "in.edxml"), "--drafts", str(tmp_path), "--allow-unsigned")
     assert result.exit_code == 0, result.output

@@ -29,10 +29,10 @@ SECRET = "e2e-webhook-secret"
 EVENTS = 30
 
 
-def start(tmp_path: Path, db_url: str, name: str) -> subprocess.Popen:
+def start(tmp_path: Path, db_url: str, name: str, port: int | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "CLOCK_"))}
     env.update({"DATABASE_URL": db_url, "SCHEDULER_TICK_SECONDS": "1", "CLAIM_TIMEOUT_SECONDS": "5",
-                "FEED_BIND": f"127.0.0.1:{free_port()}", "FEED_RENDER_PROCESSES": "0", "LOG_LEVEL": "info",
+                "FEED_BIND": f"127.0.0.1:{port or free_port()}", "FEED_RENDER_PROCESSES": "0", "LOG_LEVEL": "info",
                 "PYTHONPATH": str(ROOT)})
     log = open(tmp_path / f"{name}.log", "w")
     return subprocess.Popen([sys.executable, "-c", "from dondoc.cli import main; main()", "run"], cwd=tmp_path,
@@ -57,10 +57,16 @@ def test_sigkill_mid_delivery_then_restart_delivers_every_event(tmp_path, engine
                 actions.record_progress(s, t, "once", i, None, actions.Actor("Chị Lan", "903", "telegram"), now)
             s.commit()
 
-        first = start(tmp_path, db_url, "first")
+        port = free_port()
+        first = start(tmp_path, db_url, "first", port)
         try:
             wait_until(lambda: len(receiver.received) >= 8, 60, first, "8 deliveries before the kill", tmp_path,
                        "first")
+            # `dondoc run` serves the API on its one HTTP server, beside the feeds and the console.
+            import httpx
+
+            document = httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=10)
+            assert document.status_code == 200 and document.json()["openapi"] == "3.1.0"
         finally:
             first.kill()
             first.wait(30)

@@ -220,3 +220,20 @@ def test_on_postgresql_two_processes_claim_disjoint_deliveries_and_collect_once(
     assert not errors, errors
     assert sum(made) == 60 and len(deliveries(pg_engine)) == 60
     assert len(claimed) == 60 and len(set(claimed)) == 60
+
+
+def test_an_import_makes_task_created_events_for_the_agencies_a_token_sees(engine, monkeypatch, settings):
+    from tests.conftest import cli_runner
+
+    subscribe(engine, "http://127.0.0.1:9/hook", ["task.created"], agencies=["so-noi-vu"])
+    run = cli_runner(monkeypatch, settings.database_url, NOW.isoformat())
+    examples = __import__("pathlib").Path(__file__).resolve().parent.parent / "examples"
+    result = run("import", str(examples / "5099-UBND-HCC.yaml"))
+    assert result.exit_code == 0, result.output
+    webhooks.collect(engine, NOW)
+    with Session(engine) as s:
+        led = {t.key for t in s.exec(select(Task)) if webhooks.sees(
+            api_tokens.ApiToken(name="x", token_hash="x", scope="read", agencies=["so-noi-vu"]), t)}
+    rows = deliveries(engine)
+    assert led and {r.payload["task"]["key"] for r in rows} == led and {r.event for r in rows} == {"task.created"}
+    assert len(rows) == len(led)

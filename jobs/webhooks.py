@@ -12,9 +12,9 @@ by task, occurrence and deadline in force (an extension that then runs out is a 
 | event | audit actions |
 |---|---|
 | task.created | task.created |
-| task.changed | task.changed, task.restored, task.removed, task.progress, task.done_claimed, task.acknowledged, task.handed_over, extension.requested |
+| task.changed | task.changed, task.restored, task.removed, task.progress, task.done_claimed, task.acknowledged, task.handed_over, extension.requested, task.evidence, task.lead_corrected, task.reassigned, task.assigned, assignment.acknowledged, part.done |
 | task.done | task.done, task.completion_confirmed |
-| task.returned | task.completion_rejected |
+| task.returned | task.completion_rejected, task.returned |
 | extension.decided | extension.approved, extension.rejected |
 | task.overdue | (a daily check) |
 
@@ -57,8 +57,11 @@ EVENT_OF_ACTION = {
     "task.changed": "task.changed", "task.restored": "task.changed", "task.removed": "task.changed",
     "task.progress": "task.changed", "task.done_claimed": "task.changed", "task.acknowledged": "task.changed",
     "task.handed_over": "task.changed", "extension.requested": "task.changed",
+    # the record's and delegation's own entries (issues 22 and 24), named here so their events flow when they land
+    "task.evidence": "task.changed", "task.lead_corrected": "task.changed", "task.reassigned": "task.changed",
+    "task.assigned": "task.changed", "assignment.acknowledged": "task.changed", "part.done": "task.changed",
     "task.done": "task.done", "task.completion_confirmed": "task.done",
-    "task.completion_rejected": "task.returned",
+    "task.completion_rejected": "task.returned", "task.returned": "task.returned",
     "extension.approved": "extension.decided", "extension.rejected": "extension.decided",
 }
 CURSOR_MARGIN = 200  # audit ids re-read behind the cursor (transactions that commit out of id order)

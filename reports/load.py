@@ -15,11 +15,16 @@ from sqlmodel import Session, select
 from core.deadline import Deadline, DeadlineError
 from core.i18n import _
 from reports.figures import DueFact, ExtensionFact, Period, PeriodError, ProgressFact, Report, compute_report
+from reports.ratings import OpenItem, RatingRule, agency_colors, rate
 from storage.record_tables import Completion, Evidence, ResponsibilityEntry
 from storage.responsibility import agency_ends, follow_successors, histories, responsible_on
-from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
+from storage.tables import Agency, AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 
-__all__ = ["ReportTooLarge", "load_due_facts", "build_report", "agency_names"]
+# Audit actions that mean the oversight body sent a reported completion back (trả lại): each is a delay in the
+# ratings. "task.completion_rejected" is storage.actions.confirm_completion(approve=False).
+RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned", "task.returned")  # the last: storage.completion
+
+__all__ = ["ReportTooLarge", "load_due_facts", "build_report", "agency_names", "load_colors", "rated"]
 
 
 def _local(dt: datetime | None, tz) -> date | None:
@@ -121,6 +126,15 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
             requested_on=_local(e.requested_at, tz), previous_due=e.previous_due, requested_due=e.requested_due,
             reason=e.reason, decision=e.decision, decided_on=_local(e.decided_at, tz), decided_by=e.decided_by,
             id=e.id))
+    returns: dict[tuple[str, str], list[date]] = {}
+    keys = {t.key for t in tasks}
+    # Returns are few: read them all and keep those of these tasks (an IN of 100k keys is too long for SQLite).
+    for entry in session.exec(select(AuditEntry).where(AuditEntry.entity == "task",
+                                                       AuditEntry.action.in_(RETURN_ACTIONS))  # type: ignore
+                              .order_by(AuditEntry.at, AuditEntry.id)):
+        if entry.entity_key in keys:
+            occurrence = (entry.detail or {}).get("occurrence", "once")
+            returns.setdefault((entry.entity_key, occurrence), []).append(_local(entry.at, tz))
     directive_ids = {t.directive_id for t in tasks if t.directive_id is not None}
     numbers = ({d.id: d.number for d in session.exec(select(Directive).where(Directive.id.in_(directive_ids)))}
                if directive_ids else {})
@@ -143,6 +157,7 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
                 directive=numbers.get(t.directive_id), kind=t.deadline_kind, position=t.position,
                 progress=tuple(progress.get((t.id, key), ())), extensions=tuple(extensions.get((t.id, key), ())),
                 **evidence.get((t.id, key), {}),
+                returns=tuple(returns.get((t.key, key), ())),
             ))
     return facts
 
@@ -168,17 +183,46 @@ def completion_evidence(session: Session, ids: list[int]) -> dict[tuple[int, str
 
 def build_report(session: Session, *, settings, calendar, period: Period, today: date,
                  agencies: Collection[str] | None = None, directive: str | None = None,
-                 names: Mapping[str, str] | None = None) -> Report:
+                 names: Mapping[str, str] | None = None, with_ratings: bool = True) -> Report:
     """The report of `period` as of `today` (a local date) for the tasks led by `agencies` (None: all) of
     `directive` (None: all). `calendar` is the core.workdays.WorkCalendar; DEADLINE_SHIFT_TO_WORKDAY and
-    TIMEZONE come from `settings`."""
+    TIMEZONE come from `settings`. `with_ratings`: also the ratings (reports.ratings) and the colours today."""
     tz = settings.timezone
     check_period_length(period, getattr(settings, "report_max_years", None))
     facts = load_due_facts(session, period=period, as_of=period.as_of(today), tz=tz, agencies=agencies,
                            directive=directive, max_occurrences=getattr(settings, "report_max_occurrences", None))
     if names is None:
         names = agency_names(session, {f.lead for f in facts})
-    return compute_report(facts, period=period, today=today, calendar=calendar,
-                          shift=bool(getattr(settings, "deadline_shift_to_workday", True)), names=names,
-                          agency_filter=sorted(agencies) if agencies is not None else (),
-                          directive_filter=directive, due_soon_days=int(getattr(settings, "due_soon_days", 3)))
+    shift = bool(getattr(settings, "deadline_shift_to_workday", True))
+    report = compute_report(facts, period=period, today=today, calendar=calendar, shift=shift, names=names,
+                            agency_filter=sorted(agencies) if agencies is not None else (),
+                            directive_filter=directive, due_soon_days=int(getattr(settings, "due_soon_days", 3)))
+    if not with_ratings:
+        return report
+    return rated(session, report, settings=settings, calendar=calendar, agencies=agencies, directive=directive)
+
+
+def load_colors(session: Session, *, settings, calendar, today: date, within_workdays: int,
+                agencies: Collection[str] | None = None, directive: str | None = None) -> dict:
+    """Green / yellow / red per agency for `today`, from what `dondoc tasks` shows (storage.views)."""
+    from storage.views import task_items
+
+    items = task_items(session, settings=settings, calendar=calendar, today=today, directive=directive,
+                       include_done=False)
+    wanted = set(agencies) if agencies is not None else None
+    return agency_colors((OpenItem(i.task.lead_agency, i.effective_due, i.state in ("done", "pending_confirmation"))
+                          for i in items if wanted is None or i.task.lead_agency in wanted),
+                         today=today, calendar=calendar, within_workdays=within_workdays,
+                         agencies=wanted or ())
+
+
+def rated(session: Session, report: Report, *, settings, calendar, agencies: Collection[str] | None = None,
+          directive: str | None = None, rule: RatingRule | None = None) -> Report:
+    """`report` with its ratings (RatingRule from settings) and every agency's colour today."""
+    rule = rule or RatingRule.from_settings(settings)
+    colors = load_colors(session, settings=settings, calendar=calendar, today=report.today,
+                         within_workdays=rule.within_workdays, agencies=agencies, directive=directive)
+    report.ratings = rate(report.rows, as_of=report.as_of, rule=rule, calendar=calendar,
+                          shift=bool(getattr(settings, "deadline_shift_to_workday", True)), colors=colors,
+                          names=agency_names(session, set(colors)))
+    return report

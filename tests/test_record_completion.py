@@ -68,7 +68,7 @@ def test_a_2013_task_done_in_2013_counts_on_time_with_its_document_and_file(cli,
     # … and in the XLSX report's detail sheet.
     out = tmp_path / "r.xlsx"
     assert cli("report", "--period", "năm 2013", "-o", str(out), LANGUAGE="en").exit_code == 0
-    ws = openpyxl.load_workbook(out).worksheets[-1]
+    ws = next(w for w in openpyxl.load_workbook(out).worksheets if "Report document" in [c.value for c in w[4]])
     header = [c.value for c in ws[4]]
     row = [c.value for c in ws[5]]
     assert row[header.index("Report document")] == "123/BC-SNV (16/12/2013)"

@@ -36,14 +36,31 @@ class Choice:
 
 
 def period_choices(today: date, cutoff: str) -> list[tuple[str, str]]:
-    """(value, label) of the periods offered in the filters: this and last quarter, the half, the year."""
-    from reports import current_period
+    """(value, label) of the periods offered in the filters, newest first: this quarter and the three before it,
+    the halves, nine months and years of this year and the last (once begun), and this year's months so far."""
+    from reports import current_period, make_period
 
+    out = []
     q = current_period(today, "quarter", cutoff)
-    last_q = current_period(q.start - timedelta(days=1), "quarter", cutoff)
-    h = current_period(today, "half", cutoff)
-    y = current_period(today, "year", cutoff)
-    return [(p.code, p.name()) for p in (q, last_q, h, y)]
+    for _i in range(4):
+        out.append(q)
+        q = current_period(q.start - timedelta(days=1), "quarter", cutoff)
+    year = current_period(today, "year", cutoff).year
+    for y in (year, year - 1):
+        for p in (make_period("half", y, 1, cutoff), make_period("half", y, 2, cutoff),
+                  make_period("nine", y, 1, cutoff), make_period("year", y, 1, cutoff)):
+            if p.start <= today:
+                out.append(p)
+    month = current_period(today, "month", cutoff)
+    while month.year == year:
+        out.append(month)
+        month = current_period(month.start - timedelta(days=1), "month", cutoff)
+    seen, choices = set(), []
+    for p in out:
+        if p.code not in seen:
+            seen.add(p.code)
+            choices.append((p.code, p.name()))
+    return choices
 
 
 def choose(request: web.Request, person: Person, agencies: list[tuple[str, str]]) -> Choice:
@@ -60,6 +77,11 @@ def choose(request: web.Request, person: Person, agencies: list[tuple[str, str]]
         if g("from") or g("to"):
             start, end = _parse_date(g("from") or ""), _parse_date(g("to") or "")
             if start is None or end is None:
+                from core.text import impossible_date
+
+                wrong = [t for t in (g("from") or "", g("to") or "") if impossible_date(t)]
+                if wrong:
+                    raise PeriodError(_("{value} does not exist: give a real date, dd/mm/yyyy.", value=wrong[0]))
                 raise PeriodError(_("Give both dates as dd/mm/yyyy."))
             period = period_between(start, end)
             query.update({"from": start.isoformat(), "to": end.isoformat()})
@@ -78,13 +100,14 @@ def choose(request: web.Request, person: Person, agencies: list[tuple[str, str]]
     return Choice(period, error, agency, directive, query)
 
 
-def build(s: Session, request: web.Request, person: Person, choice: Choice):
+def build(s: Session, request: web.Request, person: Person, choice: Choice, with_ratings: bool = True):
     from reports import build_report
 
     allowed = person.visible_agencies()
     agencies = [choice.agency] if choice.agency else allowed
     return build_report(s, settings=request.app[SETTINGS], calendar=request.app[CALENDAR], period=choice.period,
-                        today=today_of(request), agencies=agencies, directive=choice.directive)
+                        today=today_of(request), agencies=agencies, directive=choice.directive,
+                        with_ratings=with_ratings)
 
 
 async def _busy(request: web.Request) -> web.Response:
@@ -230,7 +253,7 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
     from reports import ReportTooLarge
 
     try:
-        report = build(s, request, person, choice)
+        report = build(s, request, person, choice, with_ratings=False)  # the dashboard shows no ratings
     except ReportTooLarge as e:
         return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}

@@ -52,7 +52,7 @@ class Job:
     now: datetime
     actor: str
     lang: str
-    agencies_file: Path | None
+    settings: Any  # core.settings.Settings (the directory is built in the worker: registry_adapter._run)
     calendar: Any  # core.workdays.WorkCalendar
     limits: Any  # intake.limits.Limits
 
@@ -101,12 +101,11 @@ def run_job(job: Job) -> Result:
 def _run(job: Job, registry_adapter) -> Result:
     from sqlalchemy.exc import OperationalError
 
-    from storage.agencies import AgencyDirectory
     from storage.db import make_engine
 
     engine = make_engine(job.database_url)
     try:
-        kwargs = dict(directory=AgencyDirectory.load(job.agencies_file), calendar=job.calendar, now=job.now,
+        kwargs = dict(settings=job.settings, calendar=job.calendar, now=job.now,
                       actor=job.actor, options=job.options, limits=job.limits)
         fn = registry_adapter.apply if job.apply else registry_adapter.dry_run
         for attempt in range(1, LOCKED_TRIES + 1):

@@ -102,7 +102,8 @@ async def middleware(request: web.Request, handler):
     if token:
         def load(s: Session):
             r = auth.load_session(s, token, now(request))
-            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat)
+            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat,
+                                 oversight_user_ids=settings.oversight_user_ids, via_chat_admin=r.via_chat_admin)
                  if r is not None else None)
             return r, p
 

@@ -76,17 +76,19 @@ async def link_page(request: web.Request) -> web.Response:
 
 
 async def _start_session(request: web.Request, user_id: str, name: str | None, via: str, redirect: str,
-                         via_chat: str | None = None):
+                         via_chat: str | None = None, via_chat_admin: bool = False):
     """Open a session for a person who has a role, else refuse; both in one transaction."""
     s_ = request.app[SETTINGS]
     lang = language_of(request)
 
     def work(s):
-        person = auth.person_for(s, user_id, name, s_.admin_user_ids, via_chat)
+        person = auth.person_for(s, user_id, name, s_.admin_user_ids, via_chat,
+                                 oversight_user_ids=s_.oversight_user_ids, via_chat_admin=via_chat_admin)
         if person is None:
             return None
         token, _row = auth.open_session(s, user_id, name=name, via=via, now=now(request),
-                                        minutes=s_.web_session_minutes, language=lang, via_chat=via_chat)
+                                        minutes=s_.web_session_minutes, language=lang, via_chat=via_chat,
+                                        via_chat_admin=via_chat_admin)
         return token
 
     token = await run_db(request, work)
@@ -109,14 +111,15 @@ async def link_signin(request: web.Request) -> web.StreamResponse:
     def redeem(s):
         try:
             row = auth.redeem_signin_link(s, token, now(request))
-            return (row.user_id, row.name, row.via_chat), None
+            return (row.user_id, row.name, row.via_chat, row.via_chat_admin), None
         except auth.SigninError as e:
             return None, e.code
 
     who, code = await run_db(request, redeem)
     if who is None:
         return _refused(request, code)
-    return await _start_session(request, who[0], who[1], "link", "/web/", via_chat=who[2])
+    return await _start_session(request, who[0], who[1], "link", "/web/", via_chat=who[2],
+                                via_chat_admin=who[3])
 
 
 async def telegram_signin(request: web.Request) -> web.StreamResponse:

@@ -34,6 +34,17 @@ def actor():
     return Actor(name, None, "cli")
 
 
+def authorise(action: str, task=None) -> None:
+    """The one rule of who may do what (storage/authority.py), asked for the terminal's operator too, so that a
+    change of the rule reaches every surface."""
+    from storage import authority
+
+    why = authority.refusal(authority.OPERATOR, authority.Action(action),
+                            lead=task.lead_agency if task is not None else None)
+    if why is not None:  # pragma: no cover - the operator holds the database; kept for a stricter rule
+        fail(_("Not allowed from the terminal ({reason}).", reason=why.code))
+
+
 def find_task(session, key: str):
     """The task with this key (exact, else the only one differing in case); exit 2 with the closest keys."""
     from sqlmodel import select
@@ -152,6 +163,7 @@ def done_cmd(
         task = find_task(session, key)
         occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('done', task)
             row = actions.mark_done(session, task, occ, actor(), now, note=note, tz=settings().timezone)
         return task.key + period_suffix(task, occ), row.completed_on
 
@@ -178,6 +190,7 @@ def progress_cmd(
         task = find_task(session, key)
         occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('progress', task)
             actions.record_progress(session, task, occ, int(text), note, actor(), now)
         return task.key + period_suffix(task, occ)
 
@@ -206,6 +219,7 @@ def extend_cmd(
         occ = occurrence_key(session, task, occurrence, today)
         who = actor()
         with _raise_for(task):
+            authorise('extend', task)
             ext = actions.request_extension(session, task, occ, due, reason, who, now, tz=settings().timezone)
             if approve:
                 actions.decide_extension(session, ext, True, who, now)
@@ -242,6 +256,7 @@ def decide_cmd(
                    id=extension_id))
         task = session.get(Task, ext.task_id)
         with _raise_for(task):
+            authorise('decide', None)
             actions.decide_extension(session, ext, d == "approve", actor(), now, note=note)
         return task.key + period_suffix(task, ext.occurrence_key), ext.requested_due, ext.previous_due
 
@@ -281,6 +296,7 @@ def confirm_cmd(
         else:
             occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('confirm', task)
             actions.confirm_completion(session, task, occ, actor(), now, approve=not reject, note=note)
         return task.key + period_suffix(task, occ)
 

@@ -23,7 +23,7 @@ FOCAL = 5151  # a focal point of the registry's first agency, through their priv
 def _baseline(engine, settings, today, repeat: int) -> float:
     from sqlmodel import Session
 
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from storage.views import task_items
 
     calendar = WorkCalendar.from_file(None)
@@ -40,9 +40,9 @@ async def _pages(engine, settings, clock, user_id: int, paths: list[str], repeat
     import aiohttp
     from sqlmodel import Session
 
-    from feeds.server import start_feed_server
+    from web.feeds import start_feed_server
     from web.app import mount
-    from web.auth import create_signin_link
+    from storage.signin import create_signin_link
 
     with Session(engine) as s:
         token, _ = create_signin_link(s, str(user_id), name="bench", created_by="bench", source="cli",
@@ -76,7 +76,7 @@ def run(quick: bool, sizes: tuple[int, ...] | None = None, repeat: int | None = 
     from sqlmodel import Session
 
     from bench import data
-    from dondoc.clock import FixedClock
+    from core.clock import FixedClock
     from dondoc.settings import load_settings
     from storage.db import make_engine, upgrade
     from tests.factories import make_binding

@@ -48,7 +48,7 @@ from jobs.healing import (
 from jobs.planner import (
     GLOBAL_ROLES, SUMMARY, TASK_KINDS, Bindings, Policy, PlannedStep, Recipient, still_wanted,
 )
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from storage.db import session_scope
 from storage.tables import CANCELLED, FAILED, SUPERSEDED, ChatBinding, Notification
 
@@ -475,7 +475,7 @@ class Dispatcher:
             log.exception("could not make the chart of %s for %s", row.occurrence, row.chat)
 
     def _summary_chart_link(self, row: outbox.OutboxRow, lang: str, today, now: datetime) -> str | None:
-        from feeds.links import web_console_installed
+        from core.links import web_console_installed
 
         if not web_console_installed():  # nothing would answer the link
             if not self._said_no_console:
@@ -483,7 +483,7 @@ class Dispatcher:
                 log.info("the web console is not installed: the quarterly summary goes without its chart to "
                          "chats that take pictures by link only (%s)", row.platform)
             return None
-        from web.reports import summary_chart_url
+        from reports.summary import summary_chart_url
 
         return summary_chart_url(self.settings, row.occurrence, lang, today=today, now=now.timestamp())
 

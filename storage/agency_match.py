@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from dondoc.i18n import _
+from core.i18n import _
 from storage.agency_info import AgencyInfo, AgencyMatch, GroupInfo, UnknownAgency
-from storage.namematch import _is_note, _variants, fold, has_diacritics, normalize
+from core.namematch import _is_note, _variants, fold, has_diacritics, normalize
 
 if TYPE_CHECKING:  # pragma: no cover
     from storage.agencies import AgencyDirectory

@@ -107,7 +107,7 @@ class Task(SQLModel, table=True):
     report_to: Optional[str] = Field(default=None, max_length=300)  # agency code, or text as written
     assignee_text: Optional[str] = None  # the lead as written, e.g. a group "Các sở, ban, ngành"
     deadline_text: str  # thời gian hoàn thành, as written
-    deadline: dict = _json_dict()  # jobs.deadline.Deadline.to_dict()
+    deadline: dict = _json_dict()  # core.deadline.Deadline.to_dict()
     deadline_kind: str = Field(max_length=20, index=True)  # once | recurring | continuous
     due: Optional[date] = None  # once: the due date as written
     assigned_at: datetime = _ts()  # when the lead agency got it (a reassignment resets it)
@@ -297,7 +297,7 @@ class WebSigninLink(SQLModel, table=True):
     user_id: str = Field(max_length=64)  # the Telegram user id it signs in
     name: Optional[str] = Field(default=None, max_length=200)
     via_chat: Optional[str] = Field(default=None, max_length=64)  # a group the person asked from: its roles
-    # Whether they were that group's administrator when they asked (decisions need it: storage/authority.py).
+    # Whether they were that group's administrator when they asked (decisions need it: core/authority.py).
     via_chat_admin: bool = Field(default=False)
     created_at: datetime = _ts()
     created_by: Optional[str] = Field(default=None, max_length=200)

@@ -1,7 +1,7 @@
 """Issue 27, item 1: one rule decides who may do what, wherever the action comes from.
 
 The expected answers are written out by hand below (EXPECTED), once, and every surface is asked the same
-questions for the same people: the pure rule (storage/authority.py), a Telegram chat, a Zalo chat, the web
+questions for the same people: the pure rule (core/authority.py), a Telegram chat, a Zalo chat, the web
 console (a person signed in, their roles read from the database as its middleware reads them) and the CLI.
 End to end: a plain member of the oversight group who signs in to the console through the group is refused
 "Đồng ý gia hạn" there as in the chat, with the reason; the group's administrator and a person listed in
@@ -18,12 +18,12 @@ from sqlmodel import Session, select
 from telegram import User
 
 from bot.handlers.common import ChatScope
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
-from storage import authority
+from core import authority
 from storage.actions import Actor
-from storage.authority import Action
+from core.authority import Action
 from storage.tables import Extension, Task, WebSigninLink
 from tests.factories import make_binding
 from tests.web_harness import ADMIN, NOW, console, make_link, open_link, press_sign_in, seed
@@ -142,7 +142,7 @@ GROUP = -100555
 def console_person(session: Session, person: str):
     """The person as the console's middleware reads them: their private chat's bindings and the group's they
     signed in through, from the database."""
-    from web.auth import person_for
+    from storage.signin import person_for
 
     bindings, admin, group_admin, listed = PEOPLE[person]
     for agency, role, in_group in bindings:
@@ -191,7 +191,7 @@ def oversight_group(engine):
 
 
 async def approve_through_the_group(engine, db_url, user_id: int, *, group_admin: bool):
-    from web.auth import create_signin_link
+    from storage.signin import create_signin_link
 
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(ADMIN,),
                              oversight_user_ids=(LISTED,))

@@ -7,8 +7,8 @@ import re
 from sqlmodel import select
 
 from bot.texts import t
-from dondoc.i18n import _, ngettext
-from feeds import tokens
+from core.i18n import _, ngettext
+from storage import feed_tokens as tokens
 from storage.tables import FeedToken
 from tests.bot_harness import FOCAL_CHAT, OVERSIGHT_CHAT, bot, button, buttons_of  # noqa: F401 — `bot` is a fixture
 

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from bot.channels import (
     UPLOAD, Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError,
 )
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
 from jobs import outbox
 from jobs.dispatcher import backoff_seconds
@@ -438,8 +438,8 @@ def _summaries(texts: list[str]) -> list[str]:
 async def test_the_quarterly_summary_reaches_zalo_with_its_chart_by_link(engine, zalo_world):
     from aiohttp.test_utils import TestClient, TestServer
 
-    from feeds.server import make_app
-    from jobs.workdays import WorkCalendar
+    from web.feeds import make_app
+    from core.workdays import WorkCalendar
     from web.app import mount
 
     sch, fake, telegram, drawn, draw = zalo_world
@@ -495,10 +495,10 @@ async def test_a_chart_zalo_refuses_leaves_the_summary_sent_once(engine, zalo_wo
 
 
 async def test_without_the_web_console_zalo_gets_the_summary_text_alone(engine, zalo_world, monkeypatch, caplog):
-    import feeds.links
+    import core.links
 
     sch, fake, telegram, drawn, draw = zalo_world
-    monkeypatch.setattr(feeds.links, "web_console_installed", lambda: False)
+    monkeypatch.setattr(core.links, "web_console_installed", lambda: False)
     with caplog.at_level("INFO", logger="jobs.dispatcher"):
         await sch.tick()
     assert all(len(_summaries(fake.texts_to(c))) == 1 for c in (ZALO_VI, ZALO_EN))

@@ -148,7 +148,7 @@ def test_a_calendar_libical_rejects_is_caught():
 
 def test_rewritten_rules_give_the_grammars_dates(db, settings):
     """Outlook-safe rules must not move a deadline: each event calendar expands to the grammar's own dates."""
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
 
     data = calendar_for_all(db, replace(settings, feed_keep_done_days=3650), NOW)  # no period hidden by EXDATE
     cal = icalendar.Calendar.from_ical(data)
@@ -238,7 +238,7 @@ def test_uids_carry_the_configured_domain_and_events_link_to_the_task_page(db, s
     default = calendar_for_all(db, replace(settings, feed_uid_domain=None), NOW, todo=True)
     assert all(str(c["UID"]).endswith("@lich.example.gov.vn") for c in components(default, "VTODO"))
     # with the web console installed, each event links to its task's page
-    from feeds import links
+    from core import links
 
     assert all("URL" not in c for c in components(data, "VEVENT")) or links.web_console_installed()
     monkeypatch.setattr(links, "web_console_installed", lambda: True)

@@ -15,11 +15,11 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
-from dondoc.i18n import _
+from core.i18n import _
 from storage.tables import ChatBinding, InviteCode
 from web import registry_adapter
 from web.app import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
-from web.auth import Person
+from storage.signin import Person
 from web.pages import _parse_date, not_found, today_of
 
 SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -294,7 +294,7 @@ async def binding_unlink(request: web.Request) -> web.Response:
 async def preview_page(request: web.Request) -> web.Response:
     if _admin(request) is None:
         return not_found(request)
-    from dondoc.i18n import current_language
+    from core.i18n import current_language
     from web.preview import preview
 
     days = request.query.get("days", "7")

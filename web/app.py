@@ -1,6 +1,6 @@
 """The web console's aiohttp application, mounted under /web on the calendar feeds' server (one HTTP server).
 
-    feeds.server.make_app(settings, engine, clock, extend=[web.app.mount])
+    web.feeds.make_app(settings, engine, clock, extend=[web.app.mount])
 
 `mount` adds a sub-application at /web with its own middleware (so the feeds keep theirs):
 - the session cookie is read and the person's roles loaded from the database on every request;
@@ -25,8 +25,9 @@ import jinja2
 from aiohttp import web
 from sqlmodel import Session
 
-from dondoc import i18n
-from web import auth
+from core import i18n
+from core.links import CONSOLE_MOUNT
+from storage import signin as auth
 
 HERE = Path(__file__).parent
 COOKIE = "dondoc_session"
@@ -40,7 +41,7 @@ CLOCK = web.AppKey("web_clock", object)
 CALENDAR = web.AppKey("web_calendar", object)
 UPLOADS = web.AppKey("web_uploads", object)
 SESSION = web.RequestKey("web_session", object)  # storage.tables.WebSession | None
-PERSON = web.RequestKey("person", object)  # web.auth.Person | None
+PERSON = web.RequestKey("person", object)  # storage.signin.Person | None
 LANG = web.RequestKey("lang", str)
 
 CSP = ("default-src 'self'; script-src 'self' https://telegram.org; frame-src https://oauth.telegram.org; "
@@ -178,7 +179,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 
 def make_web_app(settings, engine, clock) -> web.Application:
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from web import admin, pages, reports, signin
 
     app = web.Application(middlewares=[middleware])
@@ -189,7 +190,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
         app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), context_processors=[context],
         autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
-    # Texts are dondoc.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
+    # Texts are core.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
@@ -209,12 +210,12 @@ def make_web_app(settings, engine, clock) -> web.Application:
     return app
 
 
-MOUNT = "/web"  # where the console lives on the one HTTP server (feeds.links builds task URLs from it)
+MOUNT = CONSOLE_MOUNT  # where the console lives on the one HTTP server (core.links)
 
 
 def mount(app: web.Application) -> None:
-    """Add the console to the feeds' application at /web (the hook feeds.server.make_app calls)."""
-    from feeds.server import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
+    """Add the console to the feeds' application at /web (the hook web.feeds.make_app calls)."""
+    from web.feeds import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
 
     settings = app[SETTINGS_KEY]
     sub = make_web_app(settings, app[ENGINE_KEY], app[CLOCK_KEY])

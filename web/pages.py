@@ -13,16 +13,17 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
-from dondoc import i18n
-from dondoc.clock import local_today
-from dondoc.i18n import _
-from jobs.status import Status, status_label
-from storage import actions, authority
+from core import i18n
+from core.clock import local_today
+from core.i18n import _
+from core.status import Status, status_label
+from core import authority
+from storage import actions
 from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
 from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
-from web.auth import Person
+from storage.signin import Person
 
 
 DASHBOARD_LIST = 30  # items shown in each of the dashboard's lists
@@ -255,7 +256,7 @@ def action_error_text(e: actions.ActionError) -> str:
     }.get(e.code, str(e))
 
 
-# The task page's forms, each one action of the one rule of who may do what (storage/authority.py).
+# The task page's forms, each one action of the one rule of who may do what (core/authority.py).
 FORM_ACTIONS = {
     "progress": authority.Action.PROGRESS, "done": authority.Action.DONE,
     "extend": authority.Action.REQUEST_EXTENSION,

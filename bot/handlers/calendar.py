@@ -11,8 +11,9 @@ from telegram.ext import ContextTypes
 from bot import buttons as btn
 from bot.handlers.common import ChatScope, command_args, deps, load_scope, refuse_unlinked, reply
 from bot.texts import t
-from dondoc.i18n import ngettext
-from feeds import service, tokens
+from core.i18n import ngettext
+from feeds import service
+from storage import feed_tokens as tokens
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,8 @@ async def send_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE, ses
         label = t(lang, "all_agencies")
     session.commit()
     url, todo_url = tokens.feed_urls(d.settings.feed_base_url, token)
-    from dondoc.i18n import _
-    from feeds.links import webcal_url
+    from core.i18n import _
+    from core.links import webcal_url
 
     text = t(lang, "feed_url", scope=label, url=url, todo_url=todo_url)
     text += "\n" + _("Subscribe with one click (Apple Calendar, Outlook): {url}", lang=lang, url=webcal_url(url))

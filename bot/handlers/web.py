@@ -13,14 +13,14 @@ from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import deps, load_scope, reply
-from dondoc.i18n import _, use_language
+from core.i18n import _, use_language
 
 # No link preview: a preview fetch must not be mistaken for the person (the page asks for a click anyway).
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def web_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from web.auth import create_signin_link, person_for, signin_url
+    from storage.signin import create_signin_link, person_for, signin_url
 
     d = deps(context)
     user = update.effective_user

@@ -11,9 +11,9 @@ import sys
 
 import typer
 
-from dondoc import __version__
+from core import __version__
 from dondoc.cli.localize import LocalizedGroup
-from dondoc.i18n import N_
+from core.i18n import N_
 
 app = typer.Typer(
     name="dondoc",

@@ -19,7 +19,7 @@ import typer
 
 from dondoc.cli.common import clock, engine, fail, settings
 from dondoc.cli.report import parse_cli_date, speaks
-from dondoc.i18n import N_, _, format_date
+from core.i18n import N_, _, format_date
 
 DECISIONS = ("approve", "reject")
 
@@ -35,9 +35,9 @@ def actor():
 
 
 def authorise(action: str, task=None) -> None:
-    """The one rule of who may do what (storage/authority.py), asked for the terminal's operator too, so that a
+    """The one rule of who may do what (core/authority.py), asked for the terminal's operator too, so that a
     change of the rule reaches every surface."""
-    from storage import authority
+    from core import authority
 
     why = authority.refusal(authority.OPERATOR, authority.Action(action),
                             lead=task.lead_agency if task is not None else None)
@@ -67,7 +67,7 @@ def find_task(session, key: str):
 
 def occurrence_key(session, task, when: Optional[str], today: date) -> str:
     """--occurrence DATE (a due date of a recurring task), else the current one."""
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
     from storage.actions import ActionError, current_occurrence
 
     if when is None:
@@ -124,7 +124,7 @@ def decision_label(decision: str | None) -> str:
 
 def _act(do):
     """Run `do(session, now, today)` in one transaction; an ActionError exits 2 with nothing written."""
-    from dondoc.clock import local_today
+    from core.clock import local_today
     from storage.actions import ActionError
     from storage.db import session_scope
 

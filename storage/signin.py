@@ -31,7 +31,8 @@ from typing import Mapping
 
 from sqlmodel import Session, select
 
-from storage import audit, authority
+from core import authority
+from storage import audit
 from storage.tables import ChatBinding, Task, WebSession, WebSigninLink
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -171,7 +172,7 @@ class Person:
 
     admin: everything; oversight (cơ quan thường trực): every agency; leadership (lãnh đạo tỉnh): read-only,
     every agency; focal point and manager: their own agencies' tasks (led or coordinated). Who may act and
-    decide is the one rule of storage/authority.py, the same as in the chats: a decision (confirm a
+    decide is the one rule of core/authority.py, the same as in the chats: a decision (confirm a
     completion, approve or reject an extension) needs an oversight binding of the person's own private chat,
     or of the group they signed in through *and* being that group's administrator (when they asked for the
     link) or listed in OVERSIGHT_USER_IDS."""

@@ -89,7 +89,7 @@ def import_cmd(
     now = clock().now()
     s = settings()
     try:
-        with session_scope(engine()) as session:
+        with session_scope(engine(create=not dry_run)) as session:
             directory = _directory(session, agencies)
             options = ImportOptions(directory=directory, calendar=calendar, now=now, actor=_actor(),
                                     document=document, issued=when, issuer=issuer, subject=subject, until=end,

@@ -20,6 +20,7 @@ import typer
 from dondoc.cli.common import clock, engine, fail, settings
 from dondoc.cli.report import parse_cli_date, speaks
 from core.i18n import N_, _, format_date
+from core.terminal import printable
 
 DECISIONS = ("approve", "reject")
 
@@ -324,8 +325,9 @@ def extensions_cmd(
     for ext, task in rows:
         typer.echo(_("{id}. {key}{period}: {previous} → {date} — {reason} ({who}); {decision}", id=ext.id,
                      key=task.key, period=period_suffix(task, ext.occurrence_key),
-                     previous=format_date(ext.previous_due), date=format_date(ext.requested_due), reason=ext.reason,
-                     who=ext.requested_by, decision=decision_label(ext.decision)))
+                     previous=format_date(ext.previous_due), date=format_date(ext.requested_due),
+                     reason=printable(ext.reason or ""), who=printable(ext.requested_by or ""),
+                     decision=decision_label(ext.decision)))
 
 
 def register(app: typer.Typer) -> None:

@@ -81,7 +81,7 @@ def _telegram_channel(settings, engine, clock, stream: TextIO | None = None) -> 
 
             limits = SharedFloodLimits(engine, settings)
         return {"telegram": TelegramChannel(settings, limits=limits)}
-    from jobs.dispatcher import Composer
+    from bot.compose import Composer
     from core.workdays import WorkCalendar
     from sqlmodel import Session
 
@@ -136,12 +136,12 @@ class Service:
             if self.engine.dialect.name == "postgresql":
                 self._watch_task = asyncio.create_task(self._watch_lock(), name="receiver lock watch")
         if "dispatcher" in self.roles:
-            from jobs.scheduler import Scheduler
+            from dondoc.wiring import make_scheduler
 
             self.channels = build_channels(s, self.engine, self.clock, self.stream)
             for ch in self.channels.values():
                 await ch.start()
-            self.scheduler = Scheduler(self.engine, s, self.clock, self.channels)
+            self.scheduler = make_scheduler(self.engine, s, self.clock, self.channels)
             await asyncio.to_thread(self.scheduler.prepare_start)
         if "bot" in self.roles and s.telegram_bot_token:
             from bot.app import build_application, start_bot

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.channels import (
+from jobs.ports import (
     UPLOAD, Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError,
 )
 from core.clock import FixedClock
@@ -18,7 +18,7 @@ from core.i18n import _
 from dondoc.settings import load_settings
 from jobs import outbox
 from jobs.dispatcher import backoff_seconds
-from jobs.scheduler import Scheduler
+from dondoc.wiring import make_scheduler
 from storage import actions
 from storage.db import session_scope
 from storage.tables import AuditEntry, ChatBinding, Notification, Task
@@ -83,7 +83,7 @@ def make(engine, db_url, when, delay=0.0, **overrides):
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, **overrides)
     clock = FixedClock(when)
     ch = ScriptedChannel(delay)
-    sch = Scheduler(engine, settings, clock, {"telegram": ch})
+    sch = make_scheduler(engine, settings, clock, {"telegram": ch})
     return sch, clock, ch
 
 
@@ -379,7 +379,7 @@ async def test_the_quarterly_summary_carries_its_chart(engine, db_url, world):
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
     clock = FixedClock(datetime(2018, 7, 2, 8, 0, tzinfo=VN))
     ch = PhotoChannel()
-    sch = Scheduler(engine, settings, clock, {"telegram": ch})
+    sch = make_scheduler(engine, settings, clock, {"telegram": ch})
     await sch.tick()
     summaries = [(c, t) for c, t, _ in ch.sent if t.startswith("📊")]
     assert {c for c, _ in summaries} == {"-1003", "-1004"}
@@ -424,7 +424,7 @@ async def zalo_world(engine, db_url, world, monkeypatch):
         settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, zalo_bot_token=fake.token,
                                  zalo_base_url=fake.base_url, zalo_rate_per_second=100.0)
         telegram, zalo = PhotoChannel(), ZaloChannel(settings)
-        sch = Scheduler(engine, settings, FixedClock(SUMMARY_DAY), {"telegram": telegram, "zalo": zalo})
+        sch = make_scheduler(engine, settings, FixedClock(SUMMARY_DAY), {"telegram": telegram, "zalo": zalo})
         try:
             yield sch, fake, telegram, drawn, draw
         finally:

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.buttons import task_buttons
-from bot.channels import ChatGone, PermanentDeliveryError, RetryLater, TransientDeliveryError
+from jobs.ports import ChatGone, PermanentDeliveryError, RetryLater, TransientDeliveryError
 from bot.handlers.common import Deps
 from bot.invites import create_invite
 from bot.zalo import TEXT_LIMIT, ZaloChannel, ZaloClient, split_text

@@ -13,16 +13,14 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
-from core import i18n
-from core.clock import local_today
+from core import authority, i18n
 from core.i18n import _
 from core.status import Status, status_label
-from core import authority
 from storage import actions
 from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
-from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
 from storage.signin import Person
 
 
@@ -37,10 +35,6 @@ def role_text(role: str) -> str:
     from bot.i18n import role_label
 
     return role_label(role, i18n.current_language())
-
-
-def today_of(request: web.Request) -> date:
-    return local_today(request.app[CLOCK], request.app[SETTINGS].timezone)
 
 
 def not_found(request: web.Request) -> web.Response:
@@ -79,16 +73,6 @@ def visible_items(s: Session, request: web.Request, person: Person, *, agency: s
     items = list(seen.values())
     items.sort(key=lambda i: (i.effective_due is None, i.effective_due or date.max, i.task.position, i.task.key))
     return items
-
-
-def filter_choices(s: Session, person: Person) -> dict:
-    names = agency_names(s)
-    allowed = person.visible_agencies()
-    used = set(s.exec(select(Task.lead_agency).where(Task.removed_at.is_(None)).distinct()).all())
-    codes = sorted(used if allowed is None else set(allowed), key=lambda c: names.get(c, c))
-    return {"agencies": [(c, names.get(c, c)) for c in codes],
-            "directives": [d.number for d in s.exec(select(Directive).order_by(Directive.number)).all()],
-            "names": names}
 
 
 # -- dashboard --------------------------------------------------------------------------------------------
@@ -281,17 +265,6 @@ def refusal_text(why: authority.Refusal, task: Task | None, s: Session | None = 
     if why.code == "admins_only":
         return _("Only the dondoc administrators can do this.")
     return _("Your role does not allow this action on this task.")
-
-
-def _parse_date(text: str) -> date | None:
-    from datetime import datetime
-
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime((text or "").strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 async def act(request: web.Request) -> web.StreamResponse:

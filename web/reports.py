@@ -21,9 +21,9 @@ from sqlmodel import Session
 
 from core.i18n import _, current_language
 from core.links import read_chart_token
-from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
 from storage.signin import Person
-from web.pages import _parse_date, filter_choices, today_of
+from web.common import _parse_date, filter_choices, today_of
 
 
 @dataclass

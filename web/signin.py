@@ -11,7 +11,7 @@ from aiohttp import web
 
 from core.i18n import _
 from storage import signin as auth
-from web.app import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, language_of, now, run_db, set_cookie
+from web.common import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, language_of, now, run_db, set_cookie
 
 
 def _next(request: web.Request, value: str | None) -> str:

@@ -25,6 +25,7 @@ from bot.texts import COMMANDS, t
 from bot.updates import PerChatUpdateProcessor
 from core.i18n import N_, _, available_languages
 from core.settings import Settings
+from jobs.flood import group_interval
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ def build_application(settings: Settings, engine, clock, calendar=None) -> Appli
         calendar = WorkCalendar.from_file(settings.holidays_file)
     limiter = AIORateLimiter(
         overall_max_rate=settings.rate_overall_per_second, overall_time_period=1,
-        group_max_rate=settings.rate_group_per_minute, group_time_period=60,
+        # One message per group_interval, no burst: never more than RATE_GROUP_PER_MINUTE in a rolling minute.
+        group_max_rate=1, group_time_period=group_interval(settings.rate_group_per_minute),
         max_retries=0,  # a 429 reaches the caller: the dispatcher records it and retries on its own schedule
     )
     app = (

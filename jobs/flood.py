@@ -22,11 +22,11 @@ processes on machines whose clocks disagree still share one timeline. A process 
 claims stay short.
 
 Margins: the overall interval is 2% longer than 1/RATE_OVERALL_PER_SECOND and there is no burst, so the
-receiving side's bucket stays full; a group gets one message every 60/RATE_GROUP_PER_MINUTE s (+5%), with no
-burst: Telegram counts a group's messages per rolling minute, and a burst of 10 followed by the steady rate
-put 29 into the first minute (issue 27); a private chat one message every 1/RATE_PRIVATE_PER_SECOND s
-(+10%). Both counted from when the previous one was answered (`sent`), so a message delayed on its way does
-not bring the next one closer.
+receiving side's bucket stays full; a group may get half of RATE_GROUP_PER_MINUTE at once and the other half
+spread over the minute (`group_limit`): Telegram counts a group's messages per rolling minute, and a burst of
+10 with the full rate on top of it put 29 into the first minute (issue 27); a private chat one message every
+1/RATE_PRIVATE_PER_SECOND s (+10%), counted from when the previous one was answered (`sent`), so a message
+delayed on its way does not bring the next one closer.
 """
 
 from __future__ import annotations
@@ -72,10 +72,12 @@ class Limit:
         return timedelta(seconds=self.interval * (self.burst - 1))
 
 
-def group_interval(per_minute: int) -> float:
-    """Seconds between two messages to one group: at most `per_minute` in any rolling minute, with 5% margin
-    (no burst: a burst on top of the steady rate is what exceeds the per-minute limit)."""
-    return 60.0 * 1.05 / per_minute
+def group_limit(per_minute: int) -> Limit:
+    """The limit of one group: at most `per_minute` messages in any rolling minute. Telegram counts a rolling
+    minute, so the burst and the steady rate share it: half at once, the other half spread over the minute
+    (+5% margin). At most burst + 60 s / interval messages fit in any 60 s, which is below `per_minute`."""
+    burst = max(1, per_minute // 2)
+    return Limit(60.0 * 1.05 / max(1, per_minute - burst), burst)
 
 
 def gcra(tat: datetime, now: datetime, limit: Limit) -> tuple[datetime | None, datetime]:
@@ -104,7 +106,7 @@ class SharedFloodLimits:
         self.platform = platform
         self.max_wait = max_wait
         self.overall = Limit(1.02 / settings.rate_overall_per_second)
-        self.group = Limit(group_interval(settings.rate_group_per_minute))
+        self.group = group_limit(settings.rate_group_per_minute)
         self.private = Limit(1.10 / settings.rate_private_per_second)
         self._reservations = 0
         self._gate = asyncio.Lock()

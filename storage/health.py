@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from storage.db import sqlite_file
 
-WRITE_WAIT = 1.0  # seconds a health check waits for SQLite's write lock
+WRITE_WAIT = 0.2  # seconds a health check waits for SQLite's write lock (it must answer within 1 s)
 
 
 def _identity(path: Path | None) -> tuple[int, int] | None:

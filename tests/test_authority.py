@@ -225,6 +225,25 @@ async def test_a_plain_member_of_the_oversight_group_cannot_approve_in_the_conso
     assert 'value="approve"' not in page  # the page does not offer what would be refused
 
 
+async def test_a_plain_member_of_the_oversight_group_cannot_approve_in_bulk_either(oversight_group, db_url):
+    from storage.signin import create_signin_link
+
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(ADMIN,))
+    with Session(oversight_group) as s:
+        token, _row = create_signin_link(s, str(MEMBER), name="Anh Tuấn", created_by="bot", source="telegram",
+                                         now=NOW, minutes=15, via_chat=str(GROUP), via_chat_admin=False)
+        s.commit()
+    async with console(oversight_group, settings, FixedClock(NOW)) as c:
+        _page, nonce = await open_link(c.client, token)
+        assert (await press_sign_in(c.client, token, nonce)).status == 303
+        csrf = CSRF_RE.search(await (await c.client.get("/web/tasks/5099-3")).text()).group(1)
+        r = await c.client.post("/web/bulk", allow_redirects=False,
+                                data={"csrf": csrf, "action": "approve", "sel": "5099-3|once"})
+        assert r.status == 403 and "OVERSIGHT_USER_IDS" in await r.text()
+    with Session(oversight_group) as s:
+        assert s.exec(select(Extension)).one().decision == "pending"
+
+
 async def test_the_oversight_groups_administrator_approves_in_the_console(oversight_group, db_url):
     status, _text, page, decision = await approve_through_the_group(oversight_group, db_url, GROUP_ADMIN,
                                                                     group_admin=True)

@@ -146,3 +146,51 @@ def test_a_bidi_or_zero_width_mark_does_not_hide_the_deadline(text):
     d = parse_deadline(text, date(2018, 5, 23))
     assert (d.kind, d.due) == ("once", date(2018, 6, 14))
     assert "14" in d.matched  # quoted from the input itself
+
+
+# -- uploads ------------------------------------------------------------------------------------------------
+
+def _upload_folders(root) -> list:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith("dondoc-upload-"))
+
+
+@pytest.mark.parametrize("name", ["..", ".", "..."])
+async def test_an_upload_named_dot_dot_is_a_clear_error_and_leaves_no_folder(engine, db_url, tmp_path, monkeypatch,
+                                                                             name):
+    import tempfile
+
+    import aiohttp
+
+    from tests.web_harness import ADMIN, NOW as WEB_NOW, console, seed
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the console's temporary folders, here
+    seed(engine)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(ADMIN,))
+    async with console(engine, settings, FixedClock(WEB_NOW)) as c:
+        await c.sign_in(ADMIN)
+        csrf = await c.csrf("/web/registry")
+        form = aiohttp.FormData()
+        form.add_field("csrf", csrf)
+        form.add_field("file", b"STT,Noi dung\n", filename=name, content_type="text/csv")
+        r = await c.client.post("/web/registry/check", data=form)
+        assert r.status == 400, await r.text()
+        assert "ke-hoach.xlsx" in await r.text()
+    assert _upload_folders(tmp_path) == []
+
+
+def test_unconfirmed_uploads_of_a_crashed_process_are_removed_at_start(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from web import upload_files
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()  # a process that has ended
+    (tmp_path / f"dondoc-upload-{gone}-abc").mkdir()
+    (tmp_path / f"dondoc-upload-{gone}-abc" / "plan.xlsx").write_bytes(b"x")
+    (tmp_path / f"dondoc-upload-{os.getpid()}-mine").mkdir()  # this process's: kept
+    (tmp_path / f"dondoc-upload-{os.getppid()}-other").mkdir()  # a process still running: kept
+    assert upload_files.sweep_orphans(tmp_path) == 1
+    assert _upload_folders(tmp_path) == sorted([f"dondoc-upload-{os.getpid()}-mine",
+                                                f"dondoc-upload-{os.getppid()}-other"])

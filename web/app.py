@@ -15,6 +15,7 @@ Database work is synchronous SQLAlchemy, run in a worker thread (`run_db`), as t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -162,6 +163,13 @@ def make_web_app(settings, engine, clock) -> web.Application:
             shutil.rmtree(path.parent, ignore_errors=True)
 
     app.on_cleanup.append(drop_uploads)
+
+    async def sweep_uploads(app: web.Application) -> None:
+        from web import upload_files
+
+        await asyncio.to_thread(upload_files.sweep_orphans)  # unconfirmed uploads of a process that crashed
+
+    app.on_startup.append(sweep_uploads)
     return app
 
 

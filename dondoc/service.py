@@ -164,9 +164,10 @@ class Service:
 
             extend = ()
             if "web" in self.roles:
+                from web.api.app import mount as mount_api
                 from web.app import mount
 
-                extend = (mount,)
+                extend = (mount, mount_api)  # the console at /web, the API for other systems at /api/v1
             if s.zalo_bot_token and s.zalo_webhook_url:
                 from web.zalo_webhook import webhook_route
 
@@ -269,6 +270,8 @@ class Service:
             except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - stopping anyway
                 log.warning("the last tick did not finish within %ss; its claims expire after CLAIM_TIMEOUT_SECONDS",
                             grace)
+        if self.scheduler is not None:
+            await self.scheduler.webhooks.sender.close()  # the webhooks' HTTP client, after the last tick
         if self.bot_app is not None:
             from bot.app import stop_bot
 

@@ -154,6 +154,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
     pages.routes(app)
     admin.routes(app)
     reports.routes(app)
+    from web.api import console as integrations
+
+    integrations.routes(app)  # other systems: API tokens and webhooks (web/api/console.py)
     app.router.add_static("/static", HERE / "static", name="static")
 
     async def drop_uploads(app: web.Application) -> None:

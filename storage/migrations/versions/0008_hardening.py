@@ -1,14 +1,14 @@
 """hardening: whether a console sign-in through a group came from one of its administrators
 
 Revision ID: 0008_hardening
-Revises: 0004
+Revises: 0007_api
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008_hardening'
-down_revision = '0004'  # main's head when this branch was cut; re-chain at merge if main moved
+down_revision = '0007_api'  # main's head (the API) when this branch last merged main
 branch_labels = None
 depends_on = None
 

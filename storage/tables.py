@@ -280,6 +280,8 @@ class WebSigninLink(SQLModel, table=True):
     user_id: str = Field(max_length=64)  # the Telegram user id it signs in
     name: Optional[str] = Field(default=None, max_length=200)
     via_chat: Optional[str] = Field(default=None, max_length=64)  # a group the person asked from: its roles
+    # Whether they were that group's administrator when they asked (decisions need it: core/authority.py).
+    via_chat_admin: bool = Field(default=False)
     created_at: datetime = _ts()
     created_by: Optional[str] = Field(default=None, max_length=200)
     expires_at: datetime = _ts()
@@ -296,6 +298,7 @@ class WebSession(SQLModel, table=True):
     name: Optional[str] = Field(default=None, max_length=200)
     csrf_token: str = Field(max_length=64)
     via_chat: Optional[str] = Field(default=None, max_length=64)  # the group whose bindings also give roles
+    via_chat_admin: bool = Field(default=False)  # an administrator of that group when the link was asked for
     language: Optional[str] = Field(default=None, max_length=5)
     via: str = Field(max_length=20)  # link | telegram
     created_at: datetime = _ts()

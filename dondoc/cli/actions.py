@@ -20,6 +20,7 @@ import typer
 from dondoc.cli.common import clock, engine, fail, settings
 from dondoc.cli.report import parse_cli_date, speaks
 from core.i18n import N_, _, format_date
+from core.terminal import printable
 
 DECISIONS = ("approve", "reject")
 
@@ -31,6 +32,17 @@ def actor(as_name: str | None = None):
 
     name = (as_name or "").strip() or (settings().actor or "").strip()
     return Actor(name or _("administrator (command line)"), None, "cli")
+
+
+def authorise(action: str, task=None) -> None:
+    """The one rule of who may do what (core/authority.py), asked for the terminal's operator too, so that a
+    change of the rule reaches every surface."""
+    from core import authority
+
+    why = authority.refusal(authority.OPERATOR, authority.Action(action),
+                            lead=task.lead_agency if task is not None else None)
+    if why is not None:  # pragma: no cover - the operator holds the database; kept for a stricter rule
+        fail(_("Not allowed from the terminal ({reason}).", reason=why.code))
 
 
 def find_task(session, key: str):
@@ -190,6 +202,7 @@ def done_cmd(
         task = find_task(session, key)
         occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('done', task)
             row = completion.report_completion(session, task, occ, actor(as_name), now, on=day, document=document,
                                                document_date=doc_day, note=note, files=attachments, store=store,
                                                tz=settings().timezone)
@@ -221,6 +234,7 @@ def progress_cmd(
         task = find_task(session, key)
         occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('progress', task)
             actions.record_progress(session, task, occ, int(text), note, actor(), now)
         return task.key + period_suffix(task, occ)
 
@@ -248,6 +262,7 @@ def extend_cmd(
         occ = occurrence_key(session, task, occurrence, today)
         who = actor()
         with _raise_for(task):
+            authorise('extend', task)
             ext = actions.request_extension(session, task, occ, due, reason, who, now, tz=settings().timezone)
             if approve:
                 actions.decide_extension(session, ext, True, who, now)
@@ -284,6 +299,7 @@ def decide_cmd(
                    id=extension_id))
         task = session.get(Task, ext.task_id)
         with _raise_for(task):
+            authorise('decide', None)
             actions.decide_extension(session, ext, d == "approve", actor(), now, note=note)
         return task.key + period_suffix(task, ext.occurrence_key), ext.requested_due, ext.previous_due
 
@@ -322,6 +338,7 @@ def confirm_cmd(
         else:
             occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('confirm', task)
             if reject:
                 completion.reject(session, task, occ, actor(), now, note=note)
             else:
@@ -352,8 +369,9 @@ def extensions_cmd(
     for ext, task in rows:
         typer.echo(_("{id}. {key}{period}: {previous} → {date} — {reason} ({who}); {decision}", id=ext.id,
                      key=task.key, period=period_suffix(task, ext.occurrence_key),
-                     previous=format_date(ext.previous_due), date=format_date(ext.requested_due), reason=ext.reason,
-                     who=ext.requested_by, decision=decision_label(ext.decision)))
+                     previous=format_date(ext.previous_due), date=format_date(ext.requested_due),
+                     reason=printable(ext.reason or ""), who=printable(ext.requested_by or ""),
+                     decision=decision_label(ext.decision)))
 
 
 def register(app: typer.Typer) -> None:

@@ -142,8 +142,9 @@ def return_cmd(
             occ = done.key
         else:
             occ = occurrence_key(session, task, occurrence, today)
-        from dondoc.cli.actions import _raise_for
+        from dondoc.cli.actions import _raise_for, authorise
 
+        authorise('confirm', task)  # "xác nhận / trả lại": the one rule (core/authority.py)
         with _raise_for(task):
             completion.return_completion(session, task, occ, reason, cli_actor(as_name), now)
         return task.key + period_suffix(task, occ)

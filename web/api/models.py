@@ -160,9 +160,49 @@ class GroupCountsOut(BaseModel):
     on_time_rate: Optional[float] = None
 
 
+Grade = Literal["excellent", "good", "complete", "not_complete"]  # reports.ratings.Grade
+Color = Literal["green", "yellow", "red"]  # reports.ratings.Color
+
+
 class AgencyFiguresOut(GroupCountsOut):
     agency: str
     code: str
+    # Ratings after Nghị định 335/2025 (reports.ratings; docs/reports.md): present when the report is rated
+    score: Optional[float] = None
+    grade: Optional[Grade] = None
+    rank: Optional[int] = None
+    color: Optional[Color] = None
+    returned: Optional[int] = None
+
+
+class RatingRuleOut(BaseModel):
+    on_time_points: float
+    delay_penalty: float
+    returned_is_delay: bool
+    late_extension_excuses: bool
+    thresholds: list[float]
+    within_workdays: int
+
+
+class AgencyRatingOut(BaseModel):
+    code: str
+    agency: str
+    due: int
+    done_on_time: int
+    done_late: int
+    open_overdue: int
+    open_in_term: int
+    returned: int
+    score: Optional[float] = None
+    grade: Optional[Grade] = None
+    rank: Optional[int] = None
+    color: Optional[Color] = None
+
+
+class RatingsOut(BaseModel):
+    rule: RatingRuleOut
+    ranking: list[AgencyRatingOut]
+    colors: dict[str, Color]
 
 
 class ReportPeriod(BaseModel):
@@ -181,6 +221,7 @@ class ReportOut(BaseModel):
     as_of: date
     agencies: list[AgencyFiguresOut]
     totals: GroupCountsOut
+    ratings: Optional[RatingsOut] = None
     overdue: list[dict[str, Any]]
 
 

@@ -2,7 +2,7 @@
 evidence files and review decisions
 
 Revision ID: 0005_record
-Revises: 0007_api
+Revises: 0008_hardening
 
 Tasks the service already handed over to a successor (audit action task.handed_over) get their history back:
 the lead as written (the first "from"), then each hand-over from the day after the old lead's end.
@@ -17,7 +17,7 @@ import storage.tables
 
 
 revision = '0005_record'
-down_revision = '0007_api'  # main's head when issue 22 was merged
+down_revision = '0008_hardening'  # main's head when issue 22 last merged main
 branch_labels = None
 depends_on = None
 

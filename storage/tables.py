@@ -318,3 +318,6 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _ts()
     expires_at: datetime = _ts()
     revoked_at: Optional[datetime] = _ts(nullable=True)
+
+
+from storage import drafts  # noqa: E402,F401 - the console's kept directive drafts (a table of its own module)

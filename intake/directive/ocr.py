@@ -1,0 +1,178 @@
+"""Reading a scanned directive (bản scan): page images and PDFs without a text layer, with Tesseract's
+Vietnamese model (Debian's `tesseract-ocr-vie`) through pytesseract.
+
+pytesseract rather than OCRmyPDF: we want the words and their confidences, not a new PDF; pytesseract's
+`image_to_data` gives both in one call per page with a per-call timeout, and needs nothing but the
+`tesseract` program, where OCRmyPDF also needs Ghostscript (and qpdf, unpaper, …) and writes a PDF we would
+have to read back. PDF pages become images with pypdfium2 (what pdfplumber itself renders with).
+
+Limits (settings OCR_MAX_PAGES, OCR_TIMEOUT_SECONDS, OCR_MIN_CONFIDENCE, OCR_DPI): too many pages or too long
+is refused before or while reading; a scan whose mean word confidence is below the threshold is refused with
+a message that says how to get a better one, because a draft read from a bad scan would look plausible and
+be wrong. The time budget is the reading's own (a wall-clock limit on outside work, like a socket timeout).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dondoc.i18n import _
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+class ScanReadError(ValueError):
+    """A scan that cannot be read (or not well enough to trust); the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class OcrLimits:
+    max_pages: int = 30
+    timeout_seconds: float = 300.0  # the whole document
+    min_confidence: float = 70.0  # mean word confidence, 0–100, below which the text is not trusted
+    dpi: int = 300  # PDF pages are rendered at this resolution
+    language: str = "vie"
+
+    @classmethod
+    def from_settings(cls, settings) -> "OcrLimits":
+        return cls(max_pages=settings.ocr_max_pages, timeout_seconds=settings.ocr_timeout_seconds,
+                   min_confidence=settings.ocr_min_confidence, dpi=settings.ocr_dpi)
+
+
+@dataclass
+class OcrResult:
+    lines: list[str] = field(default_factory=list)
+    confidences: list[float] = field(default_factory=list)  # one per word read
+    pages: int = 0
+
+    @property
+    def mean_confidence(self) -> float:
+        return sum(self.confidences) / len(self.confidences) if self.confidences else 0.0
+
+
+def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
+    """pytesseract's `image_to_data` dict → the page's lines in reading order (a blank line between
+    paragraphs) and each word's confidence. Pure."""
+    lines: list[str] = []
+    confidences: list[float] = []
+    current: tuple | None = None
+    paragraph: tuple | None = None
+    words: list[str] = []
+    for i, text in enumerate(data.get("text", [])):
+        text = (text or "").strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 0:  # a block, paragraph or line record, or an empty box
+            continue
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        if key != current:
+            if words:
+                lines.append(" ".join(words))
+            if paragraph is not None and key[:2] != paragraph:
+                lines.append("")
+            current, paragraph, words = key, key[:2], []
+        words.append(text)
+        confidences.append(conf)
+    if words:
+        lines.append(" ".join(words))
+    return lines, confidences
+
+
+class Reader:
+    """One document's OCR: pages read so far, the time budget, the words' confidences."""
+
+    def __init__(self, file: Path, limits: OcrLimits, *, monotonic=time.monotonic):
+        self.file, self.limits, self.monotonic = file, limits, monotonic
+        self.started = monotonic()
+        self.result = OcrResult()
+        _check_tesseract(file, limits.language)
+
+    def page(self, image) -> list[str]:
+        import pytesseract
+
+        self.result.pages += 1
+        if self.result.pages > self.limits.max_pages:
+            raise ScanReadError(_(
+                "{file}: more than {limit} pages to read with OCR (OCR_MAX_PAGES); send the pages with the tasks "
+                "only, or raise the limit", file=self.file.name, limit=self.limits.max_pages))
+        left = self.limits.timeout_seconds - (self.monotonic() - self.started)
+        if left <= 0:
+            self._too_long()
+        image = image.convert("L")  # grey: colour stamps and signatures only add noise
+        try:
+            data = pytesseract.image_to_data(image, lang=self.limits.language, timeout=left,
+                                             output_type=pytesseract.Output.DICT)
+        except RuntimeError as e:  # pytesseract's timeout
+            if "timeout" in str(e).lower():
+                self._too_long()
+            raise
+        except pytesseract.TesseractError as e:
+            raise ScanReadError(_("{file}: Tesseract could not read page {page} ({reason})", file=self.file.name,
+                                  page=self.result.pages, reason=e.message or e.status)) from None
+        lines, confidences = data_to_lines(data)
+        self.result.lines.extend(lines)
+        self.result.lines.append("")
+        self.result.confidences.extend(confidences)
+        return lines
+
+    def _too_long(self):
+        raise ScanReadError(_(
+            "{file}: reading the scan took longer than {seconds} seconds (OCR_TIMEOUT_SECONDS), at page {page}; "
+            "send fewer pages or raise the limit", file=self.file.name, seconds=f"{self.limits.timeout_seconds:g}",
+            page=self.result.pages))
+
+    def finish(self) -> list[str]:
+        """The lines read, or ScanReadError when there are none or they are not to be trusted."""
+        r = self.result
+        if not r.confidences:
+            raise ScanReadError(_(
+                "{file}: no text found on the scan; check that it is a page of the directive, the right way up, "
+                "or use the .docx or a PDF with a text layer", file=self.file.name))
+        if r.mean_confidence < self.limits.min_confidence:
+            raise ScanReadError(_(
+                "{file}: the scan is too poor to trust what was read (mean word confidence {confidence} %, below "
+                "{threshold} %, OCR_MIN_CONFIDENCE); scan the paper again at 300 dpi, straight and sharp, or use "
+                "the .docx or a PDF with a text layer", file=self.file.name,
+                confidence=f"{r.mean_confidence:.0f}", threshold=f"{self.limits.min_confidence:g}"))
+        while r.lines and not r.lines[-1]:
+            r.lines.pop()
+        return r.lines
+
+
+def _check_tesseract(file: Path, language: str) -> None:
+    import pytesseract
+
+    try:
+        languages = pytesseract.get_languages(config="")
+    except (pytesseract.TesseractNotFoundError, OSError):
+        languages = None
+    if languages is None or language not in languages:
+        raise ScanReadError(_(
+            "{file}: reading a scan needs Tesseract with its Vietnamese model, which is not installed here "
+            "(Debian: apt-get install tesseract-ocr tesseract-ocr-vie)", file=file.name))
+
+
+def read_image(path: Path, limits: OcrLimits) -> list[str]:
+    """A page image (.png, .jpg, or a multi-page .tif) → its lines."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    reader = Reader(path, limits)
+    try:
+        with Image.open(path) as im:
+            for frame in ImageSequence.Iterator(im):
+                reader.page(frame)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as e:
+        raise ScanReadError(_("{file}: not a readable image ({reason})", file=path.name, reason=e)) from None
+    return reader.finish()
+
+
+def render_pdf_page(path: Path, index: int, dpi: int):
+    """Page `index` of a PDF as a PIL image at `dpi`."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        return pdf[index].render(scale=dpi / 72).to_pil()
+    finally:
+        pdf.close()

@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dondoc.i18n import _
+from core.i18n import _
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
-class ScanReadError(ValueError):
+class ScanReadError(Exception):
     """A scan that cannot be read (or not well enough to trust); the message says why and what to do."""
 
 

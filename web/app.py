@@ -178,7 +178,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from core.workdays import WorkCalendar
-    from web import admin, pages, reports, signin
+    from web import admin, drafts, pages, reports, signin
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -195,6 +195,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
     signin.routes(app)
     pages.routes(app)
     admin.routes(app)
+    drafts.routes(app)
     reports.routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
 

@@ -101,7 +101,13 @@ def test_noise_or_a_blank_page_has_no_text(tmp_path, image):
                                "right way up, or use the .docx or a PDF with a text layer", file=path.name)
 
 
-def test_page_limit(tmp_path):
+def test_page_limit_refuses_before_reading_a_page(tmp_path, monkeypatch):
+    import pytesseract
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a page was read")
+
+    monkeypatch.setattr(pytesseract, "image_to_data", no_reading)
     page = crop_to_text(render_pages(DIRECTIVE[5:6], dpi=100)[0])
     path = scanned_pdf(tmp_path / "long.pdf", [page, page, page], dpi=100)
     with pytest.raises(DirectiveReadError) as err:

@@ -88,14 +88,18 @@ class Reader:
         self.result = OcrResult()
         _check_tesseract(file, limits.language)
 
+    def expect(self, pages: int) -> None:
+        """Refuse at once a document with more pages to read than the limit (before spending minutes on it)."""
+        if pages > self.limits.max_pages:
+            raise ScanReadError(_(
+                "{file}: more than {limit} pages to read with OCR (OCR_MAX_PAGES); send the pages with the tasks "
+                "only, or raise the limit", file=self.file.name, limit=self.limits.max_pages))
+
     def page(self, image) -> list[str]:
         import pytesseract
 
         self.result.pages += 1
-        if self.result.pages > self.limits.max_pages:
-            raise ScanReadError(_(
-                "{file}: more than {limit} pages to read with OCR (OCR_MAX_PAGES); send the pages with the tasks "
-                "only, or raise the limit", file=self.file.name, limit=self.limits.max_pages))
+        self.expect(self.result.pages)
         left = self.limits.timeout_seconds - (self.monotonic() - self.started)
         if left <= 0:
             self._too_long()
@@ -160,6 +164,7 @@ def read_image(path: Path, limits: OcrLimits) -> list[str]:
     reader = Reader(path, limits)
     try:
         with Image.open(path) as im:
+            reader.expect(getattr(im, "n_frames", 1))
             for frame in ImageSequence.Iterator(im):
                 reader.page(frame)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as e:

@@ -195,9 +195,13 @@ def _pdf(path: Path, ocr) -> list[str]:
     scanned: Reader | None = None
     try:
         with pdfplumber.open(str(path)) as pdf:
+            scans = [n for n, page in enumerate(pdf.pages)
+                     if sum(not c["text"].isspace() for c in page.chars) < _SCAN_CHARS]
+            if scans:
+                scanned = Reader(path, ocr)
+                scanned.expect(len(scans))  # too many pages: refused before any is read
             for number, page in enumerate(pdf.pages):
-                if sum(not c["text"].isspace() for c in page.chars) < _SCAN_CHARS:
-                    scanned = scanned or Reader(path, ocr)
+                if number in scans:
                     lines.extend(scanned.page(render_pdf_page(path, number, ocr.dpi)))
                     columns = None
                     continue

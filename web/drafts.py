@@ -20,8 +20,8 @@ from storage import audit
 from storage.drafts import DirectiveDraft
 from web import draft_form, registry_adapter
 from web.admin import SAFE_NAME, _admin, _directory
-from web.app import CALENDAR, CLOCK, ENGINE, LANG, SETTINGS, run_db
-from web.pages import _parse_date, not_found, today_of
+from web.common import CALENDAR, CLOCK, ENGINE, LANG, SETTINGS, _parse_date, run_db, today_of
+from web.pages import not_found
 
 SUFFIXES = (".docx", ".pdf", ".txt", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 

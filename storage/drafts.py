@@ -10,7 +10,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from storage.tables import UTCDateTime
+from storage.columns import UTCDateTime
 
 
 class DirectiveDraft(SQLModel, table=True):

@@ -12,32 +12,17 @@ The database is the source of truth. Conventions:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
-class UTCDateTime(TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out; stored naive-UTC so SQLite and PostgreSQL agree."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc)
+# in a module of its own so that tables defined beside this file (storage/drafts.py) share it without an
+# import circle; migrations name it storage.tables.UTCDateTime
+from storage.columns import UTCDateTime  # noqa: E402,F401
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:

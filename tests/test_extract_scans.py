@@ -145,5 +145,28 @@ def test_data_to_lines_keeps_reading_order_and_paragraphs():
             "block_num": [1, 1, 1, 1, 1, 1, 1, 1, 2], "par_num": [1, 1, 1, 1, 1, 1, 1, 1, 1],
             "line_num": [1, 1, 1, 2, 2, 2, 2, 2, 1]}
     lines, confidences = data_to_lines(data)
-    assert lines == ["1. Giao", "Sở Nội vụ", "", "2."]
+    assert lines == ["1. Giao", "Sở Nội vụ", "", "2."]  # no boxes: nothing is known to be wrapped
     assert confidences == [96, 91.5, 90, 88, 93, 95]
+
+
+def test_a_sentence_wrapped_by_the_margin_is_one_line_again():
+    # x from 100 to 1000: line 1 reaches the margin, line 2 continues at the left margin; line 3 opens an item
+    # though line 2 is full too; line 4 is short, so line 5 starts a line of its own.
+    words = [("3.", 100, 1, 1), ("Sở", 140, 1, 1), ("Tài", 960, 1, 1),
+             ("nguyên", 100, 1, 2), ("trì", 955, 1, 2),
+             ("4.", 100, 1, 3), ("Sở", 140, 1, 3), ("Y", 400, 1, 3),
+             ("Kính", 100, 2, 1), ("gửi", 160, 2, 1)]
+    data = {"text": [w for w, *_ in words], "conf": [95] * len(words), "left": [x for _, x, *_ in words],
+            "width": [40] * len(words), "block_num": [1] * len(words), "par_num": [p for *_, p, _ in words],
+            "line_num": [n for *_, n in words]}
+    lines, _ = data_to_lines(data)
+    assert lines == ["3. Sở Tài nguyên trì", "4. Sở Y", "", "Kính gửi"]
+
+
+def test_wrapped_sentences_of_a_scan_come_back_whole(tmp_path):
+    lead = "Sở Tài nguyên và Môi trường"
+    text = (f"3. Giao {lead} chủ trì, phối hợp với Ủy ban nhân dân các huyện, thị xã Long Khánh, thành phố Biên Hòa "
+            "rà soát thủ tục hành chính thuộc thẩm quyền giải quyết, báo cáo trước ngày 15/3/2020.")
+    lines = read_lines(scan_png(tmp_path, [DIRECTIVE[5], text, DIRECTIVE[6]]))
+    assert text in lines  # wrapped on the page, one line again
+    assert [t.lead for t in extract(lines).tasks] == ["Sở Nội vụ", lead, "Sở Tài chính"]

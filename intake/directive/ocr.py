@@ -14,6 +14,7 @@ be wrong. The time budget is the reading's own (a wall-clock limit on outside wo
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,30 +53,59 @@ class OcrResult:
         return sum(self.confidences) / len(self.confidences) if self.confidences else 0.0
 
 
+# A line that opens an item of the outline ("1.", "1.1.", "(2)", "a)", "II.", "-", "+") never continues the one
+# above it, however full that one is.
+_OPENS_ITEM = re.compile(r"^(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|[a-zđ]\)|[IVXLC]{1,6}\.|[-–+•*]\s|Phần\s|Điều\s)", re.I)
+FULL_LINE = 0.12  # a line ending this close to the right margin (share of the text's width) was wrapped
+AT_MARGIN = 0.03  # a wrapped line's continuation starts this close to the left margin
+
+
 def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
-    """pytesseract's `image_to_data` dict → the page's lines in reading order (a blank line between
-    paragraphs) and each word's confidence. Pure."""
-    lines: list[str] = []
+    """pytesseract's `image_to_data` dict → the page's lines in reading order and each word's confidence.
+    Pure.
+
+    A printed page wraps a sentence wherever the margin falls ("3. Sở Tài / nguyên và Môi trường"); a .docx
+    or a text copy has it on one line. So a line that reaches the right margin is joined with the next one
+    when that one starts at the left margin and opens no item of the outline: what comes out is one line
+    per paragraph, as the other readers give. A blank line separates Tesseract's paragraphs otherwise."""
+    rows: list[dict] = []
     confidences: list[float] = []
     current: tuple | None = None
-    paragraph: tuple | None = None
-    words: list[str] = []
     for i, text in enumerate(data.get("text", [])):
         text = (text or "").strip()
         conf = float(data["conf"][i])
         if not text or conf < 0:  # a block, paragraph or line record, or an empty box
             continue
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        left = int(data.get("left", [0] * (i + 1))[i])
+        right = left + int(data.get("width", [0] * (i + 1))[i])
         if key != current:
-            if words:
-                lines.append(" ".join(words))
-            if paragraph is not None and key[:2] != paragraph:
-                lines.append("")
-            current, paragraph, words = key, key[:2], []
-        words.append(text)
+            rows.append({"key": key, "words": [], "x0": left, "x1": right})
+            current = key
+        row = rows[-1]
+        row["words"].append(text)
+        row["x0"], row["x1"] = min(row["x0"], left), max(row["x1"], right)
         confidences.append(conf)
-    if words:
-        lines.append(" ".join(words))
+    if not rows:
+        return [], confidences
+    margin_left = min(r["x0"] for r in rows)
+    margin_right = max(r["x1"] for r in rows)
+    width = max(margin_right - margin_left, 1)
+    lines: list[str] = []
+    previous: dict | None = None
+    for row in rows:
+        text = " ".join(row["words"])
+        if previous is not None:
+            wrapped = (margin_right > margin_left and previous["x1"] >= margin_right - FULL_LINE * width and row["x0"] <= margin_left + AT_MARGIN * width
+                       and row["key"][0] == previous["key"][0] and not _OPENS_ITEM.match(text))
+            if wrapped:
+                lines[-1] = f"{lines[-1]} {text}"
+                previous = row
+                continue
+            if row["key"][:2] != previous["key"][:2]:
+                lines.append("")
+        lines.append(text)
+        previous = row
     return lines, confidences
 
 

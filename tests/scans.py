@@ -10,16 +10,57 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 A4_INCHES = (8.27, 11.69)
 
 
+def blocks(lines: list[str]) -> list[tuple[str, object]]:
+    """Lines → ("text", line) and ("table", rows of cells). A table is written either one row a line with
+    tab-separated cells, or — as the Markdown copies of ../shared/directives have it — one cell a line
+    after a tab, rows parted by a blank line. A "table" of one or two columns is layout: printed as text."""
+    out: list[tuple[str, object]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("\t"):
+            rows: list[list[str]] = [[]]
+            while i < len(lines) and (lines[i].startswith("\t") or (not lines[i].strip() and i + 1 < len(lines)
+                                                                    and lines[i + 1].startswith("\t"))):
+                if lines[i].strip():
+                    rows[-1].append(lines[i].strip())
+                elif rows[-1]:
+                    rows.append([])
+                i += 1
+            rows = [r for r in rows if r]
+            _add_table(out, rows)
+            continue
+        if line.strip("\t ").count("\t") >= 1 and line.count("\t") >= 2:
+            rows = []
+            while i < len(lines) and lines[i].count("\t") >= 2:
+                rows.append([c.strip() for c in lines[i].split("\t")])
+                i += 1
+            _add_table(out, rows)
+            continue
+        out.append(("text", line))
+        i += 1
+    return out
+
+
+def _add_table(out, rows) -> None:
+    if max((len(r) for r in rows), default=0) <= 2:
+        out.extend(("text", c) for r in rows for c in r)
+    else:
+        out.append(("table", rows))
+
+
 def render_pages(lines: list[str], *, dpi: int = 200, points: float = 12, margin_inches: float = 0.8,
                  page_inches: tuple[float, float] = A4_INCHES):
-    """The text as page images: each line wrapped to the page's width, as a printed directive is; a new
-    page when one is full."""
+    """The text as page images: each line wrapped to the page's width, as a printed directive is; tables
+    drawn with ruling lines, the header centred, cells left-aligned at the top; a new page when one is full."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(FONT, round(points * dpi / 72))
     width, height = round(page_inches[0] * dpi), round(page_inches[1] * dpi)
     margin = round(margin_inches * dpi)
     step = round(points * 1.5 * dpi / 72)
+    pad = round(0.08 * dpi)
+    rule = max(dpi // 100, 2)
     pages = []
     page = draw = None
     y = 0
@@ -32,13 +73,37 @@ def render_pages(lines: list[str], *, dpi: int = 200, points: float = 12, margin
         y = margin
 
     new_page()
-    for line in lines:
-        rows = _wrap(line, font, width - 2 * margin, draw)
-        for row in rows:
-            if y + step > height - margin:
+    for kind, item in blocks(lines):
+        if kind == "text":
+            for row in _wrap(item, font, width - 2 * margin, draw):
+                if y + step > height - margin:
+                    new_page()
+                draw.text((margin, y), row, font=font, fill=0)
+                y += step
+            continue
+        n = max(len(r) for r in item)
+        weights = [min(max(len(r[k]) if k < len(r) else 0 for r in item), 50) + 4 for k in range(n)]
+        room = width - 2 * margin
+        widths = [room * w / sum(weights) for w in weights]
+        xs = [margin + sum(widths[:k]) for k in range(n + 1)]
+        for number, cells in enumerate(item):
+            cells = cells + [""] * (n - len(cells))
+            wrapped = [_wrap(c, font, widths[k] - 2 * pad, draw) for k, c in enumerate(cells)]
+            tall = max(len(w) for w in wrapped) * step + 2 * pad
+            if y + tall > height - margin:
                 new_page()
-            draw.text((margin, y), row, font=font, fill=0)
-            y += step
+            for k, rows in enumerate(wrapped):
+                for j, text in enumerate(rows):
+                    x = xs[k] + pad
+                    if number == 0:  # the header, centred in its cell
+                        x = xs[k] + (widths[k] - draw.textlength(text, font=font)) / 2
+                    draw.text((x, y + pad + j * step), text, font=font, fill=0)
+            for x in xs:
+                draw.line([(x, y), (x, y + tall)], fill=0, width=rule)
+            draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=rule)
+            draw.line([(xs[0], y + tall), (xs[-1], y + tall)], fill=0, width=rule)
+            y += tall
+        y += step
     return pages
 
 

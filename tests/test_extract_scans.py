@@ -170,3 +170,26 @@ def test_wrapped_sentences_of_a_scan_come_back_whole(tmp_path):
     lines = read_lines(scan_png(tmp_path, [DIRECTIVE[5], text, DIRECTIVE[6]]))
     assert text in lines  # wrapped on the page, one line again
     assert [t.lead for t in extract(lines).tasks] == ["Sở Nội vụ", lead, "Sở Tài chính"]
+
+
+APPENDIX = [
+    "Số: 77/UBND-HCC", "Đồng Nai, ngày 10 tháng 01 năm 2020",
+    "1. Giao Sở Nội vụ chủ trì tổng hợp, báo cáo trước ngày 15/3/2020.",
+    "PHỤ LỤC",
+    "STT\tNội dung\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian hoàn thành",
+    "1\tXây dựng đề án số hóa hồ sơ, tài liệu lưu trữ của các cơ quan nhà nước trên địa bàn tỉnh\tSở Tư pháp\t"
+    "Các sở, ban, ngành\tQuý IV/2020",
+    "2\tTổ chức tập huấn nghiệp vụ kiểm soát thủ tục hành chính\tVăn phòng UBND tỉnh\tCác sở, ban, ngành\tTháng 6/2020",
+]
+
+
+def test_an_appendix_table_on_a_scan_gives_its_rows(tmp_path):
+    """Ruled, the header centred, cells wrapping onto several printed rows: one task a row, as from a PDF."""
+    lines = read_lines(scan_png(tmp_path, APPENDIX))
+    header = next(ln for ln in lines if ln.startswith("STT\t"))
+    assert header.split("\t") == ["STT", "Nội dung", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"]
+    d = extract(lines)
+    assert [(t.stt, t.lead, t.deadline) for t in d.tasks] == [
+        ("1", "Sở Nội vụ", "trước ngày 15/3/2020"), ("PL.1", "Sở Tư pháp", "Quý IV/2020"),
+        ("PL.2", "Văn phòng UBND tỉnh", "Tháng 6/2020")]
+    assert d.tasks[1].content.startswith("Xây dựng đề án số hóa hồ sơ, tài liệu lưu trữ của các cơ quan nhà nước")

@@ -116,6 +116,7 @@ class Reader:
         self.file, self.limits, self.monotonic = file, limits, monotonic
         self.started = monotonic()
         self.result = OcrResult()
+        self.columns: list[float] | None = None  # an appendix table's columns, carried to the next page
         _check_tesseract(file, limits.language)
 
     def expect(self, pages: int) -> None:
@@ -145,10 +146,34 @@ class Reader:
             raise ScanReadError(_("{file}: Tesseract could not read page {page} ({reason})", file=self.file.name,
                                   page=self.result.pages, reason=e.message or e.status)) from None
         lines, confidences = data_to_lines(data)
+        lines = self._table(data, image, lines)
         self.result.lines.extend(lines)
         self.result.lines.append("")
         self.result.confidences.extend(confidences)
         return lines
+
+    def _table(self, data: dict, image, lines: list[str]) -> list[str]:
+        """The page's lines, with an appendix table on it (or going on from the page before) as rows of
+        tab-separated cells."""
+        from intake.directive import ocr_table as t
+
+        rows = t.visual_rows(t.words_of(data))
+        at = t.find_header(rows)
+        if at is None and not (self.columns and t.continues_table(rows, self.columns)):
+            self.columns = None
+            return lines
+        before: list[str] = []
+        if at is not None:
+            top, bottom = min(w["top"] for w in rows[at]), max(w["bottom"] for w in rows[-1])
+            self.columns = t.columns_of(rows[at], image, top, bottom)
+            before = data_to_lines(t.subset(data, {w["i"] for r in rows[:at] for w in r}))[0]
+        table = t.table_rows(rows, self.columns, at)
+        if at is None and table and not table[0][0]:  # the rest of the last row of the page before
+            last = max((k for k, ln in enumerate(self.result.lines) if ln.count("\t") >= 2), default=None)
+            if last is not None:
+                cells = self.result.lines[last].split("\t")
+                self.result.lines[last] = "\t".join(f"{a} {b}".strip() for a, b in zip(cells, table.pop(0)))
+        return before + ["\t".join(cells) for cells in table]
 
     def _too_long(self):
         raise ScanReadError(_(

@@ -240,7 +240,7 @@ def _pdf(path: Path, ocr) -> list[str]:
     return lines
 
 
-_HEADER_WORDS = ("stt", "noi dung", "chu tri", "phoi hop", "thoi gian", "thoi han", "tien do", "nhiem vu")
+from intake.directive.ocr_table import HEADER_WORDS as _HEADER_WORDS  # noqa: E402 - one list for PDFs and scans
 _CELL_GAP = 8.0  # points between two words of different cells (a word space is about 3)
 
 

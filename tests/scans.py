@@ -84,7 +84,11 @@ def render_pages(lines: list[str], *, dpi: int = 200, points: float = 12, margin
         n = max(len(r) for r in item)
         weights = [min(max(len(r[k]) if k < len(r) else 0 for r in item), 50) + 4 for k in range(n)]
         room = width - 2 * margin
-        widths = [room * w / sum(weights) for w in weights]
+        # a column is at least as wide as its longest word; the rest of the room goes by the text it holds
+        least = [max((draw.textlength(w, font=font) for r in item if k < len(r) for w in r[k].split()),
+                     default=0) + 2 * pad + rule for k in range(n)]
+        spare = max(room - sum(least), 0)
+        widths = [a + spare * w / sum(weights) for a, w in zip(least, weights)]
         xs = [margin + sum(widths[:k]) for k in range(n + 1)]
         for number, cells in enumerate(item):
             cells = cells + [""] * (n - len(cells))

@@ -193,3 +193,13 @@ def test_an_appendix_table_on_a_scan_gives_its_rows(tmp_path):
         ("1", "Sở Nội vụ", "trước ngày 15/3/2020"), ("PL.1", "Sở Tư pháp", "Quý IV/2020"),
         ("PL.2", "Văn phòng UBND tỉnh", "Tháng 6/2020")]
     assert d.tasks[1].content.startswith("Xây dựng đề án số hóa hồ sơ, tài liệu lưu trữ của các cơ quan nhà nước")
+
+
+def test_a_sentence_going_on_over_a_page_break_is_one_line(tmp_path):
+    item = ("3. Giao Sở Tài nguyên và Môi trường chủ trì, phối hợp với Ủy ban nhân dân các huyện, thị xã Long Khánh, "
+            "thành phố Biên Hòa rà soát thủ tục hành chính thuộc thẩm quyền giải quyết, báo cáo trước ngày 15/3/2020.")
+    pages = render_pages([DIRECTIVE[5], item], dpi=200, page_inches=(8.27, 1.6), margin_inches=0.5)
+    assert len(pages) >= 2  # the item is cut by the page's end
+    lines = read_lines(scanned_pdf(tmp_path / "scan.pdf", pages), ocr=OcrLimits(dpi=200))
+    assert item in lines
+    assert [t.lead for t in extract(lines).tasks] == ["Sở Nội vụ", "Sở Tài nguyên và Môi trường"]

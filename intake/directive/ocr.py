@@ -60,14 +60,8 @@ FULL_LINE = 0.12  # a line ending this close to the right margin (share of the t
 AT_MARGIN = 0.03  # a wrapped line's continuation starts this close to the left margin
 
 
-def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
-    """pytesseract's `image_to_data` dict → the page's lines in reading order and each word's confidence.
-    Pure.
-
-    A printed page wraps a sentence wherever the margin falls ("3. Sở Tài / nguyên và Môi trường"); a .docx
-    or a text copy has it on one line. So a line that reaches the right margin is joined with the next one
-    when that one starts at the left margin and opens no item of the outline: what comes out is one line
-    per paragraph, as the other readers give. A blank line separates Tesseract's paragraphs otherwise."""
+def _line_rows(data: dict) -> tuple[list[dict], list[float]]:
+    """Tesseract's lines with their extent (pixels), and each word's confidence."""
     rows: list[dict] = []
     confidences: list[float] = []
     current: tuple | None = None
@@ -86,19 +80,51 @@ def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
         row["words"].append(text)
         row["x0"], row["x1"] = min(row["x0"], left), max(row["x1"], right)
         confidences.append(conf)
+    return rows, confidences
+
+
+def _margins(rows: list[dict]) -> tuple[float, float, float]:
+    left, right = min(r["x0"] for r in rows), max(r["x1"] for r in rows)
+    return left, right, max(right - left, 1)
+
+
+def _full(row: dict, margins) -> bool:
+    left, right, width = margins
+    return right > left and row["x1"] >= right - FULL_LINE * width
+
+
+def _continues(row: dict, margins) -> bool:
+    left, right, width = margins
+    return right > left and row["x0"] <= left + AT_MARGIN * width and not _OPENS_ITEM.match(" ".join(row["words"]))
+
+
+def page_edges(data: dict) -> tuple[bool, bool]:
+    """(the page's last line reaches the right margin, its first line may continue the page before's)."""
+    rows, _ = _line_rows(data)
+    if not rows:
+        return False, False
+    margins = _margins(rows)
+    return _full(rows[-1], margins), _continues(rows[0], margins)
+
+
+def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
+    """pytesseract's `image_to_data` dict → the page's lines in reading order and each word's confidence.
+    Pure.
+
+    A printed page wraps a sentence wherever the margin falls ("3. Sở Tài / nguyên và Môi trường"); a .docx
+    or a text copy has it on one line. So a line that reaches the right margin is joined with the next one
+    when that one starts at the left margin and opens no item of the outline: what comes out is one line
+    per paragraph, as the other readers give. A blank line separates Tesseract's paragraphs otherwise."""
+    rows, confidences = _line_rows(data)
     if not rows:
         return [], confidences
-    margin_left = min(r["x0"] for r in rows)
-    margin_right = max(r["x1"] for r in rows)
-    width = max(margin_right - margin_left, 1)
+    margins = _margins(rows)
     lines: list[str] = []
     previous: dict | None = None
     for row in rows:
         text = " ".join(row["words"])
         if previous is not None:
-            wrapped = (margin_right > margin_left and previous["x1"] >= margin_right - FULL_LINE * width and row["x0"] <= margin_left + AT_MARGIN * width
-                       and row["key"][0] == previous["key"][0] and not _OPENS_ITEM.match(text))
-            if wrapped:
+            if row["key"][0] == previous["key"][0] and _full(previous, margins) and _continues(row, margins):
                 lines[-1] = f"{lines[-1]} {text}"
                 previous = row
                 continue
@@ -117,6 +143,7 @@ class Reader:
         self.started = monotonic()
         self.result = OcrResult()
         self.columns: list[float] | None = None  # an appendix table's columns, carried to the next page
+        self.last_full = False  # the page before ended on a line reaching the right margin
         _check_tesseract(file, limits.language)
 
     def expect(self, pages: int) -> None:
@@ -126,8 +153,12 @@ class Reader:
                 "{file}: more than {limit} pages to read with OCR (OCR_MAX_PAGES); send the pages with the tasks "
                 "only, or raise the limit", file=self.file.name, limit=self.limits.max_pages))
 
-    def page(self, image) -> list[str]:
+    def page(self, image, out: list[str] | None = None) -> list[str]:
+        """Read one page image and add its lines to `out` (the document's lines so far; this reader's own
+        when None): a sentence or a table row the page before left unfinished is finished there."""
         import pytesseract
+
+        out = self.result.lines if out is None else out
 
         self.result.pages += 1
         self.expect(self.result.pages)
@@ -136,7 +167,9 @@ class Reader:
             self._too_long()
         image = image.convert("L")  # grey: colour stamps and signatures only add noise
         try:
-            data = pytesseract.image_to_data(image, lang=self.limits.language, timeout=left,
+            from intake.directive.ocr_table import without_rules
+
+            data = pytesseract.image_to_data(without_rules(image), lang=self.limits.language, timeout=left,
                                              output_type=pytesseract.Output.DICT)
         except RuntimeError as e:  # pytesseract's timeout
             if "timeout" in str(e).lower():
@@ -146,34 +179,72 @@ class Reader:
             raise ScanReadError(_("{file}: Tesseract could not read page {page} ({reason})", file=self.file.name,
                                   page=self.result.pages, reason=e.message or e.status)) from None
         lines, confidences = data_to_lines(data)
-        lines = self._table(data, image, lines)
-        self.result.lines.extend(lines)
-        self.result.lines.append("")
+        ends_full, continues = page_edges(data)
+        lines = self._table(data, image, lines, out)
+        while out and not out[-1]:
+            out.pop()
+        if self.last_full and continues and self.columns is None and lines and out and "\t" not in out[-1]:
+            out[-1] = f"{out[-1]} {lines.pop(0)}"  # a sentence going on over the page break
+        self.last_full = ends_full and self.columns is None
+        out.extend(lines)
+        out.append("")
         self.result.confidences.extend(confidences)
         return lines
 
-    def _table(self, data: dict, image, lines: list[str]) -> list[str]:
+    def _table(self, data: dict, image, lines: list[str], out: list[str]) -> list[str]:
         """The page's lines, with an appendix table on it (or going on from the page before) as rows of
         tab-separated cells."""
         from intake.directive import ocr_table as t
 
-        rows = t.visual_rows(t.words_of(data))
+        words = t.words_of(data)
+        rows = t.visual_rows(words)
         at = t.find_header(rows)
-        if at is None and not (self.columns and t.continues_table(rows, self.columns)):
-            self.columns = None
-            return lines
-        before: list[str] = []
+        columns = self.columns
         if at is not None:
             top, bottom = min(w["top"] for w in rows[at]), max(w["bottom"] for w in rows[-1])
-            self.columns = t.columns_of(rows[at], image, top, bottom)
+            columns = t.columns_of(rows[at], image, top, bottom)
+        if columns is None or len(columns) < 2 or not rows:
+            self.columns = None
+            return lines
+        # The STT column again, on its own: Tesseract passes over a lone "1" in a narrow cell.
+        region_top = max(w["bottom"] for w in rows[at]) + 2 if at is not None else 0
+        numbers = self._numbers(image, columns, region_top, max(w["bottom"] for w in rows[-1]) + 10)
+        if numbers:
+            words = [w for w in words if w["top"] < region_top or (w["x0"] + w["x1"]) / 2 >= columns[1]] + numbers
+            rows = t.visual_rows(words)
+        if at is None and not t.continues_table(rows, columns):
+            self.columns = None
+            return lines
+        self.columns = columns
+        before: list[str] = []
+        if at is not None:
             before = data_to_lines(t.subset(data, {w["i"] for r in rows[:at] for w in r}))[0]
         table = t.table_rows(rows, self.columns, at)
         if at is None and table and not table[0][0]:  # the rest of the last row of the page before
-            last = max((k for k, ln in enumerate(self.result.lines) if ln.count("\t") >= 2), default=None)
+            last = max((k for k, ln in enumerate(out) if ln.count("\t") >= 2), default=None)
             if last is not None:
-                cells = self.result.lines[last].split("\t")
-                self.result.lines[last] = "\t".join(f"{a} {b}".strip() for a, b in zip(cells, table.pop(0)))
+                cells = out[last].split("\t")
+                out[last] = "\t".join(f"{a} {b}".strip() for a, b in zip(cells, table.pop(0)))
         return before + ["\t".join(cells) for cells in table]
+
+    def _numbers(self, image, columns: list[float], top: int, bottom: int) -> list[dict]:
+        """The words of the STT column between `top` and `bottom`, read as a block of numbers."""
+        import pytesseract
+
+        from intake.directive.ocr_table import without_rules, words_of
+
+        x0, x1 = int(columns[0]) + 3, int(columns[1]) - 3
+        left = self.limits.timeout_seconds - (self.monotonic() - self.started)
+        if x1 - x0 < 8 or bottom - top < 8 or left <= 0:
+            return []
+        try:
+            data = pytesseract.image_to_data(without_rules(image.crop((x0, top, x1, bottom))), timeout=left,
+                                             lang=self.limits.language, output_type=pytesseract.Output.DICT,
+                                             config="--psm 6 -c tessedit_char_whitelist=0123456789IVX.")
+        except (RuntimeError, pytesseract.TesseractError):
+            return []  # the page as read is still there
+        return [{**w, "i": -1, "x0": w["x0"] + x0, "x1": w["x1"] + x0, "top": w["top"] + top,
+                 "bottom": w["bottom"] + top} for w in words_of(data)]
 
     def _too_long(self):
         raise ScanReadError(_(

@@ -202,7 +202,7 @@ def _pdf(path: Path, ocr) -> list[str]:
                 scanned.expect(len(scans))  # too many pages: refused before any is read
             for number, page in enumerate(pdf.pages):
                 if number in scans:
-                    lines.extend(scanned.page(render_pdf_page(path, number, ocr.dpi)))
+                    scanned.page(render_pdf_page(path, number, ocr.dpi), lines)
                     columns = None
                     continue
                 # Table finding is most of the cost of a page; a page without ruling lines has no table.

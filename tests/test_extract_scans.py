@@ -161,6 +161,8 @@ def test_a_sentence_wrapped_by_the_margin_is_one_line_again():
             "line_num": [n for *_, n in words]}
     lines, _ = data_to_lines(data)
     assert lines == ["3. Sở Tài nguyên trì", "4. Sở Y", "", "Kính gửi"]
+    data["text"][8] = "f?)"  # a speck beside an item's letter
+    assert data_to_lines(data)[0][-1] == "f) gửi"
 
 
 def test_wrapped_sentences_of_a_scan_come_back_whole(tmp_path):

@@ -56,6 +56,7 @@ class OcrResult:
 # A line that opens an item of the outline ("1.", "1.1.", "(2)", "a)", "II.", "-", "+") never continues the one
 # above it, however full that one is.
 _OPENS_ITEM = re.compile(r"^(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|[a-zđ]\)|[IVXLC]{1,6}\.|[-–+•*]\s|Phần\s|Điều\s)", re.I)
+_MARKER_SPECK = re.compile(r"^([a-zđ])[^\w\s)]{1,2}\)")  # "f?)", "b')": a speck read beside an item's letter
 FULL_LINE = 0.12  # a line ending this close to the right margin (share of the text's width) was wrapped
 AT_MARGIN = 0.03  # a wrapped line's continuation starts this close to the left margin
 
@@ -122,7 +123,7 @@ def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
     lines: list[str] = []
     previous: dict | None = None
     for row in rows:
-        text = " ".join(row["words"])
+        text = _MARKER_SPECK.sub(r"\1)", " ".join(row["words"]))
         if previous is not None:
             if row["key"][0] == previous["key"][0] and _full(previous, margins) and _continues(row, margins):
                 lines[-1] = f"{lines[-1]} {text}"

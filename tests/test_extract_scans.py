@@ -163,6 +163,10 @@ def test_a_sentence_wrapped_by_the_margin_is_one_line_again():
     assert lines == ["3. Sở Tài nguyên trì", "4. Sở Y", "", "Kính gửi"]
     data["text"][8] = "f?)"  # a speck beside an item's letter
     assert data_to_lines(data)[0][-1] == "f) gửi"
+    data["text"][8:10] = ["II", "NỘI"]  # the dot after a part's number lost
+    assert data_to_lines(data)[0][-1] == "II. NỘI"
+    data["text"][8:10] = ["II", "nội"]
+    assert data_to_lines(data)[0][-1] == "II nội"
 
 
 def test_wrapped_sentences_of_a_scan_come_back_whole(tmp_path):

@@ -57,6 +57,17 @@ class OcrResult:
 # above it, however full that one is.
 _OPENS_ITEM = re.compile(r"^(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|[a-zđ]\)|[IVXLC]{1,6}\.|[-–+•*]\s|Phần\s|Điều\s)", re.I)
 _MARKER_SPECK = re.compile(r"^([a-zđ])[^\w\s)]{1,2}\)")  # "f?)", "b')": a speck read beside an item's letter
+_ROMAN_NO_DOT = re.compile(r"^([IVX]{1,4})\s+(\S+)")
+
+
+def _heading_dot(text: str) -> str:
+    """ "II NỘI DUNG …" → "II. NỘI DUNG …": the dot after a part's Roman number is the speck OCR loses most."""
+    m = _ROMAN_NO_DOT.match(text)
+    if m and len(m.group(2)) >= 2 and m.group(2).isupper():
+        return f"{m.group(1)}. {text[m.start(2):]}"
+    return text
+
+
 FULL_LINE = 0.12  # a line ending this close to the right margin (share of the text's width) was wrapped
 AT_MARGIN = 0.03  # a wrapped line's continuation starts this close to the left margin
 
@@ -123,7 +134,7 @@ def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
     lines: list[str] = []
     previous: dict | None = None
     for row in rows:
-        text = _MARKER_SPECK.sub(r"\1)", " ".join(row["words"]))
+        text = _heading_dot(_MARKER_SPECK.sub(r"\1)", " ".join(row["words"])))
         if previous is not None:
             if row["key"][0] == previous["key"][0] and _full(previous, margins) and _continues(row, margins):
                 lines[-1] = f"{lines[-1]} {text}"

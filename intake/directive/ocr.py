@@ -68,6 +68,15 @@ def _heading_dot(text: str) -> str:
     return text
 
 
+_QUARTER = re.compile(r"\b(Quý)\s+([1lI|]{1,3}|[1lI|]?V)(?=\s*/|\s+năm|\b)")
+
+
+def _quarters(text: str) -> str:
+    """ "Quý 11/2013", "Quý I1/2013" → "Quý II/2013": a quarter's Roman I read as the digit 1 or an l (there
+    is no quarter 11); "Quý 1" means the first quarter either way."""
+    return _QUARTER.sub(lambda m: f"{m.group(1)} {re.sub('[1l|]', 'I', m.group(2))}", text)
+
+
 FULL_LINE = 0.12  # a line ending this close to the right margin (share of the text's width) was wrapped
 AT_MARGIN = 0.03  # a wrapped line's continuation starts this close to the left margin
 
@@ -134,7 +143,7 @@ def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
     lines: list[str] = []
     previous: dict | None = None
     for row in rows:
-        text = _heading_dot(_MARKER_SPECK.sub(r"\1)", " ".join(row["words"])))
+        text = _quarters(_heading_dot(_MARKER_SPECK.sub(r"\1)", " ".join(row["words"]))))
         if previous is not None:
             if row["key"][0] == previous["key"][0] and _full(previous, margins) and _continues(row, margins):
                 lines[-1] = f"{lines[-1]} {text}"

@@ -68,12 +68,12 @@ def _heading_dot(text: str) -> str:
     return text
 
 
-_QUARTER = re.compile(r"\b(Quý)\s+([1lI|]{1,3}|[1lI|]?V)(?=\s*/|\s+năm|\b)")
+_QUARTER = re.compile(r"\b(Quý)\s+([1lI|]{2,3}|[1lI|]V)(?=\s*/|\s+năm|\b)")
 
 
 def _quarters(text: str) -> str:
     """ "Quý 11/2013", "Quý I1/2013" → "Quý II/2013": a quarter's Roman I read as the digit 1 or an l (there
-    is no quarter 11); "Quý 1" means the first quarter either way."""
+    is no quarter 11). "Quý 1" is left as read: it means the first quarter either way."""
     return _QUARTER.sub(lambda m: f"{m.group(1)} {re.sub('[1l|]', 'I', m.group(2))}", text)
 
 
@@ -246,7 +246,7 @@ class Reader:
             if last is not None:
                 cells = out[last].split("\t")
                 out[last] = "\t".join(f"{a} {b}".strip() for a, b in zip(cells, table.pop(0)))
-        return before + ["\t".join(cells) for cells in table]
+        return before + ["\t".join(_quarters(c) for c in cells) for cells in table]
 
     def _numbers(self, image, columns: list[float], top: int, bottom: int) -> list[dict]:
         """The words of the STT column between `top` and `bottom`, read as a block of numbers."""

@@ -1,4 +1,4 @@
-"""Column types shared by the tables of storage/ (tables.py and the modules with tables of their own)."""
+"""Column types every table module shares (storage/tables.py and the tables in modules of their own)."""
 
 from __future__ import annotations
 

@@ -20,9 +20,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-# in a module of its own so that tables defined beside this file (storage/drafts.py) share it without an
-# import circle; migrations name it storage.tables.UTCDateTime
-from storage.columns import UTCDateTime  # noqa: E402,F401
+from storage.columns import UTCDateTime  # noqa: E402 - its own module, so table modules beside this one share it
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -282,6 +280,8 @@ class WebSigninLink(SQLModel, table=True):
     user_id: str = Field(max_length=64)  # the Telegram user id it signs in
     name: Optional[str] = Field(default=None, max_length=200)
     via_chat: Optional[str] = Field(default=None, max_length=64)  # a group the person asked from: its roles
+    # Whether they were that group's administrator when they asked (decisions need it: core/authority.py).
+    via_chat_admin: bool = Field(default=False)
     created_at: datetime = _ts()
     created_by: Optional[str] = Field(default=None, max_length=200)
     expires_at: datetime = _ts()
@@ -298,6 +298,7 @@ class WebSession(SQLModel, table=True):
     name: Optional[str] = Field(default=None, max_length=200)
     csrf_token: str = Field(max_length=64)
     via_chat: Optional[str] = Field(default=None, max_length=64)  # the group whose bindings also give roles
+    via_chat_admin: bool = Field(default=False)  # an administrator of that group when the link was asked for
     language: Optional[str] = Field(default=None, max_length=5)
     via: str = Field(max_length=20)  # link | telegram
     created_at: datetime = _ts()
@@ -305,4 +306,6 @@ class WebSession(SQLModel, table=True):
     revoked_at: Optional[datetime] = _ts(nullable=True)
 
 
+# Other systems' access (API tokens, webhooks): their own module, registered on the metadata here.
+from storage import api_tables as _api_tables  # noqa: E402,F401
 from storage import drafts  # noqa: E402,F401 - the console's kept directive drafts (a table of its own module)

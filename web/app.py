@@ -15,6 +15,7 @@ Database work is synchronous SQLAlchemy, run in a worker thread (`run_db`), as t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -51,7 +52,8 @@ async def middleware(request: web.Request, handler):
     if token:
         def load(s: Session):
             r = auth.load_session(s, token, now(request))
-            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat)
+            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat,
+                                 oversight_user_ids=settings.oversight_user_ids, via_chat_admin=r.via_chat_admin)
                  if r is not None else None)
             return r, p
 
@@ -127,7 +129,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from core.workdays import WorkCalendar
-    from web import admin, drafts, pages, reports, signin
+    from web import admin, drafts, pages, reports, signin, workbench
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -139,13 +141,23 @@ def make_web_app(settings, engine, clock) -> web.Application:
         trim_blocks=True, lstrip_blocks=True)
     # Texts are core.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    from reports.ratings import format_score, rating_headers
+
+    env.globals.update(score=format_score, rating_headers=rating_headers)  # the ratings' table (_ratings.html)
+    from core.text import cut
+
+    env.filters["truncate"] = lambda text, length=255, *_a, **_k: cut(text, length)  # at a word, with "…"
     env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
     signin.routes(app)
+    workbench.routes(app)  # before pages: /tasks/export.xlsx is not a task's key
     pages.routes(app)
     admin.routes(app)
     drafts.routes(app)
     reports.routes(app)
+    from web.api import console as integrations
+
+    integrations.routes(app)  # other systems: API tokens and webhooks (web/api/console.py)
     app.router.add_static("/static", HERE / "static", name="static")
 
     async def drop_uploads(app: web.Application) -> None:
@@ -155,6 +167,13 @@ def make_web_app(settings, engine, clock) -> web.Application:
             shutil.rmtree(path.parent, ignore_errors=True)
 
     app.on_cleanup.append(drop_uploads)
+
+    async def sweep_uploads(app: web.Application) -> None:
+        from web import upload_files
+
+        await asyncio.to_thread(upload_files.sweep_orphans)  # unconfirmed uploads of a process that crashed
+
+    app.on_startup.append(sweep_uploads)
     return app
 
 

@@ -19,7 +19,8 @@ from core.i18n import _, ngettext, use_language
 from storage import audit
 from storage.drafts import DirectiveDraft
 from web import draft_form, registry_adapter
-from web.admin import SAFE_NAME, _admin, _directory
+from web.admin import _admin, _directory
+from web.upload_files import SAFE_NAME
 from web.common import CALENDAR, CLOCK, ENGINE, LANG, SETTINGS, _parse_date, run_db, today_of
 from web.pages import not_found
 
@@ -208,11 +209,19 @@ async def _import(request: web.Request, person, row: DirectiveDraft) -> web.Resp
     path.write_text(text, encoding="utf-8")
     settings = request.app[SETTINGS]
     now = request.app[CLOCK].now()
+    # the registry's own import, in its upload worker process (one at a time, bounded in memory)
+    from intake.limits import Limits
+    from web.upload_worker import CHECKS, Busy, Job
+
+    job = Job(apply=True, database_url=request.app[ENGINE].url.render_as_string(hide_password=False), path=path,
+              options=registry_adapter.Options(folder=folder), now=now, actor=f"{person.name} (web)",
+              lang=request[LANG], settings=settings, calendar=request.app[CALENDAR],
+              limits=Limits.from_settings(settings))
     try:
-        outcome = await asyncio.to_thread(
-            registry_adapter.apply, request.app[ENGINE], path, directory=_directory(settings),
-            calendar=request.app[CALENDAR], now=now, actor=f"{person.name} (web)",
-            options=registry_adapter.Options())
+        outcome = (await request.app[CHECKS].run(job)).outcome
+    except Busy:
+        return await draft_page(request, row=row, status=503, message=_(
+            "Other registry files are being checked right now; try again in a minute."))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not outcome.ok:

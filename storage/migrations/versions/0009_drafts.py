@@ -1,7 +1,7 @@
 """web console: directive drafts kept for review until imported or discarded
 
 Revision ID: 0009_drafts
-Revises: 0008_hardening
+Revises: 0005_record
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import storage.tables
 
 
 revision = '0009_drafts'
-down_revision = '0008_hardening'  # main's head when this branch last merged main
+down_revision = '0005_record'  # main's head when this branch last merged main
 branch_labels = None
 depends_on = None
 

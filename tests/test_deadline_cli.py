@@ -120,7 +120,9 @@ def test_a_bad_issue_date_exits_2():
     result = run("Thường xuyên", "--issued", "31/02/2018")  # no such day
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "--issued" in result.stderr and "YYYY-MM-DD" in result.stderr
+    # the option and the value, said not to exist (issue 23's wording for an impossible date)
+    assert "--issued '31/02/2018'" in result.stderr and "31/02/2018" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_the_installed_command_keeps_stdout_clean(tmp_path):

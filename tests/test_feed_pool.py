@@ -137,9 +137,12 @@ def test_feed_render_processes_setting(monkeypatch):
     assert pool_module.auto_processes() == 4
     monkeypatch.setattr(pool_module.os, "sched_getaffinity", lambda pid: {0})
     assert pool_module.auto_processes() == 0
+    from storage.db import make_engine
+
     s = load_settings(environ={}, dotenv_path=None)
-    assert make_app(s, None, None)[POOL_KEY] is None  # one core: the server's thread writes every feed
-    assert make_app(replace(s, feed_render_processes=2), None, None)[POOL_KEY].processes == 2
+    engine = make_engine("sqlite://")  # the app checks its database's health; nothing is read here
+    assert make_app(s, engine, None)[POOL_KEY] is None  # one core: the server's thread writes every feed
+    assert make_app(replace(s, feed_render_processes=2), engine, None)[POOL_KEY].processes == 2
 
 
 def test_render_processes_do_not_outlive_a_killed_server(tmp_path):

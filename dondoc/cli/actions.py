@@ -17,21 +17,12 @@ from typing import Optional
 
 import typer
 
-from dondoc.cli.common import clock, engine, fail, settings
+from dondoc.cli.common import actor, clock, engine, fail, settings
 from dondoc.cli.report import parse_cli_date, speaks
 from core.i18n import N_, _, format_date
 from core.terminal import printable
 
 DECISIONS = ("approve", "reject")
-
-
-def actor(as_name: str | None = None):
-    """The person acting from the terminal: --as NAME, else DONDOC_ACTOR, else "the administrator (command line)"
-    — never the Unix login, which says nothing to the people reading the history."""
-    from storage.actions import Actor
-
-    name = (as_name or "").strip() or (settings().actor or "").strip()
-    return Actor(name or _("administrator (command line)"), None, "cli")
 
 
 def authorise(action: str, task=None) -> None:

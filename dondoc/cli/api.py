@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import List, Optional
 
 import typer
@@ -15,10 +14,9 @@ token_app = typer.Typer(help=N_("Tokens for other systems to use the API (/api/v
 
 
 def _who() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "admin"
+    from dondoc.cli.common import actor
+
+    return actor().name
 
 
 @token_app.command("create", help=N_("Make a token for a system; it is printed once (only its hash is kept)."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 
 import typer
 
@@ -11,13 +10,9 @@ from core.i18n import N_, _
 
 
 def _actor():
-    from storage.actions import Actor
+    from dondoc.cli.common import actor
 
-    try:
-        name = getpass.getuser()
-    except Exception:  # noqa: BLE001 — no login name in some containers
-        name = "admin"
-    return Actor(name=name, id=None, source="cli")
+    return actor()
 
 
 def _bot_username() -> str | None:

@@ -187,3 +187,13 @@ def one_agency(text: str, *, why: str, on=None, session=None, directory=None) ->
                       "{text!r} names {n} agencies ({names}); {why} — give one name or code.", len(match.codes),
                       text=text, names=names or "—", why=why))
     return match.codes[0]
+
+
+def actor(as_name: str | None = None):
+    """The person acting from the terminal (storage.actions.Actor): --as NAME, else DONDOC_ACTOR, else "the
+    administrator (command line)" — never the Unix login, which says nothing to the people reading the history."""
+    from core.i18n import _
+    from storage.actions import Actor
+
+    name = (as_name or "").strip() or (settings().actor or "").strip()
+    return Actor(name or _("administrator (command line)"), None, "cli")

@@ -3,7 +3,6 @@ registry for review, its DocumentId kept; then `dondoc import` the reviewed draf
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
@@ -33,10 +32,9 @@ def register(app: typer.Typer) -> None:
             fail(_("--drafts {folder}: no such folder", folder=drafts))
         s = settings()
         cert = s.edxml_cert_file.read_bytes() if s.edxml_cert_file else None
-        try:
-            who = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name in some containers
-            who = "admin"
+        from dondoc.cli.common import actor
+
+        who = actor().name
         try:
             with session_scope(engine()) as session:
                 got = receive(session, package.read_bytes(), drafts=drafts, now=clock().now(), actor=who,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 import tempfile
@@ -19,13 +18,9 @@ feed_app = typer.Typer(help=N_("Calendar subscription feeds: print a feed URL, l
 
 
 def _actor():
-    from storage.actions import Actor
+    from dondoc.cli.common import actor
 
-    try:
-        name = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        name = "admin"
-    return Actor(name=name, id=None, source="cli")
+    return actor()
 
 
 def _resolve_agencies(text: str, on) -> tuple[str, ...]:

@@ -112,6 +112,8 @@ def argument_name(name: str) -> str:
         "decision": pgettext("command-line argument", "decision"),
         "revision": pgettext("command-line argument", "revision"),
         "target": pgettext("command-line argument", "target"),
+        "package": pgettext("command-line argument", "package"),
+        "token_id": pgettext("command-line argument", "token_id"),
     }
     return names.get(name, name)
 

@@ -14,7 +14,7 @@ import typer
 
 from core.i18n import N_, _, format_date
 from dondoc.cli.actions import _act, find_task
-from dondoc.cli.common import engine, fail, one_agency, settings
+from dondoc.cli.common import actor, engine, fail, one_agency, settings
 from dondoc.cli.report import parse_cli_date, speaks
 
 AS_OPTION = N_("Your name, recorded with the action (default: DONDOC_ACTOR).")
@@ -22,8 +22,6 @@ AS_OPTION = N_("Your name, recorded with the action (default: DONDOC_ACTOR).")
 
 def cli_actor(as_name: str | None = None):
     """The person acting from the terminal (storage.actions.Actor): --as, DONDOC_ACTOR, or the administrator."""
-    from dondoc.cli.actions import actor
-
     return actor(as_name)
 
 

@@ -38,7 +38,7 @@ def _calendar():
 
 def _actor() -> str:
     """Who imports, for the history: DONDOC_ACTOR, else the administrator — never the Unix login (issue 22)."""
-    from dondoc.cli.actions import actor
+    from dondoc.cli.common import actor
 
     return actor().name
 

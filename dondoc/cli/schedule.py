@@ -3,7 +3,6 @@ service that tells them."""
 
 from __future__ import annotations
 
-import getpass
 import re
 from datetime import date, timedelta
 from typing import Optional
@@ -21,10 +20,9 @@ _CHAT_ID = {"telegram": re.compile(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}"),
 
 
 def _actor_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "admin"
+    from dondoc.cli.common import actor
+
+    return actor().name
 
 
 def _agency(text: str) -> str:

@@ -3,7 +3,6 @@ server (the same link the bot's /web sends to a private chat)."""
 
 from __future__ import annotations
 
-import getpass
 
 import typer
 
@@ -21,10 +20,9 @@ def web_link_cmd(
     s = settings()
     if not user.strip().isdigit():
         fail(_("--user {value!r}: accepted: a Telegram user id, a whole number such as 123456789.", value=user))
-    try:
-        who = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        who = "admin"
+    from dondoc.cli.common import actor
+
+    who = actor().name
     with session_scope(engine()) as session:
         if person_for(session, user.strip(), name, s.admin_user_ids) is None:
             fail(_("User {user} has no role: they are not in ADMIN_USER_IDS and no private chat of theirs is linked "

@@ -49,14 +49,16 @@ async def gated_bot(db_url, engine, monkeypatch):
 
 async def test_a_flood_from_one_group_and_a_prompt_answer_in_another(gated_bot):
     bot = gated_bot
-    flood = [bot.tg.push_message(MANAGER_CHAT, harness.BOB, "/help") for _ in range(15)]
+    # 12: more than the 10 a group may get at once, so the last two wait for the limiter's spread share (20 a
+    # minute: one every 6 s) — answered, not lost
+    flood = [bot.tg.push_message(MANAGER_CHAT, harness.BOB, "/help") for _ in range(12)]
     r = await bot.say(FOCAL_CHAT, "/tasks")  # sequential handling would wait for all 30
     assert "Sở Nội vụ" in r.text and "5099-1" in r.text
     assert bot.tg.texts_to(MANAGER_CHAT) == []  # the group is still waiting: it did not hold the others
     GatedTelegram.gate.set()
-    await bot.tg.wait_for(lambda: all(u["update_id"] in bot.processed for u in flood), timeout=30)
+    await bot.tg.wait_for(lambda: all(u["update_id"] in bot.processed for u in flood), timeout=60)
     replies = bot.tg.messages_to(MANAGER_CHAT)
-    assert len(replies) == 15  # each answered, none lost
+    assert len(replies) == 12  # each answered, none lost
 
 
 async def test_a_flood_from_an_unlinked_group_costs_one_reply(db_url, engine):

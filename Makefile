@@ -37,20 +37,20 @@ bench-quick: $(BIN)/.installed
 	$(BIN)/python -m bench --quick
 
 ## make i18n: collect every text marked with _()/ngettext()/N_() into the catalogs and compile them.
-## A translator then fills in the new msgstr entries of dondoc/locale/<lang>/LC_MESSAGES/dondoc.po.
-POT = dondoc/locale/dondoc.pot
+## A translator then fills in the new msgstr entries of core/locale/<lang>/LC_MESSAGES/dondoc.po.
+POT = core/locale/dondoc.pot
 i18n: $(BIN)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --no-wrap --omit-header \
 		--ignore-dirs='.* _* tests bench build dist data' -o $(POT) .
-	$(BIN)/pybabel -q update -i $(POT) -d dondoc/locale -D dondoc --no-fuzzy-matching --ignore-obsolete \
+	$(BIN)/pybabel -q update -i $(POT) -d core/locale -D dondoc --no-fuzzy-matching --ignore-obsolete \
 		--ignore-pot-creation-date --no-wrap
-	$(BIN)/pybabel compile -d dondoc/locale -D dondoc --statistics
+	$(BIN)/pybabel compile -d core/locale -D dondoc --statistics
 
 ## make i18n-init LANG=xx: start the catalog of a new language (then translate it and run make i18n).
 i18n-init: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --no-wrap --omit-header \
 		--ignore-dirs='.* _* tests bench build dist data' -o $(POT) .
-	$(BIN)/pybabel init -i $(POT) -d dondoc/locale -D dondoc -l $(LANG) --no-wrap
+	$(BIN)/pybabel init -i $(POT) -d core/locale -D dondoc -l $(LANG) --no-wrap
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -97,7 +97,7 @@ class Baseline:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         from jobs.planner import Policy
-        from jobs.workdays import WorkCalendar
+        from core.workdays import WorkCalendar
 
         self.engine = engine
         self.settings = settings

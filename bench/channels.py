@@ -43,7 +43,7 @@ def _populate(engine, platform: str, n: int, chats: int) -> list[str]:
 
 
 async def _dispatch(engine, settings, channel) -> tuple[float, int]:
-    from dondoc.clock import FixedClock
+    from core.clock import FixedClock
     from jobs import outbox
     from jobs.scheduler import Scheduler
 
@@ -59,7 +59,7 @@ async def _dispatch(engine, settings, channel) -> tuple[float, int]:
 
 
 def _one(platform: str, n: int) -> dict:
-    from dondoc.clock import FixedClock
+    from core.clock import FixedClock
     from dondoc.settings import load_settings
     from storage.db import make_engine, upgrade
     from tests.fake_zalo import FakeZalo

@@ -9,7 +9,7 @@
 - one directive per 40 tasks, issued over the 18 months before the import;
 - deadlines written the way the directives write them ("trước ngày 14/6/2024", "Quý III/2024",
   "Tháng 12/2024", "vào cuối năm 2024", "định kỳ hàng quý", "6 tháng và cả năm", "Hàng tháng/năm",
-  "Thường xuyên" …) and read by the real grammar (`jobs.deadline.parse_deadline`): 70 % once (due from two
+  "Thường xuyên" …) and read by the real grammar (`core.deadline.parse_deadline`): 70 % once (due from two
   months before the import to 14 months after), 20 % recurring, 10 % continuous;
 - a registry in use: imported `IMPORTED` (a month before `NOW`); half of the once tasks already past due
   are done, a few acknowledged or extended; the last closed period of a recurring task is often done.
@@ -149,8 +149,8 @@ def _once_text(rng: random.Random, due: date) -> str:
 
 def make_registry(n: int, *, seed: int = SEED, now: datetime = NOW, imported: datetime = IMPORTED) -> Registry:
     """A registry of `n` tasks (see the module docstring). Deterministic for a given seed."""
-    from jobs.deadline import parse_deadline
-    from jobs.workdays import WorkCalendar
+    from core.deadline import parse_deadline
+    from core.workdays import WorkCalendar
 
     rng = random.Random(seed)
     calendar = WorkCalendar()

@@ -48,7 +48,7 @@ def chat_ids(groups: int, privates: int) -> list[str]:
 
 def make_dispatch_registry(n: int, groups: int = GROUPS, privates: int = PRIVATES) -> Registry:
     """`n` tasks over `groups + privates` chats (task i → chat i mod chats), one agency per chat."""
-    from jobs.deadline import parse_deadline
+    from core.deadline import parse_deadline
 
     issued = date(2024, 5, 27)
     assigned = NOW - timedelta(minutes=1)
@@ -97,7 +97,7 @@ def theoretical_minimum(n: int, group_counts: list[int], private_counts: list[in
 
 async def _dispatch_all(engine, settings, fake, expected: int, log) -> tuple[float, object]:
     from bot.channels import TelegramChannel
-    from dondoc.clock import ShiftedClock
+    from core.clock import ShiftedClock
     from jobs import outbox
     from jobs.dispatcher import Dispatcher, DispatchStats
 
@@ -126,7 +126,7 @@ async def _dispatch_all(engine, settings, fake, expected: int, log) -> tuple[flo
 
 
 def run(quick: bool, *, n: int | None = None, groups: int = GROUPS, privates: int = PRIVATES, log=print) -> list[dict]:
-    from dondoc.clock import FixedClock
+    from core.clock import FixedClock
     from dondoc.settings import load_settings
     from jobs import outbox
     from jobs.scheduler import Scheduler

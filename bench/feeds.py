@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _fill(engine, n: int) -> None:
     from sqlmodel import Session
 
-    from jobs.deadline import parse_deadline
+    from core.deadline import parse_deadline
     from storage.tables import Occurrence, ProgressUpdate, Task
 
     issued = date(2018, 5, 23)

@@ -108,7 +108,7 @@ async def measure(db_url: str) -> dict:
     import aiohttp
     from sqlmodel import Session, select
 
-    from dondoc.clock import FixedClock
+    from core.clock import FixedClock
     from dondoc.settings import load_settings
     from feeds import tokens
     from feeds.server import start_feed_server

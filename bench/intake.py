@@ -64,7 +64,7 @@ else:
     from storage.db import make_engine, upgrade
     from storage.agencies import AgencyDirectory
     from intake import ImportOptions, Limits, preview_import
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     url = f"sqlite:///{path.parent / 'bench.sqlite3'}"
     upgrade(url)
     opts = ImportOptions(directory=AgencyDirectory.load(), calendar=WorkCalendar(), now=datetime.now(timezone.utc),

@@ -47,7 +47,7 @@ def _dondoc(args: list[str], env: dict, cwd: Path) -> str:
 
 def figures(messages: list[dict], first: date, last: date) -> dict[str, dict]:
     """Per role: max messages a chat got on one day, median of the chats' medians per working day, total."""
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     cal = WorkCalendar.from_file(None)
     workdays = [first + timedelta(days=i) for i in range((last - first).days + 1)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from jobs.deadline import parse_deadline
-from jobs.workdays import WorkCalendar
+from core.deadline import parse_deadline
+from core.workdays import WorkCalendar
 
 # Quyết định 337/QĐ-UBND ngày 02/3/2012 (Nam Định), appendix, column "Thời gian hoàn thành", rows 1–17.
 ISSUED = date(2012, 3, 2)

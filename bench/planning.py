@@ -114,7 +114,7 @@ def pick_tasks(engine, picks=REPLAN_PICKS) -> list[int]:
 def change_task(session, task, i: int, now) -> str:
     """One thing a person does to `task` (cycling: progress, extension approved, done, acknowledged);
     falls back to a progress note when that action does not apply. Returns what was done."""
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
     from storage.actions import (
         ActionError, Actor, acknowledge, decide_extension, mark_done, record_progress, request_extension,
     )
@@ -149,7 +149,7 @@ def change_task(session, task, i: int, now) -> str:
 
 
 def _scheduler(url: str, channel=None):
-    from dondoc.clock import FixedClock
+    from core.clock import FixedClock
     from jobs.scheduler import Scheduler
     from storage.db import make_engine
 

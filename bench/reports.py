@@ -29,7 +29,7 @@ def run(quick: bool, sizes: tuple[int, ...] | None = None) -> list[dict]:
 
     from bench import data
     from dondoc.settings import load_settings
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from reports import build_report, parse_period
     from reports.chart import report_chart
     from reports.docx import report_docx

@@ -23,7 +23,7 @@ FOCAL = 5151  # a focal point of the registry's first agency, through their priv
 def _baseline(engine, settings, today, repeat: int) -> float:
     from sqlmodel import Session
 
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from storage.views import task_items
 
     calendar = WorkCalendar.from_file(None)
@@ -76,7 +76,7 @@ def run(quick: bool, sizes: tuple[int, ...] | None = None, repeat: int | None = 
     from sqlmodel import Session
 
     from bench import data
-    from dondoc.clock import FixedClock
+    from core.clock import FixedClock
     from dondoc.settings import load_settings
     from storage.db import make_engine, upgrade
     from tests.factories import make_binding

@@ -23,8 +23,8 @@ from bot.handlers import register
 from bot.handlers.common import Deps
 from bot.texts import COMMANDS, t
 from bot.updates import PerChatUpdateProcessor
-from dondoc.i18n import N_, _, available_languages
-from dondoc.settings import Settings
+from core.i18n import N_, _, available_languages
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,12 @@ def file_base_url(base_url: str) -> str:
 
 
 def build_application(settings: Settings, engine, clock, calendar=None) -> Application:
-    """The bot with every command and button handler registered. `calendar` (a jobs.workdays.WorkCalendar)
+    """The bot with every command and button handler registered. `calendar` (a core.workdays.WorkCalendar)
     defaults to the one HOLIDAYS_FILE describes."""
     if not settings.telegram_bot_token:
         raise ValueError(_("TELEGRAM_BOT_TOKEN is not set: the Telegram bot cannot start without it"))
     if calendar is None:
-        from jobs.workdays import WorkCalendar
+        from core.workdays import WorkCalendar
 
         calendar = WorkCalendar.from_file(settings.holidays_file)
     limiter = AIORateLimiter(

@@ -15,8 +15,8 @@ from datetime import date
 from typing import Mapping, Sequence
 
 from bot.notifications import MAX_TEXT, Progress, day_label, how_near, short
-from dondoc.i18n import _, ngettext, weekday_name
-from jobs.status import Status, status_label
+from core.i18n import _, ngettext, weekday_name
+from core.status import Status, status_label
 
 TOTALS_ORDER = (Status.OVERDUE, Status.DUE_SOON, Status.IN_TIME, Status.PENDING_CONFIRMATION, Status.DONE_ON_TIME,
                 Status.DONE_LATE, Status.NO_DEADLINE)

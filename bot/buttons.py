@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from dondoc.i18n import N_, _, format_number
+from core.i18n import N_, _, format_number
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 

@@ -16,14 +16,14 @@ from bot import briefs
 from bot import notifications as texts
 from bot.channels import PermanentDeliveryError
 from bot.i18n import role_label
-from dondoc.i18n import _, available_languages, use_language
-from jobs.deadline import Deadline, DeadlineError
+from core.i18n import _, available_languages, use_language
+from core.deadline import Deadline, DeadlineError
 from jobs.planner import (
     BRIEF, CHECKIN, DIGEST, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, TASK_KINDS, Policy, Recipient,
     TaskSnapshot, long_overdue_since,
 )
-from jobs.status import Status
-from jobs.workdays import WorkCalendar
+from core.status import Status
+from core.workdays import WorkCalendar
 from storage.tables import Agency, ChatBinding, Directive, Occurrence, ProgressUpdate, Task
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
 from bot.channels import ATTACH, Channel, ChatGone, PermanentDeliveryError, TransientDeliveryError
-from dondoc.i18n import _
+from core.i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import html
 from aiohttp import web
 
 from bot.email import AWAITING, PLATFORM, read_token
-from dondoc.i18n import _
+from core.i18n import _
 
 ENGINE_KEY = "engine"
 

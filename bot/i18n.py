@@ -1,11 +1,11 @@
 """Role labels: a chat's role as people call it, in the current language (or `lang`).
 
-Every other text helper is in `dondoc.i18n` (`_()`, `ngettext()`, `format_date()` …; docs/i18n.md).
+Every other text helper is in `core.i18n` (`_()`, `ngettext()`, `format_date()` …; docs/i18n.md).
 """
 
 from __future__ import annotations
 
-from dondoc.i18n import N_, _
+from core.i18n import N_, _
 
 # The four roles a chat can have (storage.tables.ROLES), as people call them.
 ROLE_LABELS = {

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from dondoc.i18n import _
+from core.i18n import _
 from storage import audit
 from storage.actions import Actor
 from storage.tables import ROLES, ChatBinding, InviteCode, Task

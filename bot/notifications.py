@@ -1,5 +1,5 @@
 """Texts of the messages dondoc sends on its own (thông báo): new tasks, reminders, escalations, check-ins,
-weekly agendas, quarterly summaries and delivery notices. Through gettext (dondoc.i18n): English msgids,
+weekly agendas, quarterly summaries and delivery notices. Through gettext (core.i18n): English msgids,
 Vietnamese by default; each function takes the chat's `lang`.
 
 Pure: the caller passes the facts and today's date (and the working days late, which need the calendar).
@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from typing import Collection, Iterable, Sequence
 
 from bot.i18n import role_label
-from dondoc.i18n import _, format_date, ngettext, quarter_numeral, use_language, weekday_name
-from jobs.status import Status
+from core.i18n import _, format_date, ngettext, quarter_numeral, use_language, weekday_name
+from core.status import Status
 from reports.figures import GroupCounts, Report, ReportRow, format_rate
 
 MAX_TEXT = 4096  # Telegram's limit for one message

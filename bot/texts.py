@@ -1,9 +1,9 @@
 """What the bot says in reply to commands and buttons: English msgids, translated through the gettext
-catalogs (dondoc/locale; see docs/i18n.md).
+catalogs (core/locale; see docs/i18n.md).
 
 The conversational replies are named here (`N_` marks them for extraction) because several handlers and
 the button answers share them; `t(lang, key, **values)` translates one into `lang` and fills it in.
-New texts elsewhere are written in place with `_()` / `ngettext()` from dondoc.i18n.
+New texts elsewhere are written in place with `_()` / `ngettext()` from core.i18n.
 `split_message(text)` cuts a long text at Telegram's 4,096 characters, on line breaks where it can.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dondoc.i18n import N_, _, format_datetime
+from core.i18n import N_, _, format_datetime
 
 TELEGRAM_LIMIT = 4096
 

@@ -28,7 +28,7 @@ from bot.handlers.common import (
     rest_after,
 )
 from bot.handlers.reports import may_see_reports  # the same chats as Telegram's /report
-from dondoc.i18n import _
+from core.i18n import _
 from storage.actions import Actor
 from storage.tables import Extension
 
@@ -139,7 +139,7 @@ class ZaloConversation:
         return [Reply(_unlinked_text(scope.lang))]
 
     def _link(self, msg: Incoming, code: str) -> Reply:
-        from dondoc.i18n import format_datetime
+        from core.i18n import format_datetime
 
         with self.d.session() as session:
             scope = self.scope(session, msg)
@@ -195,7 +195,7 @@ class ZaloConversation:
         from storage import audit
 
         from bot.handlers.linking import language_choices
-        from dondoc.i18n import available_languages
+        from core.i18n import available_languages
 
         choice = args[0].lower() if args else ""
         if choice not in available_languages():  # every language with a catalog, as /lang on Telegram

@@ -80,7 +80,7 @@ def _telegram_channel(settings, engine, clock, stream: TextIO | None = None) -> 
             limits = SharedFloodLimits(engine, settings)
         return {"telegram": TelegramChannel(settings, limits=limits)}
     from jobs.dispatcher import Composer
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from sqlmodel import Session
 
     composer = Composer(settings, WorkCalendar.from_file(settings.holidays_file))
@@ -190,7 +190,7 @@ class Service:
         if self.zalo_updates is None:
             from bot.handlers.common import Deps
             from bot.zalo_receiver import ZaloUpdates
-            from jobs.workdays import WorkCalendar
+            from core.workdays import WorkCalendar
 
             channel = self.channels.get("zalo")
             if channel is None:  # no dispatcher in this process (PostgreSQL, several processes): one for replies

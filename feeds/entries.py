@@ -131,7 +131,7 @@ def _load_directory(path):
 
 
 def _load_workdays(path):
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     return WorkCalendar.from_file(path)
 
@@ -220,7 +220,7 @@ def render(lookups: Lookups, b: Batch, agencies: tuple[str, ...], opt) -> bytes:
 def entries(feed: Lookups, b: Batch, agencies: tuple[str, ...]) -> list[TaskEntry]:
     """The batch's tasks as the renderer wants them, in the batch's order. `agencies` is the calendar's
     scope (empty = every agency): a task none of them leads or coordinates is left out."""
-    from jobs.deadline import MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
+    from core.deadline import MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
 
     today = feed.today
     occ: dict[int, dict[str, tuple]] = defaultdict(dict)

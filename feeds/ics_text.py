@@ -14,8 +14,8 @@ import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING
 
-from dondoc.i18n import _
-from jobs.status import Status, compute_status, status_label
+from core.i18n import _
+from core.status import Status, compute_status, status_label
 
 if TYPE_CHECKING:
     from feeds.ics import OccurrenceEntry, TaskEntry, _Options

@@ -48,9 +48,9 @@ def _start_worker(server_pid: int, files: tuple) -> None:
     working-day calendar (`files`: AGENCIES_FILE, HOLIDAYS_FILE), so a first calendar does not pay for them
     (about 0.1 s), and watch the server — a worker must not outlive it (SIGKILL, the OOM killer): its
     queue's pipe does not tell it, because it holds an end of the pipe itself."""
-    from dondoc.i18n import _
+    from core.i18n import _
     from feeds import entries, ics
-    from jobs import deadline  # noqa: F401
+    from core import deadline  # noqa: F401
 
     for lang in ("vi", "en"):
         ics._t(lang)
@@ -103,7 +103,7 @@ class RenderPool:
         with self._lock:
             if self._executor is None:
                 ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["feeds.entries", "jobs.deadline", "jobs.workdays"])
+                ctx.set_forkserver_preload(["feeds.entries", "core.deadline", "core.workdays"])
                 self._executor = ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx,
                                                      initializer=_start_worker, initargs=(os.getpid(), self.files))
             return self._executor

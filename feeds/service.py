@@ -34,7 +34,7 @@ from sqlmodel import Session, select
 from dondoc import __version__
 from typing import Iterator
 
-from dondoc.i18n import _, ngettext
+from core.i18n import _, ngettext
 from feeds import entries, loading
 from feeds.entries import _cached, _digest, _file_id, agency_directory, work_calendar  # noqa: F401 - re-exported
 from feeds.links import task_page_url

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.limits import FileRefused, Limits
 from intake.model import COLUMNS, Collector, DirectiveMeta, Parsed, RegistryErrors
 from intake.readers import read_bytes, read_table

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.model import COLUMNS, Collector, DirectiveMeta, Parsed, RowFields
 from intake.readers import Row, Table
 from storage.agencies import fold
@@ -75,7 +75,7 @@ def _field(text: str) -> str | None:
 
 def parse_date(text: str) -> date | None:
     """dd/mm/yyyy (also . or -) or YYYY-MM-DD; None when it is not a date."""
-    from jobs.deadline import MAX_YEAR, MIN_YEAR  # the grammar's years bound every date a file gives
+    from core.deadline import MAX_YEAR, MIN_YEAR  # the grammar's years bound every date a file gives
 
     text = text.strip()
     m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)

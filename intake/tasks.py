@@ -14,11 +14,11 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.model import COLUMNS, Collector, RowFields
 from intake.table import parse_date
-from jobs.deadline import DeadlineError, parse_deadline
-from jobs.urgent import parse_urgent, urgent_dict
+from core.deadline import DeadlineError, parse_deadline
+from core.urgent import parse_urgent, urgent_dict
 from storage.agencies import AgencyDirectory, UnknownAgency, normalize
 
 __all__ = ["KEY_MAX", "derive_key", "plan_end_from_subject", "slugify", "tasks_of_row"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.model import Collector, DirectiveMeta, Parsed, RowFields
 from intake.readers import cell_text
 from intake.table import parse_date

@@ -26,7 +26,7 @@ from jobs.planner import (
     BRIEF, LOOKBACK_DAYS, TASK_KINDS, Bindings, PlannedStep, Policy, TaskSnapshot, catch_up, current_digest,
     current_summary, digest_steps, iso_week, period_bounds, plan_task, previous_quarter, summary_steps,
 )
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 
 PENDING, SUPERSEDED, BRIEFED = "pending", "superseded", "briefed"
 BRIEF_STEP = "brief:daily"

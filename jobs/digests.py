@@ -12,7 +12,7 @@ from jobs.plan_model import (
     DIGEST, GLOBAL_ROLES, SUMMARY, Bindings, PlannedStep, Recipient, TaskSnapshot, _unique_chats,
 )
 from jobs.policy import Policy, iso_week, period_bounds, period_label
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 
 
 # -- digests and summaries (per chat, not per task) -----------------------------------------------------------

@@ -48,7 +48,7 @@ from jobs.healing import (
 from jobs.planner import (
     GLOBAL_ROLES, SUMMARY, TASK_KINDS, Bindings, Policy, PlannedStep, Recipient, still_wanted,
 )
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from storage.db import session_scope
 from storage.tables import CANCELLED, FAILED, SUPERSEDED, ChatBinding, Notification
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Sequence, TypeVar
 
-from dondoc.i18n import N_, _, format_datetime
+from core.i18n import N_, _, format_datetime
 
 ALERT_STATE = "alert:delivery-stuck"  # SchedulerState row: when some process last told the oversight chats
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Iterable, Mapping
 
-from jobs.deadline import Deadline
+from core.deadline import Deadline
 
 # Kinds of outbox rows.
 NEW, REMINDER, ESCALATION, CHECKIN, DIGEST, SUMMARY, NOTICE, BRIEF = (

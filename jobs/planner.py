@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
-from jobs.deadline import Deadline
+from core.deadline import Deadline
 from jobs.plan_model import (  # noqa: F401
     BRIEF, CHECKIN, DIGEST, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, TASK_KINDS, Bindings,
     OccurrenceState, PlannedStep, Recipient, TaskSnapshot, _unique_chats,
@@ -41,7 +41,7 @@ from jobs.plan_model import (  # noqa: F401
 from jobs.policy import (  # noqa: F401
     DEFAULT_BUDGET, PLANNER_VERSION, VN, Policy, Rung, iso_week, period_bounds, period_label,
 )
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 
 # How far back the tick looks for steps that should exist but are missing (downtime, policy change), and
 # how long an open occurrence of a recurring task keeps its escalation repeats: a monthly report missed

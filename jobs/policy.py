@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

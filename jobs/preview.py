@@ -20,10 +20,10 @@ from sqlmodel import Session, select
 
 from jobs import outbox
 from jobs.briefing import BRIEFED, PENDING, digest_plan, plan_window
-from jobs.deadline import DeadlineError
+from core.deadline import DeadlineError
 from jobs.planner import GLOBAL_ROLES, Bindings, PlannedStep, Policy, Recipient, TaskSnapshot, current_digest, \
     current_summary, iso_week, previous_quarter
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 
 
 @dataclass

@@ -35,13 +35,13 @@ from sqlmodel import Session, select
 
 from jobs import outbox
 from jobs.briefing import BRIEFED, BRIEF_STEP, DayState, digest_plan, plan_window
-from jobs.deadline import DeadlineError
+from core.deadline import DeadlineError
 from jobs.dispatcher import Dispatcher, DispatchStats
 from jobs.planner import (
     IDLE_RECHECK_DAYS, LOOKBACK_DAYS, TASK_KINDS, Bindings, Policy, Recipient, TaskSnapshot, current_digest,
     current_summary, iso_week, next_check, previous_quarter,
 )
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from storage import audit
 from storage.db import session_scope
 from storage.tables import Agency, ChatBinding, Occurrence, SchedulerState, Task, UTCDateTime

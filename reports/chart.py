@@ -11,7 +11,7 @@ import textwrap
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from dondoc.i18n import _, current_language, format_date
+from core.i18n import _, current_language, format_date
 from reports.figures import GROUPS, Group, Report
 
 __all__ = ["report_chart", "chart_size", "COLORS", "MAX_AGENCIES"]

@@ -23,7 +23,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from dondoc.i18n import _, current_language, format_date, ngettext, pgettext
+from core.i18n import _, current_language, format_date, ngettext, pgettext
 from reports.figures import GROUPS, Report, format_rate
 
 __all__ = ["report_docx"]

@@ -30,8 +30,8 @@ from enum import Enum
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from dondoc.i18n import N_, _, format_date, quarter_numeral
-from jobs.status import Status, compute_status
+from core.i18n import N_, _, format_date, quarter_numeral
+from core.status import Status, compute_status
 
 CUTOFFS = ("calendar", "nd09")
 
@@ -43,7 +43,7 @@ def format_rate(rate: float | None, lang: str | None = None) -> str:
         return "—"
     from babel.numbers import format_decimal
 
-    from dondoc.i18n import current_language
+    from core.i18n import current_language
 
     return format_decimal(round(rate * 100, 1), format="#,##0.0", locale=lang or current_language()) + "%"
 
@@ -425,7 +425,7 @@ def judge(fact: DueFact, as_of: date, calendar, shift: bool = True, memo: dict |
             memo[(a, b)] = calendar.workdays_between(a, b)
         return memo[(a, b)]
 
-    if fact.state == "done" and fact.completed_on is None:  # no date on record: done, as jobs.status judges it
+    if fact.state == "done" and fact.completed_on is None:  # no date on record: done, as core.status judges it
         return Group.DONE_ON_TIME, Status.DONE_ON_TIME, in_force, effective, None, 0
     completed = fact.completed_on if fact.completed_on is not None and fact.completed_on <= as_of else None
     if fact.state == "done" and completed is not None:
@@ -460,7 +460,7 @@ def compute_report(facts: Iterable[DueFact], *, period: Period, today: date, cal
                    directive_filter: str | None = None, due_soon_days: int = 3) -> Report:
     """The report of `period` on `today` from the due dates in it (facts outside the period are ignored).
 
-    `calendar` (jobs.workdays.WorkCalendar) shifts deadlines off days off and counts working days late;
+    `calendar` (core.workdays.WorkCalendar) shifts deadlines off days off and counts working days late;
     `names` maps agency codes to display names; the filters are only recorded (the caller chose the facts).
     """
     names = names or {}

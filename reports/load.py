@@ -12,7 +12,7 @@ from typing import Collection, Mapping
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from jobs.deadline import Deadline, DeadlineError
+from core.deadline import Deadline, DeadlineError
 from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report
 from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
 
@@ -112,7 +112,7 @@ def build_report(session: Session, *, settings, calendar, period: Period, today:
                  agencies: Collection[str] | None = None, directive: str | None = None,
                  names: Mapping[str, str] | None = None) -> Report:
     """The report of `period` as of `today` (a local date) for the tasks led by `agencies` (None: all) of
-    `directive` (None: all). `calendar` is the jobs.workdays.WorkCalendar; DEADLINE_SHIFT_TO_WORKDAY and
+    `directive` (None: all). `calendar` is the core.workdays.WorkCalendar; DEADLINE_SHIFT_TO_WORKDAY and
     TIMEZONE come from `settings`."""
     tz = settings.timezone
     facts = load_due_facts(session, period=period, as_of=period.as_of(today), tz=tz, agencies=agencies,

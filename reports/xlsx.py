@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dondoc.i18n import N_, _, current_language, format_date, pgettext
-from jobs.status import status_label
+from core.i18n import N_, _, current_language, format_date, pgettext
+from core.status import status_label
 from reports.figures import GROUPS, Report, ReportRow
 
 __all__ = ["report_xlsx", "HEADER_ROW", "SHEET_TITLES"]

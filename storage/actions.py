@@ -100,7 +100,7 @@ def current_occurrence(session: Session, task: Task, today: date) -> str:
         return "continuous"
     from datetime import timedelta
 
-    from jobs.deadline import Deadline, DeadlineError
+    from core.deadline import Deadline, DeadlineError
 
     try:
         deadline = Deadline.from_dict(task.deadline)
@@ -226,7 +226,7 @@ def request_extension(session: Session, task: Task, occurrence_key: str, request
     current = deadline_in_force(task, occ, occurrence_key)
     if current is None:
         raise ActionError("no_deadline", f"task {task.key} has no deadline to extend")
-    from jobs.deadline import MAX_YEAR, MIN_YEAR
+    from core.deadline import MAX_YEAR, MIN_YEAR
 
     if not MIN_YEAR <= requested_due.year <= MAX_YEAR:  # 31/12/9999 overflowed every calendar built from it
         raise ActionError("date_out_of_range", f"the year must be between {MIN_YEAR} and {MAX_YEAR}",

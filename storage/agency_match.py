@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from dondoc.i18n import _
+from core.i18n import _
 from storage.agency_info import AgencyInfo, AgencyMatch, GroupInfo, UnknownAgency
 from storage.namematch import _is_note, _variants, fold, has_diacritics, normalize
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from dondoc.i18n import _
+from core.i18n import _
 
 log = logging.getLogger(__name__)
 

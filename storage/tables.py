@@ -107,7 +107,7 @@ class Task(SQLModel, table=True):
     report_to: Optional[str] = Field(default=None, max_length=300)  # agency code, or text as written
     assignee_text: Optional[str] = None  # the lead as written, e.g. a group "Các sở, ban, ngành"
     deadline_text: str  # thời gian hoàn thành, as written
-    deadline: dict = _json_dict()  # jobs.deadline.Deadline.to_dict()
+    deadline: dict = _json_dict()  # core.deadline.Deadline.to_dict()
     deadline_kind: str = Field(max_length=20, index=True)  # once | recurring | continuous
     due: Optional[date] = None  # once: the due date as written
     assigned_at: datetime = _ts()  # when the lead agency got it (a reassignment resets it)

@@ -25,8 +25,8 @@ from typing import Iterable, Literal
 from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, select
 
-from jobs.deadline import Deadline, DeadlineError
-from jobs.status import Status, compute_status
+from core.deadline import Deadline, DeadlineError
+from core.status import Status, compute_status
 from storage.tables import DONE, OPEN, Directive, Extension, Occurrence, ProgressUpdate, Task
 
 __all__ = ["TaskItem", "task_items", "summary_counts", "RECURRING_LOOKBACK_DAYS"]

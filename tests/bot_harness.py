@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.app import build_application, start_bot, stop_bot
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from dondoc.settings import load_settings
 from storage.tables import Agency, AuditEntry, Task
 from tests.factories import make_binding, make_directive, make_task

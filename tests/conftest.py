@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from dondoc.settings import load_settings
 from storage.db import make_engine, upgrade
 
@@ -19,7 +19,7 @@ pytest_plugins = ["tests.postgres"]  # a real PostgreSQL for tests marked `postg
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """Tests never read the developer's .env or DATABASE_URL; each runs in its own folder."""
-    from dondoc.settings import SETTING_NAMES
+    from core.settings import SETTING_NAMES
 
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
@@ -32,7 +32,7 @@ def _isolated_env(monkeypatch, tmp_path):
     except ImportError:  # pragma: no cover
         pass
     # A CLI run sets the language of the whole process (LANGUAGE); each test starts in the default one.
-    from dondoc.i18n import DEFAULT_LANGUAGE, set_language, use_language
+    from core.i18n import DEFAULT_LANGUAGE, set_language, use_language
 
     with use_language(DEFAULT_LANGUAGE):
         yield

@@ -24,7 +24,7 @@ def make_task(session: Session, *, key: str, deadline_text: str, now: datetime, 
               coordinators: Iterable[str] = (), report_to: str | None = None, position: int = 0,
               calendar=None) -> Task:
     """A task whose deadline is read by the real grammar, assigned at `now`."""
-    from jobs.deadline import parse_deadline
+    from core.deadline import parse_deadline
 
     issued = issued or (directive.issued if directive and directive.issued else now.date())
     deadline = parse_deadline(deadline_text, issued, calendar) if calendar else parse_deadline(deadline_text, issued)

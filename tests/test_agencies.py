@@ -21,7 +21,7 @@ D2025 = date(2025, 8, 1)
 @pytest.fixture(autouse=True)
 def _english():
     """The directory's warnings are read in the source language here."""
-    from dondoc.i18n import use_language
+    from core.i18n import use_language
 
     with use_language("en"):
         yield

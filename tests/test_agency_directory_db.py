@@ -179,7 +179,7 @@ def test_province_communes_from_the_library(cli, db_url, engine, tmp_path):
 
 
 def test_province_setting_is_validated(monkeypatch):
-    from dondoc.settings import SettingsError
+    from core.settings import SettingsError
 
     with pytest.raises(SettingsError) as e:
         load_settings(environ={"PROVINCE": "Atlantis"}, dotenv_path=None)

@@ -28,7 +28,7 @@ def test_registry_mix_and_loader(tmp_path):
     assert roles == {"focal": 60, "manager": 60, "oversight": 1, "leadership": 1}
     assert len({t["key"] for t in reg.tasks}) == 400
     # Every deadline was read by the grammar from the text it keeps.
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
 
     for t in reg.tasks[:50]:
         assert Deadline.from_dict(t["deadline"]).kind == t["deadline_kind"]
@@ -94,9 +94,9 @@ def test_baseline_jobs_follow_the_plan():
     from datetime import date, timedelta
 
     from bench.baseline import reminder_jobs
-    from jobs.deadline import parse_deadline
+    from core.deadline import parse_deadline
     from jobs.planner import Bindings, OccurrenceState, Policy, Recipient, TaskSnapshot
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     now = data.NOW
     b = Bindings([Recipient("telegram", "-1", "so-noi-vu", "focal"), Recipient("telegram", "2", "so-noi-vu", "manager"),

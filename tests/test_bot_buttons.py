@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bot import buttons as b
 from bot.texts import t
-from dondoc.i18n import _
+from core.i18n import _
 from storage.tables import Occurrence, ProgressUpdate
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
     BOB, FINANCE_CHAT, FOCAL_CHAT, LEADERSHIP_CHAT, OVERSIGHT_CHAT, STRANGER_CHAT, bot, button, buttons_of,

@@ -7,7 +7,7 @@ import re
 from sqlmodel import select
 
 from bot.texts import t
-from dondoc.i18n import _, ngettext
+from core.i18n import _, ngettext
 from feeds import tokens
 from storage.tables import FeedToken
 from tests.bot_harness import FOCAL_CHAT, OVERSIGHT_CHAT, bot, button, buttons_of  # noqa: F401 — `bot` is a fixture

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from bot.buttons import CONFIRM_DONE, LABELS, REJECT_DONE
 from bot.texts import t
-from dondoc.i18n import _, ngettext
-from jobs.status import Status, status_label
+from core.i18n import _, ngettext
+from core.status import Status, status_label
 from storage.tables import Extension, Occurrence, ProgressUpdate
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
     ADMIN, ALICE, BOB, CAROL, FINANCE_CHAT, FOCAL_CHAT, LEADERSHIP_CHAT, MANAGER_CHAT, OVERSIGHT_CHAT, bot, button,

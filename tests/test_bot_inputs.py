@@ -17,7 +17,7 @@ import tests.bot_harness as harness
 
 from bot.handlers.common import parse_date, small_int
 from bot.texts import t
-from dondoc.i18n import _
+from core.i18n import _
 from feeds import tokens
 from feeds.server import start_feed_server
 from storage.actions import Actor, ensure_occurrence

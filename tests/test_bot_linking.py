@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot import invites
 from bot.i18n import role_label
 from bot.texts import COMMANDS, t
-from dondoc.i18n import _
+from core.i18n import _
 from storage.actions import Actor
 from storage.tables import ChatBinding, InviteCode, Task
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture

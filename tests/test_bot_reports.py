@@ -11,7 +11,7 @@ import io
 from openpyxl import load_workbook
 from PIL import Image
 
-from dondoc.i18n import _, pgettext
+from core.i18n import _, pgettext
 from reports.chart import chart_size
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture
     ADMIN, FOCAL_CHAT, LEADERSHIP_CHAT, OVERSIGHT_CHAT, STRANGER_CHAT, bot,

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 import tests.bot_harness as harness
 from bot import invites
-from dondoc.i18n import _
+from core.i18n import _
 from storage.actions import Actor
 from storage.tables import ChatBinding, Extension, InviteCode
 from tests.bot_harness import (  # noqa: F401 — `bot` is a fixture

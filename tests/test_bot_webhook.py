@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.app import build_application, start_bot, stop_bot, webhook_listen
-from dondoc.i18n import _
+from core.i18n import _
 from dondoc.settings import load_settings
 from tests.bot_harness import FOCAL_CHAT, NOW, seed
 from tests.fake_telegram import FakeTelegram

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.channels import Channel
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
 from jobs.scheduler import Scheduler
 from storage.db import session_scope
@@ -217,8 +217,8 @@ async def test_a_restart_with_unchanged_settings_plans_nothing_new(engine, db_ur
 
 def test_brief_texts_in_both_languages():
     from bot.briefs import BriefEntry, daily_brief
-    from dondoc.i18n import use_language
-    from jobs.status import Status
+    from core.i18n import use_language
+    from core.status import Status
 
     e = BriefEntry("T1", "Gửi báo cáo", "Sở Nội vụ", date(2014, 9, 3), workdays_late=3317, level=3, long_overdue=True)
     for lang in ("vi", "en"):
@@ -235,7 +235,7 @@ def test_brief_texts_in_both_languages():
 
 def test_deliver_at_keeps_working_hours():
     from jobs.planner import Policy
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     p, cal = Policy(), WorkCalendar.from_file(None)
     fri_evening = datetime(2026, 11, 20, 19, 28, tzinfo=VN)
@@ -251,9 +251,9 @@ def test_deliver_at_keeps_working_hours():
 
 
 def test_a_plan_with_an_end_has_no_period_after_it():
-    from jobs.deadline import parse_deadline
+    from core.deadline import parse_deadline
     from jobs.planner import Policy, Recipient, TaskSnapshot, plan_task
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     dl = parse_deadline("định kỳ hàng quý", date(2011, 1, 10))
     focal = Recipient("telegram", "-1", "so-noi-vu", "focal", created_at=None)
@@ -275,7 +275,7 @@ def _step(chat, task, step, role, day, kind="escalation"):
 def test_fold_by_budget():
     from jobs.briefing import DayState, fold
     from jobs.planner import Policy
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     cal, d = WorkCalendar.from_file(None), date(2018, 6, 15)
     # focal (task): one message per task a day — the later step speaks for both

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot import buttons as b
-from dondoc.i18n import _
+from core.i18n import _
 
 SECRET = b"k" * 32
 
@@ -164,7 +164,7 @@ def test_the_scheduler_s_messages_carry_only_the_buttons_that_make_sense(engine,
     from bot.compose import Composer
     from dondoc.settings import load_settings
     from jobs.planner import REMINDER
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from storage.actions import Actor, mark_done
     from tests.conftest import VN
     from tests.factories import make_task

@@ -15,7 +15,7 @@ from bot.channels import (
     ChatGone, ChatMoved, ConsoleChannel, PerChatLimiter, PermanentDeliveryError, RetryLater, TelegramChannel,
     TransientDeliveryError, is_private_chat,
 )
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from dondoc.settings import load_settings
 from tests.conftest import VN
 from tests.fake_telegram import FakeTelegram

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import cli_runner
-from dondoc.i18n import _
+from core.i18n import _
 from storage import actions
 from storage.tables import AuditEntry, Extension, Occurrence, ProgressUpdate, Task
 from tests.factories import make_task

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.i18n import _, ngettext
+from core.i18n import _, ngettext
 from feeds import tokens
 from storage.tables import AuditEntry, FeedToken
 from tests.conftest import VN

@@ -16,7 +16,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from jobs.status import Status
+from core.status import Status
 from tests.test_i18n_catalog import catalog, forms
 
 REGISTRY = """\
@@ -268,7 +268,7 @@ def test_the_language_comes_from_env_or_dotenv_and_help_survives_a_broken_one(tm
 def test_every_argument_has_a_name_in_the_catalog():
     """A new argument needs its name in localize.argument_name, else its usage line stays English."""
     from dondoc.cli.localize import argument_name, commands
-    from dondoc.i18n import use_language
+    from core.i18n import use_language
 
     root = typer.main.get_command(app)
     with use_language("vi"):

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from dondoc.cli import app
 from tests.conftest import cli_runner
-from dondoc.i18n import _
-from jobs.status import Status
+from core.i18n import _
+from core.status import Status
 from storage.tables import Task
 from tests.test_registry_import import EXAMPLES, HEADER, write_csv
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.conftest import cli_runner
-from dondoc.i18n import _
+from core.i18n import _
 from tests.test_reports import EXPECTED, seed
 
 

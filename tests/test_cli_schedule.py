@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.i18n import _, ngettext
+from core.i18n import _, ngettext
 from storage.db import session_scope
 from storage.tables import AuditEntry, ChatBinding, Notification, Task
 from tests.conftest import VN
@@ -222,7 +222,7 @@ def test_preview_of_the_sample_registry(cli, monkeypatch):
 
 
 def test_preview_stats_and_json(cli, engine, tasks):
-    from dondoc.i18n import _
+    from core.i18n import _
 
     with session_scope(engine) as s:
         make_binding(s, chat_id=-1004, agency="ubnd-tinh", role="leadership", now=tasks)

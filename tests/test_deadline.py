@@ -10,9 +10,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from dondoc.i18n import use_language
-from jobs.deadline import Deadline, DeadlineError, parse_deadline
-from jobs.workdays import WorkCalendar
+from core.i18n import use_language
+from core.deadline import Deadline, DeadlineError, parse_deadline
+from core.workdays import WorkCalendar
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.i18n import _
+from core.i18n import _
 
 
 def run(*args: str, **env: str):
@@ -151,7 +151,7 @@ def test_several_schedules_list_every_rule_and_merge_next():
 
 
 def test_the_reason_is_in_the_language_of_the_setting():
-    from dondoc.i18n import _
+    from core.i18n import _
 
     said = _('"{text}": there is no quarter {quarter} (quarters are I–IV)', lang="vi", text="Quý V/2019", quarter="V")
     assert said != _('"{text}": there is no quarter {quarter} (quarters are I–IV)', lang="en", text="Quý V/2019",

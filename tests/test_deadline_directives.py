@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dondoc.i18n import use_language
-from jobs.deadline import DeadlineError, parse_deadline
+from core.i18n import use_language
+from core.deadline import DeadlineError, parse_deadline
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 
-from dondoc.i18n import use_language
-from jobs.deadline import DeadlineError, parse_deadline
-from jobs.workdays import WorkCalendar
+from core.i18n import use_language
+from core.deadline import DeadlineError, parse_deadline
+from core.workdays import WorkCalendar
 
 
 @pytest.fixture(autouse=True)
@@ -169,7 +169,7 @@ def test_families_accuracy():
 # A deadline with several rules: the union everywhere due dates are asked for
 # ------------------------------------------------------------------------------------------------
 def test_several_rules_keep_rrule_first_and_plan_the_union():
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
     from jobs.planner import _dues
 
     dl = parse_deadline("báo cáo quý trước ngày 18 của tháng cuối quý; báo cáo năm trước ngày 18 tháng 11 hằng năm",
@@ -200,7 +200,7 @@ def test_one_rule_stores_no_rrules_and_a_rule_another_covers_is_dropped():
     ({"rrules": ["FREQ=MONTHLY;BYMONTHDAY=5", "FREQ=MONTHLY;BYMONTHDAY=9"]}, "first of rrules"),
 ])
 def test_from_dict_checks_rrules(change, says):
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
 
     good = parse_deadline("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12", ISSUED, CAL).to_dict()
     with pytest.raises(DeadlineError) as err:
@@ -253,7 +253,7 @@ def test_every_family_reads_the_same_without_marks_and_in_capitals():
     ("ngày 05 tháng 12 hằng năm", "2020-12-05", ("2020-01-01", "2020-12-31")),
 ])
 def test_a_due_date_in_the_next_period_closes_the_one_before(text, due, period):
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
 
     dl = parse_deadline(text, ISSUED, CAL)
     assert dl.period_of(d(due)) == (d(period[0]), d(period[1]))

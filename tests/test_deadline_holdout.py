@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from jobs.deadline import DeadlineError, parse_deadline
-from jobs.workdays import WorkCalendar
+from core.deadline import DeadlineError, parse_deadline
+from core.workdays import WorkCalendar
 
 ISSUED = date(2020, 1, 10)
 CAL = WorkCalendar()

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from bot.channels import (
     UPLOAD, Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError,
 )
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
 from jobs import outbox
 from jobs.dispatcher import backoff_seconds
@@ -439,7 +439,7 @@ async def test_the_quarterly_summary_reaches_zalo_with_its_chart_by_link(engine,
     from aiohttp.test_utils import TestClient, TestServer
 
     from feeds.server import make_app
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from web.app import mount
 
     sch, fake, telegram, drawn, draw = zalo_world

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from bot.channels import ChatGone, TransientDeliveryError
 from bot.email import AWAITING, EmailChannel, confirm_url, read_token, stop_url
 from dondoc.cli import app as cli_app
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
 from feeds.server import make_app
 from jobs.scheduler import Scheduler
@@ -347,7 +347,7 @@ async def test_an_untrusted_certificate_is_refused_and_the_row_waits(ca, tmp_pat
 
 
 def test_smtp_ca_file_is_checked(tmp_path, db_url):
-    from dondoc.settings import SettingsError
+    from core.settings import SettingsError
 
     base = {"DATABASE_URL": db_url, "SMTP_HOST": "127.0.0.1", "MAIL_FROM": "dondoc@snv.example.gov.vn"}
     with pytest.raises(SettingsError) as e:

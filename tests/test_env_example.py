@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from dondoc.settings import SETTING_NAMES, load_settings
+from core.settings import SETTING_NAMES
+from dondoc.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

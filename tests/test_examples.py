@@ -14,7 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.i18n import _, ngettext
+from core.i18n import _, ngettext
 from storage.agencies import AgencyDirectory
 
 ROOT = Path(__file__).resolve().parent.parent

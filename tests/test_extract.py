@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import cli_runner
-from dondoc.i18n import _, ngettext, use_language
+from core.i18n import _, ngettext, use_language
 from intake.directive import extract
 from intake.directive.draft_yaml import render
 from intake.directive.readers import DirectiveReadError, read_lines

@@ -121,7 +121,8 @@ def test_postgresql_gives_the_calendar_sqlite_gives(engine, settings, pg_engine,
 
 
 def test_feed_render_processes_setting(monkeypatch):
-    from dondoc.settings import SettingsError, load_settings
+    from core.settings import SettingsError
+    from dondoc.settings import load_settings
     from feeds import pool as pool_module
     from feeds.server import POOL_KEY, make_app
 

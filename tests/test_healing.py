@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
 from jobs import outbox
 from jobs.healing import CAUSES, stuck_text

@@ -20,7 +20,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from dondoc import i18n
+from core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORED_DIRS = {"tests", "bench", "build", "dist", "data", "node_modules"}  # as `make i18n` (--ignore-dirs)
@@ -106,7 +106,7 @@ def test_vietnamese_is_complete_and_keeps_every_placeholder(vi):
 
 def test_english_has_every_text_vietnamese_has(vi, en):
     missing = sorted({key(m) for m in vi if m.id} - {key(m) for m in en if m.id}, key=str)
-    assert not missing, f"dondoc/locale/en lacks {len(missing)} entries (run `make i18n`): {missing[:10]}"
+    assert not missing, f"core/locale/en lacks {len(missing)} entries (run `make i18n`): {missing[:10]}"
     # English msgstr stay empty (the msgid is the English text) or, where filled, keep the placeholders.
     for m in en:
         for s in forms(m.string):

@@ -34,11 +34,11 @@ TRANSLATORS = {"_", "gettext", "ngettext", "pgettext", "N_", "t"}
 
 # Modules whose Vietnamese literals are data, not texts to translate.
 VIETNAMESE_DATA = {
-    "jobs/deadline/": "the deadline grammar: Vietnamese phrases it reads (trước ngày, Quý III, Thường xuyên …)",
+    "core/deadline/": "the deadline grammar: Vietnamese phrases it reads (trước ngày, Quý III, Thường xuyên …)",
     "storage/agency_match.py": "agency name resolution: the words that join several agencies in one cell (và, cùng)",
     "storage/registry.py": "a registry's header synonyms (Cơ quan chủ trì, Thời hạn …) that the reader accepts",
     "intake": "registry readers: the header synonyms and table words clerks write",
-    "jobs/urgent.py": "the grammar of urgent deadlines ('khẩn trương'): Vietnamese letters it folds",
+    "core/urgent.py": "the grammar of urgent deadlines ('khẩn trương'): Vietnamese letters it folds",
     "storage/namematch.py": "agency name comparison: the words of Vietnamese agency names it normalises",
     "reports/figures.py": "the reporting-period grammar: the Vietnamese periods it reads (Quý III/2026, 6 tháng …)",
     # Not data, but English texts whose examples are Vietnamese input the grammar expects:
@@ -151,8 +151,8 @@ def test_no_text_outside_the_catalog(path: Path):
     sinks, vietnamese = scan(path)
     if listed(rel, VIETNAMESE_DATA):
         vietnamese = []
-    problems = [f"{rel}:{s} — wrap it in _() (dondoc.i18n)" for s in sinks]
-    problems += [f"{rel}:{v} — Vietnamese belongs in dondoc/locale/vi/LC_MESSAGES/dondoc.po" for v in vietnamese]
+    problems = [f"{rel}:{s} — wrap it in _() (core.i18n)" for s in sinks]
+    problems += [f"{rel}:{v} — Vietnamese belongs in core/locale/vi/LC_MESSAGES/dondoc.po" for v in vietnamese]
     assert not problems, "\n".join(problems)
 
 
@@ -194,7 +194,7 @@ def test_the_scan_finds_what_it_is_for(tmp_path):
     sample.write_text(
         '"""Tài liệu: a docstring may say anything."""\n'
         'import typer\n'
-        'from dondoc.i18n import _\n'
+        'from core.i18n import _\n'
         'def f(n, e):\n'
         '    typer.echo(f"Wrote {n} events.")\n'
         '    typer.echo(_("Wrote {n} events.", n=n))\n'

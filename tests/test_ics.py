@@ -19,7 +19,7 @@ import vobject
 
 from feeds.ics import (AlarmSpec, CalendarMeta, OccurrenceEntry, ProgressEntry, TaskEntry, assemble,
                        render_calendar, uid_for)
-from jobs.deadline import parse_deadline
+from core.deadline import parse_deadline
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2018, 5, 23, 2, 0, tzinfo=timezone.utc)

@@ -148,7 +148,7 @@ def test_a_calendar_libical_rejects_is_caught():
 
 def test_rewritten_rules_give_the_grammars_dates(db, settings):
     """Outlook-safe rules must not move a deadline: each event calendar expands to the grammar's own dates."""
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
 
     data = calendar_for_all(db, replace(settings, feed_keep_done_days=3650), NOW)  # no period hidden by EXDATE
     cal = icalendar.Calendar.from_ical(data)

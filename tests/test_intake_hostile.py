@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from dondoc.i18n import _
+from core.i18n import _
 
 ADDRESS_SPACE = 400 * 1024 * 1024  # "a few hundred MB": a normal import needs less than 200 MB here
 HEADER = ["STT", "Nội dung", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"]

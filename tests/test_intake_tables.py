@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from sqlmodel import Session, select
 
-from dondoc.i18n import _, use_language
+from core.i18n import _, use_language
 from intake import ImportOptions, RegistryErrors, import_file, preview_import
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from storage.agencies import AgencyDirectory
 from storage.registry import export_registry
 from storage.tables import Task
@@ -272,7 +272,7 @@ def test_a_plan_end_bounds_its_recurring_duties(engine, directory, tmp_path):
                     "1,Báo cáo định kỳ,Sở Nội vụ,Hàng quý,\n2,Báo cáo tháng,Sở Tư pháp,Hàng tháng,30/09/2013\n",
                     encoding="utf-8")
     run(engine, path, directory, subject="Kế hoạch cải cách hành chính giai đoạn 2013-2014")
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
 
     ts = tasks(engine)
     quarterly = Deadline.from_dict(ts["62-kh-ubnd-1"].deadline)
@@ -341,8 +341,8 @@ def test_formula_cells_are_exported_inert_and_read_back_the_same(engine, directo
 # -- deadlines without a date, dates without a year ------------------------------------------------------------
 
 def test_urgent_deadlines_are_kept_as_written_and_counted_in_working_days(engine, directory, tmp_path):
-    from jobs.deadline import Deadline
-    from jobs.urgent import describe_urgent, is_urgent
+    from core.deadline import Deadline
+    from core.urgent import describe_urgent, is_urgent
 
     path = tmp_path / "plan.csv"
     path.write_text("STT,Nội dung,Cơ quan chủ trì,Thời gian hoàn thành\n1,Việc gấp,SNV,Khẩn trương\n"

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot import invites
-from dondoc.i18n import _
+from core.i18n import _
 from storage.actions import Actor
 from storage.tables import AuditEntry, ChatBinding, InviteCode, Task
 from tests.factories import make_binding, make_task

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from dondoc.i18n import _, use_language
+from core.i18n import _, use_language
 from storage.locks import AlreadyReceiving, ReceiverLock
 
 

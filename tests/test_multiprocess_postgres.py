@@ -35,8 +35,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dondoc.clock import FixedClock
-from dondoc.settings import SETTING_NAMES, load_settings
+from core.clock import FixedClock
+from core.settings import SETTING_NAMES
+from dondoc.settings import load_settings
 from jobs.scheduler import Scheduler
 from storage.db import make_engine, session_scope
 from storage.tables import Notification

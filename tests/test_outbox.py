@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from jobs import outbox
 from jobs.planner import PlannedStep
 from jobs.scheduler import Scheduler, invalidate_for_binding

@@ -6,12 +6,12 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from jobs.deadline import parse_deadline
+from core.deadline import parse_deadline
 from jobs.planner import (
     Bindings, OccurrenceState, PlannedStep, Policy, Recipient, Rung, TaskSnapshot, catch_up, current_digest,
     current_summary, digest_steps, digest_time, next_check, plan_task, still_wanted, summary_steps, timeline,
 )
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from tests.conftest import VN
 
 CAL = WorkCalendar()

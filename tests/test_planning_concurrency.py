@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from dondoc.settings import load_settings
 from jobs.scheduler import Scheduler, invalidate_for_binding
 from storage.db import make_engine, session_scope, upgrade

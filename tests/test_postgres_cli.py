@@ -20,7 +20,7 @@ from typing import Callable
 
 import pytest
 
-from dondoc.settings import SETTING_NAMES
+from core.settings import SETTING_NAMES
 
 pytestmark = pytest.mark.postgres
 

@@ -159,7 +159,7 @@ def test_postgres_a_failing_migration_leaves_the_database_as_it_was(pg_empty_url
 def test_postgres_processes_starting_at_once_migrate_one_at_a_time(postgres_server, tmp_path):
     """Several `dondoc run` processes start together and each upgrades on start; none may crash on a
     half-made schema (storage.db takes an advisory lock around migrations)."""
-    from dondoc.settings import SETTING_NAMES
+    from core.settings import SETTING_NAMES
 
     script = Path(sys.executable).with_name("dondoc")
     argv = [str(script)] if script.exists() else [sys.executable, "-c", "from dondoc.cli import main; main()"]

@@ -29,12 +29,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from dondoc.clock import FixedClock
-from dondoc.i18n import _, ngettext
+from core.clock import FixedClock
+from core.i18n import _, ngettext
 from dondoc.settings import load_settings
 from jobs.scheduler import Scheduler
-from jobs.status import Status
-from jobs.workdays import WorkCalendar
+from core.status import Status
+from core.workdays import WorkCalendar
 from reports.figures import format_rate
 from reports.summary import summary_report
 from storage import actions

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from storage.agencies import AgencyDirectory
 from intake import RegistryErrors, import_registry
 from storage.tables import Agency, AuditEntry, Directive, ProgressUpdate, Task
@@ -26,7 +26,7 @@ HEADER = ["STT", "Nội dung", "Cơ quan chủ trì", "Cơ quan phối hợp", "
 @pytest.fixture(autouse=True)
 def _english():
     """These tests read the messages in the source language; test_intake_i18n checks the Vietnamese."""
-    from dondoc.i18n import use_language
+    from core.i18n import use_language
 
     with use_language("en"):
         yield
@@ -248,7 +248,7 @@ def test_every_error_in_a_table_is_reported_with_its_location(engine, builtin, t
         f"{f}:7:Cơ quan chủ trì: the group 'UBND cấp huyện' has no members in the agency directory; list them in "
         "AGENCIES_FILE or pass --agencies FILE (or --allow-empty-groups to skip it)",
     ]
-    from dondoc.i18n import _  # the grammar's reason, in the current language (issue 14)
+    from core.i18n import _  # the grammar's reason, in the current language (issue 14)
 
     assert _('"{text}": there is no quarter {quarter} (quarters are I–IV)', text="Quý V/2013", quarter="V") in \
         e.value.problems[2].message

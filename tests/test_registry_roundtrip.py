@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from storage.agencies import AgencyDirectory
 from storage.db import make_engine, upgrade
 from storage.registry import export_registry

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from dondoc.i18n import _
-from jobs.workdays import WorkCalendar
+from core.i18n import _
+from core.workdays import WorkCalendar
 from reports import Group, build_report, parse_period, period_between
 from reports.figures import PeriodError, current_period
 from storage import actions
@@ -313,7 +313,7 @@ def test_xlsx_keeps_a_formula_like_content_as_text(engine, settings):
 def test_docx_read_back(seeded, settings, lang):
     from docx import Document
 
-    from dondoc.i18n import ngettext
+    from core.i18n import ngettext
     from reports.docx import report_docx
     from reports.figures import format_rate
 

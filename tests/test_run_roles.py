@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dondoc.i18n import _
-from dondoc.settings import SETTING_NAMES
+from core.i18n import _
+from core.settings import SETTING_NAMES
 from storage.locks import RECEIVER_LOCK_KEY
 from tests.fake_telegram import FakeTelegram
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from jobs.scheduler import Scheduler
 from storage.db import session_scope
 from tests.conftest import VN
@@ -25,7 +25,7 @@ def test_on_a_saturday_it_says_nothing_goes_out_before_monday(engine, settings):
     line = sch.whats_next(SATURDAY)
     # The new-task notice waits for Monday 23/11 07:30, the start of the next working day's window.
     assert line.startswith("next planned check: 23/11/2026 07:30"), line
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     saturday = WorkCalendar.from_file(None).day_off_name(SATURDAY.date())
     assert saturday == "thứ Bảy"  # the catalog's weekday, as written inside a sentence

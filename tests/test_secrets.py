@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 
 from bot.app import build_application, start_bot, stop_bot
-from dondoc.settings import SettingsError, load_settings
+from core.settings import SettingsError
+from dondoc.settings import load_settings
 from tests.fake_telegram import FakeTelegram
 from tests.test_bot_webhook import SECRET, free_port, update_json
 

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from dondoc.i18n import _
-from dondoc.settings import EscalationStep, SettingsError, load_settings
+from core.i18n import _
+from core.settings import EscalationStep, SettingsError
+from dondoc.settings import load_settings
 
 
 def test_defaults_are_the_documented_ones():

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from jobs.status import Status
-from jobs.workdays import WorkCalendar
+from core.status import Status
+from core.workdays import WorkCalendar
 from storage import actions
 from storage.actions import Actor
 from storage.tables import Task

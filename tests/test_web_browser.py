@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
 from storage.tables import Extension
 from tests.web_harness import ADMIN, FOCAL, NOW, make_link, seed
@@ -135,7 +135,7 @@ def test_an_administrator_imports_a_registry_and_approves_an_extension(browser, 
     assert page.locator("#confirm-import").count() == 0
     # Fixed: the check passes; confirming imports it.
     upload(page, REGISTRY.replace(BAD_ROW, "Sở Tài chính"))
-    from dondoc.i18n import ngettext
+    from core.i18n import ngettext
 
     assert ngettext("{n} task added", "{n} tasks added", 2, lang="vi") in page.locator("#dry-run").inner_text()
     page.click("#confirm-import")
@@ -174,7 +174,7 @@ def test_an_administrator_imports_a_registry_and_approves_an_extension(browser, 
     assert download.value.suggested_filename == "dondoc-report-2018-Q2.xlsx"
     wb = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     first = [[c.value for c in row] for row in wb.worksheets[0].iter_rows()]
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from reports import build_report, make_period
 
     with Session(server.engine) as s:

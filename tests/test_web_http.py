@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
 from storage.tables import AuditEntry, Extension, WebSession
 from tests.web_harness import (ADMIN, FOCAL, HEALTH_FOCAL, LEADER, NOW, OVERSIGHT, STRANGER, console, make_link,
@@ -350,7 +350,7 @@ async def test_reports_page_and_downloads_use_the_report_figures(seeded, wsettin
     import openpyxl
 
     from reports import build_report, make_period
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     with Session(seeded) as s:
         expected = build_report(s, settings=wsettings, calendar=WorkCalendar.from_file(None),

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.i18n import _
+from core.i18n import _
 from storage.tables import WebSigninLink
 from tests.bot_harness import ALICE, FOCAL_CHAT, MALLORY, NOW, bot  # noqa: F401 - the `bot` fixture
 from tests.factories import make_binding

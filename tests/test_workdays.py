@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from dondoc.i18n import _, use_language, weekday_name
-from jobs.workdays import HolidayFileError, WorkCalendar
+from core.i18n import _, use_language, weekday_name
+from core.workdays import HolidayFileError, WorkCalendar
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from bot.handlers.common import Deps
 from bot.invites import create_invite
 from bot.zalo import TEXT_LIMIT, ZaloChannel, ZaloClient, split_text
 from bot.zalo_receiver import ZaloReceiver
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.settings import load_settings
-from jobs.workdays import WorkCalendar
+from core.workdays import WorkCalendar
 from storage.actions import Actor
 from storage.tables import AuditEntry, ChatBinding, Extension, Occurrence, ProgressUpdate, Task
 from tests.bot_harness import NOW, seed

@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 from bot.zalo import ZaloClient
 from bot.zalo_webhook import WebhookKeeper, updates_of, webhook_path
 from dondoc import redact
-from dondoc.clock import FixedClock
-from dondoc.i18n import _
+from core.clock import FixedClock
+from core.i18n import _
 from dondoc.service import Service
-from dondoc.settings import SettingsError, load_settings
+from core.settings import SettingsError
+from dondoc.settings import load_settings
 from storage.tables import ProgressUpdate
 from tests.bot_harness import NOW, seed
 from tests.factories import make_binding

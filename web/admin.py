@@ -15,7 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
-from dondoc.i18n import _
+from core.i18n import _
 from storage.tables import ChatBinding, InviteCode
 from web import registry_adapter
 from web.app import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
@@ -294,7 +294,7 @@ async def binding_unlink(request: web.Request) -> web.Response:
 async def preview_page(request: web.Request) -> web.Response:
     if _admin(request) is None:
         return not_found(request)
-    from dondoc.i18n import current_language
+    from core.i18n import current_language
     from web.preview import preview
 
     days = request.query.get("days", "7")

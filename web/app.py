@@ -25,7 +25,7 @@ import jinja2
 from aiohttp import web
 from sqlmodel import Session
 
-from dondoc import i18n
+from core import i18n
 from web import auth
 
 HERE = Path(__file__).parent
@@ -177,7 +177,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 
 def make_web_app(settings, engine, clock) -> web.Application:
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from web import admin, pages, reports, signin
 
     app = web.Application(middlewares=[middleware])
@@ -188,7 +188,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
         app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), context_processors=[context],
         autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True)
-    # Texts are dondoc.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
+    # Texts are core.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n

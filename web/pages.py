@@ -13,10 +13,10 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
-from dondoc import i18n
-from dondoc.clock import local_today
-from dondoc.i18n import _
-from jobs.status import Status, status_label
+from core import i18n
+from core.clock import local_today
+from core.i18n import _
+from core.status import Status, status_label
 from storage import actions
 from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task

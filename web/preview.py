@@ -35,7 +35,7 @@ def _steps(session: Session, settings, calendar, now: datetime, first: date, las
 
 
 def _timeline_steps(session: Session, settings, calendar, first: date, last: date, agency: str | None):
-    from jobs.deadline import DeadlineError
+    from core.deadline import DeadlineError
     from jobs.planner import GLOBAL_ROLES, Bindings, Policy, Recipient, TaskSnapshot, timeline
     from storage.tables import ChatBinding, Directive, Occurrence, Task
 
@@ -76,7 +76,7 @@ def _timeline_steps(session: Session, settings, calendar, first: date, last: dat
 def preview(session: Session, settings, calendar, first: date, last: date, agency: str | None = None,
             lang: str = "vi", now: datetime | None = None) -> list[Message]:
     from bot.i18n import role_label
-    from dondoc.i18n import _
+    from core.i18n import _
     from jobs.dispatcher import Composer
 
     tz = settings.timezone

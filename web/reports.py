@@ -19,7 +19,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session
 
-from dondoc.i18n import _, current_language
+from core.i18n import _, current_language
 from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
 from web.auth import Person
 from web.pages import _parse_date, filter_choices, today_of
@@ -220,7 +220,7 @@ def summary_chart_url(settings, quarter: str, lang: str, *, today: date, now: fl
 
 async def report_chart_link(request: web.Request) -> web.Response:
     """The chart behind a signed link (no sign-in: a chat platform fetches it to show it in the chat)."""
-    from dondoc.i18n import available_languages
+    from core.i18n import available_languages
     from reports import PeriodError, build_report, parse_period
 
     settings = request.app[SETTINGS]

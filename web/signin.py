@@ -9,7 +9,7 @@ from datetime import timedelta
 import aiohttp_jinja2
 from aiohttp import web
 
-from dondoc.i18n import _
+from core.i18n import _
 from web import auth
 from web.app import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, language_of, now, run_db, set_cookie
 
@@ -149,7 +149,7 @@ async def signout(request: web.Request) -> web.StreamResponse:
 
 async def switch_language(request: web.Request) -> web.StreamResponse:
     lang = request.match_info["lang"]
-    from dondoc.i18n import available_languages
+    from core.i18n import available_languages
 
     if lang not in available_languages():
         raise web.HTTPNotFound()

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot import buttons as btn
 from bot.handlers.common import ChatScope, command_args, deps, load_scope, refuse_unlinked, reply
 from bot.texts import t
-from dondoc.i18n import ngettext
+from core.i18n import ngettext
 from feeds import service, tokens
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ async def send_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE, ses
         label = t(lang, "all_agencies")
     session.commit()
     url, todo_url = tokens.feed_urls(d.settings.feed_base_url, token)
-    from dondoc.i18n import _
+    from core.i18n import _
     from feeds.links import webcal_url
 
     text = t(lang, "feed_url", scope=label, url=url, todo_url=todo_url)

@@ -20,9 +20,9 @@ from telegram.ext import ContextTypes
 from bot.buttons import Button
 from bot.i18n import role_label
 from bot.texts import shorten, split_message, t
-from dondoc.clock import Clock, local_today
-from dondoc.i18n import DEFAULT_LANGUAGE, _, available_languages, format_date
-from dondoc.settings import Settings
+from core.clock import Clock, local_today
+from core.i18n import DEFAULT_LANGUAGE, _, available_languages, format_date
+from core.settings import Settings
 from storage.actions import Actor
 from storage.tables import Agency, ChatBinding, Task
 
@@ -42,7 +42,7 @@ class Deps:
     settings: Settings
     engine: Engine
     clock: Clock
-    calendar: object  # jobs.workdays.WorkCalendar
+    calendar: object  # core.workdays.WorkCalendar
     # chat id → when it was last told it is not linked (at most one such reply per UNLINKED_REPLY_EVERY)
     told_unlinked: dict[str, datetime] = field(default_factory=dict)
 
@@ -283,7 +283,7 @@ class DateOutOfRange(ValueError):
 def parse_date(text: str) -> date:
     """dd/mm/yyyy (also d/m/yyyy, and . or - as separators), a year the registry grammar accepts;
     ValueError otherwise (DateOutOfRange for 31/12/9999: calendars and sums with it overflow)."""
-    from jobs.deadline import MAX_YEAR, MIN_YEAR
+    from core.deadline import MAX_YEAR, MIN_YEAR
 
     m = _DATE_RE.fullmatch(text.strip())
     if not m:
@@ -296,7 +296,7 @@ def parse_date(text: str) -> date:
 
 def date_refusal(lang: str, text: str) -> str:
     """What to say about a date `parse_date` refused."""
-    from jobs.deadline import MAX_YEAR, MIN_YEAR
+    from core.deadline import MAX_YEAR, MIN_YEAR
 
     try:
         parse_date(text)
@@ -417,7 +417,7 @@ async def edit(message: Message, text: str | None, buttons: list[list[Button]] |
 
 def task_line(item, scope: ChatScope, index: int | None = None) -> str:
     """One task in a list: key, content, due date (effective and as written), status."""
-    from jobs.status import status_label
+    from core.status import status_label
 
     task = item.task
     lang = scope.lang

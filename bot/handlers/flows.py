@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from bot import buttons as btn
 from bot.handlers.common import PLATFORM, ChatScope, Deps, active_bindings, agency_names, resolve_lang
 from bot.texts import TEXTS, fmt_datetime, shorten, t
-from dondoc.i18n import _, available_languages
-from dondoc.i18n import format_date as fmt_date
-from jobs.status import Status, compute_status, status_label
+from core.i18n import _, available_languages
+from core.i18n import format_date as fmt_date
+from core.status import Status, compute_status, status_label
 from storage import actions
 from storage.actions import ActionError
 from storage.tables import OPEN, ChatBinding, Extension, Occurrence, ProgressUpdate, Task

@@ -9,7 +9,7 @@ from bot import invites
 from bot.handlers.common import PLATFORM, command_args, deps, load_scope, may_tell_unlinked, reply
 from bot.i18n import role_label
 from bot.texts import COMMANDS, fmt_datetime, t
-from dondoc.i18n import _, available_languages
+from core.i18n import _, available_languages
 from storage import audit
 
 

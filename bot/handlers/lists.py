@@ -27,9 +27,9 @@ from bot.handlers.common import (
     task_line,
 )
 from bot.texts import t
-from dondoc.i18n import ngettext
-from dondoc.i18n import format_date as fmt_date
-from jobs.status import Status, status_label
+from core.i18n import ngettext
+from core.i18n import format_date as fmt_date
+from core.status import Status, status_label
 
 PAGE_ITEMS = 10
 PAGE_CHARS = 3600  # room for the header and page line under Telegram's 4,096

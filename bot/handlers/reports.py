@@ -13,7 +13,7 @@ from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import OVERSEEING_ROLES, command_args, deps, load_scope, refuse_unlinked, reply
-from dondoc.i18n import _, pgettext
+from core.i18n import _, pgettext
 from reports import build_report, current_period, parse_period
 from reports.figures import PERIOD_EXAMPLES, PeriodError, Report, format_rate
 

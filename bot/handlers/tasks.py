@@ -21,9 +21,9 @@ from bot.handlers.common import (
     send,
 )
 from bot.texts import TEXTS, fmt_datetime, shorten, t
-from dondoc.i18n import _, available_languages
-from dondoc.i18n import format_date as fmt_date
-from jobs.status import status_label
+from core.i18n import _, available_languages
+from core.i18n import format_date as fmt_date
+from core.status import status_label
 from storage.tables import Directive, Extension, Occurrence, ProgressUpdate, Task
 
 PROMPTS = "extension_prompts"  # chat_data key: prompt message id -> (task id, occurrence key)

@@ -13,7 +13,7 @@ from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import deps, load_scope, reply
-from dondoc.i18n import _, use_language
+from core.i18n import _, use_language
 
 # No link preview: a preview fetch must not be mistaken for the person (the page asks for a click anyway).
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

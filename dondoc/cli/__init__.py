@@ -13,7 +13,7 @@ import typer
 
 from dondoc import __version__
 from dondoc.cli.localize import LocalizedGroup
-from dondoc.i18n import N_
+from core.i18n import N_
 
 app = typer.Typer(
     name="dondoc",

@@ -19,7 +19,7 @@ import typer
 
 from dondoc.cli.common import clock, engine, fail, settings
 from dondoc.cli.report import parse_cli_date, speaks
-from dondoc.i18n import N_, _, format_date
+from core.i18n import N_, _, format_date
 
 DECISIONS = ("approve", "reject")
 
@@ -56,7 +56,7 @@ def find_task(session, key: str):
 
 def occurrence_key(session, task, when: Optional[str], today: date) -> str:
     """--occurrence DATE (a due date of a recurring task), else the current one."""
-    from jobs.deadline import Deadline
+    from core.deadline import Deadline
     from storage.actions import ActionError, current_occurrence
 
     if when is None:
@@ -113,7 +113,7 @@ def decision_label(decision: str | None) -> str:
 
 def _act(do):
     """Run `do(session, now, today)` in one transaction; an ActionError exits 2 with nothing written."""
-    from dondoc.clock import local_today
+    from core.clock import local_today
     from storage.actions import ActionError
     from storage.db import session_scope
 

@@ -7,7 +7,7 @@ import getpass
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
-from dondoc.i18n import N_, _
+from core.i18n import N_, _
 
 
 def _actor():

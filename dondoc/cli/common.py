@@ -9,9 +9,10 @@ import os
 
 import typer
 
-from dondoc.clock import Clock, clock_from_settings
-from dondoc.i18n import DEFAULT_LANGUAGE, _, available_languages, ngettext, set_language
-from dondoc.settings import Settings, SettingsError, load_settings
+from core.clock import Clock, clock_from_settings
+from core.i18n import DEFAULT_LANGUAGE, _, available_languages, ngettext, set_language
+from core.settings import Settings, SettingsError
+from dondoc.settings import load_settings
 
 
 def language_from_environment() -> str:

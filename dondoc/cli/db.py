@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from dondoc.cli.common import database_errors, settings
-from dondoc.i18n import N_, _
+from core.i18n import N_, _
 
 db_app = typer.Typer(help=N_("Database schema: create or upgrade it."), no_args_is_help=True)
 

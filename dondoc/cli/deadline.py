@@ -11,9 +11,9 @@ from datetime import date
 
 import typer
 
-from dondoc.i18n import N_, _, use_language
-from jobs.deadline import Deadline, DeadlineError, parse_deadline
-from jobs.workdays import HolidayFileError, WorkCalendar
+from core.i18n import N_, _, use_language
+from core.deadline import Deadline, DeadlineError, parse_deadline
+from core.workdays import HolidayFileError, WorkCalendar
 
 
 def deadline_json(d: Deadline, issued: date, calendar: WorkCalendar, shift: bool) -> dict:
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
         settings = common.settings()
         if issued is None:
-            from dondoc.clock import local_today
+            from core.clock import local_today
 
             issued_on = local_today(common.clock(), settings.timezone)
         else:  # every command takes dd/mm/yyyy and YYYY-MM-DD alike, within the grammar's years

@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from dondoc.i18n import N_, _, ngettext
+from core.i18n import N_, _, ngettext
 
 
 def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
@@ -23,7 +23,7 @@ def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
     from sqlmodel import Session, SQLModel
 
     from dondoc.cli.common import clock, settings
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
     from storage.agencies import AgencyDirectory
     from storage.db import make_engine
     from intake import RegistryErrors, import_registry
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         except DirectiveReadError as e:
             fail(str(e))
         from dondoc.cli.common import settings
-        from dondoc.i18n import use_language
+        from core.i18n import use_language
 
         with use_language(settings().language):  # the review notes are for the clerk: LANGUAGE
             draft = extract(lines)

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, match_agencies, settings
-from dondoc.i18n import N_, _, available_languages, format_datetime, ngettext
+from core.i18n import N_, _, available_languages, format_datetime, ngettext
 
 feed_app = typer.Typer(help=N_("Calendar subscription feeds: print a feed URL, list or revoke feeds."),
                        no_args_is_help=True)
@@ -97,7 +97,7 @@ def _print_urls(token: str) -> None:
 def _print_webcal(token: str) -> None:
     """The webcal:// form of the events URL (a click opens the calendar app's subscribe dialog), on stderr so
     standard output stays the one https URL a script can read."""
-    from dondoc.i18n import _
+    from core.i18n import _
     from feeds.links import webcal_url
     from feeds.tokens import feed_urls
 

@@ -33,7 +33,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from typer._click.formatting import HelpFormatter
 from typer._click.utils import echo
 
-from dondoc.i18n import N_, _, current_language, pgettext, translations
+from core.i18n import N_, _, current_language, pgettext, translations
 
 # Typer's texts through gettext, exactly as typer/core.py writes them (it formats them itself).
 TYPER_TEXTS = (
@@ -203,7 +203,7 @@ class LocalizedGroup(typer.core.TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from dondoc.cli.common import language_from_environment
-        from dondoc.i18n import set_language
+        from core.i18n import set_language
 
         # Before anything is parsed or formatted: `dondoc --help` and a typo never reach the callbacks.
         set_language(language_from_environment())

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import clock, engine, fail, settings, unknown_agency
-from dondoc.i18n import N_, _, format_date, ngettext, set_language
+from core.i18n import N_, _, format_date, ngettext, set_language
 
 
 def _lang() -> str:
@@ -28,7 +28,7 @@ def _directory(session=None, extra: Optional[Path] = None, *, sync: bool = False
 
 
 def _calendar():
-    from jobs.workdays import HolidayFileError, WorkCalendar
+    from core.workdays import HolidayFileError, WorkCalendar
 
     try:
         return WorkCalendar.from_file(settings().holidays_file)
@@ -46,7 +46,7 @@ def _actor() -> str:
 def parse_cli_date(option: str, value: Optional[str]) -> Optional[date]:
     """dd/mm/yyyy or YYYY-MM-DD, within the deadline grammar's years; exit 2 otherwise."""
     from intake.table import parse_date
-    from jobs.deadline import MAX_YEAR, MIN_YEAR
+    from core.deadline import MAX_YEAR, MIN_YEAR
 
     if value is None:
         return None
@@ -171,9 +171,9 @@ def tasks_cmd(
     set_language(_lang())
     from sqlmodel import Session
 
-    from dondoc.clock import local_today
-    from jobs.status import parse_status, status_label
-    from jobs.urgent import describe_urgent, is_urgent
+    from core.clock import local_today
+    from core.status import parse_status, status_label
+    from core.urgent import describe_urgent, is_urgent
     from storage.agencies import UnknownAgency, agency_names
     from storage.views import task_items
 

@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, settings
-from dondoc.i18n import N_, _, format_date, use_language
+from core.i18n import N_, _, format_date, use_language
 
 FORMATS = (".xlsx", ".docx", ".png")
 
@@ -41,7 +41,7 @@ def parse_cli_date(text: str, option: str) -> date:
 
 
 def calendar():
-    from jobs.workdays import HolidayFileError, WorkCalendar
+    from core.workdays import HolidayFileError, WorkCalendar
 
     try:
         return WorkCalendar.from_file(settings().holidays_file)
@@ -126,7 +126,7 @@ def _print_table(report, lang: str) -> None:
     if report.overdue:
         typer.echo("")
         typer.echo(_("Overdue ({n}):", n=len(report.overdue)))
-        from dondoc.i18n import ngettext
+        from core.i18n import ngettext
 
         for row in report.overdue:
             occurrence = "" if row.fact.occurrence_key == "once" else f" ({format_date(row.fact.due)})"
@@ -156,7 +156,7 @@ def report_cmd(
     the overdue list for a period, on screen, as JSON or as a file."""
     from sqlmodel import Session
 
-    from dondoc.clock import local_today
+    from core.clock import local_today
     from reports import build_report
 
     s = settings()

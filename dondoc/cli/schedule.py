@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from dondoc.cli.common import agency_directory, clock, engine, fail, one_agency, settings
-from dondoc.i18n import N_, _, available_languages, format_date, ngettext
+from core.i18n import N_, _, available_languages, format_date, ngettext
 
 ROLES = ("focal", "manager", "oversight", "leadership")
 PLATFORMS = ("telegram", "zalo", "email")
@@ -66,7 +66,7 @@ def _check_chat(platform: str, chat_id: str) -> tuple[str, str]:
 
 def _parse_date(text: str, what: str) -> date:
     from intake.table import parse_date  # the one date reader: both forms, the grammar's years
-    from jobs.deadline import MAX_YEAR, MIN_YEAR
+    from core.deadline import MAX_YEAR, MIN_YEAR
 
     d = parse_date(text)
     if d is not None:
@@ -257,11 +257,11 @@ def preview_cmd(
     from sqlmodel import Session
 
     from bot.i18n import role_label
-    from dondoc.i18n import _, format_date
+    from core.i18n import _, format_date
     from jobs.dispatcher import Composer
     from jobs.noise import noise
     from jobs.preview import items_of, plan_preview
-    from jobs.workdays import WorkCalendar
+    from core.workdays import WorkCalendar
 
     st = settings()
     tz = st.timezone

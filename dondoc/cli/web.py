@@ -8,7 +8,7 @@ import getpass
 import typer
 
 from dondoc.cli.common import clock, engine, fail, settings
-from dondoc.i18n import N_, _
+from core.i18n import N_, _
 
 
 def web_link_cmd(

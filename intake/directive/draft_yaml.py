@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.directive.extract import Draft
 from intake.directive.text import fold
 

@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.directive.header import read_header
 from intake.directive.text import Line, fold, to_lines
-from jobs.deadline import DeadlineError, parse_deadline
+from core.deadline import DeadlineError, parse_deadline
 
 
 @dataclass

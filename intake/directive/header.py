@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.directive.text import Line, fold
 
 _NUMBER = re.compile(r"^S[ốôo]\s*:?\s*(?P<n>\d+[\w./-]*/[\w./&-]+)", re.I)

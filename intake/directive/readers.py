@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dondoc.i18n import _
+from core.i18n import _
 
 
 class DirectiveReadError(ValueError):

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.limits import FileRefused, Limits
 
 __all__ = ["Row", "Table", "TABLE_SUFFIXES", "cell_text", "read_table"]

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.limits import FileRefused, Limits
 from intake.readers import Row, Table, cell_text, check_cell, check_row_count, check_width
 from storage.registry import uninert

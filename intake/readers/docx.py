@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.limits import FileRefused, Limits
 from intake.readers import Row, Table, cell_text, check_cell, check_row_count, check_width
 from intake.readers.zipcheck import checked_zip

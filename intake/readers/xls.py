@@ -5,7 +5,7 @@ reading it whole is bounded too; the row and column limits still apply."""
 
 from __future__ import annotations
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.limits import FileRefused, Limits
 from intake.readers import Row, Table, cell_text, check_cell, check_row_count, check_width
 from intake.readers.merges import Merge, MergeFiller

@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.limits import FileRefused, Limits
 from intake.readers import Row, Table, cell_text, check_cell, check_row_count, check_width
 from intake.readers.merges import Merge, MergeFiller

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from dondoc.i18n import _
+from core.i18n import _
 from intake.limits import FileRefused, Limits
 
 MAX_ENTRIES = 10_000

@@ -1,9 +1,9 @@
 """Recurring readings (thời hạn định kỳ): a recurring form → its RRULE, the periods it closes, and
 whether it names a day.
 
-A mixin of `jobs.deadline.reader._Reader`: it reads `self.t`, `self.fold` and `self.issued`, notes in
+A mixin of `core.deadline.reader._Reader`: it reads `self.t`, `self.fold` and `self.issued`, notes in
 `self._after` the rules due in the period after the one they close, and reads a regime form that names no
-report period ("trước ngày 15 của tháng sau" alone) as one day, through `self._day` (`jobs.deadline.once`).
+report period ("trước ngày 15 của tháng sau" alone) as one day, through `self._day` (`core.deadline.once`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from dondoc.i18n import _
-from jobs.deadline import regime as _regime
-from jobs.deadline.model import _UNITS, DeadlineError, _last_day
-from jobs.deadline.patterns import _SIX, _Match
-from jobs.deadline.words import _WEEKDAYS, _bymonthday, _day_of_month, _month, _number_words, _quarter, _short
+from core.i18n import _
+from core.deadline import regime as _regime
+from core.deadline.model import _UNITS, DeadlineError, _last_day
+from core.deadline.patterns import _SIX, _Match
+from core.deadline.words import _WEEKDAYS, _bymonthday, _day_of_month, _month, _number_words, _quarter, _short
 
 
 class _RecurringReadings:

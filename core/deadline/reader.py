@@ -1,6 +1,6 @@
 """`parse_deadline`: the deadline a text holds, or `DeadlineError` saying why there is none.
 
-The pipeline: every pattern's matches on the folded text (`jobs.deadline.patterns`), the longest kept where
+The pipeline: every pattern's matches on the folded text (`core.deadline.patterns`), the longest kept where
 they overlap, ranges joined ("từ ngày 1/6 đến ngày 30/6/2018"); each match's role decided by the words
 before it (a deadline after "trước", "chậm nhất" …; not one after "kể từ", "tính đến" …; a date mentioned in
 passing ignored); then one `Deadline` out of what is left — recurring, once or continuous — or an error
@@ -15,19 +15,19 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dondoc.i18n import _
-from jobs.deadline import regime as _regime
-from jobs.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
-from jobs.deadline.once import _OnceReadings
-from jobs.deadline.patterns import (
+from core.i18n import _
+from core.deadline import regime as _regime
+from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
+from core.deadline.once import _OnceReadings
+from core.deadline.patterns import (
     _ALSO, _ATOMS, _CLOSE_PAREN, _CONTINUOUS, _LIST_CONNECTOR, _MARKER, _NEG_REASON, _NEGATIVE, _ONLY_PUNCT,
     _PERIOD_KINDS, _PERIODIC_ALONE, _PRIORITY, _RANGE_CONNECTOR, _RANGE_KINDS, _RECURRING, _REL_PRE_ALONE,
     _STRONG, _Match,
 )
-from jobs.deadline.recurring import _RecurringReadings
-from jobs.deadline.text import _Text
-from jobs.deadline.words import _bymonthday, _short
-from jobs.workdays import WorkCalendar
+from core.deadline.recurring import _RecurringReadings
+from core.deadline.text import _Text
+from core.deadline.words import _bymonthday, _short
+from core.workdays import WorkCalendar
 
 
 @dataclass
@@ -72,7 +72,7 @@ def parse_deadline(text: str, issued: date, calendar: WorkCalendar | None = None
 
 class _Reader(_OnceReadings, _RecurringReadings):
     """One text read for one issue date: `read()` is the pipeline; a match's own reading comes from
-    `_OnceReadings` (jobs.deadline.once) or `_RecurringReadings` (jobs.deadline.recurring)."""
+    `_OnceReadings` (core.deadline.once) or `_RecurringReadings` (core.deadline.recurring)."""
 
     def __init__(self, t: _Text, issued: date, calendar: WorkCalendar | None):
         self.t = t

@@ -16,8 +16,8 @@ import re
 import unicodedata
 from datetime import date
 
-from jobs.deadline import Deadline
-from jobs.workdays import WorkCalendar
+from core.deadline import Deadline
+from core.workdays import WorkCalendar
 
 __all__ = ["URGENT_KIND", "describe_urgent", "is_urgent", "parse_urgent", "urgent_dict"]
 
@@ -56,6 +56,6 @@ def is_urgent(stored: dict | None) -> bool:
 
 def describe_urgent(due: date, lang: str | None = None) -> str:
     """"khẩn trương (hạn tính: 18/07/2013)" — the deadline as read, with the day it is counted to."""
-    from dondoc.i18n import _, format_date
+    from core.i18n import _, format_date
 
     return _("urgent (counted due: {date})", lang=lang, date=format_date(due))

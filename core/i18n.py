@@ -1,11 +1,11 @@
 """Every user-facing text goes through here: gettext catalogs managed with Babel.
 
 Source texts (msgids) are English, written in the code; each language is a catalog under
-`dondoc/locale/<lang>/LC_MESSAGES/dondoc.po`. Vietnamese (`vi`) is the default language; English (`en`)
+`core/locale/<lang>/LC_MESSAGES/dondoc.po`. Vietnamese (`vi`) is the default language; English (`en`)
 is the source language, so its catalog only needs entries where a wording differs. A new language is a
 new folder with a catalog, no code change (`make i18n-init LANG=xx`).
 
-    from dondoc.i18n import _, ngettext
+    from core.i18n import _, ngettext
 
     _("Linked {chat} to {agency}.", chat=..., agency=...)          # the current language
     _("Linked {chat} to {agency}.", lang="en", chat=..., agency=...)

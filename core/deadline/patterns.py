@@ -1,12 +1,12 @@
-"""The grammar's patterns (mẫu thời hạn), on the folded text (`jobs.deadline.text`).
+"""The grammar's patterns (mẫu thời hạn), on the folded text (`core.deadline.text`).
 
 - atoms: expressions naming one day or one period ("ngày 14/6/2018", "Quý III/2013", "trong vòng 15 ngày kể
   từ ngày ký");
 - recurring forms, each read as a whole ("hằng quý", "trước ngày 20 hằng tháng"; the reporting-regime forms
-  come from `jobs.deadline.regime`), and continuous ones ("thường xuyên");
+  come from `core.deadline.regime`), and continuous ones ("thường xuyên");
 - the words before an expression that make it a deadline ("trước", "chậm nhất", "thời hạn:") or not one
   ("kể từ", "tính đến"), and the connectors of ranges and lists;
-- `_Match`: where one pattern matched, as the reader (`jobs.deadline.reader`) passes it around.
+- `_Match`: where one pattern matched, as the reader (`core.deadline.reader`) passes it around.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dondoc.i18n import N_
-from jobs.deadline import regime as _regime
+from core.i18n import N_
+from core.deadline import regime as _regime
 
 _QUAL = r"(?:(?P<q>dau|giua|cuoi)\s+)?"
 _YEAR_TAIL = r"(?:\s*[/.-]\s*(?P<y>\d{4})|\s*,?\s+nam\s+(?P<y2>\d{4}))?"

@@ -23,7 +23,7 @@ The grammar, one module per concern:
   one-off expressions through `once` and recurring forms through `recurring`.
 """
 
-from jobs.deadline.model import KINDS, MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
-from jobs.deadline.reader import parse_deadline
+from core.deadline.model import KINDS, MAX_YEAR, MIN_YEAR, Deadline, DeadlineError
+from core.deadline.reader import parse_deadline
 
 __all__ = ["Deadline", "DeadlineError", "parse_deadline", "KINDS", "MIN_YEAR", "MAX_YEAR"]

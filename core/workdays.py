@@ -24,7 +24,7 @@ from pathlib import Path
 
 import holidays
 
-from dondoc.i18n import N_, _, current_language, weekday_name
+from core.i18n import N_, _, current_language, weekday_name
 
 __all__ = ["HolidayFileError", "WorkCalendar"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 
-from dondoc.i18n import N_, _, available_languages
+from core.i18n import N_, _, available_languages
 
 
 class Status(str, Enum):
@@ -60,7 +60,7 @@ def compute_status(
     return Status.IN_TIME
 
 
-# As the Government Office's tracking system names them (translated in the catalogs, dondoc/locale).
+# As the Government Office's tracking system names them (translated in the catalogs, core/locale).
 LABELS = {
     Status.IN_TIME: N_("Open – on track"),  # Chưa hoàn thành – trong hạn
     Status.DUE_SOON: N_("Open – due soon"),  # Chưa hoàn thành – sắp đến hạn

@@ -1,6 +1,6 @@
 """One-off readings (thời hạn một lần): an atom or a range of them → the one day it is due.
 
-A mixin of `jobs.deadline.reader._Reader`: it reads `self.issued`, `self.calendar` and `self.t`. Year-less
+A mixin of `core.deadline.reader._Reader`: it reads `self.issued`, `self.calendar` and `self.t`. Year-less
 dates and periods are their next occurrence on or after the reference day; a month, quarter, half or year
 is due on its last day (đầu / giữa / cuối as Art. 146 says); periods count from the issue date (Art. 147).
 """
@@ -13,10 +13,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from dondoc.i18n import _
-from jobs.deadline.model import DeadlineError, _last_day
-from jobs.deadline.patterns import _Match
-from jobs.deadline.words import (
+from core.i18n import _
+from core.deadline.model import DeadlineError, _last_day
+from core.deadline.patterns import _Match
+from core.deadline.words import (
     _MONTH_NAMES_EN, _check_year, _month, _number_words, _qualified_month, _qualified_year, _quarter, _quarter_day,
     _short, _year,
 )

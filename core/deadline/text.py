@@ -1,7 +1,7 @@
 """The text the grammar reads: one folded, lower-case, diacritic-free copy with offsets back to the input.
 
 "Trước ngày 14/6/2018", "truoc ngay 14/6/2018" and its NFD form all fold to the same ASCII; the patterns
-(`jobs.deadline.patterns`) run on the folded copy, messages quote the input's own words (`_Text.span`).
+(`core.deadline.patterns`) run on the folded copy, messages quote the input's own words (`_Text.span`).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from dondoc.i18n import N_, _
-from jobs.deadline.model import MAX_YEAR, MIN_YEAR, DeadlineError, _last_day
+from core.i18n import N_, _
+from core.deadline.model import MAX_YEAR, MIN_YEAR, DeadlineError, _last_day
 
 # Month names in messages, translated where they are shown ("February" → "tháng 2").
 _MONTH_NAMES_EN = [None, N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),

@@ -1,7 +1,7 @@
 """The reporting-regime forms of the deadline grammar (chế độ báo cáo, Nghị định 09/2019/NĐ-CP and after).
 
-Patterns only, on the folded text the grammar reads (lower-case, no diacritics, `jobs.deadline.text`);
-`jobs.deadline.recurring` reads what they match. Kept apart so the grammar's core stays one screenful per
+Patterns only, on the folded text the grammar reads (lower-case, no diacritics, `core.deadline.text`);
+`core.deadline.recurring` reads what they match. Kept apart so the grammar's core stays one screenful per
 concern:
 
 - a day inside a recurring period: "ngày 18 (mười tám) của tháng báo cáo", "trước ngày 12 của tháng cuối

@@ -2,7 +2,7 @@
 
 Pure date arithmetic: a once deadline has one `due`; a recurring one an RFC 5545 RRULE (or several) from
 `start`, expanded by dateutil; a continuous one (thường xuyên) none. `DeadlineError` is what the grammar
-(`jobs.deadline.reader`) and `Deadline.from_dict` raise for what they cannot read.
+(`core.deadline.reader`) and `Deadline.from_dict` raise for what they cannot read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rruleset, rrulestr
 
-from dondoc.i18n import _
+from core.i18n import _
 
 KINDS = ("once", "recurring", "continuous")
 # Years outside this range are typos (or OCR noise) in a task registry, not deadlines.

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import Session, select
 
 from bot.email import AWAITING, EmailChannel, confirm_url
-from dondoc.clock import FixedClock
+from core.clock import FixedClock
 from feeds.server import make_app
 from jobs.scheduler import Scheduler
 from storage.db import session_scope

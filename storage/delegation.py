@@ -1,0 +1,196 @@
+"""Delegation (giao việc nội bộ): an agency hands a task, or one period of it, to a department and/or a
+person, with an internal deadline on or before its own; a coordinating agency's part (phần việc phối hợp)
+is an item of its own with its own deadline, reporting to the lead.
+
+Who may delegate: the lead agency's focal point (đầu mối) or leader (lãnh đạo) — anything on the task, its
+coordinators' parts included; a coordinating agency's focal point or leader — its own part, to its own
+people. Nobody hands another agency's work: a refusal says why (`DelegationError.code`). The server's
+administrator (CLI) acts for everyone.
+
+Roles of the one handed the work: chủ trì (leads it), phối hợp (contributes), theo dõi (kept informed).
+Every change is audited; the task is re-planned (next_check_at = NULL) so reminders follow the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Collection, Optional
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel, select
+
+from storage import audit
+from storage.tables import DONE, OPEN, Task, _ts
+
+if TYPE_CHECKING:  # storage.people imports storage.tables, which imports this module at its end
+    from storage.people import Department, Person
+
+DELEGATING_ROLES = ("focal", "manager")  # đầu mối, lãnh đạo đơn vị
+# Roles of the one handed the work: chủ trì (leads it), phối hợp (contributes), theo dõi (kept informed).
+DELEGATION_ROLES = ("chu-tri", "phoi-hop", "theo-doi")
+
+
+class Assignment(SQLModel, table=True):
+    """One hand-over of a task (or of one period of it) within an agency, or a coordinating agency's part."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    occurrence: Optional[str] = Field(default=None, max_length=40)  # None: every period
+    agency: str = Field(max_length=80, index=True)  # whose work: the lead, or a coordinator (its part)
+    department_id: Optional[int] = Field(default=None, foreign_key="department.id")
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
+    role: str = Field(default="chu-tri", max_length=20)
+    due: Optional[date] = None  # the internal deadline (hạn nội bộ)
+    status: str = Field(default=OPEN, max_length=30)  # a part's own state: open | done
+    completed_on: Optional[date] = None
+    assigned_by: str = Field(max_length=200)
+    assigned_at: datetime = _ts()
+    removed_at: Optional[datetime] = _ts(nullable=True)
+
+
+class DelegationError(ValueError):
+    def __init__(self, code: str, message: str, **info):
+        super().__init__(message)
+        self.code = code
+        self.info = info
+
+
+@dataclass(frozen=True)
+class Target:
+    """Whom the work goes to: a person, a department, both, or (a coordinator's part) only an agency."""
+
+    agency: str
+    person: "Person | None" = None
+    department: "Department | None" = None
+
+
+def refusal(task: Task, agency: str, roles: Collection[tuple[str, str]] | None) -> str | None:
+    """Why `roles` ((agency, role) pairs from the actor's chats or sign-in) may not hand `agency`'s work on
+    `task`; None when they may. roles None = the server's administrator."""
+    if roles is None:
+        return None
+    mine = {a for a, r in roles if r in DELEGATING_ROLES}
+    if task.lead_agency in mine:
+        return None
+    if agency != task.lead_agency and agency in mine:
+        return None  # a coordinating agency hands its own part
+    if any(r in ("oversight", "leadership") for _a, r in roles) and not mine:
+        return "oversight_does_not_delegate"
+    return "not_your_agency"
+
+
+def assign(session: Session, task: Task, target: Target, *, occurrence: str | None, due: date | None,
+           agency_due: date | None, role: str, actor: str, source: str, now: datetime,
+           roles: Collection[tuple[str, str]] | None = None) -> Assignment:
+    """Hand `task` (or its `occurrence`) to `target`. `agency_due` is the agency's deadline in force for that
+    occurrence (None: no deadline, e.g. continuous): an internal deadline after it is refused."""
+    from storage.people import Department
+
+    if role not in DELEGATION_ROLES:
+        raise DelegationError("bad_role", "unknown role", role=role, known=list(DELEGATION_ROLES))
+    if target.agency != task.lead_agency and target.agency not in (task.coordinators or ()):
+        raise DelegationError("not_on_task", "agency neither leads nor coordinates the task", agency=target.agency)
+    why = refusal(task, target.agency, roles)
+    if why is not None:
+        raise DelegationError(why, "may not delegate this task", agency=target.agency, lead=task.lead_agency)
+    if target.person is not None and not target.person.active:
+        raise DelegationError("inactive", "person deactivated", name=target.person.name)
+    if target.person is None and target.department is None and target.agency == task.lead_agency:
+        raise DelegationError("no_target", "name a person or a department")
+    if due is not None and agency_due is not None and due > agency_due:
+        raise DelegationError("after_agency_due", "internal deadline after the agency's", due=due,
+                              agency_due=agency_due)
+    if due is not None and due < now.date():
+        raise DelegationError("due_in_past", "internal deadline in the past", due=due)
+    department = target.department
+    if department is None and target.person is not None and target.person.department_id is not None:
+        department = session.get(Department, target.person.department_id)
+    row = Assignment(task_id=task.id, occurrence=occurrence, agency=target.agency,
+                     department_id=department.id if department else None,
+                     person_id=target.person.id if target.person else None, role=role, due=due,
+                     assigned_by=actor, assigned_at=now)
+    # A new hand-over of the same work (same agency, occurrence and role chủ trì) replaces the one before.
+    if role == "chu-tri":
+        for old in current(session, task.id, occurrence=occurrence, agency=target.agency, exact=True):
+            if old.role == "chu-tri":
+                old.removed_at = now
+                session.add(old)
+    session.add(row)
+    session.flush()
+    task.next_check_at = None  # reminders follow the work to its new owner
+    session.add(task)
+    audit.record(session, at=now, actor=actor, source=source, action="task.assigned", entity="task",
+                 entity_key=task.key, occurrence=occurrence, agency=target.agency, role=role, due=due,
+                 person=target.person.name if target.person else None, person_id=row.person_id,
+                 department=department.name if department else None, assignment=row.id)
+    return row
+
+
+def current(session: Session, task_id: int, *, occurrence: str | None = None, agency: str | None = None,
+            exact: bool = False) -> list[Assignment]:
+    """The task's hand-overs in force for `occurrence`: those for it and those for every period (exact:
+    only those recorded for exactly `occurrence`)."""
+    q = select(Assignment).where(Assignment.task_id == task_id, Assignment.removed_at.is_(None))
+    if exact:
+        q = q.where(Assignment.occurrence.is_(None) if occurrence is None else Assignment.occurrence == occurrence)
+    elif occurrence is not None:
+        q = q.where(sa.or_(Assignment.occurrence.is_(None), Assignment.occurrence == occurrence))
+    if agency is not None:
+        q = q.where(Assignment.agency == agency)
+    return list(session.exec(q.order_by(Assignment.id)))
+
+
+def responsible(session: Session, task: Task, occurrence: str) -> Assignment | None:
+    """The lead agency's hand-over that leads (chủ trì) `occurrence`: one for that period wins over one for
+    every period; None when nobody was handed the work (the agency's chats are reminded as before)."""
+    rows = [a for a in current(session, task.id, occurrence=occurrence, agency=task.lead_agency)
+            if a.role == "chu-tri" and a.person_id is not None]
+    rows.sort(key=lambda a: (a.occurrence is None, -(a.id or 0)))
+    return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A coordinating agency's part as the lead sees it."""
+
+    agency: str
+    occurrence: str | None
+    due: date | None
+    state: str  # open | done | overdue
+    person: str | None
+    department: str | None
+
+
+def parts_of(session: Session, task: Task, today: date) -> list[Part]:
+    """The coordinating agencies' parts of `task` and their state (the lead's view)."""
+    from storage.people import Department, Person
+
+    out = []
+    for a in current(session, task.id):
+        if a.agency == task.lead_agency:
+            continue
+        state = a.status if a.status == DONE else ("overdue" if a.due is not None and a.due < today else OPEN)
+        person = session.get(Person, a.person_id) if a.person_id else None
+        dep = session.get(Department, a.department_id) if a.department_id else None
+        out.append(Part(a.agency, a.occurrence, a.due, state, person.name if person else None,
+                        dep.name if dep else None))
+    return out
+
+
+def complete_part(session: Session, task: Task, agency: str, *, occurrence: str | None, actor: str, source: str,
+                  now: datetime, roles: Collection[tuple[str, str]] | None = None) -> Assignment:
+    """A coordinating agency reports its part done (to the lead); the lead's own completion is unchanged."""
+    if roles is not None and agency not in {a for a, r in roles if r in DELEGATING_ROLES}:
+        raise DelegationError("not_your_agency", "not this agency's part", agency=agency)
+    rows = [a for a in current(session, task.id, occurrence=occurrence, agency=agency) if a.status != DONE]
+    if agency == task.lead_agency or not rows:
+        raise DelegationError("no_part", "no open part of this agency", agency=agency)
+    for a in rows:
+        a.status, a.completed_on = DONE, now.date()
+        session.add(a)
+    task.next_check_at = None
+    session.add(task)
+    audit.record(session, at=now, actor=actor, source=source, action="part.done", entity="task",
+                 entity_key=task.key, agency=agency, occurrence=occurrence)
+    return rows[0]

@@ -51,6 +51,17 @@ class Reply:
     photo: tuple[str, str] | None = None  # (URL Zalo fetches the picture from, caption), sent after the text
 
 
+# "Đã nhận" (received) as people type it, diacritics or not.
+ACK_WORDS = ("da nhan", "ok da nhan")
+
+
+def _folded(text: str) -> str:
+    import unicodedata
+
+    d = unicodedata.normalize("NFD", text.strip().lower().rstrip(".!"))
+    return "".join(c for c in d if not unicodedata.combining(c)).replace("đ", "d")
+
+
 def commands_footer(buttons, lang: str | None = None, key: str | None = None) -> str:
     """The one-line commands that do what a message's buttons do on Telegram."""
     if not buttons:
@@ -100,6 +111,10 @@ class ZaloConversation:
             actor=Actor(msg.name or msg.user_id, msg.user_id, PLATFORM), platform=PLATFORM,
         )
         scope.names = agency_names(session, {b.agency for b in bindings})
+        if scope.is_private:  # a person handed tasks (issue 24) acts on those from their own chat
+            from storage.delegation import tasks_of_person
+
+            scope.person_tasks = tasks_of_person(session, PLATFORM, msg.chat_id)
         return scope
 
     def handle_text(self, msg: Incoming) -> list[Reply]:
@@ -110,6 +125,8 @@ class ZaloConversation:
             if invites.CODE_RE.fullmatch(text):
                 return [self._link(msg, text)]
             command, args, raw = "help", [], ""
+            if _folded(text) in ACK_WORDS:  # "Đã nhận" typed as it is said (issue 24)
+                command = "danhan"
         else:
             head, _sep, raw = text.partition(" ")
             command = head[1:].split("@", 1)[0].lower()
@@ -268,6 +285,17 @@ class ZaloConversation:
         else:
             session.rollback()
         return Reply(outcome.text, list(outcome.notify) if outcome.ok else [])
+
+    def cmd_danhan(self, session, scope, args, raw) -> Reply:
+        """/danhan [KEY]: "đã nhận" (received) — stops a person's fallback to their next channel (issue 24)."""
+        if not args and len(scope.person_tasks) == 1:
+            from storage.tables import Task
+
+            task = session.get(Task, next(iter(scope.person_tasks)))
+            args = [task.key] if task is not None else args
+        usage = _("Usage: /danhan KEY, e.g. /danhan {example}", lang=scope.lang, example=example_key(session, scope))
+        return self._act(session, scope, args, 1, usage, lambda task: flows.do_ack(
+            session, self.d, scope, task, flows.current_occurrence(session, self.d, task)))
 
     def cmd_done(self, session, scope, args, raw) -> Reply:
         usage = _("Usage: /done KEY [note], e.g. /done {example}", lang=scope.lang, example=example_key(session, scope))

@@ -44,6 +44,7 @@ class Assignment(SQLModel, table=True):
     due: Optional[date] = None  # the internal deadline (hạn nội bộ)
     status: str = Field(default=OPEN, max_length=30)  # a part's own state: open | done
     completed_on: Optional[date] = None
+    acknowledged_at: Optional[datetime] = _ts(nullable=True)  # the person's "Đã nhận": stops the fallback
     assigned_by: str = Field(max_length=200)
     assigned_at: datetime = _ts()
     removed_at: Optional[datetime] = _ts(nullable=True)
@@ -194,3 +195,79 @@ def complete_part(session: Session, task: Task, agency: str, *, occurrence: str 
     audit.record(session, at=now, actor=actor, source=source, action="part.done", entity="task",
                  entity_key=task.key, agency=agency, occurrence=occurrence)
     return rows[0]
+
+
+def acknowledge(session: Session, assignment: Assignment, *, actor: str, actor_id: str | None, source: str,
+                now: datetime) -> bool:
+    """The person's "Đã nhận" (received): stops their fallback and reminders; the agency's occurrence is
+    acknowledged with it (it counts for the agency's task). False when already acknowledged."""
+    from storage.actions import Actor, ActionError
+    from storage.actions import acknowledge as agency_acknowledge
+
+    if assignment.acknowledged_at is not None:
+        return False
+    assignment.acknowledged_at = now
+    session.add(assignment)
+    task = session.get(Task, assignment.task_id)
+    audit.record(session, at=now, actor=actor, actor_id=actor_id, source=source, action="assignment.acknowledged",
+                 entity="task", entity_key=task.key, assignment=assignment.id, occurrence=assignment.occurrence)
+    if assignment.agency == task.lead_agency:
+        from storage.actions import current_occurrence
+
+        occ = assignment.occurrence or current_occurrence(session, task, now.date())
+        try:
+            agency_acknowledge(session, task, occ, Actor(actor, actor_id, source), now)
+        except ActionError:
+            pass  # already acknowledged, done or awaiting confirmation: the person's own mark is what counts here
+    task.next_check_at = None
+    session.add(task)
+    return True
+
+
+@dataclass(frozen=True)
+class DutyRow:
+    """A hand-over to a person in force, as the planner's loader reads it (storage knows no jobs types)."""
+
+    assignment: Assignment
+    person: "Person"
+    heads: tuple["Person", ...]
+    leaders: tuple["Person", ...]
+
+
+def duties_of(session: Session, task_ids: Collection[int]) -> dict[int, dict[str, DutyRow]]:
+    """task id → occurrence key ("*" = every period) → the lead agency's chủ trì hand-over to an active
+    person in force (the latest one for each key). A few queries for the whole batch."""
+    from storage.people import Person, heads_of, leaders_of
+
+    if not task_ids:
+        return {}
+    rows = session.exec(select(Assignment, Task.lead_agency).join(Task, Task.id == Assignment.task_id).where(
+        Assignment.task_id.in_(list(task_ids)), Assignment.removed_at.is_(None), Assignment.role == "chu-tri",
+        Assignment.person_id.is_not(None), Assignment.agency == Task.lead_agency).order_by(Assignment.id)).all()
+    out: dict[int, dict[str, DutyRow]] = {}
+    people: dict[int, Person | None] = {}
+    for a, _lead in rows:
+        if a.person_id not in people:
+            people[a.person_id] = session.get(Person, a.person_id)
+        p = people[a.person_id]
+        if p is None or not p.active:
+            continue  # a deactivated person gets nothing: the agency's chats are reminded as before
+        out.setdefault(a.task_id, {})[a.occurrence or "*"] = DutyRow(
+            a, p, tuple(heads_of(session, p)), tuple(leaders_of(session, p.agency)))
+    return out
+
+
+def tasks_of_person(session: Session, channel: str, address: str) -> dict[int, int]:
+    """task id → hand-over id, for the active person whose `channel` ("telegram", "zalo") address this is:
+    the tasks they lead or contribute to (not those they only follow), which they may report on."""
+    from storage.people import Person
+
+    column = {"telegram": Person.telegram_user, "zalo": Person.zalo_user}.get(channel)
+    if column is None or not address:
+        return {}
+    person = session.exec(select(Person).where(column == str(address), Person.active.is_(True))).first()
+    if person is None:
+        return {}
+    rows = session.exec(select(Assignment).where(Assignment.person_id == person.id, Assignment.removed_at.is_(None),
+                                                 Assignment.role != "theo-doi").order_by(Assignment.id)).all()
+    return {a.task_id: a.id for a in rows}

@@ -212,6 +212,14 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
 def do_ack(session: Session, d: Deps, scope: ChatScope, task: Task, key: str) -> Outcome:
     if (why := scope.refusal_to_act(task)) is not None:
         return refused(why)
+    if task.id in scope.person_tasks:  # the person handed the task: their own "đã nhận" (issue 24)
+        from storage import delegation
+
+        a = session.get(delegation.Assignment, scope.person_tasks[task.id])
+        delegation.acknowledge(session, a, actor=scope.actor.name, actor_id=scope.actor.id, source=scope.platform,
+                               now=d.now())
+        return Outcome(True, t(scope.lang, "ack_ok", name=scope.actor.name, key=task.key,
+                               period=period_text(task, key, scope.lang)), t(scope.lang, "cb_ack"))
     try:
         actions.acknowledge(session, task, key, scope.actor, d.now())
     except ActionError as e:

@@ -68,6 +68,7 @@ def upgrade() -> None:
     sa.Column('due', sa.Date(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('completed_on', sa.Date(), nullable=True),
+    sa.Column('acknowledged_at', storage.tables.UTCDateTime(), nullable=True),
     sa.Column('assigned_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('assigned_at', storage.tables.UTCDateTime(), nullable=False),
     sa.Column('removed_at', storage.tables.UTCDateTime(), nullable=True),

@@ -1,0 +1,83 @@
+"""What a person handed a task reads (issue 24): their reminder, with their internal deadline and a way to
+say "Đã nhận" (received) — a button on Telegram, a command on Zalo (no buttons there), a signed link in an
+e-mail — and the escalation their department head or agency leaders read when the internal deadline passed.
+
+`compose_person(composer, session, row, now, lang)` is called by bot.compose for an outbox row whose payload
+role is jobs.person_plan.PERSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from bot import notifications as texts
+from core.i18n import _, format_date, use_language
+from jobs.plan_model import REMINDER
+
+ACK_COMMAND = "/danhan"  # "đã nhận": on Zalo, and typed on Telegram
+
+
+def compose_person(composer, session, row, now: datetime, lang: str):
+    from bot.compose import Composed
+
+    p = row.payload or {}
+    loaded = composer._load_task(session, row.task_id, row.task_key)
+    if loaded is None:
+        return Composed(None, [], lang)
+    task, occs, directive = loaded
+    f = composer.facts(session, task, occs, directive, row.occurrence)
+    today = now.astimezone(composer.policy.timezone).date()
+    internal = date.fromisoformat(p["internal_due"])
+    mine = replace(f, effective_due=internal)  # what the person owes is the internal deadline
+    late = composer.calendar.workdays_between(internal, today) if today > internal else 0
+    channel = p.get("channel")
+    with use_language(lang):
+        if row.kind == REMINDER:
+            head = _("👤 {name}, this task was handed to you. Your deadline: {date} (the agency's: {agency_due}).",
+                     name=p.get("person_name"), date=format_date(internal),
+                     agency_due=format_date(f.effective_due) if f.effective_due else "—")
+            body = texts.reminder(mine, today, late, lang=lang)
+            ack = ack_line(composer.settings, row, channel, lang, now)
+            text = "\n\n".join(x for x in (head, body, ack) if x)
+            buttons = _ack_buttons(composer.settings, task, row, lang) if channel == "telegram" else []
+            return Composed(text, buttons, lang, [task.key])
+        dep = _department_of(session, p.get("person"))
+        head = _("🔺 {name}{department} has not completed a task handed to them: their deadline {date} passed "
+                 "{n} working day(s) ago.", name=p.get("person_name"), department=" (" + dep + ")" if dep else "",
+                 date=format_date(internal), n=late)
+        body = texts.reminder(mine, today, late, lang=lang)
+        return Composed(head + "\n\n" + body, [], lang, [task.key])
+
+
+def ack_line(settings, row, channel: str | None, lang: str, now: datetime) -> str:
+    """How to say "Đã nhận" on this channel (Telegram has the button as well)."""
+    if channel == "email":
+        url = ack_url(settings, int(row.payload["assignment"]), now=now.timestamp())
+        return _("Received? Open this link and press “Received”: {url}", lang=lang, url=url) if url else ""
+    return _("Received? Reply {command} {key}", lang=lang, command=ACK_COMMAND, key=row.task_key)
+
+
+def ack_url(settings, assignment_id: int, now: float | None = None) -> str | None:
+    from bot.email import make_token
+
+    if not getattr(settings, "feed_base_url", None):
+        return None
+    # Valid as long as reminders about it may come (a year): the link only acknowledges, it shows nothing.
+    return f"{settings.feed_base_url}/person/ack?t={make_token(settings, 'pack', assignment_id, now=now, days=366)}"
+
+
+def _ack_buttons(settings, task, row, lang: str) -> list:
+    from bot import buttons as btn
+
+    # The usual 👀 Đã nhận button: its press, from a chat that is a person's, acknowledges their hand-over.
+    return [[btn._button(btn.ACK, task, row.occurrence, lang, settings.secret_for_callbacks())]]
+
+
+def _department_of(session, person_id) -> str | None:
+    from storage.people import Person, department_name
+
+    if not person_id:
+        return None
+    p = session.get(Person, int(person_id))
+    return department_name(session, p.department_id) if p is not None else None

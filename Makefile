@@ -26,8 +26,10 @@ run: $(BIN)/.installed
 	$(BIN)/dondoc tasks --agency "Sở Nội vụ"
 	@if $(BIN)/dondoc --help | grep -q ' run '; then $(BIN)/dondoc run; fi
 
-## make test: the whole test suite (PostgreSQL tests start a local server when one can be started).
+## make test: the floor plan (lint-imports: every import runs down, docs/architecture.md), then the whole test
+## suite (PostgreSQL tests start a local server when one can be started).
 test: $(BIN)/.installed
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

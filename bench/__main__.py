@@ -123,6 +123,10 @@ def figures(row: dict) -> str:
                      f"({r.pop('share_of_ceiling', 0):.0%}), {r.pop('too_many_requests', '?')} × 429, "
                      f"min {_num(r.pop('theoretical_min_s', None))} s")
         r.pop("time_vs_min", None)
+    for k, v in list(r.items()):
+        if k.startswith("vs_") and isinstance(v, dict):  # bench/against.py: this tree's figure / the other's
+            parts.append(f"vs {k[3:]}: " + ", ".join(f"{f.replace('_', ' ')} ×{x:g}" for f, x in v.items()))
+            r.pop(k)
     for k, v in r.items():
         if k not in _SKIP and k not in ("backend", "tasks") and v is not None and not isinstance(v, (dict, list)):
             parts.append(f"{k.replace('_', ' ')} {_num(v)}")
@@ -196,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--output", type=Path, help="where to write the results (default: bench/results.json, "
                                                     "or bench/results-quick.json with --quick)")
+    parser.add_argument("--against", metavar="COMMIT",
+                        help="also run the chosen benchmarks on COMMIT's code in this run and give each timing as "
+                             "a ratio to it (bench/against.py)")
     args = parser.parse_args(argv)
     only = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
     unknown = [n for n in only if n not in BENCHES]
@@ -214,16 +221,22 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc)
     code = code_version()  # before running: what was measured, even if the tree changes meanwhile
     t0 = time.perf_counter()
-    for name in names:
-        print(f"── {name} …", flush=True)
-        results[name] = run_bench(name, args.quick)
-        print(f"── {name}: {results[name]['seconds']} s", flush=True)
+    if args.against:
+        from bench import against
+
+        results.update(against.main(names, args.against, args.quick))
+    else:
+        for name in names:
+            print(f"── {name} …", flush=True)
+            results[name] = run_bench(name, args.quick)
+            print(f"── {name}: {results[name]['seconds']} s", flush=True)
     doc = {
         "date": started.isoformat(timespec="seconds"),
         "quick": args.quick,
         "ran": names,
         "seconds": round(time.perf_counter() - t0, 1),
         "code": code,
+        **({"against": args.against} if args.against else {}),
         "machine": machine(),
         "results": {n: results[n] for n in BENCHES if n in results},
     }

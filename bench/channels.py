@@ -45,7 +45,7 @@ def _populate(engine, platform: str, n: int, chats: int) -> list[str]:
 async def _dispatch(engine, settings, channel) -> tuple[float, int]:
     from core.clock import FixedClock
     from jobs import outbox
-    from jobs.scheduler import Scheduler
+    from dondoc.wiring import make_scheduler as Scheduler
 
     scheduler = Scheduler(engine, settings, FixedClock(NOW), {channel.platform: channel})
     t0 = time.perf_counter()

@@ -99,11 +99,13 @@ async def _dispatch_all(engine, settings, fake, expected: int, log) -> tuple[flo
     from bot.channels import TelegramChannel
     from core.clock import ShiftedClock
     from jobs import outbox
+    from dondoc.wiring import composer
     from jobs.dispatcher import Dispatcher, DispatchStats
 
     channel = TelegramChannel(settings)
     await channel.start()
-    dispatcher = Dispatcher(engine, settings, ShiftedClock(NOW), {"telegram": channel}, time_budget=24 * 3600)
+    dispatcher = Dispatcher(engine, settings, ShiftedClock(NOW), {"telegram": channel}, time_budget=24 * 3600,
+                            composer=composer(settings))
     total = DispatchStats()
     t0 = time.perf_counter()
     last_report = t0
@@ -129,7 +131,7 @@ def run(quick: bool, *, n: int | None = None, groups: int = GROUPS, privates: in
     from core.clock import FixedClock
     from dondoc.settings import load_settings
     from jobs import outbox
-    from jobs.scheduler import Scheduler
+    from dondoc.wiring import make_scheduler as Scheduler
     from storage.db import make_engine, upgrade
     from tests.fake_telegram import FakeTelegram
 

@@ -2,7 +2,7 @@
 
 ROOT is the source tree whose feed server is measured — this checkout, or the baseline commit unpacked next to
 it by bench/feeds.py — so today's code and the baseline answer the same requests on the same database in one
-run. Only APIs both trees share are used (tokens.issue_token, feeds.server.start_feed_server,
+run. Only APIs both trees share are used (tokens.issue_token, web.feeds.start_feed_server,
 storage.actions.record_progress). Prints one JSON object: for each phase (cold, unchanged, 304, after one
 change) the seconds to the last byte, the bytes on the wire and as text, and the rise of peak RSS.
 """
@@ -110,8 +110,8 @@ async def measure(db_url: str) -> dict:
 
     from core.clock import FixedClock
     from dondoc.settings import load_settings
-    from feeds import tokens
-    from feeds.server import start_feed_server
+    from storage import feed_tokens as tokens
+    from web.feeds import start_feed_server
     from storage.actions import Actor, record_progress
     from storage.db import make_engine
     from storage.tables import Task
@@ -123,9 +123,9 @@ async def measure(db_url: str) -> dict:
         s.commit()
     started = time.perf_counter()
     runner = await start_feed_server(replace(settings, feed_bind="127.0.0.1:0"), engine, FixedClock(NOW))
-    import feeds.server
+    import web.feeds
 
-    warm = getattr(feeds.server, "POOL_WARM_KEY", None)  # the baseline has no render processes
+    warm = getattr(web.feeds, "POOL_WARM_KEY", None)  # the baseline has no render processes
     if warm is not None and warm in runner.app:
         await runner.app[warm]  # "cold" is a first request to a running server, not one racing its start
     ready = round(time.perf_counter() - started, 3)

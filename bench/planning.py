@@ -150,7 +150,7 @@ def change_task(session, task, i: int, now) -> str:
 
 def _scheduler(url: str, channel=None):
     from core.clock import FixedClock
-    from jobs.scheduler import Scheduler
+    from dondoc.wiring import make_scheduler as Scheduler
     from storage.db import make_engine
 
     engine = make_engine(url)

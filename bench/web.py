@@ -40,9 +40,9 @@ async def _pages(engine, settings, clock, user_id: int, paths: list[str], repeat
     import aiohttp
     from sqlmodel import Session
 
-    from feeds.server import start_feed_server
+    from web.feeds import start_feed_server
     from web.app import mount
-    from web.auth import create_signin_link
+    from storage.signin import create_signin_link
 
     with Session(engine) as s:
         token, _ = create_signin_link(s, str(user_id), name="bench", created_by="bench", source="cli",

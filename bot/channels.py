@@ -1,14 +1,5 @@
-"""Channels (kênh gửi tin): one interface to every chat platform the dispatcher sends through.
-
-`Channel.send(chat_id, text, buttons)` returns the platform's message id, or raises one of:
-
-- `RetryLater(seconds)` — the platform asked us to slow down (Telegram's 429 with retry_after);
-- `TransientDeliveryError` — a 5xx, a timeout, the network: try again later with backoff;
-- `ChatGone` — the bot was removed from the group, the user blocked it, the chat does not exist (403);
-- `ChatMoved(new_chat_id)` — a Telegram group became a supergroup with a new id;
-- `PermanentDeliveryError` — the platform refused this message for good (a 400 other than the above).
-
-The dispatcher persists retries itself (the outbox is the queue), so channels never retry on their own.
+"""Channels (kênh gửi tin): the chat platforms the dispatcher sends through, implementing `jobs.ports.Channel`
+(what `send` returns and raises is said there).
 
 `ConsoleChannel` prints each message with its chat and buttons (used when TELEGRAM_BOT_TOKEN is unset);
 `TelegramChannel` sends through python-telegram-bot with Telegram's flood limits enforced before sending:
@@ -22,63 +13,13 @@ import itertools
 import logging
 import sys
 import time
-from abc import ABC, abstractmethod
 from typing import Callable, TextIO
 
+from jobs.ports import (
+    UPLOAD, Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError,
+)
+
 log = logging.getLogger(__name__)
-
-
-class DeliveryError(Exception):
-    """A message could not be delivered; the subclass says what to do about it."""
-
-
-class RetryLater(DeliveryError):
-    def __init__(self, seconds: float, detail: str = ""):
-        self.seconds = float(seconds)
-        super().__init__(detail or f"retry after {seconds:g}s")
-
-
-class TransientDeliveryError(DeliveryError):
-    """Worth trying again later (5xx, timeout, network)."""
-
-
-class ChatGone(DeliveryError):
-    """The chat cannot receive messages from the bot any more (403, chat not found, bot kicked)."""
-
-
-class ChatMoved(DeliveryError):
-    def __init__(self, new_chat_id: str, detail: str = ""):
-        self.new_chat_id = str(new_chat_id)
-        super().__init__(detail or f"chat moved to {new_chat_id}")
-
-
-class PermanentDeliveryError(DeliveryError):
-    """This message will never be accepted as it is (e.g. 400 Bad Request)."""
-
-
-# How a channel takes a picture (the quarterly summary's chart): `Channel.pictures` is one of these, or None
-# (text only). The dispatcher draws the PNG only for UPLOAD and ATTACH; a LINK channel gets a signed URL and the
-# console draws the picture when the platform fetches it.
-UPLOAD = "upload"  # `send_photo(chat_id, png, filename=...)` after the text (Telegram)
-ATTACH = "attach"  # the PNG in the same message, as the `chart` meta (e-mail)
-LINK = "link"  # `send_photo_url(chat_id, url, caption)` after the text; the platform fetches the picture (Zalo)
-
-
-class Channel(ABC):
-    """A chat platform. `platform` is the prefix of the outbox's chat key ("telegram:-100123")."""
-
-    platform: str = "telegram"
-    pictures: str | None = None  # UPLOAD, ATTACH, LINK or None: see above
-
-    async def start(self) -> None:
-        """Open connections; called once before the first send."""
-
-    async def stop(self) -> None:
-        """Close connections."""
-
-    @abstractmethod
-    async def send(self, chat_id: str, text: str, buttons=None) -> str:
-        """Send `text` with inline `buttons` (rows of bot.buttons.Button) to `chat_id`; return the message id."""
 
 
 # -- console --------------------------------------------------------------------------------------------------

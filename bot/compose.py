@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot import briefs
 from bot import notifications as texts
-from bot.channels import PermanentDeliveryError
+from jobs.ports import Composed, PermanentDeliveryError
 from bot.i18n import role_label
 from core.i18n import _, available_languages, use_language
 from core.deadline import Deadline, DeadlineError
@@ -29,17 +29,10 @@ from storage.tables import Agency, ChatBinding, Directive, Occurrence, ProgressU
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Composed:
-    text: str | None  # None: nothing to say (an empty agenda)
-    buttons: list = field(default_factory=list)
-    lang: str = "vi"
-    items: list = field(default_factory=list)  # the task keys the message covers
-
-
 class Composer:
     """Turns an outbox row (or a planned step, for the preview) into its text and buttons, from the
-    database as it is now. `cache=True` keeps what it loaded (the preview renders many steps at once)."""
+    database as it is now (the dispatcher's `jobs.ports.Composer`). `cache=True` keeps what it loaded (the
+    preview renders many steps at once)."""
 
     def __init__(self, settings, calendar: WorkCalendar, *, cache: bool = False):
         self.settings = settings
@@ -49,6 +42,9 @@ class Composer:
         self._names: dict[str, str] | None = None
         self._directory = None
         self._tasks: dict = {}
+
+    def step_title(self, kind: str, step: str, lang: str) -> str:
+        return texts.step_title(kind, step, lang)
 
     # names and languages
     def agency_name(self, session: Session, code: str) -> str:
@@ -150,7 +146,8 @@ class Composer:
         if row.kind in TASK_KINDS and p.get("role") == "person":  # handed to a person (issue 24)
             from bot.person_messages import compose_person
 
-            return compose_person(self, session, row, now, lang)
+            text, buttons, items = compose_person(self, session, row, now, lang)
+            return Composed(text, buttons, lang, items)
         if row.kind in TASK_KINDS:
             loaded = self._load_task(session, row.task_id, row.task_key)
             if loaded is None:

@@ -24,7 +24,7 @@ import time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
-from bot.channels import ATTACH, Channel, ChatGone, PermanentDeliveryError, TransientDeliveryError
+from jobs.ports import ATTACH, Channel, ChatGone, PermanentDeliveryError, TransientDeliveryError
 from core.i18n import _
 
 log = logging.getLogger(__name__)

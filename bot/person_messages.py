@@ -3,7 +3,7 @@ say "Đã nhận" (received) — a button on Telegram, a command on Zalo (no but
 e-mail — and the escalation their department head or agency leaders read when the internal deadline passed.
 
 `compose_person(composer, session, row, now, lang)` is called by bot.compose for an outbox row whose payload
-role is jobs.person_plan.PERSON.
+role is jobs.person_plan.PERSON; it answers (text, buttons, items), None for the text when the task is gone.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from jobs.plan_model import REMINDER
 ACK_COMMAND = "/danhan"  # "đã nhận": on Zalo, and typed on Telegram
 
 
-def compose_person(composer, session, row, now: datetime, lang: str):
-    from bot.compose import Composed
-
+def compose_person(composer, session, row, now: datetime, lang: str) -> tuple[str | None, list, list[str]]:
     p = row.payload or {}
     loaded = composer._load_task(session, row.task_id, row.task_key)
     if loaded is None:
-        return Composed(None, [], lang)
+        return None, [], []
     task, occs, directive = loaded
     f = composer.facts(session, task, occs, directive, row.occurrence)
     today = now.astimezone(composer.policy.timezone).date()
@@ -41,13 +39,13 @@ def compose_person(composer, session, row, now: datetime, lang: str):
             ack = ack_line(composer.settings, row, channel, lang, now)
             text = "\n\n".join(x for x in (head, body, ack) if x)
             buttons = _ack_buttons(composer.settings, task, row, lang) if channel == "telegram" else []
-            return Composed(text, buttons, lang, [task.key])
+            return text, buttons, [task.key]
         dep = _department_of(session, p.get("person"))
         head = _("🔺 {name}{department} has not completed a task handed to them: their deadline {date} passed "
                  "{n} working day(s) ago.", name=p.get("person_name"), department=" (" + dep + ")" if dep else "",
                  date=format_date(internal), n=late)
         body = texts.reminder(mine, today, late, lang=lang)
-        return Composed(head + "\n\n" + body, [], lang, [task.key])
+        return head + "\n\n" + body, [], [task.key]
 
 
 def ack_line(settings, row, channel: str | None, lang: str, now: datetime) -> str:
@@ -81,3 +79,4 @@ def _department_of(session, person_id) -> str | None:
         return None
     p = session.get(Person, int(person_id))
     return department_name(session, p.department_id) if p is not None else None
+

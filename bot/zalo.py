@@ -25,14 +25,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels import (
-    LINK,
-    Channel,
-    ChatGone,
-    PermanentDeliveryError,
-    RetryLater,
-    TransientDeliveryError,
-)
+from jobs.ports import LINK, Channel, ChatGone, PermanentDeliveryError, RetryLater, TransientDeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -370,7 +370,7 @@ class ZaloConversation:
         (Zalo takes no files, so no XLSX), the console's Reports page to download the XLSX, and the chart as a
         picture behind a signed link (Zalo's sendPhoto takes a URL only). Same chats as on Telegram."""
         from bot.handlers.reports import not_allowed_text, period_problem
-        from feeds.links import web_console_installed
+        from core.links import web_console_installed
         from reports import build_report, current_period, parse_period
         from reports.figures import PeriodError
 
@@ -387,7 +387,7 @@ class ZaloConversation:
                               today=self.d.today())
         page = chart = None
         if web_console_installed():  # the console serves the XLSX (signed in) and the chart (signed link)
-            from web.reports import chart_url, reports_page_url
+            from core.links import chart_url, reports_page_url
 
             page = reports_page_url(self.d.settings, period.code)
             chart = (chart_url(self.d.settings, period.code, lang, as_of=self.d.today(),  # the text's day

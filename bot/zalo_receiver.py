@@ -1,7 +1,7 @@
 """Receiving from Zalo: the per-update handling (`ZaloUpdates`) and long polling (`ZaloReceiver`).
 
 Zalo's polling and webhook exclude each other: the receiver removes a webhook left set before it polls;
-with ZALO_WEBHOOK_URL the HTTP server's route (bot.zalo_webhook) submits each posted update to the same
+with ZALO_WEBHOOK_URL the HTTP server's route (web.zalo_webhook) submits each posted update to the same
 `ZaloUpdates` instead. One update per answer, an empty wait answered 408 (see `ZaloClient.get_updates`). A
 message seen twice (the platform may repeat one after a network error) is handled once. Group chats are
 ignored unless ZALO_GROUPS_ENABLED (Zalo announced groups but has not opened them). One chat's messages are

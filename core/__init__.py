@@ -5,3 +5,5 @@ The deadline grammar (`deadline/`), working days (`workdays.py`), statuses (`sta
 (`settings.py`) and the links other floors make (`links.py`). No database, no network, no framework;
 everything above may import from here, nothing here imports from above (docs/architecture.md).
 """
+
+__version__ = "0.1.0"  # the distribution's version (pyproject.toml); feeds stamp it on what they cache

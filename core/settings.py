@@ -347,7 +347,7 @@ def _province(v: str) -> str | None:
     s = v.strip()
     if not s:
         return None
-    from intake.provinces import find_province, province_names
+    from core.provinces import find_province, province_names
 
     p = find_province(s)
     if p is None:

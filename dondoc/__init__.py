@@ -1,3 +1,3 @@
 """dondoc: đôn đốc — deadline reminders for government task registries."""
 
-__version__ = "0.1.0"
+from core import __version__  # noqa: F401 - `dondoc --version`

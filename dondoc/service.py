@@ -79,7 +79,7 @@ def _telegram_channel(settings, engine, clock, stream: TextIO | None = None) -> 
 
             limits = SharedFloodLimits(engine, settings)
         return {"telegram": TelegramChannel(settings, limits=limits)}
-    from jobs.dispatcher import Composer
+    from bot.compose import Composer
     from core.workdays import WorkCalendar
     from sqlmodel import Session
 
@@ -108,7 +108,7 @@ class Service:
     aps: object = None
     zalo_receiver: object = None
     zalo_updates: object = None  # bot.zalo_receiver.ZaloUpdates: the one handler of Zalo updates in this process
-    zalo_webhook: object = None  # bot.zalo_webhook.WebhookKeeper (webhook mode, in the HTTP server's process)
+    zalo_webhook: object = None  # web.zalo_webhook.WebhookKeeper (webhook mode, in the HTTP server's process)
     _own_channels: list = field(default_factory=list)
     receiver_lock: object = None  # storage.locks.ReceiverLock, held while this process runs the bot role
     exit_code: int = 0
@@ -128,12 +128,12 @@ class Service:
             if self.engine.dialect.name == "postgresql":
                 self._watch_task = asyncio.create_task(self._watch_lock(), name="receiver lock watch")
         if "dispatcher" in self.roles:
-            from jobs.scheduler import Scheduler
+            from dondoc.wiring import make_scheduler
 
             self.channels = build_channels(s, self.engine, self.clock, self.stream)
             for ch in self.channels.values():
                 await ch.start()
-            self.scheduler = Scheduler(self.engine, s, self.clock, self.channels)
+            self.scheduler = make_scheduler(self.engine, s, self.clock, self.channels)
             await asyncio.to_thread(self.scheduler.prepare_start)
         if "bot" in self.roles and s.telegram_bot_token:
             from bot.app import build_application, start_bot
@@ -152,7 +152,7 @@ class Service:
                      "web role (the HTTP server), not by this one")
         if "feeds" in self.roles or "web" in self.roles:
             # One HTTP server: the calendar feeds, and the web console on the same application (role web).
-            from feeds.server import start_feed_server
+            from web.feeds import start_feed_server
 
             extend = ()
             if "web" in self.roles:
@@ -160,12 +160,12 @@ class Service:
 
                 extend = (mount,)
             if s.zalo_bot_token and s.zalo_webhook_url:
-                from bot.zalo_webhook import webhook_route
+                from web.zalo_webhook import webhook_route
 
                 extend = (*extend, webhook_route(self._zalo_updates(), s))
             self.feed_runner = await start_feed_server(s, self.engine, self.clock, extend)
             if s.zalo_bot_token and s.zalo_webhook_url:
-                from bot.zalo_webhook import WebhookKeeper
+                from web.zalo_webhook import WebhookKeeper
 
                 self.zalo_webhook = WebhookKeeper(self.zalo_updates.channel.client, s)
                 self.zalo_webhook.start()  # after the route is served: Zalo may post at once

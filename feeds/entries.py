@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from feeds.ics import OccurrenceEntry, ProgressEntry, TaskEntry, iter_components
-from feeds.links import quote_key
+from core.links import quote_key
 
 log = logging.getLogger(__name__)
 

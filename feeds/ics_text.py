@@ -12,13 +12,11 @@ from __future__ import annotations
 import functools
 import unicodedata
 from datetime import date
-from typing import TYPE_CHECKING
 
 from core.i18n import _
 from core.status import Status, compute_status, status_label
 
-if TYPE_CHECKING:
-    from feeds.ics import OccurrenceEntry, TaskEntry, _Options
+from feeds.ics_model import OccurrenceEntry, TaskEntry, _Options
 
 SUMMARY_MAX = 120  # characters of task content in a SUMMARY; the description has it all
 

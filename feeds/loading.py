@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from feeds.entries import COLUMNS, ID, Batch, Lookups
-from feeds.links import task_page_base
+from core.links import task_page_base
 from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
 
 

@@ -31,13 +31,13 @@ from datetime import date, datetime, time, timezone
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from dondoc import __version__
+from core import __version__
 from typing import Iterator
 
 from core.i18n import _, ngettext
 from feeds import entries, loading
 from feeds.entries import _cached, _digest, _file_id, agency_directory, work_calendar  # noqa: F401 - re-exported
-from feeds.links import task_page_url
+from core.links import task_page_url
 from feeds.ics import (RENDER_VERSION, AlarmSpec, CalendarMeta, TaskEntry,
                        calendar_head, calendar_tail, iter_components, options, render_calendar)
 from storage.tables import ChatBinding, Directive, Extension, FeedToken, Occurrence, ProgressUpdate, Task

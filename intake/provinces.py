@@ -9,39 +9,11 @@ The package ships its data; nothing is fetched.
 from __future__ import annotations
 
 import functools
-import unicodedata
 
-from storage.agencies import AgencyInfo, fold
+from core.provinces import province_record
+from storage.agencies import AgencyInfo
 
-__all__ = ["commune_agencies", "find_province", "province_names"]
-
-_PREFIXES = ("tỉnh ", "thành phố ", "tp. ", "tp ")
-
-
-def _key(name: str) -> str:
-    s = unicodedata.normalize("NFC", name).strip().casefold()
-    for p in _PREFIXES:
-        if s.startswith(p):
-            s = s[len(p):]
-    return fold(s)
-
-
-@functools.lru_cache(maxsize=1)
-def _provinces() -> dict[str, object]:
-    from vietnam_provinces import Province
-
-    return {_key(p.name): p for p in Province.iter_all()}
-
-
-def province_names() -> list[str]:
-    """The 34 provinces' names, as the package writes them (e.g. "Lạng Sơn", "Thành phố Hà Nội")."""
-    return [p.name for p in _provinces().values()]
-
-
-def find_province(text: str) -> str | None:
-    """The package's name of the province `text` names (case, diacritics, "tỉnh"/"thành phố" ignored)."""
-    p = _provinces().get(_key(text))
-    return p.name if p is not None else None
+__all__ = ["commune_agencies"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -49,7 +21,7 @@ def commune_agencies(province: str) -> tuple[AgencyInfo, ...]:
     """One agency per ward/commune/special zone of `province` (its UBND), kind `ubnd-cap-xa`."""
     from vietnam_provinces import Ward
 
-    p = _provinces().get(_key(province))
+    p = province_record(province)
     if p is None:
         raise ValueError(f"unknown province {province!r}")
     out = []

@@ -17,24 +17,36 @@ Each runs in a worker thread (it writes to the database) and counts what it did 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import notifications as texts
-from bot.channels import RetryLater
+from jobs.ports import Composer, RetryLater
 from jobs import outbox
 from jobs.planner import NOTICE
 from storage import audit
 from storage.db import session_scope
 from storage.tables import CANCELLED, FAILED, ChatBinding, Notification
 
-if TYPE_CHECKING:
-    from bot.compose import Composer
-    from jobs.dispatcher import DispatchStats
+# -- what a tick did (the dispatcher and the failure paths count into it) ----------------------------------
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    cancelled: int = 0
+    superseded: int = 0
+    retried: int = 0
+    failed: int = 0
+    chats_gone: int = 0
+    released: int = 0
+    requeued: int = 0
+
+    def add(self, other: "DispatchStats") -> None:
+        for k in self.__dataclass_fields__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
 
 # The dispatcher's logger: these are its messages, whichever module writes them.
 log = logging.getLogger("jobs.dispatcher")
@@ -151,7 +163,7 @@ class DeliveryFailures:
             if chat == row.chat or chat in seen:
                 continue
             seen.add(chat)
-            about = texts.step_title(row.kind, row.step, self.composer.language(b))
+            about = self.composer.step_title(row.kind, row.step, self.composer.language(b))
             if row.task_key:
                 about += f" — {row.task_key}"
             rows.append({

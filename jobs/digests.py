@@ -1,15 +1,14 @@
 """Weekly agendas (lịch việc tuần) and quarterly summaries (tổng hợp quý): planned per chat, not per task —
-when each goes out and to whom. Pure. Also `timeline`, every step of a window as if nobody acted (tests)."""
+when each goes out and to whom. Pure."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Iterable, Mapping
+from typing import Mapping
 
-# Not from jobs.planner, which re-exports this module's names: importing either first must work.
 from jobs.plan_model import (
-    DIGEST, GLOBAL_ROLES, SUMMARY, Bindings, PlannedStep, Recipient, TaskSnapshot, _unique_chats,
+    DIGEST, GLOBAL_ROLES, SUMMARY, Bindings, PlannedStep, Recipient, _unique_chats,
 )
 from jobs.policy import Policy, iso_week, period_bounds, period_label
 from core.workdays import WorkCalendar
@@ -103,43 +102,3 @@ def current_summary(now: datetime, policy: Policy, calendar: WorkCalendar) -> tu
     first, _ = period_bounds("quarter", policy.local_date(now))
     when = summary_time(first, policy, calendar)
     return (first, when) if when <= now else None
-
-
-# -- the preview's timeline -----------------------------------------------------------------------------------
-
-def timeline(
-    tasks: Iterable[TaskSnapshot],
-    bindings,
-    policy: Policy,
-    calendar: WorkCalendar,
-    start: datetime,
-    end: datetime,
-    *,
-    digests: bool = True,
-) -> list[PlannedStep]:
-    """Every message the policy would send in [start, end) as if nobody acted: tasks assigned after their
-    directive was issued are taken as assigned on the issue date (a registry imported today previews the
-    year it was written in), and every chat as if it had always been linked."""
-    from jobs.planner import plan_task  # jobs.planner imports this module at its end
-
-    b = Bindings.of(bindings)
-    out: list[PlannedStep] = []
-    since = start - timedelta(microseconds=1)
-    until = end - timedelta(microseconds=1)
-    for t in tasks:
-        assumed = t.assigned_at
-        if t.issued is not None:
-            assumed = min(assumed, policy.at(t.issued))
-        out.extend(plan_task(t, b, policy, calendar, since, until, assigned_at=assumed, honour_binding_dates=False))
-    if digests:
-        d0, d1 = policy.local_date(start), policy.local_date(end)
-        monday = d0 - timedelta(days=d0.weekday())
-        while monday <= d1:
-            out.extend(s for s in digest_steps(b, monday, policy, calendar) if start <= s.due_at < end)
-            monday += timedelta(days=7)
-        q, _ = period_bounds("quarter", d0)
-        while q <= d1:
-            out.extend(s for s in summary_steps(b, q, policy, calendar) if start <= s.due_at < end)
-            q = period_bounds("quarter", q)[1] + timedelta(days=1)
-    out.sort(key=lambda s: s.sort_key)
-    return out

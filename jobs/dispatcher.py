@@ -32,21 +32,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.compose import Composed, Composer  # noqa: F401 - composition lives in bot/; re-exported for callers
-from bot.channels import (
-    ATTACH, LINK, UPLOAD, Channel, ChatGone, ChatMoved, DeliveryError, PermanentDeliveryError, RetryLater,
-    TransientDeliveryError,
-)
 from jobs import outbox
 # Failure handling lives in jobs.delivery_failures; its retry schedule is re-exported for callers.
 from jobs.delivery_failures import (
-    RETRY_BASE_SECONDS, RETRY_CAP_SECONDS, RETRY_FACTOR, DeliveryFailures, backoff_seconds,  # noqa: F401
+    RETRY_BASE_SECONDS, RETRY_CAP_SECONDS, RETRY_FACTOR, DeliveryFailures, DispatchStats, backoff_seconds,  # noqa: F401
 )
 from jobs.healing import (
     WRITE_RETRY_DELAYS, OversightChat, StuckWatch, WriteFailed, claim_alert, retry_write, stuck_text,
 )
 from jobs.planner import (
     GLOBAL_ROLES, SUMMARY, TASK_KINDS, Bindings, Policy, PlannedStep, Recipient, still_wanted,
+)
+from jobs.ports import (
+    ATTACH, LINK, UPLOAD, Channel, ChatGone, ChatMoved, Composer, DeliveryError, PermanentDeliveryError, RetryLater,
+    TransientDeliveryError,
 )
 from core.workdays import WorkCalendar
 from storage.db import session_scope
@@ -62,22 +61,6 @@ def new_worker_id() -> str:
 # -- the dispatcher -------------------------------------------------------------------------------------------
 
 @dataclass
-class DispatchStats:
-    sent: int = 0
-    cancelled: int = 0
-    superseded: int = 0
-    retried: int = 0
-    failed: int = 0
-    chats_gone: int = 0
-    released: int = 0
-    requeued: int = 0
-
-    def add(self, other: "DispatchStats") -> None:
-        for k in self.__dataclass_fields__:
-            setattr(self, k, getattr(self, k) + getattr(other, k))
-
-
-@dataclass
 class _Prepared:
     text: str
     buttons: list
@@ -88,14 +71,17 @@ class _Prepared:
 class Dispatcher:
     def __init__(self, engine: Engine, settings, clock, channels: Mapping[str, Channel], *,
                  calendar: WorkCalendar | None = None, worker_id: str | None = None, max_chats: int = 256,
-                 time_budget: float | None = None, on_sent: Callable[[outbox.OutboxRow, str], None] | None = None):
+                 time_budget: float | None = None, on_sent: Callable[[outbox.OutboxRow, str], None] | None = None,
+                 composer: Composer | None = None):
         self.engine = engine
         self.settings = settings
         self.clock = clock
         self.channels = dict(channels)
         self.calendar = calendar or WorkCalendar.from_file(settings.holidays_file)
         self.policy = Policy.from_settings(settings)
-        self.composer = Composer(settings, self.calendar)
+        if composer is None:  # the wiring (dondoc.wiring) hands one over: bot.compose.Composer
+            raise TypeError("a Dispatcher needs a composer (jobs.ports.Composer): see dondoc.wiring")
+        self.composer = composer
         self.failures = DeliveryFailures(engine, settings, clock, self.composer)  # 429, retries, gone, moved
         self.worker_id = worker_id or new_worker_id()
         self.max_chats = max_chats
@@ -475,7 +461,7 @@ class Dispatcher:
             log.exception("could not make the chart of %s for %s", row.occurrence, row.chat)
 
     def _summary_chart_link(self, row: outbox.OutboxRow, lang: str, today, now: datetime) -> str | None:
-        from feeds.links import web_console_installed
+        from core.links import web_console_installed
 
         if not web_console_installed():  # nothing would answer the link
             if not self._said_no_console:
@@ -483,7 +469,7 @@ class Dispatcher:
                 log.info("the web console is not installed: the quarterly summary goes without its chart to "
                          "chats that take pictures by link only (%s)", row.platform)
             return None
-        from web.reports import summary_chart_url
+        from reports.summary import summary_chart_url
 
         return summary_chart_url(self.settings, row.occurrence, lang, today=today, now=now.timestamp())
 

@@ -21,7 +21,7 @@ acknowledgement stops the reminders before the deadline, not the escalation afte
 
 What it plans with lives beside it and is re-exported here, where callers import it from: the policy and
 its periods in jobs.policy; the task snapshot, recipients and planned steps in jobs.plan_model; the per-chat
-digests, summaries and the preview's timeline in jobs.digests.
+digests and summaries in jobs.digests. `timeline` (every step of a window as if nobody acted) is at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
 from core.deadline import Deadline
+# Digests and summaries are planned per chat in jobs.digests; their names are importable from here too.
+from jobs.digests import (  # noqa: F401
+    current_digest, current_summary, digest_steps, digest_time, previous_quarter, summary_steps, summary_time,
+)
 from jobs.plan_model import (  # noqa: F401
     BRIEF, CHECKIN, DIGEST, ESCALATION, GLOBAL_ROLES, NEW, NOTICE, REMINDER, SUMMARY, TASK_KINDS, Bindings,
     OccurrenceState, PlannedStep, Recipient, TaskSnapshot, _unique_chats,
@@ -402,7 +406,39 @@ def catch_up(due: Iterable[PlannedStep], existing: Mapping[tuple, datetime] | se
     return out
 
 
-# Digests, summaries and the rehearsal timeline live in jobs.digests (per chat, not per task); re-exported here.
-from jobs.digests import (  # noqa: E402,F401 - after the names jobs.digests imports from here
-    current_digest, current_summary, digest_steps, digest_time, previous_quarter, summary_steps, summary_time, timeline,
-)
+# -- the preview's timeline -----------------------------------------------------------------------------------
+
+def timeline(
+    tasks: Iterable[TaskSnapshot],
+    bindings,
+    policy: Policy,
+    calendar: WorkCalendar,
+    start: datetime,
+    end: datetime,
+    *,
+    digests: bool = True,
+) -> list[PlannedStep]:
+    """Every message the policy would send in [start, end) as if nobody acted: tasks assigned after their
+    directive was issued are taken as assigned on the issue date (a registry imported today previews the
+    year it was written in), and every chat as if it had always been linked."""
+    b = Bindings.of(bindings)
+    out: list[PlannedStep] = []
+    since = start - timedelta(microseconds=1)
+    until = end - timedelta(microseconds=1)
+    for t in tasks:
+        assumed = t.assigned_at
+        if t.issued is not None:
+            assumed = min(assumed, policy.at(t.issued))
+        out.extend(plan_task(t, b, policy, calendar, since, until, assigned_at=assumed, honour_binding_dates=False))
+    if digests:
+        d0, d1 = policy.local_date(start), policy.local_date(end)
+        monday = d0 - timedelta(days=d0.weekday())
+        while monday <= d1:
+            out.extend(s for s in digest_steps(b, monday, policy, calendar) if start <= s.due_at < end)
+            monday += timedelta(days=7)
+        q, _ = period_bounds("quarter", d0)
+        while q <= d1:
+            out.extend(s for s in summary_steps(b, q, policy, calendar) if start <= s.due_at < end)
+            q = period_bounds("quarter", q)[1] + timedelta(days=1)
+    out.sort(key=lambda s: s.sort_key)
+    return out

@@ -38,6 +38,7 @@ from jobs.briefing import BRIEFED, BRIEF_STEP, DayState, digest_plan, plan_windo
 from core.deadline import DeadlineError
 from jobs.dispatcher import Dispatcher, DispatchStats
 from jobs.person_duties import load_duties
+from jobs.ports import Composer
 from jobs.planner import (
     IDLE_RECHECK_DAYS, LOOKBACK_DAYS, TASK_KINDS, Bindings, Policy, Recipient, TaskSnapshot, current_digest,
     current_summary, iso_week, next_check, previous_quarter,
@@ -191,7 +192,8 @@ class Scheduler:
     """Planning and dispatch for one process. `channels` maps a platform ("telegram") to its Channel."""
 
     def __init__(self, engine: Engine, settings, clock, channels, *, calendar: WorkCalendar | None = None,
-                 worker_id: str | None = None, batch: int = 500, dispatcher: Dispatcher | None = None):
+                 worker_id: str | None = None, batch: int = 500, dispatcher: Dispatcher | None = None,
+                 composer: Composer | None = None):
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -199,7 +201,7 @@ class Scheduler:
         self.policy = Policy.from_settings(settings)
         self.batch = batch
         self.dispatcher = dispatcher or Dispatcher(engine, settings, clock, channels, calendar=self.calendar,
-                                                   worker_id=worker_id)
+                                                   worker_id=worker_id, composer=composer)
         self._stopping = False
         self.ticks = 0
 

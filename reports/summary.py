@@ -7,7 +7,7 @@ to attach the chart the dispatcher calls
                         lang=lang)
 
 and sends it as a photo after the text (Telegram), or attaches it (e-mail). A chat that takes pictures by URL
-only (Zalo) gets `web.reports.summary_chart_url(...)` instead: a signed link to the console, which draws this
+only (Zalo) gets `summary_chart_url(...)` below instead: a signed link to the console, which draws this
 same chart (same period, language and as-of day) when the platform fetches it.
 The figures are those of `dondoc report --period "Quý II/2018"` under REPORT_CUTOFF.
 """
@@ -49,3 +49,11 @@ def summary_chart(session, *, settings, calendar, quarter: str, today: date, lan
     """PNG bytes of the four groups per agency for the quarter a summary row names."""
     return report_chart(summary_report(session, settings=settings, calendar=calendar, quarter=quarter, today=today),
                         lang=lang)
+
+
+def summary_chart_url(settings, quarter: str, lang: str, *, today: date, now: float) -> str:
+    """The link to the quarterly summary's chart for a chat that takes pictures by URL (Zalo): the picture
+    behind it is `reports.summary.summary_chart(quarter=quarter, today=today, lang=lang)`, byte for byte."""
+    from core.links import chart_url
+
+    return chart_url(settings, summary_period(settings, quarter).code, lang, as_of=today, now=now)

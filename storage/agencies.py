@@ -20,7 +20,7 @@ extends it, or replaces it with `replace: true`. The file format is described at
 This module is the directory itself: its construction and its questions (get, name, members, successor_of,
 search). The rest lives beside it, and everything is importable from here as before:
 storage.agency_info (the records and errors), storage.agency_file (reading and checking an agencies file),
-storage.agency_match (resolving written names), storage.namematch (name normalisation), storage.yamlfile
+storage.agency_match (resolving written names), core.namematch (name normalisation), storage.yamlfile
 (YAML with line numbers), storage.agency_table (the `agency` table).
 """
 
@@ -37,7 +37,7 @@ from storage.agency_info import (AgencyFileError, AgencyInfo, AgencyMatch, Group
                                  UnknownAgency)
 from storage.agency_match import NameIndex, match_text, suggest
 from storage.agency_table import DirectoryNames, agency_names, sync_directory  # noqa: F401 - re-exported
-from storage.namematch import _is_note, _variants, fold, has_diacritics, normalize  # noqa: F401 - re-exported
+from core.namematch import _is_note, _variants, fold, has_diacritics, normalize  # noqa: F401 - re-exported
 from storage.yamlfile import LineDict, _items, _line, load_yaml_with_lines  # noqa: F401 - re-exported
 
 __all__ = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Protocol
 
 __all__ = ["AgencyFileError", "AgencyInfo", "AgencyMatch", "GroupInfo", "UnknownAgency"]
 
@@ -90,3 +90,23 @@ class AgencyMatch:
     @property
     def is_group(self) -> bool:
         return bool(self.groups)
+
+
+class Directory(Protocol):
+    """What matching and the `agency` table's sync read of an agency directory (storage.agencies.AgencyDirectory
+    is the one there is); named here so those modules need not import the directory that imports them."""
+
+    @property
+    def agencies(self) -> list[AgencyInfo]: ...
+
+    def get(self, code: str) -> AgencyInfo | None: ...
+
+    def name(self, code: str) -> str: ...
+
+    def group(self, code: str) -> GroupInfo | None: ...
+
+    def members(self, group_code: str, on: date | None = None) -> list[str]: ...
+
+    def groups_of(self, code: str) -> list[str]: ...
+
+    def successor_of(self, code: str, on: date) -> str: ...

@@ -9,14 +9,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.i18n import _
-from storage.agency_info import AgencyInfo, AgencyMatch, GroupInfo, UnknownAgency
-from storage.namematch import _is_note, _variants, fold, has_diacritics, normalize
-
-if TYPE_CHECKING:  # pragma: no cover
-    from storage.agencies import AgencyDirectory
+from storage.agency_info import AgencyInfo, AgencyMatch, Directory, GroupInfo, UnknownAgency
+from core.namematch import _is_note, _variants, fold, has_diacritics, normalize
 
 __all__ = ["NameIndex", "match_text", "suggest"]
 
@@ -51,7 +48,7 @@ class NameIndex:
                 lst.append(entry)
 
 
-def match_text(directory: AgencyDirectory, names: NameIndex, text: str, on: date | None = None) -> AgencyMatch:
+def match_text(directory: Directory, names: NameIndex, text: str, on: date | None = None) -> AgencyMatch:
     """The agencies `text` names on date `on` in `directory` (whose names `names` indexes); see
     AgencyDirectory.match."""
     original = unicodedata.normalize("NFC", str(text)).strip()
@@ -131,7 +128,7 @@ def match_text(directory: AgencyDirectory, names: NameIndex, text: str, on: date
                        empty_groups=tuple(empty))
 
 
-def _resolve(directory: AgencyDirectory, names: NameIndex, run: str) -> _Hit | None:
+def _resolve(directory: Directory, names: NameIndex, run: str) -> _Hit | None:
     stripped = _clean(run)
     if not stripped:
         return None
@@ -204,7 +201,7 @@ def _pick(candidates: list[AgencyInfo], on: date | None) -> AgencyInfo:
     return candidates[-1]
 
 
-def _validity_warning(a: AgencyInfo, on: date, d: AgencyDirectory) -> str:
+def _validity_warning(a: AgencyInfo, on: date, d: Directory) -> str:
     if a.valid_to is not None and on > a.valid_to:
         msg = _("{name} no longer existed on {date} (until {until})", name=a.name, date=f"{on:%d/%m/%Y}",
                 until=f"{a.valid_to:%d/%m/%Y}")

@@ -3,15 +3,12 @@ names by every command, message, export, feed and the bot."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from storage.agencies import AgencyDirectory
+from storage.agency_info import Directory
 
 __all__ = ["DirectoryNames", "agency_names", "sync_directory"]
 
 
-def sync_directory(session, directory: AgencyDirectory, *, actor: str | None = None, source: str = "cli",
+def sync_directory(session, directory: Directory, *, actor: str | None = None, source: str = "cli",
                    now=None, file: str | None = None) -> int:
     """Upsert the directory's agencies into the Agency table (names for display, groups, validity,
     successors). Rows of agencies not in this directory stay: another registry may use them. Rows that
@@ -71,7 +68,7 @@ class DirectoryNames:
     AGENCIES_FILE, PROVINCE and `dondoc agencies` left it — a province's own name for a built-in agency
     included), then `fallback` (a file-based directory) for codes the table does not have yet."""
 
-    def __init__(self, session, fallback: "AgencyDirectory | None" = None):
+    def __init__(self, session, fallback: "Directory | None" = None):
         self._names = agency_names(session)
         self._fallback = fallback
 

@@ -30,7 +30,7 @@ def make_engine(url: str, echo: bool = False, *, busy_timeout: float = 30.0) -> 
     """`busy_timeout`: how long a SQLite write waits for another connection's write lock (seconds)."""
     # Registers the session event that revokes a chat's feed tokens when its link ends or starts again, so
     # every process that can flip a binding (CLI, bot, dispatcher) has it.
-    import feeds.tokens  # noqa: F401
+    import storage.feed_tokens  # noqa: F401
 
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Collection, Optional
+from typing import Collection, Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, select
 
 from storage import audit
+from storage.people import Department, Person
 from storage.tables import DONE, OPEN, Task, _ts
-
-if TYPE_CHECKING:  # storage.people imports storage.tables, which imports this module at its end
-    from storage.people import Department, Person
 
 DELEGATING_ROLES = ("focal", "manager")  # đầu mối, lãnh đạo đơn vị
 # Roles of the one handed the work: chủ trì (leads it), phối hợp (contributes), theo dõi (kept informed).
@@ -62,8 +60,8 @@ class Target:
     """Whom the work goes to: a person, a department, both, or (a coordinator's part) only an agency."""
 
     agency: str
-    person: "Person | None" = None
-    department: "Department | None" = None
+    person: Person | None = None
+    department: Department | None = None
 
 
 def refusal(task: Task, agency: str, roles: Collection[tuple[str, str]] | None) -> str | None:
@@ -86,8 +84,6 @@ def assign(session: Session, task: Task, target: Target, *, occurrence: str | No
            roles: Collection[tuple[str, str]] | None = None) -> Assignment:
     """Hand `task` (or its `occurrence`) to `target`. `agency_due` is the agency's deadline in force for that
     occurrence (None: no deadline, e.g. continuous): an internal deadline after it is refused."""
-    from storage.people import Department
-
     if role not in DELEGATION_ROLES:
         raise DelegationError("bad_role", "unknown role", role=role, known=list(DELEGATION_ROLES))
     if target.agency != task.lead_agency and target.agency not in (task.coordinators or ()):
@@ -165,8 +161,6 @@ class Part:
 
 def parts_of(session: Session, task: Task, today: date) -> list[Part]:
     """The coordinating agencies' parts of `task` and their state (the lead's view)."""
-    from storage.people import Department, Person
-
     out = []
     for a in current(session, task.id):
         if a.agency == task.lead_agency:
@@ -229,15 +223,15 @@ class DutyRow:
     """A hand-over to a person in force, as the planner's loader reads it (storage knows no jobs types)."""
 
     assignment: Assignment
-    person: "Person"
-    heads: tuple["Person", ...]
-    leaders: tuple["Person", ...]
+    person: Person
+    heads: tuple[Person, ...]
+    leaders: tuple[Person, ...]
 
 
 def duties_of(session: Session, task_ids: Collection[int]) -> dict[int, dict[str, DutyRow]]:
     """task id → occurrence key ("*" = every period) → the lead agency's chủ trì hand-over to an active
     person in force (the latest one for each key). A few queries for the whole batch."""
-    from storage.people import Person, heads_of, leaders_of
+    from storage.people import heads_of, leaders_of
 
     if not task_ids:
         return {}
@@ -260,8 +254,6 @@ def duties_of(session: Session, task_ids: Collection[int]) -> dict[int, dict[str
 def tasks_of_person(session: Session, channel: str, address: str) -> dict[int, int]:
     """task id → hand-over id, for the active person whose `channel` ("telegram", "zalo") address this is:
     the tasks they lead or contribute to (not those they only follow), which they may report on."""
-    from storage.people import Person
-
     column = {"telegram": Person.telegram_user, "zalo": Person.zalo_user}.get(channel)
     if column is None or not address:
         return {}

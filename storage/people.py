@@ -22,7 +22,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from storage import audit
-from storage.namematch import fold, normalize
+from core.namematch import fold, normalize
 from storage.tables import _json_list, _ts
 
 # The channels a person can be reached on, in the order tried when the person said nothing else.

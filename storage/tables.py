@@ -319,6 +319,3 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = _ts()
     revoked_at: Optional[datetime] = _ts(nullable=True)
 
-
-# Tables kept in modules of their own (imported here so that every SQLModel.metadata user sees them).
-from storage import delegation, people  # noqa: E402,F401  (people: issue 24; delegation needs people)

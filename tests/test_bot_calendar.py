@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.texts import t
 from core.i18n import _, ngettext
-from feeds import tokens
+from storage import feed_tokens as tokens
 from storage.tables import FeedToken
 from tests.bot_harness import FOCAL_CHAT, OVERSIGHT_CHAT, bot, button, buttons_of  # noqa: F401 — `bot` is a fixture
 

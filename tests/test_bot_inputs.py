@@ -18,8 +18,8 @@ import tests.bot_harness as harness
 from bot.handlers.common import parse_date, small_int
 from bot.texts import t
 from core.i18n import _
-from feeds import tokens
-from feeds.server import start_feed_server
+from storage import feed_tokens as tokens
+from web.feeds import start_feed_server
 from storage.actions import Actor, ensure_occurrence
 from storage.tables import Extension, Occurrence, Task
 from tests.bot_harness import ADMIN, ALICE, FOCAL_CHAT, OVERSIGHT_CHAT, bot, seed  # noqa: F401 - the fixture

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.channels import Channel
+from jobs.ports import Channel
 from core.clock import FixedClock
 from core.i18n import _
 from dondoc.settings import load_settings
-from jobs.scheduler import Scheduler
+from dondoc.wiring import make_scheduler
 from storage.db import session_scope
 from storage.tables import Agency, AuditEntry, Notification, Task
 from tests.conftest import VN
@@ -38,7 +38,7 @@ def scheduler(engine, db_url, when: datetime, **overrides):
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, **overrides)
     clock = FixedClock(when)
     ch = Recorder(clock)
-    return Scheduler(engine, settings, clock, {"telegram": ch}), clock, ch
+    return make_scheduler(engine, settings, clock, {"telegram": ch}), clock, ch
 
 
 async def tick_at(sch, clock, *moments):

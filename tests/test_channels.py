@@ -11,10 +11,8 @@ from datetime import datetime
 import pytest
 
 from bot.buttons import Button
-from bot.channels import (
-    ChatGone, ChatMoved, ConsoleChannel, PerChatLimiter, PermanentDeliveryError, RetryLater, TelegramChannel,
-    TransientDeliveryError, is_private_chat,
-)
+from jobs.ports import ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError
+from bot.channels import ConsoleChannel, PerChatLimiter, TelegramChannel, is_private_chat
 from core.clock import FixedClock
 from dondoc.settings import load_settings
 from tests.conftest import VN

@@ -12,7 +12,8 @@ from collections import Counter
 from sqlmodel import select
 
 from bot.texts import t
-from jobs.scheduler import Scheduler, invalidate_for_binding
+from dondoc.wiring import make_scheduler
+from jobs.scheduler import invalidate_for_binding
 from storage.tables import ChatBinding, Notification
 from tests.bot_harness import ALICE, FOCAL_CHAT, bot  # noqa: F401 - the fixture
 from tests.factories import make_binding
@@ -44,7 +45,7 @@ def bindings(bot, chat: int) -> list[tuple[str, str, bool]]:
 
 async def test_migration_moves_history_and_nothing_is_sent_twice(bot):
     channel = ScriptedChannel()
-    scheduler = Scheduler(bot.engine, bot.settings, bot.clock, {"telegram": channel})
+    scheduler = make_scheduler(bot.engine, bot.settings, bot.clock, {"telegram": channel})
     await scheduler.tick()
     before = channel.texts_to(FOCAL_CHAT)
     assert before  # the group had its messages
@@ -62,7 +63,7 @@ async def test_migration_moves_history_and_nothing_is_sent_twice(bot):
 
 async def test_migration_onto_a_chat_that_already_has_the_binding_merges(bot):
     channel = ScriptedChannel()
-    scheduler = Scheduler(bot.engine, bot.settings, bot.clock, {"telegram": channel})
+    scheduler = make_scheduler(bot.engine, bot.settings, bot.clock, {"telegram": channel})
     await scheduler.tick()
     with bot.session() as s:  # the supergroup was linked too (an invite redeemed there), with its own rows
         make_binding(s, chat_id=SUPERGROUP, agency="so-noi-vu", role="focal", now=bot.clock.now(), language="en")

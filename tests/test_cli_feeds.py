@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from dondoc.cli import app
 from core.i18n import _, ngettext
-from feeds import tokens
+from storage import feed_tokens as tokens
 from storage.tables import AuditEntry, FeedToken
 from tests.conftest import VN
 from tests.factories import make_task

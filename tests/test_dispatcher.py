@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.channels import (
+from jobs.ports import (
     UPLOAD, Channel, ChatGone, ChatMoved, PermanentDeliveryError, RetryLater, TransientDeliveryError,
 )
 from core.clock import FixedClock
@@ -18,7 +18,7 @@ from core.i18n import _
 from dondoc.settings import load_settings
 from jobs import outbox
 from jobs.dispatcher import backoff_seconds
-from jobs.scheduler import Scheduler
+from dondoc.wiring import make_scheduler
 from storage import actions
 from storage.db import session_scope
 from storage.tables import AuditEntry, ChatBinding, Notification, Task
@@ -83,7 +83,7 @@ def make(engine, db_url, when, delay=0.0, **overrides):
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, **overrides)
     clock = FixedClock(when)
     ch = ScriptedChannel(delay)
-    sch = Scheduler(engine, settings, clock, {"telegram": ch})
+    sch = make_scheduler(engine, settings, clock, {"telegram": ch})
     return sch, clock, ch
 
 
@@ -379,7 +379,7 @@ async def test_the_quarterly_summary_carries_its_chart(engine, db_url, world):
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
     clock = FixedClock(datetime(2018, 7, 2, 8, 0, tzinfo=VN))
     ch = PhotoChannel()
-    sch = Scheduler(engine, settings, clock, {"telegram": ch})
+    sch = make_scheduler(engine, settings, clock, {"telegram": ch})
     await sch.tick()
     summaries = [(c, t) for c, t, _ in ch.sent if t.startswith("📊")]
     assert {c for c, _ in summaries} == {"-1003", "-1004"}
@@ -424,7 +424,7 @@ async def zalo_world(engine, db_url, world, monkeypatch):
         settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, zalo_bot_token=fake.token,
                                  zalo_base_url=fake.base_url, zalo_rate_per_second=100.0)
         telegram, zalo = PhotoChannel(), ZaloChannel(settings)
-        sch = Scheduler(engine, settings, FixedClock(SUMMARY_DAY), {"telegram": telegram, "zalo": zalo})
+        sch = make_scheduler(engine, settings, FixedClock(SUMMARY_DAY), {"telegram": telegram, "zalo": zalo})
         try:
             yield sch, fake, telegram, drawn, draw
         finally:
@@ -438,7 +438,7 @@ def _summaries(texts: list[str]) -> list[str]:
 async def test_the_quarterly_summary_reaches_zalo_with_its_chart_by_link(engine, zalo_world):
     from aiohttp.test_utils import TestClient, TestServer
 
-    from feeds.server import make_app
+    from web.feeds import make_app
     from core.workdays import WorkCalendar
     from web.app import mount
 
@@ -495,10 +495,10 @@ async def test_a_chart_zalo_refuses_leaves_the_summary_sent_once(engine, zalo_wo
 
 
 async def test_without_the_web_console_zalo_gets_the_summary_text_alone(engine, zalo_world, monkeypatch, caplog):
-    import feeds.links
+    import core.links
 
     sch, fake, telegram, drawn, draw = zalo_world
-    monkeypatch.setattr(feeds.links, "web_console_installed", lambda: False)
+    monkeypatch.setattr(core.links, "web_console_installed", lambda: False)
     with caplog.at_level("INFO", logger="jobs.dispatcher"):
         await sch.tick()
     assert all(len(_summaries(fake.texts_to(c))) == 1 for c in (ZALO_VI, ZALO_EN))

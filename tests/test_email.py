@@ -16,13 +16,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from bot.channels import ChatGone, TransientDeliveryError
+from jobs.ports import ChatGone, TransientDeliveryError
 from bot.email import AWAITING, EmailChannel, confirm_url, read_token, stop_url
 from dondoc.cli import app as cli_app
 from core.clock import FixedClock
 from core.i18n import _
 from dondoc.settings import load_settings
-from feeds.server import make_app
+from web.feeds import make_app
+from dondoc.wiring import make_scheduler
 from jobs.scheduler import Scheduler
 from storage.db import session_scope
 from storage.tables import AuditEntry, ChatBinding, Notification
@@ -101,7 +102,7 @@ async def test_a_bounce_disables_the_binding_and_tells_the_oversight_chat(smtp, 
     from tests.test_dispatcher import ScriptedChannel
 
     telegram = ScriptedChannel()
-    sch = Scheduler(engine, settings, FixedClock(ASSIGNED), {"telegram": telegram, "email": channel})
+    sch = make_scheduler(engine, settings, FixedClock(ASSIGNED), {"telegram": telegram, "email": channel})
     await sch.tick()
     with Session(engine) as s:
         b = s.exec(select(ChatBinding).where(ChatBinding.platform == "email")).one()
@@ -135,7 +136,7 @@ def focal_row(engine) -> Notification | None:
 async def _one_tick_leaves_the_row_waiting(engine, settings, clock, channel) -> Scheduler:
     """A tick of a Scheduler whose mail server fails: the focal point's row stays pending, tried once, retried
     later."""
-    sch = Scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
+    sch = make_scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
     await sch.tick()
     row = focal_row(engine)
     assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at is not None
@@ -336,7 +337,7 @@ async def test_an_untrusted_certificate_is_refused_and_the_row_waits(ca, tmp_pat
         ca_file = tmp_path / "ca.pem"
         ca.cert_pem.write_to_path(str(ca_file))
         fixed = tls_settings(db_url, smtp.port, "starttls", ca_file)
-        sch = Scheduler(engine, fixed, clock, {"email": EmailChannel(fixed, engine=engine, clock=clock),
+        sch = make_scheduler(engine, fixed, clock, {"email": EmailChannel(fixed, engine=engine, clock=clock),
                                                "telegram": _Null()})
         clock.advance(timedelta(hours=1))
         await sch.tick()

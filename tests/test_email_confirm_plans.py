@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from bot.email import AWAITING, EmailChannel, confirm_url
 from core.clock import FixedClock
-from feeds.server import make_app
-from jobs.scheduler import Scheduler
+from web.feeds import make_app
+from dondoc.wiring import make_scheduler
 from storage.db import session_scope
 from storage.tables import Notification, Task
 from tests.factories import make_binding
@@ -26,7 +26,7 @@ async def test_a_confirmed_address_receives_its_first_reminder_without_a_restart
         settings = mail_settings(db_url, smtp.port)
         clock = FixedClock(ASSIGNED)
         channel = EmailChannel(settings, engine=engine, clock=clock)
-        sch = Scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
+        sch = make_scheduler(engine, settings, clock, {"email": channel, "telegram": _Null()})
         with session_scope(engine) as s:  # linked with `dondoc link … --platform email`: waits for its owner
             b = make_binding(s, chat_id=NEW, agency="so-noi-vu", role="focal", platform="email",
                              now=ASSIGNED - timedelta(hours=1))

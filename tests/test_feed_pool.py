@@ -124,7 +124,7 @@ def test_feed_render_processes_setting(monkeypatch):
     from core.settings import SettingsError
     from dondoc.settings import load_settings
     from feeds import pool as pool_module
-    from feeds.server import POOL_KEY, make_app
+    from web.feeds import POOL_KEY, make_app
 
     assert load_settings(environ={}, dotenv_path=None).feed_render_processes is None  # auto
     assert load_settings(environ={"FEED_RENDER_PROCESSES": "0"}, dotenv_path=None).feed_render_processes == 0

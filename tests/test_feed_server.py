@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from sqlmodel import Session, select
 
-from feeds import tokens
-from feeds.server import start_feed_server
+from storage import feed_tokens as tokens
+from web.feeds import start_feed_server
 from storage.actions import Actor, record_progress
 from storage.tables import FeedToken, Task
 from tests.conftest import VN
@@ -257,7 +257,7 @@ async def test_a_feed_larger_than_a_batch_streams_whole_and_the_cache_gives_the_
 async def test_the_validator_is_kept_until_the_audit_log_moves_or_thirty_seconds_pass(server, engine, clock):
     """feed_state scans every task of a feed, so the server keeps it per feed — but an action (which writes an
     audit entry) shows at once, and a change written behind the audit log's back within STATE_TTL."""
-    from feeds.server import STATE_TTL
+    from web.feeds import STATE_TTL
 
     http, token = server
     url = f"/feeds/{token}.ics"
@@ -291,7 +291,7 @@ async def test_a_client_that_stops_reading_is_cut_off_and_the_feed_still_serves_
 
     from aiohttp import web
 
-    from feeds import server as feed_server
+    from web import feeds as feed_server
 
     monkeypatch.setattr(feed_server, "WRITE_TIMEOUT", 0.5)
     with Session(engine) as s:
@@ -307,7 +307,7 @@ async def test_a_client_that_stops_reading_is_cut_off_and_the_feed_still_serves_
     await runner.setup()
     await web.SockSite(runner, listener).start()
     port = listener.getsockname()[1]
-    caplog.set_level(logging.INFO, logger="feeds.server")
+    caplog.set_level(logging.INFO, logger="web.feeds")
     try:
         stalled = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

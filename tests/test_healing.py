@@ -20,6 +20,7 @@ from core.i18n import _
 from dondoc.settings import load_settings
 from jobs import outbox
 from jobs.healing import CAUSES, stuck_text
+from dondoc.wiring import make_scheduler
 from jobs.scheduler import Scheduler
 from storage.db import make_engine, session_scope
 from storage.tables import Notification
@@ -46,7 +47,7 @@ def seed(engine) -> None:
 
 def scheduler(engine, url, clock, channel, **overrides) -> Scheduler:
     settings = load_settings(environ={}, dotenv_path=None, database_url=url, **overrides)
-    sch = Scheduler(engine, settings, clock, {"telegram": channel})
+    sch = make_scheduler(engine, settings, clock, {"telegram": channel})
     sch.dispatcher.write_delays = FAST
     return sch
 

@@ -39,7 +39,7 @@ VIETNAMESE_DATA = {
     "storage/registry.py": "a registry's header synonyms (Cơ quan chủ trì, Thời hạn …) that the reader accepts",
     "intake": "registry readers: the header synonyms and table words clerks write",
     "core/urgent.py": "the grammar of urgent deadlines ('khẩn trương'): Vietnamese letters it folds",
-    "storage/namematch.py": "agency name comparison: the words of Vietnamese agency names it normalises",
+    "core/namematch.py": "agency name comparison: the words of Vietnamese agency names it normalises",
     "reports/figures.py": "the reporting-period grammar: the Vietnamese periods it reads (Quý III/2026, 6 tháng …)",
     # Not data, but English texts whose examples are Vietnamese input the grammar expects:
     "bot/handlers/reports.py": "'e.g. /report Quý III/2026' — the period must be typed as the grammar reads it",

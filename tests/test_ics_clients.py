@@ -238,7 +238,7 @@ def test_uids_carry_the_configured_domain_and_events_link_to_the_task_page(db, s
     default = calendar_for_all(db, replace(settings, feed_uid_domain=None), NOW, todo=True)
     assert all(str(c["UID"]).endswith("@lich.example.gov.vn") for c in components(default, "VTODO"))
     # with the web console installed, each event links to its task's page
-    from feeds import links
+    from core import links
 
     assert all("URL" not in c for c in components(data, "VEVENT")) or links.web_console_installed()
     monkeypatch.setattr(links, "web_console_installed", lambda: True)

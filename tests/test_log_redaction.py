@@ -20,8 +20,8 @@ from bot.app import build_application, start_bot, stop_bot
 from bot.invites import create_invite
 from dondoc import redact
 from dondoc.settings import load_settings
-from feeds import tokens
-from feeds.server import start_feed_server
+from storage import feed_tokens as tokens
+from web.feeds import start_feed_server
 from storage.actions import Actor
 from tests.bot_harness import ADMIN, FOCAL_CHAT, NOW, STRANGER_CHAT, seed
 from tests.fake_telegram import FakeTelegram

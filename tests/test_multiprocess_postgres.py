@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from core.clock import FixedClock
 from core.settings import SETTING_NAMES
 from dondoc.settings import load_settings
-from jobs.scheduler import Scheduler
+from dondoc.wiring import make_scheduler
 from storage.db import make_engine, session_scope
 from storage.tables import Notification
 from tests.conftest import VN
@@ -103,7 +103,7 @@ def _seed(url: str, tasks_per_agency: int) -> None:
         # The same planning the tick does, once, before anyone dispatches.
         settings = load_settings(environ={"DAILY_BUDGET": BUDGET, "DIGEST_WEEKDAY": AGENDA_DAY}, dotenv_path=None,
                                  database_url=url)
-        Scheduler(eng, settings, FixedClock(datetime.fromisoformat(CLOCK_START)), {}).plan()
+        make_scheduler(eng, settings, FixedClock(datetime.fromisoformat(CLOCK_START)), {}).plan()
     finally:
         eng.dispose()
 

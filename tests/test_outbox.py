@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from core.clock import FixedClock
 from jobs import outbox
 from jobs.planner import PlannedStep
-from jobs.scheduler import Scheduler, invalidate_for_binding
+from dondoc.wiring import make_scheduler
+from jobs.scheduler import invalidate_for_binding
 from storage.db import session_scope
 from storage.tables import Notification, SchedulerState, Task
 from tests.conftest import VN
@@ -151,7 +152,7 @@ def setup_sample(engine, now):
 def test_plan_inserts_each_step_once_and_moves_next_check(engine, settings):
     clock = FixedClock(datetime(2018, 5, 23, 9, 0, tzinfo=VN))
     setup_sample(engine, clock.now())
-    sch = Scheduler(engine, settings, clock, {})
+    sch = make_scheduler(engine, settings, clock, {})
     stats = sch.plan()
     assert stats.tasks == 2 and stats.pending == 3  # new: T1 to -1001 and -1005, T2 to -1006
     assert sch.plan().tasks == 0  # nothing is looked at before its next check
@@ -169,7 +170,7 @@ def test_plan_inserts_each_step_once_and_moves_next_check(engine, settings):
 def test_catch_up_after_downtime_in_the_database(engine, settings):
     clock = FixedClock(datetime(2018, 5, 23, 9, 0, tzinfo=VN))
     setup_sample(engine, clock.now())
-    sch = Scheduler(engine, settings, clock, {})
+    sch = make_scheduler(engine, settings, clock, {})
     sch.plan()
     clock.set(datetime(2018, 6, 12, 7, 0, tzinfo=VN))
     sch.plan()
@@ -204,7 +205,7 @@ def test_an_action_during_planning_is_not_overwritten(engine, settings, monkeypa
         return real(task, *a, **kw)
 
     monkeypatch.setattr(scheduler_module, "next_check", next_check_while_someone_acts)
-    Scheduler(engine, settings, clock, {}).plan()
+    make_scheduler(engine, settings, clock, {}).plan()
     with Session(engine) as s:
         nxt = {t.key: t.next_check_at for t in s.exec(select(Task)).all()}
     assert nxt["T1"] == acted_at  # kept: the next tick plans T1 again
@@ -217,7 +218,7 @@ def test_digests_and_summary_are_planned_once_per_week_and_quarter(engine, setti
     with session_scope(engine) as s:
         make_binding(s, chat_id=-1001, agency="so-tai-chinh", role="focal", now=datetime(2018, 5, 22, tzinfo=VN))
         make_binding(s, chat_id=-1009, agency="so-noi-vu", role="focal", now=datetime(2018, 7, 2, 9, tzinfo=VN))  # later
-    sch = Scheduler(engine, settings, clock, {})
+    sch = make_scheduler(engine, settings, clock, {})
     # the weekly agenda to every chat linked before its time: focal -1001 (two agencies, one message), -1005,
     # -1006, the manager -1002 and the oversight chat -1003
     assert sch.plan_digests(clock.now()) == (5, 1)
@@ -239,7 +240,7 @@ def test_digests_and_summary_are_planned_once_per_week_and_quarter(engine, setti
 def test_invalidate_for_binding_targets_the_tasks_a_chat_hears_about(engine, settings):
     clock = FixedClock(datetime(2018, 5, 23, 9, 0, tzinfo=VN))
     setup_sample(engine, clock.now())
-    Scheduler(engine, settings, clock, {}).plan()
+    make_scheduler(engine, settings, clock, {}).plan()
 
     def unplanned():
         with Session(engine) as s:

@@ -19,8 +19,8 @@ from bot.zalo_receiver import ZaloReceiver
 from core.clock import FixedClock
 from core.workdays import WorkCalendar
 from dondoc.settings import load_settings
-from feeds.server import make_app
-from jobs.scheduler import Scheduler
+from web.feeds import make_app
+from dondoc.wiring import make_scheduler
 from storage import delegation
 from storage.db import session_scope
 from storage.people import Changes, Person, add_department, add_person
@@ -82,7 +82,7 @@ async def test_a_task_handed_to_an_officer_on_zalo_and_email(engine, db_url):
                                      feed_base_url="https://dondoc.example.gov.vn", confirm_completion=True)
             clock = FixedClock(at(6, 1, 8))  # Friday 1/6/2018: seven days before the internal deadline
             channel = ZaloChannel(settings)
-            sch = Scheduler(engine, settings, clock, {"zalo": channel, "telegram": _Null(),
+            sch = make_scheduler(engine, settings, clock, {"zalo": channel, "telegram": _Null(),
                                                       "email": EmailChannel(settings, engine=engine, clock=clock)})
             receiver = ZaloReceiver(Deps(settings=settings, engine=engine, clock=clock,
                                          calendar=WorkCalendar.from_file(None)), channel, poll_timeout=1)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from core.clock import FixedClock
 from dondoc.settings import load_settings
-from jobs.scheduler import Scheduler
+from dondoc.wiring import make_scheduler
 from storage.tables import Notification
 from tests.conftest import VN, cli_runner
 from tests.test_dispatcher import ScriptedChannel
@@ -43,7 +43,7 @@ async def test_preview_lists_person_deliveries_and_run_sends_them(engine, db_url
 
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
     clock = FixedClock(START)
-    sch = Scheduler(engine, settings, clock, {p: _channel(p) for p in ("telegram", "zalo", "email")})
+    sch = make_scheduler(engine, settings, clock, {p: _channel(p) for p in ("telegram", "zalo", "email")})
     while clock.now() < END:
         await sch.tick()
         clock.advance(timedelta(minutes=30))

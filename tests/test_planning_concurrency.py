@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from core.clock import FixedClock
 from dondoc.settings import load_settings
+from dondoc.wiring import make_scheduler
 from jobs.scheduler import Scheduler, invalidate_for_binding
 from storage.db import make_engine, session_scope, upgrade
 from storage.tables import Notification, Task
@@ -70,7 +71,7 @@ def test_schedulers_planning_at_once_make_one_outbox(postgres_server, pg_url):
         for url in (pg_url, reference):
             _seed(url)
         eng = make_engine(reference)
-        Scheduler(eng, _settings(reference), FixedClock(NOW), {}).plan(NOW)
+        make_scheduler(eng, _settings(reference), FixedClock(NOW), {}).plan(NOW)
         eng.dispose()
         expected = _outbox(reference)
     finally:
@@ -78,7 +79,7 @@ def test_schedulers_planning_at_once_make_one_outbox(postgres_server, pg_url):
     assert len(expected) > 100
 
     engines = [make_engine(pg_url) for _ in range(4)]
-    schedulers = [Scheduler(e, _settings(pg_url), FixedClock(NOW), {}, batch=7) for e in engines]
+    schedulers = [make_scheduler(e, _settings(pg_url), FixedClock(NOW), {}, batch=7) for e in engines]
     barrier = threading.Barrier(len(schedulers))
     errors: list[BaseException] = []
 
@@ -134,7 +135,7 @@ def _plan_with_interruption(url: str, change) -> tuple[Scheduler, object]:
 
     scheduler_module.plan_task = interrupted
     try:
-        sched = Scheduler(eng, _settings(url), FixedClock(NOW), {})
+        sched = make_scheduler(eng, _settings(url), FixedClock(NOW), {})
         sched.plan(NOW)
     finally:
         scheduler_module.plan_task = real_plan_task
@@ -204,7 +205,7 @@ def test_a_chat_linked_during_a_long_plan_reaches_the_later_batches(any_url):
 
     scheduler_module.plan_task = link_during_first_batch
     try:
-        sched = Scheduler(eng, _settings(any_url), FixedClock(NOW), {}, batch=1)
+        sched = make_scheduler(eng, _settings(any_url), FixedClock(NOW), {}, batch=1)
         sched.plan(NOW)
     finally:
         scheduler_module.plan_task = real_plan_task

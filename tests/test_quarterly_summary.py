@@ -32,7 +32,7 @@ from sqlmodel import Session
 from core.clock import FixedClock
 from core.i18n import _, ngettext
 from dondoc.settings import load_settings
-from jobs.scheduler import Scheduler
+from dondoc.wiring import make_scheduler
 from core.status import Status
 from core.workdays import WorkCalendar
 from reports.figures import format_rate
@@ -105,7 +105,7 @@ async def test_the_summary_text_tells_the_quarters_figures(engine, db_url):
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
     calendar = WorkCalendar.from_file(settings.holidays_file)
     ch = ScriptedChannel()
-    await Scheduler(engine, settings, FixedClock(at(TODAY, 8)), {"telegram": ch}, calendar=calendar).tick()
+    await make_scheduler(engine, settings, FixedClock(at(TODAY, 8)), {"telegram": ch}, calendar=calendar).tick()
     texts = {lang: [t for t in ch.texts_to(chat) if t.startswith("📊")] for lang, chat in (("vi", -1003), ("en", -1004))}
     assert [len(t) for t in texts.values()] == [1, 1]
     with Session(engine) as s:

@@ -65,7 +65,7 @@ class Server:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        from feeds.server import start_feed_server
+        from web.feeds import start_feed_server
         from web.app import mount
 
         asyncio.set_event_loop(self.loop)

@@ -13,7 +13,7 @@ from dondoc.settings import load_settings
 from storage.tables import AuditEntry, Extension, WebSession
 from tests.web_harness import (ADMIN, FOCAL, HEALTH_FOCAL, LEADER, NOW, OVERSIGHT, STRANGER, console, make_link,
                                open_link, press_sign_in, seed)
-from web.auth import sign_telegram_login
+from storage.signin import sign_telegram_login
 
 BOT_TOKEN = "123456:TEST-token"
 
@@ -528,11 +528,11 @@ async def test_on_postgresql_sign_in_roles_actions_and_reports(pg_url, pg_engine
 
 
 async def test_a_calendar_events_url_opens_the_tasks_page(seeded, wsettings, wclock):
-    """Calendars link each event to its task in the console (feeds.links): that URL is a page of this server,
+    """Calendars link each event to its task in the console (core.links): that URL is a page of this server,
     also for a key with a slash."""
     from urllib.parse import urlsplit
 
-    from feeds.links import task_page_url
+    from core.links import task_page_url
 
     with Session(seeded) as s:
         from tests.factories import make_directive, make_task

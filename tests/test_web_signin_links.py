@@ -12,7 +12,7 @@ from core.i18n import _
 from storage.tables import WebSigninLink
 from tests.bot_harness import ALICE, FOCAL_CHAT, MALLORY, NOW, bot  # noqa: F401 - the `bot` fixture
 from tests.factories import make_binding
-from web.auth import SigninError, peek_signin_link, redeem_signin_link
+from storage.signin import SigninError, peek_signin_link, redeem_signin_link
 
 URL_RE = re.compile(r"http://127\.0\.0\.1:8080/web/signin/([A-Za-z0-9_-]+)")
 
@@ -49,7 +49,7 @@ async def test_web_in_a_linked_group_sends_the_link_privately_with_the_groups_ro
     with Session(bot.engine) as s:
         row = peek_signin_link(s, token, bot.clock.now())
         assert row.via_chat == str(FOCAL_CHAT)
-        from web.auth import person_for
+        from storage.signin import person_for
 
         person = person_for(s, row.user_id, row.name, bot.settings.admin_user_ids, row.via_chat)
         assert person.own_agencies == ["so-noi-vu"] and not person.sees_all

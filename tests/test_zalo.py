@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.buttons import task_buttons
-from bot.channels import ChatGone, PermanentDeliveryError, RetryLater, TransientDeliveryError
+from jobs.ports import ChatGone, PermanentDeliveryError, RetryLater, TransientDeliveryError
 from bot.handlers.common import Deps
 from bot.invites import create_invite
 from bot.zalo import TEXT_LIMIT, ZaloChannel, ZaloClient, split_text
@@ -239,7 +239,7 @@ async def test_report_on_zalo_gives_the_figures_the_console_link_and_the_chart(z
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.handlers.reports import caption
-    from feeds.server import make_app
+    from web.feeds import make_app
     from reports.figures import GROUPS
     from web.app import mount
 
@@ -287,11 +287,11 @@ async def test_report_chart_link_shows_the_day_the_answer_was_given(zalo, engine
     day of the figures, so the picture is the one the text was written with."""
     from aiohttp.test_utils import TestClient, TestServer
 
-    from feeds.server import make_app
+    from web.feeds import make_app
     from reports import build_report
     from reports.chart import report_chart
     from web.app import mount
-    from web.reports import chart_token, read_chart_token
+    from core.links import chart_token, read_chart_token
 
     await zalo.say(ZALO_OVERSIGHT, "/report")
     [photo] = await zalo.fake.wait_for(lambda: zalo.fake.photos_to(ZALO_OVERSIGHT))

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.zalo import ZaloClient
-from bot.zalo_webhook import WebhookKeeper, updates_of, webhook_path
+from web.zalo_webhook import WebhookKeeper, updates_of, webhook_path
 from dondoc import redact
 from core.clock import FixedClock
 from core.i18n import _

@@ -57,7 +57,7 @@ def seed(engine, now: datetime = NOW) -> None:
 
 def make_link(engine, user_id: int, now: datetime, minutes: int = 15, name: str | None = None,
               via_chat: int | None = None) -> str:
-    from web.auth import create_signin_link
+    from storage.signin import create_signin_link
 
     with Session(engine) as s:
         token, _ = create_signin_link(s, str(user_id), name=name or f"User {user_id}", created_by="test",
@@ -105,7 +105,7 @@ class Console:
 
 @asynccontextmanager
 async def console(engine, settings, clock):
-    from feeds.server import make_app
+    from web.feeds import make_app
     from web.app import mount
 
     app = make_app(settings, engine, clock, [mount])

@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 from core.i18n import _
 from storage.tables import ChatBinding, InviteCode
 from web import registry_adapter
-from web.app import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
-from web.auth import Person
-from web.pages import _parse_date, not_found, today_of
+from web.common import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
+from storage.signin import Person
+from web.common import _parse_date, today_of
+from web.pages import not_found
 
 SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 

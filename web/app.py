@@ -1,6 +1,6 @@
 """The web console's aiohttp application, mounted under /web on the calendar feeds' server (one HTTP server).
 
-    feeds.server.make_app(settings, engine, clock, extend=[web.app.mount])
+    web.feeds.make_app(settings, engine, clock, extend=[web.app.mount])
 
 `mount` adds a sub-application at /web with its own middleware (so the feeds keep theirs):
 - the session cookie is read and the person's roles loaded from the database on every request;
@@ -15,10 +15,8 @@ Database work is synchronous SQLAlchemy, run in a worker thread (`run_db`), as t
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
@@ -26,62 +24,13 @@ from aiohttp import web
 from sqlmodel import Session
 
 from core import i18n
-from web import auth
+from core.links import CONSOLE_MOUNT
+from storage import signin as auth
 
-HERE = Path(__file__).parent
-COOKIE = "dondoc_session"
-LANG_COOKIE = "dondoc_lang"
-NONCE_COOKIE = "dondoc_signin"  # ties a sign-in link's button to the browser that opened the link
-MAX_UPLOAD = 20 * 1024 * 1024  # a registry file
-
-SETTINGS = web.AppKey("web_settings", object)
-ENGINE = web.AppKey("web_engine", object)
-CLOCK = web.AppKey("web_clock", object)
-CALENDAR = web.AppKey("web_calendar", object)
-UPLOADS = web.AppKey("web_uploads", object)
-SESSION = web.RequestKey("web_session", object)  # storage.tables.WebSession | None
-PERSON = web.RequestKey("person", object)  # web.auth.Person | None
-LANG = web.RequestKey("lang", str)
-
-CSP = ("default-src 'self'; script-src 'self' https://telegram.org; frame-src https://oauth.telegram.org; "
-       "img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-
-# report_chart_link: a signed, expiring link to a report's chart, fetched by Zalo's servers (web/reports.py)
-PUBLIC = ("signin", "signin_link", "signin_link_post", "signin_telegram", "lang", "static", "report_chart_link")
-
-
-async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:
-    """Run `fn(session)` in a worker thread; the session is committed when `fn` returns."""
-    engine = request.app[ENGINE]
-
-    def work():
-        with Session(engine, expire_on_commit=False) as s:
-            out = fn(s)
-            s.commit()
-            return out
-
-    return await asyncio.to_thread(work)
-
-
-def now(request: web.Request):
-    return request.app[CLOCK].now()
-
-
-def secure_cookies(settings) -> bool:
-    return settings.feed_base_url.startswith("https://")
-
-
-def set_cookie(response: web.StreamResponse, settings, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/web", httponly=True, samesite="Lax",
-                        secure=secure_cookies(settings))
-
-
-def language_of(request: web.Request) -> str:
-    row = request.get(SESSION)
-    lang = (row.language if row is not None else None) or request.cookies.get(LANG_COOKIE)
-    if lang not in i18n.available_languages():
-        lang = request.app[SETTINGS].language
-    return lang
+from web.common import (
+    CALENDAR, CLOCK, COOKIE, CSP, ENGINE, HERE, LANG, MAX_UPLOAD, PERSON, PUBLIC, SESSION, SETTINGS, UPLOADS,
+    language_of, now, run_db,
+)
 
 
 async def refused(request: web.Request, text: str) -> web.Response:
@@ -208,12 +157,12 @@ def make_web_app(settings, engine, clock) -> web.Application:
     return app
 
 
-MOUNT = "/web"  # where the console lives on the one HTTP server (feeds.links builds task URLs from it)
+MOUNT = CONSOLE_MOUNT  # where the console lives on the one HTTP server (core.links)
 
 
 def mount(app: web.Application) -> None:
-    """Add the console to the feeds' application at /web (the hook feeds.server.make_app calls)."""
-    from feeds.server import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
+    """Add the console to the feeds' application at /web (the hook web.feeds.make_app calls)."""
+    from web.feeds import CLOCK_KEY, ENGINE_KEY, SETTINGS_KEY
 
     settings = app[SETTINGS_KEY]
     sub = make_web_app(settings, app[ENGINE_KEY], app[CLOCK_KEY])

@@ -14,15 +14,14 @@ from aiohttp import web
 from sqlmodel import Session, select
 
 from core import i18n
-from core.clock import local_today
 from core.i18n import _
 from core.status import Status, status_label
 from storage import actions
 from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
-from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
-from web.auth import Person
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
+from storage.signin import Person
 
 
 DASHBOARD_LIST = 30  # items shown in each of the dashboard's lists
@@ -36,10 +35,6 @@ def role_text(role: str) -> str:
     from bot.i18n import role_label
 
     return role_label(role, i18n.current_language())
-
-
-def today_of(request: web.Request) -> date:
-    return local_today(request.app[CLOCK], request.app[SETTINGS].timezone)
 
 
 def not_found(request: web.Request) -> web.Response:
@@ -78,16 +73,6 @@ def visible_items(s: Session, request: web.Request, person: Person, *, agency: s
     items = list(seen.values())
     items.sort(key=lambda i: (i.effective_due is None, i.effective_due or date.max, i.task.position, i.task.key))
     return items
-
-
-def filter_choices(s: Session, person: Person) -> dict:
-    names = agency_names(s)
-    allowed = person.visible_agencies()
-    used = set(s.exec(select(Task.lead_agency).where(Task.removed_at.is_(None)).distinct()).all())
-    codes = sorted(used if allowed is None else set(allowed), key=lambda c: names.get(c, c))
-    return {"agencies": [(c, names.get(c, c)) for c in codes],
-            "directives": [d.number for d in s.exec(select(Directive).order_by(Directive.number)).all()],
-            "names": names}
 
 
 # -- dashboard --------------------------------------------------------------------------------------------
@@ -253,17 +238,6 @@ def action_error_text(e: actions.ActionError) -> str:
         "removed": _("This task was removed from the registry."),
         "bad_occurrence": _("This period of the task does not exist."),
     }.get(e.code, str(e))
-
-
-def _parse_date(text: str) -> date | None:
-    from datetime import datetime
-
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime((text or "").strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 async def act(request: web.Request) -> web.StreamResponse:

@@ -77,7 +77,7 @@ def preview(session: Session, settings, calendar, first: date, last: date, agenc
             lang: str = "vi", now: datetime | None = None) -> list[Message]:
     from bot.i18n import role_label
     from core.i18n import _
-    from jobs.dispatcher import Composer
+    from bot.compose import Composer
 
     tz = settings.timezone
     now = now or datetime.combine(first, datetime.min.time(), tzinfo=tz)

@@ -20,9 +20,10 @@ from aiohttp import web
 from sqlmodel import Session
 
 from core.i18n import _, current_language
-from web.app import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
-from web.auth import Person
-from web.pages import _parse_date, filter_choices, today_of
+from core.links import read_chart_token
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
+from storage.signin import Person
+from web.common import _parse_date, filter_choices, today_of
 
 
 @dataclass
@@ -138,84 +139,6 @@ async def report_file(request: web.Request) -> web.Response:
     disposition = "inline" if fmt == "png" else "attachment"
     return web.Response(body=body, headers={"Content-Type": FORMATS[fmt],
                                             "Content-Disposition": f'{disposition}; filename="{name}"'})
-
-
-# -- links for chats that cannot carry files (Zalo) ---------------------------------------------------------
-
-CHART_LINK_HOURS = 24  # how long a chart link works: the chat platform fetches the picture when it is sent
-
-
-def reports_page_url(settings, period_code: str) -> str:
-    """The console's Reports page for a period (sign-in needed): where the XLSX is downloaded."""
-    from web.app import MOUNT
-
-    return f"{settings.feed_base_url.rstrip('/')}{MOUNT}/reports?period={quote(period_code)}"
-
-
-def _chart_key(settings) -> bytes:
-    return hashlib.sha256(b"dondoc-report-chart:" + settings.secret_for_callbacks()).digest()
-
-
-def _chart_sig(settings, body: str) -> str:
-    digest = hmac.new(_chart_key(settings), body.encode(), hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-class ChartLink(NamedTuple):
-    """What a valid chart token names: the period, the language, and the day the figures are as of (None in
-    links made before tokens carried it: then the day the picture is fetched)."""
-
-    period_code: str
-    lang: str
-    as_of: date | None
-
-
-def chart_token(settings, period_code: str, lang: str, *, as_of: date | None = None, now: float | None = None,
-                hours: int = CHART_LINK_HOURS) -> str:
-    """A signed, expiring name for the chart of the whole report of a period (every agency: only made for
-    chats that may see every agency's figures). Nothing is stored; the signature is the permission.
-
-    `as_of`: the day the figures are counted as of, so the picture is the one the message was sent with
-    even when the platform fetches it the next day (or the console's clock disagrees with the sender's)."""
-    expires = int((now if now is not None else time.time()) + hours * 3600)
-    fields = [period_code, lang] + ([as_of.isoformat()] if as_of is not None else []) + [str(expires)]
-    body = "~".join(fields)
-    return f"{body}~{_chart_sig(settings, body)}"
-
-
-def read_chart_token(settings, token: str, *, now: float | None = None) -> ChartLink | None:
-    """What a valid, unexpired chart token names; None if forged, garbled or old."""
-    parts = (token or "").split("~")
-    if (len(parts) not in (4, 5) or not parts[-2].isascii() or not parts[-2].isdigit() or len(parts[-2]) > 12
-            or not parts[-1].isascii()):  # compare_digest takes ASCII text only
-        return None
-    body = "~".join(parts[:-1])
-    if not hmac.compare_digest(_chart_sig(settings, body), parts[-1]):
-        return None
-    if int(parts[-2]) < (now if now is not None else time.time()):
-        return None
-    as_of = None
-    if len(parts) == 5:
-        try:
-            as_of = date.fromisoformat(parts[2])
-        except ValueError:
-            return None
-    return ChartLink(parts[0], parts[1], as_of)
-
-
-def chart_url(settings, period_code: str, lang: str, *, as_of: date | None = None, now: float | None = None) -> str:
-    from web.app import MOUNT
-
-    token = chart_token(settings, period_code, lang, as_of=as_of, now=now)
-    return f"{settings.feed_base_url.rstrip('/')}{MOUNT}/reports/chart/{quote(token, safe='~')}.png"
-
-
-def summary_chart_url(settings, quarter: str, lang: str, *, today: date, now: float) -> str:
-    """The link to the quarterly summary's chart for a chat that takes pictures by URL (Zalo): the picture
-    behind it is `reports.summary.summary_chart(quarter=quarter, today=today, lang=lang)`, byte for byte."""
-    from reports.summary import summary_period
-
-    return chart_url(settings, summary_period(settings, quarter).code, lang, as_of=today, now=now)
 
 
 async def report_chart_link(request: web.Request) -> web.Response:

@@ -10,8 +10,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from core.i18n import _
-from web import auth
-from web.app import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, language_of, now, run_db, set_cookie
+from storage import signin as auth
+from web.common import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, language_of, now, run_db, set_cookie
 
 
 def _next(request: web.Request, value: str | None) -> str:

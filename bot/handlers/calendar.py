@@ -12,7 +12,8 @@ from bot import buttons as btn
 from bot.handlers.common import ChatScope, command_args, deps, load_scope, refuse_unlinked, reply
 from bot.texts import t
 from core.i18n import ngettext
-from feeds import service, tokens
+from feeds import service
+from storage import feed_tokens as tokens
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ async def send_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE, ses
     session.commit()
     url, todo_url = tokens.feed_urls(d.settings.feed_base_url, token)
     from core.i18n import _
-    from feeds.links import webcal_url
+    from core.links import webcal_url
 
     text = t(lang, "feed_url", scope=label, url=url, todo_url=todo_url)
     text += "\n" + _("Subscribe with one click (Apple Calendar, Outlook): {url}", lang=lang, url=webcal_url(url))

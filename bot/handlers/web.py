@@ -20,7 +20,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def web_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from web.auth import create_signin_link, person_for, signin_url
+    from storage.signin import create_signin_link, person_for, signin_url
 
     d = deps(context)
     user = update.effective_user

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from dondoc import __version__
+from core import __version__
 from dondoc.cli.localize import LocalizedGroup
 from core.i18n import N_
 

@@ -86,7 +86,7 @@ def ics_cmd(
 
 
 def _print_urls(token: str) -> None:
-    from feeds.tokens import feed_urls
+    from storage.feed_tokens import feed_urls
 
     _print_webcal(token)
     events, todos = feed_urls(settings().feed_base_url, token)
@@ -98,8 +98,8 @@ def _print_webcal(token: str) -> None:
     """The webcal:// form of the events URL (a click opens the calendar app's subscribe dialog), on stderr so
     standard output stays the one https URL a script can read."""
     from core.i18n import _
-    from feeds.links import webcal_url
-    from feeds.tokens import feed_urls
+    from core.links import webcal_url
+    from storage.feed_tokens import feed_urls
 
     typer.echo(_("Subscribe with one click (Apple Calendar, Outlook): {url}",
                  url=webcal_url(feed_urls(settings().feed_base_url, token)[0])), err=True)
@@ -115,7 +115,7 @@ def url_cmd(
     oversight: bool = typer.Option(False, "--oversight", help=N_("The feed of every agency, for the oversight body.")),
     rotate: bool = typer.Option(False, "--rotate", help=N_("Revoke this feed's older URLs first.")),
 ) -> None:
-    from feeds import tokens
+    from storage import feed_tokens as tokens
     from storage.db import session_scope
 
     if bool(agency) == oversight:
@@ -153,7 +153,7 @@ def revoke_cmd(
     token_id: Optional[int] = typer.Option(None, "--id", help=N_("Revoke the feed with this id (see `dondoc feed "
                                                                  "list`).")),
 ) -> None:
-    from feeds import tokens
+    from storage import feed_tokens as tokens
     from storage.db import session_scope
 
     if sum(x is not None and x is not False for x in (target, oversight or None, token_id)) != 1:
@@ -188,7 +188,7 @@ def revoke_cmd(
 
 @feed_app.command("list", help=N_('List the active feeds (never their URLs: those were shown once).'))
 def list_cmd() -> None:
-    from feeds import tokens
+    from storage import feed_tokens as tokens
     from storage.db import session_scope
 
     with session_scope(engine()) as session:

@@ -258,7 +258,7 @@ def preview_cmd(
 
     from bot.i18n import role_label
     from core.i18n import _, format_date
-    from jobs.dispatcher import Composer
+    from bot.compose import Composer
     from jobs.noise import noise
     from jobs.preview import items_of, plan_preview
     from core.workdays import WorkCalendar

@@ -16,7 +16,7 @@ def web_link_cmd(
     name: str = typer.Option(None, "--name", help=N_("Their name, shown on the sign-in page and in the audit log.")),
 ) -> None:
     from storage.db import session_scope
-    from web.auth import create_signin_link, person_for, signin_url
+    from storage.signin import create_signin_link, person_for, signin_url
 
     s = settings()
     if not user.strip().isdigit():

@@ -1,5 +1,5 @@
 """The page a person's e-mail links to (issue 24): "Đã nhận" (received), which stops the fallback to their
-next channel. As for the e-mail pages (bot.email_pages), opening the link (GET) only shows a button; the
+next channel. As for the e-mail pages (web.email_pages), opening the link (GET) only shows a button; the
 button (a POST) acts, so mail scanners that fetch every URL acknowledge nothing. The signed token names the
 hand-over (storage.delegation.Assignment)."""
 
@@ -11,7 +11,7 @@ import html
 from aiohttp import web
 
 from bot.email import read_token
-from bot.email_pages import _form, _page
+from web.email_pages import _form, _page
 from core.i18n import _
 
 PURPOSE = "pack"

@@ -45,7 +45,7 @@ def updates_of(body: object) -> list[dict]:
 
 
 def webhook_route(updates: ZaloUpdates, settings):
-    """A `feeds.server.make_app` hook adding POST <path of ZALO_WEBHOOK_URL>."""
+    """A `web.feeds.make_app` hook adding POST <path of ZALO_WEBHOOK_URL>."""
     expected = (settings.zalo_webhook_secret or "").encode()
     path = webhook_path(settings.zalo_webhook_url)
 

@@ -4,7 +4,7 @@ Runs inside `dondoc run`'s asyncio loop (`start_feed_server`, on FEED_BIND). Dat
 SQLAlchemy on the shared engine, so it runs in a worker thread (`asyncio.to_thread`) and never blocks the
 bot or the scheduler tick.
 
-Per request: the token is checked for shape, then looked up by its hash (feeds.tokens); unknown, revoked
+Per request: the token is checked for shape, then looked up by its hash (storage.feed_tokens); unknown, revoked
 and malformed tokens — and chats no longer linked — all get the same bare 404. Then the feed's ETag and
 Last-Modified come from an aggregate query (feeds.service.feed_state) without rendering; a matching
 If-None-Match (or, without one, an If-Modified-Since not older than Last-Modified) gets 304. Otherwise the
@@ -30,7 +30,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 from aiohttp import web
 from sqlmodel import Session
 
-from feeds import service, tokens
+from feeds import service
+from storage import feed_tokens as tokens
 from feeds.pool import RenderPool, auto_processes
 
 log = logging.getLogger(__name__)
@@ -355,10 +356,10 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     app.on_cleanup.append(_stop_pool)
     app.router.add_get("/feeds/{name}", feed)  # add_get also answers HEAD
     app.router.add_get("/healthz", healthz)
-    from bot.email_pages import add_routes as add_email_pages
+    from web.email_pages import add_routes as add_email_pages
 
     add_email_pages(app, settings, engine, clock)  # confirm / stop links of e-mail bindings
-    from bot.person_pages import add_routes as add_person_pages
+    from web.person_pages import add_routes as add_person_pages
 
     add_person_pages(app, settings, engine, clock)  # "Đã nhận" links in a person's e-mails (issue 24)
     for hook in extend:

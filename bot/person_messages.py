@@ -80,3 +80,37 @@ def _department_of(session, person_id) -> str | None:
     p = session.get(Person, int(person_id))
     return department_name(session, p.department_id) if p is not None else None
 
+
+def remind_from_chat(session, d, scope, task) -> tuple[str, bool]:
+    """/nhac from a chat: (what to answer, whether it was done). Roles are the chat's bindings'."""
+    from jobs.policy import Policy
+    from jobs.remind_now import RemindRefused, remind_now
+    from storage.actions import current_occurrence, deadline_in_force
+    from storage.tables import Occurrence
+    from sqlmodel import select
+
+    lang = scope.lang
+    if not scope.can_see(task):  # another agency's task is not shown at all
+        return _("Unknown task {key}.", lang=lang, key=task.key), False
+    now = d.now()
+    occ = current_occurrence(session, task, now.astimezone(d.settings.timezone).date())
+    row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.key == occ)).first()
+    due = deadline_in_force(task, row, occ)
+    roles = None if scope.is_admin else {(b.agency, b.role) for b in scope.bindings}
+    try:
+        done = remind_now(session, task, occ, policy=Policy.from_settings(d.settings), calendar=d.calendar,
+                          actor=scope.actor.name, actor_id=scope.actor.id, source=scope.platform, now=now,
+                          roles=roles, effective_due=due.isoformat() if due else None)
+    except RemindRefused as e:
+        texts_ = {
+            "not_allowed": _("Only the oversight body and the lead agency's leader send a reminder now.", lang=lang),
+            "nobody": _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
+                        "agency is linked.", lang=lang, key=task.key),
+            "budget": _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.", lang=lang,
+                        chat=e.info.get("chat"), n=e.info.get("limit")),
+            "already": _("{key} was already reminded today.", lang=lang, key=task.key),
+        }
+        return texts_.get(e.code, str(e)), False
+    when = done.at.astimezone(d.settings.timezone)
+    return _("Reminder about {key} to {who} at {time} {date}.", lang=lang, key=task.key,
+             who=done.person or ", ".join(done.chats), time=when.strftime("%H:%M"), date=format_date(when.date())), True

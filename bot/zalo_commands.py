@@ -286,6 +286,20 @@ class ZaloConversation:
             session.rollback()
         return Reply(outcome.text, list(outcome.notify) if outcome.ok else [])
 
+    def cmd_nhac(self, session, scope, args, raw) -> Reply:
+        """/nhac KEY: remind now (issue 24) — the oversight body and the lead agency's leader."""
+        from bot.person_messages import remind_from_chat
+
+        if not args:
+            return Reply(_("Usage: /nhac KEY, e.g. /nhac {example}", lang=scope.lang,
+                           example=example_key(session, scope)))
+        task, problem = find_task(session, scope, args[0])
+        if task is None:
+            return Reply(problem)
+        text, ok = remind_from_chat(session, self.d, scope, task)
+        session.commit() if ok else session.rollback()
+        return Reply(text)
+
     def cmd_danhan(self, session, scope, args, raw) -> Reply:
         """/danhan [KEY]: "đã nhận" (received) — stops a person's fallback to their next channel (issue 24)."""
         if not args and len(scope.person_tasks) == 1:

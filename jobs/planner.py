@@ -358,6 +358,9 @@ def still_wanted(step: PlannedStep, task: TaskSnapshot | None, bindings, policy:
         return "task no longer exists"
     if task.removed:
         return "task removed"
+    if step.step.startswith("nudge:"):  # remind now (issue 24, jobs.remind_now): wanted while still open
+        st = task.state(step.occurrence)
+        return None if st.status not in _DONE_STATES else ("done" if st.status == "done" else "awaiting confirmation")
     planned = step.due_at
     if (step.payload or {}).get("planned_at"):  # caught up after downtime: look where it was planned
         planned = datetime.fromisoformat(step.payload["planned_at"])

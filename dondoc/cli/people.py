@@ -305,6 +305,52 @@ def assign_cmd(
                + (" " + _("(internal deadline {date})", date=format_date(d)) if d else "") + ".")
 
 
+@speaks
+def remind_cmd(
+    key: str = typer.Argument(..., help=N_("The task's key.")),
+    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
+                                                                           "date); default: the current one.")),
+) -> None:
+    """Send one reminder about a task now: to the person it was handed to, else to the agency's focal chats."""
+    from core.clock import local_today
+    from core.workdays import WorkCalendar
+    from jobs.policy import Policy
+    from jobs.remind_now import RemindRefused, remind_now
+    from storage.actions import deadline_in_force
+    from storage.db import session_scope
+    from storage.tables import Occurrence
+
+    today = local_today(clock(), settings().timezone)
+    try:
+        with session_scope(engine()) as s:
+            task = find_task(s, key)
+            occ = occurrence_key(s, task, occurrence, today)
+            row = s.exec(_occ_query(Occurrence, task.id, occ)).first()
+            due = deadline_in_force(task, row, occ)
+            done = remind_now(s, task, occ, policy=Policy.from_settings(settings()),
+                              calendar=WorkCalendar.from_file(settings().holidays_file), actor=actor().name,
+                              actor_id=None, source="cli", now=clock().now(),
+                              effective_due=due.isoformat() if due else None)
+    except RemindRefused as e:
+        fail(remind_refusal(e, key))
+    when = done.at.astimezone(settings().timezone)
+    typer.echo(_("Reminder about {key} to {who} at {time} {date}.", key=key, who=done.person or ", ".join(done.chats),
+                 time=when.strftime("%H:%M"), date=format_date(when.date())))
+
+
+def remind_refusal(e, key: str) -> str:
+    texts = {
+        "not_allowed": lambda: _("Only the oversight body and the lead agency's leader send a reminder now."),
+        "nobody": lambda: _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
+                            "agency is linked.", key=key),
+        "budget": lambda: _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.",
+                            chat=e.info.get("chat"), n=e.info.get("limit")),
+        "already": lambda: _("{key} was already reminded today.", key=key),
+    }
+    make = texts.get(e.code)
+    return make() if make else _("Cannot do that: {reason}.", reason=str(e))
+
+
 def _occ_query(Occurrence, task_id, key_):
     from sqlmodel import select
 
@@ -351,5 +397,7 @@ def register(app: typer.Typer) -> None:
                                               "nothing)."))(departments_import)
     app.add_typer(people_app, name="people")
     app.add_typer(departments_app, name="departments")
+    app.command("remind", help=N_("Send one reminder about a task now (audited, within the daily budget)."))(
+        remind_cmd)
     app.command("assign", help=N_("Hand a task, or one period of it, to a person or department with an internal "
                                   "deadline."))(assign_cmd)

@@ -114,3 +114,37 @@ def remind_from_chat(session, d, scope, task) -> tuple[str, bool]:
     when = done.at.astimezone(d.settings.timezone)
     return _("Reminder about {key} to {who} at {time} {date}.", lang=lang, key=task.key,
              who=done.person or ", ".join(done.chats), time=when.strftime("%H:%M"), date=format_date(when.date())), True
+
+
+# -- a person's e-mail address: double opt-in, as for a bound address (bot.email) ------------------------------
+
+def _confirm_purpose(email: str) -> str:
+    """The token's purpose names the address too: a link sent to an old address confirms nothing new."""
+    import hashlib
+
+    return "pc" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:10]
+
+
+def person_confirm_url(settings, person_id: int, email: str, now: float | None = None) -> str:
+    from bot.email import make_token
+
+    return (f"{settings.feed_base_url}/person/confirm?t="
+            f"{make_token(settings, _confirm_purpose(email), person_id, now=now)}")
+
+
+def read_person_confirm(settings, token: str, email_of, now: float | None = None) -> int | None:
+    """The person id of a valid confirmation token; `email_of(person_id)` gives their address now."""
+    from bot.email import read_token
+
+    parts = (token or "").split(".")
+    if len(parts) != 4 or not parts[1].isdigit():
+        return None
+    email = email_of(int(parts[1]))
+    return read_token(settings, token, _confirm_purpose(email), now=now) if email else None
+
+
+def confirmation_text(settings, name: str, email: str, agency_name: str, url: str, lang: str) -> str:
+    return _("dondoc: please confirm your address\n\n{name} of {agency} was given the address {address}. To receive "
+             "the reminders of the tasks handed to you at this address, open the link below and press “Confirm”:\n"
+             "{url}\n\nIf you did not expect this, ignore this e-mail: nothing will be sent.", lang=lang, name=name,
+             agency=agency_name, address=email, url=url)

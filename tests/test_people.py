@@ -13,6 +13,7 @@ from core.i18n import _
 from storage.people import Department, Person, channels_of
 from storage.tables import AuditEntry
 from tests.conftest import cli_runner
+from tests.smtp_server import SmtpServer
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 8, 3, 9, 0, tzinfo=VN)
@@ -20,7 +21,16 @@ CCHC = "Phòng Cải cách hành chính"
 
 
 @pytest.fixture
-def cli(engine, db_url, monkeypatch):
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def cli(engine, db_url, monkeypatch, smtp):
+    for k, v in dict(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port), SMTP_SECURITY="none",
+                     MAIL_FROM="dondoc@snv.example.gov.vn", FEED_BASE_URL="https://dondoc.example.gov.vn").items():
+        monkeypatch.setenv(k, v)
     return cli_runner(monkeypatch, db_url, NOW.isoformat())
 
 
@@ -101,3 +111,48 @@ def test_departments_from_a_file_all_or_nothing(cli, engine, tmp_path):
     with Session(engine) as s:
         assert len(s.exec(select(Department)).all()) == 2  # the good first line was not kept either
     assert "Sở Nội vụ" not in cli("departments", "list", "--agency", "so-tu-phap").stdout
+
+
+async def test_a_persons_address_is_confirmed_by_its_owner(cli, engine, db_url, smtp):
+    """Double opt-in, as for a bound address: a mail with a link; the page's button confirms; a link sent to an
+    address that was changed since confirms nothing."""
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from core.clock import FixedClock
+    from dondoc.settings import load_settings
+    from web.feeds import make_app
+
+    r = await asyncio.to_thread(cli, "people", "add", "Nguyễn Văn An", "--agency", "Sở Nội vụ", "--email",
+                                "an@example.gov.vn")
+    assert r.exit_code == 0, r.output
+    assert smtp.wait_for(1)
+    body = smtp.to("an@example.gov.vn")[0].get_body(("plain",)).get_content()
+    url = next(w for w in body.split() if "/person/confirm?t=" in w).replace("https://dondoc.example.gov.vn", "")
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url,
+                             feed_base_url="https://dondoc.example.gov.vn")
+    client = TestClient(TestServer(make_app(settings, engine, FixedClock(NOW))))
+    await client.start_server()
+    try:
+        assert (await client.get(url)).status == 200  # a scanner opening the link confirms nothing
+        assert person(engine).email_confirmed_at is None
+        assert (await client.post("/person/confirm", data={"t": url.split("t=")[1]})).status == 200
+        assert channels_of(person(engine)) == [("email", "an@example.gov.vn")]
+        assert "person.email_confirmed" in [a for a, _s in audit(engine)]
+        # a new address waits for its own confirmation; the old link does not confirm it
+        r = await asyncio.to_thread(cli, "people", "edit", "Nguyễn Văn An", "--email", "an2@example.gov.vn")
+        assert r.exit_code == 0, r.output
+        assert channels_of(person(engine)) == []
+        assert (await client.post("/person/confirm", data={"t": url.split("t=")[1]})).status == 404
+        assert person(engine).email_confirmed_at is None
+    finally:
+        await client.close()
+
+
+def test_an_address_needs_a_mail_server(engine, db_url, monkeypatch):
+    run = cli_runner(monkeypatch, db_url, NOW.isoformat())
+    r = run("people", "add", "Lê Văn C", "--agency", "Sở Nội vụ", "--email", "c@example.gov.vn")
+    assert r.exit_code == 2 and "SMTP_HOST" in r.stderr
+    with Session(engine) as s:
+        assert s.exec(select(Person)).first() is None  # nothing written

@@ -147,15 +147,19 @@ def people_add(
     """Add a person to an agency."""
     from storage.people import add_person
 
+    _needs_smtp(email)
     def do(s, now):
         code = one_agency(agency, why=_("a person belongs to one agency"), session=s)
         p = add_person(s, name, code, _changes(department=department, position=position, zalo=zalo,
                                                telegram=telegram, email=email, phone=phone, head=head or None,
                                                leader=leader or None, order=order),
                        actor=actor().name, source="cli", now=now)
-        return _describe(s, p)
+        return _describe(s, p), p.id
 
-    typer.echo(_("Added: {person}", person=_write(do)))
+    text, pid = _write(do)
+    typer.echo(_("Added: {person}", person=text))
+    if email:
+        _send_person_confirmation(pid)
 
 
 @speaks
@@ -175,15 +179,57 @@ def people_edit(
     """Change a person's details or channels."""
     from storage.people import edit_person
 
+    _needs_smtp(email)
     def do(s, now):
         p = _one_person(s, person)
         changed = edit_person(s, p, _changes(name=name, department=department, position=position, zalo=zalo,
                                              telegram=telegram, email=email, phone=phone, head=head, leader=leader,
                                              order=order), actor=actor().name, source="cli", now=now)
-        return changed, _describe(s, p)
+        return changed, _describe(s, p), p.id
 
-    changed, text = _write(do)
+    changed, text, pid = _write(do)
     typer.echo(_("Changed: {person}", person=text) if changed else _("Nothing to change: {person}", person=text))
+    if email:  # a new address, or the same one again: a fresh confirmation link if it still waits
+        _send_person_confirmation(pid)
+
+
+def _send_person_confirmation(person_id: int) -> None:
+    """After the commit: the confirmation e-mail of a person's address that waits for it (double opt-in). A
+    failed send leaves the address waiting; the same command sends a fresh link."""
+    import asyncio
+
+    from sqlmodel import Session
+
+    from bot.person_messages import confirmation_text, person_confirm_url
+    from dondoc.cli.common import agency_directory
+    from storage.people import Person
+
+    with Session(engine()) as s:
+        p = s.get(Person, person_id)
+        if p is None or not p.email or p.email_confirmed_at is not None:
+            return
+        email, name, agency, lang = p.email, p.name, p.agency, p.language or settings().language
+    st = settings()
+    url = person_confirm_url(st, person_id, email, now=clock().now().timestamp())
+    text = confirmation_text(st, name, email, agency_directory().name(agency), url, lang)
+    try:
+        asyncio.run(_channel(st).send(email, text, key=f"pconfirm|{person_id}|{url}"))
+    except Exception as e:  # noqa: BLE001 - the address stays waiting; the administrator can send again
+        fail(_("The confirmation e-mail to {address} could not be sent ({error}); the address waits. Fix the SMTP "
+               "settings and give the same --email again.", address=email, error=e))
+    typer.echo(_("Sent a confirmation link to {address}: it receives messages once it confirms.", address=email))
+
+
+def _needs_smtp(email: str | None) -> None:
+    """An address is confirmed by e-mail (double opt-in): without a mail server, refuse before writing."""
+    if email and email.strip() and not settings().smtp_host:
+        fail(_("--email: e-mail needs SMTP_HOST (and MAIL_FROM) in the settings: see .env.example."))
+
+
+def _channel(st):
+    from bot.email import EmailChannel
+
+    return EmailChannel(st)
 
 
 @speaks

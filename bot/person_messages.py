@@ -148,3 +148,33 @@ def confirmation_text(settings, name: str, email: str, agency_name: str, url: st
              "the reminders of the tasks handed to you at this address, open the link below and press “Confirm”:\n"
              "{url}\n\nIf you did not expect this, ignore this e-mail: nothing will be sent.", lang=lang, name=name,
              agency=agency_name, address=email, url=url)
+
+
+# -- a person's own chat, linked by their invite code ----------------------------------------------------------
+
+def person_link(session, code: str, *, platform: str, chat_id: str, private: bool, actor, now, lang: str) -> str | None:
+    """What to answer when `code` is a person's invite (storage.person_links); None when it is not one (the
+    agencies' invites are tried next). The caller commits when the answer says it worked."""
+    from bot.invites import CODE_RE, hash_code
+    from storage.people import PeopleError
+    from storage.person_links import redeem_person_invite
+
+    code = (code or "").strip()
+    if not CODE_RE.fullmatch(code):
+        return None
+    try:
+        person = redeem_person_invite(session, hash_code(code), platform=platform, chat_id=chat_id, private=private,
+                                      actor=actor.name, actor_id=actor.id, now=now)
+    except PeopleError as e:
+        session.rollback()
+        return {
+            "used": _("This invite code has already been used. Each code works once; ask the administrator for a "
+                      "new one.", lang=lang),
+            "expired": _("This invite code expired. Ask the administrator for a new one.", lang=lang),
+            "private_only": _("This code links a person's own chat: send it to me in a private chat.", lang=lang),
+            "channel_taken": _("This chat is already the channel of {name}.", lang=lang, name=e.info.get("name")),
+        }.get(e.code, _("{name} was deactivated.", lang=lang, name=e.info.get("name")))
+    if person is None:
+        return None
+    return _("✅ {name}, this chat is now yours: dondoc sends you the reminders of the tasks handed to you here. "
+             "Reply /danhan KEY when you received one.", lang=lang, name=person.name)

@@ -160,6 +160,13 @@ class ZaloConversation:
 
         with self.d.session() as session:
             scope = self.scope(session, msg)
+            from bot.person_messages import person_link  # a person's own code (issue 24), else an agency's
+
+            said = person_link(session, code, platform=PLATFORM, chat_id=msg.chat_id, private=scope.is_private,
+                               actor=scope.actor, now=self.d.now(), lang=scope.lang)
+            if said is not None:
+                session.commit()
+                return Reply(said)
             try:
                 result = invites.redeem_invite(session, code, platform=PLATFORM, chat_id=msg.chat_id,
                                                title=msg.name, actor=scope.actor, now=self.d.now())

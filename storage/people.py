@@ -70,6 +70,19 @@ class Person(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class PersonInvite(SQLModel, table=True):
+    """A one-time code that links a person's own Zalo or Telegram chat to them; stored hashed."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=128, unique=True, index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _ts()
+    created_by: Optional[str] = Field(default=None, max_length=200)
+    expires_at: datetime = _ts()
+    used_at: Optional[datetime] = _ts(nullable=True)
+    used_by_chat: Optional[str] = Field(default=None, max_length=100)
+
+
 class PeopleError(ValueError):
     """A change that cannot be made; `code` says which (the CLI and console say it in the user's language)."""
 
@@ -321,3 +334,4 @@ def read_departments_file(lines: Iterable[str]) -> list[tuple[int, str, str]]:
             raise PeopleError("bad_line", "expected 'agency; department'", line=n, text=line)
         out.append((n, agency.strip(), " ".join(name.split())))
     return out
+

@@ -156,3 +156,30 @@ def test_an_address_needs_a_mail_server(engine, db_url, monkeypatch):
     assert r.exit_code == 2 and "SMTP_HOST" in r.stderr
     with Session(engine) as s:
         assert s.exec(select(Person)).first() is None  # nothing written
+
+
+def test_a_person_links_their_own_zalo_chat_with_an_invite_code(cli, engine, db_url):
+    from bot.handlers.common import Deps
+    from bot.zalo_commands import Incoming, ZaloConversation
+    from core.clock import FixedClock
+    from core.workdays import WorkCalendar
+    from dondoc.settings import load_settings
+
+    assert cli("people", "add", "Nguyễn Văn An", "--agency", "Sở Nội vụ").exit_code == 0
+    r = cli("people", "invite", "Nguyễn Văn An", "--expires", "2d")
+    assert r.exit_code == 0, r.output
+    code = r.stdout.split(": ", 1)[1].split()[0]
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
+    conv = ZaloConversation(Deps(settings=settings, engine=engine, clock=FixedClock(NOW), calendar=WorkCalendar()))
+    [reply] = conv.handle_text(Incoming("g:nhom-phong", "u9", "Nhóm phòng", code))  # a group is not a person
+    assert reply.text == _("This code links a person's own chat: send it to me in a private chat.", "vi")
+    assert person(engine).zalo_user is None
+    [reply] = conv.handle_text(Incoming("a1b2c3d4e5f6a7b8c9d0", "u1", "An", code))
+    assert "Nguyễn Văn An" in reply.text
+    assert person(engine).zalo_user == "a1b2c3d4e5f6a7b8c9d0"
+    [reply] = conv.handle_text(Incoming("ffffffffffffffffffff", "u2", "Khác", code))  # once
+    assert reply.text.startswith(_("This invite code has already been used. Each code works once; ask the "
+                                   "administrator for a new one.", "vi")[:20])
+    assert person(engine).zalo_user == "a1b2c3d4e5f6a7b8c9d0"
+    assert ("person.linked", "zalo") in audit(engine)
+    assert cli("people", "invite", "Nguyễn Văn An", "--expires", "soon").exit_code == 2

@@ -249,6 +249,36 @@ def people_deactivate(
 
 
 @speaks
+def people_invite(
+    person: str = typer.Argument(..., help=N_("The person: their number (#12) or name.")),
+    expires: str = typer.Option("7d", "--expires", help=N_("How long the code works, e.g. 7d, 12h.")),
+) -> None:
+    """Make a one-time code a person sends to the bot in a private chat on Zalo or Telegram to link it."""
+    import secrets
+
+    from bot.invites import hash_code, parse_duration
+    from storage.person_links import create_person_invite
+
+    try:
+        delta = parse_duration(expires)
+    except ValueError as e:
+        fail(f"--expires: {e}")
+    code = secrets.token_urlsafe(15)  # 120 bits, shown once, stored hashed
+
+    def do(s, now):
+        p = _one_person(s, person)
+        row = create_person_invite(s, p, hash_code(code), actor=actor().name, source="cli", now=now,
+                                   expires_at=now + delta)
+        return p.name, row.expires_at
+
+    name, until = _write(do)
+    when = until.astimezone(settings().timezone)
+    typer.echo(_("Invite code for {name} (once, until {time} {date}): {code}\nThey send it to the dondoc bot in a "
+                 "private chat on Zalo or Telegram; that chat becomes theirs.", name=name, time=when.strftime("%H:%M"),
+                 date=format_date(when.date()), code=code))
+
+
+@speaks
 def departments_list(agency: Optional[str] = typer.Option(None, "--agency", help=N_("Only this agency's."))) -> None:
     """List the departments of each agency."""
     from sqlmodel import Session
@@ -435,6 +465,8 @@ def register(app: typer.Typer) -> None:
     people_app.command("list", help=N_("List people and the channels each can be reached on."))(people_list)
     people_app.command("add", help=N_("Add a person to an agency."))(people_add)
     people_app.command("edit", help=N_("Change a person's details or channels."))(people_edit)
+    people_app.command("invite", help=N_("Make a one-time code that links a person's own Zalo or Telegram chat."))(
+        people_invite)
     people_app.command("deactivate", help=N_("Deactivate a person: nothing is sent to them any more; their history "
                                              "stays."))(people_deactivate)
     departments_app.command("list", help=N_("List the departments of each agency."))(departments_list)

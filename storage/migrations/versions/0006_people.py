@@ -57,6 +57,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_person_telegram_user'), ['telegram_user'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_zalo_user'), ['zalo_user'], unique=False)
 
+    op.create_table('personinvite',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', storage.tables.UTCDateTime(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('expires_at', storage.tables.UTCDateTime(), nullable=False),
+    sa.Column('used_at', storage.tables.UTCDateTime(), nullable=True),
+    sa.Column('used_by_chat', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('personinvite', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_personinvite_code_hash'), ['code_hash'], unique=True)
+        batch_op.create_index(batch_op.f('ix_personinvite_person_id'), ['person_id'], unique=False)
+
     op.create_table('assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -91,6 +107,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assignment_agency'))
 
     op.drop_table('assignment')
+    with op.batch_alter_table('personinvite', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_personinvite_person_id'))
+        batch_op.drop_index(batch_op.f('ix_personinvite_code_hash'))
+
+    op.drop_table('personinvite')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_zalo_user'))
         batch_op.drop_index(batch_op.f('ix_person_telegram_user'))

@@ -102,6 +102,10 @@ def test_a_coordinating_agencys_part_and_the_leads_view(cli, engine):
         assert e.value.code == "no_part"
     r = cli("assign", "T1", "--to", "Sở Tài chính")
     assert r.exit_code == 2  # neither leads nor coordinates T1
+    assert cli("assign", "T1", "--to", "Nguyễn Văn An", "--due", "12/08/2026").exit_code == 0
+    out = cli("assignments", "T1").stdout  # the lead's view: its officer, the coordinator's parts and state
+    assert "Nguyễn Văn An" in out and "12/08/2026" in out and "so-tu-phap" in out and "07/08/2026" in out
+    assert _("open", "vi") in out
 
 
 def test_who_may_hand_a_task_on(engine, world):

@@ -4,6 +4,7 @@ Every change is audited with the login name and source "cli"."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import List, Optional
 
@@ -427,6 +428,46 @@ def remind_refusal(e, key: str) -> str:
     return make() if make else _("Cannot do that: {reason}.", reason=str(e))
 
 
+@speaks
+def assignments_cmd(key: str = typer.Argument(..., help=N_("The task's key."))) -> None:
+    """The lead's view of a task: to whom it was handed within the agency, and the coordinating agencies'
+    parts with their own deadlines and state."""
+    from sqlmodel import Session
+
+    from core.clock import local_today
+    from storage import delegation
+    from storage.people import Person, department_name
+
+    today = local_today(clock(), settings().timezone)
+    roles = {"chu-tri": _("leads"), "phoi-hop": _("contributes"), "theo-doi": _("follows")}
+    states = {"open": _("open"), "done": _("done"), "overdue": _("overdue")}
+    with Session(engine()) as s:
+        task = find_task(s, key)
+        rows = delegation.current(s, task.id)
+        own = [a for a in rows if a.agency == task.lead_agency]
+        typer.echo(_("{key} — led by {agency}", key=task.key, agency=task.lead_agency))
+        for a in own:
+            p = s.get(Person, a.person_id) if a.person_id else None
+            who = ", ".join(x for x in (p.name if p else None, department_name(s, a.department_id)) if x)
+            extra = [roles.get(a.role, a.role)]
+            if a.occurrence:
+                extra.append(_("period {date}", date=format_date(date.fromisoformat(a.occurrence))))
+            if a.due:
+                extra.append(_("internal deadline {date}", date=format_date(a.due)))
+            if a.acknowledged_at:
+                extra.append(_("received"))
+            typer.echo(f"  • {who} ({'; '.join(extra)})")
+        if not own:
+            typer.echo("  " + _("Not handed to anyone in the agency."))
+        parts = delegation.parts_of(s, task, today)
+        if parts:
+            typer.echo(_("Coordinating agencies' parts:"))
+        for part in parts:
+            who = ", ".join(x for x in (part.person, part.department) if x)
+            due = _("due {date}", date=format_date(part.due)) if part.due else _("no deadline of its own")
+            typer.echo(f"  • {part.agency}{' — ' + who if who else ''}: {due}, {states.get(part.state, part.state)}")
+
+
 def _occ_query(Occurrence, task_id, key_):
     from sqlmodel import select
 
@@ -477,5 +518,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(departments_app, name="departments")
     app.command("remind", help=N_("Send one reminder about a task now (audited, within the daily budget)."))(
         remind_cmd)
+    app.command("assignments", help=N_("To whom a task was handed, and its coordinating agencies' parts."))(
+        assignments_cmd)
     app.command("assign", help=N_("Hand a task, or one period of it, to a person or department with an internal "
                                   "deadline."))(assign_cmd)

@@ -1,0 +1,49 @@
+"""A person handed a task, on Telegram (issue 24): the 👀 Đã nhận button under their reminder, pressed in their
+own private chat, acknowledges their hand-over (stopping the fallback to their next channel); someone else's
+private chat cannot."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+
+from bot import buttons as b
+from bot.texts import t
+from storage import delegation
+from storage.people import Changes, add_person
+from tests.bot_harness import bot, button, post_message  # noqa: F401 — `bot` is a fixture
+
+AN = 777  # a private chat's id is its user's id
+STRANGER = 778
+
+
+def hand_over(bot):
+    with bot.session() as s:
+        task = s.exec(select(delegation.Task).where(delegation.Task.key == "5099-1")).one()
+        an = add_person(s, "Nguyễn Văn An", "so-noi-vu", Changes(telegram=str(AN)), actor="t", source="cli",
+                        now=bot.clock.now())
+        delegation.assign(s, task, delegation.Target("so-noi-vu", person=an), occurrence=None, due=date(2018, 6, 8),
+                          agency_due=date(2018, 6, 14), role="chu-tri", actor="t", source="cli", now=bot.clock.now())
+        s.commit()
+        return task
+
+
+def assignment(bot):
+    with bot.session() as s:
+        return s.exec(select(delegation.Assignment)).one()
+
+
+async def test_the_person_acknowledges_from_their_own_chat(bot):
+    task = hand_over(bot)
+    buttons = [[b._button(b.ACK, task, "once", "vi", bot.settings.secret_for_callbacks())]]
+    mine = await post_message(bot.tg, AN, "👤 Nguyễn Văn An …", buttons)
+    theirs = await post_message(bot.tg, STRANGER, "👤 …", buttons)
+
+    r = await bot.press(STRANGER, theirs["message_id"], button(theirs, "👀"), user_id=STRANGER)
+    assert r.answers[0]["show_alert"] and assignment(bot).acknowledged_at is None
+
+    r = await bot.press(AN, mine["message_id"], button(mine, "👀"), user_id=AN, first_name="An")
+    assert r.answers[0]["text"] == t("vi", "cb_ack")
+    assert assignment(bot).acknowledged_at == bot.clock.now()
+    assert [a.action for a in bot.audit()][-2:] == ["assignment.acknowledged", "task.acknowledged"]

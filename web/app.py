@@ -145,6 +145,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
     pages.routes(app)
     admin.routes(app)
     reports.routes(app)
+    from web import people_pages
+
+    people_pages.routes(app)  # issue 24
     app.router.add_static("/static", HERE / "static", name="static")
 
     async def drop_uploads(app: web.Application) -> None:

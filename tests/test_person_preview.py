@@ -40,6 +40,8 @@ async def test_preview_lists_person_deliveries_and_run_sends_them(engine, db_url
     assert (first["chat"], first["at"], first["role"]) == (f"zalo:{AN_ZALO}", "2018-06-01T08:00:00+07:00", "person")
     assert any(m["chat"] == f"email:{AN_MAIL}" and m["at"] == "2018-06-04T10:00:00+07:00" for m in person)
     assert all("person" not in m for m in msgs if not m["step"].startswith(("premind", "pescalate")))
+    plain = cli("preview", "--from", "31/05/2018", "--to", "12/06/2018")  # the human-readable preview too
+    assert plain.exit_code == 0 and f"zalo:{AN_ZALO}" in plain.stdout and "Nguyễn Văn An" in plain.stdout
 
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
     clock = FixedClock(START)

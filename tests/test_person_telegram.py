@@ -47,3 +47,21 @@ async def test_the_person_acknowledges_from_their_own_chat(bot):
     assert r.answers[0]["text"] == t("vi", "cb_ack")
     assert assignment(bot).acknowledged_at == bot.clock.now()
     assert [a.action for a in bot.audit()][-2:] == ["assignment.acknowledged", "task.acknowledged"]
+
+
+async def test_nhac_and_danhan_typed_on_telegram(bot):
+    from core.i18n import _
+    from tests.bot_harness import FOCAL_CHAT, OVERSIGHT_CHAT
+
+    hand_over(bot)
+    r = await bot.say(FOCAL_CHAT, "/nhac 5099-1")  # a focal point may not remind now
+    assert r.text == _("Only the oversight body and the lead agency's leader send a reminder now.", "vi")
+    r = await bot.say(OVERSIGHT_CHAT, "/nhac 5099-1")
+    assert "Nguyễn Văn An" in r.text
+    with bot.session() as s:
+        from storage.tables import Notification
+
+        [row] = s.exec(select(Notification).where(Notification.step.startswith("nudge:"))).all()
+        assert row.chat == f"telegram:{AN}"
+    r = await bot.say(AN, "/danhan", user_id=AN)  # their one task: the key may be left out
+    assert assignment(bot).acknowledged_at == bot.clock.now()

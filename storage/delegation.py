@@ -233,11 +233,13 @@ def duties_of(session: Session, task_ids: Collection[int]) -> dict[int, dict[str
     person in force (the latest one for each key). A few queries for the whole batch."""
     from storage.people import heads_of, leaders_of
 
-    if not task_ids:
-        return {}
-    rows = session.exec(select(Assignment, Task.lead_agency).join(Task, Task.id == Assignment.task_id).where(
-        Assignment.task_id.in_(list(task_ids)), Assignment.removed_at.is_(None), Assignment.role == "chu-tri",
-        Assignment.person_id.is_not(None), Assignment.agency == Task.lead_agency).order_by(Assignment.id)).all()
+    ids = list(task_ids)
+    rows = []
+    for i in range(0, len(ids), 500):  # bounded IN lists: `dondoc preview` asks for every task of a registry
+        rows += session.exec(select(Assignment, Task.lead_agency).join(Task, Task.id == Assignment.task_id).where(
+            Assignment.task_id.in_(ids[i:i + 500]), Assignment.removed_at.is_(None), Assignment.role == "chu-tri",
+            Assignment.person_id.is_not(None), Assignment.agency == Task.lead_agency)).all()
+    rows.sort(key=lambda r: r[0].id)
     out: dict[int, dict[str, DutyRow]] = {}
     people: dict[int, Person | None] = {}
     for a, _lead in rows:

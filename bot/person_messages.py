@@ -178,3 +178,57 @@ def person_link(session, code: str, *, platform: str, chat_id: str, private: boo
         return None
     return _("✅ {name}, this chat is now yours: dondoc sends you the reminders of the tasks handed to you here. "
              "Reply /danhan KEY when you received one.", lang=lang, name=person.name)
+
+
+def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, bool]:
+    """/giao KEY PERSON-OR-DEPARTMENT [dd/mm/yyyy]: hand a task on from a chat, with the chat's roles (the lead
+    agency's focal point or leader; a coordinating agency its own part)."""
+    from intake.table import parse_date  # the one date reader (dd/mm/yyyy or YYYY-MM-DD), None otherwise
+    from storage import delegation
+    from storage.actions import current_occurrence, deadline_in_force
+    from storage.tables import Occurrence
+    from sqlmodel import select
+
+    lang = scope.lang
+    if not scope.can_see(task):  # another agency's task is not shown at all
+        return _("Unknown task {key}.", lang=lang, key=task.key), False
+    due = parse_date(words[-1]) if words else None
+    if due is not None:
+        words = words[:-1]
+    if not words:
+        return _("Usage: /giao KEY PERSON [dd/mm/yyyy], e.g. /giao {key} #12 08/06/2018", lang=lang,
+                 key=task.key), False
+    who = " ".join(words)
+    target = delegation.resolve_target(session, task, who)
+    if target is None:
+        return _("No single person or department named {name!r} in the agencies of {key}.", lang=lang, name=who,
+                 key=task.key), False
+    occ = None if task.deadline_kind == "recurring" else ("once" if task.deadline_kind == "once" else None)
+    if task.deadline_kind == "recurring" and due is not None:
+        occ = current_occurrence(session, task, d.now().astimezone(d.settings.timezone).date())
+    agency_due = None
+    if target.agency == task.lead_agency and occ is not None:
+        row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.key == occ)).first()
+        agency_due = deadline_in_force(task, row, occ)
+    roles = None if scope.is_admin else {(b.agency, b.role) for b in scope.bindings}
+    try:
+        delegation.assign(session, task, target, occurrence=occ if task.deadline_kind == "recurring" else None,
+                          due=due, agency_due=agency_due, role="chu-tri", actor=scope.actor.name, source=scope.platform,
+                          now=d.now(), roles=roles)
+    except delegation.DelegationError as e:
+        texts_ = {
+            "not_your_agency": _("Only the lead agency's focal point or leader hands this task on; a coordinating "
+                                 "agency hands on only its own part.", lang=lang),
+            "oversight_does_not_delegate": _("The oversight body follows the task; the lead agency hands it on.",
+                                             lang=lang),
+            "after_agency_due": _("The internal deadline {due} is after the agency's deadline {agency_due}; give a "
+                                  "date on or before it.", lang=lang, due=format_date(e.info.get("due")),
+                                  agency_due=format_date(e.info.get("agency_due"))),
+            "due_in_past": _("The internal deadline {due} is in the past.", lang=lang,
+                             due=format_date(e.info.get("due"))),
+            "inactive": _("{name} was deactivated.", lang=lang, name=e.info.get("name")),
+        }
+        return texts_.get(e.code, str(e)), False
+    name = target.person.name if target.person else (target.department.name if target.department else target.agency)
+    return (_("Assigned {key} to {who}", lang=lang, key=task.key, who=name)
+            + (" " + _("(internal deadline {date})", lang=lang, date=format_date(due)) if due else "") + "."), True

@@ -307,6 +307,20 @@ class ZaloConversation:
         session.commit() if ok else session.rollback()
         return Reply(text)
 
+    def cmd_giao(self, session, scope, args, raw) -> Reply:
+        """/giao KEY PERSON [dd/mm/yyyy]: hand a task on (issue 24)."""
+        from bot.person_messages import delegate_from_chat
+
+        if len(args) < 2:
+            return Reply(_("Usage: /giao KEY PERSON [dd/mm/yyyy], e.g. /giao {key} #12 08/06/2018",
+                           lang=scope.lang, key=example_key(session, scope)))
+        task, problem = find_task(session, scope, args[0])
+        if task is None:
+            return Reply(problem)
+        text, ok = delegate_from_chat(session, self.d, scope, task, args[1:])
+        session.commit() if ok else session.rollback()
+        return Reply(text)
+
     def cmd_danhan(self, session, scope, args, raw) -> Reply:
         """/danhan [KEY]: "đã nhận" (received) — stops a person's fallback to their next channel (issue 24)."""
         if not args and len(scope.person_tasks) == 1:

@@ -265,3 +265,21 @@ def tasks_of_person(session: Session, channel: str, address: str) -> dict[int, i
     rows = session.exec(select(Assignment).where(Assignment.person_id == person.id, Assignment.removed_at.is_(None),
                                                  Assignment.role != "theo-doi").order_by(Assignment.id)).all()
     return {a.task_id: a.id for a in rows}
+
+
+def resolve_target(session: Session, task: Task, text: str) -> Target | None:
+    """The person (name or #number) or department `text` names among the task's agencies (the lead first, then
+    its coordinators); None when nobody matches or a name is ambiguous."""
+    from storage.people import find_department, find_people
+
+    agencies = [task.lead_agency, *[c for c in (task.coordinators or ()) if c != task.lead_agency]]
+    found = [p for a in agencies for p in find_people(session, text, agency=a)]
+    if len(found) == 1:
+        return Target(found[0].agency, person=found[0])
+    if found:
+        return None
+    for a in agencies:
+        d = find_department(session, a, text)
+        if d is not None:
+            return Target(a, department=d)
+    return None

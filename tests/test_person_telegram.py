@@ -65,3 +65,21 @@ async def test_nhac_and_danhan_typed_on_telegram(bot):
         assert row.chat == f"telegram:{AN}"
     r = await bot.say(AN, "/danhan", user_id=AN)  # their one task: the key may be left out
     assert assignment(bot).acknowledged_at == bot.clock.now()
+
+
+async def test_giao_hands_a_task_on_from_the_agencys_chat_only(bot):
+    from core.i18n import _
+    from tests.bot_harness import FINANCE_CHAT, FOCAL_CHAT
+
+    hand_over(bot)  # An exists (and was handed 5099-1 by the administrator)
+    r = await bot.say(FINANCE_CHAT, "/giao 5099-1 Nguyễn Văn An 07/06/2018")  # another agency's focal point
+    assert r.text == _("Only the lead agency's focal point or leader hands this task on; a coordinating agency hands "
+                       "on only its own part.", "vi")
+    r = await bot.say(FOCAL_CHAT, "/giao 5099-1 Nguyễn Văn An 20/06/2018")  # after the agency's 14/06
+    assert "14/06/2018" in r.text
+    r = await bot.say(FOCAL_CHAT, "/giao 5099-1 nguyen van an 07/06/2018")
+    assert "Nguyễn Văn An" in r.text and "07/06/2018" in r.text
+    with bot.session() as s:
+        rows = s.exec(select(delegation.Assignment).where(delegation.Assignment.removed_at.is_(None))).all()
+        assert [a.due for a in rows] == [date(2018, 6, 7)]  # the new hand-over replaced the administrator's
+    assert [a.source for a in bot.audit() if a.action == "task.assigned"][-1] == "telegram"

@@ -30,6 +30,7 @@ def register(app: Application) -> None:
         "web": web.web_command,
         "nhac": people.nhac_command,  # remind now (issue 24)
         "danhan": people.danhan_command,  # "đã nhận", typed (issue 24)
+        "giao": people.giao_command,  # hand a task on (issue 24)
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))

@@ -1,5 +1,6 @@
-"""Telegram commands of issue 24: /nhac KEY (remind now: the oversight body and the lead agency's leader) and
-/danhan KEY ("đã nhận", typed rather than pressed: a person's hand-over, or the agency's task)."""
+"""Telegram commands of issue 24: /nhac KEY (remind now: the oversight body and the lead agency's leader),
+/danhan KEY ("đã nhận", typed rather than pressed: a person's hand-over, or the agency's task) and
+/giao KEY PERSON [dd/mm/yyyy] (hand a task on: the lead agency's focal point or leader)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,15 @@ async def danhan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return out.text, out.ok
 
     await _with_task(update, context, "danhan", act)
+
+
+async def giao_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/giao KEY PERSON [dd/mm/yyyy]"""
+    from bot.person_messages import delegate_from_chat
+
+    args, _raw = command_args(update)
+
+    def act(session, d, scope, task):
+        return delegate_from_chat(session, d, scope, task, args[1:])
+
+    await _with_task(update, context, "giao", act)

@@ -6,7 +6,9 @@ Its steps, beside the agency's (jobs.planner.plan_task calls `person_steps` for 
 - `premind:<offset>:<due>` — REMINDER_OFFSETS days before the internal deadline (or the agency's when none
   was set), at REMINDER_TIME, to the person's first channel; `premind:<offset>:<due>:<n>` — the same
   reminder on their n-th channel (fallback), at PERSON_FALLBACK_TIME of the working day after the previous
-  try, unless acknowledged ("Đã nhận") by then. An acknowledgement stops the reminders and the fallbacks.
+  try, unless acknowledged ("Đã nhận") by then — at once when the previous channel could not be delivered to
+  (a failed send re-plans the task: jobs.delivery_failures). An acknowledgement stops the reminders and
+  the fallbacks.
 - `pescalate:<level>:<due>` — up the line after the internal deadline, per PERSON_ESCALATION_STEPS:
   the department's head, then the agency's leaders, each on their own first channel. After the agency's
   own deadline the agency's ladder (manager → oversight → leadership) runs as for any task.
@@ -55,6 +57,7 @@ class PersonDuty:
     acknowledged_at: datetime | None = None
     heads: tuple[Contact, ...] = ()
     leaders: tuple[Contact, ...] = ()
+    failed: frozenset[str] = frozenset()  # chats a reminder of this hand-over could not be delivered to
 
 
 def person_steps(task_key: str, task_id: int | None, occ_key: str, duty: PersonDuty, agency_due: date,
@@ -78,7 +81,9 @@ def person_steps(task_key: str, task_id: int | None, occ_key: str, duty: PersonD
                 step = f"premind:{offset}:{d}" + (f":{n}" if n else "")
                 out.append(PlannedStep(when, task_key, occ_key, step, person.chat(n), REMINDER, task_id, None,
                                        {**base, "channel": channel, "offset": offset, "attempt": n}))
-                when = fallback_at(when, policy, calendar, fallback_time)
+                # The next channel: at once when this one could not be delivered, else at the fallback time.
+                if person.chat(n) not in duty.failed:
+                    when = fallback_at(when, policy, calendar, fallback_time)
     for level, (workdays, rung) in enumerate(ladder, 1):
         above = duty.heads if rung == "head" else duty.leaders if rung == "leaders" else ()
         when = policy.deliver_at(policy.at(calendar.add_workdays(due, workdays)), calendar)

@@ -82,3 +82,11 @@ def test_fallback_time_is_a_setting():
     steps = plan_task(t, ALL, policy, CAL, None, at(2018, 6, 30))
     s = next(s for s in steps if s.step == "premind:7:2018-06-08:1")
     assert s.due_at.astimezone(POLICY.timezone).strftime("%d/%m %H:%M") == "04/06 14:30"
+
+
+def test_a_channel_that_failed_falls_back_at_once():
+    t = handed(task("trước ngày 14/6/2018"))
+    failed = replace(t, duties={"*": replace(t.duties["*"], failed=frozenset({"zalo:1234567"}))})
+    steps = plan(failed, until=at(2018, 6, 30))
+    s = next(s for s in steps if s.step == "premind:7:2018-06-08:1")
+    assert s.due_at == at(2018, 6, 1, 8)  # with the Zalo reminder it replaces, not the next working day

@@ -83,3 +83,25 @@ async def test_giao_hands_a_task_on_from_the_agencys_chat_only(bot):
         rows = s.exec(select(delegation.Assignment).where(delegation.Assignment.removed_at.is_(None))).all()
         assert [a.due for a in rows] == [date(2018, 6, 7)]  # the new hand-over replaced the administrator's
     assert [a.source for a in bot.audit() if a.action == "task.assigned"][-1] == "telegram"
+
+
+async def test_a_coordinating_agency_reports_its_part_done_to_the_lead(bot):
+    from tests.bot_harness import FINANCE_CHAT, FOCAL_CHAT
+
+    with bot.session() as s:
+        task = s.exec(select(delegation.Task).where(delegation.Task.key == "5099-1")).one()
+        delegation.assign(s, task, delegation.Target("so-tai-chinh"), occurrence=None, due=date(2018, 6, 8),
+                          agency_due=None, role="phoi-hop", actor="t", source="cli", now=bot.clock.now())
+        s.commit()
+    r = await bot.say(FINANCE_CHAT, "/done 5099-1")  # Sở Tài chính coordinates 5099-1: its part, not the task
+    assert "5099-1" in r.text
+    await bot.tg.wait_for(lambda: any("🧩" in (m.get("text") or "") for m in bot.tg.sent
+                                      if m["chat"]["id"] == FOCAL_CHAT), timeout=5)
+    with bot.session() as s:
+        task = s.exec(select(delegation.Task).where(delegation.Task.key == "5099-1")).one()
+        assert [p.state for p in delegation.parts_of(s, task, bot.clock.now().date())] == ["done"]
+        from storage.tables import Occurrence
+
+        assert s.exec(select(Occurrence).where(Occurrence.task_id == task.id)).first() is None  # the lead's own
+    r = await bot.say(FINANCE_CHAT, "/done 5099-1")  # nothing left of its part: the usual refusal
+    assert r.text and len([m for m in bot.tg.sent if m["chat"]["id"] == FOCAL_CHAT and "🧩" in (m.get("text") or "")]) == 1

@@ -56,6 +56,14 @@ def _files(where: Path) -> dict[str, list[tuple[Path, int]]]:
 
 
 def run(quick: bool) -> list[dict]:
+    from bench import extract_heldout
+
+    rows = extract_heldout.run(quick)  # how well it reads, on directives it was never tuned on
+    rows += _speed(quick)
+    return rows
+
+
+def _speed(quick: bool) -> list[dict]:
     repeats = 1 if quick else 5
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -453,11 +453,16 @@ def _rows(backend: str, n: int, prep: dict, d: dict, b: dict | None) -> list[dic
 
 
 def run(quick: bool, *, sizes=None, backends=("sqlite", "postgresql"), baseline: bool = True,
-        fresh_process: bool = True, log=print) -> list[dict]:
+        fresh_process: bool = True, previous: bool = True, log=print) -> list[dict]:
+    """`previous`: measure the first and full plan of bench.planning_previous.PREVIOUS (the commit before
+    issue 27's work) too, on SQLite, in the same run, and give today's / its ratio."""
+    from bench import planning_previous
+
     sizes = tuple(sizes or (QUICK_SIZES if quick else SIZES))
     call = in_child if fresh_process else (lambda fn, *a, **k: fn(*a, **k))
     dbs = _Databases()
     rows: list[dict] = []
+    old_tree = planning_previous.unpack(dbs.tmp) if previous and "sqlite" in backends else None
     try:
         for backend in backends:
             if backend == "postgresql" and dbs.postgres() is None:
@@ -480,6 +485,9 @@ def run(quick: bool, *, sizes=None, backends=("sqlite", "postgresql"), baseline:
                     if b is not None and backend == "sqlite":  # the store is in memory: once is enough
                         b["memory_store"] = call(measure_memory_store, url, n)
                     new = _rows(backend, n, prep, d, b)
+                    if previous and backend == "sqlite":  # the commit before, after today's code, same machine
+                        then = planning_previous.measure_previous(old_tree, n) if old_tree is not None else None
+                        new += planning_previous.rows(n, d, then)
                     if backend == "postgresql":
                         for r in new:
                             r["server"] = dbs.server_description()

@@ -84,8 +84,9 @@ def day_label(d: date, today: date, *, weekday: bool = True) -> str:
 
 
 def short(text: str, limit: int = CONTENT_CHARS) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    from core.text import cut
+
+    return cut(text, limit)
 
 
 def quarter_label(label: str, lang: str | None = None) -> str:
@@ -352,6 +353,21 @@ def _lines_length(lines: Sequence[str]) -> int:
     return sum(len(line) + 1 for line in lines)
 
 
+RATINGS_LINE_ROOM = 700  # the ranking is cut with "…" past this: the overdue list matters more
+
+
+def _ratings_line(report: Report) -> list[str]:
+    """ "Xếp loại (Nghị định 335/2025): 1. Sở Nội vụ 100,0 (Xuất sắc); 2. …" — the ranking, in one line."""
+    from reports.ratings import format_score
+
+    ratings = report.ratings
+    if ratings is None or not any(a.score is not None for a in ratings.agencies):
+        return []
+    parts = [f"{a.rank}. {a.name} {format_score(a.score)} ({a.grade.label()})"
+             for a in ratings.agencies if a.score is not None]
+    return [short(_("Ratings (Decree 335/2025/ND-CP): {ranking}", ranking="; ".join(parts)), RATINGS_LINE_ROOM)]
+
+
 def quarterly_summary(report: Report, *, long_overdue: Collection[tuple[str, str]] = (), earlier_overdue: int = 0,
                       lang: str = "vi") -> str:
     """The quarterly summary for the oversight body and the province leadership ("định kỳ hàng quý tổng hợp kết
@@ -376,8 +392,9 @@ def quarterly_summary(report: Report, *, long_overdue: Collection[tuple[str, str
         if not report.rows:
             return _fit("\n".join([title, _("No task is due in this period."), *tail]))
         total = _figures_line(_("Total"), report.totals)
+        ratings = _ratings_line(report)
         heading = _("Overdue on {date} ({n}):", date=fmt_date(report.as_of), n=len(report.overdue))
-        room = MAX_TEXT - _lines_length([title, total, heading, *tail]) - SUMMARY_SLACK
+        room = MAX_TEXT - _lines_length([title, total, *ratings, heading, *tail]) - SUMMARY_SLACK
         listed = set(long_overdue)
         overdue = [_overdue_row_line(r, report.as_of, (r.key, r.fact.occurrence_key) in listed)
                    for r in report.overdue]
@@ -389,7 +406,7 @@ def quarterly_summary(report: Report, *, long_overdue: Collection[tuple[str, str
         agencies = _limited(agencies, agency_room, rest_line=lambda n: ngettext(
             "… and {n} more agency ({command} for all)", "… and {n} more agencies ({command} for all)", n,
             command=more))
-        body = [title, *agencies, total]
+        body = [title, *agencies, total, *ratings]
         if overdue:
             body += [heading, *_limited(overdue, room - _lines_length(agencies), more)]
         return _fit("\n".join(body + tail))

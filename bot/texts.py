@@ -209,8 +209,9 @@ def fmt_datetime(dt: datetime | None, tz: ZoneInfo) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    from core.text import cut
+
+    return cut(text, limit)
 
 
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:

@@ -19,6 +19,8 @@ PermanentDeliveryError.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time
 from typing import Any
@@ -146,20 +148,43 @@ def is_group_chat(chat_id: str) -> bool:
     return str(chat_id).startswith("g:")
 
 
+LINKED, STRANGER = 0, 1  # send priorities: a member's message goes before any refusal to an unlinked chat
+
+
 class _Spacing:
-    """At most `per_second` messages per second overall (Zalo publishes no figure; we stay conservative)."""
+    """At most `per_second` messages per second overall (Zalo publishes no figure; we stay conservative).
+
+    Each free slot goes to the waiter of the best priority (then the earliest): a queue of refusals to
+    strangers never delays a linked chat's reply or a reminder by more than the one message already going."""
 
     def __init__(self, per_second: float):
         self.interval = 1.0 / per_second
         self._next = 0.0
-        self._lock = asyncio.Lock()
+        self._waiting: list[list] = []  # heap of [priority, order, future]
+        self._order = itertools.count()
+        self._pump: asyncio.Task | None = None
 
-    async def wait(self) -> None:
-        async with self._lock:
+    async def wait(self, priority: int = LINKED) -> None:
+        entry = [priority, next(self._order), asyncio.get_running_loop().create_future()]
+        heapq.heappush(self._waiting, entry)
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._run(), name="zalo send spacing")
+        await entry[2]
+
+    def waiting(self, priority: int) -> int:
+        return sum(1 for e in self._waiting if e[0] == priority and not e[2].done())
+
+    async def _run(self) -> None:
+        while self._waiting:
             now = time.monotonic()
             if self._next > now:
                 await asyncio.sleep(self._next - now)
-            self._next = max(now, self._next) + self.interval
+            while self._waiting:
+                _priority, _order, fut = heapq.heappop(self._waiting)
+                if not fut.done():  # a cancelled waiter gives its turn on
+                    fut.set_result(None)
+                    self._next = max(time.monotonic(), self._next) + self.interval
+                    break
 
 
 class ZaloChannel(Channel):
@@ -181,7 +206,8 @@ class ZaloChannel(Channel):
     async def stop(self) -> None:
         await self.client.aclose()
 
-    async def send(self, chat_id: str, text: str, buttons=None, **meta) -> str:
+    async def send(self, chat_id: str, text: str, buttons=None, *, priority: int = LINKED, **meta) -> str:
+        """`priority` STRANGER: an answer to an unlinked chat, sent only when no linked chat's message waits."""
         if is_group_chat(chat_id) and not self.settings.zalo_groups_enabled:
             raise PermanentDeliveryError("Zalo group chats are disabled (ZALO_GROUPS_ENABLED=false)")
         from bot.zalo_commands import commands_footer
@@ -194,7 +220,7 @@ class ZaloChannel(Channel):
         body = text + ("\n\n" + footer if footer else "")
         ids: list[str] = []
         for piece in split_text(body):
-            await self._spacing.wait()
+            await self._spacing.wait(priority)
             try:
                 ids.append(await self.client.send_message(_platform_id(chat_id), piece))
             except ZaloError as e:

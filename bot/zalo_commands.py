@@ -9,7 +9,9 @@ message and returns the replies; the receiver (`bot.zalo_receiver`) sends them.
 
 from __future__ import annotations
 
+import logging
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from bot import buttons as btn
@@ -32,6 +34,8 @@ from core.i18n import _
 from storage.actions import Actor
 from storage.tables import Extension
 
+log = logging.getLogger(__name__)
+
 PLATFORM = "zalo"
 UNLINKED_REPLY_EVERY = 300.0  # seconds: an unlinked chat is told how to link at most this often
 
@@ -49,6 +53,7 @@ class Reply:
     text: str
     notify: list[tuple[str, str, list | None]] = field(default_factory=list)  # (chat, text, buttons) after commit
     photo: tuple[str, str] | None = None  # (URL Zalo fetches the picture from, caption), sent after the text
+    stranger: bool = False  # an answer to an unlinked chat: sent only when no linked chat's message waits
 
 
 # "Đã nhận" (received) as people type it, diacritics or not.
@@ -99,9 +104,11 @@ def _command_for(data: str, key: str | None) -> str | None:
 class ZaloConversation:
     """Answers the text commands of Zalo chats."""
 
-    def __init__(self, deps: Deps):
+    def __init__(self, deps: Deps, *, monotonic=time.monotonic):
         self.d = deps
-        self._told_unlinked: dict[str, float] = {}
+        self._monotonic = monotonic  # the refusals' budget runs on it (tests pass their own)
+        self._told_unlinked: dict[str, float] = {}  # chat → when it was last told (oldest first)
+        self._recent_refusals: deque[float] = deque()  # when each refusal of the last minute went out
 
     def scope(self, session, msg: Incoming) -> ChatScope:
         bindings = active_bindings(session, msg.chat_id, PLATFORM)
@@ -136,11 +143,11 @@ class ZaloConversation:
             scope = self.scope(session, msg)
             if command in ("start", "link") and args:
                 return [self._link(msg, args[0])]
+            if not scope.linked:  # whatever a stranger writes, the one answer on the refusals' budget
+                return self._unlinked(scope)
             if handler is None:
                 return [Reply(_("Unknown command /{command}. Send /help to see what you can do here.",
                                 lang=scope.lang, command=command))]
-            if not scope.linked and command not in ("help", "start", "link"):
-                return self._unlinked(scope)
             if command in ("help", "start", "link"):
                 return [self.cmd_help(session, scope, args, raw)]
             reply = handler(session, scope, args, raw)
@@ -148,12 +155,28 @@ class ZaloConversation:
 
     # -- linking and help --------------------------------------------------------------------------------
     def _unlinked(self, scope: ChatScope) -> list[Reply]:
-        now = time.monotonic()
-        last = self._told_unlinked.get(scope.chat_id)
-        if last is not None and now - last < UNLINKED_REPLY_EVERY:
-            return []  # told recently: a flood from an unlinked chat gets one answer per few minutes
-        self._told_unlinked[scope.chat_id] = now
-        return [Reply(_unlinked_text(scope.lang))]
+        return [Reply(_unlinked_text(scope.lang), stranger=True)] if self._may_refuse(scope.chat_id) else []
+
+    def _may_refuse(self, chat_id: str) -> bool:
+        """The refusals' own budget: each unlinked chat is told at most once per UNLINKED_REPLY_EVERY, and all
+        of them together at most ZALO_UNLINKED_REPLIES_PER_MINUTE times a minute (400 strangers writing at
+        once must not fill Zalo's queue ahead of the members)."""
+        now = self._monotonic()
+        while self._told_unlinked:  # forget chats told long enough ago (the dict stays small)
+            oldest, at = next(iter(self._told_unlinked.items()))
+            if now - at < UNLINKED_REPLY_EVERY:
+                break
+            del self._told_unlinked[oldest]
+        if chat_id in self._told_unlinked:
+            return False  # told recently: a flood from an unlinked chat gets one answer per few minutes
+        while self._recent_refusals and now - self._recent_refusals[0] >= 60.0:
+            self._recent_refusals.popleft()
+        if len(self._recent_refusals) >= self.d.settings.zalo_unlinked_replies_per_minute:
+            log.info("Zalo: not answering unlinked chat %s (ZALO_UNLINKED_REPLIES_PER_MINUTE reached)", chat_id)
+            return False
+        self._recent_refusals.append(now)
+        self._told_unlinked[chat_id] = now
+        return True
 
     def _link(self, msg: Incoming, code: str) -> Reply:
         from core.i18n import format_datetime
@@ -406,7 +429,7 @@ class ZaloConversation:
         picture behind a signed link (Zalo's sendPhoto takes a URL only). Same chats as on Telegram."""
         from bot.handlers.reports import not_allowed_text, period_problem
         from core.links import web_console_installed
-        from reports import build_report, current_period, parse_period
+        from reports import ReportTooLarge, build_report, current_period, parse_period
         from reports.figures import PeriodError
 
         lang = scope.lang
@@ -418,8 +441,20 @@ class ZaloConversation:
                       else current_period(self.d.today(), "quarter", cutoff))
         except PeriodError:
             return Reply(period_problem(raw, lang))
-        report = build_report(session, settings=self.d.settings, calendar=self.d.calendar, period=period,
-                              today=self.d.today())
+        from reports.slots import shared
+
+        slots = shared(self.d.settings)  # REPORT_HEAVY_PER_PERSON / REPORT_HEAVY_AT_ONCE, with the console's
+        who = f"zalo:{scope.actor.id}"
+        if not slots.take(who):
+            return Reply(_("Other reports are being computed right now (yours or other people's); try again in a "
+                           "minute.", lang=lang))
+        try:
+            report = build_report(session, settings=self.d.settings, calendar=self.d.calendar, period=period,
+                                  today=self.d.today())
+        except ReportTooLarge as e:  # past REPORT_MAX_YEARS / REPORT_MAX_OCCURRENCES: what to narrow
+            return Reply(str(e))
+        finally:
+            slots.give_back(who)
         page = chart = None
         if web_console_installed():  # the console serves the XLSX (signed in) and the chart (signed link)
             from core.links import chart_url, reports_page_url

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 
-from bot.zalo import PLATFORM, ZaloChannel, ZaloError
+from bot.zalo import LINKED, PLATFORM, STRANGER, ZaloChannel, ZaloError
 from bot.zalo_commands import Incoming, ZaloConversation
 
 log = logging.getLogger(__name__)
@@ -120,15 +120,15 @@ class ZaloUpdates:
         replies = await asyncio.to_thread(self.conversation.handle_text, incoming)
         chat_id = incoming.chat_id
         for reply in replies:
-            await self._deliver(chat_id, reply.text)
+            await self._deliver(chat_id, reply.text, STRANGER if reply.stranger else LINKED)
             if reply.photo is not None:
                 await self._deliver_photo(chat_id, *reply.photo)
             for target, notice, rows in reply.notify:
                 await self._notify(target, notice, rows)
 
-    async def _deliver(self, chat_id: str, text: str) -> None:
+    async def _deliver(self, chat_id: str, text: str, priority: int = LINKED) -> None:
         try:
-            await self.channel.send(chat_id, text)
+            await self.channel.send(chat_id, text, priority=priority)
         except Exception:  # noqa: BLE001 - a reply that cannot go out is logged, not retried
             log.exception("Zalo: could not answer chat %s", chat_id)
 

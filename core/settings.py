@@ -78,6 +78,11 @@ class Settings:
     person_escalation_steps: tuple[tuple[int, str], ...] = ((1, "head"), (2, "leaders"))
     # reports: calendar periods, or the data cut-off of Nghị định 09/2019/NĐ-CP (15th of the month before → 14th)
     report_cutoff: str = "calendar"
+    # ratings (Nghị định 335/2025): the share of an item's progress points each delay takes; a returned completion
+    # as a delay; the colour of today: yellow when something is due within this many working days
+    rating_delay_penalty: int = 25
+    rating_return_is_delay: bool = True
+    color_due_soon_workdays: int = 3
     # delivery
     delivery_max_attempts: int = 8
     claim_timeout_seconds: int = 120
@@ -131,6 +136,18 @@ class Settings:
     import_max_columns: int = 200
     import_max_cell_chars: int = 32_767
     import_max_uncompressed_bytes: int = 100 * 1024 * 1024
+    # hardening, second pass (issue 27): uploads, reports, feeds and strangers on Zalo cannot starve the server
+    import_max_tasks: int = 50_000  # tasks one file may expand to (rows × the members of the groups they name)
+    import_worker_memory_mb: int = 2048  # address space of the process that reads and checks one upload
+    import_checks_waiting: int = 4  # uploads waiting for the one check process; more are told to try later
+    report_max_years: int = 20  # longest period a report covers
+    report_max_occurrences: int = 1_000_000  # occurrences one report may count (over all its tasks)
+    report_heavy_per_person: int = 1  # reports computed at once for one person
+    report_heavy_at_once: int = 2  # reports computed at once over everyone
+    feed_renders_per_client: int = 2  # feeds rendered at once for one client address
+    feed_renders_at_once: int = 8  # feeds rendered or waiting for a render thread, over all clients
+    feed_buffer_bytes: int = 64 * 1024 * 1024  # the (gzipped) rendering one request may hold for its reader
+    zalo_unlinked_replies_per_minute: int = 20  # "how to link" answers to unlinked chats, over all of them
 
     @property
     def is_sqlite(self) -> bool:
@@ -495,6 +512,9 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "PERSON_FALLBACK_TIME": ("person_fallback_time", _time),
     "PERSON_ESCALATION_STEPS": ("person_escalation_steps", _person_ladder),
     "REPORT_CUTOFF": ("report_cutoff", _choice(REPORT_CUTOFFS)),
+    "RATING_DELAY_PENALTY": ("rating_delay_penalty", _int_range(0, 100)),
+    "RATING_RETURN_IS_DELAY": ("rating_return_is_delay", _bool),
+    "COLOR_DUE_SOON_WORKDAYS": ("color_due_soon_workdays", _int_range(0, 60)),
     "DELIVERY_MAX_ATTEMPTS": ("delivery_max_attempts", _int_range(1, 100)),
     "CLAIM_TIMEOUT_SECONDS": ("claim_timeout_seconds", _int_range(5, 86400)),
     "DELIVERY_STUCK_ALERT_MINUTES": ("delivery_stuck_alert_minutes", _int_range(0, 1440)),
@@ -538,6 +558,17 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "IMPORT_MAX_COLUMNS": ("import_max_columns", _int_range(5, 16_384)),
     "IMPORT_MAX_CELL_CHARS": ("import_max_cell_chars", _int_range(100, 1_000_000)),
     "IMPORT_MAX_UNCOMPRESSED_BYTES": ("import_max_uncompressed_bytes", _int_range(1024, 4 * 1024 ** 3)),
+    "IMPORT_MAX_TASKS": ("import_max_tasks", _int_range(10, 10_000_000)),
+    "IMPORT_WORKER_MEMORY_MB": ("import_worker_memory_mb", _int_range(256, 1024 * 1024)),
+    "IMPORT_CHECKS_WAITING": ("import_checks_waiting", _int_range(0, 100)),
+    "REPORT_MAX_YEARS": ("report_max_years", _int_range(1, 200)),
+    "REPORT_MAX_OCCURRENCES": ("report_max_occurrences", _int_range(1000, 100_000_000)),
+    "REPORT_HEAVY_PER_PERSON": ("report_heavy_per_person", _int_range(1, 100)),
+    "REPORT_HEAVY_AT_ONCE": ("report_heavy_at_once", _int_range(1, 100)),
+    "FEED_RENDERS_PER_CLIENT": ("feed_renders_per_client", _int_range(1, 100)),
+    "FEED_RENDERS_AT_ONCE": ("feed_renders_at_once", _int_range(1, 1000)),
+    "FEED_BUFFER_BYTES": ("feed_buffer_bytes", _int_range(1024 * 1024, 4 * 1024 ** 3)),
+    "ZALO_UNLINKED_REPLIES_PER_MINUTE": ("zalo_unlinked_replies_per_minute", _int_range(0, 10_000)),
 }
 
 SETTING_NAMES = tuple(_SPEC)

@@ -66,12 +66,9 @@ def preview_import(session: Session, source: Path | str | bytes, filename: str |
                    options: ImportOptions) -> ImportReport:
     """What importing `source` would do — added, changed (with field diffs), unchanged, missing (to be
     removed with prune) — without writing anything. Raises RegistryErrors like `import_file`."""
-    with session.begin_nested() as nested:
-        try:
-            report = import_file(session, source, filename, options=options)
-        finally:
-            nested.rollback()
-    session.expire_all()
+    # Nothing is written, not even to be rolled back: a check of 20,000 tasks must not hold SQLite's write lock
+    # (for seconds) while focal points record progress; it only reads.
+    report = _import(session, source, filename, options=options, dry=True)
     report.dry_run = True
     return report
 
@@ -79,6 +76,11 @@ def preview_import(session: Session, source: Path | str | bytes, filename: str |
 def import_file(session: Session, source: Path | str | bytes, filename: str | None = None, *,
                 options: ImportOptions) -> ImportReport:
     """Import `source` (a path, or bytes with `filename`) into the session (not committed)."""
+    return _import(session, source, filename, options=options, dry=False)
+
+
+def _import(session: Session, source: Path | str | bytes, filename: str | None, *, options: ImportOptions,
+            dry: bool) -> ImportReport:
     if isinstance(source, (bytes, bytearray)):
         shown = filename or "upload"
         path = None
@@ -132,7 +134,7 @@ def import_file(session: Session, source: Path | str | bytes, filename: str | No
     report = ImportReport(file=shown, warnings=c.warnings, encoding=getattr(parsed, "encoding", None))
     return write_registry(session, planned, parsed.directives, existing=existing, directory=directory,
                           now=o.now, actor=o.actor, prune=o.prune, file=name, report=report,
-                          rows_without_directive=any(not r.document for r in parsed.rows))
+                          rows_without_directive=any(not r.document for r in parsed.rows), dry=dry)
 
 
 def import_registry(session: Session, path: Path | str, *, directory: AgencyDirectory, calendar=None,
@@ -246,6 +248,13 @@ def _plan_tasks(parsed: Parsed, c: Collector, o: ImportOptions, directory: Agenc
                                  allow_empty_groups=o.allow_empty_groups, urgent_workdays=o.urgent_workdays):
             if duplicate:
                 continue
+            if len(planned) >= o.limits.max_tasks:
+                # Checked as the rows expand, not after: 20,000 rows led by a group of 14 would be 280,000
+                # tasks in memory before any count could refuse them.
+                c.error(*r.where("lead"), _(
+                    "the file makes more than {n} tasks (a row whose lead is a group makes one task per member "
+                    "agency) (IMPORT_MAX_TASKS)", n=o.limits.max_tasks))
+                raise RegistryErrors(c.problems)
             task["position"] = position
             position += 1
             key = task["key"]

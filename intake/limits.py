@@ -15,12 +15,14 @@ class Limits:
     max_columns: int = 200
     max_cell_chars: int = 32_767
     max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_tasks: int = 50_000  # tasks a file may expand to: rows × the members of the groups they name
 
     @classmethod
     def from_settings(cls, settings) -> "Limits":
         return cls(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows,
                    max_columns=settings.import_max_columns, max_cell_chars=settings.import_max_cell_chars,
-                   max_uncompressed_bytes=settings.import_max_uncompressed_bytes)
+                   max_uncompressed_bytes=settings.import_max_uncompressed_bytes,
+                   max_tasks=settings.import_max_tasks)
 
 
 class FileRefused(ValueError):

@@ -9,6 +9,7 @@ date; a plan's end (`until`) bounds a recurring deadline (its RRULE gets an UNTI
 from __future__ import annotations
 
 import dataclasses
+from contextvars import ContextVar
 import re
 import unicodedata
 from datetime import date
@@ -20,6 +21,10 @@ from intake.table import parse_date
 from core.deadline import DeadlineError, parse_deadline
 from core.urgent import parse_urgent, urgent_dict
 from storage.agencies import AgencyDirectory, UnknownAgency, normalize
+
+# Where the person importing is, so a problem says what to do there: "cli" (the options of `dondoc import`) or
+# "web" (the console's upload form). Set by the caller around an import (web/registry_adapter.py).
+ADVICE: ContextVar[str] = ContextVar("dondoc_import_advice", default="cli")
 
 __all__ = ["KEY_MAX", "derive_key", "plan_end_from_subject", "slugify", "tasks_of_row"]
 
@@ -92,6 +97,9 @@ def tasks_of_row(r: RowFields, base: str, on: date | None, directory: AgencyDire
         ok = False
 
     def empty_group_message(group: str) -> str:
+        if ADVICE.get() == "web":
+            return _("the group {group!r} has no members in the agency directory; choose the agencies file that "
+                     "lists them (the field \"Agencies file\" above) and check again", group=group)
         return _("the group {group!r} has no members in the agency directory; list them in AGENCIES_FILE or "
                  "pass --agencies FILE (or --allow-empty-groups to skip it)", group=group)
 
@@ -222,5 +230,8 @@ def _warn_yearless(deadline, on: date, c: Collector, r: RowFields) -> None:
 def _unknown(e: UnknownAgency) -> str:
     if e.suggestions:
         return _("unknown agency {text!r}; did you mean: {names}?", text=e.text, names=", ".join(e.suggestions))
+    if ADVICE.get() == "web":
+        return _("unknown agency {text!r} (not in the agency directory; add it to the agencies file, choose that "
+                 "file in the field \"Agencies file\" above and check again)", text=e.text)
     return _("unknown agency {text!r} (not in the agency directory; add it to AGENCIES_FILE or pass --agencies "
              "FILE)", text=e.text)

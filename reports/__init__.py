@@ -16,4 +16,4 @@ from reports.figures import (  # noqa: F401
     CUTOFFS, DueFact, ExtensionFact, Group, GroupCounts, Period, PeriodError, ProgressFact, Report, ReportRow,
     compute_report, current_period, format_rate, make_period, parse_period, period_between,
 )
-from reports.load import agency_names, build_report, load_due_facts  # noqa: F401
+from reports.load import ReportTooLarge, agency_names, build_report, load_due_facts  # noqa: F401

@@ -25,6 +25,7 @@ from docx.shared import Mm, Pt
 
 from core.i18n import _, current_language, format_date, ngettext, pgettext
 from reports.figures import GROUPS, Report, format_rate
+from reports.ratings import format_score, rating_headers
 
 __all__ = ["report_docx"]
 
@@ -106,6 +107,36 @@ def _counts_table(doc, report: Report, lang: str) -> None:
             cell.width = w
 
 
+def _ratings_table(doc, report: Report, lang: str) -> None:
+    headers = rating_headers(lang)
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, headers):
+        _cell_para(cell, text, size=10, bold=True)
+    for a in report.ratings.agencies:
+        cells = table.add_row().cells
+        values = [str(a.rank) if a.rank else "—", a.name, str(a.due), str(a.on_time), str(a.late),
+                  str(a.open_overdue), str(a.returned), format_score(a.score, lang),
+                  a.grade.label(lang) if a.grade else "—", a.color.label(lang) if a.color else ""]
+        for k, (cell, text) in enumerate(zip(cells, values)):
+            _cell_para(cell, text, size=10, align=WD_ALIGN_PARAGRAPH.LEFT if k == 1 else WD_ALIGN_PARAGRAPH.CENTER)
+    widths = [Mm(10), Mm(40), Mm(12), Mm(13), Mm(13), Mm(14), Mm(12), Mm(14), Mm(19), Mm(18)]
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths):
+            cell.width = w
+
+
+def overdue_groups(rows) -> list[list]:
+    """The overdue rows, those with the same content, deadline as written and deadline in force together (a plan
+    gives one duty to every district: one line naming them all), in the order of their first row."""
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        key = (" ".join(r.fact.content.split()).casefold(), r.fact.deadline_text, r.effective_due)
+        groups.setdefault(key, []).append(r)
+    return list(groups.values())
+
+
 def _footer(doc, lang: str) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
@@ -182,18 +213,30 @@ def report_docx(report: Report, *, lang: str | None = None, issuer: str | None =
         _para(doc, _("Results by agency:", lang), indent=True)
         _counts_table(doc, report, lang)
         _para(doc, "", space_after=3)
+    if report.ratings is not None and report.ratings.agencies:
+        rule = report.ratings.rule
+        _para(doc, _("Ratings by progress (Decree 335/2025/ND-CP): on time {points} points, each delay takes {share} "
+                     "of them; open and overdue at the end of the period: 0.", lang,
+                     points=f"{rule.on_time_points:g}", share=rule.penalty_text), indent=True,
+              align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+        _ratings_table(doc, report, lang)
+        _para(doc, "", space_after=3)
 
     _para(doc, _("II. TASKS NOT DONE AND OVERDUE", lang), bold=True, space_after=3)
     if not report.overdue:
         _para(doc, _("No task is overdue.", lang), indent=True)
-    for i, row in enumerate(report.overdue, start=1):
-        f = row.fact
-        due = format_date(row.effective_due)
-        _para(doc, _("{n}. [{key}] {content} — lead: {lead}; deadline: {deadline} (in force: {due}); "
-                     "{late}.", lang, n=i, key=f.task_key, content=f.content, lead=row.lead_name,
-                     deadline=f.deadline_text, due=due,
-                     late=ngettext("{n} working day late", "{n} working days late", row.workdays_late, lang)),
-              indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    for i, group in enumerate(overdue_groups(report.overdue), start=1):
+        first = group[0]
+        f = first.fact
+        leads = list(dict.fromkeys(r.lead_name for r in group))
+        late = [r.workdays_late for r in group]
+        late_text = (ngettext("{n} working day late", "{n} working days late", late[0], lang) if min(late) == max(late)
+                     else _("{low} to {high} working days late", lang, low=min(late), high=max(late)))
+        lead = ", ".join(leads) if len(leads) == 1 else ngettext(
+            "{names} ({n} agency)", "{names} ({n} agencies)", len(leads), lang, names=", ".join(leads))
+        _para(doc, _("{n}. {content} — lead: {lead}; deadline: {deadline} (in force: {due}); {late}.", lang, n=i,
+                     content=f.content, lead=lead, deadline=f.deadline_text, due=format_date(first.effective_due),
+                     late=late_text), indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     _para(doc, _("III. ASSESSMENT AND PROPOSALS", lang), bold=True, space_after=3)
     _para(doc, _("(To be completed by the reporting body: causes of delays, difficulties, proposals.)", lang),
           italic=True, indent=True, space_after=12)

@@ -28,10 +28,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import Enum
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from core.i18n import N_, _, format_date, quarter_numeral
 from core.status import Status, compute_status
+
+if TYPE_CHECKING:
+    from reports.ratings import Ratings
 
 CUTOFFS = ("calendar", "nd09")
 
@@ -54,7 +57,7 @@ class PeriodError(ValueError):
 
 # -- periods ------------------------------------------------------------------------------------------------
 
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}  # "Quý V" is read, to be told that it does not exist
 # kind → (first month, number of months) from its number
 _SPANS = {
     "quarter": lambda n: (3 * (n - 1) + 1, 3),
@@ -124,14 +127,22 @@ def _bounds(kind: str, year: int, number: int, cutoff: str) -> tuple[date, date]
     return start, end
 
 
+PERIOD_KIND_MISSING = {
+    "quarter": N_("quarter {number} does not exist: a year has quarters 1 to {last} (I to IV)"),
+    "half": N_("half {number} does not exist: a year has halves 1 and {last}"),
+    "month": N_("month {number} does not exist: a year has months 1 to {last}"),
+}
+
+
 def make_period(kind: str, year: int, number: int = 1, cutoff: str = "calendar") -> Period:
     if cutoff not in CUTOFFS:
-        raise PeriodError(f"unknown cut-off {cutoff!r}; accepted: {' | '.join(CUTOFFS)}")
+        raise PeriodError(_("unknown cut-off {value!r}; accepted: {accepted}", value=cutoff,
+                            accepted=" | ".join(CUTOFFS)))
     if not 1900 <= year <= 2200:
-        raise PeriodError(f"year {year} is out of range")
+        raise PeriodError(_("the year {year} is out of range", year=year))
     limits = {"quarter": 4, "half": 2, "month": 12}
     if kind in limits and not 1 <= number <= limits[kind]:
-        raise PeriodError(f"{kind} {number} does not exist (1 to {limits[kind]})")
+        raise PeriodError(_(PERIOD_KIND_MISSING[kind], number=number, last=limits[kind]))
     start, end = _bounds(kind, year, number, cutoff)
     return Period(kind, year, number, start, end, cutoff)
 
@@ -139,7 +150,8 @@ def make_period(kind: str, year: int, number: int = 1, cutoff: str = "calendar")
 def period_between(start: date, end: date) -> Period:
     """A period from one date to another, both included (--from/--to; no cut-off applies)."""
     if end < start:
-        raise PeriodError(f"the period ends ({format_date(end)}) before it starts ({format_date(start)})")
+        raise PeriodError(_("the period ends ({end}) before it starts ({start})", end=format_date(end),
+                            start=format_date(start)))
     return Period("range", start.year, 0, start, end, "calendar")
 
 
@@ -164,7 +176,7 @@ def _fold(text: str) -> str:
 _YEAR = r"(?:nam\s*)?(?P<year>\d{4})"
 _SEP = r"\s*(?:[/\-.,]|\s)\s*(?:nam\s*)?"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("quarter", re.compile(r"quy\s*(?P<n>iv|iii|ii|i|[1-4])" + _SEP + r"(?P<year>\d{4})")),
+    ("quarter", re.compile(r"quy\s*(?P<n>iv|iii|ii|i|v|\d{1,2})" + _SEP + r"(?P<year>\d{4})")),
     ("quarter", re.compile(r"(?:q|quarter\s*)(?P<n>[1-4])" + r"\s*(?:[/\-.,]|\s|of)\s*(?P<year>\d{4})")),
     ("quarter", re.compile(r"(?P<year>\d{4})\s*-?\s*q(?P<n>[1-4])")),
     ("half", re.compile(r"6 thang (?P<w>dau|cuoi)(?: nam)?\s*" + _YEAR)),
@@ -200,7 +212,8 @@ def parse_period(text: str, cutoff: str = "calendar") -> Period:
         else:
             number = 1
         return make_period(kind, year, number, cutoff)
-    raise PeriodError(f"cannot read the period {text!r}; accepted: " + ", ".join(PERIOD_EXAMPLES))
+    raise PeriodError(_("cannot read the period {text!r}; accepted: {examples}", text=text,
+                        examples=", ".join(PERIOD_EXAMPLES)))
 
 
 # -- the facts a report is computed from ---------------------------------------------------------------
@@ -247,6 +260,8 @@ class DueFact:
     position: int = 0
     progress: tuple[ProgressFact, ...] = ()
     extensions: tuple[ExtensionFact, ...] = ()
+    # Local dates the oversight body returned a reported completion (trả lại): each is a delay in the ratings.
+    returns: tuple[date, ...] = ()
 
 
 # -- the figures ----------------------------------------------------------------------------------------
@@ -379,6 +394,10 @@ class Report:
     rows: list[ReportRow]  # every due date counted, by agency then due date
     agency_filter: tuple[str, ...] = ()
     directive_filter: str | None = None
+    ratings: "Ratings | None" = None  # reports.ratings: score, grade, rank per agency; colour today
+
+    def rating_of(self, code: str):
+        return self.ratings.of(code) if self.ratings is not None else None
 
     @property
     def ended(self) -> bool:
@@ -390,10 +409,22 @@ class Report:
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
                        "code": self.period.code, "cutoff": self.period.cutoff},
             "as_of": self.as_of.isoformat(),
-            "agencies": [{"agency": a.name, "code": a.code, **a.counts.to_json()} for a in self.agencies],
+            "agencies": [{"agency": a.name, "code": a.code, **a.counts.to_json(), **self._rating_json(a.code)}
+                         for a in self.agencies],
             "totals": self.totals.to_json(),
+            **({"ratings": {"rule": self.ratings.rule.to_json(),
+                            "ranking": [r.to_json() for r in self.ratings.agencies],
+                            "colors": {code: c.value for code, c in sorted(self.ratings.colors.items())}}}
+               if self.ratings is not None else {}),
             "overdue": [r.to_json() for r in self.overdue],
         }
+
+    def _rating_json(self, code: str) -> dict:
+        r = self.rating_of(code)
+        if r is None:
+            return {}
+        return {"score": r.score, "grade": r.grade.value if r.grade else None, "rank": r.rank,
+                "color": r.color.value if r.color else None, "returned": r.returned}
 
 
 def deadline_in_force(fact: DueFact, as_of: date) -> date:

@@ -13,10 +13,16 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from core.deadline import Deadline, DeadlineError
-from reports.figures import DueFact, ExtensionFact, Period, ProgressFact, Report, compute_report
-from storage.tables import Agency, Directive, Extension, Occurrence, ProgressUpdate, Task
+from core.i18n import _
+from reports.figures import DueFact, ExtensionFact, Period, PeriodError, ProgressFact, Report, compute_report
+from reports.ratings import OpenItem, RatingRule, agency_colors, rate
+from storage.tables import Agency, AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 
-__all__ = ["load_due_facts", "build_report", "agency_names"]
+# Audit actions that mean the oversight body sent a reported completion back (trả lại): each is a delay in the
+# ratings. "task.completion_rejected" is storage.actions.confirm_completion(approve=False).
+RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned")
+
+__all__ = ["ReportTooLarge", "load_due_facts", "build_report", "agency_names", "load_colors", "rated"]
 
 
 def _local(dt: datetime | None, tz) -> date | None:
@@ -37,8 +43,21 @@ def agency_names(session: Session, codes: Collection[str] | None = None) -> dict
     return {code: name for code, name in session.exec(q)}
 
 
+class ReportTooLarge(PeriodError):
+    """The report asked for is past REPORT_MAX_YEARS or REPORT_MAX_OCCURRENCES; the message (translated) says
+    what to narrow. A PeriodError, so every surface that tells a bad period tells this too."""
+
+
+def check_period_length(period: Period, max_years: int | None) -> None:
+    """A report's cost grows with its range (old recurring tasks: every occurrence in it): refuse past
+    REPORT_MAX_YEARS before anything is read."""
+    if max_years is not None and (period.end - period.start).days > max_years * 366:
+        raise ReportTooLarge(_("the period is longer than {n} years (REPORT_MAX_YEARS): choose a shorter one",
+                               n=max_years))
+
+
 def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencies: Collection[str] | None = None,
-                   directive: str | None = None) -> list[DueFact]:
+                   directive: str | None = None, max_occurrences: int | None = None) -> list[DueFact]:
     """Every due date in `period` of the tasks led by `agencies` (None: every agency) of `directive` (a number
     such as "5099/UBND-HCC"; None: every directive). Tasks removed from the registry after `as_of` still count
     for it; those removed by then do not."""
@@ -56,21 +75,32 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
              if t.removed_at is None or _local(t.removed_at, tz) > as_of]
     dues: dict[int, list[date]] = {}
     expanded: dict[tuple, list[date]] = {}  # tasks expanded from one group row share their rule: expand it once
+    counted = 0  # occurrences over all tasks, against REPORT_MAX_OCCURRENCES, counted as they are found
+
+    def too_costly() -> ReportTooLarge:
+        return ReportTooLarge(_("the report would count more than {n} deadlines (REPORT_MAX_OCCURRENCES): choose "
+                                "a shorter period, one agency or one directive", n=max_occurrences))
+
     for t in tasks:
         if t.deadline_kind == "once":
             if t.due is not None and period.contains(t.due):
                 dues[t.id] = [t.due]
+                counted += 1
             continue
         rule = (t.deadline.get("rrule"), t.deadline.get("start")) if isinstance(t.deadline, dict) else None
         if rule is None or rule not in expanded:
+            left = None if max_occurrences is None else max(max_occurrences - counted, 0)
             try:
-                found = Deadline.from_dict(t.deadline).occurrences(period.start, period.end)
+                found = Deadline.from_dict(t.deadline).occurrences(period.start, period.end, limit=left)
             except DeadlineError:
                 found = []  # damaged (an import never writes one): nothing sensible to count
             if rule is not None:
                 expanded[rule] = found
         else:
             found = expanded[rule]
+        counted += len(found)
+        if max_occurrences is not None and counted > max_occurrences:
+            raise too_costly()
         if found:
             dues[t.id] = found
     tasks = [t for t in tasks if t.id in dues]
@@ -89,6 +119,15 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
             requested_on=_local(e.requested_at, tz), previous_due=e.previous_due, requested_due=e.requested_due,
             reason=e.reason, decision=e.decision, decided_on=_local(e.decided_at, tz), decided_by=e.decided_by,
             id=e.id))
+    returns: dict[tuple[str, str], list[date]] = {}
+    keys = {t.key for t in tasks}
+    # Returns are few: read them all and keep those of these tasks (an IN of 100k keys is too long for SQLite).
+    for entry in session.exec(select(AuditEntry).where(AuditEntry.entity == "task",
+                                                       AuditEntry.action.in_(RETURN_ACTIONS))  # type: ignore
+                              .order_by(AuditEntry.at, AuditEntry.id)):
+        if entry.entity_key in keys:
+            occurrence = (entry.detail or {}).get("occurrence", "once")
+            returns.setdefault((entry.entity_key, occurrence), []).append(_local(entry.at, tz))
     directive_ids = {t.directive_id for t in tasks if t.directive_id is not None}
     numbers = ({d.id: d.number for d in session.exec(select(Directive).where(Directive.id.in_(directive_ids)))}
                if directive_ids else {})
@@ -104,22 +143,53 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
                 completed_on=occ.completed_on if occ else None, extended_due=occ.extended_due if occ else None,
                 directive=numbers.get(t.directive_id), kind=t.deadline_kind, position=t.position,
                 progress=tuple(progress.get((t.id, key), ())), extensions=tuple(extensions.get((t.id, key), ())),
+                returns=tuple(returns.get((t.key, key), ())),
             ))
     return facts
 
 
 def build_report(session: Session, *, settings, calendar, period: Period, today: date,
                  agencies: Collection[str] | None = None, directive: str | None = None,
-                 names: Mapping[str, str] | None = None) -> Report:
+                 names: Mapping[str, str] | None = None, with_ratings: bool = True) -> Report:
     """The report of `period` as of `today` (a local date) for the tasks led by `agencies` (None: all) of
     `directive` (None: all). `calendar` is the core.workdays.WorkCalendar; DEADLINE_SHIFT_TO_WORKDAY and
-    TIMEZONE come from `settings`."""
+    TIMEZONE come from `settings`. `with_ratings`: also the ratings (reports.ratings) and the colours today."""
     tz = settings.timezone
+    check_period_length(period, getattr(settings, "report_max_years", None))
     facts = load_due_facts(session, period=period, as_of=period.as_of(today), tz=tz, agencies=agencies,
-                           directive=directive)
+                           directive=directive, max_occurrences=getattr(settings, "report_max_occurrences", None))
     if names is None:
         names = agency_names(session, {f.lead for f in facts})
-    return compute_report(facts, period=period, today=today, calendar=calendar,
-                          shift=bool(getattr(settings, "deadline_shift_to_workday", True)), names=names,
-                          agency_filter=sorted(agencies) if agencies is not None else (),
-                          directive_filter=directive, due_soon_days=int(getattr(settings, "due_soon_days", 3)))
+    shift = bool(getattr(settings, "deadline_shift_to_workday", True))
+    report = compute_report(facts, period=period, today=today, calendar=calendar, shift=shift, names=names,
+                            agency_filter=sorted(agencies) if agencies is not None else (),
+                            directive_filter=directive, due_soon_days=int(getattr(settings, "due_soon_days", 3)))
+    if not with_ratings:
+        return report
+    return rated(session, report, settings=settings, calendar=calendar, agencies=agencies, directive=directive)
+
+
+def load_colors(session: Session, *, settings, calendar, today: date, within_workdays: int,
+                agencies: Collection[str] | None = None, directive: str | None = None) -> dict:
+    """Green / yellow / red per agency for `today`, from what `dondoc tasks` shows (storage.views)."""
+    from storage.views import task_items
+
+    items = task_items(session, settings=settings, calendar=calendar, today=today, directive=directive,
+                       include_done=False)
+    wanted = set(agencies) if agencies is not None else None
+    return agency_colors((OpenItem(i.task.lead_agency, i.effective_due, i.state in ("done", "pending_confirmation"))
+                          for i in items if wanted is None or i.task.lead_agency in wanted),
+                         today=today, calendar=calendar, within_workdays=within_workdays,
+                         agencies=wanted or ())
+
+
+def rated(session: Session, report: Report, *, settings, calendar, agencies: Collection[str] | None = None,
+          directive: str | None = None, rule: RatingRule | None = None) -> Report:
+    """`report` with its ratings (RatingRule from settings) and every agency's colour today."""
+    rule = rule or RatingRule.from_settings(settings)
+    colors = load_colors(session, settings=settings, calendar=calendar, today=report.today,
+                         within_workdays=rule.within_workdays, agencies=agencies, directive=directive)
+    report.ratings = rate(report.rows, as_of=report.as_of, rule=rule, calendar=calendar,
+                          shift=bool(getattr(settings, "deadline_shift_to_workday", True)), colors=colors,
+                          names=agency_names(session, set(colors)))
+    return report

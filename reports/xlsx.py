@@ -21,8 +21,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.i18n import N_, _, current_language, format_date, pgettext
 from core.status import status_label
 from reports.figures import GROUPS, Report, ReportRow
+from reports.ratings import rating_headers
 
-__all__ = ["report_xlsx", "HEADER_ROW", "SHEET_TITLES"]
+__all__ = ["report_xlsx", "HEADER_ROW", "SHEET_TITLES", "RATINGS_SHEET_TITLE"]
 
 HEADER_ROW = 4  # rows 1-2: title and period; row 4: column headers; data from row 5
 DATE_FORMAT = "DD/MM/YYYY"
@@ -32,6 +33,8 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
 _TOP = Alignment(vertical="top", wrap_text=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 SHEET_TITLES = (N_("By agency"), N_("Overdue"), N_("All tasks"))
+RATINGS_SHEET_TITLE = N_("Ratings")
+_COLOR_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 
 
 def _text(cell, value: str | None) -> None:
@@ -196,6 +199,30 @@ def _all_sheet(ws: Worksheet, report: Report, lang: str) -> None:
     _body(ws, HEADER_ROW + 1, r, len(headers))
 
 
+def _ratings_sheet(ws: Worksheet, report: Report, lang: str) -> None:
+    headers = rating_headers(lang)
+    widths = [8, 40, 10, 12, 12, 14, 10, 12, 18, 22]
+    rule = report.ratings.rule
+    _title(ws, report, _("Ratings by progress (Decree 335/2025/ND-CP): each delay takes {share} of the points",
+                         lang, share=rule.penalty_text), lang, len(headers))
+    r = HEADER_ROW
+    for a in report.ratings.agencies:
+        r += 1
+        ws.cell(row=r, column=1, value=a.rank)
+        _text(ws.cell(row=r, column=2), a.name)
+        for col, value in ((3, a.due), (4, a.on_time), (5, a.late), (6, a.open_overdue), (7, a.returned),
+                           (8, a.score)):
+            ws.cell(row=r, column=col, value=value)
+        ws.cell(row=r, column=8).number_format = "0.0"
+        _text(ws.cell(row=r, column=9), a.grade.label(lang) if a.grade else "—")
+        color = ws.cell(row=r, column=10)
+        _text(color, a.color.label(lang) if a.color else "")
+        if a.color:
+            color.fill = PatternFill("solid", fgColor=_COLOR_FILLS[a.color.value])
+    _header(ws, headers, widths, r)
+    _body(ws, HEADER_ROW + 1, r, len(headers))
+
+
 def report_xlsx(report: Report, *, lang: str | None = None) -> bytes:
     """The workbook's bytes (write them with a temporary file and a rename: nothing half-written)."""
     lang = lang or current_language()
@@ -206,6 +233,9 @@ def report_xlsx(report: Report, *, lang: str | None = None) -> bytes:
     _agencies_sheet(sheets[0], report, lang)
     _overdue_sheet(sheets[1], report, lang)
     _all_sheet(sheets[2], report, lang)
+    if report.ratings is not None:
+        ws = wb.create_sheet(_(RATINGS_SHEET_TITLE, lang)[:31])
+        _ratings_sheet(ws, report, lang)
     wb.properties.title = _("Task completion report", lang) + " — " + report.period.name(lang)
     wb.properties.creator = "dondoc"
     buf = io.BytesIO()

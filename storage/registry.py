@@ -80,17 +80,22 @@ _COMPARED = ("directive_id", "section", "content", "product", "lead_agency", "co
 
 def write_registry(session: Session, planned: list[PlannedTask], directives_meta: dict, *, existing: dict[str, Task],
                    directory: AgencyDirectory, now: datetime, actor: str, prune: bool, file: str,
-                   report: ImportReport, rows_without_directive: bool) -> ImportReport:
+                   report: ImportReport, rows_without_directive: bool, dry: bool = False) -> ImportReport:
     """Write checked tasks: directives created or updated, tasks added / changed / unchanged, missing ones
-    removed with `prune`; every change audited. `directives_meta`: number → (issued, issuer, subject)."""
-    sync_directory(session, directory, actor=actor, source="import", now=now, file=file)
+    removed with `prune`; every change audited. `directives_meta`: number → (issued, issuer, subject).
+
+    `dry`: the same report, nothing written (the dry run only reads, so it never holds SQLite's write lock)."""
+    if not dry:
+        sync_directory(session, directory, actor=actor, source="import", now=now, file=file)
     existing_directives = {d.number: d for d in session.exec(
         select(Directive).where(Directive.number.in_(list(directives_meta) or [""]))).all()}
     planned_values = [(p, dict(p.values)) for p in planned]
     directives: dict[str, Directive] = {}
     for number, meta in directives_meta.items():
         d = existing_directives.get(number)
-        if d is None:
+        if d is None and dry:
+            report.directives_added.append(number)  # none of its tasks exists yet: they are all added
+        elif d is None:
             d = Directive(number=number, issued=meta.issued, issuer=meta.issuer, subject=meta.subject,
                           created_at=now, updated_at=now)
             session.add(d)
@@ -105,8 +110,11 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
                 new = getattr(meta, name)
                 if new is not None and getattr(d, name) != new:
                     changes[name] = [getattr(d, name), new]
-                    setattr(d, name, new)
-            if changes:
+                    if not dry:
+                        setattr(d, name, new)
+            if changes and dry:
+                report.directives_changed.append(number)
+            elif changes:
                 d.updated_at = now
                 session.add(d)
                 audit.record(session, at=now, actor=actor, source="import", action="directive.changed",
@@ -117,10 +125,13 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
     seen_keys = set()
     for _p, values in planned_values:
         number = values.pop("document")
-        values["directive_id"] = directives[number].id if number else None
+        values["directive_id"] = directives[number].id if number and directives[number] is not None else None
         key = values["key"]
         seen_keys.add(key)
         old = existing.get(key)
+        if old is None and dry:
+            report.added.append(key)
+            continue
         if old is None:
             t = Task(**values, assigned_at=now, created_at=now, updated_at=now, sequence=0, next_check_at=None)
             session.add(t)
@@ -134,6 +145,13 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
             values["assignee_text"] = old.assignee_text
         changes = {f: [getattr(old, f), values[f]] for f in _COMPARED if getattr(old, f) != values[f]}
         restored = old.removed_at is not None
+        if dry:
+            if changes or restored:
+                report.changed.append(key)
+                report.changes[key] = changes
+            else:
+                report.unchanged.append(key)
+            continue
         for f in ("position", "stt"):
             setattr(old, f, values[f])
         if not changes and not restored:
@@ -156,7 +174,7 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
         report.changes[key] = changes
 
     # Tasks of these directives that the file no longer has.
-    scope_ids = [d.id for d in directives.values()]
+    scope_ids = [d.id for d in directives.values() if d is not None]
     query = select(Task).where(Task.removed_at.is_(None))
     if rows_without_directive:
         conds = Task.directive_id.in_(scope_ids) | Task.directive_id.is_(None) if scope_ids else \
@@ -167,7 +185,9 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
         if t.key in seen_keys:
             continue
         report.missing.append(t.key)
-        if prune:
+        if prune and dry:
+            report.removed.append(t.key)
+        elif prune:
             t.removed_at = now
             t.sequence += 1
             t.updated_at = now
@@ -176,7 +196,8 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
             audit.record(session, at=now, actor=actor, source="import", action="task.removed", entity="task",
                          entity_key=t.key, file=file)
             report.removed.append(t.key)
-    session.flush()
+    if not dry:
+        session.flush()
     return report
 
 

@@ -82,7 +82,7 @@ def test_never_invents():
 def test_no_header_is_review_not_a_guess():
     d = extract("1. Giao Sở Tư pháp rà soát văn bản trước ngày 30/6/2020.\n")
     assert (d.number, d.issued, d.issuer) == ("", None, "")
-    assert len(d.review) == 4
+    assert len(d.review) == 5  # number, loại văn bản, issue date, issuer, subject
     assert d.tasks[0].deadline == "trước ngày 30/6/2020"
 
 
@@ -227,6 +227,22 @@ def test_a_draft_with_gaps_names_the_lines_to_fix(cli, tmp_path):
                     "`dondoc import` would refuse it for {n} problems; fix these lines:", 1) in r.stderr
     r = cli("import", str(out))
     assert r.exit_code == 2 and f"{out}:{row}:deadline: {empty}" in r.stderr
+
+
+def test_items_not_turned_into_tasks_are_told(cli, tmp_path):
+    src = tmp_path / "cv.txt"
+    no_intro = HEADER.rsplit("Chủ tịch UBND tỉnh yêu cầu", 1)[0]  # nobody named for the items by default
+    src.write_text(no_intro + "1. Giao Sở Nội vụ chủ trì, báo cáo trước ngày 15/3/2020.\n2. Đẩy mạnh tuyên truyền.\n",
+                   encoding="utf-8")
+    out = tmp_path / "draft.yaml"
+    r = cli("extract", str(src), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    told = ngettext("{n} numbered item was not turned into a task; it is listed as REVIEW at the top of the draft.",
+                    "{n} numbered items were not turned into tasks; they are listed as REVIEW at the top of the draft.",
+                    1)
+    assert told in r.stderr
+    assert "2. " not in out.read_text(encoding="utf-8").split("tasks:")[1]  # listed, not made a task
+    assert "Đẩy mạnh tuyên truyền" in out.read_text(encoding="utf-8").split("tasks:")[0]
 
 
 def test_extract_refuses_clearly(cli, tmp_path):

@@ -115,7 +115,7 @@ REGISTRY = ("STT,Nội dung,Cơ quan chủ trì,Thời gian hoàn thành,Văn b�
 def upload(page, text: str) -> None:
     page.set_input_files("input[name=file]", files=[{"name": "ke-hoach-12.csv", "mimeType": "text/csv",
                                                      "buffer": text.encode()}])
-    page.click("form[enctype] button[type=submit]")
+    page.click("#registry-upload button[type=submit]")
     page.wait_for_selector("#dry-run")
 
 

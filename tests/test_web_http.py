@@ -289,7 +289,8 @@ async def test_registry_dry_run_shows_errors_on_the_files_rows_then_imports(seed
         form.add_field("issued", "2018-13-45")
         form.add_field("file", REGISTRY_BAD.encode(), filename="ke-hoach-12.csv", content_type="text/csv")
         r = await c.client.post("/web/registry/check", data=aiohttp_form)
-        assert r.status == 400 and _("Issue date {value!r}: write it as dd/mm/yyyy, e.g. 02/03/2012.", lang="vi",
+        assert r.status == 400 and _("{field} {value!r}: this is not a date that exists; write it dd/mm/yyyy, e.g. "
+                                     "02/03/2012.", lang="vi", field=_("Issue date", lang="vi"),
                                      value="2018-13-45") in __import__("html").unescape(await r.text())
         r = await upload(REGISTRY_BAD)
         page = await r.text()

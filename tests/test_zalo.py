@@ -353,3 +353,24 @@ async def test_report_on_zalo_in_english_and_a_refused_picture_keeps_the_text(za
     await zalo.fake.wait_for(lambda: zalo.fake.calls("sendPhoto"))
     assert zalo.fake.photos_to(ZALO_OVERSIGHT) == []
     assert "5099-1" in "\n".join(await zalo.say(ZALO_OVERSIGHT, "/tasks"))  # the receiver goes on
+
+
+async def test_report_on_zalo_is_busy_while_everyone_s_report_slots_are_taken(zalo, engine):
+    """REPORT_HEAVY_AT_ONCE counts the chats' reports with the console's (reports.slots, one per process):
+    while every slot is taken, /report answers at once that it is busy, and works again after."""
+    from reports.slots import shared
+
+    slots = shared(zalo.settings)
+    taken = [f"user:{n}" for n in range(zalo.settings.report_heavy_at_once)]
+    for who in taken:  # long reports of other people, in the console
+        assert slots.take(who)
+    try:
+        busy = _("Other reports are being computed right now (yours or other people's); try again in a minute.",
+                 "vi")
+        assert await zalo.say(ZALO_OVERSIGHT, "/report") == [busy]
+        assert zalo.fake.photos_to(ZALO_OVERSIGHT) == []
+    finally:
+        for who in taken:
+            slots.give_back(who)
+    texts = await zalo.say(ZALO_OVERSIGHT, "/report")
+    assert texts and texts != [busy] and slots.running == 0

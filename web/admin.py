@@ -4,6 +4,7 @@ as for a page that does not exist."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import shutil
@@ -18,7 +19,7 @@ from sqlmodel import Session, select
 from core.i18n import _
 from storage.tables import ChatBinding, InviteCode
 from web import registry_adapter
-from web.common import CALENDAR, CLOCK, ENGINE, PERSON, SETTINGS, UPLOADS, run_db
+from web.common import CALENDAR, CLOCK, ENGINE, LANG, PERSON, SETTINGS, UPLOADS, run_db
 from storage.signin import Person
 from web.common import _parse_date, today_of
 from web.pages import not_found
@@ -51,10 +52,30 @@ async def registry_page(request: web.Request, **extra) -> web.Response:
     return aiohttp_jinja2.render_template("registry.html", request, ctx, status=status)
 
 
-def _options(form) -> registry_adapter.Options:
-    return registry_adapter.Options(document=(form.get("document") or "").strip() or None,
-                                    issued=_parse_date(form.get("issued") or ""),
-                                    prune=form.get("prune") == "on")
+AGENCIES_NAME = "agencies-file.yaml"  # the agencies file uploaded with a plan, kept next to it until the import
+
+
+def _text(form, name: str) -> str | None:
+    return (form.get(name) or "").strip() or None
+
+
+def _options(form, folder: Path | None = None) -> registry_adapter.Options:
+    agencies = folder / AGENCIES_NAME if folder is not None and (folder / AGENCIES_NAME).exists() else None
+    return registry_adapter.Options(document=_text(form, "document"), issued=_parse_date(form.get("issued") or ""),
+                                    prune=form.get("prune") == "on", issuer=_text(form, "issuer"),
+                                    subject=_text(form, "subject"), until=_parse_date(form.get("until") or ""),
+                                    agencies=agencies, folder=folder)
+
+
+def _bad_dates(form) -> str | None:
+    """What is wrong with the form's dates, said for the page (None when they are right or empty)."""
+    labels = {"issued": _("Issue date"), "until": _("Plan ends on")}
+    for name, label in labels.items():
+        value = (form.get(name) or "").strip()
+        if value and _parse_date(value) is None:
+            return _("{field} {value!r}: this is not a date that exists; write it dd/mm/yyyy, e.g. 02/03/2012.",
+                     field=label, value=value)
+    return None
 
 
 def _column_index(table, column) -> int:
@@ -81,18 +102,30 @@ def _marks(table: list[tuple[int, list[str]]] | None, problems, yaml: bool) -> d
 
 
 async def _check(request: web.Request, upload_id: str, options, apply: bool):
+    """(Result, path) of checking — or importing — this person's upload in the upload worker process
+    (web.upload_worker: off the event loop, one at a time, bounded in memory); None when the upload is gone.
+    Raises upload_worker.Busy when too many wait."""
+    from intake.limits import Limits
+    from web.upload_worker import CHECKS, Job
+
     person: Person = request[PERSON]
     entry = request.app[UPLOADS].get(upload_id)
     if entry is None or entry[0] != person.user_id:
         return None
     path: Path = entry[1]
     settings = request.app[SETTINGS]
-    kwargs = dict(directory=_directory(settings), calendar=request.app[CALENDAR], now=request.app[CLOCK].now(),
-                  actor=f"{person.name} (web)", options=options)
-    import asyncio
+    engine = request.app[ENGINE]
+    job = Job(apply=apply, database_url=engine.url.render_as_string(hide_password=False), path=path,
+              options=options, now=request.app[CLOCK].now(), actor=f"{person.name} (web)", lang=request[LANG],
+              settings=settings, calendar=request.app[CALENDAR], limits=Limits.from_settings(settings))
+    return await request.app[CHECKS].run(job), path
 
-    fn = registry_adapter.apply if apply else registry_adapter.dry_run
-    return await asyncio.to_thread(fn, request.app[ENGINE], path, **kwargs), path
+
+async def _busy(request: web.Request) -> web.Response:
+    response = await registry_page(request, status=503, message=_(
+        "Other registry files are being checked right now; try again in a minute."))
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 async def registry_upload(request: web.Request) -> web.Response:
@@ -104,13 +137,18 @@ async def registry_upload(request: web.Request) -> web.Response:
     field = form.get("file")
     if field is None or not getattr(field, "filename", None):
         return await registry_page(request, message=_("Choose a registry file to upload."), status=400)
-    if (form.get("issued") or "").strip() and _parse_date(form.get("issued")) is None:
-        return await registry_page(request, status=400, message=_(
-            "Issue date {value!r}: write it as dd/mm/yyyy, e.g. 02/03/2012.", value=form.get("issued").strip()))
+    bad = _bad_dates(form)
+    if bad:
+        return await registry_page(request, status=400, message=bad, options=_options(form))
     name = SAFE_NAME.sub("_", Path(field.filename).name)[:120] or "registry"
+    if name == AGENCIES_NAME:
+        name = "registry-" + name
     folder = Path(tempfile.mkdtemp(prefix="dondoc-upload-"))
     path = folder / name
-    path.write_bytes(field.file.read())
+    await asyncio.to_thread(lambda: path.write_bytes(field.file.read()))
+    agencies = form.get("agencies")
+    if agencies is not None and getattr(agencies, "filename", None):
+        await asyncio.to_thread(lambda: (folder / AGENCIES_NAME).write_bytes(agencies.file.read()))
     upload_id = secrets.token_urlsafe(16)
     uploads = request.app[UPLOADS]
     for old_id, (uid, old_path) in list(uploads.items()):
@@ -118,16 +156,22 @@ async def registry_upload(request: web.Request) -> web.Response:
             shutil.rmtree(old_path.parent, ignore_errors=True)
             del uploads[old_id]
     uploads[upload_id] = (person.user_id, path)
-    return await _show_dry_run(request, upload_id, _options(form))
+    return await _show_dry_run(request, upload_id, _options(form, folder))
 
 
-async def _show_dry_run(request: web.Request, upload_id: str, options) -> web.Response:
-    result = await _check(request, upload_id, options, apply=False)
+async def _show_dry_run(request: web.Request, upload_id: str, options, result=None) -> web.Response:
+    from web.upload_worker import Busy
+
+    if result is None:
+        try:
+            result = await _check(request, upload_id, options, apply=False)
+        except Busy:
+            return await _busy(request)
     if result is None:
         return await registry_page(request, message=_("That upload is no longer here; upload the file again."),
                                    status=404)
-    outcome, path = result
-    table = registry_adapter.read_table(path)
+    checked, path = result
+    outcome, table = checked.outcome, checked.table
     return await registry_page(request, outcome=outcome, table=table, upload=upload_id, file_name=path.name,
                                marks=_marks(table, outcome.problems, path.suffix.lower() in (".yaml", ".yml")),
                                options=options, is_yaml=path.suffix.lower() in (".yaml", ".yml"))
@@ -135,18 +179,25 @@ async def _show_dry_run(request: web.Request, upload_id: str, options) -> web.Re
 
 async def registry_confirm(request: web.Request) -> web.Response:
     """POST: import the upload that was checked (checked again: the database may have changed since)."""
+    from web.upload_worker import Busy
+
     if _admin(request) is None:
         return not_found(request)
     form = await request.post()
     upload_id = form.get("upload", "")
-    options = _options(form)
-    result = await _check(request, upload_id, options, apply=True)
+    entry = request.app[UPLOADS].get(upload_id)
+    options = _options(form, entry[1].parent if entry is not None else None)
+    try:
+        result = await _check(request, upload_id, options, apply=True)
+    except Busy:
+        return await _busy(request)
     if result is None:
         return await registry_page(request, message=_("That upload is no longer here; upload the file again."),
                                    status=404)
-    outcome, path = result
+    checked, path = result
+    outcome = checked.outcome
     if not outcome.ok:
-        return await _show_dry_run(request, upload_id, options)
+        return await _show_dry_run(request, upload_id, options, result)
     request.app[UPLOADS].pop(upload_id, None)
     shutil.rmtree(path.parent, ignore_errors=True)
     return await registry_page(request, message=_(
@@ -170,6 +221,54 @@ async def registry_export(request: web.Request) -> web.Response:
     return web.Response(body=data, headers={
         "Content-Type": types[suffix],
         "Content-Disposition": f'attachment; filename="dondoc-registry-{today_of(request):%Y%m%d}{suffix}"'})
+
+
+async def agencies_download(request: web.Request) -> web.Response:
+    """GET: the province's own agency records as an agencies file, to edit and upload again."""
+    if _admin(request) is None:
+        return not_found(request)
+    from storage.agency_export import stored_agencies_yaml
+
+    text = await run_db(request, stored_agencies_yaml)
+    return web.Response(body=text.encode("utf-8"), headers={
+        "Content-Type": "application/yaml; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="dondoc-agencies-{today_of(request):%Y%m%d}.yaml"'})
+
+
+async def agencies_upload(request: web.Request) -> web.Response:
+    """POST: an edited agencies file, checked and stored (all or nothing, audited); the problems on the page."""
+    person = _admin(request)
+    if person is None:
+        return not_found(request)
+    form = await request.post()
+    field = form.get("agencies")
+    if field is None or not getattr(field, "filename", None):
+        return await registry_page(request, message=_("Choose an agencies file to upload."), status=400)
+    folder = Path(tempfile.mkdtemp(prefix="dondoc-agencies-"))
+    path = folder / AGENCIES_NAME
+    path.write_bytes(field.file.read())
+    settings, now = request.app[SETTINGS], request.app[CLOCK].now()
+
+    def store(s: Session):
+        from intake.directory import directory_for
+        from storage.agencies import AgencyFileError, sync_directory
+
+        try:
+            directory = directory_for(settings, s, [path])
+        except AgencyFileError as e:
+            return registry_adapter.agency_file_problems(e, Path(field.filename))
+        n = sync_directory(s, directory, actor=f"{person.name} (web)", source="web", now=now, file=field.filename)
+        s.commit()
+        return n
+
+    try:
+        result = await run_db(request, store)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if isinstance(result, list):
+        text = " ".join(_("Line {row}: {message}", row=p.row, message=p.message) for p in result)
+        return await registry_page(request, message=_("The agencies file was not stored.") + " " + text, status=400)
+    return await registry_page(request, message=_("Agencies file stored: {n} agencies added or changed.", n=result))
 
 
 # -- chats and invites ------------------------------------------------------------------------------------
@@ -231,11 +330,13 @@ async def invite_create(request: web.Request) -> web.Response:
     code, expires_at = await run_db(request, make)
     new = {"code": code, "agency": directory.name(agency), "role": role, "expires_at": expires_at,
            "group": None, "private": None, "qr": None}
-    if settings.telegram_bot_username:
-        import segno
+    import segno
 
+    if settings.telegram_bot_username:
         new["group"], new["private"] = deep_links(settings.telegram_bot_username, code)
         new["qr"] = segno.make(new["private"], error="m").svg_data_uri(scale=5, dark="#1d2b3a")
+    else:  # no bot name, no link: the QR carries the code itself, to scan and send to the bot (Zalo, Telegram)
+        new["qr"] = segno.make(code, error="m").svg_data_uri(scale=5, dark="#1d2b3a")
     return await chats_page(request, new=new)
 
 
@@ -317,10 +418,20 @@ async def preview_page(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
+    from web.upload_worker import CHECKS, UploadChecks
+
+    app[CHECKS] = UploadChecks(app[SETTINGS])
+
+    async def stop_checks(app: web.Application) -> None:
+        app[CHECKS].close()
+
+    app.on_cleanup.append(stop_checks)
     r = app.router
     r.add_get("/registry", registry_page, name="registry")
     r.add_post("/registry/check", registry_upload, name="registry_upload")
     r.add_post("/registry/import", registry_confirm, name="registry_confirm")
+    r.add_get("/registry/agencies.yaml", agencies_download, name="agencies_download")
+    r.add_post("/registry/agencies", agencies_upload, name="agencies_upload")
     r.add_get("/registry/export.{fmt}", registry_export, name="registry_export")
     r.add_get("/chats", chats_page, name="chats")
     r.add_post("/chats/invite", invite_create, name="invite_create")

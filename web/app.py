@@ -127,7 +127,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from core.workdays import WorkCalendar
-    from web import admin, pages, reports, signin
+    from web import admin, pages, reports, signin, workbench
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -139,9 +139,16 @@ def make_web_app(settings, engine, clock) -> web.Application:
         trim_blocks=True, lstrip_blocks=True)
     # Texts are core.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    from reports.ratings import format_score, rating_headers
+
+    env.globals.update(score=format_score, rating_headers=rating_headers)  # the ratings' table (_ratings.html)
+    from core.text import cut
+
+    env.filters["truncate"] = lambda text, length=255, *_a, **_k: cut(text, length)  # at a word, with "…"
     env.filters.update(date=i18n.format_date, status=pages.status_text, role=pages.role_text)
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
     signin.routes(app)
+    workbench.routes(app)  # before pages: /tasks/export.xlsx is not a task's key
     pages.routes(app)
     admin.routes(app)
     reports.routes(app)

@@ -10,7 +10,10 @@ Last-Modified come from an aggregate query (feeds.service.feed_state) without re
 If-None-Match (or, without one, an If-Modified-Since not older than Last-Modified) gets 304. Otherwise the
 feed's last rendering with the same ETag is served from a cache of gzip streams (with Content-Length, gzipped
 or inflated on the way out as the client accepts), or the feed is rendered in a worker thread a batch of tasks
-at a time and streamed as it comes (chunked), its gzip stream kept for the next request. HEAD answers with the
+at a time into the request's own buffer (its gzip stream, at most FEED_BUFFER_BYTES) and streamed from it as it
+comes (chunked), the stream kept for the next request. The thread never waits for the reader: a slow reader
+holds its buffer, never a render thread. Renders in progress are capped per client address and in all
+(FEED_RENDERS_PER_CLIENT, FEED_RENDERS_AT_ONCE; past them 503 with Retry-After). HEAD answers with the
 headers, Content-Length included (rendering first when nothing is cached).
 """
 
@@ -50,6 +53,7 @@ CACHE_KEY = web.AppKey("render_cache", OrderedDict)
 STATES_KEY = web.AppKey("feed_states", dict)
 POOL_KEY = web.AppKey("render_pool", object)  # feeds.pool.RenderPool, or None
 POOL_WARM_KEY = web.AppKey("render_pool_warm", object)  # a future: done when the render processes are up
+SLOTS_KEY = web.AppKey("render_slots", object)  # _RenderSlots: FEED_RENDERS_PER_CLIENT / FEED_RENDERS_AT_ONCE
 
 
 def _not_found() -> web.Response:
@@ -143,36 +147,50 @@ def _resolve(engine, token: str, todo: bool, settings, now: datetime, states: di
         return scope, state
 
 
-RENDER_THREADS = 2  # feeds rendered at once; more wait their turn
+RENDER_THREADS = 2  # feeds rendered at once; more wait their turn (FEED_RENDERS_AT_ONCE of them in all)
 WRITE_TIMEOUT = 60.0  # seconds a client may take to accept one piece of a streamed feed
+WRITE_SLICE = 64 * 1024  # bytes of inflated text written at a time to a client that does not take gzip
+BUSY_RETRY_AFTER = 60  # seconds, in the 503 past FEED_RENDERS_PER_CLIENT / FEED_RENDERS_AT_ONCE
 
 
 @functools.lru_cache(maxsize=1)
 def _render_pool() -> ThreadPoolExecutor:
-    # Feeds render in their own threads: a slow client holds its rendering at the queue (backpressure), and a
-    # few of them must never take the default executor's threads, which the bot and the dispatcher use too.
+    # Feeds render in their own threads, which must never be the default executor's (the bot and the
+    # dispatcher use those); and a rendering never waits for its reader, so a slow client never holds one.
     return ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="feed-render")
 
 
+class FeedTooLarge(Exception):
+    """The rendering passed FEED_BUFFER_BYTES (gzipped) before it was complete."""
+
+
 class _Rendering:
-    """Renders a feed in a worker thread, batch by batch, handing each piece (plain, gzipped) to the event loop
-    through a small queue: the body goes out while it is rendered, and memory holds a few batches, never the
-    whole calendar. The gzip stream is kept for the cache."""
+    """Renders a feed in a worker thread, batch by batch, into this request's own buffer: the gzip stream,
+    bounded by FEED_BUFFER_BYTES. The thread never waits for the reader — it renders at full speed, hands the
+    buffer over and is free for the next feed (issue 27: two readers at 1 KiB/s held both render threads and
+    another agency's feed waited 52 s). The reader is sent the buffer's pieces as they come, inflated on the way
+    for a client that does not take gzip. The complete stream is what the cache keeps."""
 
-    QUEUE = 4
-
-    def __init__(self, engine, scope, todo: bool, settings, now: datetime, pool=None):
+    def __init__(self, engine, scope, todo: bool, settings, now: datetime, pool=None, *,
+                 max_bytes: int = 64 * 1024 * 1024, on_done=None):
         self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=self.QUEUE)
-        self.gz: list[bytes] = []
+        self.gz: list[bytes] = []  # appended by the thread, read by the loop
         self.plain_len = 0
         self.gz_len = 0
+        self.max_bytes = max_bytes
+        self.finished = False
+        self.error: BaseException | None = None
         self.cancelled = False
+        self._wake = asyncio.Event()
+        self._on_done = on_done  # called on the loop when the thread is done, before the reader hears of it
         self._args = (engine, scope, todo, settings, now, pool)
         self.task = self.loop.run_in_executor(_render_pool(), self._produce)
 
-    def _put(self, item) -> None:
-        asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop).result()
+    def _notify(self) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self._wake.set)
+        except RuntimeError:  # the loop is closed (the server stopped): nobody is waiting
+            pass
 
     def _produce(self) -> None:
         engine, scope, todo, settings, now, pool = self._args
@@ -183,35 +201,96 @@ class _Rendering:
                     if self.cancelled:
                         return
                     packed = z.compress(chunk)
-                    self._put((chunk, packed))
-            self._put((b"", z.flush()))
-            self._put(None)
+                    self.plain_len += len(chunk)
+                    if packed:
+                        self.gz_len += len(packed)
+                        if self.gz_len > self.max_bytes:
+                            raise FeedTooLarge(f"the feed passed FEED_BUFFER_BYTES ({self.max_bytes})")
+                        self.gz.append(packed)
+                        self._notify()
+            tail = z.flush()
+            self.gz_len += len(tail)
+            self.gz.append(tail)
         except BaseException as e:  # noqa: BLE001 - handed to the request, which logs it
-            self._put(e)
+            self.error = e
+        finally:
+            if self._on_done is not None:
+                try:
+                    self.loop.call_soon_threadsafe(self._on_done)
+                except RuntimeError:  # the loop is closed: nothing to give back to
+                    pass
+            self.finished = True
+            self._notify()
 
     async def pieces(self):
-        """(plain, gzipped) pieces as they come; the totals and the gzip stream are complete at the end."""
+        """The gzip stream's pieces as they come; the totals and the stream are complete at the end."""
+        sent = 0
         while True:
-            item = await self.queue.get()
-            if item is None:
+            while sent < len(self.gz):
+                sent += 1
+                yield self.gz[sent - 1]
+            if self.finished and sent == len(self.gz):
+                if self.error is not None:
+                    raise self.error
                 return
-            if isinstance(item, BaseException):
-                raise item
-            plain, packed = item
-            self.plain_len += len(plain)
-            self.gz_len += len(packed)
-            if packed:
-                self.gz.append(packed)
-            yield plain, packed
+            self._wake.clear()
+            if sent == len(self.gz) and not self.finished:  # nothing new since the last look: wait for the thread
+                await self._wake.wait()
 
-    async def cancel(self) -> None:
-        self.cancelled = True
-        while not self.task.done():  # let the worker see the flag (it may be waiting on a full queue)
-            try:
-                self.queue.get_nowait()
-            except asyncio.QueueEmpty:
-                await asyncio.sleep(0.01)
+    async def wait(self) -> None:
+        """Until the thread is done (the whole stream is in the buffer)."""
         await asyncio.gather(self.task, return_exceptions=True)
+
+    def cancel(self) -> None:
+        """The reader is gone: the thread stops at its next batch (it waits for nothing, so it sees it soon)."""
+        self.cancelled = True
+
+
+def client_address(request: web.Request) -> str:
+    """Who is asking, for the per-client cap: behind the reverse proxy docs/deploy.md sets up (on the same
+    host, so the peer is a loopback address), the address the proxy saw — the last of X-Forwarded-For, which
+    the proxy appends and the client cannot forge; otherwise the peer itself."""
+    import ipaddress
+
+    peer = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    try:
+        behind_proxy = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        behind_proxy = False
+    if behind_proxy and forwarded.strip():
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
+
+
+class _RenderSlots:
+    """Renders in progress (rendering, or waiting for a render thread), per client address and in all: past
+    FEED_RENDERS_PER_CLIENT or FEED_RENDERS_AT_ONCE a request is answered 503 at once. A slot is given back when
+    the thread has finished, not when the reader has: a slow reader holds its buffer, not a slot."""
+
+    def __init__(self, per_client: int, at_once: int):
+        self.per_client = per_client
+        self.at_once = at_once
+        self.by_client: dict[str, int] = {}
+        self.busy = 0  # requests answered 503
+
+    @property
+    def in_use(self) -> int:
+        return sum(self.by_client.values())
+
+    def take(self, client: str) -> bool:
+        if self.by_client.get(client, 0) >= self.per_client or self.in_use >= self.at_once:
+            self.busy += 1
+            return False
+        self.by_client[client] = self.by_client.get(client, 0) + 1
+        return True
+
+    def give_back(self, client: str) -> None:
+        left = self.by_client.get(client, 1) - 1
+        if left > 0:
+            self.by_client[client] = left
+        else:
+            self.by_client.pop(client, None)
 
 
 @dataclass
@@ -282,7 +361,14 @@ async def feed(request: web.Request) -> web.StreamResponse:
         cache.move_to_end(key)
         return await _send_cached(request, headers, hit, gz)
 
-    rendering = _Rendering(engine, scope, todo, settings, now, app[POOL_KEY])
+    slots: _RenderSlots = app[SLOTS_KEY]
+    client = client_address(request)
+    if not slots.take(client):
+        log.info("feed render refused for %s: FEED_RENDERS_PER_CLIENT / FEED_RENDERS_AT_ONCE reached", client)
+        return web.Response(status=503, text="Busy: try again later\n",
+                            headers={"Retry-After": str(BUSY_RETRY_AFTER), "Cache-Control": "no-store"})
+    rendering = _Rendering(engine, scope, todo, settings, now, app[POOL_KEY], max_bytes=settings.feed_buffer_bytes,
+                           on_done=lambda: slots.give_back(client))
     if request.method == "HEAD":  # the length is known only once rendered: render, keep, answer
         async for _piece in rendering.pieces():
             pass
@@ -292,34 +378,49 @@ async def feed(request: web.Request) -> web.StreamResponse:
 
     if gz:
         headers["Content-Encoding"] = "gzip"
+    inflate = None if gz else zlib.decompressobj(31)
     resp = web.StreamResponse(status=200, headers=headers)
     try:
-        async for plain, packed in rendering.pieces():
+        async for packed in rendering.pieces():
             if not resp.prepared:
                 await resp.prepare(request)
             if gz:
-                if packed:
-                    await asyncio.wait_for(resp.write(packed), WRITE_TIMEOUT)
-            elif plain:
-                await asyncio.wait_for(resp.write(plain), WRITE_TIMEOUT)
-    except (ConnectionResetError, asyncio.CancelledError):
-        await rendering.cancel()  # the client is gone: its rendering must not hold a render thread
+                await asyncio.wait_for(resp.write(packed), WRITE_TIMEOUT)
+                continue
+            data = inflate.decompress(packed, WRITE_SLICE)
+            while data:  # inflated a slice at a time: memory and each write stay small whatever the feed
+                await asyncio.wait_for(resp.write(data), WRITE_TIMEOUT)
+                data = inflate.decompress(inflate.unconsumed_tail, WRITE_SLICE) if inflate.unconsumed_tail else b""
+        if inflate is not None:
+            if not resp.prepared:
+                await resp.prepare(request)
+            data = inflate.flush()
+            if data:
+                await asyncio.wait_for(resp.write(data), WRITE_TIMEOUT)
+        if not resp.prepared:
+            await resp.prepare(request)
+        await asyncio.wait_for(resp.write_eof(), WRITE_TIMEOUT)  # it waits for the reader too
+    except (ConnectionError, asyncio.CancelledError):
+        rendering.cancel()  # the client is gone: its rendering stops
         raise
     except asyncio.TimeoutError:
-        await rendering.cancel()  # the client stopped reading: the same, and the connection is closed
+        rendering.cancel()  # the client stopped reading: the same, and the connection is closed
         log.info("a calendar client stopped reading a feed for %s s; connection closed", WRITE_TIMEOUT)
         if request.transport is not None:
-            request.transport.close()
+            request.transport.abort()  # and what it did not read is dropped now, not kept for it
         return resp
-    except Exception:
-        await rendering.cancel()
-        log.exception("rendering a calendar feed failed")
+    except Exception as e:
+        rendering.cancel()
+        if isinstance(e, FeedTooLarge):
+            log.error("a calendar feed is larger than FEED_BUFFER_BYTES (%d); raise it or narrow the feed",
+                      settings.feed_buffer_bytes)
+        else:
+            log.exception("rendering a calendar feed failed")
         if not resp.prepared:
             return web.Response(status=500, text="Internal error\n", headers={"Cache-Control": "no-store"})
-        raise
-    if not resp.prepared:
-        await resp.prepare(request)
-    await resp.write_eof()
+        if request.transport is not None:  # cut short: the client must not take half a calendar as whole
+            request.transport.close()
+        return resp
     _store(cache, key, _Cached(state.etag, rendering.gz, rendering.plain_len, rendering.gz_len))
     return resp
 
@@ -350,6 +451,7 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     app[CLOCK_KEY] = clock
     app[CACHE_KEY] = OrderedDict()
     app[STATES_KEY] = {}
+    app[SLOTS_KEY] = _RenderSlots(settings.feed_renders_per_client, settings.feed_renders_at_once)
     processes = auto_processes() if settings.feed_render_processes is None else settings.feed_render_processes
     app[POOL_KEY] = RenderPool(processes, (settings.agencies_file, settings.holidays_file)) if processes else None
     app.on_startup.append(_start_pool)

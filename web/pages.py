@@ -94,6 +94,9 @@ async def dashboard(request: web.Request) -> web.Response:
                          and i.state == "open"]
         pending = [i for i in items if i.state == "pending_confirmation"]
         extensions = [i for i in items if i.pending_extension is not None]
+        from web.todo import bulk_done_message, todo_of
+
+        todo = todo_of(s, person, items, today)
         # Each list shows its first DASHBOARD_LIST items (the longest overdue first) and says how many there are;
         # the task list has them all.
         return {
@@ -106,6 +109,7 @@ async def dashboard(request: web.Request) -> web.Response:
             "pending_confirmation": pending[:DASHBOARD_LIST],
             "extension_requests": extensions[:DASHBOARD_LIST],
             "figures": dashboard_figures(s, request, person, f, choices),
+            "todo": todo, "done_message": bulk_done_message(request.query.get("bulk"), request.query.get("n")),
         }
 
     return aiohttp_jinja2.render_template("dashboard.html", request, await run_db(request, load))

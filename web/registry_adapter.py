@@ -28,9 +28,27 @@ def accepted_suffixes() -> tuple[str, ...]:
 
 @dataclass
 class Options:
+    """What the upload form says besides the file: the plan's details and an agencies file (its groups, districts,
+    merged departments) to add to the directory already stored."""
+
     document: str | None = None
     issued: date | None = None
     prune: bool = False
+    issuer: str | None = None
+    subject: str | None = None
+    until: date | None = None  # the plan's end: recurring duties stop there
+    agencies: Path | None = None
+    folder: Path | None = None  # the upload's own folder (where the stored agencies are written to be read)
+
+
+@dataclass(frozen=True)
+class PageProblem:
+    """A problem of the agencies file, shown like a registry's (row = its line)."""
+
+    file: str
+    row: int
+    column: str
+    message: str
 
 
 @dataclass
@@ -50,14 +68,40 @@ class Outcome:
         return not self.problems
 
 
-def _run(session: Session, path: Path, *, directory, calendar, now: datetime, actor: str, options: Options,
-         dry: bool) -> Outcome:
+def _run(session: Session, path: Path, *, settings, calendar, now: datetime, actor: str, options: Options,
+         dry: bool, limits: intake.Limits | None = None) -> Outcome:
+    from intake.directory import directory_for
+    from intake.tasks import ADVICE
+    from storage.agencies import AgencyFileError
+
+    extra = [options.agencies] if options.agencies else []
+    if not extra and options.folder is not None:
+        # No file with this upload: the agencies stored before (earlier imports' files, edits on this page) are
+        # in play as if uploaded again, so their districts count in the groups a plan names ("UBND các huyện").
+        # Without this, agencies known only from the database are named but never expand a group.
+        from storage.agency_export import has_stored_agencies, stored_agencies_yaml
+
+        if has_stored_agencies(session):
+            stored = options.folder / "stored-agencies.yaml"
+            stored.write_text(stored_agencies_yaml(session), encoding="utf-8")
+            extra = [stored]
+    try:
+        # the one directory: built-in, AGENCIES_FILE, PROVINCE, what earlier imports stored, this upload's file
+        directory = directory_for(settings, session, extra)
+    except AgencyFileError as e:
+        return Outcome(problems=agency_file_problems(e, options.agencies))
     opts = intake.ImportOptions(directory=directory, now=now, actor=actor, calendar=calendar,
-                                document=options.document, issued=options.issued, prune=options.prune)
+                                document=options.document, issued=options.issued, prune=options.prune,
+                                issuer=options.issuer, subject=options.subject, until=options.until,
+                                urgent_workdays=getattr(settings, "urgent_workdays", 5),
+                                limits=limits or intake.Limits())
+    token = ADVICE.set("web")
     try:
         report = (intake.preview_import if dry else intake.import_file)(session, path, options=opts)
     except intake.RegistryErrors as e:
         return Outcome(problems=list(e.problems))
+    finally:
+        ADVICE.reset(token)
     changes = report.changes or {}
     return Outcome(added=report.added, changed=[(k, changes.get(k, {})) for k in report.changed],
                    unchanged=report.unchanged, to_remove=report.missing, warnings=report.warnings,
@@ -84,7 +128,24 @@ def apply(engine, path: Path, **kwargs) -> Outcome:
         return out
 
 
-def read_table(path: Path) -> list[tuple[int, list[str]]] | None:
+def agency_file_problems(e: Exception, path: Path | None) -> list[PageProblem]:
+    """An agencies file that cannot be used, one problem per line of the error ("FILE:LINE: message")."""
+    import re
+
+    from core.i18n import _
+
+    name = path.name if path else "agencies"
+    out = []
+    for line in str(e).splitlines():
+        m = re.match(r".*?:(\d+):\s*(.*)", line)
+        row, text = (int(m.group(1)), m.group(2)) if m else (1, line)
+        if text.strip():
+            out.append(PageProblem(name, row, _("Agencies file"), _(
+                "{problem} — fix it in the agencies file and choose it again.", problem=text.strip())))
+    return out or [PageProblem(name, 1, _("Agencies file"), str(e))]
+
+
+def read_table(path: Path, limits: intake.Limits | None = None) -> list[tuple[int, list[str]]] | None:
     """The file as the person sees it — (row number as they count it, cells) for a table (row 1 = the
     header), (line number, [line]) for YAML — so each problem is shown on its own row and column. None when
     it cannot be read."""
@@ -92,8 +153,10 @@ def read_table(path: Path) -> list[tuple[int, list[str]]] | None:
 
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            return [(n, [line]) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)]
-        return [(r.number, list(r.cells)) for r in intake_table(path.read_bytes(), path.name, intake.Limits()).rows]
+            lines = path.read_text(encoding="utf-8").splitlines()[:(limits or intake.Limits()).max_rows]
+            return [(n, [line]) for n, line in enumerate(lines, 1)]
+        limits = limits or intake.Limits()
+        return [(r.number, list(r.cells)) for r in intake_table(path.read_bytes(), path.name, limits).rows]
     except Exception:  # noqa: BLE001 - an unreadable file is shown by its problems alone
         return None
 

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from core.i18n import _, current_language
 from core.links import read_chart_token
-from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS
 from storage.signin import Person
 from web.common import _parse_date, filter_choices, today_of
 
@@ -36,14 +36,31 @@ class Choice:
 
 
 def period_choices(today: date, cutoff: str) -> list[tuple[str, str]]:
-    """(value, label) of the periods offered in the filters: this and last quarter, the half, the year."""
-    from reports import current_period
+    """(value, label) of the periods offered in the filters, newest first: this quarter and the three before it,
+    the halves, nine months and years of this year and the last (once begun), and this year's months so far."""
+    from reports import current_period, make_period
 
+    out = []
     q = current_period(today, "quarter", cutoff)
-    last_q = current_period(q.start - timedelta(days=1), "quarter", cutoff)
-    h = current_period(today, "half", cutoff)
-    y = current_period(today, "year", cutoff)
-    return [(p.code, p.name()) for p in (q, last_q, h, y)]
+    for _i in range(4):
+        out.append(q)
+        q = current_period(q.start - timedelta(days=1), "quarter", cutoff)
+    year = current_period(today, "year", cutoff).year
+    for y in (year, year - 1):
+        for p in (make_period("half", y, 1, cutoff), make_period("half", y, 2, cutoff),
+                  make_period("nine", y, 1, cutoff), make_period("year", y, 1, cutoff)):
+            if p.start <= today:
+                out.append(p)
+    month = current_period(today, "month", cutoff)
+    while month.year == year:
+        out.append(month)
+        month = current_period(month.start - timedelta(days=1), "month", cutoff)
+    seen, choices = set(), []
+    for p in out:
+        if p.code not in seen:
+            seen.add(p.code)
+            choices.append((p.code, p.name()))
+    return choices
 
 
 def choose(request: web.Request, person: Person, agencies: list[tuple[str, str]]) -> Choice:
@@ -60,6 +77,11 @@ def choose(request: web.Request, person: Person, agencies: list[tuple[str, str]]
         if g("from") or g("to"):
             start, end = _parse_date(g("from") or ""), _parse_date(g("to") or "")
             if start is None or end is None:
+                from core.text import impossible_date
+
+                wrong = [t for t in (g("from") or "", g("to") or "") if impossible_date(t)]
+                if wrong:
+                    raise PeriodError(_("{value} does not exist: give a real date, dd/mm/yyyy.", value=wrong[0]))
                 raise PeriodError(_("Give both dates as dd/mm/yyyy."))
             period = period_between(start, end)
             query.update({"from": start.isoformat(), "to": end.isoformat()})
@@ -78,26 +100,62 @@ def choose(request: web.Request, person: Person, agencies: list[tuple[str, str]]
     return Choice(period, error, agency, directive, query)
 
 
-def build(s: Session, request: web.Request, person: Person, choice: Choice):
+def build(s: Session, request: web.Request, person: Person, choice: Choice, with_ratings: bool = True):
     from reports import build_report
 
     allowed = person.visible_agencies()
     agencies = [choice.agency] if choice.agency else allowed
     return build_report(s, settings=request.app[SETTINGS], calendar=request.app[CALENDAR], period=choice.period,
-                        today=today_of(request), agencies=agencies, directive=choice.directive)
+                        today=today_of(request), agencies=agencies, directive=choice.directive,
+                        with_ratings=with_ratings)
+
+
+async def _busy(request: web.Request) -> web.Response:
+    """The polite answer past REPORT_HEAVY_PER_PERSON / REPORT_HEAVY_AT_ONCE (web.report_gate)."""
+    from web.report_gate import RETRY_AFTER
+
+    response = aiohttp_jinja2.render_template("message.html", request, {
+        "title": _("Reports are busy"),
+        "text": _("Other reports are being computed right now (yours or other people's); try again in a minute.")},
+        status=503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+async def run_report(request: web.Request, who: str, fn):
+    """`fn(session)` through the report gate (its own threads, a few at a time); raises report_gate.Busy."""
+    from web.report_gate import GATE
+
+    return await request.app[GATE].run(who, fn)
+
+
+def _who(request: web.Request) -> str:
+    person = request.get(PERSON)
+    return f"user:{person.user_id}" if person is not None else f"addr:{request.remote}"
 
 
 async def reports_page(request: web.Request) -> web.Response:
+    from reports import ReportTooLarge
+    from web.report_gate import Busy
+
     person: Person = request[PERSON]
 
     def load(s: Session):
         choices = filter_choices(s, person)
         choice = choose(request, person, choices["agencies"])
-        report = build(s, request, person, choice) if choice.period is not None else None
+        report = None
+        if choice.period is not None:
+            try:
+                report = build(s, request, person, choice)
+            except ReportTooLarge as e:  # what to narrow, on the page, like a period that cannot be read
+                choice.error = str(e)
         return {**choices, "choice": choice, "report": report,
                 "periods": period_choices(today_of(request), request.app[SETTINGS].report_cutoff)}
 
-    ctx = await run_db(request, load)
+    try:
+        ctx = await run_report(request, _who(request), load)
+    except Busy:
+        return await _busy(request)
     return aiohttp_jinja2.render_template("reports.html", request, ctx, status=400 if ctx["choice"].error else 200)
 
 
@@ -132,7 +190,15 @@ async def report_file(request: web.Request) -> web.Response:
 
         return report_chart(report, lang=lang), report.period.code
 
-    body, code = await run_db(request, render)
+    from reports import ReportTooLarge
+    from web.report_gate import Busy
+
+    try:
+        body, code = await run_report(request, _who(request), render)
+    except Busy:
+        return await _busy(request)
+    except ReportTooLarge as e:
+        raise web.HTTPBadRequest(text=str(e)) from None
     if body is None:
         raise web.HTTPBadRequest(text=_("Cannot read the period."))
     name = f"dondoc-report-{code.replace('..', '_')}.{fmt}"
@@ -163,7 +229,15 @@ async def report_chart_link(request: web.Request) -> web.Response:
         report = build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period, today=today)
         return report_chart(report, lang=lang)
 
-    body = await run_db(request, render)
+    from reports import ReportTooLarge
+    from web.report_gate import Busy
+
+    try:
+        body = await run_report(request, _who(request), render)
+    except Busy:
+        return await _busy(request)
+    except ReportTooLarge:
+        raise web.HTTPNotFound() from None
     return web.Response(body=body, headers={"Content-Type": "image/png",
                                             "Content-Disposition": f'inline; filename="dondoc-report-{code}.png"'})
 
@@ -176,13 +250,23 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
     if choice.period is None:
         return {"report": None, "error": choice.error, "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}
-    report = build(s, request, person, choice)
+    from reports import ReportTooLarge
+
+    try:
+        report = build(s, request, person, choice, with_ratings=False)  # the dashboard shows no ratings
+    except ReportTooLarge as e:
+        return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
+                "query": choice.query, "title": _("Four groups")}
     return {"report": report, "error": None, "periods": periods, "period": choice.period.code,
             "query": choice.query,
             "title": _("{period}: four groups per agency", period=report.period.name())}
 
 
 def routes(app: web.Application) -> None:
+    from web.common import ENGINE
+    from web.report_gate import install
+
+    install(app, app[SETTINGS], app[ENGINE])
     app.router.add_get("/reports", reports_page, name="reports")
     app.router.add_get("/reports/report.{fmt}", report_file, name="report_file")
     app.router.add_get("/reports/chart/{token}.png", report_chart_link, name="report_chart_link")

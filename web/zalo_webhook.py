@@ -9,7 +9,7 @@ Zalo's Bot Platform, like Telegram's, takes `setWebhook(url, secret_token)` (an 
 (`{"event_name", "message": {...}}`), some senders wrap it as `{"ok": true, "result": {...}}`: both are read.
 
 A request without the right secret (compared in constant time) gets 403 and nothing is read; a body that is
-not JSON gets 400. Otherwise Zalo gets 200 at once and the update is queued in `ZaloUpdates` — the poller's
+not JSON, or JSON nested deeper than an update can be, gets 400. Otherwise Zalo gets 200 at once and the update is queued in `ZaloUpdates` — the poller's
 own handling: the same repeat check, and each chat's messages answered in order, one at a time.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -29,6 +30,27 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1 << 20  # a text message is a few kilobytes
+
+
+MAX_JSON_DEPTH = 32  # an update nests four levels; anything deeper is not from Zalo
+
+
+def parse_json(raw: bytes, max_depth: int = MAX_JSON_DEPTH):
+    """The JSON in `raw`, or ValueError — also for nesting deeper than `max_depth`. The standard parser
+    stops at the interpreter's recursion limit with RecursionError (which would be a 500): that is a 400
+    too, and what it parsed is then walked, without recursion, to hold it to `max_depth`."""
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    stack = [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > max_depth:
+                raise ValueError(f"JSON nested deeper than {max_depth} levels")
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return body
 
 
 def webhook_path(url: str) -> str:
@@ -56,7 +78,7 @@ def webhook_route(updates: ZaloUpdates, settings):
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return web.Response(status=413)
         try:
-            body = await request.json()
+            body = parse_json(await request.read())
         except ValueError:
             return web.Response(status=400)
         for update in updates_of(body):

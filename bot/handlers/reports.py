@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.handlers.common import OVERSEEING_ROLES, command_args, deps, load_scope, refuse_unlinked, reply
 from core.i18n import _, pgettext
-from reports import build_report, current_period, parse_period
+from reports import ReportTooLarge, build_report, current_period, parse_period
 from reports.figures import PERIOD_EXAMPLES, PeriodError, Report, format_rate
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a document's or photo's caption
@@ -84,7 +84,21 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         except PeriodError:
             await reply(update, period_problem(raw, lang))
             return
-    report, xlsx, png = await asyncio.to_thread(make, d, period, lang)
+    from reports.slots import shared
+
+    slots = shared(d.settings)  # REPORT_HEAVY_PER_PERSON / REPORT_HEAVY_AT_ONCE, with the console's reports
+    who = f"telegram:{update.effective_user.id if update.effective_user else update.effective_chat.id}"
+    if not slots.take(who):
+        await reply(update, _("Other reports are being computed right now (yours or other people's); try again in "
+                              "a minute.", lang))
+        return
+    try:
+        report, xlsx, png = await asyncio.to_thread(make, d, period, lang)
+    except ReportTooLarge as e:  # past REPORT_MAX_YEARS / REPORT_MAX_OCCURRENCES: what to narrow
+        await reply(update, str(e))
+        return
+    finally:
+        slots.give_back(who)
     message = update.effective_message
     text = caption(report, lang)
     await message.reply_document(document=InputFile(xlsx, filename=file_name(report, lang)), caption=text)

@@ -77,14 +77,23 @@ class Deadline:
         return self.rrules or ((self.rrule,) if self.rrule else ())
 
     # -- due dates ---------------------------------------------------------------------------------
-    def occurrences(self, start: date, end: date) -> list[date]:
-        """Due dates within [start, end], inclusive. Once → [due] if in range; continuous → []."""
+    def occurrences(self, start: date, end: date, limit: int | None = None) -> list[date]:
+        """Due dates within [start, end], inclusive. Once → [due] if in range; continuous → [].
+        `limit`: stop after limit + 1 dates (a caller bounding its cost sees that there are more)."""
         if self.kind == "once":
             return [self.due] if start <= self.due <= end else []
         if self.kind == "continuous" or end < start:
             return []
         rule = _rule(self.all_rules, self.start)
-        return [dt.date() for dt in rule.between(_dt(start), _dt(end), inc=True)]
+        if limit is None:
+            return [dt.date() for dt in rule.between(_dt(start), _dt(end), inc=True)]
+        out: list[date] = []
+        last = _dt(end)
+        for dt in rule.xafter(_dt(start), inc=True):
+            if dt > last or len(out) > limit:
+                break
+            out.append(dt.date())
+        return out
 
     def next_dues(self, on_or_after: date, n: int = 3) -> list[date]:
         """The first `n` due dates on or after `on_or_after` (once → [due] if not before it)."""

@@ -34,8 +34,9 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
         r"(?:\s+(?:van\s+ban|quyet\s+dinh|chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao)\s+nay)?)?"
     )),
     ("date", re.compile(
-        r"(?P<ngay>ngay\s+)?(?<![\w/.-])(?P<d>\d{1,2})(?P<s>[/.-])(?P<m>\d{1,2})"
-        r"(?:(?P=s)(?P<y>\d{4}))?(?!\w|[/.-]\d)"
+        # "01/10/2025–31/10/2025": a dash right after a year may start the range's second date
+        r"(?P<ngay>ngay\s+)?(?:(?<=\d{4}-)|(?<![\w/.-]))(?P<d>\d{1,2})(?P<s>[/.-])(?P<m>\d{1,2})"
+        r"(?:(?P=s)(?P<y>\d{4}))?(?!\w|[/.]\d|-\d(?!\d?[/.]\d))"
     )),
     ("iso", re.compile(r"(?<![\w/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\w|[/.-]\d)")),
     ("date", re.compile(
@@ -47,6 +48,11 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
     )),
     ("quarter", re.compile(_QUAL + r"\bqu[yi]\s+" + _ROMAN_OR_NUM + _YEAR_TAIL + r"(?![/.-]?\d)")),
     ("month", re.compile(_QUAL + r"\bthang\s+(?P<m>\d{1,2})(?!\d)" + _YEAR_TAIL + r"(?![/.-]?\d)")),
+    # "Tháng 10 - 11/2026", "Quý II - III/2026": two periods with the year written once, due at the second's end
+    ("month", re.compile(r"\bthang\s+(?P<m1>\d{1,2})\s*(?:-|den|toi)\s*(?:thang\s+)?(?P<m>\d{1,2})"
+                         + _YEAR_TAIL.replace(")?", ")") + r"(?![/.-]?\d)")),
+    ("quarter", re.compile(r"\bqu[yi]\s+(?P<n1>[ivx]{1,4}|\d)\s*(?:-|den|toi)\s*(?:qu[yi]\s+)?" + _ROMAN_OR_NUM
+                           + _YEAR_TAIL.replace(")?", ")") + r"(?![/.-]?\d)")),
     ("year", re.compile(_QUAL + r"\bnam\s+(?P<y>\d{4})(?![/.-]?\d)")),
     ("this", re.compile(_QUAL + r"\b(?P<u>nam|thang|qu[yi])\s+nay\b")),
     ("qual", re.compile(r"\b(?P<q>dau|giua|cuoi)\s+(?P<u>nam|thang|qu[yi])\b(?!\s*(?:\d|[ivx]{1,4}\b|nay\b))")),

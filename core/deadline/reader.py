@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from core.i18n import _
+from core.deadline import context as _context
 from core.deadline import regime as _regime
 from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
 from core.deadline.once import _OnceReadings
@@ -91,6 +92,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
     def read(self) -> Deadline:
         matches = self._non_overlapping(self._all_matches())
         matches = self._merge_ranges(matches)
+        cutoffs = _context.cutoff_spans(self.fold)
 
         once: list[_Once] = []
         recurring: list[_Rule] = []
@@ -98,7 +100,17 @@ class _Reader(_OnceReadings, _RecurringReadings):
         not_deadlines: list[str] = []
         last: _Once | None = None
         for mt in matches:
+            if _context.inside(cutoffs, mt.start):  # "số liệu … tính từ ngày 15/12 năm trước đến hết ngày 14/12"
+                not_deadlines.append(_('"{text}" {reason}', text=_short(self.t.span(mt.start, mt.end)),
+                                       reason=_("is a reporting period or data cut-off, not a deadline")))
+                continue
             if mt.kind == "continuous":
+                noun = _context.noun_described(self.fold, mt.start)
+                if noun:  # "các công việc thường xuyên": a kind of work, not a duty that never ends
+                    not_deadlines.append(_('"{text}" describes "{noun}" here, not a continuous duty',
+                                           text=_short(self.t.span(mt.start, mt.end)),
+                                           noun=self.t.span(mt.start - len(noun) - 1, mt.start - 1)))
+                    continue
                 continuous.append(self.t.span(mt.start, mt.end))
                 continue
             if mt.kind == "recurring":
@@ -132,6 +144,11 @@ class _Reader(_OnceReadings, _RecurringReadings):
                 recurring.append(_Rule(o.words, f"FREQ=YEARLY;BYMONTH={m};" + _bymonthday(d), ("year",), True,
                                        o.start, o.end, converted=True))
             once = []
+        if (recurring and once and not any(r.specific for r in recurring) and not any(o.yearless for o in once)
+                and any(o.strong for o in once) and all(_context.describes_work(self.fold, r.start) for r in recurring)):
+            # "xây dựng kế hoạch kiểm tra định kỳ hằng năm, trình UBND tỉnh trước ngày 31/3/2026": the period
+            # names the kind of work; the dated "trước …" is when this duty is due, once.
+            recurring = []
         if recurring:
             if once:
                 raise DeadlineError(_(
@@ -192,7 +209,10 @@ class _Reader(_OnceReadings, _RecurringReadings):
     def _all_matches(self) -> list[_Match]:
         out: list[_Match] = []
         for name, rx in _RECURRING:
-            out.extend(_Match("recurring", name, m.start(), m.end(), m) for m in rx.finditer(self.fold))
+            for m in rx.finditer(self.fold):
+                if name == "regime_quarter" and m.group("unit") == "nam" and "ngay" not in m.group():
+                    continue  # "6 tháng đầu năm" is a half-year, not the 6th of January
+                out.append(_Match("recurring", name, m.start(), m.end(), m))
         for name, rx in _ATOMS:
             for m in rx.finditer(self.fold):
                 if name == "date" and not m.group("ngay") and not m.group("y") and m.group("s") != "/":
@@ -238,6 +258,8 @@ class _Reader(_OnceReadings, _RecurringReadings):
         offset = mt.start - len(before)
         if mt.kind == "rel":
             return mt.start, "deadline"  # "trong vòng 15 ngày kể từ ngày ký" says it all
+        if mt.kind == "year" and (plan := _context.plan_year_start(before)) is not None:
+            return offset + plan, "deadline"  # "hoàn thành 100% kế hoạch vốn năm 2026": by the year's end
         neg = _NEGATIVE.search(before)
         if neg:
             word = neg.group("neg").split()[0]
@@ -254,6 +276,9 @@ class _Reader(_OnceReadings, _RecurringReadings):
             return mt.start, "deadline"
         lead = offset + (marker.start() if marker else len(before))
         head = self.fold[:lead]
+        dashed = mt.kind == "range" and "-" in self.fold[mt.parts[0].end:mt.parts[1].start]
+        if _context.keywordless_range(self.fold, mt.start, mt.end, dashed):
+            return start, "deadline"  # "Tổng kết công tác năm 2025: 10/12/2025 – 20/12/2025": due at its end
         if head.rstrip().endswith("(") and _CLOSE_PAREN.match(self.fold, mt.end):
             return start, "deadline"  # "(quý III/2013)" at the end of a task
         if _ONLY_PUNCT.fullmatch(head) and _ONLY_PUNCT.fullmatch(self.fold, mt.end):

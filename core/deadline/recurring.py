@@ -137,13 +137,17 @@ class _RecurringReadings:
                 self._after.add(rule)
             return rule, (unit,), True
         # regime_quarter: a month of a quarter (or of the report period named elsewhere).
-        unit = "quarter" if g["unit"].startswith("qu") else self._report_unit(words)
+        unit = ("quarter" if g["unit"].startswith("qu") else "year" if g["unit"] == "nam"
+                else self._report_unit(words))
         opening = g["which"].startswith(("dau", "thu nhat"))
         months = {"month": None, "quarter": ("1,4,7,10", "3,6,9,12"), "half": ("1,7", "6,12"),
                   "year": ("1", "12")}[unit]
         if months is None:
             return "FREQ=MONTHLY;" + day, ("month",), True
         listed = months[0] if opening else months[1]
+        if once and unit == "year":  # "ngày 15 của tháng đầu năm sau" alone: the year after the directive's
+            year, month = self.issued.year + 1, 1 if opening else 12
+            return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
         if once:  # "ngày 10 của tháng đầu quý sau" alone: the quarter after the directive's
             n = (self.issued.month - 1) // 3 + 1
             year, n = (self.issued.year + 1, 1) if n == 4 else (self.issued.year, n + 1)

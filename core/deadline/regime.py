@@ -29,14 +29,16 @@ MONTH_REF = re.compile(
     r"\b" + PREP + DAY + r"\s+(?:cua\s+)?(?:"
     r"(?P<every>(?:hang|moi)\s+thang)"
     r"|thang\s+bao\s+cao"
-    r"|thang\s+(?P<next>" + _NEXT + r")(?:\s+(?:cua\s+)?(?P<after>thang|qu[yi]|ky)\s+bao\s+cao)?"
+    r"|thang\s+(?P<next>" + _NEXT + r")(?:\s+(?:ngay\s+sau\s+|sau\s+|cua\s+)?(?P<after>thang|qu[yi]|ky)\s+bao\s+cao)?"
     r")\b(?!\s*/)"
 )
-# A month of a quarter or of a report period: "tháng cuối quý (báo cáo)", "tháng đầu của quý kế tiếp",
+# A month of a quarter, a year or a report period: "tháng cuối quý (báo cáo)", "tháng đầu của quý kế tiếp",
+# "tháng đầu năm tiếp theo ngay sau kỳ báo cáo",
 # "tháng cuối kỳ báo cáo" (the period then comes from the report named elsewhere in the text).
 QUARTER_MONTH = re.compile(
     r"\b" + PREP + DAY + r"\s+(?:cua\s+)?thang\s+(?P<which>cuoi(?:\s+cung)?|dau(?:\s+tien)?|thu\s+ba|thu\s+nhat)\s+"
-    r"(?:cua\s+)?(?:moi\s+|hang\s+)?(?P<unit>qu[yi]|ky)\b(?:\s+(?P<next>" + _NEXT + r")\b)?(?:\s+bao\s+cao\b)?"
+    r"(?:cua\s+)?(?:moi\s+|hang\s+)?(?P<unit>qu[yi]|ky|nam(?!\s*(?:\d|nay\b)))\b(?:\s+(?P<next>" + _NEXT + r")\b)?"
+    r"(?:\s+(?:ngay\s+sau\s+)?(?:ky\s+)?bao\s+cao\b)?"
 )
 # A day of a month, every year: "ngày 05 tháng 12 hằng năm", "15/12 của năm báo cáo", "ngày 15 tháng 02 năm
 # sau", "ngày 31 tháng 01 của năm tiếp theo năm báo cáo", "ngày 15 tháng 12 trong năm báo cáo".

@@ -102,6 +102,10 @@ def register(app: typer.Typer) -> None:
         if review:
             typer.echo(ngettext("{n} entry is marked REVIEW in the draft.", "{n} entries are marked REVIEW in the draft.",
                                 review), err=True)
+        if draft.unread:  # nothing disappears silently: the clerk hears of the items no task was made of
+            typer.echo(ngettext("{n} numbered item was not turned into a task; it is listed as REVIEW at the top "
+                                "of the draft.", "{n} numbered items were not turned into tasks; they are listed as "
+                                "REVIEW at the top of the draft.", len(draft.unread)), err=True)
         warning = _("warning: {text}", text="")
         refused = len([p for p in problems if not p.startswith(warning)])
         if refused:

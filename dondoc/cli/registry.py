@@ -51,6 +51,11 @@ def parse_cli_date(option: str, value: Optional[str]) -> Optional[date]:
     if value is None:
         return None
     d = parse_date(value)
+    from core.text import impossible_date
+
+    if d is None and impossible_date(value):
+        fail(_("{option} {value!r}: this day does not exist; give a real date dd/mm/yyyy (e.g. 28/02/2026).",
+               option=option, value=value))
     if d is None or not MIN_YEAR <= d.year <= MAX_YEAR:
         fail(_("{option} {value!r}: accepted: a date dd/mm/yyyy or YYYY-MM-DD (years {lo}–{hi}), e.g. 02/03/2012",
                option=option, value=value, lo=MIN_YEAR, hi=MAX_YEAR))

@@ -36,6 +36,11 @@ def parse_cli_date(text: str, option: str) -> date:
     d = parse_date(text)
     if d is not None:
         return d
+    from core.text import impossible_date
+
+    if impossible_date(text):
+        fail(_("{option} {value!r}: this day does not exist; give a real date dd/mm/yyyy (e.g. 28/02/2026).",
+               option=option, value=text))
     fail(_("{option} {value!r}: accepted: a date written dd/mm/yyyy (e.g. 30/09/2026) or YYYY-MM-DD.",
            option=option, value=text))
 
@@ -123,16 +128,45 @@ def _print_table(report, lang: str) -> None:
         typer.echo(line(r))
     typer.echo("  ".join("-" * w for w in widths))
     typer.echo(line(total))
+    _print_ratings(report, lang)
     if report.overdue:
         typer.echo("")
         typer.echo(_("Overdue ({n}):", n=len(report.overdue)))
         from core.i18n import ngettext
+        from core.text import cut
 
         for row in report.overdue:
             occurrence = "" if row.fact.occurrence_key == "once" else f" ({format_date(row.fact.due)})"
-            typer.echo(f"  [{row.key}]{occurrence} {row.fact.content[:70]} — {row.lead_name}; "
+            typer.echo(f"  [{row.key}]{occurrence} {cut(row.fact.content, 70)} — {row.lead_name}; "
                        + _("deadline {date}", date=format_date(row.effective_due)) + "; "
                        + ngettext("{n} working day late", "{n} working days late", row.workdays_late))
+
+
+COLOR_MARKS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
+
+
+def _print_ratings(report, lang: str) -> None:
+    """The ratings table, then the agencies grouped by their colour today (red first)."""
+    from reports.ratings import format_score, rating_headers
+
+    ratings = report.ratings
+    if ratings is None or not ratings.agencies:
+        return
+    header = rating_headers(lang)[:-1]
+    rows = [[str(a.rank or "—"), a.name, str(a.due), str(a.on_time), str(a.late), str(a.open_overdue),
+             str(a.returned), format_score(a.score, lang), a.grade.label(lang) if a.grade else "—"]
+            for a in ratings.agencies]
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    typer.echo("")
+    typer.echo(_("Ratings by progress (Decree 335/2025/ND-CP): each delay takes {share} of the points", lang,
+                 share=ratings.rule.penalty_text))
+    for r in [header, *rows]:
+        typer.echo("  ".join(c.ljust(w) if k in (1, 8) else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))))
+    typer.echo("")
+    for color, cells in ratings.by_color().items():
+        if cells:
+            typer.echo(f"{COLOR_MARKS[color.value]} {color.label(lang)} ({len(cells)}): "
+                       + ", ".join(name for _code, name in cells))
 
 
 @speaks
@@ -157,7 +191,7 @@ def report_cmd(
     from sqlmodel import Session
 
     from core.clock import local_today
-    from reports import build_report
+    from reports import ReportTooLarge, build_report
 
     s = settings()
     lang = s.language
@@ -186,8 +220,11 @@ def report_cmd(
                 close = difflib.get_close_matches(directive, known, n=3, cutoff=0.5)
                 fail(_("--directive {value!r}: no such directive.", value=directive)
                      + (" " + _("Did you mean: {names}?", names=", ".join(close)) if close else ""))
-        report = build_report(session, settings=s, calendar=calendar(), period=the_period, today=today,
-                              agencies=codes, directive=directive)
+        try:
+            report = build_report(session, settings=s, calendar=calendar(), period=the_period, today=today,
+                                  agencies=codes, directive=directive)
+        except ReportTooLarge as e:  # past REPORT_MAX_YEARS / REPORT_MAX_OCCURRENCES: what to narrow
+            fail(str(e))
     if output is not None:
         suffix = output.suffix.lower()
         if suffix == ".xlsx":

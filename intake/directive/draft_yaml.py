@@ -38,6 +38,9 @@ def render(draft: Draft, *, source: str = "", agencies: str | None = None) -> st
     about = _("directive")
     for note in draft.review:
         out.append(f"# REVIEW ({about}): {' '.join(note.split())}")
+    for u in draft.unread:  # nothing disappears silently: the items no task was made of, with their line
+        out.append("# REVIEW (" + _("line {first}", first=u.line) + "): "
+                   + _("item {stt} was not turned into a task: {text}", stt=u.stt, text=" ".join(u.text.split())))
     if agencies:
         out.append(f"agencies: {_q(agencies)}")
     out += ["directive:", f"  number: {_q(draft.number)}"]

@@ -63,8 +63,12 @@ def same_lead(a: str, b: str, directory=None, on=None) -> bool:
         return False
 
 
-def score(gold: list[dict], predicted: list[dict], *, directory=None, on=None) -> Score:
-    """`gold` and `predicted`: dicts with stt, content, lead, deadline."""
+def pairs(gold: list[dict], predicted: list[dict]) -> list[tuple[dict, dict]]:
+    """The (gold, predicted) tasks `score` pairs."""
+    return _pair(gold, predicted)[0]
+
+
+def _pair(gold: list[dict], predicted: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[int]]:
     free = list(range(len(predicted)))
     pairs: list[tuple[dict, dict]] = []
     unpaired: list[dict] = []
@@ -82,6 +86,12 @@ def score(gold: list[dict], predicted: list[dict], *, directory=None, on=None) -
             continue
         free.remove(best)
         pairs.append((g, predicted[best]))
+    return pairs, unpaired, free
+
+
+def score(gold: list[dict], predicted: list[dict], *, directory=None, on=None) -> Score:
+    """`gold` and `predicted`: dicts with stt, content, lead, deadline."""
+    pairs, unpaired, free = _pair(gold, predicted)
     misses = [f"missed {g.get('stt')}: {g['content'][:60]}" for g in unpaired]
     misses += [f"extra {predicted[i].get('stt')}: {predicted[i]['content'][:60]}" for i in free]
     lead_ok = deadline_ok = 0

@@ -27,6 +27,7 @@ def read_xls(data: bytes, limits: Limits) -> Table:
         rows: list[Row] = []
         for r in range(sh.nrows):
             n = r + 1
+            check_row_count(n, limits)  # empty rows count too: they cost reading as much as full ones
             values = []
             for c in range(sh.ncols):
                 cell = sh.cell(r, c)
@@ -41,7 +42,6 @@ def read_xls(data: bytes, limits: Limits) -> Table:
                     values.append(cell.value)
             if not any(v not in (None, "") for v in values):
                 continue
-            check_row_count(n, limits)
             cells = [check_cell(cell_text(v), limits, n, i) for i, v in enumerate(check_width(values, limits, n))]
             cells, above, left = filler.fill(n, cells)
             rows.append(Row(n, cells, above, left))

@@ -1,7 +1,7 @@
 """Excel workbooks (.xlsx): the first sheet, streamed row by row (openpyxl's read-only mode).
 
 The sheet's declared size is ignored (a 4 KB file may declare A1:XFD1048576); rows are read as they come,
-empty ones skipped, and the limits checked on each. Merged cells are read from the sheet's XML first
+empty ones skipped (but counted against IMPORT_MAX_ROWS), and the limits checked on each. Merged cells are read from the sheet's XML first
 (read-only mode does not report them), streaming too."""
 
 from __future__ import annotations
@@ -59,11 +59,11 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
         ws.reset_dimensions()
         rows: list[Row] = []
         for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if not values:
-                continue
-            if not any(v is not None and v != "" for v in values):
-                continue
+            # Every row read counts, empty ones too: 2 million empty styled rows cost as much to read as
+            # full ones, so they stop the reading at IMPORT_MAX_ROWS like any other.
             check_row_count(n, limits)
+            if not values or not any(v is not None and v != "" for v in values):
+                continue
             cells = [check_cell(cell_text(v), limits, n, i) for i, v in enumerate(check_width(values, limits, n))]
             cells, above, left = filler.fill(n, cells)
             rows.append(Row(n, cells, above, left))

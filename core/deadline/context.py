@@ -1,0 +1,78 @@
+"""What the words around a time expression say about it (issue 25): the context rules of the grammar, on the
+folded text (`core.deadline.text`), pure.
+
+- a reporting period or data cut-off ("số liệu … tính từ ngày 15 tháng 12 năm trước đến hết ngày 14 tháng 12 năm
+  báo cáo") names the data a report covers, never a deadline;
+- "thường xuyên" after a noun ("các công việc thường xuyên", "chi thường xuyên") describes the noun, not a duty
+  that never ends;
+- a plan year ("hoàn thành 100% kế hoạch vốn năm 2026") is due at the year's end;
+- a date range written with a dash and no keyword ("Tổng kết công tác năm 2025: 10/12/2025 – 20/12/2025") is the
+  time the work is given, due at its end.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "số liệu (báo cáo năm) được tính từ …", "thời gian chốt số liệu: từ …", "kỳ báo cáo 6 tháng tính từ …": up to
+# the end of the clause.
+_CUTOFF = re.compile(
+    r"\b(?:(?:thoi\s+(?:gian|diem)\s+)?(?:chot|lay)\s+so\s+lieu|so\s+lieu|ky\s+bao\s+cao)\b"
+    r"[^;]{0,80}?\b(?:tinh\s+tu|tu\s+ngay|tu)\b[^;]*?(?=;|\.(?:\s|$)|$)"
+)
+
+# Nouns "thường xuyên" describes: work that recurs as a kind, spending ("chi", not the "chí" of "báo chí"), standing
+# forces.
+_NOUN = re.compile(
+    r"(?:^|\s)(?P<noun>cong\s+viec|nhiem\s+vu|hoat\s+dong|(?<!bao\s)chi|kinh\s+phi|du\s+toan|von|nguon|luc\s+luong|"
+    r"thanh\s+vien|can\s+bo|cong\s+tac\s+vien|khach\s+hang|dien)\s*$"
+)
+
+# "hoàn thành (100%) kế hoạch (vốn đầu tư công) năm 2026", "giải ngân hết kế hoạch vốn năm 2026".
+_PLAN_YEAR = re.compile(
+    r"(?<![a-z])(?P<verb>hoan\s+thanh|giai\s+ngan)\s+(?:(?:het|du|\d{1,3}\s*%)\s+)?(?:cac\s+)?"
+    r"(?:ke\s+hoach|chi\s+tieu)(?:\s+[a-z]+){0,5}\s*$"
+)
+
+
+def cutoff_spans(fold: str) -> list[tuple[int, int]]:
+    """Where the text states a reporting period or a data cut-off."""
+    return [(m.start(), m.end()) for m in _CUTOFF.finditer(fold)]
+
+
+def inside(spans: list[tuple[int, int]], start: int) -> bool:
+    return any(a <= start < b for a, b in spans)
+
+
+def noun_described(fold: str, start: int) -> str | None:
+    """The noun "thường xuyên" at `start` describes, if it stands after one."""
+    m = _NOUN.search(fold[max(0, start - 40):start])
+    return m.group("noun") if m else None
+
+
+def plan_year_start(before: str) -> int | None:
+    """Offset in `before` (the text up to a "năm 2026") where a plan year's words start, or None."""
+    m = _PLAN_YEAR.search(before)
+    return m.start("verb") if m else None
+
+
+def keywordless_range(fold: str, start: int, end: int, dashed: bool) -> bool:
+    """A dashed range standing alone after a label's colon (or alone in the text): "…: 10/12/2025 – 20/12/2025"."""
+    if not dashed:
+        return False
+    head = fold[:start].rstrip()
+    tail = fold[end:].strip(" .;,)")
+    return (not head or head.endswith(":")) and not tail
+
+
+# After these the recurring words start the duty's own schedule: a reporting verb, or a conjunction opening a new
+# duty ("đôn đốc việc thực hiện và định kỳ hàng quý tổng hợp kết quả").
+_REPORTING_VERB = re.compile(r"(?:^|\s)(?:bao\s+cao|gui|nop|thuc\s+hien|tong\s+hop|to\s+chuc|va|hoac|dong\s+thoi|"
+                             r"can|phai|duoc)$")
+
+
+def describes_work(fold: str, start: int) -> bool:
+    """A recurring word right after the work it qualifies ("kế hoạch kiểm tra định kỳ hằng năm", "quy chế giao
+    ban hằng quý"), not standing as the duty's own schedule (", định kỳ hằng quý", "báo cáo hằng quý")."""
+    before = fold[:start].rstrip()
+    return bool(before) and before[-1].isalpha() and not _REPORTING_VERB.search(before)

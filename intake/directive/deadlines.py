@@ -1,0 +1,99 @@
+"""The deadline a duty's text governs (pure): verbatim, and only one the text sets for the duty ("trước",
+"chậm nhất", "vào …", "hoàn thành trong …", a report schedule); dates of cited documents, targets and "trước khi"
+are passed over with a note."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from core.deadline import DeadlineError, parse_deadline
+from core.deadline.context import describes_work
+from core.i18n import _
+from intake.directive.text import fold
+
+# -- deadlines the text governs ---------------------------------------------------------------------------
+_STRONG = re.compile(r"^(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot|vao)\b")
+_REPORTING = re.compile(r"\b(?:dinh\s+ky|bao\s+cao|che\s+do)\b")
+_NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh)\b")
+# "báo cáo … trong tháng 3 năm 2026", "đóng điện trong quý IV năm 2024": a month or quarter of a year the duty is
+# done within ("trong năm 2026" alone is the year a focus holds, not a deadline).
+_WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
+_PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")  # "hoàn thành 100% kế hoạch vốn năm 2026"
+_TARGET = re.compile(r"(?:\bdat\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")  # "đạt 90% vào năm 2030": a target
+_DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
+                        r"phoi\s+hop|bao\s+cao|giam\s+sat|huong\s+dan|chi\s+dao|to\s+chuc|trao\s+doi)\b")
+_CUE = re.compile(r"(?i)\b(?:báo\s+cáo|định\s+kỳ)\b")
+
+
+def _reading(d) -> tuple:
+    return d.kind, d.due, d.rrules
+
+
+def _standalone(clause: str, d, issued: date) -> str:
+    """The phrase, from the report it belongs to when the words alone would read otherwise: "chậm nhất ngày 10 của
+    tháng đầu quý tiếp theo" is one day, "Báo cáo quý gửi … chậm nhất ngày 10 của tháng đầu quý tiếp theo" every
+    quarter — and the draft's deadline is imported on its own."""
+    try:
+        if _reading(parse_deadline(d.matched, issued)) == _reading(d):
+            return d.matched
+    except DeadlineError:
+        pass
+    at = clause.find(d.matched)
+    if at < 0:
+        return d.matched
+    for m in reversed(list(_CUE.finditer(clause, 0, at))):
+        phrase = clause[m.start():at + len(d.matched)]
+        try:
+            if _reading(parse_deadline(phrase, issued)) == _reading(d):
+                return phrase
+        except DeadlineError:
+            continue
+    return d.matched
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in re.split(r"(?<=[;.])\s+|;", text) if c.strip()]
+
+
+def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
+    """The deadline phrase the text governs, verbatim, and notes on phrases passed over."""
+    found: list[str] = []
+    notes: list[str] = []
+    for clause in _clauses(text):
+        try:
+            d = parse_deadline(clause, issued)
+        except DeadlineError:
+            continue
+        f = fold(d.matched)
+        before = fold(clause[: clause.find(d.matched)]) if d.matched in clause else ""
+        ok = False
+        if d.kind == "once":
+            # "trước/chậm nhất/vào …", "(quý III/2013)", "hoàn thành trong quý III/2020", "trong tháng 3 năm 2026",
+            # a plan year, a dashed range after a label's colon
+            ok = (bool(_STRONG.match(f)) or f"({f}" in fold(clause).replace("( ", "(")
+                  or bool(re.search(r"\b(?:hoan\s+thanh|xong)\s*:?\s*$", before))
+                  or bool(_WITHIN.match(f)) or bool(_PLAN_YEAR.match(f))
+                  or (before.rstrip().endswith(":") and bool(re.search(r"\d\s*[-–—]\s*\d", d.matched))))
+            if _TARGET.search(before.rstrip()):
+                ok = False
+        elif d.kind == "recurring":
+            ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f))
+            if ok and not re.search(r"\d", f) and describes_work(before, len(before.rstrip())):
+                ok = False  # "kế hoạch kiểm tra định kỳ hằng năm": the kind of work, not when this duty is due
+        elif d.kind == "continuous":
+            # "Thường xuyên", "thường xuyên kiểm tra …" opening the duty, or right before the duty's verb
+            # ("chỉ đạo các cơ quan báo chí thường xuyên thông tin …"); the grammar passes over a noun's.
+            after = fold(clause[clause.find(d.matched) + len(d.matched):]).strip()
+            ok = not before.strip(" -+") or bool(_DUTY_VERB.match(after))
+        if ok and not _NOT_DEADLINE.match(fold(clause[clause.find(d.matched) + len(d.matched):]).strip()):
+            found.append(_standalone(clause, d, issued))
+        else:
+            notes.append(d.matched)
+    if not found:
+        # Say what was passed over ("hàng năm" of a plan's name, "trong năm 2013" of a focus): the reader judges.
+        return None, ([_("time phrases not taken as the deadline: {phrases}",
+                         phrases=", ".join(f'"{x}"' for x in dict.fromkeys(notes)))] if notes else [])
+    extra = [x for x in found[1:] if x != found[0]]
+    return found[0], ([_("other time phrases: {phrases}", phrases=", ".join(f'"{x}"' for x in extra))]
+                      if extra else [])

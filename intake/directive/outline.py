@@ -1,0 +1,161 @@
+"""The outline of a directive (pure): its numbered items as a tree — "Phần I", "II.", "1.", "1.1.", "1.1.1.",
+"(1)", "a)", dash and plus paragraphs — the lines before the first item, and where an appendix table starts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from intake.directive.text import Line, fold
+
+# -- numbering --------------------------------------------------------------------------------------------
+_PHAN = re.compile(r"^Phần\s+(?P<n>\d+|[IVX]+)\b\.?\s*(?P<rest>.*)$", re.I)
+_ROMAN = re.compile(r"^(?P<n>[IVX]{1,4})\s*[.)]\s+(?P<rest>.+)$")
+_NUM = re.compile(r"^(?P<n>\d{1,2})\s*[.)]\s+(?P<rest>.+)$")
+_DEEP = re.compile(r"^(?P<n>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?P<rest>.+)$")  # "1.1.", "2.1.3" (not "15.3.2026")
+_PAREN_NUM = re.compile(r"^\((?P<n>\d{1,2})\)\s*(?P<rest>.+)$")  # "(1)"
+_LETTER = re.compile(r"^(?P<n>[a-zđ])\s*\)\s*(?P<rest>.+)$")
+_BULLET = re.compile(r"^[-–+•]\s*(?P<rest>.+)$")
+_TIME = re.compile(r"^(?:Thời\s+gian|Thời\s+hạn|Tiến\s+độ)(?:\s+(?:hoàn\s+thành|thực\s+hiện))?\s*:\s*(?P<rest>.+)$", re.I)
+_STOP = re.compile(r"^(?:Nơi\s+nhận|Đính\s+kèm)\b", re.I)
+_LEVELS = {"phan": 0, "roman": 1, "num": 2, "deep": 2, "paren": 3, "letter": 3, "bullet": 4}
+_KINDS = (("phan", _PHAN), ("roman", _ROMAN), ("deep", _DEEP), ("num", _NUM), ("paren", _PAREN_NUM),
+          ("letter", _LETTER), ("bullet", _BULLET))
+
+
+@dataclass
+class _Item:
+    level: float
+    stt: str
+    head: Line
+    kind: str = ""
+    body: list[Line] = field(default_factory=list)
+    times: list[Line] = field(default_factory=list)
+    children: list["_Item"] = field(default_factory=list)
+    parent: "_Item | None" = None
+
+    @property
+    def lines(self) -> list[Line]:
+        return [self.head] + self.body
+
+    @property
+    def text(self) -> str:
+        return _join(x.text for x in self.lines)
+
+
+def _join(parts) -> str:
+    """Lines of one item as one text: a title line and the paragraph under it become two sentences; a line
+    broken by the page ("… để triển khai" / "các giải pháp …") is joined back with a space."""
+    out = ""
+    for p in parts:
+        if out and p[:1].isupper() and not out.rstrip().endswith((".", ";", ":", ",", "!", "?", "…")):
+            out += "."
+        out = f"{out} {p}" if out else p
+    return out
+
+
+# -- the outline ------------------------------------------------------------------------------------------
+def _outline(lines: list[Line]) -> tuple[list[_Item], list[Line], int]:
+    """Numbered items as a tree, the lines before the first item, and where an appendix table starts."""
+    roots: list[_Item] = []
+    preamble: list[Line] = []
+    stack: list[_Item] = []
+    skipping = False
+    for i, ln in enumerate(lines):
+        if _is_table_start(lines, i):
+            return roots, preamble, i
+        t = ln.text
+        if _STOP.match(t):
+            skipping = True
+            continue
+        if skipping:
+            if _BULLET.match(t) or len(t) < 60:
+                continue
+            skipping = False
+        kind, m = None, None
+        for k, rx in _KINDS:
+            m = rx.match(t)
+            if m:
+                kind = k
+                break
+        tm = _TIME.match(t)
+        if tm and stack:
+            stack[-1].times.append(ln)
+            continue
+        if kind == "bullet" and not stack:
+            kind = None
+        if kind is None:
+            if stack:
+                stack[-1].body.append(ln)
+            else:
+                preamble.append(ln)
+            continue
+        level = _LEVELS[kind]
+        n = m.groupdict().get("n") or ""
+        if kind == "deep":  # "1.1." under "1.", "1.1.1." under "1.1."
+            level += 0.25 * n.count(".")
+        while stack and stack[-1].level >= level:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        if kind == "phan":
+            stt = f"P{n}"
+        elif kind == "bullet":
+            stt = parent.stt if parent else ""
+        elif kind == "deep":  # the number says its place; only a section's "II." goes before it
+            section = next((a for a in _ancestors(parent) if a.kind in ("phan", "roman")), None)
+            stt = f"{section.stt}.{n}" if section else n
+        else:
+            stt = f"{parent.stt}.{n}" if parent and parent.stt else n
+        rest = m.group("rest") if kind != "phan" else t
+        item = _Item(level, stt, Line(ln.no, rest if kind != "phan" else t), kind, parent=parent)
+        (parent.children if parent else roots).append(item)
+        stack.append(item)
+    return roots, preamble, len(lines)
+
+
+def _ancestors(item: "_Item | None"):
+    while item is not None:
+        yield item
+        item = item.parent
+
+
+# -- hard line breaks -----------------------------------------------------------------------------------
+_MARKER_START = re.compile(r"^(?:Phần\s|[IVX]{1,4}\s*[.)]\s|\d{1,2}(?:\.\d{1,2}){0,3}\s*[.)]?\s|\(\d{1,2}\)|"
+                           r"[a-zđ]\s*\)|[-–+•*])")
+# Words a sentence does not end on: a line ending in one was broken by the page ("… báo cáo" / "Thủ tướng …").
+# (Folded, so only words no name ends on: not "tư" of "Đầu tư", "la" of "Gia Lai"; not "báo cáo", on which
+# headings end: "4. Chế độ báo cáo".)
+_OPEN_END = re.compile(r"(?:\s|^)(?:va|cua|cac|voi|ve|cho|tai|tren|theo|den|gui|trinh|nhung|duoc|"
+                       r"thuoc|trong|giua|nhan|uy\s+ban|hoi\s+dong|phoi\s+hop)$")
+
+
+def _continues(prev: str, cur: str) -> bool:
+    """Whether `cur` goes on the sentence `prev` left open, as text copied from a web page or a PDF breaks it."""
+    if not prev or not cur or prev.rstrip().endswith((".", ";", ":", "!", "?", "/")):
+        return False
+    if _MARKER_START.match(cur) or _STOP.match(cur) or _TIME.match(cur):
+        return False
+    if cur[0].islower():
+        return True
+    return cur[0].isupper() and not cur.isupper() and bool(_OPEN_END.search(fold(prev)))
+
+
+def unwrap(lines: list[Line]) -> list[Line]:
+    """Lines as sentences: a line the page broke ("3. Sở Tài" / "nguyên và Môi trường …", "Hà Nội, ngày 20 tháng 9"
+    / "năm 2024") joined to the one before, which keeps its number. Table rows and new items stay apart."""
+    out: list[Line] = []
+    for i, ln in enumerate(lines):
+        if _is_table_start(lines, i):  # an appendix's cells, one per line, are not sentences
+            return out + lines[i:]
+        if out and not ln.cells and not out[-1].cells and _continues(out[-1].text, ln.text):
+            out[-1] = Line(out[-1].no, f"{out[-1].text} {ln.text}")
+        else:
+            out.append(ln)
+    return out
+
+
+def _is_table_start(lines: list[Line], i: int) -> bool:
+    ln = lines[i]
+    if ln.cells:
+        return fold(ln.cells[0]) in ("stt", "tt", "so tt")
+    return fold(ln.text) in ("stt", "tt") and i + 1 < len(lines) and fold(lines[i + 1].text).startswith("noi dung")

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test bench bench-quick clean i18n i18n-init
+.PHONY: run test test-deps bench bench-quick clean i18n i18n-init
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,17 @@ run: $(BIN)/.installed
 	@if $(BIN)/dondoc --help | grep -q ' run '; then $(BIN)/dondoc run; fi
 
 ## make test: the floor plan (lint-imports: every import runs down, docs/architecture.md), then the whole test
-## suite (PostgreSQL tests start a local server when one can be started).
+## suite (PostgreSQL tests start a local server when one can be started). It first says which Debian packages
+## the browser and calendar tests need and are missing (.ci/test-deps; `make test-deps` installs them).
 test: $(BIN)/.installed
+	@.ci/test-deps check
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+## make test-deps: install what the tests need from Debian (chromium, DejaVu fonts, libical's Python bindings),
+## the same list .ci/run installs in CI.
+test-deps:
+	.ci/test-deps install
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench

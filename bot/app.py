@@ -25,6 +25,7 @@ from bot.texts import COMMANDS, t
 from bot.updates import PerChatUpdateProcessor
 from core.i18n import N_, _, available_languages
 from core.settings import Settings
+from jobs.flood import group_limit
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,11 @@ def build_application(settings: Settings, engine, clock, calendar=None) -> Appli
         from core.workdays import WorkCalendar
 
         calendar = WorkCalendar.from_file(settings.holidays_file)
+    group = group_limit(settings.rate_group_per_minute)
     limiter = AIORateLimiter(
         overall_max_rate=settings.rate_overall_per_second, overall_time_period=1,
-        group_max_rate=settings.rate_group_per_minute, group_time_period=60,
+        # jobs.flood.group_limit: burst and rate share the rolling minute (never more than RATE_GROUP_PER_MINUTE).
+        group_max_rate=group.burst, group_time_period=group.burst * group.interval,
         max_retries=0,  # a 429 reaches the caller: the dispatcher records it and retries on its own schedule
     )
     app = (

@@ -128,13 +128,18 @@ class TelegramChannel(Channel):
         from telegram.ext import AIORateLimiter, ExtBot
         from telegram.request import HTTPXRequest
 
+        from jobs.flood import group_limit
+
+        group = group_limit(self.settings.rate_group_per_minute)
+
         rate = float(self.settings.rate_overall_per_second)
         burst = max(1.0, min(rate, 5.0))
         limiter = AIORateLimiter(
             # RATE_OVERALL_PER_SECOND in small bursts (5 per 1/6 s for 30/s), not 30 at once: requests queued
             # behind new connections reach Telegram bunched up, and a whole second's burst then looks too fast.
             overall_max_rate=burst, overall_time_period=burst / rate,
-            group_max_rate=self.settings.rate_group_per_minute, group_time_period=60,
+            # jobs.flood.group_limit: burst and rate share the rolling minute (never more than RATE_GROUP_PER_MINUTE).
+            group_max_rate=group.burst, group_time_period=group.burst * group.interval,
             max_retries=0,  # retries are persisted in the outbox, not slept on here
         )
         # One connection per concurrently served chat; timeouts short enough that a hung request is retried.

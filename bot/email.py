@@ -49,12 +49,15 @@ def make_token(settings, purpose: str, binding_id: int, *, now: float | None = N
 
 def read_token(settings, token: str, purpose: str, *, now: float | None = None) -> int | None:
     """The binding id of a valid, unexpired token for `purpose`; None otherwise (forged, garbled, old)."""
+    if not (token or "").isascii():  # a garbled link ("²".isdigit() is true, int("²") fails)
+        return None
     parts = (token or "").split(".")
     if len(parts) != 4 or parts[0] != purpose or not parts[1].isdigit() or not parts[2].isdigit():
         return None
     body = ".".join(parts[:3])
     sig = base64.urlsafe_b64encode(hmac.new(_secret(settings), body.encode(), hashlib.sha256).digest()[:16]).decode()
-    if not hmac.compare_digest(sig.rstrip("="), parts[3]):
+    # Bytes, not str: compare_digest raises TypeError on a non-ASCII str (a garbled link must be "not valid").
+    if not hmac.compare_digest(sig.rstrip("=").encode(), parts[3].encode("utf-8", "replace")):
         return None
     if int(parts[2]) < (now if now is not None else time.time()):
         return None

@@ -142,12 +142,22 @@ class Settings:
     import_checks_waiting: int = 4  # uploads waiting for the one check process; more are told to try later
     report_max_years: int = 20  # longest period a report covers
     report_max_occurrences: int = 1_000_000  # occurrences one report may count (over all its tasks)
-    report_heavy_per_person: int = 1  # reports computed at once for one person
-    report_heavy_at_once: int = 2  # reports computed at once over everyone
+    report_heavy_per_person: int = 2  # reports computed at once for one person (a page and its chart, or a download)
+    report_heavy_at_once: int = 4  # reports computed at once over everyone
     feed_renders_per_client: int = 2  # feeds rendered at once for one client address
     feed_renders_at_once: int = 8  # feeds rendered or waiting for a render thread, over all clients
     feed_buffer_bytes: int = 64 * 1024 * 1024  # the (gzipped) rendering one request may hold for its reader
     zalo_unlinked_replies_per_minute: int = 20  # "how to link" answers to unlinked chats, over all of them
+    # other systems (docs/integration.md): /api/v1 requests per minute per token; webhook attempts before giving up
+    api_rate_per_minute: int = 120
+    webhook_max_attempts: int = 12
+    # edXML (QCVN 102:2016): a folder watched for packages to import, the folder status receipts are written to,
+    # our agency's OrganId (the From of receipts), the certificate packages' signatures are checked against
+    edxml_watch_dir: Path | None = None
+    edxml_outbox_dir: Path | None = None
+    edxml_organ_id: str | None = None
+    edxml_organ_name: str | None = None
+    edxml_cert_file: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -569,6 +579,13 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "FEED_RENDERS_AT_ONCE": ("feed_renders_at_once", _int_range(1, 1000)),
     "FEED_BUFFER_BYTES": ("feed_buffer_bytes", _int_range(1024 * 1024, 4 * 1024 ** 3)),
     "ZALO_UNLINKED_REPLIES_PER_MINUTE": ("zalo_unlinked_replies_per_minute", _int_range(0, 10_000)),
+    "API_RATE_PER_MINUTE": ("api_rate_per_minute", _int_range(1, 100_000)),
+    "WEBHOOK_MAX_ATTEMPTS": ("webhook_max_attempts", _int_range(1, 100)),
+    "EDXML_WATCH_DIR": ("edxml_watch_dir", _path),
+    "EDXML_OUTBOX_DIR": ("edxml_outbox_dir", _path),
+    "EDXML_ORGAN_ID": ("edxml_organ_id", _optional_str),
+    "EDXML_ORGAN_NAME": ("edxml_organ_name", _optional_str),
+    "EDXML_CERT_FILE": ("edxml_cert_file", _existing_file),
 }
 
 SETTING_NAMES = tuple(_SPEC)
@@ -608,7 +625,8 @@ def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
                         "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
                         "smtp_password", "smtp_ca_file", "mail_from", "mail_reply_to", "feed_uid_domain", "province",
-                        "zalo_webhook_url", "zalo_webhook_secret"):
+                        "zalo_webhook_url", "zalo_webhook_secret", "edxml_watch_dir", "edxml_outbox_dir",
+                        "edxml_organ_id", "edxml_organ_name", "edxml_cert_file"):
                 values[attr] = None
             continue
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Iterable, TextIO
 log = logging.getLogger("dondoc.run")
 
 ROLES = ("all", "bot", "dispatcher", "feeds", "web")
+DATABASE_WATCH_SECONDS = 15.0  # how often a running service looks at its SQLite file
 
 
 class _QuietOverlap(logging.Filter):
@@ -115,9 +117,15 @@ class Service:
     on_fatal: object = None  # called when the service must stop on its own (set by `serve`)
     _tick_task: asyncio.Task | None = None
     _watch_task: asyncio.Task | None = None
+    _db_watch_task: asyncio.Task | None = None
+    _db_health: object = None  # storage.health.DatabaseHealth, made when the service starts
+    _db_told: str | None = None
 
     async def start(self) -> None:
         s = self.settings
+        if self.engine.dialect.name == "sqlite":
+            self.check_database_file()  # remembers which file this process opened
+            self._db_watch_task = asyncio.create_task(self._watch_database(), name="database file watch")
         if "bot" in self.roles:
             # Only one process receives updates (one webhook, one poller): a second one stops here, exit 2.
             from storage.locks import ReceiverLock
@@ -156,9 +164,10 @@ class Service:
 
             extend = ()
             if "web" in self.roles:
+                from web.api.app import mount as mount_api
                 from web.app import mount
 
-                extend = (mount,)
+                extend = (mount, mount_api)  # the console at /web, the API for other systems at /api/v1
             if s.zalo_bot_token and s.zalo_webhook_url:
                 from web.zalo_webhook import webhook_route
 
@@ -222,6 +231,28 @@ class Service:
                     self.on_fatal()
                 return
 
+    async def _watch_database(self, every: float = DATABASE_WATCH_SECONDS) -> None:
+        """An SQLite file deleted or replaced under the running service is said in the log at once (and by
+        /healthz): what this process writes then goes to a file nobody can open again. The process keeps
+        running, because while it does the lost file can still be copied out of /proc/PID/fd."""
+        while True:
+            await asyncio.sleep(every)
+            self.check_database_file()
+
+    def check_database_file(self) -> str | None:
+        """One look at the SQLite file (the watch's step): its problem, logged once when it appears."""
+        from storage.health import DatabaseHealth
+
+        if self._db_health is None:
+            self._db_health = DatabaseHealth(self.engine)
+        problem = self._db_health.file_problem()
+        if problem is not None and problem != self._db_told:
+            log.error("%s; dondoc is writing into a file nobody can open again. Stop new work, copy the open "
+                      "file out of /proc/%s/fd (ls -l shows it as '(deleted)') or restore the backup, then "
+                      "restart", problem, os.getpid())
+        self._db_told = problem
+        return problem
+
     async def _tick(self) -> None:
         self._tick_task = asyncio.current_task()
         await self.scheduler.tick()
@@ -239,6 +270,8 @@ class Service:
             except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - stopping anyway
                 log.warning("the last tick did not finish within %ss; its claims expire after CLAIM_TIMEOUT_SECONDS",
                             grace)
+        if self.scheduler is not None:
+            await self.scheduler.webhooks.sender.close()  # the webhooks' HTTP client, after the last tick
         if self.bot_app is not None:
             from bot.app import stop_bot
 
@@ -261,6 +294,8 @@ class Service:
                 log.exception("closing a channel")
         if self._watch_task is not None:
             self._watch_task.cancel()
+        if self._db_watch_task is not None:
+            self._db_watch_task.cancel()
         if self.receiver_lock is not None:
             await asyncio.to_thread(self.receiver_lock.release)
         log.info("dondoc stopped")

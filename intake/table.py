@@ -244,6 +244,17 @@ def rows_from_table(table: Table, c: Collector, documents: str | None) -> Parsed
             _join(last, own, r.number)
             continue
         spanning = len(distinct) == 1 and len([x for x in r.cells if x]) > 1
+        # "II | Cải cách thể chế" with the title merged across the rest of the table: a section numbered I, II, A…,
+        # not a task whose lead and deadline are copies of its title.
+        originals = [i for i, x in enumerate(r.cells) if x and i not in r.merged_left and i != key_idx]
+        if stt and not spanning and len(originals) == 1 and r.merged_left and \
+                _section_level(stt, "") in (0, 1) and not values.get("key" if "key" in fields else "_"):
+            text = r.cells[originals[0]]
+            heading = f"{stt} {text}" if stt.endswith((".", ")")) else f"{stt}. {text}"
+            level = _section_level(stt, "")
+            sections = [s for s in sections if s[0] < level] + [(level, heading)]
+            last = None
+            continue
         heading_text = next(iter(distinct)) if spanning else \
             (f"{stt}. {content}" if stt and content and not stt.endswith((".", ")")) else
              " ".join(x for x in (stt, content) if x))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Mapping
 
 from jobs.planner import (
@@ -176,14 +176,45 @@ def plan_window(tasks: Iterable[TaskSnapshot], bindings, policy: Policy, calenda
     rows: list[tuple[PlannedStep, str]] = []
     for t in tasks:
         due = plan_task(t, b, policy, calendar, since, now)
-        for s, status in catch_up(due, existing):
-            rows.append((catch_up_time(s, now, policy, calendar) if status == PENDING else s, status))
+        mine = [(catch_up_time(s, now, policy, calendar) if status == PENDING else s, status)
+                for s, status in catch_up(due, existing)]
         if until > now:
-            rows.extend((s, PENDING) for s in plan_task(t, b, policy, calendar, now, until))
+            mine.extend((s, PENDING) for s in plan_task(t, b, policy, calendar, now, until))
+        rows.extend(_spoken_for_later_today(mine, t, b, policy, calendar, until))
     if load_state is not None:  # what the outbox holds for the chats and days a budget applies to
         state = load_state({(s.chat, policy.local_date(s.due_at)) for s, st in rows
                             if st == PENDING and s.kind in TASK_KINDS and budget_of(policy, s.payload.get("role")) != "task"})
     return fold(rows, policy, calendar, state)
+
+
+def _spoken_for_later_today(rows: list[tuple[PlannedStep, str]], task: TaskSnapshot, b: Bindings, policy: Policy,
+                            calendar: WorkCalendar, until: datetime) -> list[tuple[PlannedStep, str]]:
+    """At most one message per task a day, across ticks too: a pending step that a later step of the same task,
+    occurrence and chat follows on the same local day — beyond `until`, where `fold` cannot see it — is
+    superseded now, as the preview's one window supersedes it. Without this a tick sent a first start's
+    catch-up at 07:30 and the day's reminder at 08:00: a focal chat told of the same task twice a day
+    (issue 27; the preview listed one)."""
+    pending = [s for s, st in rows if st == PENDING and s.kind in TASK_KINDS]
+    if not pending:
+        return rows
+    last_day = max(policy.local_date(s.due_at) for s in pending)
+    day_end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=policy.timezone).astimezone(timezone.utc)
+    if day_end <= until:
+        return rows
+    later: dict[tuple[str, str, str, date], datetime] = {}
+    for s in plan_task(task, b, policy, calendar, until, day_end):
+        if s.kind in TASK_KINDS:
+            k = (s.task_key, s.occurrence, s.chat, policy.local_date(s.due_at))
+            later[k] = max(later.get(k, s.due_at), s.due_at)
+    if not later:
+        return rows
+    out = []
+    for s, st in rows:
+        if st == PENDING and s.kind in TASK_KINDS and \
+                later.get((s.task_key, s.occurrence, s.chat, policy.local_date(s.due_at)), s.due_at) > s.due_at:
+            st = SUPERSEDED
+        out.append((s, st))
+    return out
 
 
 def digest_plan(bindings, policy: Policy, calendar: WorkCalendar, now: datetime, until: datetime, *,

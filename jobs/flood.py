@@ -22,10 +22,11 @@ processes on machines whose clocks disagree still share one timeline. A process 
 claims stay short.
 
 Margins: the overall interval is 2% longer than 1/RATE_OVERALL_PER_SECOND and there is no burst, so the
-receiving side's bucket stays full; a group may get `RATE_GROUP_PER_MINUTE / 2` messages at once, then one
-every 60/RATE_GROUP_PER_MINUTE s (+5%); a private chat one message every 1/RATE_PRIVATE_PER_SECOND s
-(+10%), counted from when the previous one was answered (`sent`), so a message delayed on its way does
-not bring the next one closer.
+receiving side's bucket stays full; a group may get half of RATE_GROUP_PER_MINUTE at once and the other half
+spread over the minute (`group_limit`): Telegram counts a group's messages per rolling minute, and a burst of
+10 with the full rate on top of it put 29 into the first minute (issue 27); a private chat one message every
+1/RATE_PRIVATE_PER_SECOND s (+10%), counted from when the previous one was answered (`sent`), so a message
+delayed on its way does not bring the next one closer.
 """
 
 from __future__ import annotations
@@ -71,6 +72,22 @@ class Limit:
         return timedelta(seconds=self.interval * (self.burst - 1))
 
 
+def group_limit(per_minute: int) -> Limit:
+    """The limit of one group: at most `per_minute` messages in any rolling minute. Telegram counts a rolling
+    minute, so the burst and the steady rate share it: half at once, the other half spread over the minute
+    (+5% margin). At most burst + 60 s / interval messages fit in any 60 s, which is below `per_minute`."""
+    burst = max(1, per_minute // 2)
+    return Limit(60.0 * 1.05 / max(1, per_minute - burst), burst)
+
+
+def gcra(tat: datetime, now: datetime, limit: Limit) -> tuple[datetime | None, datetime]:
+    """One step of the GCRA for one limit: (when the message may go — None if later than now allows —, the
+    new theoretical arrival time). Pure: `reserve` does the same in SQL rows; tests simulate it."""
+    if tat - limit.tolerance > now:
+        return None, tat
+    return now, max(tat, now) + timedelta(seconds=limit.interval)
+
+
 def is_private_chat(chat_id: str) -> bool:
     """Telegram: users have positive ids, groups and channels negative ones (or an @username)."""
     try:
@@ -89,7 +106,7 @@ class SharedFloodLimits:
         self.platform = platform
         self.max_wait = max_wait
         self.overall = Limit(1.02 / settings.rate_overall_per_second)
-        self.group = Limit(60.0 * 1.05 / settings.rate_group_per_minute, max(1, settings.rate_group_per_minute // 2))
+        self.group = group_limit(settings.rate_group_per_minute)
         self.private = Limit(1.10 / settings.rate_private_per_second)
         self._reservations = 0
         self._gate = asyncio.Lock()
@@ -112,8 +129,8 @@ class SharedFloodLimits:
         with self.engine.begin() as conn:
             tat_overall, _ = conn.execute(lock, {"n": names[0]}).one()
             tat_chat, now = conn.execute(lock, {"n": names[1]}).one()
-            ready = tat_chat - chat.tolerance
-            if ready > now:
+            if gcra(tat_chat, now, chat)[0] is None:
+                ready = tat_chat - chat.tolerance
                 conn.rollback()
                 return Reservation(False, (ready - now).total_seconds(), ready, "chat")
             send_at = max(now, tat_overall - self.overall.tolerance)
@@ -123,7 +140,7 @@ class SharedFloodLimits:
                 return Reservation(False, wait, send_at, "overall")
             conn.execute(sa.update(T).where(T.c.name == sa.bindparam("n")).values(tat=sa.bindparam("t")), [
                 {"n": names[0], "t": max(tat_overall, send_at) + timedelta(seconds=self.overall.interval)},
-                {"n": names[1], "t": max(tat_chat, send_at) + timedelta(seconds=chat.interval)},
+                {"n": names[1], "t": gcra(tat_chat, send_at, chat)[1]},
             ])
         self._reservations += 1
         if self._reservations % _PRUNE_EVERY == 0:

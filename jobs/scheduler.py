@@ -204,6 +204,9 @@ class Scheduler:
                                                    worker_id=worker_id, composer=composer)
         self._stopping = False
         self.ticks = 0
+        from jobs.webhooks import Webhooks
+
+        self.webhooks = Webhooks(engine, settings, clock, self.calendar)  # events for other systems (API)
 
     # -- planning (synchronous; `tick` runs it in a worker thread)
     def prepare_start(self) -> int:
@@ -385,6 +388,17 @@ class Scheduler:
             dispatch_stats = await self.dispatcher.dispatch_due()
         except Exception:
             log.exception("dispatch failed; trying again next tick")
+        try:
+            await self.webhooks.tick()
+        except Exception:
+            log.exception("webhook delivery failed; trying again next tick")
+        if self.settings.edxml_watch_dir is not None or self.settings.edxml_outbox_dir is not None:
+            try:  # edXML packages in from the watched folder, status receipts out (intake/edxml/outbox.py)
+                from intake.edxml.outbox import tick as edxml_tick
+
+                await asyncio.to_thread(edxml_tick, self.engine, self.settings, self.clock.now())
+            except Exception:
+                log.exception("edXML folder work failed; trying again next tick")
         if self.ticks == 1:
             try:
                 log.info("%s", await asyncio.to_thread(self.whats_next, self.clock.now()))
@@ -421,4 +435,5 @@ class Scheduler:
 
     def request_stop(self) -> None:
         self._stopping = True
+        self.webhooks.stopping = True
         self.dispatcher.request_stop()

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.i18n import N_, _, current_language, format_date, pgettext
+from core.spreadsheet import set_text
 from core.status import status_label
 from reports.figures import GROUPS, Report, ReportRow
 from reports.ratings import rating_headers
@@ -38,9 +39,8 @@ _COLOR_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 
 
 def _text(cell, value: str | None) -> None:
-    """A string stays a string, even "=SUM(…)" typed into a task's content."""
-    cell.value = value if value is not None else ""
-    cell.data_type = "s"
+    """A string stays a string, even "=SUM(…)" typed into a task's content, and after the cell is edited."""
+    set_text(cell, value)
 
 
 def _date(cell, value) -> None:

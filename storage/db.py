@@ -26,6 +26,18 @@ class DatabasePathError(ValueError):
     """DATABASE_URL names an SQLite file in a folder that does not exist."""
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite DATABASE_URL (relative to the current folder, as SQLite opens it); None for an
+    in-memory SQLite database and for every other dialect."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:" or path.startswith("file::memory:"):
+        return None
+    return Path(path)
+
+
 def make_engine(url: str, echo: bool = False, *, busy_timeout: float = 30.0) -> Engine:
     """`busy_timeout`: how long a SQLite write waits for another connection's write lock (seconds)."""
     # Registers the session event that revokes a chat's feed tokens when its link ends or starts again, so

@@ -349,6 +349,8 @@ def _xlsx_bytes(header: list[str], rows: list[list[str]]) -> bytes:
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
+    from core.spreadsheet import set_text
+
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Nhiệm vụ"
@@ -359,7 +361,7 @@ def _xlsx_bytes(header: list[str], rows: list[list[str]]) -> bytes:
         ws.append(r)
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value:
-                cell.data_type = "s"  # text, never a formula: "=HYPERLINK(…)" stays the text it was
+                set_text(cell, cell.value)  # text, never a formula: "=HYPERLINK(…)" stays text, even edited
     for letter, width in zip("ABCDEFGHIJK", (28, 6, 60, 28, 40, 24, 24, 18, 14, 24, 24)):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2, min_col=3, max_col=5):

@@ -31,6 +31,7 @@ from typing import Mapping
 
 from sqlmodel import Session, select
 
+from core import authority
 from storage import audit
 from storage.tables import ChatBinding, Task, WebSession, WebSigninLink
 
@@ -59,11 +60,13 @@ def new_token() -> str:
 # -- one-time sign-in links -------------------------------------------------------------------------------
 
 def create_signin_link(session: Session, user_id: str, *, name: str | None, created_by: str, source: str,
-                       now: datetime, minutes: int, via_chat: str | None = None) -> tuple[str, WebSigninLink]:
+                       now: datetime, minutes: int, via_chat: str | None = None,
+                       via_chat_admin: bool = False) -> tuple[str, WebSigninLink]:
     """A new link for `user_id`; returns (the plain token — shown once —, its row). `via_chat`: the group
     the person asked from (by writing /web in it), whose bindings give them roles as well."""
     token = new_token()
     row = WebSigninLink(token_hash=hash_token(token), user_id=str(user_id), name=name, via_chat=via_chat,
+                        via_chat_admin=bool(via_chat and via_chat_admin),
                         created_at=now, created_by=created_by, expires_at=now + timedelta(minutes=minutes))
     session.add(row)
     session.flush()
@@ -134,11 +137,12 @@ def verify_telegram_login(data: Mapping[str, str], bot_token: str | None, now: d
 # -- sessions ---------------------------------------------------------------------------------------------
 
 def open_session(session: Session, user_id: str, *, name: str | None, via: str, now: datetime, minutes: int,
-                 language: str | None = None, via_chat: str | None = None) -> tuple[str, WebSession]:
+                 language: str | None = None, via_chat: str | None = None,
+                 via_chat_admin: bool = False) -> tuple[str, WebSession]:
     """A new browser session; returns (the cookie value, its row)."""
     token = new_token()
     row = WebSession(token_hash=hash_token(token), user_id=str(user_id), name=name, csrf_token=new_token(),
-                     via_chat=via_chat, language=language, via=via, created_at=now,
+                     via_chat=via_chat, via_chat_admin=bool(via_chat and via_chat_admin), language=language, via=via, created_at=now,
                      expires_at=now + timedelta(minutes=minutes))
     session.add(row)
     session.flush()
@@ -166,14 +170,28 @@ def csrf_ok(row: WebSession, given: str | None) -> bool:
 class Person:
     """A signed-in person and what their bindings and ADMIN_USER_IDS let them see and do.
 
-    admin: everything; oversight (cơ quan thường trực): every agency and the decisions (confirm a completion,
-    approve or reject an extension); leadership (lãnh đạo tỉnh): read-only, every agency; focal point and
-    manager: their own agencies' tasks (led or coordinated), acting on the ones they lead."""
+    admin: everything; oversight (cơ quan thường trực): every agency; leadership (lãnh đạo tỉnh): read-only,
+    every agency; focal point and manager: their own agencies' tasks (led or coordinated). Who may act and
+    decide is the one rule of core/authority.py, the same as in the chats: a decision (confirm a
+    completion, approve or reject an extension) needs an oversight binding of the person's own private chat,
+    or of the group they signed in through *and* being that group's administrator (when they asked for the
+    link) or listed in OVERSIGHT_USER_IDS."""
 
     user_id: str
     name: str
     is_admin: bool = False
     bindings: list[tuple[str, str]] = field(default_factory=list)  # (agency code, role)
+    personal: list[bool] = field(default_factory=list)  # per binding: the person's own private chat's
+    group_admin: bool = False  # an administrator of the group they signed in through
+    listed_overseer: bool = False  # in OVERSIGHT_USER_IDS
+
+    @property
+    def standing(self) -> authority.Standing:
+        personal = self.personal or [True] * len(self.bindings)
+        return authority.Standing(
+            seats=tuple(authority.Seat(a, r, personal=p) for (a, r), p in zip(self.bindings, personal)),
+            surface="console", private=True, is_admin=self.is_admin, group_admin=self.group_admin,
+            listed_overseer=self.listed_overseer)
 
     @property
     def roles(self) -> set[str]:
@@ -193,11 +211,11 @@ class Person:
 
     @property
     def can_decide(self) -> bool:
-        return self.is_admin or "oversight" in self.roles
+        return authority.allowed(self.standing, authority.Action.DECIDE_EXTENSION)
 
     @property
     def can_admin(self) -> bool:
-        return self.is_admin
+        return authority.allowed(self.standing, authority.Action.IMPORT)
 
     def visible_agencies(self) -> list[str] | None:
         """None = every agency."""
@@ -211,23 +229,30 @@ class Person:
 
     def can_act(self, task: Task) -> bool:
         """Record progress, mark done, ask for more time: the lead agency's people, and administrators."""
-        return self.is_admin or task.lead_agency in self.own_agencies
+        return authority.allowed(self.standing, authority.Action.DONE, lead=task.lead_agency)
+
+    def refusal(self, action: authority.Action, task: Task | None = None) -> authority.Refusal | None:
+        return authority.refusal(self.standing, action, lead=task.lead_agency if task is not None else None)
 
 
 def person_for(session: Session, user_id: str, name: str | None, admin_user_ids,
-               via_chat: str | None = None) -> Person | None:
+               via_chat: str | None = None, *, oversight_user_ids=(), via_chat_admin: bool = False) -> Person | None:
     """The person with their roles — from their private chat's bindings, the bindings of the group they asked
-    for the link from (`via_chat`), and ADMIN_USER_IDS; None when they have none."""
+    for the link from (`via_chat`; `via_chat_admin`: they were its administrator then), and ADMIN_USER_IDS /
+    OVERSIGHT_USER_IDS; None when they have none."""
     chats = {str(user_id)} | ({str(via_chat)} if via_chat else set())
     rows = session.exec(select(ChatBinding).where(
         ChatBinding.platform == "telegram", ChatBinding.chat_id.in_(sorted(chats)),
         ChatBinding.active == True)  # noqa: E712
         .order_by(ChatBinding.id)).all()
     try:
-        is_admin = int(user_id) in set(admin_user_ids)
+        uid = int(user_id)
     except ValueError:
-        is_admin = False
+        uid = None
+    is_admin = uid is not None and uid in set(admin_user_ids)
     if not rows and not is_admin:
         return None
     return Person(user_id=str(user_id), name=name or str(user_id), is_admin=is_admin,
-                  bindings=[(b.agency, b.role) for b in rows])
+                  bindings=[(b.agency, b.role) for b in rows], personal=[b.chat_id == str(user_id) for b in rows],
+                  group_admin=bool(via_chat and via_chat_admin),
+                  listed_overseer=uid is not None and uid in set(oversight_user_ids))

@@ -12,32 +12,15 @@ The database is the source of truth. Conventions:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
-class UTCDateTime(TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out; stored naive-UTC so SQLite and PostgreSQL agree."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc)
+from storage.columns import UTCDateTime  # noqa: E402 - its own module, so table modules beside this one share it
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -297,6 +280,8 @@ class WebSigninLink(SQLModel, table=True):
     user_id: str = Field(max_length=64)  # the Telegram user id it signs in
     name: Optional[str] = Field(default=None, max_length=200)
     via_chat: Optional[str] = Field(default=None, max_length=64)  # a group the person asked from: its roles
+    # Whether they were that group's administrator when they asked (decisions need it: core/authority.py).
+    via_chat_admin: bool = Field(default=False)
     created_at: datetime = _ts()
     created_by: Optional[str] = Field(default=None, max_length=200)
     expires_at: datetime = _ts()
@@ -313,9 +298,13 @@ class WebSession(SQLModel, table=True):
     name: Optional[str] = Field(default=None, max_length=200)
     csrf_token: str = Field(max_length=64)
     via_chat: Optional[str] = Field(default=None, max_length=64)  # the group whose bindings also give roles
+    via_chat_admin: bool = Field(default=False)  # an administrator of that group when the link was asked for
     language: Optional[str] = Field(default=None, max_length=5)
     via: str = Field(max_length=20)  # link | telegram
     created_at: datetime = _ts()
     expires_at: datetime = _ts()
     revoked_at: Optional[datetime] = _ts(nullable=True)
 
+
+# Other systems' access (API tokens, webhooks): their own module, registered on the metadata here.
+from storage import api_tables as _api_tables  # noqa: E402,F401

@@ -29,7 +29,12 @@ def _limited() -> None:
 def dondoc(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """The real CLI in a process of its own, under the address-space limit."""
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AGENCIES_FILE", "PROVINCE")}
-    environ.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", LANGUAGE="en", **env)
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    if not (tmp_path / "db.sqlite3").exists():  # made first: an import creates one only inside ./data/
+        from storage.db import upgrade
+
+        upgrade(url)
+    environ.update(DATABASE_URL=url, LANGUAGE="en", **env)
     return subprocess.run([sys.executable, "-c", "from dondoc.cli import main; main()", *args],
                           preexec_fn=_limited, env=environ, capture_output=True, text=True, timeout=120,
                           cwd=tmp_path)

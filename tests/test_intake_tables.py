@@ -380,3 +380,30 @@ def test_dates_in_files_stay_within_the_grammars_years(engine, directory, tmp_pa
     with pytest.raises(RegistryErrors) as e:
         run(engine, path, directory, document=None, issued=None)
     assert errors(e)[0] == f"{path}:2:Ngày ban hành: '31/12/9999' is not a date (dd/mm/yyyy)"
+
+
+def test_a_roman_numbered_section_merged_across_the_table_is_a_section_not_a_task(engine, directory, tmp_path):
+    """Issue 27: "II | CẢI CÁCH THỦ TỤC HÀNH CHÍNH" with the title merged over every column after the STT was read
+    as a task whose lead and deadline were copies of its title."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["TT", "Nội dung nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"])
+    ws.append(["I", "NỘI DUNG CẢI CÁCH THỂ CHẾ", None, None, None])
+    ws.merge_cells("B2:E2")
+    ws.append(["1", "Rà soát văn bản quy phạm pháp luật", "Sở Tư pháp", None, "Quý III/2013"])
+    ws.append(["II", "Cải cách thủ tục hành chính", None, None, None])
+    ws.merge_cells("B4:E4")
+    ws.append(["2", "Công bố thủ tục hành chính", "Sở Tư pháp", None, "Tháng 12/2013"])
+    ws.append(["B.", "Các nhiệm vụ khác", None, None, None])
+    ws.merge_cells("B6:E6")
+    ws.append(["3", "Báo cáo kết quả", "Sở Nội vụ", None, "Tháng 12/2013"])
+    path = tmp_path / "62-KH-UBND.xlsx"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(buf.getvalue())
+    report = run(engine, path, directory)
+    assert report.added == ["62-kh-ubnd-1", "62-kh-ubnd-2", "62-kh-ubnd-3"]
+    ts = tasks(engine)
+    assert ts["62-kh-ubnd-1"].section == "I. NỘI DUNG CẢI CÁCH THỂ CHẾ"
+    assert ts["62-kh-ubnd-2"].section == "II. Cải cách thủ tục hành chính"
+    assert ts["62-kh-ubnd-3"].section == "II. Cải cách thủ tục hành chính › B. Các nhiệm vụ khác"

@@ -74,7 +74,10 @@ def test_sqlite_refuses_a_role_other_than_all(tmp_path):
 
 
 def test_sqlite_a_second_run_on_the_same_file_exits_2(tmp_path):
+    from storage.db import upgrade
+
     url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    upgrade(url)  # `dondoc run` starts only on a database that exists (issue 27)
     first = _start(tmp_path, "first", url, None)
     try:
         _wait_running(first, tmp_path, "first")

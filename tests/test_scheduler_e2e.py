@@ -128,16 +128,17 @@ N_CHATS = 40
 
 
 def populate(engine) -> set[tuple[int, str, str]]:
-    """Each of 40 agencies leads two tasks due 14/6/2018 (assigned 1/6) and has one focal private chat.
-    Expected on 7/6/2018 from 07:59:50: the new-task notices, then at 08:00 the 7-day reminders. (A notice
-    still unsent at 08:00 — held back by a 429 — is superseded by the reminder: recorded, not sent.)"""
+    """Each of 40 agencies leads four tasks due 14/6/2018 (assigned 1/6) and has one focal private chat.
+    Expected on 7/6/2018 from 07:59:50: at 08:00 the 7-day reminders, 160 of them; the new-task notices due
+    that day are superseded by them (at most one message per task a day: the later speaks for both, as the
+    preview says — issue 27), recorded, not sent."""
     assigned = datetime(2018, 6, 1, 9, 0, tzinfo=VN)
     expected = set()
     with session_scope(engine) as s:
         d = make_directive(s, now=assigned)
         for i in range(N_CHATS):
             agency, chat = f"agency-{i:02d}", 5000 + i
-            for j in range(2):
+            for j in range(4):
                 key = f"T{i:02d}-{j}"
                 make_task(s, key=key, deadline_text="trước ngày 14/6/2018", now=assigned, directive=d, lead=agency)
                 expected |= {(chat, "new", key), (chat, "reminder", key)}

@@ -109,10 +109,19 @@ def _login_payload(user_id: int, when, token: str = BOT_TOKEN) -> dict[str, str]
     return data
 
 
+async def widget_state(client) -> str:
+    """The state the sign-in page gives Telegram's widget (and this browser, as a cookie)."""
+    import re
+
+    page = await (await client.get("/web/signin")).text()
+    return re.search(r'data-auth-url="[^"]*\?state=([A-Za-z0-9_-]+)"', page).group(1)
+
+
 async def test_telegram_login_widget_signs_in_when_the_hash_is_right(seeded, wsettings, wclock):
     async with console(seeded, wsettings, wclock) as c:
-        r = await c.client.get("/web/signin/telegram", params=_login_payload(OVERSIGHT, wclock.now()),
-                               allow_redirects=False)
+        state = await widget_state(c.client)
+        r = await c.client.get("/web/signin/telegram", params={**_login_payload(OVERSIGHT, wclock.now()),
+                                                               "state": state}, allow_redirects=False)
         assert r.status == 303
         assert (await c.client.get("/web/")).status == 200
     with Session(seeded) as s:
@@ -388,7 +397,7 @@ async def test_the_sign_in_page_offers_the_telegram_widget(seeded, wsettings, wc
     async with console(seeded, wsettings, wclock) as c:
         page = await (await c.client.get("/web/signin")).text()
         assert 'data-telegram-login="dondoc_test_bot"' in page
-        assert 'data-auth-url="http://127.0.0.1:8080/web/signin/telegram"' in page
+        assert 'data-auth-url="http://127.0.0.1:8080/web/signin/telegram?state=' in page
 
 
 @pytest.mark.parametrize("role, console_served", [("web", True), ("feeds", False)])
@@ -549,3 +558,36 @@ async def test_a_calendar_events_url_opens_the_tasks_page(seeded, wsettings, wcl
             assert url.startswith(wsettings.feed_base_url)
             r = await c.client.get(urlsplit(url).path)
             assert r.status == 200 and content in await r.text()
+
+
+async def test_a_telegram_login_payload_signs_in_only_the_browser_that_asked_for_it(seeded, wsettings, wclock):
+    """Issue 27: login CSRF. A valid payload replayed in another browser (e.g. from a link an attacker sends)
+    signs nobody in; nor does the right browser without the state its sign-in page gave."""
+    payload = _login_payload(OVERSIGHT, wclock.now())
+    async with console(seeded, wsettings, wclock) as attacker, console(seeded, wsettings, wclock) as victim:
+        state = await widget_state(attacker.client)
+        r = await victim.client.get("/web/signin/telegram", params={**payload, "state": state},
+                                    allow_redirects=False)
+        assert r.status == 403 and "dondoc_session" not in r.headers.get("Set-Cookie", "")
+        assert vi("This Telegram sign-in did not start in this browser. Open the sign-in page and press "
+                  "Telegram's button here.") in await r.text()
+        await widget_state(victim.client)  # the victim's own page: a state of its own, not the attacker's
+        r = await victim.client.get("/web/signin/telegram", params={**payload, "state": state},
+                                    allow_redirects=False)
+        assert r.status == 403
+        r = await attacker.client.get("/web/signin/telegram", params=payload, allow_redirects=False)
+        assert r.status == 403  # no state at all
+    with Session(seeded) as s:
+        assert s.exec(select(WebSession)).all() == []
+
+
+@pytest.mark.parametrize("value", ["/web/tasks\r\nSet-Cookie: x=1", "/web/\n", "/web/%0d%0aX: y"])
+async def test_a_next_address_with_a_line_break_goes_to_the_dashboard(seeded, wsettings, wclock, value):
+    """Issue 27: CR/LF in next= dropped the connection with an unhandled exception."""
+    from urllib.parse import quote
+
+    async with console(seeded, wsettings, wclock) as c:
+        r = await c.client.get("/web/lang/en?next=" + quote(value, safe=""), allow_redirects=False)
+        assert r.status == 303 and r.headers["Location"] == ("/web/" if "%" not in value else value)
+        r = await c.client.get("/web/signin?next=" + quote(value, safe=""))
+        assert r.status == 200

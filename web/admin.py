@@ -5,6 +5,7 @@ as for a page that does not exist."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 import shutil
@@ -18,13 +19,14 @@ from sqlmodel import Session, select
 
 from core.i18n import _
 from storage.tables import ChatBinding, InviteCode
-from web import registry_adapter
+from web import registry_adapter, upload_files
 from web.common import CALENDAR, CLOCK, ENGINE, LANG, PERSON, SETTINGS, UPLOADS, run_db
 from storage.signin import Person
 from web.common import _parse_date, today_of
 from web.pages import not_found
 
-SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
+log = logging.getLogger(__name__)
+
 
 
 def _admin(request: web.Request) -> Person | None:
@@ -140,15 +142,29 @@ async def registry_upload(request: web.Request) -> web.Response:
     bad = _bad_dates(form)
     if bad:
         return await registry_page(request, status=400, message=bad, options=_options(form))
-    name = SAFE_NAME.sub("_", Path(field.filename).name)[:120] or "registry"
+    name = upload_files.safe_name(field.filename)
+    if name is None:
+        return await registry_page(request, status=400, options=_options(form), message=_(
+            "The file name {name!r} cannot be used: give the file a name such as ke-hoach.xlsx and upload it "
+            "again.", name=field.filename))
     if name == AGENCIES_NAME:
         name = "registry-" + name
-    folder = Path(tempfile.mkdtemp(prefix="dondoc-upload-"))
+    folder = upload_files.new_folder()
     path = folder / name
-    await asyncio.to_thread(lambda: path.write_bytes(field.file.read()))
-    agencies = form.get("agencies")
-    if agencies is not None and getattr(agencies, "filename", None):
-        await asyncio.to_thread(lambda: (folder / AGENCIES_NAME).write_bytes(agencies.file.read()))
+
+    def keep() -> None:
+        path.write_bytes(field.file.read())
+        agencies = form.get("agencies")
+        if agencies is not None and getattr(agencies, "filename", None):
+            (folder / AGENCIES_NAME).write_bytes(agencies.file.read())
+
+    try:
+        await asyncio.to_thread(keep)
+    except OSError as e:  # nothing half-kept: the folder goes with the failed upload
+        shutil.rmtree(folder, ignore_errors=True)
+        log.warning("could not keep an uploaded registry: %s", e)
+        return await registry_page(request, status=400, options=_options(form), message=_(
+            "The file could not be kept on the server ({error}); upload it again.", error=e.strerror or e))
     upload_id = secrets.token_urlsafe(16)
     uploads = request.app[UPLOADS]
     for old_id, (uid, old_path) in list(uploads.items()):

@@ -15,6 +15,7 @@ Database work is synchronous SQLAlchemy, run in a worker thread (`run_db`), as t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -51,7 +52,8 @@ async def middleware(request: web.Request, handler):
     if token:
         def load(s: Session):
             r = auth.load_session(s, token, now(request))
-            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat)
+            p = (auth.person_for(s, r.user_id, r.name, settings.admin_user_ids, r.via_chat,
+                                 oversight_user_ids=settings.oversight_user_ids, via_chat_admin=r.via_chat_admin)
                  if r is not None else None)
             return r, p
 
@@ -152,6 +154,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
     pages.routes(app)
     admin.routes(app)
     reports.routes(app)
+    from web.api import console as integrations
+
+    integrations.routes(app)  # other systems: API tokens and webhooks (web/api/console.py)
     from web import people_pages
 
     people_pages.routes(app)  # issue 24
@@ -164,6 +169,13 @@ def make_web_app(settings, engine, clock) -> web.Application:
             shutil.rmtree(path.parent, ignore_errors=True)
 
     app.on_cleanup.append(drop_uploads)
+
+    async def sweep_uploads(app: web.Application) -> None:
+        from web import upload_files
+
+        await asyncio.to_thread(upload_files.sweep_orphans)  # unconfirmed uploads of a process that crashed
+
+    app.on_startup.append(sweep_uploads)
     return app
 
 

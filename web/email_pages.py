@@ -34,7 +34,17 @@ def _page(title: str, body: str, lang: str, status: int = 200) -> web.Response:
            f'<body style="font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em">'
            f"<h1>{html.escape(title)}</h1>{body}</body></html>")
     return web.Response(text=doc, content_type="text/html", status=status,
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                 # Their buttons act: no other site may frame them (clickjacking).
+                                 "X-Frame-Options": "DENY",
+                                 "Content-Security-Policy": "frame-ancestors 'none'; default-src 'none'; "
+                                                            "style-src 'unsafe-inline'; form-action 'self'"})
+
+
+def _invalid(token: str) -> int:
+    """400 for a link garbled beyond reading (non-ASCII: a link dondoc makes never is), 404 for one that is
+    forged, expired or about a removed address."""
+    return 404 if token.isascii() else 400
 
 
 def _form(action: str, token: str, label: str) -> str:
@@ -65,7 +75,7 @@ async def confirm_page(request: web.Request) -> web.Response:
     if b is None or (not b.active and b.disabled_reason != AWAITING):
         return _page(_("Link not valid", lang=lang), "<p>" + html.escape(_(
             "This confirmation link is not valid or has expired. Ask your dondoc administrator to link the "
-            "address again.", lang=lang)) + "</p>", lang, status=404)
+            "address again.", lang=lang)) + "</p>", lang, status=_invalid(token))
     if b.active:
         return _page(_("Address confirmed", lang=lang), "<p>" + html.escape(_(
             "{address} is already confirmed.", lang=lang, address=b.chat_id)) + "</p>", lang)
@@ -84,7 +94,7 @@ async def confirm_action(request: web.Request) -> web.Response:
     if not ok:
         return _page(_("Link not valid", lang=lang), "<p>" + html.escape(_(
             "This confirmation link is not valid or has expired. Ask your dondoc administrator to link the "
-            "address again.", lang=lang)) + "</p>", lang, status=404)
+            "address again.", lang=lang)) + "</p>", lang, status=_invalid(token))
     return _page(_("Address confirmed", lang=lang), "<p>" + html.escape(_(
         "Thank you. {address} will now receive dondoc's messages.", lang=lang, address=b.chat_id)) + "</p>", lang)
 
@@ -95,7 +105,7 @@ async def stop_page(request: web.Request) -> web.Response:
     lang = (b.language if b and b.language else settings.language)
     if b is None:
         return _page(_("Link not valid", lang=lang), "<p>" + html.escape(_("This link is not valid.", lang=lang))
-                     + "</p>", lang, status=404)
+                     + "</p>", lang, status=_invalid(token))
     if not b.active:
         return _page(_("No more e-mails", lang=lang), "<p>" + html.escape(_(
             "{address} does not receive dondoc's messages any more.", lang=lang, address=b.chat_id)) + "</p>", lang)
@@ -112,7 +122,7 @@ async def stop_action(request: web.Request) -> web.Response:
     lang = (b.language if b and b.language else settings.language)
     if b is None:
         return _page(_("Link not valid", lang=lang), "<p>" + html.escape(_("This link is not valid.", lang=lang))
-                     + "</p>", lang, status=404)
+                     + "</p>", lang, status=_invalid(token))
     await asyncio.to_thread(_set_state, request, b.id, False)
     return _page(_("No more e-mails", lang=lang), "<p>" + html.escape(_(
         "{address} does not receive dondoc's messages any more.", lang=lang, address=b.chat_id)) + "</p>", lang)

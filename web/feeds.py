@@ -47,6 +47,7 @@ RENDER_CACHE_BYTES = 64 * 1024 * 1024  # gzipped renderings kept (≈ 10 feeds o
 GZIP_LEVEL = 1  # fast: a feed's text compresses ~8x even so, and level 6 would double the cold render time
 
 ENGINE_KEY = web.AppKey("engine", object)
+HEALTH_KEY = web.AppKey("health", object)  # storage.health.DatabaseHealth
 SETTINGS_KEY = web.AppKey("settings", object)
 CLOCK_KEY = web.AppKey("clock", object)
 CACHE_KEY = web.AppKey("render_cache", OrderedDict)
@@ -426,21 +427,13 @@ async def feed(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 "ok" when the database answers, 503 otherwise (for monitoring)."""
-    engine = request.app[ENGINE_KEY]
-
-    def ping() -> None:
-        import sqlalchemy as sa
-
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-
-    try:
-        await asyncio.to_thread(ping)
-    except Exception as e:  # noqa: BLE001 - any failure means "not healthy"
-        log.warning("health check: database unreachable: %s", e)
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+    """200 "ok" when the database is the one this process started on, can write, and has not lost every task
+    since the start; 503 with the problems otherwise (for monitoring): storage/health.py."""
+    report = await asyncio.to_thread(request.app[HEALTH_KEY].check)
+    if not report.ok:
+        log.warning("health check: %s", "; ".join(report.problems))
+    return web.json_response(report.to_json(), status=200 if report.ok else 503,
+                             headers={"Cache-Control": "no-store"})
 
 
 def make_app(settings, engine, clock, extend=()) -> web.Application:
@@ -455,6 +448,10 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     processes = auto_processes() if settings.feed_render_processes is None else settings.feed_render_processes
     app[POOL_KEY] = RenderPool(processes, (settings.agencies_file, settings.holidays_file)) if processes else None
     app.on_startup.append(_start_pool)
+    from storage.health import DatabaseHealth
+
+    app[HEALTH_KEY] = DatabaseHealth(engine)
+    app.on_startup.append(_start_health)
     app.on_cleanup.append(_stop_pool)
     app.router.add_get("/feeds/{name}", feed)  # add_get also answers HEAD
     app.router.add_get("/healthz", healthz)
@@ -467,6 +464,10 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     for hook in extend:
         hook(app)
     return app
+
+
+async def _start_health(app: web.Application) -> None:
+    await asyncio.to_thread(app[HEALTH_KEY].start)  # the task count at start, for "fell to zero"
 
 
 async def _start_pool(app: web.Application) -> None:

@@ -13,7 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
-from core import i18n
+from core import authority, i18n
 from core.i18n import _
 from core.status import Status, status_label
 from storage import actions
@@ -244,6 +244,33 @@ def action_error_text(e: actions.ActionError) -> str:
     }.get(e.code, str(e))
 
 
+# The task page's forms, each one action of the one rule of who may do what (core/authority.py).
+FORM_ACTIONS = {
+    "progress": authority.Action.PROGRESS, "done": authority.Action.DONE,
+    "extend": authority.Action.REQUEST_EXTENSION,
+    "confirm": authority.Action.CONFIRM_COMPLETION, "return": authority.Action.CONFIRM_COMPLETION,
+    "approve": authority.Action.DECIDE_EXTENSION, "reject": authority.Action.DECIDE_EXTENSION,
+}
+
+
+def refusal_text(why: authority.Refusal, task: Task | None, s: Session | None = None) -> str:
+    """Why the console refuses, in the words of the chat's refusals."""
+    if why.code == "only_lead" and task is not None:
+        lead = agency_names(s, {task.lead_agency}).get(task.lead_agency, task.lead_agency) if s else task.lead_agency
+        return _("Only the lead agency ({lead}) can update task {key}.", lead=lead, key=task.key)
+    if why.code == "role_cannot_act":
+        return _("Your role reads this task; the lead agency's focal point or leaders update it.")
+    if why.code == "only_oversight":
+        return _("Only the oversight body confirms completions and decides extensions.")
+    if why.code == "group_admins_only":
+        return _("You signed in through the oversight group as one of its members: only the group's "
+                 "administrators (or the people listed in OVERSIGHT_USER_IDS) confirm completions and decide "
+                 "extensions.")
+    if why.code == "admins_only":
+        return _("Only the dondoc administrators can do this.")
+    return _("Your role does not allow this action on this task.")
+
+
 async def act(request: web.Request) -> web.StreamResponse:
     """POST /web/tasks/{key}: one action on one occurrence, from a form of the task's page."""
     person: Person = request[PERSON]
@@ -259,9 +286,12 @@ async def act(request: web.Request) -> web.StreamResponse:
         task = load_task(s, person, key)
         if task is None:
             return "404", None
-        deciding = what in ("confirm", "return", "approve", "reject")
-        if (deciding and not person.can_decide) or (not deciding and not person.can_act(task)):
-            return "403", None
+        action = FORM_ACTIONS.get(what)
+        if action is None:
+            return "bad", _("Unknown action.")
+        why = person.refusal(action, task)
+        if why is not None:
+            return "403", refusal_text(why, task, s)
         try:
             if what == "progress":
                 pct = (form.get("percent") or "").strip()
@@ -303,7 +333,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         return not_found(request)
     if outcome == "403":
         return aiohttp_jinja2.render_template("message.html", request, {
-            "title": _("Not allowed"), "text": _("Your role does not allow this action on this task.")}, status=403)
+            "title": _("Not allowed"), "text": detail}, status=403)
     if outcome == "bad":
         return await task_page(request, error=detail, status=400)
     url = request.app.router["task"].url_for(key=key).with_query(ok=detail)

@@ -16,7 +16,9 @@ from web.common import COOKIE, LANG_COOKIE, NONCE_COOKIE, SESSION, SETTINGS, lan
 
 def _next(request: web.Request, value: str | None) -> str:
     """Where to go after signing in: a page of the console only (never another site)."""
-    if value and value.startswith("/web/") and not value.startswith("//"):
+    # No control character: CR/LF would split the Location header (aiohttp refuses it with an exception).
+    if value and value.startswith("/web/") and not value.startswith("//") and \
+            not any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         return value
     return "/web/"
 
@@ -31,6 +33,8 @@ def refusal(code: str) -> str:
         "forged": _("The Telegram sign-in could not be verified."),
         "stale": _("The Telegram sign-in is too old; sign in again."),
         "no_bot": _("Sign-in with Telegram is not set up on this server (no bot token)."),
+        "other_browser": _("This Telegram sign-in did not start in this browser. Open the sign-in page and press "
+                           "Telegram's button here."),
         "no_role": _("Your Telegram account is not linked to any agency yet. Ask the administrator for an "
                      "invite, then send /web to the bot."),
     }.get(code, _("Sign-in refused."))
@@ -41,17 +45,29 @@ def _refused(request: web.Request, code: str) -> web.Response:
                                                                   "widget": None}, status=403)
 
 
-def _widget(request: web.Request) -> dict | None:
+# The Telegram Login Widget's payload is signed by Telegram but says nothing of the browser it is used in: a
+# payload of someone else's, opened in your browser, would sign you in as them (login CSRF). The sign-in page
+# therefore puts a random state in a cookie and in the widget's return address; the return must carry both.
+TG_STATE_COOKIE = "dondoc_tg_state"
+
+
+def _widget(request: web.Request, state: str) -> dict | None:
     s = request.app[SETTINGS]
     if not (s.telegram_bot_token and s.telegram_bot_username):
         return None
-    return {"bot": s.telegram_bot_username,
-            "auth_url": s.feed_base_url.rstrip("/") + str(request.app.router["signin_telegram"].url_for())}
+    url = request.app.router["signin_telegram"].url_for().with_query(state=state)
+    return {"bot": s.telegram_bot_username, "auth_url": s.feed_base_url.rstrip("/") + str(url)}
 
 
 async def signin_page(request: web.Request) -> web.Response:
-    return aiohttp_jinja2.render_template("signin.html", request, {
-        "error": None, "next": _next(request, request.query.get("next")), "widget": _widget(request)})
+    state = auth.new_token()
+    widget = _widget(request, state)
+    response = aiohttp_jinja2.render_template("signin.html", request, {
+        "error": None, "next": _next(request, request.query.get("next")), "widget": widget})
+    if widget is not None:
+        s_ = request.app[SETTINGS]
+        set_cookie(response, s_, TG_STATE_COOKIE, state, s_.signin_link_minutes * 60)
+    return response
 
 
 async def link_page(request: web.Request) -> web.Response:
@@ -76,17 +92,19 @@ async def link_page(request: web.Request) -> web.Response:
 
 
 async def _start_session(request: web.Request, user_id: str, name: str | None, via: str, redirect: str,
-                         via_chat: str | None = None):
+                         via_chat: str | None = None, via_chat_admin: bool = False):
     """Open a session for a person who has a role, else refuse; both in one transaction."""
     s_ = request.app[SETTINGS]
     lang = language_of(request)
 
     def work(s):
-        person = auth.person_for(s, user_id, name, s_.admin_user_ids, via_chat)
+        person = auth.person_for(s, user_id, name, s_.admin_user_ids, via_chat,
+                                 oversight_user_ids=s_.oversight_user_ids, via_chat_admin=via_chat_admin)
         if person is None:
             return None
         token, _row = auth.open_session(s, user_id, name=name, via=via, now=now(request),
-                                        minutes=s_.web_session_minutes, language=lang, via_chat=via_chat)
+                                        minutes=s_.web_session_minutes, language=lang, via_chat=via_chat,
+                                        via_chat_admin=via_chat_admin)
         return token
 
     token = await run_db(request, work)
@@ -95,6 +113,7 @@ async def _start_session(request: web.Request, user_id: str, name: str | None, v
     response = web.Response(status=303, headers={"Location": redirect})
     set_cookie(response, s_, COOKIE, token, s_.web_session_minutes * 60)
     response.del_cookie(NONCE_COOKIE, path="/web")
+    response.del_cookie(TG_STATE_COOKIE, path="/web")  # a state is good for one sign-in
     return response
 
 
@@ -109,24 +128,29 @@ async def link_signin(request: web.Request) -> web.StreamResponse:
     def redeem(s):
         try:
             row = auth.redeem_signin_link(s, token, now(request))
-            return (row.user_id, row.name, row.via_chat), None
+            return (row.user_id, row.name, row.via_chat, row.via_chat_admin), None
         except auth.SigninError as e:
             return None, e.code
 
     who, code = await run_db(request, redeem)
     if who is None:
         return _refused(request, code)
-    return await _start_session(request, who[0], who[1], "link", "/web/", via_chat=who[2])
+    return await _start_session(request, who[0], who[1], "link", "/web/", via_chat=who[2],
+                                via_chat_admin=who[3])
 
 
 async def telegram_signin(request: web.Request) -> web.StreamResponse:
     s_ = request.app[SETTINGS]
     data = dict(request.query)
+    state = str(data.pop("state", ""))  # ours, not Telegram's: not part of the signed fields
     try:
         fields = auth.verify_telegram_login(data, s_.telegram_bot_token, now(request),
                                             timedelta(minutes=s_.signin_link_minutes))
     except auth.SigninError as e:
         return _refused(request, e.code)
+    cookie = request.cookies.get(TG_STATE_COOKIE, "")
+    if not cookie or not state or not hmac.compare_digest(cookie.encode(), state.encode("utf-8", "replace")):
+        return _refused(request, "other_browser")
     name = " ".join(x for x in (fields.get("first_name"), fields.get("last_name")) if x) or fields.get("username")
     return await _start_session(request, fields["id"], name, "telegram", "/web/")
 

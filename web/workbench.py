@@ -18,12 +18,13 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, select
 
+from core import authority
 from core.i18n import N_, _
 from storage import actions
 from storage.signin import Person
 from storage.tables import AuditEntry, Extension, Task
 from web.common import CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
-from web.pages import Filters, _matches, action_error_text, visible_items
+from web.pages import Filters, _matches, action_error_text, refusal_text, visible_items
 from web.todo import Todo, bulk_done_message, todo_of
 
 ACTIVITY_LIMIT = 500
@@ -61,10 +62,10 @@ async def bulk(request: web.Request) -> web.StreamResponse:
         return _bulk_message(request, _("Tick at least one task first."), 400)
     if what == "export":
         return await _export(request, person, set(selected))
-    if not person.can_decide:
+    why = person.refusal(authority.Action.DECIDE_EXTENSION)  # the one rule (core/authority.py), with its reason
+    if why is not None:
         return aiohttp_jinja2.render_template("message.html", request, {
-            "title": _("Not allowed"), "text": _("Only the oversight body confirms completions and decides "
-                                                 "extensions.")}, status=403)
+            "title": _("Not allowed"), "text": refusal_text(why, None)}, status=403)
     if what == "reject" and reason is None:
         return _bulk_message(request, _("Give the reason for refusing the extensions."), 400)
 

@@ -23,6 +23,7 @@ from bot.texts import shorten, split_message, t
 from core.clock import Clock, local_today
 from core.i18n import DEFAULT_LANGUAGE, _, available_languages, format_date
 from core.settings import Settings
+from core import authority
 from storage.actions import Actor
 from storage.tables import Agency, ChatBinding, Task
 
@@ -139,20 +140,24 @@ class ChatScope:
         involved = {task.lead_agency, *(task.coordinators or [])}
         return any(a in involved for a in self.own_agencies)
 
+    def standing(self, *, admin: bool | None = None) -> authority.Standing:
+        """This chat's asker for the one rule of who may do what (core/authority.py)."""
+        listed = self.deps.settings.oversight_user_ids if self.deps is not None else ()
+        return authority.Standing(
+            seats=tuple(authority.Seat(b.agency, b.role, personal=self.is_private) for b in self.bindings),
+            surface=self.platform, private=self.is_private, is_admin=self.is_admin if admin is None else admin,
+            group_admin=self.member_status in ("creator", "administrator"),
+            listed_overseer=self.user is not None and self.user.id in listed)
+
     def refusal_to_act(self, task: Task) -> str | None:
         """Why this chat may not update `task` (progress, done, extension, acknowledge), or None if it may.
-        The chat is the unit of trust for reports: any member of an agency's chat reports for the agency."""
-        if self.is_admin and self.can_see(task):
+        The chat is the unit of trust for reports: any member of an agency's chat reports for the agency.
+        An administrator acts on what this chat can see (in a group, the group's agencies)."""
+        if task.id in self.person_tasks:  # handed to the person whose chat this is: they report for it (issue 24)
             return None
-        if task.id in self.person_tasks:  # handed to the person whose chat this is: they report for it
-            return None
-        if not self.linked:
-            return t(self.lang, "unlinked")
-        if task.lead_agency in self.own_agencies:
-            return None
-        if self.own_agencies:
-            return t(self.lang, "only_lead", lead=self.name(task.lead_agency), key=task.key, scope=self.scope_label())
-        return t(self.lang, "role_cannot_act", role=" / ".join(role_label(r, self.lang) for r in sorted(self.roles)))
+        why = authority.refusal(self.standing(admin=self.is_admin and self.can_see(task)), authority.Action.DONE,
+                                lead=task.lead_agency)
+        return None if why is None else self.refusal_text(why, task)
 
     def refusal_to_oversee(self) -> str | None:
         """Why this person may not decide here (confirm a completion, approve or reject an extension).
@@ -160,19 +165,23 @@ class ChatScope:
         The person is the unit of trust for decisions: in an oversight group only its Telegram
         administrators (`member_status`, from getChatMember) and the people in OVERSIGHT_USER_IDS or
         ADMIN_USER_IDS decide; in a private chat linked as oversight, its one person does."""
-        if self.is_admin and (self.is_private or "oversight" in self.roles):
-            return None
-        if not self.linked:
+        why = authority.refusal(self.standing(), authority.Action.DECIDE_EXTENSION)
+        return None if why is None else self.refusal_text(why)
+
+    def refusal_text(self, why: authority.Refusal, task: Task | None = None) -> str:
+        if why.code == "unlinked":
             return t(self.lang, "unlinked")
-        if "oversight" not in self.roles:
+        if why.code == "only_lead" and task is not None:
+            return t(self.lang, "only_lead", lead=self.name(task.lead_agency), key=task.key, scope=self.scope_label())
+        if why.code == "role_cannot_act":
+            return t(self.lang, "role_cannot_act",
+                     role=" / ".join(role_label(r, self.lang) for r in sorted(self.roles)))
+        if why.code == "only_oversight":
             return t(self.lang, "only_oversight")
-        if self.is_private or self.member_status in ("creator", "administrator"):
-            return None
-        listed = self.deps.settings.oversight_user_ids if self.deps is not None else ()
-        if self.user is not None and self.user.id in listed:
-            return None
-        return _("Only this group's administrators (or the people listed in OVERSIGHT_USER_IDS) can confirm "
-                 "completions and decide extensions.", lang=self.lang)
+        if why.code == "group_admins_only":
+            return _("Only this group's administrators (or the people listed in OVERSIGHT_USER_IDS) can confirm "
+                     "completions and decide extensions.", lang=self.lang)
+        return _("Only the dondoc administrators can do this.", lang=self.lang)
 
     async def learn_membership(self, bot) -> None:
         """Ask Telegram whether the person is an administrator of this group (for `refusal_to_oversee`)."""

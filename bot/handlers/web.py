@@ -31,13 +31,16 @@ async def web_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 return
             private = scope.chat_type == "private"
             via_chat = None if private else scope.chat_id
+            if not private:  # the console decides as the chat does: a group's administrators only
+                await scope.learn_membership(context.bot)
             if person_for(session, str(user.id), user.full_name, d.settings.admin_user_ids, via_chat) is None:
                 await reply(update, _("This chat is not linked to any agency yet, so the web console has nothing "
                                       "to show you. Ask the administrator for an invite."))
                 return
             token, _row = create_signin_link(session, str(user.id), name=user.full_name, created_by=user.full_name
                                              or str(user.id), source="telegram", now=d.now(),
-                                             minutes=d.settings.signin_link_minutes, via_chat=via_chat)
+                                             minutes=d.settings.signin_link_minutes, via_chat=via_chat,
+                                             via_chat_admin=scope.member_status in ("creator", "administrator"))
             text = _("Your sign-in link to the web console (works once, for {minutes} minutes):\n{url}",
                      minutes=d.settings.signin_link_minutes, url=signin_url(d.settings.feed_base_url, token))
             if private:

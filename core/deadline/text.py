@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -28,6 +29,9 @@ def _build_fold_table() -> dict[int, str]:
 
 
 _FOLD = _build_fold_table()
+# Invisible format characters: soft hyphen, Mongolian vowel separator, zero-width space/joiners, LRM/RLM,
+# bidi embeddings, overrides and isolates, word joiner and invisible operators, BOM.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 class _Text:
@@ -37,6 +41,17 @@ class _Text:
 
     def __init__(self, original: str):
         self.original = original
+        text, keep = original, None
+        if _INVISIBLE.search(original):
+            # Bidi and zero-width marks (pasted from Word, PDFs, chat apps) are not read at all: "14/6\u200f/2018"
+            # is 14/6/2018. They are dropped, and offsets still point back into the input.
+            keep = [i for i, c in enumerate(original) if not _INVISIBLE.match(c)] + [len(original)]
+            text = "".join(original[i] for i in keep[:-1])
+        self._fold(text)
+        if keep is not None:
+            self._src = keep if self._src is None else [keep[i] for i in self._src]
+
+    def _fold(self, original: str) -> None:
         if unicodedata.is_normalized("NFC", original):
             nfc, self._src = original, None
         else:

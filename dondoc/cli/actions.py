@@ -20,6 +20,7 @@ import typer
 from dondoc.cli.common import clock, engine, fail, settings
 from dondoc.cli.report import parse_cli_date, speaks
 from core.i18n import N_, _, format_date
+from core.terminal import printable
 
 DECISIONS = ("approve", "reject")
 
@@ -32,6 +33,17 @@ def actor():
     except Exception:  # noqa: BLE001 - no login name in some containers
         name = "admin"
     return Actor(name, None, "cli")
+
+
+def authorise(action: str, task=None) -> None:
+    """The one rule of who may do what (core/authority.py), asked for the terminal's operator too, so that a
+    change of the rule reaches every surface."""
+    from core import authority
+
+    why = authority.refusal(authority.OPERATOR, authority.Action(action),
+                            lead=task.lead_agency if task is not None else None)
+    if why is not None:  # pragma: no cover - the operator holds the database; kept for a stricter rule
+        fail(_("Not allowed from the terminal ({reason}).", reason=why.code))
 
 
 def find_task(session, key: str):
@@ -152,6 +164,7 @@ def done_cmd(
         task = find_task(session, key)
         occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('done', task)
             row = actions.mark_done(session, task, occ, actor(), now, note=note, tz=settings().timezone)
         return task.key + period_suffix(task, occ), row.completed_on
 
@@ -178,6 +191,7 @@ def progress_cmd(
         task = find_task(session, key)
         occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('progress', task)
             actions.record_progress(session, task, occ, int(text), note, actor(), now)
         return task.key + period_suffix(task, occ)
 
@@ -206,6 +220,7 @@ def extend_cmd(
         occ = occurrence_key(session, task, occurrence, today)
         who = actor()
         with _raise_for(task):
+            authorise('extend', task)
             ext = actions.request_extension(session, task, occ, due, reason, who, now, tz=settings().timezone)
             if approve:
                 actions.decide_extension(session, ext, True, who, now)
@@ -242,6 +257,7 @@ def decide_cmd(
                    id=extension_id))
         task = session.get(Task, ext.task_id)
         with _raise_for(task):
+            authorise('decide', None)
             actions.decide_extension(session, ext, d == "approve", actor(), now, note=note)
         return task.key + period_suffix(task, ext.occurrence_key), ext.requested_due, ext.previous_due
 
@@ -281,6 +297,7 @@ def confirm_cmd(
         else:
             occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
+            authorise('confirm', task)
             actions.confirm_completion(session, task, occ, actor(), now, approve=not reject, note=note)
         return task.key + period_suffix(task, occ)
 
@@ -308,8 +325,9 @@ def extensions_cmd(
     for ext, task in rows:
         typer.echo(_("{id}. {key}{period}: {previous} → {date} — {reason} ({who}); {decision}", id=ext.id,
                      key=task.key, period=period_suffix(task, ext.occurrence_key),
-                     previous=format_date(ext.previous_due), date=format_date(ext.requested_due), reason=ext.reason,
-                     who=ext.requested_by, decision=decision_label(ext.decision)))
+                     previous=format_date(ext.previous_due), date=format_date(ext.requested_due),
+                     reason=printable(ext.reason or ""), who=printable(ext.requested_by or ""),
+                     decision=decision_label(ext.decision)))
 
 
 def register(app: typer.Typer) -> None:

@@ -61,15 +61,54 @@ def clock() -> Clock:
     return clock_from_settings(settings())
 
 
-@functools.lru_cache(maxsize=1)
-def engine():
-    """The engine for DATABASE_URL, migrated to the latest schema first."""
+@functools.lru_cache(maxsize=2)
+def engine(create: bool = False):
+    """The engine for DATABASE_URL, migrated to the latest schema first.
+
+    A database that does not exist is an error (exit 2), never a new empty one that "has no tasks": only
+    `dondoc db upgrade` and an import (`create=True`) make one, an import only inside ./data/."""
     from storage.db import make_engine, upgrade
 
     url = settings().database_url
     with database_errors(url):
+        check_database_exists(url, create=create)
         upgrade(url)
         return make_engine(url)
+
+
+def where_settings_come_from() -> str:
+    """Which .env the settings were read from; said when it is not obvious (none in this folder)."""
+    from pathlib import Path
+
+    if Path(".env").is_file():
+        return _("Settings: {path}.", path=Path(".env").resolve())
+    return _("No .env in this folder ({folder}): settings come from the environment and the defaults.",
+             folder=Path.cwd())
+
+
+def check_database_exists(url: str, *, create: bool = False) -> None:
+    """Exit 2 when the SQLite file of DATABASE_URL is missing and this command may not create it (or may, but
+    not outside ./data/); say so when a new one is created."""
+    from pathlib import Path
+
+    from storage.db import DEFAULT_SQLITE_FOLDER, sqlite_file
+
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return
+    if not path.parent.is_dir() and path.parent != Path(DEFAULT_SQLITE_FOLDER):
+        return  # a folder that does not exist: make_engine says so (DatabasePathError), more precisely
+    where = where_settings_come_from()
+    if not create:
+        fail(_("There is no database at {path} (DATABASE_URL).", path=path.resolve()) + "\n" + where + "\n"
+             + _("Create it with `dondoc db upgrade` (or import a registry: the first import creates it), or run "
+                 "dondoc from the folder whose .env names your database."))
+    inside = Path("data").resolve()
+    if path.resolve().parent != inside and inside not in path.resolve().parents:
+        fail(_("There is no database at {path} (DATABASE_URL), and an import creates one only inside ./data/.",
+               path=path.resolve()) + "\n" + where + "\n"
+             + _("If that is where you want it, create it with `dondoc db upgrade` first."))
+    typer.echo(_("No database yet: creating {path}.", path=path.resolve()) + " " + where, err=True)
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ import typer
 
 from dondoc.cli.common import clock, engine, fail, settings, unknown_agency
 from core.i18n import N_, _, format_date, ngettext, set_language
+from core.terminal import printable
 
 
 def _lang() -> str:
@@ -94,7 +95,7 @@ def import_cmd(
     now = clock().now()
     s = settings()
     try:
-        with session_scope(engine()) as session:
+        with session_scope(engine(create=not dry_run)) as session:
             directory = _directory(session, agencies)
             options = ImportOptions(directory=directory, calendar=calendar, now=now, actor=_actor(),
                                     document=document, issued=when, issuer=issuer, subject=subject, until=end,
@@ -108,12 +109,12 @@ def import_cmd(
                             "Nothing imported from {file}: {n} problems; the database is unchanged.", n, file=file),
                    err=True)
         for p in e.problems:
-            typer.echo(str(p), err=True)
+            typer.echo(printable(str(p)), err=True)  # a cell's escape sequences must not reach the terminal
         raise typer.Exit(2)
     if report.encoding and report.encoding not in ("utf-8", "utf-8-sig"):
         typer.echo(_("Encoding detected: {encoding}", encoding=report.encoding), err=True)
     for w in report.warnings:
-        typer.echo(_("warning: {warning}", warning=w), err=True)
+        typer.echo(_("warning: {warning}", warning=printable(str(w))), err=True)
     if dry_run:
         typer.echo(_("Dry run of {file} (nothing written): {added} to add, {changed} to change, {unchanged} "
                      "unchanged.", file=file, added=len(report.added), changed=len(report.changed),
@@ -230,8 +231,10 @@ def tasks_cmd(
             due = f"{format_date(i.effective_due)} ({written}: {format_date(i.due)})"
         else:
             due = format_date(i.effective_due)
-        rows.append([i.task.key, _cut(i.task.content, 40), _cut(names.get(i.task.lead_agency, i.task.lead_agency), 30),
-                     _cut(i.task.deadline_text, 24), due, status_label(i.status)])
+        rows.append([printable(c) for c in (
+            i.task.key, _cut(printable(i.task.content), 40),
+            _cut(printable(names.get(i.task.lead_agency, i.task.lead_agency)), 30),
+            _cut(printable(i.task.deadline_text), 24), due, status_label(i.status))])
     header = [_("Key"), _("Content"), _("Lead agency"), _("Deadline (as written)"), _("Due"), _("Status")]
     widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
 

@@ -10,7 +10,7 @@ import storage.tables
 
 
 revision = '0006_people'
-down_revision = '0004'  # re-chain to main's head at merge time (issue 24)
+down_revision = '0008_hardening'  # main's head when issue 24 last merged main
 branch_labels = None
 depends_on = None
 

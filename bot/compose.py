@@ -105,6 +105,15 @@ class Composer:
         except DeadlineError:
             return None
 
+    @staticmethod
+    def _next_due(task: Task, after: date) -> date | None:
+        """A recurring task's first due date after `after` (the held notice names it)."""
+        try:
+            dues = Deadline.from_dict(task.deadline).next_dues(after + timedelta(days=1), 1)
+        except DeadlineError:
+            return None
+        return dues[0] if dues else None
+
     def facts(self, session: Session, task: Task, occs, directive: Directive | None, occurrence_key: str,
               *, with_progress: bool = True) -> texts.TaskFacts:
         occ = next((o for o in occs if o.key == occurrence_key), None)
@@ -190,8 +199,23 @@ class Composer:
                 if loaded is None:
                     return Composed(None, [], lang)
                 task, occs, directive = loaded
-                f = self.facts(session, task, occs, directive, "once" if task.deadline_kind == "once" else row.occurrence)
+                # The notice is about the task, not a period ("held"): a recurring task is told as of its next one.
+                key = {"once": "once", "continuous": "continuous"}.get(task.deadline_kind, row.occurrence)
+                if key == "held":
+                    nxt = self._next_due(task, date.fromisoformat(p["ended"]))
+                    key = nxt.isoformat() if nxt else "continuous"
+                f = self.facts(session, task, occs, directive, key)
                 return Composed(texts.notice_held(f, date.fromisoformat(p["ended"]), lang=lang), [], lang, [task.key])
+            if what == "returned":
+                loaded = self._load_task(session, row.task_id, row.task_key)
+                if loaded is None:
+                    return Composed(None, [], lang)
+                task, occs, directive = loaded
+                from bot.record_notices import notice_returned
+
+                f = self.facts(session, task, occs, directive, row.occurrence)
+                return Composed(notice_returned(f, p.get("reason") or "", p.get("by"), lang=lang), [], lang,
+                                [task.key])
             if what == "chat_gone":
                 text = texts.notice_chat_gone(p.get("chat_desc") or p.get("chat", ""), p.get("error", ""), lang=lang)
             else:

@@ -115,6 +115,13 @@ TEXTS: dict[str, str] = {
     "completion_rejected_note": N_("↩️ Sent back — {who}, {when}"),
     "completion_confirmed_tell": N_("✔️ The oversight body confirmed task {key} as done — {status}."),
     "completion_rejected_tell": N_("↩️ The oversight body did not confirm task {key} as done; it is open again."),
+    "err_done_in_future": N_("The day it was done ({date}) is after today ({today}); nothing recorded."),
+    "err_done_before_assigned": N_("The day it was done ({date}) is before the task was given ({first}); nothing "
+                                   "recorded."),
+    "err_document_in_future": N_("The document's date ({date}) is after today ({today}); nothing recorded."),
+    "return_usage": N_("Usage: /return TASK_KEY REASON — the completion is returned and the agency is told why"),
+    "return_ok": N_("↩️ Completion of task {key} returned: it is open again; the agency is told why."),
+    "return_nothing": N_("Task {key} is not reported done: there is nothing to return."),
 
     # -- action refusals (storage.actions.ActionError codes) ------------------------------------------
     "err_already_done": N_("Task {key}{period} was already marked done; nothing changed."),
@@ -188,6 +195,7 @@ COMMANDS: list[tuple[str, str, tuple[str, ...]]] = [
     ("progress", N_("Report progress: /progress KEY PERCENT [note]"),
      ("focal", "manager")),
     ("extend", N_("Ask for more time: /extend KEY DATE REASON"), ("focal", "manager")),
+    ("return", N_("Return a completion: /return KEY REASON"), ("oversight",)),
     ("ics", N_("The .ics calendar file of the deadlines"), ()),
     ("feed", N_("Calendar subscription link (/feed revoke)"), ()),
     ("summary", N_("Counts per status and the overdue list"),

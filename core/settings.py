@@ -132,6 +132,12 @@ class Settings:
     province: str | None = None
     urgent_workdays: int = 5
     import_max_bytes: int = 20 * 1024 * 1024
+    # the record (issue 22): who the CLI acts as, and the evidence files' store and limits
+    actor: str | None = None  # DONDOC_ACTOR; None: the CLI records "the administrator (command line)"
+    evidence_dir: Path | None = None  # None: a folder "evidence" beside the SQLite database (data/evidence)
+    evidence_max_mb: int = 20
+    evidence_types: tuple[str, ...] = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".jpg", ".jpeg",
+                                       ".png", ".zip")
     import_max_rows: int = 20_000
     import_max_columns: int = 200
     import_max_cell_chars: int = 32_767
@@ -398,6 +404,14 @@ def _domain(v: str) -> str:
     return s
 
 
+def _file_types(v: str) -> tuple[str, ...]:
+    """File name endings, e.g. ".pdf, .docx" (the dot may be left out)."""
+    out = tuple(sorted({"." + x.strip().lower().lstrip(".") for x in v.replace(";", ",").split(",") if x.strip()}))
+    if not out or any(not x[1:].isalnum() for x in out):
+        raise ValueError(_("accepted: file name endings separated by commas, e.g. .pdf, .docx, .jpg"))
+    return out
+
+
 def _optional_str(v: str) -> str | None:
     return v.strip() or None
 
@@ -500,6 +514,10 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "DATABASE_URL": ("database_url", _database_url),
     "TIMEZONE": ("timezone", _timezone),
     "LANGUAGE": ("language", _choice(LANGUAGES)),
+    "DONDOC_ACTOR": ("actor", _optional_str),
+    "EVIDENCE_DIR": ("evidence_dir", _path),
+    "EVIDENCE_MAX_MB": ("evidence_max_mb", _int_range(1, 500)),
+    "EVIDENCE_TYPES": ("evidence_types", _file_types),
     "ADMIN_USER_IDS": ("admin_user_ids", _user_ids),
     "OVERSIGHT_USER_IDS": ("oversight_user_ids", _user_ids),
     "AGENCIES_FILE": ("agencies_file", _existing_file),

@@ -176,8 +176,14 @@ def plan_window(tasks: Iterable[TaskSnapshot], bindings, policy: Policy, calenda
     rows: list[tuple[PlannedStep, str]] = []
     for t in tasks:
         due = plan_task(t, b, policy, calendar, since, now)
-        mine = [(catch_up_time(s, now, policy, calendar) if status == PENDING else s, status)
-                for s, status in catch_up(due, existing)]
+        mine = []
+        for s, status in catch_up(due, existing):
+            if status == PENDING:
+                s = catch_up_time(s, now, policy, calendar)
+                end = t.ends.get(s.payload.get("agency"))
+                if end is not None and end[0] is not None and policy.local_date(s.due_at) > end[0]:
+                    status = SUPERSEDED  # late past its agency's end: it no longer exists to hear it
+            mine.append((s, status))
         if until > now:
             mine.extend((s, PENDING) for s in plan_task(t, b, policy, calendar, now, until))
         rows.extend(_spoken_for_later_today(mine, t, b, policy, calendar, until))

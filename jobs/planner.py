@@ -169,7 +169,11 @@ def plan_task(
         when = policy.deliver_at(when, calendar)  # working hours: never outside DELIVERY_WINDOW
         if not (lo < when <= until) or when < assigned:
             return
+        day = policy.local_date(when)
         for r in to:
+            end = task.ends.get(r.agency)
+            if end is not None and end[0] is not None and day > end[0]:
+                continue  # an agency that ceased to exist hears nothing after its end (its work: held or handed over)
             # A chat linked later hears no history — except the new-task notice: a focal chat linked after
             # the import still learns, once, what its agency owes.
             if honour_binding_dates and kind != NEW and r.created_at is not None and when < r.created_at:

@@ -44,7 +44,7 @@ from jobs.planner import (
     current_summary, iso_week, next_check, previous_quarter,
 )
 from core.workdays import WorkCalendar
-from storage import audit
+from storage import responsibility
 from storage.db import session_scope
 from storage.tables import Agency, ChatBinding, Occurrence, SchedulerState, Task, UTCDateTime
 
@@ -366,10 +366,10 @@ class Scheduler:
             if new is None or new == t.lead_agency:
                 continue
             old = t.lead_agency
-            t.lead_agency, t.sequence, t.updated_at = new, (t.sequence or 0) + 1, now
-            s.add(t)
-            audit.record(s, at=now, actor="scheduler", source="scheduler", action="task.handed_over", entity="task",
-                         entity_key=t.key, **{"from": old, "to": new, "reason": f"{old} ceased to exist on {end[0]}"})
+            # A history entry from the day after the end: what the import wrote stays as written, and reports of
+            # periods before the hand-over keep naming who was responsible then.
+            responsibility.hand_over(s, t, new, since=end[0] + timedelta(days=1), today=today, now=now,
+                                     reason=f"{old} ceased to exist on {end[0]}")
             log.info("task %s: %s ceased to exist on %s; handed over to %s", t.key, old, end[0], new)
             n += 1
         return n

@@ -260,6 +260,9 @@ class DueFact:
     position: int = 0
     progress: tuple[ProgressFact, ...] = ()
     extensions: tuple[ExtensionFact, ...] = ()
+    # The evidence of the completion in force (storage.completion): "123/BC-SNV (15/12/2013)" and file names.
+    document: str | None = None
+    files: tuple[str, ...] = ()
     # Local dates the oversight body returned a reported completion (trả lại): each is a delay in the ratings.
     returns: tuple[date, ...] = ()
 

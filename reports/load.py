@@ -16,11 +16,13 @@ from core.deadline import Deadline, DeadlineError
 from core.i18n import _
 from reports.figures import DueFact, ExtensionFact, Period, PeriodError, ProgressFact, Report, compute_report
 from reports.ratings import OpenItem, RatingRule, agency_colors, rate
+from storage.record_tables import Completion, Evidence, ResponsibilityEntry
+from storage.responsibility import agency_ends, follow_successors, histories, responsible_on
 from storage.tables import Agency, AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 
 # Audit actions that mean the oversight body sent a reported completion back (trả lại): each is a delay in the
 # ratings. "task.completion_rejected" is storage.actions.confirm_completion(approve=False).
-RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned")
+RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned", "task.returned")  # the last: storage.completion
 
 __all__ = ["ReportTooLarge", "load_due_facts", "build_report", "agency_names", "load_colors", "rated"]
 
@@ -58,14 +60,19 @@ def check_period_length(period: Period, max_years: int | None) -> None:
 
 def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencies: Collection[str] | None = None,
                    directive: str | None = None, max_occurrences: int | None = None) -> list[DueFact]:
-    """Every due date in `period` of the tasks led by `agencies` (None: every agency) of `directive` (a number
+    """Every due date in `period` of the tasks led by `agencies` (None: every agency) on that date of `directive` (a number
     such as "5099/UBND-HCC"; None: every directive). Tasks removed from the registry after `as_of` still count
     for it; those removed by then do not."""
     query = select(Task)
+    ends = agency_ends(session)
     if agencies is not None:
         if not agencies:
             return []
-        query = query.where(Task.lead_agency.in_(sorted(agencies)))  # type: ignore[attr-defined]
+        # Who leads a task in the period is its history's answer (storage.responsibility): take every task one
+        # of these agencies led at some time, or whose lead's work they took over; the facts are kept below.
+        related = sorted(set(agencies) | {c for c in ends if follow_successors(c, date.max, ends) in agencies})
+        ever = select(ResponsibilityEntry.task_id).where(ResponsibilityEntry.lead.in_(related))
+        query = query.where(or_(Task.lead_agency.in_(related), Task.id.in_(ever)))  # type: ignore[attr-defined]
     if directive is not None:
         query = query.join(Directive, Directive.id == Task.directive_id).where(Directive.number == directive)
     # One-off tasks due in the period, and every recurring task (its rule says whether a period falls in it).
@@ -132,20 +139,46 @@ def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencie
     numbers = ({d.id: d.number for d in session.exec(select(Directive).where(Directive.id.in_(directive_ids)))}
                if directive_ids else {})
 
+    evidence = completion_evidence(session, ids)
+    leads = histories(session, tasks)
     facts: list[DueFact] = []
     for t in tasks:
         for due in dues[t.id]:
+            # The agency responsible on the due date, not today's lead: a closed period's report never changes.
+            lead = responsible_on(leads[t.id], due, ends)
+            if lead is None or (agencies is not None and lead not in agencies):
+                continue  # its lead ceased with no successor: nothing is owed after its end
             key = "once" if t.deadline_kind == "once" else due.isoformat()
             occ = occurrences.get((t.id, key))
             facts.append(DueFact(
-                task_key=t.key, occurrence_key=key, content=t.content, lead=t.lead_agency,
+                task_key=t.key, occurrence_key=key, content=t.content, lead=lead,
                 deadline_text=t.deadline_text, due=due, state=occ.status if occ else "open",
                 completed_on=occ.completed_on if occ else None, extended_due=occ.extended_due if occ else None,
                 directive=numbers.get(t.directive_id), kind=t.deadline_kind, position=t.position,
                 progress=tuple(progress.get((t.id, key), ())), extensions=tuple(extensions.get((t.id, key), ())),
+                **evidence.get((t.id, key), {}),
                 returns=tuple(returns.get((t.key, key), ())),
             ))
     return facts
+
+
+def completion_evidence(session: Session, ids: list[int]) -> dict[tuple[int, str], dict]:
+    """(task id, occurrence) → the latest completion's document and files, for the report's detail."""
+    out: dict[tuple[int, str], dict] = {}
+    latest: dict[tuple[int, str], Completion] = {}
+    for c in session.exec(select(Completion).where(Completion.task_id.in_(ids)).order_by(Completion.id)):
+        latest[(c.task_id, c.occurrence_key)] = c
+    files: dict[int, list[str]] = {}
+    if latest:
+        for e in session.exec(select(Evidence).where(Evidence.completion_id.in_([c.id for c in latest.values()]))
+                              .order_by(Evidence.id)):
+            files.setdefault(e.completion_id, []).append(e.filename)
+    for k, c in latest.items():
+        doc = c.document_number
+        if doc and c.document_date:
+            doc = f"{doc} ({c.document_date:%d/%m/%Y})"
+        out[k] = {"document": doc, "files": tuple(files.get(c.id, ()))}
+    return out
 
 
 def build_report(session: Session, *, settings, calendar, period: Period, today: date,

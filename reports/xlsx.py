@@ -180,8 +180,9 @@ def _all_sheet(ws: Worksheet, report: Report, lang: str) -> None:
     headers = [pgettext("table column", "No.", lang), _("Key", lang), _("Content", lang), _("Lead agency", lang),
                _("Directive", lang),
                _("Deadline as written", lang), _("Due date", lang), _("Deadline in force", lang),
-               _("Group", lang), _("Status", lang), _("Completed on", lang), _("Working days late", lang)]
-    widths = [6, 14, 50, 26, 16, 22, 12, 12, 22, 22, 12, 10]
+               _("Group", lang), _("Status", lang), _("Completed on", lang), _("Working days late", lang),
+               _("Report document", lang), _("Evidence files", lang)]
+    widths = [6, 14, 50, 26, 16, 22, 12, 12, 22, 22, 12, 10, 22, 30]
     _title(ws, report, _("All tasks of the period", lang), lang, len(headers))
     r = HEADER_ROW
     for i, row in enumerate(report.rows, start=1):
@@ -195,6 +196,8 @@ def _all_sheet(ws: Worksheet, report: Report, lang: str) -> None:
         _date(ws.cell(row=r, column=8), row.effective_due)
         _date(ws.cell(row=r, column=11), row.done_on)
         ws.cell(row=r, column=12, value=row.workdays_late)
+        _text(ws.cell(row=r, column=13), f.document if row.done_on else None)
+        _text(ws.cell(row=r, column=14), "; ".join(f.files) if row.done_on and f.files else None)
     _header(ws, headers, widths, r)
     _body(ws, HEADER_ROW + 1, r, len(headers))
 

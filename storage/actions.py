@@ -91,9 +91,10 @@ def ensure_occurrence(session: Session, task: Task, occurrence_key: str, now: da
 
 
 def current_occurrence(session: Session, task: Task, today: date) -> str:
-    """The occurrence an action means when a person names only the task (CLI, web console): the one deadline of
-    a one-off or continuous task; for a recurring one the earliest period of the last year not yet done (or
-    awaiting confirmation), else the next one. The bot's buttons carry their occurrence instead."""
+    """The occurrence an action means when a person names only the task (CLI, web console, chat commands): the
+    one deadline of a one-off or continuous task; for a recurring one the current period — the open period whose
+    deadline in force is the nearest not yet passed, else the latest passed one still open (within a year); when
+    every one is done, the next period. The bot's buttons carry their occurrence instead."""
     if task.deadline_kind == "once":
         return "once"
     if task.deadline_kind == "continuous":
@@ -106,17 +107,26 @@ def current_occurrence(session: Session, task: Task, today: date) -> str:
         deadline = Deadline.from_dict(task.deadline)
     except DeadlineError as e:
         raise ActionError("no_occurrence", f"task {task.key} has an unreadable deadline: {e}") from None
-    closed = {o.key for o in session.exec(select(Occurrence).where(Occurrence.task_id == task.id,
-                                                                   Occurrence.status != OPEN))}
+    rows = {o.key: o for o in session.exec(select(Occurrence).where(Occurrence.task_id == task.id))}
+    closed = {k for k, o in rows.items() if o.status != OPEN}
     # Enough upcoming periods that one is still open even when several were reported done early.
-    dues = (deadline.occurrences(today - timedelta(days=365), today)
-            + deadline.next_dues(today + timedelta(days=1), len(closed) + 1))
-    for due in dues:
-        if due.isoformat() not in closed:
-            return due.isoformat()
-    if not dues:
+    past = deadline.occurrences(today - timedelta(days=365), today - timedelta(days=1))
+    upcoming = deadline.next_dues(today, len(closed) + 1)
+    if not past and not upcoming:
         raise ActionError("no_occurrence", f"task {task.key} has no period to report on")
-    return dues[-1].isoformat()
+
+    def in_force(due: date) -> date:
+        o = rows.get(due.isoformat())
+        return o.extended_due if o is not None and o.extended_due is not None else due
+
+    open_ = [d for d in past + upcoming if d.isoformat() not in closed]
+    ahead = sorted((d for d in open_ if in_force(d) >= today), key=in_force)
+    if ahead:
+        return ahead[0].isoformat()
+    behind = sorted((d for d in open_ if in_force(d) < today), key=in_force)
+    if behind:
+        return behind[-1].isoformat()
+    return (upcoming or past)[-1 if not upcoming else 0].isoformat()
 
 
 def deadline_in_force(task: Task, occurrence: Occurrence | None, occurrence_key: str) -> date | None:
@@ -173,10 +183,12 @@ def record_progress(session: Session, task: Task, occurrence_key: str, percent: 
 
 
 def mark_done(session: Session, task: Task, occurrence_key: str, actor: Actor, now: datetime,
-              note: str | None = None, needs_confirmation: bool = False, tz: ZoneInfo = VN) -> Occurrence:
+              note: str | None = None, needs_confirmation: bool = False, tz: ZoneInfo = VN,
+              completed_on: date | None = None) -> Occurrence:
     """Done (hoàn thành) — or, with `needs_confirmation`, awaiting the oversight body (chờ xác nhận).
 
-    The completion date is the local date of `now`; "on time" is judged on it when confirmed.
+    The completion date is `completed_on` (checked by storage.completion), else the local date of `now`; "on
+    time" is judged on it.
     """
     status = _status(_peek(session, task, occurrence_key))
     if status == DONE:
@@ -186,7 +198,7 @@ def mark_done(session: Session, task: Task, occurrence_key: str, actor: Actor, n
     occ = ensure_occurrence(session, task, occurrence_key, now)
     _touch(task, occ, now)
     occ.status = PENDING_CONFIRMATION if needs_confirmation else DONE
-    occ.completed_on = now.astimezone(tz).date()
+    occ.completed_on = completed_on or now.astimezone(tz).date()
     occ.completion_note = note or None
     _audit(session, actor, now, "task.done_claimed" if needs_confirmation else "task.done", task, occurrence_key,
            note=note, completed_on=occ.completed_on)

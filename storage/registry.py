@@ -27,7 +27,8 @@ from typing import Any
 import yaml
 from sqlmodel import Session, select
 
-from storage import audit
+from core.i18n import _, format_date
+from storage import audit, responsibility
 from storage.agencies import AgencyDirectory, agency_names, sync_directory
 from storage.tables import Directive, Task
 
@@ -122,6 +123,9 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
                 report.directives_changed.append(number)
         directives[number] = d
 
+    leads = responsibility.histories(session, list(existing.values()))
+    names = None
+    created: list[Task] = []
     seen_keys = set()
     for _p, values in planned_values:
         number = values.pop("document")
@@ -135,15 +139,32 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
         if old is None:
             t = Task(**values, assigned_at=now, created_at=now, updated_at=now, sequence=0, next_check_at=None)
             session.add(t)
+            created.append(t)
             audit.record(session, at=now, actor=actor, source="import", action="task.created", entity="task",
                          entity_key=key, directive=number, lead=values["lead_agency"],
                          deadline=values["deadline_text"], file=file)
             report.added.append(key)
             continue
-        if values["assignee_text"] is None and values["lead_agency"] == old.lead_agency:
+        # The lead is compared with the one written, not with today's: a hand-over or reassignment recorded since
+        # is history the file does not undo (storage.responsibility).
+        lead = responsibility.reconcile_import(leads.get(old.id, []), old.lead_agency, values["lead_agency"])
+        file_lead, values["lead_agency"] = values["lead_agency"], lead.store
+        if values["assignee_text"] is None and not lead.written_changed:
             # A row naming the agency itself (as export writes it) keeps the group it was assigned through.
             values["assignee_text"] = old.assignee_text
         changes = {f: [getattr(old, f), values[f]] for f in _COMPARED if getattr(old, f) != values[f]}
+        if lead.written_changed:
+            changes["lead_agency"] = [lead.previous_written, file_lead]
+            if not dry:  # the dry run writes nothing
+                responsibility.record_written(session, old, file_lead, values["coordinators"], actor=actor, now=now,
+                                              file=file, previous=lead.previous_written)
+        if lead.kept is not None:
+            names = names if names is not None else agency_names(session)
+            report.warnings.append(_(
+                "task {key}: the file names {lead} as the lead; since {date} the task is led by {current} "
+                "({kind}), which stays — `dondoc reassign` gives it to another agency",
+                key=key, lead=names.get(file_lead, file_lead), date=format_date(lead.kept.since),
+                current=names.get(old.lead_agency, old.lead_agency), kind=responsibility.kind_label(lead.kept.kind)))
         restored = old.removed_at is not None
         if dry:
             if changes or restored:
@@ -158,9 +179,10 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
             session.add(old)
             report.unchanged.append(key)
             continue
+        moved = old.lead_agency != values["lead_agency"]
         for f in _COMPARED:
             setattr(old, f, values[f])
-        if "lead_agency" in changes:
+        if moved:
             old.assigned_at = now  # the new lead agency hears about it as a new assignment
         old.removed_at = None
         old.sequence += 1
@@ -172,6 +194,10 @@ def write_registry(session: Session, planned: list[PlannedTask], directives_meta
                      changes=changes, file=file)
         report.changed.append(key)
         report.changes[key] = changes
+
+    if created:
+        session.flush()  # their ids, once for the whole file
+        responsibility.record_written_many(session, created, actor=actor, now=now, file=file)
 
     # Tasks of these directives that the file no longer has.
     scope_ids = [d.id for d in directives.values() if d is not None]
@@ -243,6 +269,14 @@ def export_registry(session: Session, path: Path | str) -> int:
     def name(code: str) -> str:
         return names.get(code, code)
 
+    # The lead as written (or corrected), not today's: the registry is the directive's text, and importing the
+    # export again changes nothing after a hand-over (storage.responsibility).
+    leads = responsibility.histories(session, tasks)
+
+    def lead_of(t: Task) -> str:
+        w = responsibility.written_lead(leads.get(t.id, []))
+        return w.lead if w is not None else t.lead_agency
+
     def until(t: Task) -> str:
         """The plan's end a recurring deadline was bounded by (its RRULE's UNTIL), dd/mm/yyyy."""
         m = re.search(r"UNTIL=(\d{4})(\d{2})(\d{2})", (t.deadline or {}).get("rrule") or "")
@@ -270,7 +304,7 @@ def export_registry(session: Session, path: Path | str) -> int:
             out["content"] = t.content
             if t.product:
                 out["product"] = t.product
-            out["lead"] = name(t.lead_agency)
+            out["lead"] = name(lead_of(t))
             coord = coordinator_list(t)
             if coord:
                 out["coordinators"] = coord
@@ -329,7 +363,7 @@ def export_registry(session: Session, path: Path | str) -> int:
     for d, ts in groups:
         for t in ts:
             cells = {"key": t.key, "stt": t.stt or "", "section": t.section or "", "content": t.content,
-                     "lead": name(t.lead_agency), "coordinators": "; ".join(coordinator_list(t)),
+                     "lead": name(lead_of(t)), "coordinators": "; ".join(coordinator_list(t)),
                      "deadline": t.deadline_text, "until": until(t), "product": t.product or "", "report_to": report_to(t),
                      "document": d.number if d else "", "issued": d.issued.strftime("%d/%m/%Y") if d and d.issued else ""}
             rows.append([cells[f] for f in fields])

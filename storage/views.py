@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from core.deadline import Deadline, DeadlineError
 from core.status import Status, compute_status
+from storage.responsibility import agency_ends
 from storage.tables import DONE, OPEN, Directive, Extension, Occurrence, ProgressUpdate, Task
 
 __all__ = ["TaskItem", "task_items", "summary_counts", "RECURRING_LOOKBACK_DAYS"]
@@ -116,6 +117,8 @@ def task_items(
     directives = ({d.id: d for d in session.exec(select(Directive).where(Directive.id.in_(directive_ids))).all()}
                   if directive_ids else {})
 
+    # Leads that ceased to exist with no successor (storage.responsibility): their recurring work stops at the end.
+    ceased = {code: end for code, (end, successor) in agency_ends(session).items() if end is not None and not successor}
     shift = bool(getattr(settings, "deadline_shift_to_workday", True)) and calendar is not None
     due_soon = int(getattr(settings, "due_soon_days", 3))
 
@@ -169,6 +172,10 @@ def task_items(
             issued = d.issued if d is not None and d.issued else deadline.start
             window_start = max(d for d in (issued, today - timedelta(days=RECURRING_LOOKBACK_DAYS)) if d)
             past, upcoming = recurring_dues(deadline, window_start)
+            end = ceased.get(task.lead_agency)
+            if end is not None:  # its lead ceased with no successor: nothing is owed after its end
+                past = [d for d in past if d <= end]
+                upcoming = [d for d in upcoming if d <= end]
             for due in past:
                 it = item(task, due.isoformat(), due)
                 if it.state != DONE:

@@ -54,14 +54,19 @@ def test_done_is_audited_as_cli(cli, engine):
 
 
 def test_done_on_a_recurring_task_takes_the_current_period_or_the_one_named(cli, engine):
-    assert cli("done", "5099-2").exit_code == 0  # July's period (20/7) is the earliest not done
-    assert occurrence(engine, "5099-2", "2026-07-20").status == "done"
-    assert cli("done", "5099-2", "--occurrence", "20/09/2026").exit_code == 0
+    # The current period: the open one whose deadline is the nearest not yet passed (20/8), not the oldest open
+    # one (20/7, overdue) — issue 22.
+    assert cli("done", "5099-2").exit_code == 0
+    assert occurrence(engine, "5099-2", "2026-08-20").status == "done"
+    assert occurrence(engine, "5099-2", "2026-07-20") is None
+    assert cli("done", "5099-2", "--occurrence", "20/09/2026").exit_code == 0  # the old name still works
     assert occurrence(engine, "5099-2", "2026-09-20").status == "done"
-    r = cli("done", "5099-2", "--occurrence", "21/09/2026")
+    assert cli("done", "5099-2", "--period", "20/07/2026").exit_code == 0
+    assert occurrence(engine, "5099-2", "2026-07-20").status == "done"
+    r = cli("done", "5099-2", "--period", "21/09/2026")
     assert r.exit_code == 2 and "20/09/2026" in r.stderr  # the nearest due dates are suggested
-    r = cli("done", "5099-1", "--occurrence", "14/08/2026")
-    assert r.exit_code == 2 and "--occurrence" in r.stderr
+    r = cli("done", "5099-1", "--period", "14/08/2026")
+    assert r.exit_code == 2 and "--period" in r.stderr
 
 
 def test_progress(cli, engine):

@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
+import storage.record_tables  # noqa: F401  (tables kept outside tables.py)
 import storage.tables  # noqa: F401
 from storage.db import current_revision, head_revision
 

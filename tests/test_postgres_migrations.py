@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
+import storage.record_tables  # noqa: F401  (tables kept outside tables.py)
 import storage.tables  # noqa: F401  (registers the tables)
 from storage.db import (MIGRATIONS_DIR, alembic_config, current_revision, downgrade, head_revision, make_engine,
                         upgrade)

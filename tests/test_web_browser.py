@@ -201,11 +201,12 @@ def test_a_focal_point_gets_404_for_another_agency_and_a_form_without_csrf_is_re
     assert own.status == 200
     # The form's CSRF token removed (as a form on another site would lack it): refused, nothing changes.
     page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
+    page.click(f"summary:text('{vi('Report done')}')")
     with page.expect_navigation() as nav:
-        page.click(f"button:text('{vi('Mark done')}')")
+        page.click(f"button:text('{vi('Continue')}')")
     assert nav.value.status == 403
     assert vi("This form has expired or did not come from this site; reload the page and try again.") in \
         page.inner_text("main")
     page.goto(f"{server.base}/web/tasks/5099-2")
-    assert page.locator(f"button:text('{vi('Mark done')}')").count() == 1  # still open
+    assert page.locator(f"summary:text('{vi('Report done')}')").count() == 1  # still open
     context.close()

@@ -129,7 +129,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from core.workdays import WorkCalendar
-    from web import admin, pages, reports, signin, workbench
+    from web import admin, pages, record, reports, signin, workbench
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -154,6 +154,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
     pages.routes(app)
     admin.routes(app)
     reports.routes(app)
+    record.routes(app)
     from web.api import console as integrations
 
     integrations.routes(app)  # other systems: API tokens and webhooks (web/api/console.py)

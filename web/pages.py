@@ -16,10 +16,12 @@ from sqlmodel import Session, select
 from core import authority, i18n
 from core.i18n import _
 from core.status import Status, status_label
-from storage import actions
+from storage import actions, completion
+from storage.history import source_label
 from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
+from web import record
 from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
 from storage.signin import Person
 
@@ -173,9 +175,20 @@ def load_task(s: Session, person: Person, key: str) -> Task | None:
     return task
 
 
+def current_first(s: Session, task: Task, items: list[TaskItem], today) -> list[TaskItem]:
+    """The period cards in date order, the current period (what an action without a period means) first."""
+    try:
+        cur = actions.current_occurrence(s, task, today)
+    except actions.ActionError:
+        cur = None
+    ordered = sorted(items, key=lambda i: (i.due is None, i.due or today))
+    return [i for i in ordered if i.occurrence_key == cur] + [i for i in ordered if i.occurrence_key != cur]
+
+
 def task_context(s: Session, request: web.Request, person: Person, task: Task) -> dict:
     settings, calendar, today = request.app[SETTINGS], request.app[CALENDAR], today_of(request)
     items = task_items(s, settings=settings, calendar=calendar, today=today, task_ids=[task.id])
+    items = current_first(s, task, items, today)
     done_rows = s.exec(select(Occurrence).where(Occurrence.task_id == task.id)
                        .order_by(Occurrence.key)).all()
     return {
@@ -189,6 +202,8 @@ def task_context(s: Session, request: web.Request, person: Person, task: Task) -
                              .order_by(Extension.requested_at.desc(), Extension.id.desc())).all(),
         "history": s.exec(select(AuditEntry).where(AuditEntry.entity_key == task.key)
                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(200)).all(),
+        **record.task_record(s, task),  # completions, their files, the history in words (issue 22)
+        "source_label": source_label,
         "names": agency_names(s),
         "can_act": person.can_act(task),
         "can_decide": person.can_decide,
@@ -305,8 +320,11 @@ async def act(request: web.Request) -> web.StreamResponse:
                 actions.mark_done(s, task, occurrence, actor, when, note=(form.get("note") or "").strip() or None,
                                   needs_confirmation=claim, tz=settings.timezone)
                 return "ok", "claimed" if claim else "done"
-            if what in ("confirm", "return"):
-                actions.confirm_completion(s, task, occurrence, actor, when, approve=what == "confirm")
+            if what == "confirm":  # through storage.completion: the completion keeps its decision
+                completion.confirm(s, task, occurrence, actor, when)
+                return "ok", "confirmed"
+            if what == "return":
+                completion.reject(s, task, occurrence, actor, when)
                 return "ok", "confirmed" if what == "confirm" else "returned"
             if what == "extend":
                 new_due = _parse_date(form.get("date", ""))

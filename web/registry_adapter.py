@@ -16,7 +16,7 @@ from typing import Any
 
 import intake
 from intake.importer import SUFFIXES
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage import registry
 
@@ -103,7 +103,14 @@ def _run(session: Session, path: Path, *, settings, calendar, now: datetime, act
     finally:
         ADVICE.reset(token)
     changes = report.changes or {}
-    return Outcome(added=report.added, changed=[(k, changes.get(k, {})) for k in report.changed],
+    from storage.agency_table import agency_names
+    from storage.history import change_words
+    from storage.tables import Directive
+
+    names = agency_names(session)
+    numbers = {d.id: d.number for d in session.exec(select(Directive))}
+    return Outcome(added=report.added,
+                   changed=[(k, change_words(changes.get(k, {}), names, numbers)) for k in report.changed],
                    unchanged=report.unchanged, to_remove=report.missing, warnings=report.warnings,
                    directives_added=report.directives_added)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import calendar, callbacks, linking, lists, people, reports, tasks, web
+from bot.handlers import calendar, callbacks, linking, lists, people, record, reports, tasks, web
 
 
 def register(app: Application) -> None:
@@ -24,6 +24,7 @@ def register(app: Application) -> None:
         "done": tasks.done_command,
         "progress": tasks.progress_command,
         "extend": tasks.extend_command,
+        "return": record.return_command,
         "ics": calendar.ics_command,
         "feed": calendar.feed_command,
         "report": reports.report_command,

@@ -15,7 +15,8 @@ from bot.texts import TEXTS, fmt_datetime, shorten, t
 from core.i18n import _, available_languages
 from core.i18n import format_date as fmt_date
 from core.status import Status, compute_status, status_label
-from storage import actions
+from core.completion_text import read_completion
+from storage import actions, completion
 from storage.actions import ActionError
 from storage.tables import OPEN, ChatBinding, Extension, Occurrence, ProgressUpdate, Task
 
@@ -187,10 +188,16 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
     if (why := scope.refusal_to_act(task)) is not None:
         return refused(why)
     needs = d.settings.confirm_completion
+    words = read_completion(note)  # "xong ngày 15/12/2013, báo cáo số 123/BC-SNV ngày 16/12/2013"
     try:
-        occ = actions.mark_done(session, task, key, scope.actor, d.now(), note=note or None, needs_confirmation=needs,
-                                tz=d.settings.timezone)
+        completion.report_completion(session, task, key, scope.actor, d.now(), note=note or None, on=words.on,
+                                     document=words.document, document_date=words.document_date,
+                                     needs_confirmation=needs, tz=d.settings.timezone)  # a completion row, as the CLI's
+        occ = actions.get_occurrence(session, task, key)
     except ActionError as e:
+        if e.code in ("done_in_future", "done_before_assigned", "document_in_future"):
+            return refused(t(scope.lang, "err_" + e.code, today=fmt_date(e.info.get("today")),
+                             first=fmt_date(e.info.get("first")), date=fmt_date(e.info.get("on"))))
         return _fail(e, task, key, scope, d)
     lang = scope.lang
     period = period_text(task, key, lang)
@@ -285,7 +292,8 @@ def do_confirm(session: Session, d: Deps, scope: ChatScope, task: Task, key: str
     if (why := scope.refusal_to_oversee()) is not None:
         return refused(why)
     try:
-        actions.confirm_completion(session, task, key, scope.actor, d.now(), approve=approve)
+        # through storage.completion: the completion keeps the decision, who made it and when
+        (completion.confirm if approve else completion.reject)(session, task, key, scope.actor, d.now())
     except ActionError as e:
         return _fail(e, task, key, scope, d)
     lang = scope.lang

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import getpass
 from datetime import date
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -25,14 +25,13 @@ from core.terminal import printable
 DECISIONS = ("approve", "reject")
 
 
-def actor():
+def actor(as_name: str | None = None):
+    """The person acting from the terminal: --as NAME, else DONDOC_ACTOR, else "the administrator (command line)"
+    — never the Unix login, which says nothing to the people reading the history."""
     from storage.actions import Actor
 
-    try:
-        name = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        name = "admin"
-    return Actor(name, None, "cli")
+    name = (as_name or "").strip() or (settings().actor or "").strip()
+    return Actor(name or _("administrator (command line)"), None, "cli")
 
 
 def authorise(action: str, task=None) -> None:
@@ -77,14 +76,14 @@ def occurrence_key(session, task, when: Optional[str], today: date) -> str:
         except ActionError as e:
             fail(error_text(e, task.key))
     if task.deadline_kind != "recurring":
-        fail(_("--occurrence: task {key} has one deadline ({deadline}); leave --occurrence out.", key=task.key,
+        fail(_("--period: task {key} has one deadline ({deadline}); leave --period out.", key=task.key,
                deadline=task.deadline_text))
-    due = parse_cli_date(when, "--occurrence")
+    due = parse_cli_date(when, "--period")
     deadline = Deadline.from_dict(task.deadline)
     if not deadline.occurrences(due, due):
         near = deadline.occurrences(date(due.year - 1, due.month, 1), date(due.year + 1, due.month, 28))
         near = sorted(near, key=lambda d: abs((d - due).days))[:3]
-        fail(_("--occurrence {date}: task {key} ({deadline}) is not due that day.", date=format_date(due),
+        fail(_("--period {date}: task {key} ({deadline}) is not due that day.", date=format_date(due),
                key=task.key, deadline=task.deadline_text)
              + (" " + _("Due dates near it: {dates}.", dates=", ".join(format_date(d) for d in sorted(near)))
                 if near else ""))
@@ -114,6 +113,15 @@ def error_text(e, key: str) -> str:
         "already_decided": lambda: _("This request was already decided: {decision} by {who}.",
                                      decision=decision_label(info.get("decision")), who=info.get("by") or "—"),
         "removed": lambda: _("Task {key} was removed from the registry.", key=key),
+        "done_in_future": lambda: _("--on {date}: the work cannot be done after today ({today}).",
+                                    date=format_date(info.get("on")), today=format_date(info.get("today"))),
+        "done_before_assigned": lambda: _("--on {date}: that is before the task was given ({first}).",
+                                          date=format_date(info.get("on")), first=format_date(info.get("first"))),
+        "document_in_future": lambda: _("--document-date {date}: that is after today ({today}).",
+                                        date=format_date(info.get("on")), today=format_date(info.get("today"))),
+        "document_too_long": lambda: _("--document: a document number has at most 120 characters."),
+        "no_return_reason": lambda: _("--reason: say why the completion is returned."),
+        "not_done": lambda: _("Task {key} is not reported done: there is nothing to return.", key=key),
     }
     make = texts.get(e.code)
     return make() if make else _("Cannot do that: {reason}.", reason=str(e))
@@ -150,26 +158,62 @@ def _raise_for(task):
         raise
 
 
+PERIOD_HELP = N_("A recurring task's period: its due date (dd/mm/yyyy); default: the current period — the open "
+                  "one whose deadline is the nearest not yet passed, else the latest passed one still open.")
+
+
 @speaks
 def done_cmd(
     key: str = typer.Argument(..., help=N_("The task's key, e.g. 5099-3.")),
     note: Optional[str] = typer.Option(None, "--note", help=N_("A note or a link to the result.")),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period: its due date "
-                                             "(dd/mm/yyyy); default: the current one.")),
+    occurrence: Optional[str] = typer.Option(None, "--period", "--occurrence", help=PERIOD_HELP),
+    on: Optional[str] = typer.Option(None, "--on", help=N_("The day the work was done, dd/mm/yyyy (default: today; "
+                                     "not after today nor before the task was given).")),
+    document: Optional[str] = typer.Option(None, "--document", help=N_('The report document\'s number, e.g. '
+                                           '"123/BC-SNV".')),
+    document_date: Optional[str] = typer.Option(None, "--document-date", help=N_("The report document's date, "
+                                                "dd/mm/yyyy.")),
+    files: Optional[list[Path]] = typer.Option(None, "--file", help=N_("A file kept as evidence (may be given "
+                                               "several times); EVIDENCE_TYPES, at most EVIDENCE_MAX_MB.")),
+    as_name: Optional[str] = typer.Option(None, "--as", help=N_("Your name, recorded with the action (default: "
+                                          "DONDOC_ACTOR).")),
 ) -> None:
-    """Mark a task done (dated today). Judged on time against the deadline in force."""
-    from storage import actions
+    """Mark a task done: on a day (default today), with its report document, files and a note. Judged on time
+    against the deadline in force."""
+    from storage import completion
+    from storage.evidence import EvidenceStore
+
+    day = parse_cli_date(on, "--on") if on else None
+    doc_day = parse_cli_date(document_date, "--document-date") if document_date else None
+    attachments = []
+    store = EvidenceStore.from_settings(settings())
+    for path in files or ():
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            fail(_("--file {path}: cannot read it ({reason}).", path=path, reason=e.strerror or e))
+        try:
+            store.check(path.name, len(data))
+        except ValueError as e:
+            fail(_("--file: {problem}.", problem=e))
+        attachments.append(completion.Attachment(path.name, data))
 
     def do(session, now, today):
         task = find_task(session, key)
         occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
             authorise('done', task)
-            row = actions.mark_done(session, task, occ, actor(), now, note=note, tz=settings().timezone)
+            row = completion.report_completion(session, task, occ, actor(as_name), now, on=day, document=document,
+                                               document_date=doc_day, note=note, files=attachments, store=store,
+                                               tz=settings().timezone)
         return task.key + period_suffix(task, occ), row.completed_on
 
-    what, on = _act(do)
-    typer.echo(_("Marked {key} done on {date}.", key=what, date=format_date(on)))
+    what, on_day = _act(do)
+    typer.echo(_("Marked {key} done on {date}.", key=what, date=format_date(on_day)))
+    if document:
+        typer.echo(_("Document: {number}", number=document) + (f" ({format_date(doc_day)})" if doc_day else ""))
+    for a in attachments:
+        typer.echo(_("File kept: {name}", name=a.filename))
 
 
 @speaks
@@ -177,8 +221,7 @@ def progress_cmd(
     key: str = typer.Argument(..., help=N_("The task's key.")),
     percent: str = typer.Argument(..., help=N_("How far it is, 0 to 100.")),
     note: Optional[str] = typer.Argument(None, help=N_("What was done (optional).")),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
-                                                                           "date).")),
+    occurrence: Optional[str] = typer.Option(None, "--period", "--occurrence", help=PERIOD_HELP),
 ) -> None:
     """Record progress on a task: a percent and an optional note."""
     from storage import actions
@@ -205,8 +248,7 @@ def extend_cmd(
     new_date: str = typer.Argument(..., metavar="DATE", help=N_("The new deadline, dd/mm/yyyy or YYYY-MM-DD.")),
     reason: str = typer.Argument(..., help=N_("Why more time is needed.")),
     approve: bool = typer.Option(False, "--approve", help=N_("Approve it at once (the oversight body deciding).")),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
-                                                                           "date).")),
+    occurrence: Optional[str] = typer.Option(None, "--period", "--occurrence", help=PERIOD_HELP),
 ) -> None:
     """Ask for more time (xin gia hạn); the request waits for `dondoc decide` unless --approve."""
     from storage import actions
@@ -273,13 +315,12 @@ def confirm_cmd(
     key: str = typer.Argument(..., help=N_("The task's key.")),
     reject: bool = typer.Option(False, "--reject", help=N_("Send it back: not done after all.")),
     note: Optional[str] = typer.Option(None, "--note", help=N_("A note kept with the decision.")),
-    occurrence: Optional[str] = typer.Option(None, "--occurrence", help=N_("A recurring task's period (its due "
-                                                                           "date).")),
+    occurrence: Optional[str] = typer.Option(None, "--period", "--occurrence", help=PERIOD_HELP),
 ) -> None:
     """Confirm a completion awaiting the oversight body (chờ xác nhận), or send it back with --reject."""
     from sqlmodel import select
 
-    from storage import actions
+    from storage import actions, completion
     from storage.tables import PENDING_CONFIRMATION, Occurrence
 
     def do(session, now, today):
@@ -292,13 +333,16 @@ def confirm_cmd(
                 fail(_("Task {key} is not awaiting confirmation.", key=task.key))
             if len(pending) > 1:
                 fail(_("Task {key} has several periods awaiting confirmation ({dates}); name one with "
-                       "--occurrence.", key=task.key, dates=", ".join(format_date(o.due) for o in pending)))
+                       "--period.", key=task.key, dates=", ".join(format_date(o.due) for o in pending)))
             occ = pending[0].key
         else:
             occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
             authorise('confirm', task)
-            actions.confirm_completion(session, task, occ, actor(), now, approve=not reject, note=note)
+            if reject:
+                completion.reject(session, task, occ, actor(), now, note=note)
+            else:
+                completion.confirm(session, task, occ, actor(), now, note=note)
         return task.key + period_suffix(task, occ)
 
     what = _act(do)

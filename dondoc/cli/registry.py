@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -38,10 +37,10 @@ def _calendar():
 
 
 def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in some containers
-        return "admin"
+    """Who imports, for the history: DONDOC_ACTOR, else the administrator — never the Unix login (issue 22)."""
+    from dondoc.cli.actions import actor
+
+    return actor().name
 
 
 def parse_cli_date(option: str, value: Optional[str]) -> Optional[date]:
@@ -121,9 +120,20 @@ def import_cmd(
                      unchanged=len(report.unchanged)))
         for key in report.added:
             typer.echo(f"+ {key}")
+        if report.changes:
+            from sqlmodel import Session, select
+
+            from storage.agency_table import agency_names
+            from storage.history import change_words
+            from storage.tables import Directive
+
+            with Session(engine()) as db:
+                names = agency_names(db)
+                numbers = {d.id: d.number for d in db.exec(select(Directive))}
         for key, changes in report.changes.items():
-            typer.echo(f"~ {key}: " + ", ".join(f"{k}: {v[0]!r} → {v[1]!r}" for k, v in changes.items()
-                                                 if k not in ("deadline",)))
+            # One line per real change, in the file's words: its column, agency names, dd/mm/yyyy.
+            for column, (before, after) in change_words(changes, names, numbers).items():
+                typer.echo(f"~ {key} · {column}: {before} → {after}")
         for key in report.missing:
             typer.echo(f"- {key}")
         return

@@ -142,6 +142,11 @@ class Settings:
     import_max_columns: int = 200
     import_max_cell_chars: int = 32_767
     import_max_uncompressed_bytes: int = 100 * 1024 * 1024
+    # scanned directives (intake/directive/ocr.py): pages, seconds, trust and resolution of OCR
+    ocr_max_pages: int = 30
+    ocr_timeout_seconds: int = 300
+    ocr_min_confidence: int = 70
+    ocr_dpi: int = 300
     # hardening, second pass (issue 27): uploads, reports, feeds and strangers on Zalo cannot starve the server
     import_max_tasks: int = 50_000  # tasks one file may expand to (rows × the members of the groups they name)
     import_worker_memory_mb: int = 2048  # address space of the process that reads and checks one upload
@@ -586,6 +591,10 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "IMPORT_MAX_COLUMNS": ("import_max_columns", _int_range(5, 16_384)),
     "IMPORT_MAX_CELL_CHARS": ("import_max_cell_chars", _int_range(100, 1_000_000)),
     "IMPORT_MAX_UNCOMPRESSED_BYTES": ("import_max_uncompressed_bytes", _int_range(1024, 4 * 1024 ** 3)),
+    "OCR_MAX_PAGES": ("ocr_max_pages", _int_range(1, 1000)),
+    "OCR_TIMEOUT_SECONDS": ("ocr_timeout_seconds", _int_range(1, 3600)),
+    "OCR_MIN_CONFIDENCE": ("ocr_min_confidence", _int_range(0, 100)),
+    "OCR_DPI": ("ocr_dpi", _int_range(100, 600)),
     "IMPORT_MAX_TASKS": ("import_max_tasks", _int_range(10, 10_000_000)),
     "IMPORT_WORKER_MEMORY_MB": ("import_worker_memory_mb", _int_range(256, 1024 * 1024)),
     "IMPORT_CHECKS_WAITING": ("import_checks_waiting", _int_range(0, 100)),

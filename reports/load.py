@@ -218,10 +218,17 @@ def load_colors(session: Session, *, settings, calendar, today: date, within_wor
 
 def rated(session: Session, report: Report, *, settings, calendar, agencies: Collection[str] | None = None,
           directive: str | None = None, rule: RatingRule | None = None) -> Report:
-    """`report` with its ratings (RatingRule from settings) and every agency's colour today."""
+    """`report` with its ratings (RatingRule from settings) and every agency's colour: today's while the period
+    runs; for a period that has ended, the colour at its close, from its own rows — so a closed period's report
+    reads the same whenever it is taken (issue 22), whoever leads its tasks today."""
     rule = rule or RatingRule.from_settings(settings)
-    colors = load_colors(session, settings=settings, calendar=calendar, today=report.today,
-                         within_workdays=rule.within_workdays, agencies=agencies, directive=directive)
+    if report.ended:
+        colors = agency_colors((OpenItem(r.fact.lead, r.effective_due, r.done_on is not None) for r in report.rows),
+                               today=report.as_of, calendar=calendar, within_workdays=rule.within_workdays,
+                               agencies=[a.code for a in report.agencies])
+    else:
+        colors = load_colors(session, settings=settings, calendar=calendar, today=report.today,
+                             within_workdays=rule.within_workdays, agencies=agencies, directive=directive)
     report.ratings = rate(report.rows, as_of=report.as_of, rule=rule, calendar=calendar,
                           shift=bool(getattr(settings, "deadline_shift_to_workday", True)), colors=colors,
                           names=agency_names(session, set(colors)))

@@ -170,7 +170,7 @@ def test_pdf_with_a_text_layer(tmp_path):
         ("1", "So Noi vu", "truoc ngay 15/3/2020"), ("PL.1", "So Tu phap", "Quy IV/2020")]
 
 
-def test_a_scanned_pdf_says_it_has_no_text(tmp_path):
+def test_a_scanned_pdf_without_words_says_it_has_no_text(tmp_path):
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "scan.pdf"
@@ -179,8 +179,8 @@ def test_a_scanned_pdf_says_it_has_no_text(tmp_path):
     c.save()
     with pytest.raises(DirectiveReadError) as err:
         read_lines(path)
-    assert str(err.value) == _("{file}: the PDF has no text layer (a scan); run OCR on it first or use the .docx",
-                               file=path)
+    assert str(err.value) == _("{file}: no text found on the scan; check that it is a page of the directive, the "
+                               "right way up, or use the .docx or a PDF with a text layer", file=path.name)
 
 
 def test_unreadable_inputs(tmp_path):

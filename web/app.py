@@ -129,7 +129,7 @@ def _ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 def make_web_app(settings, engine, clock) -> web.Application:
     from core.workdays import WorkCalendar
-    from web import admin, pages, record, reports, signin, workbench
+    from web import admin, drafts, pages, record, reports, signin, workbench
 
     app = web.Application(middlewares=[middleware])
     app[SETTINGS], app[ENGINE], app[CLOCK] = settings, engine, clock
@@ -153,6 +153,7 @@ def make_web_app(settings, engine, clock) -> web.Application:
     workbench.routes(app)  # before pages: /tasks/export.xlsx is not a task's key
     pages.routes(app)
     admin.routes(app)
+    drafts.routes(app)
     reports.routes(app)
     record.routes(app)
     from web.api import console as integrations

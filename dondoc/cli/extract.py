@@ -1,4 +1,4 @@
-"""`dondoc extract DIRECTIVE [-o draft.yaml]`: a draft registry from a directive (.docx, PDF, text).
+"""`dondoc extract DIRECTIVE [-o draft.yaml]`: a draft registry from a directive (.docx, PDF, text, a scan).
 
 The draft is the YAML `dondoc import` reads. It is checked at once the way `import` checks a file (agencies
 against the directory, deadlines with the grammar, on a scratch database), and the problems are listed as
@@ -48,13 +48,13 @@ def register(app: typer.Typer) -> None:
     @app.command("extract", help=N_('Draft a task registry from a directive, for review before `dondoc import`.'))
     def extract_cmd(
         directive: Path = typer.Argument(..., metavar="DIRECTIVE",
-                                         help=N_("The directive: .docx, a PDF with a text layer, or plain text.")),
+                                         help=N_("The directive: .docx, PDF (a scan is read with OCR), a page image (.png, .jpg) or plain text.")),
         output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="DRAFT.yaml",
                                               help=N_("Where to write the draft (default: standard output).")),
         agencies: Optional[Path] = typer.Option(None, "--agencies", help=N_("An agencies file to check the leads "
                                                 "against, added to AGENCIES_FILE (and named in the draft).")),
     ) -> None:
-        from dondoc.cli.common import fail
+        from dondoc.cli.common import fail, settings
         from intake.directive import extract
         from intake.directive.draft_yaml import render
         from intake.directive.readers import DirectiveReadError, read_lines
@@ -64,10 +64,11 @@ def register(app: typer.Typer) -> None:
         if output is not None and not output.resolve().parent.is_dir():
             fail(_("-o {file}: the folder {folder} does not exist", file=output, folder=output.resolve().parent))
         try:
-            lines = read_lines(directive)
+            from intake.directive.ocr import OcrLimits
+
+            lines = read_lines(directive, ocr=OcrLimits.from_settings(settings()))
         except DirectiveReadError as e:
             fail(str(e))
-        from dondoc.cli.common import settings
         from core.i18n import use_language
 
         with use_language(settings().language):  # the review notes are for the clerk: LANGUAGE

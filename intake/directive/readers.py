@@ -1,4 +1,5 @@
-"""The edge of `dondoc extract`: a directive file → its text lines (.docx, PDF with a text layer, plain text).
+"""The edge of `dondoc extract`: a directive file → its text lines (.docx, PDF, plain text; scans — page images
+and PDF pages without a text layer — through OCR, `intake.directive.ocr`).
 
 Table rows come out as one line with tab-separated cells, in document order, which is what
 `intake.directive.extract` reads as an appendix table.
@@ -16,15 +17,24 @@ class DirectiveReadError(ValueError):
     """The file cannot be read as a directive; the message says why, in the user's language."""
 
 
-def read_lines(path: Path | str) -> list[str]:
+def read_lines(path: Path | str, *, ocr=None) -> list[str]:
+    """`ocr`: the OcrLimits of reading a scan (OCR_* settings); the defaults when None."""
+    from intake.directive.ocr import IMAGE_SUFFIXES, OcrLimits, ScanReadError, read_image
+
     path = Path(path)
     if not path.is_file():
         raise DirectiveReadError(_("{file}: no such file", file=path))
     suffix = path.suffix.lower()
-    if suffix == ".docx":
-        return _docx(path)
-    if suffix == ".pdf":
-        return _pdf(path)
+    ocr = ocr or OcrLimits()
+    try:
+        if suffix == ".docx":
+            return _docx(path)
+        if suffix == ".pdf":
+            return _pdf(path, ocr)
+        if suffix in IMAGE_SUFFIXES:
+            return read_image(path, ocr)
+    except ScanReadError as e:
+        raise DirectiveReadError(str(e)) from None
     if suffix in (".doc", ".rtf", ".odt"):
         raise DirectiveReadError(_("{file}: {suffix} files cannot be read; save the directive as .docx, PDF or text",
                                    file=path, suffix=suffix))
@@ -171,15 +181,30 @@ def _docx_table(table) -> list[str]:
     return ["\t".join(text for text, _ in row) if len(row) > 1 else (row[0][0] if row else "") for row in rows]
 
 
-def _pdf(path: Path) -> list[str]:
+_SCAN_CHARS = 20  # a page with fewer characters in its text layer is a scan (a stamp's or signature's label)
+
+
+def _pdf(path: Path, ocr) -> list[str]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
+    from intake.directive.ocr import Reader, render_pdf_page
+
     lines: list[str] = []
     columns: list[float] | None = None  # a borderless table's column starts, carried over to the next page
+    scanned: Reader | None = None
     try:
         with pdfplumber.open(str(path)) as pdf:
-            for page in pdf.pages:
+            scans = [n for n, page in enumerate(pdf.pages)
+                     if sum(not c["text"].isspace() for c in page.chars) < _SCAN_CHARS]
+            if scans:
+                scanned = Reader(path, ocr)
+                scanned.expect(len(scans))  # too many pages: refused before any is read
+            for number, page in enumerate(pdf.pages):
+                if number in scans:
+                    scanned.page(render_pdf_page(path, number, ocr.dpi), lines)
+                    columns = None
+                    continue
                 # Table finding is most of the cost of a page; a page without ruling lines has no table.
                 tables = page.find_tables() if (page.lines or page.rects) else []
                 if not tables:
@@ -208,13 +233,14 @@ def _pdf(path: Path) -> list[str]:
                         lines.append("\t".join(" ".join((c or "").split()) for c in row))
     except (PDFSyntaxError, ValueError) as e:
         raise DirectiveReadError(_("{file}: not a readable PDF ({reason})", file=path, reason=e)) from None
-    if not any(x.strip() for x in lines):
-        raise DirectiveReadError(_("{file}: the PDF has no text layer (a scan); run OCR on it first or use the "
-                                   ".docx", file=path))
+    if scanned is not None:
+        scanned.finish()  # refuses a scan too poor to trust, even beside pages with a text layer
+    elif not any(x.strip() for x in lines):
+        raise DirectiveReadError(_("{file}: the PDF has no pages with text", file=path))
     return lines
 
 
-_HEADER_WORDS = ("stt", "noi dung", "chu tri", "phoi hop", "thoi gian", "thoi han", "tien do", "nhiem vu")
+from intake.directive.ocr_table import HEADER_WORDS as _HEADER_WORDS  # noqa: E402 - one list for PDFs and scans
 _CELL_GAP = 8.0  # points between two words of different cells (a word space is about 3)
 
 

@@ -10,7 +10,7 @@ import storage.tables
 
 
 revision = '0006_people'
-down_revision = '0005_record'  # main's head when issue 24 last merged main
+down_revision = '0009_drafts'  # main's head when issue 24 last merged main
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,172 @@
+"""An appendix table on a scanned page (STT | Nội dung | Cơ quan chủ trì | … ), back as rows of cells.
+
+Tesseract reads a page's words with their boxes but not the table they sit in. The header row ("STT  Nội dung
+Cơ quan chủ trì …") says where the table starts; its columns are found from the ruling lines drawn between
+the cells (a dark stripe down the table), else — a table without rules — halfway between the header's
+cells. Each printed row of words then becomes one line of tab-separated cells, the way the PDF and .docx
+readers give a table: a row whose STT cell is empty continues the one above (a wrapped cell), which the
+extractor joins. Pure but for reading the image's pixels.
+"""
+
+from __future__ import annotations
+
+import re
+from statistics import median
+
+from intake.directive.text import fold
+
+HEADER_WORDS = ("stt", "noi dung", "chu tri", "phoi hop", "thoi gian", "thoi han", "tien do", "nhiem vu")
+RULE_DARKNESS = 0.5
+_RULE_MARKS = re.compile(r"[|\[\]_]+")  # a ruling line read as letters  # a pixel column this dark (share of the table's height) is a ruling line
+
+
+RULE_SPAN = 100  # pixels of unbroken ink, across or down, that only a ruling line has (1/3 inch at 300 dpi)
+
+
+def without_rules(image, span: int = RULE_SPAN):
+    """The page with its ruling lines whitened: Tesseract drops a table's narrow cells ("STT", "1") when
+    rules box them in. A line is found by averaging the ink over `span` pixels across (or down): only a
+    rule stays solid."""
+    from PIL import Image, ImageChops, ImageFilter
+
+    grey = image.convert("L")
+    w, h = grey.size
+    ink = grey.point(lambda v: 255 if v < 128 else 0)
+
+    def solid(size, dx: int, dy: int):
+        # bins of `span` pixels, on two grids half a bin apart, so a rule 1.5 bins long fills one whole bin
+        shifted = ImageChops.offset(ink, -dx, -dy)
+        found = (shifted.resize(size, Image.Resampling.BOX).point(lambda v: 255 if v >= 200 else 0)
+                 .resize((w, h), Image.Resampling.NEAREST))
+        return ImageChops.offset(found, dx, dy)
+
+    down, across = (w, max(h // span, 1)), (max(w // span, 1), h)
+    rules_mask = solid(down, 0, 0)
+    for size, dx, dy in ((down, 0, span // 2), (across, 0, 0), (across, span // 2, 0)):
+        rules_mask = ImageChops.lighter(rules_mask, solid(size, dx, dy))
+    return ImageChops.lighter(grey, rules_mask.filter(ImageFilter.MaxFilter(3)))
+
+
+def words_of(data: dict) -> list[dict]:
+    """pytesseract's `image_to_data` dict → words with their boxes (pixels) and their index in `data`."""
+    out = []
+    for i, text in enumerate(data.get("text", [])):
+        text = (text or "").strip().strip("|[]")  # a ruling line beside a word, read as a letter
+        if not text or float(data["conf"][i]) < 0 or _RULE_MARKS.fullmatch(text):
+            continue
+        x0, top = int(data["left"][i]), int(data["top"][i])
+        out.append({"i": i, "text": text, "x0": x0, "x1": x0 + int(data["width"][i]), "top": top,
+                    "bottom": top + int(data["height"][i])})
+    return out
+
+
+def visual_rows(words: list[dict]) -> list[list[dict]]:
+    """Words in printed rows, top to bottom, each left to right. Marks above and below Vietnamese letters
+    move a word's box up or down, so a row is words whose middles are within half a word's height."""
+    if not words:
+        return []
+    tolerance = median(w["bottom"] - w["top"] for w in words) * 0.5
+    rows: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (w["top"] + w["bottom"]) / 2):
+        middle = (w["top"] + w["bottom"]) / 2
+        if rows and abs(middle - rows[-1][0]["_mid"]) <= tolerance:
+            rows[-1].append(w)
+        else:
+            w = dict(w)
+            rows.append([w])
+        rows[-1][0].setdefault("_mid", middle)
+    return [sorted(r, key=lambda w: w["x0"]) for r in rows]
+
+
+def _text(row: list[dict]) -> str:
+    return " ".join(w["text"] for w in row)
+
+
+def find_header(rows: list[list[dict]]) -> int | None:
+    """The index of the table's header row, if the page has one (it may wrap onto the next row)."""
+    for i, row in enumerate(rows):
+        first = fold(row[0]["text"]).strip(".:")
+        if first not in ("stt", "tt"):
+            continue
+        text = fold(_text(row) + " " + (_text(rows[i + 1]) if i + 1 < len(rows) else ""))
+        if sum(k in text for k in HEADER_WORDS) >= 3:
+            return i
+    return None
+
+
+def rules(image, top: int, bottom: int) -> list[int]:
+    """x of the vertical ruling lines between `top` and `bottom` (pixels), left to right."""
+    from PIL import Image
+
+    if bottom - top < 10:
+        return []
+    strip = image.convert("L").crop((0, top, image.width, bottom)).point(lambda v: 255 if v < 128 else 0)
+    profile = list(strip.resize((image.width, 1), Image.Resampling.BOX).tobytes())  # mode L: a byte a pixel
+    found: list[list[int]] = []
+    for x, v in enumerate(profile):
+        if v >= 255 * RULE_DARKNESS:
+            if found and x - found[-1][-1] <= 2:
+                found[-1].append(x)
+            else:
+                found.append([x])
+    return [round(sum(run) / len(run)) for run in found]
+
+
+def columns_of(header: list[dict], image, top: int, bottom: int) -> list[float]:
+    """Where each column starts (pixels): the ruling lines, else halfway between the header's cells."""
+    found = rules(image, top, bottom)
+    if len(found) >= 3:
+        return [float(x) for x in found[:-1]]  # the last rule closes the table
+    heights = median(w["bottom"] - w["top"] for w in header)
+    groups: list[list[dict]] = [[header[0]]]
+    for a, b in zip(header, header[1:]):
+        (groups.append([b]) if b["x0"] - a["x1"] > heights * 1.2 else groups[-1].append(b))
+    starts = [0.0]
+    for a, b in zip(groups, groups[1:]):
+        starts.append((a[-1]["x1"] + b[0]["x0"]) / 2)
+    return starts
+
+
+def cells_of(row: list[dict], columns: list[float]) -> list[str]:
+    cells = [""] * len(columns)
+    for w in row:
+        middle = (w["x0"] + w["x1"]) / 2
+        k = max([j for j, x in enumerate(columns) if x <= middle] or [0])
+        cells[k] = f"{cells[k]} {w['text']}".strip()
+    return cells
+
+
+def table_rows(rows: list[list[dict]], columns: list[float], header_at: int | None) -> list[list[str]]:
+    """The header (its wrapped second row joined) and the table's rows below it, as cells. A printed row whose
+    STT cell is empty is the rest of the row above (a cell wrapped onto more lines): joined to it here; at
+    the top of a page it is returned as it is, for the page before's last row."""
+    out: list[list[str]] = []
+    body = rows if header_at is None else rows[header_at:]
+    numbered = False
+    for n, row in enumerate(body):
+        cells = cells_of(row, columns)
+        cells[0] = re.sub(r"[^\w.]+$|_+$", "", cells[0])  # "2_", "3 |": a rule or a speck beside the number
+        starts_row = bool(cells[0])
+        if header_at is not None and n == 0:
+            out.append(cells)
+            continue
+        if out and not starts_row and (numbered or header_at is not None):
+            out[-1] = [f"{a} {b}".strip() for a, b in zip(out[-1], cells)]  # the header's or a row's rest
+            continue
+        numbered = numbered or starts_row
+        out.append(cells)
+    return out
+
+
+def continues_table(rows: list[list[dict]], columns: list[float]) -> bool:
+    """A page without a header whose first row still fits the table of the page before: a numbered row, or
+    the rest of a wrapped one (text in two cells or more)."""
+    if not rows:
+        return False
+    cells = cells_of(rows[0], columns)
+    return bool(re.fullmatch(r"\d{1,3}\.?", cells[0])) or (not cells[0] and sum(bool(c) for c in cells) >= 2)
+
+
+def subset(data: dict, keep: set[int]) -> dict:
+    """`data` with only the entries whose index is in `keep` (the words above a table)."""
+    return {k: [v[i] for i in range(len(v)) if i in keep] for k, v in data.items() if isinstance(v, list)}

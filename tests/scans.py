@@ -1,0 +1,157 @@
+"""Scans made by the tests themselves: Vietnamese text drawn with DejaVu (which has every Vietnamese letter)
+onto a white page at a scanner's resolution, saved as PNG/JPEG or as a PDF of images (no text layer)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+A4_INCHES = (8.27, 11.69)
+
+
+def blocks(lines: list[str]) -> list[tuple[str, object]]:
+    """Lines → ("text", line) and ("table", rows of cells). A table is written either one row a line with
+    tab-separated cells, or — as the Markdown copies of ../shared/directives have it — one cell a line
+    after a tab, rows parted by a blank line. A "table" of one or two columns is layout: printed as text."""
+    out: list[tuple[str, object]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("\t"):
+            rows: list[list[str]] = [[]]
+            while i < len(lines) and (lines[i].startswith("\t") or (not lines[i].strip() and i + 1 < len(lines)
+                                                                    and lines[i + 1].startswith("\t"))):
+                if lines[i].strip():
+                    rows[-1].append(lines[i].strip())
+                elif rows[-1]:
+                    rows.append([])
+                i += 1
+            rows = [r for r in rows if r]
+            _add_table(out, rows)
+            continue
+        if line.strip("\t ").count("\t") >= 1 and line.count("\t") >= 2:
+            rows = []
+            while i < len(lines) and lines[i].count("\t") >= 2:
+                rows.append([c.strip() for c in lines[i].split("\t")])
+                i += 1
+            _add_table(out, rows)
+            continue
+        out.append(("text", line))
+        i += 1
+    return out
+
+
+def _add_table(out, rows) -> None:
+    if max((len(r) for r in rows), default=0) <= 2:
+        out.extend(("text", c) for r in rows for c in r)
+    else:
+        out.append(("table", rows))
+
+
+def render_pages(lines: list[str], *, dpi: int = 200, points: float = 12, margin_inches: float = 0.8,
+                 page_inches: tuple[float, float] = A4_INCHES):
+    """The text as page images: each line wrapped to the page's width, as a printed directive is; tables
+    drawn with ruling lines, the header centred, cells left-aligned at the top; a new page when one is full."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, round(points * dpi / 72))
+    width, height = round(page_inches[0] * dpi), round(page_inches[1] * dpi)
+    margin = round(margin_inches * dpi)
+    step = round(points * 1.5 * dpi / 72)
+    pad = round(0.08 * dpi)
+    rule = max(dpi // 100, 2)
+    pages = []
+    page = draw = None
+    y = 0
+
+    def new_page():
+        nonlocal page, draw, y
+        page = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(page)
+        pages.append(page)
+        y = margin
+
+    new_page()
+    for kind, item in blocks(lines):
+        if kind == "text":
+            for row in _wrap(item, font, width - 2 * margin, draw):
+                if y + step > height - margin:
+                    new_page()
+                draw.text((margin, y), row, font=font, fill=0)
+                y += step
+            continue
+        n = max(len(r) for r in item)
+        weights = [min(max(len(r[k]) if k < len(r) else 0 for r in item), 50) + 4 for k in range(n)]
+        room = width - 2 * margin
+        # a column is at least as wide as its longest word; the rest of the room goes by the text it holds
+        least = [max((draw.textlength(w, font=font) for r in item if k < len(r) for w in r[k].split()),
+                     default=0) + 2 * pad + rule for k in range(n)]
+        spare = max(room - sum(least), 0)
+        widths = [a + spare * w / sum(weights) for a, w in zip(least, weights)]
+        xs = [margin + sum(widths[:k]) for k in range(n + 1)]
+        for number, cells in enumerate(item):
+            cells = cells + [""] * (n - len(cells))
+            wrapped = [_wrap(c, font, widths[k] - 2 * pad, draw) for k, c in enumerate(cells)]
+            tall = max(len(w) for w in wrapped) * step + 2 * pad
+            if y + tall > height - margin:
+                new_page()
+            for k, rows in enumerate(wrapped):
+                for j, text in enumerate(rows):
+                    x = xs[k] + pad
+                    if number == 0:  # the header, centred in its cell
+                        x = xs[k] + (widths[k] - draw.textlength(text, font=font)) / 2
+                    draw.text((x, y + pad + j * step), text, font=font, fill=0)
+            for x in xs:
+                draw.line([(x, y), (x, y + tall)], fill=0, width=rule)
+            draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=rule)
+            draw.line([(xs[0], y + tall), (xs[-1], y + tall)], fill=0, width=rule)
+            y += tall
+        y += step
+    return pages
+
+
+def _wrap(line: str, font, room: float, draw) -> list[str]:
+    if not line.strip():
+        return [""]
+    rows: list[str] = []
+    row = ""
+    for word in line.split():
+        candidate = f"{row} {word}".strip()
+        if row and draw.textlength(candidate, font=font) > room:
+            rows.append(row)
+            row = word
+        else:
+            row = candidate
+    rows.append(row)
+    return rows
+
+
+def crop_to_text(image, pad: int = 40):
+    """Only the part of the page with ink (smaller images read faster in tests)."""
+    from PIL import ImageOps
+
+    box = ImageOps.invert(image).getbbox()
+    if box is None:
+        return image
+    return image.crop((max(box[0] - pad, 0), max(box[1] - pad, 0), min(box[2] + pad, image.width),
+                       min(box[3] + pad, image.height)))
+
+
+def scanned_pdf(path: Path, pages, dpi: int = 200) -> Path:
+    """A PDF whose pages are only images, as a scanner makes it."""
+    first, *rest = [p.convert("RGB") for p in pages]
+    first.save(path, "PDF", resolution=dpi, save_all=True, append_images=rest)
+    return path
+
+
+def noise(size=(1200, 800), seed: int = 7):
+    """Salt and pepper: what a bad scan of nothing looks like."""
+    from PIL import Image
+
+    rng = random.Random(seed)
+    im = Image.new("L", size, 255)
+    px = im.load()
+    for _ in range(size[0] * size[1] // 6):
+        px[rng.randrange(size[0]), rng.randrange(size[1])] = 0
+    return im

@@ -1,0 +1,46 @@
+"""Appendix tables on scanned pages, pure: printed rows of word boxes → the table's rows of cells."""
+
+from __future__ import annotations
+
+from intake.directive import ocr_table as t
+
+
+def word(text, x0, top, width=60, height=30):
+    return {"i": 0, "text": text, "x0": x0, "x1": x0 + width, "top": top, "bottom": top + height}
+
+
+COLUMNS = [0.0, 100.0, 600.0, 800.0]  # STT | Nội dung | Cơ quan chủ trì | Thời gian
+
+
+def test_rows_are_words_whose_middles_meet_despite_vietnamese_marks():
+    rows = t.visual_rows([word("Ủy", 110, 96, height=38), word("ban", 180, 104), word("1", 10, 104),
+                          word("hai", 110, 150)])
+    assert [[w["text"] for w in r] for r in rows] == [["1", "Ủy", "ban"], ["hai"]]
+
+
+def test_the_header_wraps_and_cells_wrap_onto_more_printed_rows():
+    rows = [
+        [word("STT", 10, 0), word("Nội", 300, 0), word("dung", 370, 0), word("Chủ", 650, 0), word("trì", 710, 0),
+         word("Thời", 820, 0)],
+        [word("gian", 820, 40)],  # the header's last cell, wrapped
+        [word("1", 10, 100), word("Rà", 110, 100), word("soát", 170, 100), word("Sở", 610, 100), word("Quý", 810, 100)],
+        [word("thủ", 110, 140), word("tục", 170, 140), word("Nội", 610, 140), word("IV/2020", 810, 140)],
+        [word("2_", 10, 200), word("Báo", 110, 200), word("cáo", 170, 200), word("Sở", 610, 200)],
+    ]
+    assert t.find_header(rows) == 0
+    assert t.table_rows(rows, COLUMNS, 0) == [
+        ["STT", "Nội dung", "Chủ trì", "Thời gian"],
+        ["1", "Rà soát thủ tục", "Sở Nội", "Quý IV/2020"],
+        ["2", "Báo cáo", "Sở", ""]]
+
+
+def test_a_page_going_on_with_the_table():
+    rest = [[word("hành", 110, 0), word("chính", 170, 0), word("Tháng", 810, 0)], [word("3", 10, 60), word("Họp", 110, 60)]]
+    assert t.continues_table(rest, COLUMNS)
+    assert t.table_rows(rest, COLUMNS, None) == [["", "hành chính", "", "Tháng"], ["3", "Họp", "", ""]]
+    prose = [[word("Nơi", 10, 0), word("nhận:", 80, 0)]]
+    assert not t.continues_table(prose, COLUMNS)
+
+
+def test_no_header_no_table():
+    assert t.find_header([[word("Số:", 10, 0), word("12/UBND", 80, 0)]]) is None

@@ -98,7 +98,10 @@ class Composer:
             return None
         task, occs, directive = loaded
         try:
-            return TaskSnapshot.from_rows(task, occs, issued=directive.issued if directive else None)
+            from jobs.person_duties import load_duties
+
+            duties = load_duties(session, [task.id]).get(task.id)  # never cached: an acknowledgement is news
+            return TaskSnapshot.from_rows(task, occs, issued=directive.issued if directive else None, duties=duties)
         except DeadlineError:
             return None
 
@@ -149,6 +152,11 @@ class Composer:
         lang = self.language(binding)
         today = now.astimezone(self.policy.timezone).date()
         p = row.payload or {}
+        if row.kind in TASK_KINDS and p.get("role") == "person":  # handed to a person (issue 24)
+            from bot.person_messages import compose_person
+
+            text, buttons, items = compose_person(self, session, row, now, lang)
+            return Composed(text, buttons, lang, items)
         if row.kind in TASK_KINDS:
             loaded = self._load_task(session, row.task_id, row.task_key)
             if loaded is None:

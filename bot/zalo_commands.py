@@ -56,6 +56,17 @@ class Reply:
     stranger: bool = False  # an answer to an unlinked chat: sent only when no linked chat's message waits
 
 
+# "Đã nhận" (received) as people type it, diacritics or not.
+ACK_WORDS = ("da nhan", "ok da nhan")
+
+
+def _folded(text: str) -> str:
+    import unicodedata
+
+    d = unicodedata.normalize("NFD", text.strip().lower().rstrip(".!"))
+    return "".join(c for c in d if not unicodedata.combining(c)).replace("đ", "d")
+
+
 def commands_footer(buttons, lang: str | None = None, key: str | None = None) -> str:
     """The one-line commands that do what a message's buttons do on Telegram."""
     if not buttons:
@@ -107,6 +118,10 @@ class ZaloConversation:
             actor=Actor(msg.name or msg.user_id, msg.user_id, PLATFORM), platform=PLATFORM,
         )
         scope.names = agency_names(session, {b.agency for b in bindings})
+        if scope.is_private:  # a person handed tasks (issue 24) acts on those from their own chat
+            from storage.delegation import tasks_of_person
+
+            scope.person_tasks = tasks_of_person(session, PLATFORM, msg.chat_id)
         return scope
 
     def handle_text(self, msg: Incoming) -> list[Reply]:
@@ -117,6 +132,8 @@ class ZaloConversation:
             if invites.CODE_RE.fullmatch(text):
                 return [self._link(msg, text)]
             command, args, raw = "help", [], ""
+            if _folded(text) in ACK_WORDS:  # "Đã nhận" typed as it is said (issue 24)
+                command = "danhan"
         else:
             head, _sep, raw = text.partition(" ")
             command = head[1:].split("@", 1)[0].lower()
@@ -166,6 +183,13 @@ class ZaloConversation:
 
         with self.d.session() as session:
             scope = self.scope(session, msg)
+            from bot.person_messages import person_link  # a person's own code (issue 24), else an agency's
+
+            said = person_link(session, code, platform=PLATFORM, chat_id=msg.chat_id, private=scope.is_private,
+                               actor=scope.actor, now=self.d.now(), lang=scope.lang)
+            if said is not None:
+                session.commit()
+                return Reply(said)
             try:
                 result = invites.redeem_invite(session, code, platform=PLATFORM, chat_id=msg.chat_id,
                                                title=msg.name, actor=scope.actor, now=self.d.now())
@@ -291,6 +315,45 @@ class ZaloConversation:
         else:
             session.rollback()
         return Reply(outcome.text, list(outcome.notify) if outcome.ok else [])
+
+    def cmd_nhac(self, session, scope, args, raw) -> Reply:
+        """/nhac KEY: remind now (issue 24) — the oversight body and the lead agency's leader."""
+        from bot.person_messages import remind_from_chat
+
+        if not args:
+            return Reply(_("Usage: /nhac KEY, e.g. /nhac {example}", lang=scope.lang,
+                           example=example_key(session, scope)))
+        task, problem = find_task(session, scope, args[0])
+        if task is None:
+            return Reply(problem)
+        text, ok = remind_from_chat(session, self.d, scope, task)
+        session.commit() if ok else session.rollback()
+        return Reply(text)
+
+    def cmd_giao(self, session, scope, args, raw) -> Reply:
+        """/giao KEY PERSON [dd/mm/yyyy]: hand a task on (issue 24)."""
+        from bot.person_messages import delegate_from_chat
+
+        if len(args) < 2:
+            return Reply(_("Usage: /giao KEY PERSON [dd/mm/yyyy], e.g. /giao {key} #12 08/06/2018",
+                           lang=scope.lang, key=example_key(session, scope)))
+        task, problem = find_task(session, scope, args[0])
+        if task is None:
+            return Reply(problem)
+        text, ok = delegate_from_chat(session, self.d, scope, task, args[1:])
+        session.commit() if ok else session.rollback()
+        return Reply(text)
+
+    def cmd_danhan(self, session, scope, args, raw) -> Reply:
+        """/danhan [KEY]: "đã nhận" (received) — stops a person's fallback to their next channel (issue 24)."""
+        if not args and len(scope.person_tasks) == 1:
+            from storage.tables import Task
+
+            task = session.get(Task, next(iter(scope.person_tasks)))
+            args = [task.key] if task is not None else args
+        usage = _("Usage: /danhan KEY, e.g. /danhan {example}", lang=scope.lang, example=example_key(session, scope))
+        return self._act(session, scope, args, 1, usage, lambda task: flows.do_ack(
+            session, self.d, scope, task, flows.current_occurrence(session, self.d, task)))
 
     def cmd_done(self, session, scope, args, raw) -> Reply:
         usage = _("Usage: /done KEY [note], e.g. /done {example}", lang=scope.lang, example=example_key(session, scope))

@@ -72,6 +72,10 @@ class Settings:
     repeat_limit: int = 4
     daily_budget: tuple[tuple[str, str | int], ...] = (
         ("focal", "task"), ("manager", "brief"), ("oversight", "brief"), ("leadership", "brief"))
+    # a person handed a task (issue 24): the next channel at this time of the next working day when nothing
+    # was acknowledged; their ladder after the internal deadline (working days late: head, leaders)
+    person_fallback_time: time = time(10, 0)
+    person_escalation_steps: tuple[tuple[int, str], ...] = ((1, "head"), (2, "leaders"))
     # reports: calendar periods, or the data cut-off of Nghị định 09/2019/NĐ-CP (15th of the month before → 14th)
     report_cutoff: str = "calendar"
     # ratings (Nghị định 335/2025): the share of an item's progress points each delay takes; a returned completion
@@ -264,6 +268,17 @@ def _user_ids(v: str) -> tuple[int, ...]:
         return tuple(int(x) for x in v.replace(" ", "").split(",") if x)
     except ValueError:
         raise ValueError(_("accepted: comma-separated Telegram user ids (numbers), e.g. 12345,67890")) from None
+
+
+def _person_ladder(v: str) -> tuple[tuple[int, str], ...]:
+    steps = []
+    for part in v.replace(" ", "").split(","):
+        days, sep, rung = part.partition(":")
+        if part and (not sep or not days.isdigit() or rung not in ("head", "leaders")):
+            raise ValueError(_("accepted: comma-separated DAYS:RUNG with RUNG in head|leaders, e.g. 1:head,2:leaders"))
+        if part:
+            steps.append((int(days), rung))
+    return tuple(sorted(steps))
 
 
 def _escalation(v: str) -> tuple[EscalationStep, ...]:
@@ -527,6 +542,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "DELIVERY_WINDOW": ("delivery_window", _window),
     "REPEAT_LIMIT": ("repeat_limit", _int_range(0, 100)),
     "DAILY_BUDGET": ("daily_budget", _budget),
+    "PERSON_FALLBACK_TIME": ("person_fallback_time", _time),
+    "PERSON_ESCALATION_STEPS": ("person_escalation_steps", _person_ladder),
     "REPORT_CUTOFF": ("report_cutoff", _choice(REPORT_CUTOFFS)),
     "RATING_DELAY_PENALTY": ("rating_delay_penalty", _int_range(0, 100)),
     "RATING_RETURN_IS_DELAY": ("rating_return_is_delay", _bool),

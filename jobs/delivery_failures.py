@@ -103,6 +103,7 @@ class DeliveryFailures:
                              next_attempt_at=None))
         stats.failed += 1
         log.error("giving up on outbox row %s (%s %s → %s): %s", row.id, row.task_key or "-", row.step, row.chat, error)
+        _person_falls_back(conn, row)
         self._notify_oversight(s, row, "failed", error, now, attempts=attempts or row.attempts + 1)
 
     def chat_gone(self, row: outbox.OutboxRow, error: str, stats: DispatchStats) -> None:
@@ -129,6 +130,7 @@ class DeliveryFailures:
                 .values(status=CANCELLED, last_error="chat gone (binding disabled)"))
             stats.failed += 1
             stats.chats_gone += 1
+            _person_falls_back(conn, row)
             log.error("chat %s is gone (%s): %d binding(s) disabled, oversight told", row.chat, error, len(bindings))
             self._notify_oversight(s, row, "chat_gone", error, now, chat_desc=chat_desc)
 
@@ -177,3 +179,12 @@ class DeliveryFailures:
             log.error("no oversight chat to tell about %s of row %s (%s): %s", what, row.id, row.chat, error)
             return
         outbox.insert_rows(s.connection(), rows)
+
+
+def _person_falls_back(conn, row: outbox.OutboxRow) -> None:
+    """A person's reminder that could not be delivered (issue 24): the task is planned again at the next tick,
+    where jobs.person_plan sends the reminder on their next channel at once instead of at the fallback time."""
+    if row.task_id is not None and row.step.startswith("premind:"):
+        from storage.tables import Task
+
+        conn.execute(sa.update(Task.__table__).where(Task.__table__.c.id == row.task_id).values(next_check_at=None))

@@ -55,11 +55,13 @@ class TaskSnapshot:
     # A directive item assigned to a group (one task per member): (key, lead) of every task of the item,
     # so its coordinating agencies hear of it once, naming every lead.
     siblings: tuple[tuple[str, str], ...] = ()
+    # Handed to a person (issue 24): occurrence key → jobs.person_plan.PersonDuty; "*" = every period.
+    duties: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def from_rows(cls, task, occurrences: Iterable = (), issued: date | None = None, *,
                   ends: Mapping[str, tuple[date, str | None]] | None = None,
-                  siblings: tuple[tuple[str, str], ...] = ()) -> "TaskSnapshot":
+                  siblings: tuple[tuple[str, str], ...] = (), duties: Mapping | None = None) -> "TaskSnapshot":
         """From a storage.tables.Task and its Occurrence rows."""
         raw_until = (task.deadline or {}).get("until")
         return cls(
@@ -69,7 +71,7 @@ class TaskSnapshot:
                          for o in occurrences},
             id=task.id, removed=task.removed_at is not None, issued=issued,
             until=date.fromisoformat(raw_until) if raw_until else None,
-            ends=ends or {}, siblings=siblings,
+            ends=ends or {}, siblings=siblings, duties=duties or {},
         )
 
     def lead_on(self, d: date) -> str | None:
@@ -90,6 +92,10 @@ class TaskSnapshot:
 
     def state(self, occurrence_key: str) -> OccurrenceState:
         return self.occurrences.get(occurrence_key) or _OPEN
+
+    def duty(self, occurrence_key: str):
+        """The person this occurrence was handed to (a PersonDuty), or None."""
+        return self.duties.get(occurrence_key) or self.duties.get("*") if self.duties else None
 
 
 _OPEN = OccurrenceState()

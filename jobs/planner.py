@@ -46,6 +46,7 @@ from jobs.policy import (  # noqa: F401
     DEFAULT_BUDGET, PLANNER_VERSION, VN, Policy, Rung, iso_week, period_bounds, period_label,
 )
 from core.workdays import WorkCalendar
+from jobs.person_plan import person_steps
 
 # How far back the tick looks for steps that should exist but are missing (downtime, policy change), and
 # how long an open occurrence of a recurring task keeps its escalation repeats: a monthly report missed
@@ -232,8 +233,16 @@ def plan_task(
         to_focal = focal(lead)
         e = eff.isoformat()
         common = {"due": occ.due.isoformat() if occ.due else None, "effective_due": e, "lead": lead}
+        # Handed to a person (issue 24): their reminders, fallbacks and ladder replace the focal chats'
+        # reminders; the agency's escalation after its own deadline stays.
+        duty = task.duty(occ.key)
+        if duty is not None and duty.person.channels:
+            for s in person_steps(task.key, task.id, occ.key, duty, eff, policy, calendar, reminder_days,
+                                  fallback_time=policy.person_fallback_time, ladder=policy.person_ladder):
+                if lo < s.due_at <= until and s.due_at >= assigned:
+                    out.append(s)
         # Reminders before the deadline; an acknowledgement ("đã nhận") stops them.
-        if occ.state.acknowledged_at is None:
+        elif occ.state.acknowledged_at is None:
             for offset, day in reminder_days(eff, policy, calendar):
                 emit(policy.at(day), occ.key, f"remind:{offset}:{e}", REMINDER, to_focal, offset=offset, **common)
         # Escalation after it, whatever was acknowledged.
@@ -353,6 +362,9 @@ def still_wanted(step: PlannedStep, task: TaskSnapshot | None, bindings, policy:
         return "task no longer exists"
     if task.removed:
         return "task removed"
+    if step.step.startswith("nudge:"):  # remind now (issue 24, jobs.remind_now): wanted while still open
+        st = task.state(step.occurrence)
+        return None if st.status not in _DONE_STATES else ("done" if st.status == "done" else "awaiting confirmation")
     planned = step.due_at
     if (step.payload or {}).get("planned_at"):  # caught up after downtime: look where it was planned
         planned = datetime.fromisoformat(step.payload["planned_at"])

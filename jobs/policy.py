@@ -52,6 +52,10 @@ class Policy:
     window: tuple[time, time] = (time(7, 30), time(17, 0))  # DELIVERY_WINDOW, local
     repeat_limit: int = 4  # REPEAT_LIMIT: top-rung repeats, then "quá hạn kéo dài" in briefs and agendas
     budget: Mapping[str, "str | int"] = field(default_factory=lambda: dict(DEFAULT_BUDGET))  # DAILY_BUDGET
+    # A person's reminders (issue 24, jobs.person_plan): the next channel at this time of the next working
+    # day when nothing was acknowledged (PERSON_FALLBACK_TIME); their ladder (PERSON_ESCALATION_STEPS).
+    person_fallback_time: time = time(10, 0)
+    person_ladder: tuple[tuple[int, str], ...] = ((1, "head"), (2, "leaders"))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reminder_offsets", tuple(sorted(set(self.reminder_offsets), reverse=True)))
@@ -74,6 +78,8 @@ class Policy:
             window=tuple(s.delivery_window),
             repeat_limit=s.repeat_limit,
             budget=dict(s.daily_budget),
+            person_fallback_time=getattr(s, "person_fallback_time", time(10, 0)),
+            person_ladder=tuple(getattr(s, "person_escalation_steps", ((1, "head"), (2, "leaders")))),
         )
 
     def fingerprint(self) -> str:
@@ -84,6 +90,8 @@ class Policy:
                  self.workdays_only, self.escalation, self.repeat_days, self.checkin_period, self.shift_to_workday,
                  self.digest_weekday, self.quarterly_summary, self.window, self.repeat_limit,
                  sorted(self.budget.items()), PLANNER_VERSION)
+        if (self.person_fallback_time, self.person_ladder) != (time(10, 0), ((1, "head"), (2, "leaders"))):
+            parts += (self.person_fallback_time, self.person_ladder)  # defaults leave older fingerprints as they were
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
     def in_window(self, when: datetime, calendar: WorkCalendar) -> bool:

@@ -52,11 +52,14 @@ def plan_preview(session: Session, settings, calendar: WorkCalendar, now: dateti
     issued = {d.id: d.issued for d in session.exec(select(Directive)).all()}
     ends = agency_ends(session)
     sibs = siblings_of(session, list(tasks))
+    from jobs.person_duties import load_duties
+
+    duties = load_duties(session, [t.id for t in tasks])  # handed to people (issue 24)
     snaps, unreadable = [], []
     for t in tasks:
         try:
             snap = TaskSnapshot.from_rows(t, occs.get(t.id, ()), issued=issued.get(t.directive_id), ends=ends,
-                                          siblings=sibs.get(t.id, ()))
+                                          siblings=sibs.get(t.id, ()), duties=duties.get(t.id))
         except DeadlineError:
             unreadable.append(t.key)
             continue

@@ -37,6 +37,7 @@ from jobs import outbox
 from jobs.briefing import BRIEFED, BRIEF_STEP, DayState, digest_plan, plan_window
 from core.deadline import DeadlineError
 from jobs.dispatcher import Dispatcher, DispatchStats
+from jobs.person_duties import load_duties
 from jobs.ports import Composer
 from jobs.planner import (
     IDLE_RECHECK_DAYS, LOOKBACK_DAYS, TASK_KINDS, Bindings, Policy, Recipient, TaskSnapshot, current_digest,
@@ -283,13 +284,15 @@ class Scheduler:
                 for o in s.exec(select(Occurrence).where(Occurrence.task_id.in_(ids))).all():
                     occs[o.task_id].append(o)
                 sibs = siblings_of(s, tasks)
+                duties = load_duties(s, ids)  # handed to people (issue 24)
                 conn = s.connection()
                 existing = outbox.existing_keys(conn, ids, since - timedelta(days=2))
                 snaps, updates = [], []
                 for t in tasks:
                     stats.tasks += 1
                     try:
-                        snap = TaskSnapshot.from_rows(t, occs.get(t.id, ()), ends=ends, siblings=sibs.get(t.id, ()))
+                        snap = TaskSnapshot.from_rows(t, occs.get(t.id, ()), ends=ends, siblings=sibs.get(t.id, ()),
+                                                      duties=duties.get(t.id))
                     except DeadlineError as e:
                         log.error("task %s: stored deadline unreadable (%s); not planned", t.key, e)
                         stats.skipped_tasks.append(t.key)

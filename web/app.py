@@ -159,6 +159,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
     from web.api import console as integrations
 
     integrations.routes(app)  # other systems: API tokens and webhooks (web/api/console.py)
+    from web import people_pages
+
+    people_pages.routes(app)  # issue 24
     app.router.add_static("/static", HERE / "static", name="static")
 
     async def drop_uploads(app: web.Application) -> None:

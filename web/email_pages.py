@@ -141,6 +141,7 @@ def _agency_name(request: web.Request, code: str) -> str:
 
 def _set_state(request: web.Request, binding_id: int, confirm: bool) -> bool:
     """Confirm an address awaiting confirmation, or stop one; audited. False when nothing may change."""
+    from jobs.scheduler import invalidate_for_binding
     from storage import audit
     from storage.db import session_scope
     from storage.tables import ChatBinding
@@ -165,4 +166,7 @@ def _set_state(request: web.Request, binding_id: int, confirm: bool) -> bool:
         s.add(b)
         audit.record(s, at=now, actor=b.chat_id, source=PLATFORM, action=action, entity="binding",
                      entity_key=f"{PLATFORM}:{b.chat_id}", agency=b.agency, role=b.role)
+        # A confirmed address hears about its tasks from the next tick, as a chat linked by invite does;
+        # a stopped one is left out of the plan at once (no row planned for it waits in vain).
+        invalidate_for_binding(s, b.agency, b.role)
     return True

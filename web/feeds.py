@@ -458,6 +458,9 @@ def make_app(settings, engine, clock, extend=()) -> web.Application:
     from web.email_pages import add_routes as add_email_pages
 
     add_email_pages(app, settings, engine, clock)  # confirm / stop links of e-mail bindings
+    from web.person_pages import add_routes as add_person_pages
+
+    add_person_pages(app, settings, engine, clock)  # "Đã nhận" links in a person's e-mails (issue 24)
     for hook in extend:
         hook(app)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import calendar, callbacks, linking, lists, record, reports, tasks, web
+from bot.handlers import calendar, callbacks, linking, lists, people, record, reports, tasks, web
 
 
 def register(app: Application) -> None:
@@ -29,6 +29,9 @@ def register(app: Application) -> None:
         "feed": calendar.feed_command,
         "report": reports.report_command,
         "web": web.web_command,
+        "nhac": people.nhac_command,  # remind now (issue 24)
+        "danhan": people.danhan_command,  # "đã nhận", typed (issue 24)
+        "giao": people.giao_command,  # hand a task on (issue 24)
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))

@@ -96,6 +96,8 @@ class ChatScope:
     platform: str = PLATFORM  # where the chat lives: "telegram", "zalo"
     deps: "Deps | None" = None
     member_status: str | None = None  # the user's status in this chat (getChatMember), for decisions
+    # A person's own private chat (issue 24): task id → the hand-over to them they may act on (storage.delegation).
+    person_tasks: dict[int, int] = field(default_factory=dict)
 
     @property
     def is_private(self) -> bool:
@@ -103,7 +105,7 @@ class ChatScope:
 
     @property
     def linked(self) -> bool:
-        return bool(self.bindings)
+        return bool(self.bindings) or bool(self.person_tasks)
 
     @property
     def roles(self) -> set[str]:
@@ -133,7 +135,7 @@ class ChatScope:
         return None if self.sees_all else self.own_agencies
 
     def can_see(self, task: Task) -> bool:
-        if self.sees_all or (self.is_admin and self.is_private):
+        if self.sees_all or (self.is_admin and self.is_private) or task.id in self.person_tasks:
             return True
         involved = {task.lead_agency, *(task.coordinators or [])}
         return any(a in involved for a in self.own_agencies)
@@ -151,6 +153,8 @@ class ChatScope:
         """Why this chat may not update `task` (progress, done, extension, acknowledge), or None if it may.
         The chat is the unit of trust for reports: any member of an agency's chat reports for the agency.
         An administrator acts on what this chat can see (in a group, the group's agencies)."""
+        if task.id in self.person_tasks:  # handed to the person whose chat this is: they report for it (issue 24)
+            return None
         why = authority.refusal(self.standing(admin=self.is_admin and self.can_see(task)), authority.Action.DONE,
                                 lead=task.lead_agency)
         return None if why is None else self.refusal_text(why, task)
@@ -235,6 +239,10 @@ def load_scope(session: Session, update: Update, d: Deps) -> ChatScope:
         lang=resolve_lang(bindings, user, d.settings), actor=actor_of(user), deps=d,
     )
     scope.names = agency_names(session, {b.agency for b in bindings})
+    if scope.is_private and user is not None:
+        from storage.delegation import tasks_of_person
+
+        scope.person_tasks = tasks_of_person(session, "telegram", str(user.id))
     return scope
 
 

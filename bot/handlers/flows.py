@@ -182,6 +182,9 @@ def do_progress(session: Session, d: Deps, scope: ChatScope, task: Task, key: st
 
 
 def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, note: str | None) -> Outcome:
+    part = _part_done(session, d, scope, task)  # a coordinating agency's own part (issue 24)
+    if part is not None:
+        return part
     if (why := scope.refusal_to_act(task)) is not None:
         return refused(why)
     needs = d.settings.confirm_completion
@@ -216,9 +219,39 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
     return out
 
 
+def _part_done(session: Session, d: Deps, scope: ChatScope, task: Task) -> Outcome | None:
+    """/done from a coordinating agency's chat when that agency has an open part of the task: the part is done
+    and the lead's focal chats are told (a part reports to the lead). None: not such a case."""
+    from storage import delegation
+
+    mine = [a for a in scope.own_agencies if a != task.lead_agency and a in (task.coordinators or ())]
+    for agency in mine:
+        if any(a.status != "done" for a in delegation.current(session, task.id, agency=agency)):
+            delegation.complete_part(session, task, agency, occurrence=None, actor=scope.actor.name,
+                                     source=scope.platform, now=d.now(), roles={(agency, "focal")})
+            names = agency_names(session, {agency, task.lead_agency})
+            out = Outcome(True, _("Your part of {key} is marked done; {lead} is told.", lang=scope.lang,
+                                  key=task.key, lead=names.get(task.lead_agency, task.lead_agency)),
+                          _("Done", lang=scope.lang))
+            for b in _chats_with_role(session, "focal", task.lead_agency):
+                out.notify.append((target(b), _("🧩 {agency} completed its part of {key}: {content}",
+                                                lang=_binding_lang(b, d), agency=names.get(agency, agency),
+                                                key=task.key, content=shorten(task.content, 300)), None))
+            return out
+    return None
+
+
 def do_ack(session: Session, d: Deps, scope: ChatScope, task: Task, key: str) -> Outcome:
     if (why := scope.refusal_to_act(task)) is not None:
         return refused(why)
+    if task.id in scope.person_tasks:  # the person handed the task: their own "đã nhận" (issue 24)
+        from storage import delegation
+
+        a = session.get(delegation.Assignment, scope.person_tasks[task.id])
+        delegation.acknowledge(session, a, actor=scope.actor.name, actor_id=scope.actor.id, source=scope.platform,
+                               now=d.now())
+        return Outcome(True, t(scope.lang, "ack_ok", name=scope.actor.name, key=task.key,
+                               period=period_text(task, key, scope.lang)), t(scope.lang, "cb_ack"))
     try:
         actions.acknowledge(session, task, key, scope.actor, d.now())
     except ActionError as e:

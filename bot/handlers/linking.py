@@ -38,6 +38,15 @@ async def _link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
     with d.session() as session:
         scope = load_scope(session, update, d)
         lang = scope.lang
+        from bot.person_messages import person_link  # a person's own code (issue 24), else an agency's
+
+        said = person_link(session, code, platform=PLATFORM, chat_id=str(update.effective_user.id if
+                           update.effective_user else chat.id), private=chat.type == "private", actor=scope.actor,
+                           now=d.now(), lang=lang)
+        if said is not None:
+            session.commit()
+            await reply(update, said)
+            return
         try:
             result = invites.redeem_invite(session, code, platform=PLATFORM, chat_id=str(chat.id),
                                            title=chat.title or chat.full_name, actor=scope.actor, now=d.now(),

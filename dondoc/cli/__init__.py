@@ -26,8 +26,8 @@ app = typer.Typer(
 )
 
 # Modules that add commands, in the order `dondoc --help` shows them.
-COMMAND_MODULES = ("db", "registry", "extract", "deadline", "schedule", "bot", "feeds", "report", "actions", "record", "web",
-                   "api", "edxml")
+COMMAND_MODULES = ("db", "registry", "extract", "deadline", "schedule", "bot", "feeds", "report", "actions", "record",
+                   "people", "web", "api", "edxml")
 
 
 def _version(value: bool) -> None:

@@ -308,6 +308,8 @@ def preview_cmd(
                     "agency": p.get("agency") or (",".join(p["agencies"]) if p.get("agencies") else None)
                     or (rs[0].agency if rs else None),
                     "step": x.step, "task": x.task_key or None, "items": items, "text": text,
+                    **({"person": p.get("to_name") or p["person_name"], "person_id": p.get("to_person") or p["person"],
+                        "channel": p.get("channel")} if p.get("person") else {}),  # issue 24: a person's delivery
                 }, ensure_ascii=False))
             return
 

@@ -5,6 +5,7 @@ from sqlalchemy import engine_from_config, pool
 
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 import storage.record_tables  # noqa: F401  (the record's tables, in a module of their own: issue 22)
+import storage.delegation  # noqa: F401,E402  (and those kept in modules of their own: people, delegation)
 from sqlmodel import SQLModel
 
 config = context.config

@@ -11,7 +11,7 @@ import storage.tables
 
 
 revision = '0007_api'
-down_revision = '0004'  # re-chain onto main's head at merge time
+down_revision = '0004'  # after the web console; the chain goes on 0008_hardening → 0005_record → 0009_drafts → 0006_people
 branch_labels = None
 depends_on = None
 

@@ -114,6 +114,10 @@ def argument_name(name: str) -> str:
         "target": pgettext("command-line argument", "target"),
         "package": pgettext("command-line argument", "package"),
         "token_id": pgettext("command-line argument", "token_id"),
+        "name": pgettext("command-line argument", "name"),
+        "names": pgettext("command-line argument", "names"),
+        "person": pgettext("command-line argument", "person"),
+        "path": pgettext("command-line argument", "path"),
     }
     return names.get(name, name)
 

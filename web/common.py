@@ -42,10 +42,9 @@ CSP = ("default-src 'self'; script-src 'self' https://telegram.org; frame-src ht
 PUBLIC = ("signin", "signin_link", "signin_link_post", "signin_telegram", "lang", "static", "report_chart_link")
 
 
-async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:
-    """Run `fn(session)` in a worker thread; the session is committed when `fn` returns."""
-    engine = request.app[ENGINE]
-
+async def in_session(engine, fn: Callable[[Session], Any]) -> Any:
+    """Run `fn(session)` in a worker thread; the session is committed when `fn` returns (rolled back when it
+    raises). The console's pages and the API both use it."""
     def work():
         with Session(engine, expire_on_commit=False) as s:
             out = fn(s)
@@ -53,6 +52,11 @@ async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:
             return out
 
     return await asyncio.to_thread(work)
+
+
+async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:
+    """Run `fn(session)` on the console's database in a worker thread (`in_session`)."""
+    return await in_session(request.app[ENGINE], fn)
 
 
 def now(request: web.Request):

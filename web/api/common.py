@@ -17,7 +17,6 @@ Per request:
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -109,16 +108,10 @@ class RateLimiter:
 
 
 async def run_db(request: web.Request, fn: Callable[[Session], Any]) -> Any:
-    """`fn(session)` in a worker thread, committed when it returns (rolled back when it raises)."""
-    engine = request.app[ENGINE]
+    """`fn(session)` on the API's database in a worker thread (web.common.in_session)."""
+    from web.common import in_session
 
-    def work():
-        with Session(engine, expire_on_commit=False) as s:
-            out = fn(s)
-            s.commit()
-            return out
-
-    return await asyncio.to_thread(work)
+    return await in_session(request.app[ENGINE], fn)
 
 
 def validation_errors(e: ValidationError) -> list[dict]:

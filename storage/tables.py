@@ -309,3 +309,4 @@ class WebSession(SQLModel, table=True):
 # Other systems' access (API tokens, webhooks): their own module, registered on the metadata here.
 from storage import api_tables as _api_tables  # noqa: E402,F401
 from storage import drafts  # noqa: E402,F401 - the console's kept directive drafts (a table of its own module)
+from storage import listing_tables  # noqa: E402,F401 - the console's occurrence listing (storage/listing.py)

@@ -252,8 +252,13 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
                 "query": choice.query, "title": _("Four groups")}
     from reports import ReportTooLarge
 
-    try:
-        report = build(s, request, person, choice, with_ratings=False)  # the dashboard shows no ratings
+    from web.overview import kept_figures
+
+    allowed = person.visible_agencies()
+    key = ("dashboard", today_of(request), choice.period.code, choice.period.start, choice.period.end,
+           tuple(sorted(allowed)) if allowed is not None else None, choice.agency, choice.directive)
+    try:  # the dashboard shows no ratings; kept for the day while no record changes (web/overview.py)
+        report = kept_figures(s, key, lambda: build(s, request, person, choice, with_ratings=False))
     except ReportTooLarge as e:
         return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}

@@ -37,7 +37,7 @@ from storage.views import RECURRING_LOOKBACK_DAYS, TaskItem, task_items
 __all__ = ["refresh", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
            "LISTING_VERSION", "ORDER"]
 
-LISTING_VERSION = "1"  # bump when what a row holds changes: every row is computed again
+LISTING_VERSION = "2"  # bump when what a row holds changes: every row is computed again
 FIXED = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.PENDING_CONFIRMATION, Status.NO_DEADLINE)
 L = ListedOccurrence.__table__.c
 S = ListingState.__table__.c
@@ -164,7 +164,7 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
     T = Task.__table__.c
     stale = list(conn.execute(
         sa.select(T.id).select_from(Task.__table__.outerjoin(ListingState.__table__, S.task_id == T.id))
-        .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today))).scalars())
+        .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today))).scalars())
     for i in range(0, len(stale), chunk):
         part = stale[i:i + chunk]
         items = task_items(session, settings=settings, calendar=calendar, today=today, task_ids=part)
@@ -178,7 +178,7 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         if rows:
             conn.execute(sa.insert(ListedOccurrence.__table__), rows)
         conn.execute(sa.insert(ListingState.__table__),
-                     [{"task_id": tid, "valid_until": _valid_until(tasks[tid], its, today)}
+                     [{"task_id": tid, "valid_until": _valid_until(tasks[tid], its, today), "computed_on": today}
                       for tid, its in by_task.items() if tid in tasks])
     return len(stale)
 

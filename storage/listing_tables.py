@@ -39,13 +39,14 @@ class ListedOccurrence(SQLModel, table=True):
 
 
 class ListingState(SQLModel, table=True):
-    """A task whose rows in `listed_occurrence` hold until `valid_until` (a local date). No row: recompute it.
+    """A task whose rows in `listed_occurrence` hold from `computed_on` until `valid_until` (local dates). No row: recompute it.
     A change to the task, its occurrences or extensions deletes the row in the same flush (storage/listing.py)."""
 
     __tablename__ = "listing_state"
 
     task_id: int = Field(primary_key=True)
     valid_until: date = Field(index=True)
+    computed_on: date = Field(index=True)  # a day before it (a clock set back) does not trust the rows either
 
 
 class ListingMeta(SQLModel, table=True):

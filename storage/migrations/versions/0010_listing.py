@@ -39,9 +39,11 @@ def upgrade() -> None:
     op.create_table('listing_state',
     sa.Column('task_id', sa.Integer(), nullable=False),
     sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('computed_on', sa.Date(), nullable=False),
     sa.PrimaryKeyConstraint('task_id')
     )
     op.create_index(op.f('ix_listing_state_valid_until'), 'listing_state', ['valid_until'], unique=False)
+    op.create_index(op.f('ix_listing_state_computed_on'), 'listing_state', ['computed_on'], unique=False)
     op.create_table('listing_meta',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -51,6 +53,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('listing_meta')
+    op.drop_index(op.f('ix_listing_state_computed_on'), table_name='listing_state')
     op.drop_index(op.f('ix_listing_state_valid_until'), table_name='listing_state')
     op.drop_table('listing_state')
     op.drop_index('ix_listed_occurrence_lead', table_name='listed_occurrence')

@@ -151,6 +151,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
     signin.routes(app)
     workbench.routes(app)  # before pages: /tasks/export.xlsx is not a task's key
+    from web import remind_bulk
+
+    remind_bulk.routes(app)  # remind now on the task list's selection (issue 23)
     pages.routes(app)
     admin.routes(app)
     drafts.routes(app)

@@ -166,7 +166,9 @@ async def task_list(request: web.Request) -> web.Response:
         items, total = task_page_of(s, request, scope, page)
         pages = max(1, -(-total // PAGE_SIZE))
         at = lambda n: str(request.rel_url.update_query(page=n))  # noqa: E731 - the same filters, another page
-        return {"prev_url": at(page - 1) if page > 1 else None, "next_url": at(page + 1) if page < pages else None,**choices, "f": f, "items": items, "total": total, "statuses": list(Status),
+        from web.remind_bulk import may_remind
+
+        return {"can_remind": may_remind(person), "prev_url": at(page - 1) if page > 1 else None, "next_url": at(page + 1) if page < pages else None,**choices, "f": f, "items": items, "total": total, "statuses": list(Status),
                 "page": min(page, pages), "pages": pages, "first_row": (page - 1) * PAGE_SIZE + 1 if items else 0,
                 "last_row": (page - 1) * PAGE_SIZE + len(items)}
 

@@ -31,6 +31,16 @@ class Outcome:
     text: str
 
 
+def selected_boxes(form) -> list[tuple[str, str]]:
+    """(task key, occurrence key) of every ticked box ("key|occurrence", as the workbench's boxes say it)."""
+    out = []
+    for value in form.getall("sel", []):
+        key, _sep, occurrence = str(value).rpartition("|")
+        if key:
+            out.append((key, occurrence))
+    return out
+
+
 def may_remind(person: Person) -> bool:
     """Whether the task list offers the boxes and the button (remind_now decides per task)."""
     return person.is_admin or any(r in ("oversight", "manager") for _a, r in person.bindings)
@@ -93,11 +103,9 @@ def remind_selected(s: Session, person: Person, selected: list[tuple[str, str]],
 
 async def remind(request: web.Request) -> web.Response:
     """POST /web/remind: remind now about the tasks ticked on the task list; a page of what became of each."""
-    from web.workbench import _selected
-
     person: Person = request[PERSON]
     form = await request.post()
-    selected = list(dict.fromkeys(_selected(form)))  # a box ticked twice is one reminder
+    selected = list(dict.fromkeys(selected_boxes(form)))  # a box ticked twice is one reminder
     if not may_remind(person):
         return aiohttp_jinja2.render_template("message.html", request, {
             "title": _("Not allowed"),

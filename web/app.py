@@ -141,9 +141,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
         trim_blocks=True, lstrip_blocks=True)
     # Texts are core.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
-    from reports.ratings import format_score, rating_headers
+    from reports.ratings import format_score, person_rating_headers, rating_headers
 
-    env.globals.update(score=format_score, rating_headers=rating_headers)  # the ratings' table (_ratings.html)
+    env.globals.update(score=format_score, rating_headers=rating_headers, person_rating_headers=person_rating_headers)  # the ratings' table (_ratings.html)
     from core.text import cut
 
     env.filters["truncate"] = lambda text, length=255, *_a, **_k: cut(text, length)  # at a word, with "…"

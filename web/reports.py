@@ -134,6 +134,20 @@ def _who(request: web.Request) -> str:
     return f"user:{person.user_id}" if person is not None else f"addr:{request.remote}"
 
 
+def people_shown(person: Person, report) -> list | None:
+    """The people's ratings this person is shown (None: not offered): every person for the oversight body, the
+    province's leadership and administrators; an agency's leader (manager) sees their own agency's people only;
+    a focal point sees none."""
+    if report is None or report.person_ratings is None:
+        return None
+    if person.is_admin or person.roles & {"oversight", "leadership"}:
+        return report.person_ratings
+    led = {a for a, r in person.bindings if r == "manager"}
+    if not led:
+        return None
+    return [p for p in report.person_ratings if p.agency in led]
+
+
 async def reports_page(request: web.Request) -> web.Response:
     from reports import ReportTooLarge
     from web.report_gate import Busy
@@ -149,7 +163,7 @@ async def reports_page(request: web.Request) -> web.Response:
                 report = build(s, request, person, choice)
             except ReportTooLarge as e:  # what to narrow, on the page, like a period that cannot be read
                 choice.error = str(e)
-        return {**choices, "choice": choice, "report": report,
+        return {**choices, "choice": choice, "report": report, "people": people_shown(person, report),
                 "periods": period_choices(today_of(request), request.app[SETTINGS].report_cutoff)}
 
     try:

@@ -13,7 +13,8 @@ What makes a row stale: any change to a task, its occurrences, its extensions or
 session's flush (`forget_changed`, the same transaction deletes the task's rows), a task with no rows yet (a
 registry loaded in bulk), a row past its `valid_until`, and a different calendar, shift rule or set of agencies
 that ceased (`fingerprint`: everything is computed again). `refresh` recomputes just those, a chunk at a time;
-the pages call it before reading and the scheduler's tick keeps it warm.
+the pages call it before reading, and the scheduler's tick does up to LISTING_TICK_SHARE tasks a tick so the
+first page of a day (or after an import) finds most of it done.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from storage.views import RECURRING_LOOKBACK_DAYS, TaskItem, task_items
 __all__ = ["refresh", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
            "LISTING_VERSION", "ORDER"]
 
-LISTING_VERSION = "2"  # bump when what a row holds changes: every row is computed again
+LISTING_VERSION = "2"
+LISTING_TICK_SHARE = 5000  # tasks a scheduler tick recomputes at most (jobs/scheduler.py)  # bump when what a row holds changes: every row is computed again
 FIXED = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.PENDING_CONFIRMATION, Status.NO_DEADLINE)
 L = ListedOccurrence.__table__.c
 S = ListingState.__table__.c
@@ -148,8 +150,9 @@ def _row(i: TaskItem) -> dict:
             "search_fold": fold(text), "search_bare": bare(text)}
 
 
-def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2000) -> int:
-    """Compute the rows of every task that has none or whose rows no longer hold on `today`; how many tasks."""
+def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2000, limit: int | None = None) -> int:
+    """Compute the rows of every task that has none or whose rows no longer hold on `today` (at most `limit`
+    tasks: the scheduler's tick does a share at a time); how many tasks."""
     fp = fingerprint(session, settings, calendar)
     meta = session.get(ListingMeta, "fingerprint")
     conn = session.connection()
@@ -164,7 +167,8 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
     T = Task.__table__.c
     stale = list(conn.execute(
         sa.select(T.id).select_from(Task.__table__.outerjoin(ListingState.__table__, S.task_id == T.id))
-        .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today))).scalars())
+        .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today))
+        .limit(limit)).scalars())
     for i in range(0, len(stale), chunk):
         part = stale[i:i + chunk]
         items = task_items(session, settings=settings, calendar=calendar, today=today, task_ids=part)

@@ -192,3 +192,27 @@ def test_the_listing_follows_changes_and_days(engine, registry):
         assert_same_dashboard(engine, r.settings, later, admin)
         assert_same_task_list(engine, r.settings, later, admin, status=Status.OVERDUE.value)
         assert_same_task_list(engine, r.settings, later, admin, status=Status.DUE_SOON.value)
+
+
+async def test_the_scheduler_tick_keeps_the_listing_warm(engine, db_url, monkeypatch):
+    """`dondoc run`'s tick computes the listing a share at a time (LISTING_TICK_SHARE), so the first page of a day
+    or after an import finds it done."""
+    from dondoc.wiring import make_scheduler
+    from storage import listing
+
+    reg = data.make_registry(120)
+    data.load_registry(engine, reg)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
+    monkeypatch.setattr(listing, "LISTING_TICK_SHARE", 50)
+    sch = make_scheduler(engine, settings, FixedClock(data.NOW), {})
+
+    def kept() -> int:
+        with Session(engine) as s:
+            return len(s.exec(select(ListingState)).all())
+
+    assert kept() == 0
+    await sch.tick()
+    assert kept() == 50
+    await sch.tick()
+    await sch.tick()
+    assert kept() == 120

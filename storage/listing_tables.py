@@ -58,14 +58,3 @@ class ListingMeta(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
 
-
-def _task_lead_index() -> sa.Index:
-    """The console's agency filter lists the agencies leading a task still in the registry (web.common
-    filter_choices): this index answers it without reading the tasks."""
-    from storage.tables import Task  # imported at the end of storage/tables.py: Task is defined by then
-
-    t = Task.__table__
-    return sa.Index("ix_task_lead_removed", t.c.lead_agency, t.c.removed_at)
-
-
-TASK_LEAD_INDEX = _task_lead_index()

@@ -10,7 +10,8 @@ task changes; for a recurring one, until its next occurrence falls due or its ol
 in SQL, from the stored deadline in force — by the same rule as `core.status.compute_status`.
 
 What makes a row stale: any change to a task, its occurrences, its extensions or its directive, seen in the
-session's flush (`forget_changed`, the same transaction deletes the task's rows), a task with no rows yet (a
+session's flush (`forget_changed`, the same transaction deletes the task's rows), a task whose `sequence` moved
+since (a change committed by another process while the rows were computed), a task with no rows yet (a
 registry loaded in bulk), a row past its `valid_until`, and a different calendar, shift rule or set of agencies
 that ceased (`fingerprint`: everything is computed again). `refresh` recomputes just those, a chunk at a time;
 the pages call it before reading, and the scheduler's tick does up to LISTING_TICK_SHARE tasks a tick so the
@@ -38,7 +39,7 @@ from storage.views import RECURRING_LOOKBACK_DAYS, TaskItem, task_items
 __all__ = ["refresh", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
            "LISTING_VERSION", "ORDER"]
 
-LISTING_VERSION = "2"
+LISTING_VERSION = "3"
 LISTING_TICK_SHARE = 5000  # tasks a scheduler tick recomputes at most (jobs/scheduler.py)  # bump when what a row holds changes: every row is computed again
 FIXED = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.PENDING_CONFIRMATION, Status.NO_DEADLINE)
 L = ListedOccurrence.__table__.c
@@ -167,7 +168,8 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
     T = Task.__table__.c
     stale = list(conn.execute(
         sa.select(T.id).select_from(Task.__table__.outerjoin(ListingState.__table__, S.task_id == T.id))
-        .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today))
+        .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today,
+                                              S.task_sequence != T.sequence))
         .limit(limit)).scalars())
     for i in range(0, len(stale), chunk):
         part = stale[i:i + chunk]
@@ -176,14 +178,19 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         by_task: dict[int, list[TaskItem]] = {tid: [] for tid in part}
         for it in items:
             by_task[it.task.id].append(it)
-        conn.execute(sa.delete(ListedOccurrence.__table__).where(L.task_id.in_(part)))
-        conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
         rows = [_row(it) for it in items]
-        if rows:
-            conn.execute(sa.insert(ListedOccurrence.__table__), rows)
-        conn.execute(sa.insert(ListingState.__table__),
-                     [{"task_id": tid, "valid_until": _valid_until(tasks[tid], its, today), "computed_on": today}
-                      for tid, its in by_task.items() if tid in tasks])
+        states = [{"task_id": tid, "valid_until": _valid_until(tasks[tid], its, today), "computed_on": today,
+                   "task_sequence": tasks[tid].sequence or 0} for tid, its in by_task.items() if tid in tasks]
+        try:
+            with session.begin_nested():  # a savepoint: another page or the tick may write the same rows now
+                conn.execute(sa.delete(ListedOccurrence.__table__).where(L.task_id.in_(part)))
+                conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
+                if rows:
+                    conn.execute(sa.insert(ListedOccurrence.__table__), rows)
+                if states:
+                    conn.execute(sa.insert(ListingState.__table__), states)
+        except sa.exc.IntegrityError:
+            continue  # they did: their rows stand, and a change since shows in task_sequence
     return len(stale)
 
 

@@ -47,6 +47,7 @@ class ListingState(SQLModel, table=True):
     task_id: int = Field(primary_key=True)
     valid_until: date = Field(index=True)
     computed_on: date = Field(index=True)  # a day before it (a clock set back) does not trust the rows either
+    task_sequence: int = 0  # Task.sequence when computed: a change committed meanwhile by another process shows
 
 
 class ListingMeta(SQLModel, table=True):

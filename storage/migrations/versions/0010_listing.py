@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('task_id', sa.Integer(), nullable=False),
     sa.Column('valid_until', sa.Date(), nullable=False),
     sa.Column('computed_on', sa.Date(), nullable=False),
+    sa.Column('task_sequence', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('task_id')
     )
     op.create_index(op.f('ix_listing_state_valid_until'), 'listing_state', ['valid_until'], unique=False)

@@ -416,7 +416,7 @@ class Scheduler:
         with Session(self.engine) as s:
             n = listing.refresh(s, settings=self.settings, calendar=self.calendar,
                                 today=now.astimezone(self.settings.timezone).date(),
-                                limit=listing.LISTING_TICK_SHARE)
+                                limit=listing.LISTING_TICK_SHARE, thorough=True)
             s.commit()
         return n
 

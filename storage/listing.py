@@ -151,9 +151,27 @@ def _row(i: TaskItem) -> dict:
             "search_fold": fold(text), "search_bare": bare(text)}
 
 
-def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2000, limit: int | None = None) -> int:
+def _looks_current(conn, today: date) -> bool:
+    """Whether every task in the registry has rows that hold today, read from indexes and counts only: as many
+    kept tasks as tasks in the registry (a removed task's rows go with its change), none past `valid_until`,
+    none computed after today. A change another process committed while rows were computed is what this
+    cannot see; the thorough check (the scheduler's tick) compares each task's sequence."""
+    T = Task.__table__.c
+    tasks = conn.execute(sa.select(sa.func.count()).select_from(Task.__table__)
+                         .where(T.removed_at.is_(None))).scalar_one()
+    kept = conn.execute(sa.select(sa.func.count()).select_from(ListingState.__table__)).scalar_one()
+    if tasks != kept:
+        return False
+    expired = conn.execute(sa.select(S.task_id).where(S.valid_until < today).limit(1)).first()
+    ahead = conn.execute(sa.select(S.task_id).where(S.computed_on > today).limit(1)).first()
+    return expired is None and ahead is None
+
+
+def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2000, limit: int | None = None,
+            thorough: bool = False) -> int:
     """Compute the rows of every task that has none or whose rows no longer hold on `today` (at most `limit`
-    tasks: the scheduler's tick does a share at a time); how many tasks."""
+    tasks: the scheduler's tick does a share at a time); how many tasks. `thorough`: also compare every task's
+    sequence with the one its rows were computed at (a full pass; the tick does it, pages need not)."""
     fp = fingerprint(session, settings, calendar)
     meta = session.get(ListingMeta, "fingerprint")
     conn = session.connection()
@@ -166,11 +184,14 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
             meta.value = fp
         session.flush()
     T = Task.__table__.c
-    stale = list(conn.execute(
-        sa.select(T.id).select_from(Task.__table__.outerjoin(ListingState.__table__, S.task_id == T.id))
-        .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today,
-                                              S.task_sequence != T.sequence))
-        .limit(limit)).scalars())
+    if thorough or not _looks_current(conn, today):
+        stale = list(conn.execute(
+            sa.select(T.id).select_from(Task.__table__.outerjoin(ListingState.__table__, S.task_id == T.id))
+            .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today,
+                                                  S.task_sequence != T.sequence))
+            .limit(limit)).scalars())
+    else:
+        stale = []
     for i in range(0, len(stale), chunk):
         part = stale[i:i + chunk]
         items = task_items(session, settings=settings, calendar=calendar, today=today, task_ids=part)

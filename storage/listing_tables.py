@@ -19,6 +19,11 @@ class ListedOccurrence(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_listed_occurrence_order", "due_sort", "position", "directive_id", "task_key", "due"),
         sa.Index("ix_listed_occurrence_lead", "lead_agency", "due_sort"),
+        # The dashboard's counts read these instead of the rows (overdue; due this week, awaiting confirmation;
+        # extension requests), each with fixed_status for "not done".
+        sa.Index("ix_listed_occurrence_open", "fixed_status", "effective_due"),
+        sa.Index("ix_listed_occurrence_state", "state", "effective_due", "fixed_status"),
+        sa.Index("ix_listed_occurrence_extension", "pending_extension", "fixed_status"),
     )
 
     task_id: int = Field(primary_key=True)

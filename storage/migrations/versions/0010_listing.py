@@ -36,6 +36,11 @@ def upgrade() -> None:
     op.create_index('ix_listed_occurrence_order', 'listed_occurrence',
                     ['due_sort', 'position', 'directive_id', 'task_key', 'due'], unique=False)
     op.create_index('ix_listed_occurrence_lead', 'listed_occurrence', ['lead_agency', 'due_sort'], unique=False)
+    op.create_index('ix_listed_occurrence_open', 'listed_occurrence', ['fixed_status', 'effective_due'], unique=False)
+    op.create_index('ix_listed_occurrence_state', 'listed_occurrence', ['state', 'effective_due', 'fixed_status'],
+                    unique=False)
+    op.create_index('ix_listed_occurrence_extension', 'listed_occurrence', ['pending_extension', 'fixed_status'],
+                    unique=False)
     op.create_table('listing_state',
     sa.Column('task_id', sa.Integer(), nullable=False),
     sa.Column('valid_until', sa.Date(), nullable=False),
@@ -60,6 +65,9 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_listing_state_computed_on'), table_name='listing_state')
     op.drop_index(op.f('ix_listing_state_valid_until'), table_name='listing_state')
     op.drop_table('listing_state')
+    op.drop_index('ix_listed_occurrence_extension', table_name='listed_occurrence')
+    op.drop_index('ix_listed_occurrence_state', table_name='listed_occurrence')
+    op.drop_index('ix_listed_occurrence_open', table_name='listed_occurrence')
     op.drop_index('ix_listed_occurrence_lead', table_name='listed_occurrence')
     op.drop_index('ix_listed_occurrence_order', table_name='listed_occurrence')
     op.drop_table('listed_occurrence')

@@ -190,19 +190,34 @@ class FakeTelegram(ServedFake):
         """A person sends a file (a Telegram "document"), optionally with a caption and as a reply. The bytes are
         then served by getFile and the file download URL, as Telegram serves them. `file_size`: what Telegram
         says the size is (the real size when omitted)."""
-        cid = _chat_id(chat_id)
         n = len(self.files) + 1
         file_id = f"BQAC-doc-{n}"
         self.files[file_id] = (f"documents/file_{n}{_ending(filename)}", content)
+        document = {"file_id": file_id, "file_unique_id": f"u{n}", "file_name": filename,
+                    "mime_type": mime_type or "application/octet-stream",
+                    "file_size": len(content) if file_size is None else file_size}
+        return self._push_file(chat_id, user_id, {"document": document}, caption, reply_to_message_id, sender)
+
+    def push_photo(self, chat_id: int | str, user_id: int, content: bytes, *, caption: str | None = None,
+                   reply_to_message_id: int | None = None, **sender: Any) -> dict[str, Any]:
+        """A person sends a picture (Telegram recompresses it to JPEG and sends sizes; this one has one size)."""
+        n = len(self.files) + 1
+        file_id = f"AgAC-photo-{n}"
+        self.files[file_id] = (f"photos/file_{n}.jpg", content)
+        sizes = [{"file_id": file_id, "file_unique_id": f"p{n}", "width": 1280, "height": 960,
+                  "file_size": len(content)}]
+        return self._push_file(chat_id, user_id, {"photo": sizes}, caption, reply_to_message_id, sender)
+
+    def _push_file(self, chat_id, user_id, media: dict[str, Any], caption: str | None,
+                   reply_to_message_id: int | None, sender: dict[str, Any]) -> dict[str, Any]:
+        cid = _chat_id(chat_id)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": _chat(cid, sender.get("chat_type"), sender.get("chat_title"), sender.get("first_name")),
             "from": _user(user_id, sender.get("first_name", "Người dùng"), sender.get("last_name"),
                           sender.get("username"), sender.get("language_code", "vi")),
-            "document": {"file_id": file_id, "file_unique_id": f"u{n}", "file_name": filename,
-                         "mime_type": mime_type or "application/octet-stream",
-                         "file_size": len(content) if file_size is None else file_size},
+            **media,
         }
         if caption is not None:
             message["caption"] = caption

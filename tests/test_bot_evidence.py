@@ -84,11 +84,22 @@ async def test_a_file_answering_the_tasks_reminder_reports_it_done(fbot, tmp_pat
     assert (occ.status, occ.completed_on.isoformat()) == ("done", "2018-05-30")
     with fbot.session() as s:
         assert s.exec(select(Evidence)).one().filename == "ket-qua.docx"
+    # A photo answering the reminder of another task is that task's evidence (Telegram sends photos as JPEG).
+    with fbot.session() as s:
+        task3 = s.exec(select(Task).where(Task.key == "5099-3")).one()
+    reminder = await post_message(fbot.tg, FOCAL_CHAT, "⏰ Nhắc việc 5099-3",
+                                  btn.task_buttons(task3, "continuous", "vi", fbot.settings.secret_for_callbacks()))
+    jpeg = b"\xff\xd8\xff\xe0 bien ban" * 30
+    r = await fbot._run(fbot.tg.push_photo(FOCAL_CHAT, ALICE, jpeg, reply_to_message_id=reminder["message_id"]))
+    assert occurrence(fbot, "5099-3", "continuous").status == "done"
+    with fbot.session() as s:
+        photo = s.exec(select(Evidence).where(Evidence.task_id == task3.id)).one()
+    assert photo.filename.endswith(".jpg") and (tmp_path / "kho" / photo.stored).read_bytes() == jpeg
     # A file with no "/done" that answers no reminder is a file shared in the group: no answer, nothing recorded.
     r = await send_file(fbot, FOCAL_CHAT, "anh-hop.pdf", PDF, caption="ảnh buổi họp")
     assert r.sent == []
     with fbot.session() as s:
-        assert len(s.exec(select(Evidence)).all()) == 1
+        assert len(s.exec(select(Evidence)).all()) == 2
 
 
 async def test_a_wrong_type_or_too_large_file_is_refused_and_nothing_is_recorded(fbot, tmp_path):

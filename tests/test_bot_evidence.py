@@ -204,6 +204,14 @@ async def test_cancel_or_no_answer_leaves_the_completion_unreturned(db_url, engi
         assert occurrence(bot, "5099-1").status == "pending_confirmation"
         with bot.session() as s:
             assert s.exec(select(Completion)).one().decision == "reported"
+
+        # Confirmed by another administrator while the question waits: the answer returns nothing.
+        await bot.press(OVERSIGHT_CHAT, notice["message_id"], button(notice, "↩️"), user_id=CAROL)
+        await bot.press(OVERSIGHT_CHAT, notice["message_id"], button(notice, "✔️"), user_id=ALICE)
+        assert occurrence(bot, "5099-1").status == "done"
+        r = await bot.say(OVERSIGHT_CHAT, "Thiếu số liệu", user_id=CAROL)
+        assert r.text == tr("Task {key} was decided meanwhile: nothing was returned.", lang="vi", key="5099-1")
+        assert occurrence(bot, "5099-1").status == "done"
     finally:
         await stop(bot)
 

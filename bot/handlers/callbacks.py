@@ -111,7 +111,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await query.answer(shorten(t(lang, "return_nothing", key=task.key), 200), show_alert=True)
                 return
             await query.answer(shorten(_("Say why in the chat: the question is below.", lang=lang), 200))
-            await record.ask_reason(context, d, scope, task, key, message)
+            await record.ask_reason(context, d, scope, task, key, message, state.row.status)
             return
 
         if payload.action == btn.DONE:

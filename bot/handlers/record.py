@@ -47,6 +47,7 @@ class ReturnAsk:
     prompt_id: int
     origin_id: int | None  # the completion message the button was under: edited once it is returned
     origin_text: str
+    status: str  # the period's state when asked: decided otherwise meanwhile, the answer returns nothing
 
 
 def do_return(session, d, scope, task, reason: str, key: str | None = None) -> flows.Outcome:
@@ -98,7 +99,7 @@ async def return_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 # -- the ↩️ button: ask, then return ------------------------------------------------------------------------
 
-async def ask_reason(context: ContextTypes.DEFAULT_TYPE, d, scope, task, key: str, origin) -> None:
+async def ask_reason(context: ContextTypes.DEFAULT_TYPE, d, scope, task, key: str, origin, status: str) -> None:
     """Ask the person who pressed ↩️ why (ForceReply, selective: only they are asked to answer)."""
     lang = scope.lang
     text = _(_ASK, lang=lang, key=task.key, period=flows.period_text(task, key, lang), name=scope.actor.name)
@@ -107,7 +108,7 @@ async def ask_reason(context: ContextTypes.DEFAULT_TYPE, d, scope, task, key: st
         reply_markup=ForceReply(selective=True, input_field_placeholder=_("Reason for returning", lang=lang)[:64]))
     asks = context.chat_data.setdefault(RETURN_ASKS, {})
     asks[scope.user.id] = ReturnAsk(task.id, key, d.now(), sent.message_id, origin.message_id if origin else None,
-                                    (origin.text or "") if origin else "")
+                                    (origin.text or "") if origin else "", status)
 
 
 async def reason_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -135,6 +136,11 @@ async def reason_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         task = session.get(Task, ask.task_id)
         if task is None or task.removed_at is not None:
             await reply(update, t(lang, "cb_invalid"))
+            return True
+        row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id,
+                                                    Occurrence.key == ask.key)).first()
+        if row is None or row.status != ask.status:  # confirmed (or returned) by someone else meanwhile
+            await reply(update, _("Task {key} was decided meanwhile: nothing was returned.", lang=lang, key=task.key))
             return True
         await scope.learn_membership(context.bot)  # still allowed to decide now?
         outcome = do_return(session, d, scope, task, reason, key=ask.key)

@@ -96,7 +96,19 @@ def _absorb_paragraphs(item: _Item) -> None:
     if item.level < 2 or not bullets or len(bullets) != len(item.children):
         return
     if any(_subject(c.head.text) for c in bullets):
-        return  # "- Sở Nội vụ chủ trì …": each its own task
+        # "- Sở Nội vụ chủ trì …": each its own task; a paragraph naming no one right after another that names
+        # no one is a paragraph of that one ("3. UBND các tỉnh:" / "- Rà soát …;" / "- Chỉ đạo …;" / "- Chủ tịch …")
+        kept: list[_Item] = []
+        for c in item.children:
+            prev = kept[-1] if kept else None
+            if (prev is not None and c.kind == "bullet" and prev.kind == "bullet" and not _subject(c.head.text)
+                    and not _subject(prev.head.text) and not c.children and not prev.children):
+                prev.body += c.lines
+                prev.times += c.times
+                continue
+            kept.append(c)
+        item.children = kept
+        return
     for c in bullets:
         item.body += c.lines
         item.times += c.times

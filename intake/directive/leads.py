@@ -11,8 +11,10 @@ from intake.directive.text import Line, fold
 
 # -- agencies as the text names them ----------------------------------------------------------------------
 _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s+phòng|Lãnh\s+đạo|Người\s+đứng\s+đầu|Bộ\s+trưởng|"
-         r"Thống\s+đốc|Tổng\s+Giám\s+đốc)\b[^:;]{0,40}?"
-         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
+         r"Thống\s+đốc|Tổng\s+Giám\s+đốc|Chỉ\s+huy\s+trưởng|Trưởng)\b[^:;]{0,40}?"
+         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Trạm|"
+         # the commune's offices after the 2025 reform ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội"), not "phòng, chống"
+         r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          r"Cục|Chi\s+cục|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
@@ -34,7 +36,7 @@ _VERBS = (
     "số hóa", "số hoá", "ứng dụng", "phát triển", "thúc đẩy", "hoàn thiện", "đổi mới", "kiểm soát", "phủ sóng",
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
-    "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo",
+    "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
 )
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
 _ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+(?:dong\s+chi\s+)?", re.I)
@@ -61,7 +63,8 @@ def _subject(text: str) -> tuple[str, str] | None:
         return None
     # The first duty verb written in lower case: in an agency's name the same words are capitalised
     # ("Sở Nông nghiệp và Phát triển nông thôn", "Sở Giáo dục & Đào tạo").
-    v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()), None)
+    v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()
+              and not _not_a_verb(f, m.end() - len(m.group().lstrip(" ,;")))), None)
     colon = t.find(":")
     end = v.start() if v else len(t)
     if 0 <= colon < end and not (v and _names_list(t[colon + 1:end])):  # "Ủy ban nhân dân các tỉnh: Cao Bằng, …"
@@ -73,6 +76,13 @@ def _subject(text: str) -> tuple[str, str] | None:
     if _GROUP.match(fold(lead)) or (lead.isupper() and len(lead) > 6):  # a group heading, not an agency
         return None
     return lead, t[end:].strip(" ,;:")
+
+
+def _not_a_verb(f: str, start: int) -> bool:
+    """A duty verb's words used as a noun inside a name: after "các" ("và các tổ chức chính trị - xã hội"), or
+    inside a parenthesis ("Các chủ rừng (Ban quản lý …)")."""
+    before = f[:start]
+    return before.rstrip().endswith((" cac", "(cac")) or before.rstrip() == "cac" or before.count("(") > before.count(")")
 
 
 def _is_heading_only(item: _Item) -> bool:

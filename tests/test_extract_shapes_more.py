@@ -1,0 +1,68 @@
+"""`dondoc extract` on more shapes (issue 25, after held-out set 3's first run): the offices of a commune after
+the 2025 reform ("Phòng Kinh tế, Hạ tầng và Đô thị", "Trạm Y tế phường"), leads headed by "Trưởng …" and "Chỉ huy
+trưởng …", words of a duty verb inside a name ("và các tổ chức thành viên", "(Ban quản lý …)", "… được giao
+nhiệm vụ"), and dash paragraphs that name no one beside one that does. Tuning tests: examples of our own, never
+the held-out texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.i18n import use_language
+from intake.directive import extract
+from intake.directive.leads import _subject
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with use_language("en"):
+        yield
+
+
+WARD = """ỦY BAN NHÂN DÂN
+PHƯỜNG AN KHÁNH
+Số: 41/KH-UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+An Khánh, ngày 02 tháng 3 năm 2026
+KẾ HOẠCH
+Ra quân tổng vệ sinh môi trường năm 2026
+II. TỔ CHỨC THỰC HIỆN
+"""
+
+
+def _tasks(body: str):
+    return [(t.stt, t.lead, t.deadline) for t in extract(WARD + body).tasks]
+
+
+def test_a_commune_office_heading_without_a_colon_leads_its_dash_paragraphs():
+    got = _tasks("1. Phòng Kinh tế, Hạ tầng và Đô thị\n- Rà soát các điểm tập kết rác tự phát;\n"
+                 "- Báo cáo kết quả về Ủy ban nhân dân phường trước ngày 10/4/2026.\n"
+                 "2. Phòng Văn hóa - Xã hội\n- Vận động Nhân dân tham gia ra quân.\n")
+    assert got == [("II.1", "Phòng Kinh tế, Hạ tầng và Đô thị", "trước ngày 10/4/2026"),
+                   ("II.2", "Phòng Văn hóa - Xã hội", None)]
+
+
+@pytest.mark.parametrize("text, lead", [
+    ("Trạm Y tế phường tổ chức phun hóa chất diệt muỗi tại các khu dân cư", "Trạm Y tế phường"),
+    ("Trưởng các khu phố tuyên truyền người dân bỏ rác đúng giờ", "Trưởng các khu phố"),
+    ("Chỉ huy trưởng Ban Chỉ huy Quân sự phường bố trí lực lượng dân quân tham gia", "Chỉ huy trưởng Ban Chỉ huy Quân sự phường"),
+    ("Hội Liên hiệp Phụ nữ phường và các tổ chức thành viên vận động hội viên tham gia", "Hội Liên hiệp Phụ nữ phường và các tổ chức thành viên"),
+    ("Các chủ đầu tư (Ban quản lý dự án phường, Trung tâm phát triển quỹ đất) đẩy nhanh tiến độ", "Các chủ đầu tư"),
+    ("Các sở, ngành được giao nhiệm vụ tại Phụ lục chủ động triển khai", "Các sở, ngành"),
+])
+def test_leads_that_hold_words_of_a_duty_verb_or_a_title(text, lead):
+    assert _subject(text)[0] == lead
+
+
+@pytest.mark.parametrize("text", ["Phòng, chống dịch sốt xuất huyết", "Phòng chống thiên tai và tìm kiếm cứu nạn",
+                                  "Phòng ngừa cháy nổ tại khu dân cư"])
+def test_phong_chong_is_a_topic_not_an_office(text):
+    assert _subject(text) is None
+
+
+def test_dash_paragraphs_naming_no_one_stay_together_beside_one_that_names_its_lead():
+    got = _tasks("1. Ủy ban nhân dân các phường:\n- Kiểm tra các tuyến kênh, mương;\n"
+                 "- Lập danh sách hộ dân vi phạm, hoàn thành trước ngày 20/3/2026;\n"
+                 "- Chủ tịch Ủy ban nhân dân phường An Khánh trực tiếp chỉ đạo ra quân tại khu vực chợ.\n")
+    assert got == [("II.1", "Ủy ban nhân dân các phường", "trước ngày 20/3/2026"),
+                   ("II.1", "Chủ tịch Ủy ban nhân dân phường An Khánh", None)]

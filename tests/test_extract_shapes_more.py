@@ -66,3 +66,26 @@ def test_dash_paragraphs_naming_no_one_stay_together_beside_one_that_names_its_l
                  "- Chủ tịch Ủy ban nhân dân phường An Khánh trực tiếp chỉ đạo ra quân tại khu vực chợ.\n")
     assert got == [("II.1", "Ủy ban nhân dân các phường", "trước ngày 20/3/2026"),
                    ("II.1", "Chủ tịch Ủy ban nhân dân phường An Khánh", None)]
+
+
+HEAD = WARD.replace("II. TỔ CHỨC THỰC HIỆN\n", "")
+
+
+def test_a_purposes_section_is_not_duties():
+    got = [(t.stt, t.lead) for t in extract(
+        HEAD + "I. MỤC ĐÍCH, YÊU CẦU\n1. Nâng cao ý thức giữ gìn vệ sinh của Nhân dân.\n"
+               "2. Các cơ quan, đơn vị phối hợp chặt chẽ trong tổ chức thực hiện.\n"
+               "II. TỔ CHỨC THỰC HIỆN\n1. Phòng Kinh tế rà soát các điểm tập kết rác, báo cáo trước ngày 10/4/2026.\n"
+    ).tasks]
+    assert got == [("II.1", "Phòng Kinh tế")]
+
+
+def test_group_rows_of_an_appendix_are_not_tasks_whatever_the_column_order():
+    table = ("PHỤ LỤC\nSTT\tNội dung\tThời hạn\tĐơn vị chủ trì\tĐơn vị phối hợp\n"
+             "A\tNhóm nhiệm vụ về hạ tầng\t\t\t\n"
+             "1\tLắp đặt camera giám sát tại các nút giao\tQuý II/2026\tCông an phường\tPhòng Kinh tế, Hạ tầng và Đô thị\n"
+             "II\tNhóm nhiệm vụ tuyên truyền\t\t\t\n"
+             "2\tTuyên truyền trên hệ thống loa truyền thanh\tThường xuyên\tPhòng Văn hóa - Xã hội\t\n")
+    tasks = extract(WARD + "1. Phòng Kinh tế theo dõi, đôn đốc thực hiện Kế hoạch.\n" + table).tasks
+    assert [(t.stt, t.lead, t.deadline) for t in tasks if t.stt.startswith("PL.")] == [
+        ("PL.1", "Công an phường", "Quý II/2026"), ("PL.2", "Phòng Văn hóa - Xã hội", "Thường xuyên")]

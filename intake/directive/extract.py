@@ -11,6 +11,7 @@ find or was unsure of goes to the task's `review` notes with the source line num
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from core.deadline import DeadlineError, parse_deadline
@@ -38,6 +39,8 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
         for item in items:
+            if _PURPOSE.match(fold(item.head.text)):
+                continue  # "I. MỤC ĐÍCH, YÊU CẦU": what the plan is for, not who does what
             _absorb_paragraphs(item)
             intro = _intro_lead(item.lines) or section_default
             own = _subject(item.head.text)
@@ -87,6 +90,11 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     if table_at < len(lines):
         draft.tasks.extend(_appendix(lines[table_at:], on))
     return draft
+
+
+# A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
+_PURPOSE = re.compile(r"^(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
+                      r"muc\s+dich))?\s*[.:]?\s*$")
 
 
 def _absorb_paragraphs(item: _Item) -> None:

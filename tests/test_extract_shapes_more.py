@@ -89,3 +89,10 @@ def test_group_rows_of_an_appendix_are_not_tasks_whatever_the_column_order():
     tasks = extract(WARD + "1. Phòng Kinh tế theo dõi, đôn đốc thực hiện Kế hoạch.\n" + table).tasks
     assert [(t.stt, t.lead, t.deadline) for t in tasks if t.stt.startswith("PL.")] == [
         ("PL.1", "Công an phường", "Quý II/2026"), ("PL.2", "Phòng Văn hóa - Xã hội", "Thường xuyên")]
+
+
+def test_the_days_a_duty_is_done_in_are_due_on_the_last():
+    got = _tasks("1. Công an phường bố trí lực lượng tuần tra tại các chốt từ ngày 10/02/2026 đến hết ngày 25/02/2026.\n"
+                 "2. Phòng Kinh tế tổng hợp số liệu tính từ ngày 01/01/2026 đến ngày 31/3/2026.\n")
+    assert got == [("II.1", "Công an phường", "từ ngày 10/02/2026 đến hết ngày 25/02/2026"),
+                   ("II.2", "Phòng Kinh tế", None)]  # a data cut-off is not the days of the duty

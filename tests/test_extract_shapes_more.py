@@ -96,3 +96,10 @@ def test_the_days_a_duty_is_done_in_are_due_on_the_last():
                  "2. Phòng Kinh tế tổng hợp số liệu tính từ ngày 01/01/2026 đến ngày 31/3/2026.\n")
     assert got == [("II.1", "Công an phường", "từ ngày 10/02/2026 đến hết ngày 25/02/2026"),
                    ("II.2", "Phòng Kinh tế", None)]  # a data cut-off is not the days of the duty
+
+
+def test_a_ministry_printed_on_two_lines_is_one_issuer():
+    d = extract("BỘ VĂN HÓA, THỂ THAO\nVÀ DU LỊCH\n-------\nSố: 120/BVHTTDL-VP\nV/v tổ chức Ngày Văn hóa các dân tộc\n"
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nHà Nội, ngày 05 tháng 3 năm 2026\n"
+                "1. Sở Văn hóa, Thể thao và Du lịch các tỉnh báo cáo kết quả trước ngày 30/4/2026.\n")
+    assert d.issuer == "Bộ Văn hóa, Thể thao và Du lịch"

@@ -103,3 +103,26 @@ def test_a_ministry_printed_on_two_lines_is_one_issuer():
                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nHà Nội, ngày 05 tháng 3 năm 2026\n"
                 "1. Sở Văn hóa, Thể thao và Du lịch các tỉnh báo cáo kết quả trước ngày 30/4/2026.\n")
     assert d.issuer == "Bộ Văn hóa, Thể thao và Du lịch"
+
+
+def test_a_paragraph_handing_a_duty_on_after_the_last_item_is_a_task_of_its_own():
+    d = extract("BỘ TƯ PHÁP\nSố: 88/BTP-PBGDPL\nV/v hưởng ứng Ngày Pháp luật năm 2026\n"
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nHà Nội, ngày 02 tháng 3 năm 2026\n"
+                "Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương.\n"
+                "Bộ Tư pháp đề nghị Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương thực hiện các nội dung sau:\n"
+                "1. Xây dựng kế hoạch hưởng ứng Ngày Pháp luật, ban hành trước ngày 15/4/2026.\n"
+                "2. Gửi báo cáo kết quả về Bộ Tư pháp trước ngày 30/11/2026.\n"
+                "Bộ Tư pháp giao Vụ Phổ biến, giáo dục pháp luật theo dõi, đôn đốc các địa phương thực hiện.\n"
+                "Trong quá trình thực hiện, nếu có vướng mắc, đề nghị phản ánh về Bộ Tư pháp để được hướng dẫn./.\n")
+    got = [(t.stt, t.lead, t.deadline) for t in d.tasks]
+    assert got == [("1", "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương", "trước ngày 15/4/2026"),
+                   ("2", "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương", "trước ngày 30/11/2026"),
+                   ("2", "Vụ Phổ biến, giáo dục pháp luật", None)]
+
+
+def test_the_addressees_of_the_opening_end_at_their_verb():
+    d = extract("BỘ TƯ PHÁP\nSố: 89/BTP-PBGDPL\nV/v tổng kết công tác hòa giải ở cơ sở\n"
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nHà Nội, ngày 02 tháng 3 năm 2026\n"
+                "Bộ Tư pháp đề nghị Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương chỉ đạo các cơ quan, đơn vị "
+                "thực hiện các nội dung sau:\n1. Tổng kết công tác hòa giải ở cơ sở, gửi báo cáo trước ngày 30/6/2026.\n")
+    assert [t.lead for t in d.tasks] == ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"]

@@ -15,7 +15,7 @@ _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s
          r"|)(?:Sở|Ban|Văn\s+phòng|VP|Trạm|"
          # the commune's offices after the 2025 reform ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội"), not "phòng, chống"
          r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
-         r"Cục|Chi\s+cục|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
+         r"Cục|Chi\s+cục|Vụ(?!\s+(?:việc|án|mùa|[ĐđXxHhTt](?:ông|uân|è|hu)\b))|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
          r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt))|Bộ\s+trưởng|Thống\s+đốc|"
@@ -136,7 +136,7 @@ def _report_to(text: str) -> str:
 
 
 # -- the section's addressees ------------------------------------------------------------------------------
-_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng)[^:]{3,200}?)\s+(?:tập\s+trung\s+)?(?:triển\s+khai\s+)?"
+_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng|Ủy\s+ban|Uỷ\s+ban|UBND|Chủ\s+tịch)[^:]{3,200}?)\s+(?:tập\s+trung\s+)?(?:triển\s+khai\s+)?"
                     r"thực\s+hiện\s+(?:nghiêm\s+)?(?:một\s+số|những|các)\s+(?:nội\s+dung|nhiệm\s+vụ)[^:]*sau(?:\s+đây)?\s*:\s*$")
 
 
@@ -152,6 +152,13 @@ def _intro_lead(lines: list[Line]) -> str:
                 who = who[asked[-1].end():]
             start = re.search(r"(?:[Cc]ác\s+[Ss]ở|[Cc]ác\s+[Bb]ộ|Thủ\s+trưởng|Giám\s+đốc|UBND|Ủy\s+ban)", who)
             who = who[start.start():] if start else who
+            # "… Ủy ban nhân dân các tỉnh chỉ đạo các cơ quan, địa phương thực hiện …": the addressees end at their verb
+            f = fold(who)
+            verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0
+                         and who[v.end() - len(v.group().lstrip(" ,;"))].islower()
+                         and not _not_a_verb(f, v.end() - len(v.group().lstrip(" ,;")))), None)
+            if verb:
+                who = who[:verb.start()]
             return _PAREN.sub("", who).strip(" ,")
     return ""
 
@@ -167,7 +174,8 @@ def _task_lead(item: _Item, inherited: str) -> tuple[str, str, list[str]]:
         lead = s[0]
         body = _join(x.text for x in item.body)
         return lead, body, _coordinators(body)
-    s2 = _subject(item.body[0].text) if item.body and item.body[0].text[:1].isupper() else None
+    s2 = (_subject(item.body[0].text) if item.body and item.body[0].text[:1].isupper()
+          and not item.head.text.rstrip().endswith(".") else None)  # a whole sentence is no title line
     if s2 is None and re.match(r"(?:Trên\s+cơ\s+sở|Căn\s+cứ|Để|Nhằm)\b", item.head.text):
         # "Trên cơ sở …, Thủ trưởng các Sở … khẩn trương xây dựng …": the subject after the opening clause
         for m in re.finditer(r",\s+(?=[A-ZĐÂ-Ỹ])", item.head.text[:300]):
@@ -188,3 +196,16 @@ def _split_duties(text: str) -> list[tuple[str, str | None]]:
         s = _subject(p) if i and _ASSIGN.match(fold(p)) else None
         out.append((p.strip(), s[0] if s else None))
     return out
+
+
+_GIVES = re.compile(r"\s+giao\s+(?:cho\s+)?(?=\S)")
+
+
+def _assigned(text: str) -> tuple[str, str] | None:
+    """(lead, the rest) of a paragraph that hands a duty to someone: "Bộ X giao Cục Y hướng dẫn …", "Giao Sở Y …"."""
+    if _ASSIGN.match(fold(text)) and fold(text).startswith("giao"):
+        return _subject(text)
+    m = _GIVES.search(text[:120])
+    if m and _HEAD_RX.match(fold(text)) and _subject(text[:m.start()] + " chủ trì") is not None:
+        return _subject(text[m.end():])
+    return None

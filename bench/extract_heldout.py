@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 import yaml
 
 HELDOUT = Path(__file__).resolve().parent / "heldout"
-# Both sets were held out at their first run; their misses have been seen and fixed since (the READMEs keep the
-# log and the honest first-run figures), so the rows say "labelled set", not "held-out".
+# Each set was held out at its first run; their misses have been seen and fixed since (the READMEs keep the log
+# and the honest first-run figures), so the rows say "labelled set", not "held-out".
 SETS = {" set 1": HELDOUT, " set 2": HELDOUT / "set2", " set 3": HELDOUT / "set3"}
 BREAK = "⏎"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

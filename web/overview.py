@@ -21,15 +21,13 @@ from storage.signin import Person
 from storage.tables import Agency, AuditEntry, Directive
 from storage.views import TaskItem
 from web.common import CALENDAR, SETTINGS, today_of
+from web.todo import REPORT_ACTIONS, RETURN_ACTIONS  # one rule of what a return and a report are
 
 __all__ = ["scope_of", "Listed", "dashboard_lists", "task_page_of", "PAGE_SIZE"]
 
 L = ListedOccurrence.__table__.c
 PAGE_SIZE = 100  # rows of the task list per page
 
-# Audit actions that send a reported completion back, and those that report it done (web/todo.py's rule).
-RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned")
-REPORT_ACTIONS = ("task.done", "task.done_claimed")
 
 
 def scope_of(s: Session, request: web.Request, person: Person, *, agency: str | None, directive: str | None,

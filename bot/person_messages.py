@@ -96,7 +96,7 @@ def remind_from_chat(session, d, scope, task) -> tuple[str, bool]:
     occ = current_occurrence(session, task, now.astimezone(d.settings.timezone).date())
     row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.key == occ)).first()
     due = deadline_in_force(task, row, occ)
-    roles = None if scope.is_admin else {(b.agency, b.role) for b in scope.bindings}
+    roles = scope.acting_roles
     try:
         done = remind_now(session, task, occ, policy=Policy.from_settings(d.settings), calendar=d.calendar,
                           actor=scope.actor.name, actor_id=scope.actor.id, source=scope.platform, now=now,
@@ -210,7 +210,7 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
     if target.agency == task.lead_agency and occ is not None:
         row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.key == occ)).first()
         agency_due = deadline_in_force(task, row, occ)
-    roles = None if scope.is_admin else {(b.agency, b.role) for b in scope.bindings}
+    roles = scope.acting_roles
     try:
         delegation.assign(session, task, target, occurrence=occ if task.deadline_kind == "recurring" else None,
                           due=due, agency_due=agency_due, role="chu-tri", actor=scope.actor.name, source=scope.platform,

@@ -66,17 +66,13 @@ class Target:
 
 def refusal(task: Task, agency: str, roles: Collection[tuple[str, str]] | None) -> str | None:
     """Why `roles` ((agency, role) pairs from the actor's chats or sign-in) may not hand `agency`'s work on
-    `task`; None when they may. roles None = the server's administrator."""
-    if roles is None:
+    `task`; None when they may. roles None = the server's administrator. The rule is core/authority.py's."""
+    from core import authority
+
+    why = authority.refusal(authority.seats_of(roles), authority.Action.DELEGATE, lead=task.lead_agency, part=agency)
+    if why is None:
         return None
-    mine = {a for a, r in roles if r in DELEGATING_ROLES}
-    if task.lead_agency in mine:
-        return None
-    if agency != task.lead_agency and agency in mine:
-        return None  # a coordinating agency hands its own part
-    if any(r in ("oversight", "leadership") for _a, r in roles) and not mine:
-        return "oversight_does_not_delegate"
-    return "not_your_agency"
+    return why.code if why.code == "oversight_does_not_delegate" else "not_your_agency"
 
 
 def assign(session: Session, task: Task, target: Target, *, occurrence: str | None, due: date | None,

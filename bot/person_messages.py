@@ -81,6 +81,39 @@ def _department_of(session, person_id) -> str | None:
     return department_name(session, p.department_id) if p is not None else None
 
 
+def remind_refusal_text(e, key: str, lang: str) -> str:
+    """A jobs.remind_now.RemindRefused in the user's language (the chats and the console say it alike)."""
+    return {
+        "not_allowed": lambda: _("Only the oversight body and the lead agency's leader send a reminder now.",
+                                 lang=lang),
+        "nobody": lambda: _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
+                            "agency is linked.", lang=lang, key=key),
+        "budget": lambda: _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.", lang=lang,
+                            chat=e.info.get("chat"), n=e.info.get("limit")),
+        "already": lambda: _("{key} was already reminded today.", lang=lang, key=key),
+    }.get(e.code, lambda: str(e))()
+
+
+def delegation_refusal_text(e, lang: str) -> str:
+    """A storage.delegation.DelegationError in the user's language (the chats and the console say it alike)."""
+    return {
+        "not_your_agency": lambda: _("Only the lead agency's focal point or leader hands this task on; a "
+                                     "coordinating agency hands on only its own part.", lang=lang),
+        "oversight_does_not_delegate": lambda: _("The oversight body follows the task; the lead agency hands it on.",
+                                                 lang=lang),
+        "after_agency_due": lambda: _("The internal deadline {due} is after the agency's deadline {agency_due}; give "
+                                      "a date on or before it.", lang=lang, due=format_date(e.info.get("due")),
+                                      agency_due=format_date(e.info.get("agency_due"))),
+        "due_in_past": lambda: _("The internal deadline {due} is in the past.", lang=lang,
+                                 due=format_date(e.info.get("due"))),
+        "inactive": lambda: _("{name} was deactivated.", lang=lang, name=e.info.get("name")),
+        "no_target": lambda: _("Name a person or a department of the lead agency.", lang=lang),
+        "not_on_task": lambda: _("{agency} neither leads nor coordinates this task.", lang=lang,
+                                 agency=e.info.get("agency")),
+        "bad_role": lambda: _("Unknown role {role!r}.", lang=lang, role=e.info.get("role")),
+    }.get(e.code, lambda: str(e))()
+
+
 def remind_from_chat(session, d, scope, task) -> tuple[str, bool]:
     """/nhac from a chat: (what to answer, whether it was done). Roles are the chat's bindings'."""
     from jobs.policy import Policy
@@ -102,15 +135,7 @@ def remind_from_chat(session, d, scope, task) -> tuple[str, bool]:
                           actor=scope.actor.name, actor_id=scope.actor.id, source=scope.platform, now=now,
                           roles=roles, effective_due=due.isoformat() if due else None)
     except RemindRefused as e:
-        texts_ = {
-            "not_allowed": _("Only the oversight body and the lead agency's leader send a reminder now.", lang=lang),
-            "nobody": _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
-                        "agency is linked.", lang=lang, key=task.key),
-            "budget": _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.", lang=lang,
-                        chat=e.info.get("chat"), n=e.info.get("limit")),
-            "already": _("{key} was already reminded today.", lang=lang, key=task.key),
-        }
-        return texts_.get(e.code, str(e)), False
+        return remind_refusal_text(e, task.key, lang), False
     when = done.at.astimezone(d.settings.timezone)
     return _("Reminder about {key} to {who} at {time} {date}.", lang=lang, key=task.key,
              who=done.person or ", ".join(done.chats), time=when.strftime("%H:%M"), date=format_date(when.date())), True
@@ -216,19 +241,7 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
                           due=due, agency_due=agency_due, role="chu-tri", actor=scope.actor.name, source=scope.platform,
                           now=d.now(), roles=roles)
     except delegation.DelegationError as e:
-        texts_ = {
-            "not_your_agency": _("Only the lead agency's focal point or leader hands this task on; a coordinating "
-                                 "agency hands on only its own part.", lang=lang),
-            "oversight_does_not_delegate": _("The oversight body follows the task; the lead agency hands it on.",
-                                             lang=lang),
-            "after_agency_due": _("The internal deadline {due} is after the agency's deadline {agency_due}; give a "
-                                  "date on or before it.", lang=lang, due=format_date(e.info.get("due")),
-                                  agency_due=format_date(e.info.get("agency_due"))),
-            "due_in_past": _("The internal deadline {due} is in the past.", lang=lang,
-                             due=format_date(e.info.get("due"))),
-            "inactive": _("{name} was deactivated.", lang=lang, name=e.info.get("name")),
-        }
-        return texts_.get(e.code, str(e)), False
+        return delegation_refusal_text(e, lang), False
     name = target.person.name if target.person else (target.department.name if target.department else target.agency)
     return (_("Assigned {key} to {who}", lang=lang, key=task.key, who=name)
             + (" " + _("(internal deadline {date})", lang=lang, date=format_date(due)) if due else "") + "."), True

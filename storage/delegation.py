@@ -77,9 +77,10 @@ def refusal(task: Task, agency: str, roles: Collection[tuple[str, str]] | None) 
 
 def assign(session: Session, task: Task, target: Target, *, occurrence: str | None, due: date | None,
            agency_due: date | None, role: str, actor: str, source: str, now: datetime,
-           roles: Collection[tuple[str, str]] | None = None) -> Assignment:
-    """Hand `task` (or its `occurrence`) to `target`. `agency_due` is the agency's deadline in force for that
-    occurrence (None: no deadline, e.g. continuous): an internal deadline after it is refused."""
+           roles: Collection[tuple[str, str]] | None = None, reason: str | None = None) -> Assignment:
+    """Hand `task` (or its `occurrence`) to `target` (`reason`: why, kept in the audit log). `agency_due` is the
+    agency's deadline in force for that occurrence (None: no deadline, e.g. continuous): an internal deadline
+    after it is refused."""
     if role not in DELEGATION_ROLES:
         raise DelegationError("bad_role", "unknown role", role=role, known=list(DELEGATION_ROLES))
     if target.agency != task.lead_agency and target.agency not in (task.coordinators or ()):
@@ -116,7 +117,8 @@ def assign(session: Session, task: Task, target: Target, *, occurrence: str | No
     audit.record(session, at=now, actor=actor, source=source, action="task.assigned", entity="task",
                  entity_key=task.key, occurrence=occurrence, agency=target.agency, role=role, due=due,
                  person=target.person.name if target.person else None, person_id=row.person_id,
-                 department=department.name if department else None, assignment=row.id)
+                 department=department.name if department else None, assignment=row.id,
+                 **({"reason": reason} if reason else {}))
     return row
 
 

@@ -152,6 +152,11 @@ class Composer:
         lang = self.language(binding)
         today = now.astimezone(self.policy.timezone).date()
         p = row.payload or {}
+        if row.kind in TASK_KINDS and p.get("part"):  # a coordinating agency's own part (issue 24)
+            from bot.person_messages import compose_part
+
+            text, items = compose_part(self, session, row, now, lang)
+            return Composed(text, [], lang, items)
         if row.kind in TASK_KINDS and p.get("role") == "person":  # handed to a person (issue 24)
             from bot.person_messages import compose_person
 

@@ -48,6 +48,31 @@ def compose_person(composer, session, row, now: datetime, lang: str) -> tuple[st
         return head + "\n\n" + body, [], [task.key]
 
 
+def compose_part(composer, session, row, now: datetime, lang: str) -> tuple[str | None, list[str]]:
+    """A coordinating agency's part with its own deadline: the reminder its chats (or its person) read before
+    it, and what its leaders and the lead read when it is late."""
+    p = row.payload or {}
+    loaded = composer._load_task(session, row.task_id, row.task_key)
+    if loaded is None:
+        return None, []
+    task, occs, directive = loaded
+    f = composer.facts(session, task, occs, directive, row.occurrence)
+    today = now.astimezone(composer.policy.timezone).date()
+    own = date.fromisoformat(p["internal_due"])
+    mine = replace(f, effective_due=own)
+    late = composer.calendar.workdays_between(own, today) if today > own else 0
+    agency = composer.agency_name(session, p.get("part_agency"))
+    with use_language(lang):
+        if row.kind == REMINDER:
+            head = _("🤝 The part of {agency} in task {key}, led by {lead}: its own deadline is {date}.",
+                     agency=agency, key=task.key, lead=composer.agency_name(session, p.get("lead") or task.lead_agency),
+                     date=format_date(own))
+            return head + "\n\n" + texts.reminder(mine, today, late, lang=lang), [task.key]
+        head = _("🔺 {agency} has not completed its part of task {key}: its deadline {date} passed {n} working "
+                 "day(s) ago.", agency=agency, key=task.key, date=format_date(own), n=late)
+        return head + "\n\n" + texts.reminder(mine, today, late, lang=lang), [task.key]
+
+
 def ack_line(settings, row, channel: str | None, lang: str, now: datetime) -> str:
     """How to say "Đã nhận" on this channel (Telegram has the button as well)."""
     if channel == "email":

@@ -281,3 +281,19 @@ def resolve_target(session: Session, task: Task, text: str) -> Target | None:
         if d is not None:
             return Target(a, department=d)
     return None
+
+
+def open_parts_of(session: Session, task_ids: Collection[int]) -> dict[int, list[tuple[Assignment, Person | None]]]:
+    """task id → the coordinating agencies' open parts with a deadline of their own (and the active person each
+    was handed to, if any), for the planner: a part only followed (theo dõi) is not reminded."""
+    ids = list(task_ids)
+    out: dict[int, list[tuple[Assignment, Person | None]]] = {}
+    for i in range(0, len(ids), 500):
+        rows = session.exec(select(Assignment).join(Task, Task.id == Assignment.task_id).where(
+            Assignment.task_id.in_(ids[i:i + 500]), Assignment.removed_at.is_(None), Assignment.due.is_not(None),
+            Assignment.status != DONE, Assignment.role != "theo-doi", Assignment.agency != Task.lead_agency)
+            .order_by(Assignment.id)).all()
+        for a in rows:
+            p = session.get(Person, a.person_id) if a.person_id else None
+            out.setdefault(a.task_id, []).append((a, p if p is not None and p.active else None))
+    return out

@@ -235,9 +235,6 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
     agency's focal point or leader; a coordinating agency its own part)."""
     from intake.table import parse_date  # the one date reader (dd/mm/yyyy or YYYY-MM-DD), None otherwise
     from storage import delegation
-    from storage.actions import current_occurrence, deadline_in_force
-    from storage.tables import Occurrence
-    from sqlmodel import select
 
     lang = scope.lang
     if not scope.can_see(task):  # another agency's task is not shown at all
@@ -253,6 +250,18 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
     if target is None:
         return _("No single person or department named {name!r} in the agencies of {key}.", lang=lang, name=who,
                  key=task.key), False
+    return hand_on(session, d, scope, task, target, due)
+
+
+def hand_on(session, d, scope, task, target, due) -> tuple[str, bool]:
+    """Hand `task` to `target` (a storage.delegation.Target) with the internal deadline `due` as chủ trì, with
+    the chat's roles: what /giao and the "Giao việc" button both do. (answer, done)."""
+    from storage import delegation
+    from storage.actions import current_occurrence, deadline_in_force
+    from storage.tables import Occurrence
+    from sqlmodel import select
+
+    lang = scope.lang
     occ = None if task.deadline_kind == "recurring" else ("once" if task.deadline_kind == "once" else None)
     if task.deadline_kind == "recurring" and due is not None:
         occ = current_occurrence(session, task, d.now().astimezone(d.settings.timezone).date())
@@ -260,11 +269,10 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
     if target.agency == task.lead_agency and occ is not None:
         row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.key == occ)).first()
         agency_due = deadline_in_force(task, row, occ)
-    roles = scope.acting_roles
     try:
         delegation.assign(session, task, target, occurrence=occ if task.deadline_kind == "recurring" else None,
                           due=due, agency_due=agency_due, role="chu-tri", actor=scope.actor.name, source=scope.platform,
-                          now=d.now(), roles=roles)
+                          now=d.now(), roles=scope.acting_roles)
     except delegation.DelegationError as e:
         return delegation_refusal_text(e, lang), False
     name = target.person.name if target.person else (target.department.name if target.department else target.agency)

@@ -104,3 +104,15 @@ def test_cards_offer_it_in_the_lead_agencys_own_chats_only(engine):
         assert Composer._hands_on(s, task, {"agency": "so-noi-vu", "role": "manager"})
         assert not Composer._hands_on(s, task, {"agency": "so-tai-chinh", "role": "focal"})
         assert not Composer._hands_on(s, task, {"agency": "van-phong-ubnd-tinh", "role": "oversight"})
+
+
+def test_on_zalo_the_button_is_the_giao_command_line(engine):
+    """Zalo has no inline buttons: a card's buttons end the message as commands to type (bot.zalo)."""
+    from types import SimpleNamespace
+
+    from bot.zalo_commands import commands_footer
+
+    task = SimpleNamespace(id=7, sequence=1, deadline_kind="once")
+    footer = commands_footer(b.task_buttons(task, "once", "vi", b"k" * 32, hand_on=True), "vi", "5099-1")
+    assert "/giao 5099-1 … dd/mm/yyyy" in footer.splitlines()
+    assert "/giao" not in commands_footer(b.task_buttons(task, "once", "vi", b"k" * 32), "vi", "5099-1")

@@ -49,8 +49,8 @@ async def test_the_lead_agencys_chat_hands_a_task_on_with_buttons(bot):
     assert r.answers[0]["text"] == _("Hand {key} to whom?", lang="vi", key="5099-1")
     menu = bot.tg.message(FOCAL_CHAT, msg["message_id"])
     # The lead agency's people and departments only (Sở Y tế's officer is not offered), then « back.
-    assert [label for label, _d in buttons_of(menu)] == ["Nguyễn Văn An — Chuyên viên", "🏢 Phòng Cải cách hành chính",
-                                                         _(b.LABELS[b.BACK], lang="vi")]
+    assert [label for label, _d in buttons_of(menu)] == [
+        "Nguyễn Văn An — Chuyên viên", "🏢 Phòng Cải cách hành chính", _(b.LABELS[b.BACK], lang="vi")]
     r = await bot.press(FOCAL_CHAT, msg["message_id"], button(menu, "Nguyễn Văn An"), first_name="Lan")
     dues = bot.tg.message(FOCAL_CHAT, msg["message_id"])
     assert [label for label, _d in buttons_of(dues)][0] == "📅 14/06/2018"  # the agency's deadline by default

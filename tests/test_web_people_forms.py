@@ -71,11 +71,13 @@ async def test_a_focal_point_adds_and_edits_their_own_agencys_people(world, sett
                                                "zalo": "7777", "action": "save"})
         assert r.status == 303, await r.text()
         pid = person_id(world, "Trần Thị Bình")
-        r = await post(c, f"/web/people/{pid}", {"name": "Trần Thị Bình", "department": "Phòng Cải cách hành chính", "position": "Chuyên viên",
-                                                 "zalo": "7777", "telegram": "", "head": "on", "action": "save"})
+        r = await post(c, f"/web/people/{pid}", {"name": "Trần Thị Bình", "department": "Phòng Cải cách hành chính",
+                                                 "position": "Chuyên viên", "zalo": "7777", "telegram": "",
+                                                 "head": "on", "action": "save"})
         assert r.status == 303
         r = await post(c, f"/web/people/{pid}", {"action": "invite"})
-        assert r.status == 200 and re.search(r"Mã mời cho Trần Thị Bình .*: [A-Za-z0-9_-]{20}", await text_of(r))
+        invite = await text_of(r)
+        assert r.status == 200 and re.search(r"Mã mời cho Trần Thị Bình .*: [A-Za-z0-9_-]{20}", invite)
     with Session(world) as s:
         p = s.get(Person, pid)
         assert p.is_head and p.position == "Chuyên viên" and p.zalo_user == "7777"

@@ -47,7 +47,8 @@ def task_people(session: Session, signed: Signed, task: Task, today: date, curre
     agencies = delegable_agencies(signed, task)
     choices = []  # (value, label): people, then departments, then coordinating agencies' parts
     for agency in agencies:
-        choices += [(f"p:{p.id}", p.name + (f" — {p.position}" if p.position else "")) for p in people(session, agency)]
+        choices += [(f"p:{p.id}", p.name + (f" — {p.position}" if p.position else ""))
+                    for p in people(session, agency)]
         choices += [(f"d:{d.id}", d.name) for d in departments(session, agency)]
     if task.lead_agency in agencies:
         choices += [(f"a:{c}", c) for c in agencies if c != task.lead_agency]

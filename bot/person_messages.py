@@ -27,7 +27,7 @@ def compose_person(composer, session, row, now: datetime, lang: str) -> tuple[st
     f = composer.facts(session, task, occs, directive, row.occurrence)
     today = now.astimezone(composer.policy.timezone).date()
     internal = date.fromisoformat(p["internal_due"])
-    mine = replace(f, effective_due=internal)  # what the person owes is the internal deadline
+    mine = own_deadline(f, internal)  # what the person owes is the internal deadline
     late = composer.calendar.workdays_between(internal, today) if today > internal else 0
     channel = p.get("channel")
     with use_language(lang):
@@ -48,6 +48,12 @@ def compose_person(composer, session, row, now: datetime, lang: str) -> tuple[st
         return head + "\n\n" + body, [], [task.key]
 
 
+def own_deadline(f, due: date):
+    """The task's facts with a deadline of one's own (internal, or a part's): the card's "Hạn" is that date,
+    not the agency's moved by a day off (which would read "… is a day off; due the next working day")."""
+    return replace(f, due=due, effective_due=due, extended=False, shift_reason=None)
+
+
 def compose_part(composer, session, row, now: datetime, lang: str) -> tuple[str | None, list[str]]:
     """A coordinating agency's part with its own deadline: the reminder its chats (or its person) read before
     it, and what its leaders and the lead read when it is late."""
@@ -59,7 +65,7 @@ def compose_part(composer, session, row, now: datetime, lang: str) -> tuple[str 
     f = composer.facts(session, task, occs, directive, row.occurrence)
     today = now.astimezone(composer.policy.timezone).date()
     own = date.fromisoformat(p["internal_due"])
-    mine = replace(f, effective_due=own)
+    mine = own_deadline(f, own)
     late = composer.calendar.workdays_between(own, today) if today > own else 0
     agency = composer.agency_name(session, p.get("part_agency"))
     with use_language(lang):

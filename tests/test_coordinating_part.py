@@ -61,13 +61,14 @@ def _channel(platform):
 async def run(engine, db_url, until=END):
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
     clock = FixedClock(START)
-    sch = make_scheduler(engine, settings, clock, {p: _channel(p) for p in ("telegram", "zalo", "email")})
+    channels = {p: _channel(p) for p in ("telegram", "zalo", "email")}
+    sch = make_scheduler(engine, settings, clock, channels)
     while clock.now() < until:
         await sch.tick()
         clock.advance(timedelta(minutes=30))
     with Session(engine) as s:
         return {(n.due_at.astimezone(VN).isoformat(), n.chat, n.step) for n in s.exec(
-            select(Notification).where(Notification.status == "sent", Notification.task_key == "T1"))}
+            select(Notification).where(Notification.status == "sent", Notification.task_key == "T1"))}, channels
 
 
 async def test_the_part_is_reminded_on_its_own_deadline_and_preview_equals_run(engine, db_url, monkeypatch):
@@ -90,8 +91,14 @@ async def test_the_part_is_reminded_on_its_own_deadline_and_preview_equals_run(e
     briefs = [m for m in everything if m["chat"] == manager and m["step"] == "brief:daily"]
     assert [(m["at"][:10], m["items"]) for m in briefs] == [("2018-06-11", ["T1"])]
 
-    sent = await run(engine, db_url)
+    sent, channels = await run(engine, db_url)
     assert sent == {(m["at"], m["chat"], m["step"]) for m in msgs}
+    # What they read: the part and its own date; the lead, that the part is late.
+    to_part = channels["telegram"].texts_to(PART_FOCAL)
+    assert len(to_part) == 4 and all(t.startswith("🤝") and "Sở Tài chính" in t and "08/06/2018" in t
+                                     and "14/06/2018" not in t for t in to_part)  # the part's date, not the lead's
+    late_text = [t for t in channels["telegram"].texts_to(LEAD_FOCAL) if t.startswith("🔺")]
+    assert len(late_text) == 1 and "Sở Tài chính" in late_text[0] and "08/06/2018" in late_text[0]
 
 
 def test_a_part_done_is_reminded_no_more(engine, db_url, monkeypatch):

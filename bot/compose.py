@@ -24,7 +24,8 @@ from jobs.planner import (
 )
 from core.status import Status
 from core.workdays import WorkCalendar
-from storage.tables import Agency, ChatBinding, Directive, Occurrence, ProgressUpdate, Task
+from storage.tables import CLAIMED, PENDING, SENT, Agency, ChatBinding, Directive, Notification, Occurrence, \
+    ProgressUpdate, Task
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ class Composer:
         self._names: dict[str, str] | None = None
         self._directory = None
         self._tasks: dict = {}
+        # Which tasks a chat hears of in a message of their own on a day: `(session, chat, day) -> keys`. The
+        # outbox says it in `run`; the preview sets this from its plan (nothing of a rehearsal is in the outbox).
+        self.told_on = None
 
     def step_title(self, kind: str, step: str, lang: str) -> str:
         return texts.step_title(kind, step, lang)
@@ -289,12 +293,40 @@ class Composer:
                         overdue.append(line)
                 elif item.status.is_open and item.effective_due and week_start <= item.effective_due <= week_end:
                     due.append(self._line(session, item, today))
+        # A task told in its own message (or a brief) to this chat today is not told again here: a focal chat
+        # heard the weekly agenda and the same task's due-day reminder at one 08:00 (issue 27). The message of
+        # its own is the one with buttons; the agenda says how many it left out.
+        told = self._told_separately(session, row.chat, today)
+        apart = 0
+        if told:
+            before = len(due) + len(overdue) + len(long_overdue)
+            due, overdue, long_overdue = ([i for i in lst if i.key not in told] for lst in (due, overdue, long_overdue))
+            apart = before - len(due) - len(overdue) - len(long_overdue)
         for lst in (due, overdue, long_overdue):
             lst.sort(key=lambda i: (i.effective_due, i.key))
         names = ([self.agency_name(session, a) for a in agencies] if agencies != [None]
                  else [_("every agency", lang=lang)])
-        text = texts.weekly_digest(names, week_start, due, overdue, today, lang=lang, long_overdue=long_overdue)
+        text = texts.weekly_digest(names, week_start, due, overdue, today, lang=lang, long_overdue=long_overdue,
+                                   told_apart=apart)
         return Composed(text, [], lang, sorted({i.key for i in due + overdue + long_overdue}))
+
+    def _told_separately(self, session: Session, chat: str, day: date) -> set[str]:
+        """Task keys `chat` hears of on `day` in a message of their own or in a brief (not cancelled or folded)."""
+        if self.told_on is not None:
+            return set(self.told_on(session, chat, day))
+        tz = self.policy.timezone
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        rows = session.exec(select(Notification.kind, Notification.task_key, Notification.payload).where(
+            Notification.chat == chat, Notification.status.in_((PENDING, CLAIMED, SENT)),
+            Notification.kind.in_(tuple(TASK_KINDS) + (BRIEF,)),
+            Notification.due_at >= start, Notification.due_at < start + timedelta(days=1))).all()
+        keys: set[str] = set()
+        for kind, key, payload in rows:
+            if kind == BRIEF:
+                keys.update(e["task"] for e in (payload or {}).get("entries") or () if e.get("task"))
+            elif key:
+                keys.add(key)
+        return keys
 
     def _brief(self, session: Session, row, today: date, lang: str) -> Composed:
         """The chat's brief of a day: its entries as they stand now (those done since are left out)."""

@@ -267,6 +267,7 @@ def preview_cmd(
     from core.i18n import _, format_date
     from bot.compose import Composer
     from jobs.noise import noise
+    from jobs.planner import BRIEF, TASK_KINDS
     from jobs.preview import items_of, plan_preview
     from core.workdays import WorkCalendar
 
@@ -295,6 +296,15 @@ def preview_cmd(
                 name = _("every agency") if r.agency == "*" else composer.agency_name(s, r.agency)
                 return _("(no chat linked)") + f" {name} · {role_label(r.role)}"
             return f"{chat} ({composer.describe_chat(s, chat, bindings=rs)})"
+
+        # What each chat hears of in messages of their own, per day: the weekly agenda leaves those out in `run`
+        # (read from the outbox there); a rehearsal's plan is not in the outbox, so the preview says it here.
+        told: dict[tuple[str, date], set[str]] = {}
+        for x in plan.steps:
+            if x.kind in TASK_KINDS or x.kind == BRIEF:
+                told.setdefault((x.chat, x.due_at.astimezone(tz).date()), set()).update(
+                    items_of(x) if x.kind == BRIEF else [x.task_key])
+        composer.told_on = lambda _session, chat, day: told.get((chat, day), set())
 
         rendered = []  # (step, text or None, buttons, items)
         for x in plan.steps:

@@ -180,3 +180,14 @@ async def test_remind_now_only_for_the_oversight_body_and_the_agencys_leader(wor
         assert rows[0].chat == f"telegram:{FOCAL}"
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "task.reminded")).one()
         assert entry.source == "web" and entry.actor_id == str(MANAGER)
+
+
+async def test_with_nobody_to_hand_it_to_the_page_says_where_to_add_people(engine, settings):
+    seed(engine)
+    async with console(engine, settings, FixedClock(NOW)) as c:
+        await c.sign_in(FOCAL)
+        page = await (await c.client.get("/web/tasks/5099-2")).text()
+        assert 'id="no-people"' in page and 'id="delegate"' not in page
+    async with console(engine, settings, FixedClock(NOW)) as c:
+        await c.sign_in(OVERSIGHT)  # it does not hand work on: no hint either
+        assert 'id="no-people"' not in await (await c.client.get("/web/tasks/5099-2")).text()

@@ -56,6 +56,7 @@ def task_people(session: Session, signed: Signed, task: Task, today: date, curre
         "handed": handed,
         "parts": delegation.parts_of(session, task, today),
         "delegate_choices": choices,
+        "can_delegate": bool(agencies),
         "agency_due": agency_due_of(session, task, current),
         "can_remind": signed.refusal(authority.Action.REMIND_NOW, task) is None,
         "role_label": role_label,

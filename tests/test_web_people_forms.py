@@ -191,3 +191,17 @@ async def test_with_nobody_to_hand_it_to_the_page_says_where_to_add_people(engin
     async with console(engine, settings, FixedClock(NOW)) as c:
         await c.sign_in(OVERSIGHT)  # it does not hand work on: no hint either
         assert 'id="no-people"' not in await (await c.client.get("/web/tasks/5099-2")).text()
+
+
+async def test_the_forms_need_the_sessions_csrf_token(world, settings):
+    an = person_id(world, "Nguyễn Văn An")
+    async with console(world, settings, FixedClock(NOW)) as c:
+        await c.sign_in(MANAGER)
+        for path, data in (("/web/people/new", {"name": "X", "agency": "so-noi-vu", "action": "save"}),
+                           (f"/web/people/{an}", {"action": "deactivate"}),
+                           ("/web/delegate/5099-2", {"to": f"p:{an}"}), ("/web/remind/5099-2", {})):
+            r = await c.client.post(path, data={"csrf": "forged", **data}, allow_redirects=False)
+            assert r.status == 403, path
+    with Session(world) as s:
+        assert s.get(Person, an).active and s.exec(select(Assignment)).first() is None
+        assert s.exec(select(Notification)).first() is None

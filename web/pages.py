@@ -260,6 +260,8 @@ def action_error_text(e: actions.ActionError) -> str:
         "already_decided": _("This request was already decided."),
         "removed": _("This task was removed from the registry."),
         "bad_occurrence": _("This period of the task does not exist."),
+        "not_done": _("This period is not reported done: there is nothing to return."),
+        "no_return_reason": _("Say why the completion is returned."),
     }.get(e.code, str(e))
 
 
@@ -327,9 +329,9 @@ async def act(request: web.Request) -> web.StreamResponse:
             if what == "confirm":  # through storage.completion: the completion keeps its decision
                 completion.confirm(s, task, occurrence, actor, when)
                 return "ok", "confirmed"
-            if what == "return":
-                completion.reject(s, task, occurrence, actor, when)
-                return "ok", "confirmed" if what == "confirm" else "returned"
+            if what == "return":  # an old form, or a hand-made POST: a return is made with its reason only
+                return "bad", _("A completion is returned with the reason the agency will be told: use “Return "
+                                "the completion” on this page and say why. Nothing was changed.")
             if what == "extend":
                 new_due = _parse_date(form.get("date", ""))
                 if new_due is None:

@@ -16,11 +16,12 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import buttons as btn
-from bot.handlers import flows
+from bot.handlers import flows, record
 from bot.handlers.common import ChatScope, Deps, deps, edit, load_scope
 from bot.handlers.tasks import _send_notices, send_extension_prompt
 from bot.texts import shorten, t
-from storage.tables import PENDING_CONFIRMATION, Extension, Task
+from core.i18n import _
+from storage.tables import DONE, PENDING_CONFIRMATION, Extension, Task
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                         reply_to=message.message_id if message else None)
             return
 
+        if payload.action == btn.REJECT_DONE:  # a return needs its reason: ask for it first (bot/handlers/record.py)
+            state = flows.occurrence_state(session, d, task, key)
+            if state.row is None or state.row.status not in (DONE, PENDING_CONFIRMATION):
+                await _refresh(session, d, scope, task, key, payload.action, message)
+                await query.answer(shorten(t(lang, "return_nothing", key=task.key), 200), show_alert=True)
+                return
+            await query.answer(shorten(_("Say why in the chat: the question is below.", lang=lang), 200))
+            await record.ask_reason(context, d, scope, task, key, message, state.row.status)
+            return
+
         if payload.action == btn.DONE:
             outcome = flows.do_done(session, d, scope, task, key, None)
         elif payload.action == btn.PROGRESS:
@@ -121,8 +132,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             outcome = flows.do_progress(session, d, scope, task, key, percent, None)
         elif payload.action == btn.ACK:
             outcome = flows.do_ack(session, d, scope, task, key)
-        elif payload.action in (btn.CONFIRM_DONE, btn.REJECT_DONE):
-            outcome = flows.do_confirm(session, d, scope, task, key, approve=payload.action == btn.CONFIRM_DONE)
+        elif payload.action == btn.CONFIRM_DONE:
+            outcome = flows.do_confirm(session, d, scope, task, key, approve=True)
         else:  # pragma: no cover - every action is handled above
             await query.answer(t(lang, "cb_invalid"), show_alert=True)
             return

@@ -41,7 +41,7 @@ def settings_with(db_url, **env):
 
 
 async def remind(c, *selected: str):
-    return await c.client.post("/web/remind", data=[("csrf", await c.csrf("/web/tasks"))]
+    return await c.client.post("/web/remind-selected", data=[("csrf", await c.csrf("/web/tasks"))]
                                + [("sel", v) for v in selected])
 
 
@@ -109,7 +109,7 @@ async def test_a_focal_point_is_not_offered_remind_now_and_is_refused(seeded, db
         await c.sign_in(FOCAL)
         page = await (await c.client.get("/web/tasks")).text()
         assert 'id="remind-now"' not in page and 'name="sel"' not in page
-        r = await c.client.post("/web/remind", data={"csrf": await c.csrf("/web/tasks"), "sel": "5099-1|once"})
+        r = await c.client.post("/web/remind-selected", data={"csrf": await c.csrf("/web/tasks"), "sel": "5099-1|once"})
         assert r.status == 403
         assert vi("Only the oversight body and the lead agency's leader send a reminder now.") in await r.text()
     assert nudges(seeded) == []
@@ -119,5 +119,5 @@ async def test_nothing_ticked_says_so(seeded, db_url):
     settings = settings_with(db_url)
     async with console(seeded, settings, FixedClock(NOW)) as c:
         await c.sign_in(OVERSIGHT)
-        r = await c.client.post("/web/remind", data={"csrf": await c.csrf("/web/tasks")})
+        r = await c.client.post("/web/remind-selected", data={"csrf": await c.csrf("/web/tasks")})
         assert r.status == 400 and vi("Tick at least one task first.") in await r.text()

@@ -102,7 +102,7 @@ def remind_selected(s: Session, person: Person, selected: list[tuple[str, str]],
 
 
 async def remind(request: web.Request) -> web.Response:
-    """POST /web/remind: remind now about the tasks ticked on the task list; a page of what became of each."""
+    """POST /web/remind-selected: remind now about the tasks ticked on the task list; a page of what became of each."""
     person: Person = request[PERSON]
     form = await request.post()
     selected = list(dict.fromkeys(selected_boxes(form)))  # a box ticked twice is one reminder
@@ -125,4 +125,4 @@ async def remind(request: web.Request) -> web.Response:
 
 
 def routes(app: web.Application) -> None:
-    app.router.add_post("/remind", remind, name="remind")
+    app.router.add_post("/remind-selected", remind, name="remind_selected")  # /remind/KEY is one task (web/people_forms.py)

@@ -17,7 +17,7 @@ from datetime import date
 from core.deadline import DeadlineError, parse_deadline
 from core.i18n import _
 from intake.directive.appendix import _appendix
-from intake.directive.deadlines import _governed_deadline
+from intake.directive.deadlines import _governed_deadline, _reading
 from intake.directive.header import read_header
 from intake.directive.leads import (_ASSIGN, _addressees, _assigned, _coordinators, _intro_lead, _report_to,
                                     _split_duties, _subject, _task_lead, described_only)
@@ -82,7 +82,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             phrase = item.times[-1].text
             value = _TIME.match(phrase).group("rest").strip(" .")
             try:
-                value = parse_deadline(value, on).matched
+                value = _as_read_alone(value, on)
             except DeadlineError as e:
                 tasks[0].review.append(_('the time line "{line}" does not read as a deadline: {reason}', line=phrase,
                                          reason=e))
@@ -149,6 +149,18 @@ def _absorb_paragraphs(item: _Item) -> None:
         item.body += c.lines
         item.times += c.times
     item.children = []
+
+
+def _as_read_alone(value: str, on: date) -> str:
+    """A time line's deadline words: the phrase the grammar matched, unless alone it reads otherwise ("định kỳ hằng
+    năm, trước ngày 15 tháng 01 năm sau" is yearly; its tail alone is one day) — then the line as written."""
+    d = parse_deadline(value, on)
+    try:
+        if _reading(parse_deadline(d.matched, on)) == _reading(d):
+            return d.matched
+    except DeadlineError:
+        pass
+    return value
 
 
 def _roles(roles: list, lead: str, coords: list[str]) -> tuple[str, list[str], str]:

@@ -103,7 +103,8 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                 ok = False
         elif d.kind == "recurring":
             ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f))
-            if ok and not re.search(r"\d", f) and describes_work(before, len(before.rstrip())):
+            if (ok and not re.search(r"\d", f) and not _TIMES.search(f)
+                    and describes_work(before, len(before.rstrip()))):
                 ok = False  # "kế hoạch kiểm tra định kỳ hằng năm": the kind of work, not when this duty is due
         elif d.kind == "continuous":
             # "Thường xuyên", "thường xuyên kiểm tra …" opening the duty, or right before the duty's verb

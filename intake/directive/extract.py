@@ -67,6 +67,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             return
         duties = _split_duties(text) if not item.times else [(text, None)]
         tasks: list[DraftTask] = []
+        last = max(x.no for x in item.lines + item.times + [r[2] for r in item.roles])  # role lines are its own
         for duty, new_lead in duties:
             dl, notes = _governed_deadline(duty, on)
             if tasks and new_lead is None and (dl is None or tasks[-1].deadline is None):
@@ -76,7 +77,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
                 continue
             t = DraftTask(stt=item.stt, content=duty, lead=new_lead or lead,
                           coordinators=coords if not new_lead else [], report_to=_report_to(duty), deadline=dl,
-                          lines=(item.head.no, max(x.no for x in item.lines + item.times + [r[2] for r in item.roles])), review=list(notes))
+                          lines=(item.head.no, last), review=list(notes))
             tasks.append(t)
         if item.times:
             phrase = item.times[-1].text

@@ -61,6 +61,17 @@ def test_a_span_of_months_or_quarters_from_tu_is_due_at_its_end(text, due):
     assert reading(text) == ("once", due)
 
 
+@pytest.mark.parametrize("text", ["hoàn thành vượt dự toán thu ngân sách nhà nước được giao năm 2027",
+                                  "hoàn thành dự toán thu ngân sách trên địa bàn được giao năm 2027"])
+def test_a_budget_estimate_to_finish_is_a_plan_year(text):
+    assert reading(text) == ("once", "2027-12-31")
+
+
+def test_drawing_up_a_budget_for_a_year_is_not_a_deadline():
+    with pytest.raises(DeadlineError):
+        parse_deadline("lập dự toán ngân sách năm 2027", ISSUED)
+
+
 def test_tu_one_month_alone_still_says_only_when_work_starts():
     with pytest.raises(DeadlineError):
         parse_deadline("từ tháng 3/2027", ISSUED)
@@ -69,7 +80,9 @@ def test_tu_one_month_alone_still_says_only_when_work_starts():
 @pytest.mark.parametrize("text, phrase", [
     ("Sở Tài chính hoàn thành thanh tra các dự án còn chậm tiến độ trong năm 2027.", "trong năm 2027"),
     ("Sở Xây dựng giải quyết dứt điểm kiến nghị về giá đất bồi thường ngay trong tháng 12 năm 2026.",
-     "trong tháng 12 năm 2026"),
+     "ngay trong tháng 12 năm 2026"),
+    ("Các xã chỉ đạo hoàn thành dự toán thu ngân sách trên địa bàn được giao năm 2027.",
+     "hoàn thành dự toán thu ngân sách trên địa bàn được giao năm 2027"),
     ("Hằng tháng, tổng hợp tình hình tiếp nhận hồ sơ gửi Sở Tư pháp trước ngày 10 của tháng tiếp theo.",
      "Hằng tháng, … trước ngày 10 của tháng tiếp theo"),
     ("Các sở báo cáo kết quả 6 tháng một lần.", "6 tháng một lần"),

@@ -112,7 +112,10 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             after = fold(clause[clause.find(d.matched) + len(d.matched):]).strip()
             ok = not before.strip(" -+") or bool(_DUTY_VERB.match(after))
         if ok and not _NOT_DEADLINE.match(fold(clause[clause.find(d.matched) + len(d.matched):]).strip()):
-            found.append(_standalone(clause, d, issued))
+            phrase = _standalone(clause, d, issued)
+            if phrase == d.matched and re.search(r"(?i)\bngay\s+$", clause[:clause.find(d.matched)]):
+                phrase = "ngay " + phrase  # "ngay trong tháng 12": the urgency is part of the phrase as written
+            found.append(phrase)
         else:
             notes.append(d.matched)
     if not found and (after := _RIGHT_AFTER.search(text)):

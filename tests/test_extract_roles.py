@@ -129,3 +129,22 @@ def test_without_addressees_a_described_opening_leaves_the_items_unread_not_misl
            "1. Hoàn thiện báo cáo quyết toán năm 2025 trước ngày 20/12/2026.\n")
     d = extract(src)
     assert d.tasks == [] and [u.stt for u in d.unread] == ["1"]
+
+
+@pytest.mark.parametrize("prev, cur, joined", [
+    ("kết luận, báo cáo Ủy ban nhân dân tỉnh trong quý", "II/2027.", True),
+    ("gửi Sở Tài chính trước ngày", "20/12/2026.", True),
+    ("hoàn thành trong năm", "2027; đồng thời báo cáo kết quả.", True),
+    ("hoàn thành trong năm", "2. Sở Y tế chủ trì rà soát.", False),  # a new item
+    ("Kế hoạch triển khai trong năm", "III. TỔ CHỨC THỰC HIỆN", False),
+    ("Báo cáo quý", "2.", False),  # an item's number alone on its line
+])
+def test_a_period_broken_from_its_number_by_the_page_is_joined(prev, cur, joined):
+    from intake.directive.outline import _continues
+    assert _continues(prev, cur) is joined
+
+
+def test_a_deadline_wrapped_before_its_quarter_number_is_read():
+    d = extract(PLAN + "1. Giao Thanh tra tỉnh kiểm tra việc giải ngân vốn; báo cáo Ủy ban nhân dân tỉnh trong quý\n"
+                       "II/2027.\n")
+    assert [(t.lead, t.deadline) for t in d.tasks] == [("Thanh tra tỉnh", "trong quý II/2027")]

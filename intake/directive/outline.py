@@ -144,6 +144,11 @@ _OPEN_END = re.compile(r"(?:\s|^)(?:va|cua|cac|voi|ve|cho|tai|tren|theo|den|gui|
                        r"thuoc|trong|giua|nhan|uy\s+ban|hoi\s+dong|phoi\s+hop)$")
 
 
+# A line ending on a unit of time that wants its number, and a line starting with that number (not an item's).
+_UNIT_END = re.compile(r"(?:\s|^)(?:quy|thang|ngay|nam|tuan)$")
+_NUMBER_START = re.compile(r"^(?:(?:[IVX]{1,4}|\d{1,2})\s*[/.-]\s*\d{1,4}(?:[/.-]\d{1,4})?|\d{4})(?!\w)")
+
+
 def _continues(prev: str, cur: str) -> bool:
     """Whether `cur` goes on the sentence `prev` left open, as text copied from a web page or a PDF breaks it."""
     if not prev or not cur or prev.rstrip().endswith((".", ";", ":", "!", "?", "/")):
@@ -152,6 +157,8 @@ def _continues(prev: str, cur: str) -> bool:
         return False
     if cur[0].islower():
         return True
+    if _UNIT_END.search(fold(prev)) and _NUMBER_START.match(cur):
+        return True  # "… trong quý" / "I/2027.", "… trước ngày" / "15/12/2026": a period and its number
     return cur[0].isupper() and not cur.isupper() and bool(_OPEN_END.search(fold(prev)))
 
 

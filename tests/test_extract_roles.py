@@ -148,3 +148,25 @@ def test_a_deadline_wrapped_before_its_quarter_number_is_read():
     d = extract(PLAN + "1. Giao Thanh tra tỉnh kiểm tra việc giải ngân vốn; báo cáo Ủy ban nhân dân tỉnh trong quý\n"
                        "II/2027.\n")
     assert [(t.lead, t.deadline) for t in d.tasks] == [("Thanh tra tỉnh", "trong quý II/2027")]
+
+
+def test_the_office_of_a_committee_is_the_issuer_of_its_notice():
+    d = extract("ỦY BAN NHÂN DÂN\nTỈNH HÀ TĨNH\nVĂN PHÒNG\nSố: 12/TB-VP\nHà Tĩnh, ngày 01 tháng 12 năm 2026\n"
+                "THÔNG BÁO\nKết luận của Chủ tịch UBND tỉnh tại cuộc họp về giải ngân vốn\n")
+    assert d.issuer == "Văn phòng UBND tỉnh Hà Tĩnh"
+
+
+def test_a_department_under_the_committee_stays_the_issuer():
+    d = extract("UBND TỈNH HÀ TĨNH\nSỞ NỘI VỤ\nSố: 12/SNV-CCVC\nHà Tĩnh, ngày 01 tháng 12 năm 2026\n"
+                "V/v báo cáo biên chế\n")
+    assert d.issuer == "Sở Nội vụ tỉnh Hà Tĩnh"
+
+
+@pytest.mark.parametrize("line, subject", [
+    ("Về đẩy mạnh phòng, chống dịch bệnh trên đàn gia súc", "đẩy mạnh phòng, chống dịch bệnh trên đàn gia súc"),
+    ("Về việc tăng cường quản lý thu ngân sách", "tăng cường quản lý thu ngân sách"),
+    ("Tăng cường công tác phòng cháy rừng", "Tăng cường công tác phòng cháy rừng"),
+])
+def test_the_subject_under_the_type_drops_its_ve(line, subject):
+    d = extract(f"ỦY BAN NHÂN DÂN\nTỈNH HÀ TĨNH\nSố: 05/CT-UBND\nHà Tĩnh, ngày 01 tháng 12 năm 2026\nCHỈ THỊ\n{line}\n")
+    assert d.subject == subject

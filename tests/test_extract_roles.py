@@ -170,3 +170,9 @@ def test_a_department_under_the_committee_stays_the_issuer():
 def test_the_subject_under_the_type_drops_its_ve(line, subject):
     d = extract(f"ỦY BAN NHÂN DÂN\nTỈNH HÀ TĨNH\nSố: 05/CT-UBND\nHà Tĩnh, ngày 01 tháng 12 năm 2026\nCHỈ THỊ\n{line}\n")
     assert d.subject == subject
+
+
+def test_cơ_quan_thuc_hien_names_the_lead_but_a_bare_thuc_hien_line_does_not():
+    d = extract(PLAN + "1. Kiểm kê đất công\n- Cơ quan thực hiện: Sở Tài chính.\n- Thời gian: Quý III năm 2026.\n"
+                       "2. Sở Xây dựng rà soát quy hoạch chung.\nThực hiện: theo Kế hoạch số 12/KH-UBND.\n")
+    assert [(t.stt, t.lead) for t in d.tasks] == [("II.1", "Sở Tài chính"), ("II.2", "Sở Xây dựng")]

@@ -89,6 +89,8 @@ def _outline(lines: list[Line]) -> tuple[list[_Item], list[Line], int]:
             stack[-1].times.append(Line(ln.no, tm.group(0)))
             continue
         rm = _ROLE.match(t)
+        if rm and fold(rm.group("role")).startswith("thuc") and not re.match(r"^(?:[-–+•]\s*)?(?:Cơ|Đơn)\b", t):
+            rm = None  # a bare "Thực hiện: …" may be anything; "Cơ quan thực hiện: …" names who does it
         if rm and stack:
             stack[-1].roles.append((_role_of(rm.group("role")), rm.group("rest").strip(" .;"), ln))
             continue

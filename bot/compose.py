@@ -156,6 +156,11 @@ class Composer:
         lang = self.language(binding)
         today = now.astimezone(self.policy.timezone).date()
         p = row.payload or {}
+        if row.kind in TASK_KINDS and p.get("part"):  # a coordinating agency's own part (issue 24)
+            from bot.person_messages import compose_part
+
+            text, items = compose_part(self, session, row, now, lang)
+            return Composed(text, [], lang, items)
         if row.kind in TASK_KINDS and p.get("role") == "person":  # handed to a person (issue 24)
             from bot.person_messages import compose_person
 
@@ -189,7 +194,8 @@ class Composer:
             items = list(p.get("items") or [row.task_key])
             # No buttons once the occurrence is done or awaiting confirmation ("Đã nhận" on a done task).
             state = next((o.status for o in occs if o.key == row.occurrence), "open")
-            return Composed(text, self._buttons(task, row.occurrence, lang, state), lang, items)
+            return Composed(text, self._buttons(task, row.occurrence, lang, state,
+                                                hand_on=self._hands_on(session, task, p)), lang, items)
         if row.kind == BRIEF:
             return self._brief(session, row, today, lang)
         if row.kind == DIGEST:
@@ -228,13 +234,22 @@ class Composer:
             return Composed(text, [], lang)
         raise PermanentDeliveryError(f"unknown kind of message {row.kind!r}")
 
-    def _buttons(self, task: Task, occurrence_key: str, lang: str, state: str = "open") -> list:
+    @staticmethod
+    def _hands_on(session: Session, task: Task, payload: dict) -> bool:
+        """"Giao việc" under a card in the lead agency's own chats, when it has people or departments."""
+        from storage.people import has_people
+
+        return payload.get("agency") == task.lead_agency and payload.get("role") in ("focal", "manager") and \
+            has_people(session, task.lead_agency)
+
+    def _buttons(self, task: Task, occurrence_key: str, lang: str, state: str = "open", hand_on: bool = False) -> list:
         try:
             from bot.buttons import task_buttons
         except ImportError:  # the bot's buttons are optional for the scheduler
             return []
         try:
-            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks(), state=state)
+            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks(), state=state,
+                                hand_on=hand_on)
         except Exception:  # a message without buttons beats no message
             log.exception("cannot make buttons for %s %s", task.key, occurrence_key)
             return []

@@ -91,6 +91,7 @@ _BUTTON_COMMANDS = {
     btn.REJECT_DONE: "/sendback {key} …",  # with the reason (issue 22)
     btn.APPROVE_EXTENSION: "/approve {arg}",
     btn.REJECT_EXTENSION: "/reject {arg}",
+    btn.HAND: "/giao {key} … dd/mm/yyyy",  # Giao việc: a person or department, then the internal deadline
 }
 
 

@@ -190,9 +190,10 @@ def make_web_app(settings, engine, clock) -> web.Application:
     from web.api import console as integrations
 
     integrations.routes(app)  # other systems: API tokens and webhooks (web/api/console.py)
-    from web import people_pages
+    from web import people_forms, people_pages
 
     people_pages.routes(app)  # issue 24
+    people_forms.routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
 
     async def drop_uploads(app: web.Application) -> None:

@@ -22,6 +22,7 @@ from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
 from web import record
+from web.task_people import task_people
 from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
 from storage.signin import Person
 
@@ -207,6 +208,7 @@ def task_context(s: Session, request: web.Request, person: Person, task: Task) -
         "names": agency_names(s),
         "can_act": person.can_act(task),
         "can_decide": person.can_decide,
+        **task_people(s, person, task, today, items[0].occurrence_key if items else None),  # issue 24
         "today": today,
         "tz": settings.timezone,
     }
@@ -238,6 +240,8 @@ DONE_MESSAGES = {
     "extend": lambda: _("Extension requested."),
     "approved": lambda: _("Extension approved."),
     "rejected": lambda: _("Extension rejected."),
+    "assigned": lambda: _("Handed on."),
+    "reminded": lambda: _("Reminder queued: it goes out at the next check, within the delivery hours."),
 }
 
 

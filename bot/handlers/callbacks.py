@@ -65,6 +65,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if payload.action in (btn.APPROVE_EXTENSION, btn.REJECT_EXTENSION):
             await _decide(update, context, session, d, scope, task, payload, message)
             return
+        if payload.action in btn.HAND_ACTIONS:  # giao việc: the rule of who hands work on, not of who reports
+            from bot.handlers.hand_on import on_hand_button
+
+            await on_hand_button(update, context, session, d, scope, task, payload, message)
+            return
 
         why = scope.refusal_to_oversee() if payload.action in OVERSIGHT_ACTIONS else scope.refusal_to_act(task)
         if why is not None:
@@ -83,7 +88,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if payload.action == btn.BACK:
             if message is not None:
-                await edit(message, None, btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks()))
+                await edit(message, None, flows.reminder_keyboard(session, d, task, key, lang, scope))
             await query.answer()
             return
         if payload.action == btn.EXTEND:
@@ -144,7 +149,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await edit(message, _append(message.text, outcome.text), None)
             else:
                 await edit(message, flows.with_state(message.text, flows.state_block(session, d, task, key, lang)),
-                           flows.reminder_keyboard(session, d, task, key, lang))
+                           flows.reminder_keyboard(session, d, task, key, lang, scope))
     await query.answer(shorten(outcome.short, 200))
     await _send_notices(context, outcome)
 
@@ -187,7 +192,7 @@ async def _refresh(session, d: Deps, scope: ChatScope, task: Task, key: str, act
         await edit(message, None, rows)
         return
     await edit(message, flows.with_state(message.text, flows.state_block(session, d, task, key, lang)),
-               flows.reminder_keyboard(session, d, task, key, lang))
+               flows.reminder_keyboard(session, d, task, key, lang, scope))
 
 
 def _append(text: str | None, line: str) -> str:

@@ -110,10 +110,16 @@ def with_state(original: str | None, block: str) -> str:
     return f"{base}\n\n{block}" if base else block
 
 
-def reminder_keyboard(session: Session, d: Deps, task: Task, key: str, lang: str) -> list[list[btn.Button]] | None:
-    """The task buttons while the occurrence is open; none once it is done or awaiting confirmation."""
+def reminder_keyboard(session: Session, d: Deps, task: Task, key: str, lang: str,
+                      scope: ChatScope | None = None) -> list[list[btn.Button]] | None:
+    """The task buttons while the occurrence is open; none once it is done or awaiting confirmation. "Giao
+    việc" as on the card the bot composed: in the lead agency's own chat, when it has people or departments."""
+    from storage.people import has_people
+
     row = actions.get_occurrence(session, task, key)
-    return btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks(), state=row.status if row else OPEN) or None
+    return btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks(), state=row.status if row else OPEN,
+                            hand_on=scope is not None and task.lead_agency in scope.own_agencies
+                            and has_people(session, task.lead_agency)) or None
 
 
 # -- helpers ----------------------------------------------------------------------------------------------

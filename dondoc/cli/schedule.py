@@ -73,6 +73,13 @@ def _parse_date(text: str, what: str) -> date:
            "{first}-{last}.", option=what, value=text, first=MIN_YEAR, last=MAX_YEAR))
 
 
+def _authorise_links() -> None:
+    """`link` and `unlink` ask the one rule (core/authority.py) like every surface, for the terminal's operator."""
+    from dondoc.cli.actions import authorise
+
+    authorise("links")
+
+
 # -- link / unlink / bindings ---------------------------------------------------------------------------------
 
 def link_cmd(
@@ -90,6 +97,7 @@ def link_cmd(
     from storage.db import session_scope
     from storage.tables import ChatBinding
 
+    _authorise_links()
     r = _check_role(role)
     p, c = _check_chat(platform, chat_id)
     if language is not None and language not in available_languages():
@@ -182,6 +190,7 @@ def unlink_cmd(
     from storage.db import session_scope
     from storage.tables import ChatBinding
 
+    _authorise_links()
     r = _check_role(role, optional=True)
     p, c = _check_chat(platform, chat_id)
     code = _agency(agency)

@@ -50,8 +50,10 @@ def test_role_lines_under_a_heading_make_one_task_with_its_lead_coordinators_dea
         ("II.3", "Văn phòng Ủy ban nhân dân tỉnh", [], "ngay sau khi quyết định được ký"),
     ]
     first = d.tasks[0]
-    assert first.content.startswith("Số hóa hồ sơ địa chính") and first.content.endswith(
-        "Sản phẩm: Cơ sở dữ liệu địa chính")
+    assert first.content == "Số hóa hồ sơ địa chính của các xã, phường"
+    assert first.product == "Cơ sở dữ liệu địa chính" and d.tasks[1].product == ""
+    from intake.directive.draft_yaml import render
+    assert '  product: "Cơ sở dữ liệu địa chính"' in render(d)
     assert first.lines[1] > first.lines[0]  # the task's source lines run to its last role line
     # "ngay sau khi …" names no date: kept as written, and a person is asked to set one
     assert any("does not read as a deadline" in r for r in d.tasks[2].review)
@@ -73,6 +75,7 @@ def test_appendix_group_rows_numbered_1_above_rows_1_1_are_headings():
             "3\tTổng kết, đánh giá\tSở Khoa học và Công nghệ\t\tTháng 12/2026\tBáo cáo tổng kết"]
     d = extract(PLAN.replace("II. NHIỆM VỤ\n", "") + "\n".join(rows))
     assert [t.stt for t in d.tasks] == ["PL.1.1", "PL.1.2", "PL.2.1", "PL.3"]  # "3" has no sub-rows: a duty
+    assert [t.product for t in d.tasks] == ["Báo cáo", "Danh mục", "Trung tâm dữ liệu", "Báo cáo tổng kết"]
 
 
 def test_appendix_rows_one_cell_per_line_start_at_a_dotted_number():

@@ -14,7 +14,7 @@ from intake.directive.text import Line, fold
 # -- the appendix table -----------------------------------------------------------------------------------
 _COLUMNS = (("stt", ("stt", "tt", "so tt")), ("content", ("noi dung", "nhiem vu", "ten nhiem vu")),
             ("coordinators", ("phoi hop",)), ("lead", ("chu tri", "thuc hien")),
-            ("deadline", ("thoi gian", "thoi han", "tien do")))
+            ("deadline", ("thoi gian", "thoi han", "tien do")), ("product", ("san pham", "ket qua")))
 
 
 # The number of a group row: a Roman numeral or a capital letter ("I", "IV", "A").
@@ -75,7 +75,7 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
             continue
         t = DraftTask(stt=f"PL.{stt}", content=v.get("content", ""), lead=v.get("lead", ""),
                       coordinators=[v["coordinators"]] if v.get("coordinators") else [],
-                      deadline=v.get("deadline") or None, lines=(first, last))
+                      deadline=v.get("deadline") or None, lines=(first, last), product=v.get("product", "").strip())
         if t.deadline:
             try:
                 parse_deadline(t.deadline, on)

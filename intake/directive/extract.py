@@ -57,10 +57,9 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     def make_tasks(item: _Item, inherited: str) -> None:
         handed = _handed_on(item)
         lead, text, coords = _task_lead(item, inherited)
+        product = ""
         if item.roles:  # "- Cơ quan chủ trì: …" / "- Cơ quan phối hợp: …": the item's own lines say who
             lead, coords, product = _roles(item.roles, lead, coords)
-            if product:
-                text = f"{text.rstrip(' .')}. Sản phẩm: {product}"  # the directive's own label, quoted
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
@@ -77,7 +76,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
                 continue
             t = DraftTask(stt=item.stt, content=duty, lead=new_lead or lead,
                           coordinators=coords if not new_lead else [], report_to=_report_to(duty), deadline=dl,
-                          lines=(item.head.no, last), review=list(notes))
+                          lines=(item.head.no, last), review=list(notes), product=product)
             tasks.append(t)
         if item.times:
             phrase = item.times[-1].text

@@ -107,6 +107,10 @@ def test_thue_suat_is_not_an_agency():
     assert _subject("Thuế suất được áp dụng theo quy định.") is None
 
 
+def test_rieng_doi_voi_names_a_case_not_a_lead():
+    assert _subject("Riêng đối với các xã ven biển, tổ chức kiểm tra hằng tháng.") is None
+
+
 @pytest.mark.parametrize("who, described", [
     ("các cơ quan, đơn vị chưa", True), ("Các cơ quan, đơn vị", True), ("các địa phương còn nợ", True),
     ("các sở, ban, ngành tỉnh", False), ("Ủy ban nhân dân các xã, phường", False), ("", False),

@@ -53,7 +53,8 @@ def _names_list(text: str) -> bool:
     return bool(text.strip()) and all(p and all(w[:1].isupper() or w in "-–" for w in p.split()) for p in parts)
 _PAREN = re.compile(r"\s*\([^()]*\)")
 # "Riêng Sở Y tế, Sở Xây dựng gửi …": the item names its own leads, apart from the section's addressees
-_ONLY = re.compile(r"^rieng\s+(?:doi\s+voi\s+)?(?=\S)")
+# ("Riêng đối với các xã ven biển, …" names a case, not who leads it)
+_ONLY = re.compile(r"^rieng\s+(?!doi\s+voi\b)(?=\S)")
 
 
 def _subject(text: str) -> tuple[str, str] | None:

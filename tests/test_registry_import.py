@@ -189,7 +189,8 @@ def test_xlsx_sample_gives_the_same_tasks_as_the_csv(tmp_path, nam_dinh, calenda
 # -- CSV and header variants -------------------------------------------------------------------------------------
 
 def test_continuous_within_a_year_keeps_its_bound_in_the_deadline_not_the_due_column(engine, builtin, tmp_path):
-    path = write_csv(tmp_path / "r.csv", [HEADER, ["1", "Hỗ trợ doanh nghiệp", "Sở Nội vụ", "", "Thường xuyên trong năm 2027"],
+    path = write_csv(tmp_path / "r.csv", [HEADER,
+                                          ["1", "Hỗ trợ doanh nghiệp", "Sở Nội vụ", "", "Thường xuyên trong năm 2027"],
                                           ["2", "Báo cáo tổng kết", "Sở Nội vụ", "", "trước ngày 15/12/2027"]])
     run(engine, path, builtin, document="3/KH", issued=date(2026, 12, 1))
     ts = tasks(engine)

@@ -39,8 +39,8 @@ from storage.views import RECURRING_LOOKBACK_DAYS, TaskItem, task_items
 __all__ = ["refresh", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
            "LISTING_VERSION", "ORDER"]
 
-LISTING_VERSION = "3"
-LISTING_TICK_SHARE = 5000  # tasks a scheduler tick recomputes at most (jobs/scheduler.py)  # bump when what a row holds changes: every row is computed again
+LISTING_VERSION = "3"  # bump when what a row holds changes: every row is computed again
+LISTING_TICK_SHARE = 5000  # tasks a scheduler tick recomputes at most (jobs/scheduler.py)
 FIXED = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.PENDING_CONFIRMATION, Status.NO_DEADLINE)
 L = ListedOccurrence.__table__.c
 S = ListingState.__table__.c

@@ -50,7 +50,7 @@ def test_no_header_no_table():
 
 @pytest.mark.parametrize("first, found", [("STT", True), ("SIT", True), ("5TT", True), ("Số", False), ("Sở", False)])
 def test_a_header_whose_stt_the_scan_blurred_is_still_the_header(first, found):
-    """Grain and JPEG turn "STT" into "SIT": with four header words beside it the row is still the header;
+    """Grain and JPEG turn "STT" into "SIT" (and "phối hợp" into "phốihợp"): the row is still the header;
     a sentence starting "Sở …" that names duties is not."""
     from intake.directive.ocr_table import find_header
 
@@ -60,3 +60,8 @@ def test_a_header_whose_stt_the_scan_blurred_is_still_the_header(first, found):
     rows = [row(first, "Nội", "dung", "Cơ", "quan", "chủ", "trì", "Cơ", "quan", "phối", "hợp", "Thời", "gian"),
             row("hoàn", "thành")]
     assert (find_header(rows) == 0) is found
+
+
+def test_a_ruling_line_read_as_letters_is_no_row():
+    assert t.only_rule_marks(["lL", "I", "I", "I", "I ."])
+    assert not t.only_rule_marks(["1", "Lập kế hoạch", "Sở Nội vụ", "", "Quý I/2012"])

@@ -264,6 +264,9 @@ class Reader:
         if at is not None:
             before = data_to_lines(t.subset(data, {w["i"] for r in rows[:at] for w in r}))[0]
         table = t.table_rows(rows, self.columns, at)
+        if at is not None and table:
+            table[0][0] = "STT"  # the header it was found by, whatever the scan made of the word ("SIT")
+        table = [cells for cells in table if not t.only_rule_marks(cells)]
         if at is None and table and not table[0][0]:  # the rest of the last row of the page before
             last = max((k for k, ln in enumerate(out) if ln.count("\t") >= 2), default=None)
             if last is not None:

@@ -87,15 +87,15 @@ def find_header(rows: list[list[dict]]) -> int | None:
     for i, row in enumerate(rows):
         first = fold(row[0]["text"]).strip(".:")
         text = fold(_text(row) + " " + (_text(rows[i + 1]) if i + 1 < len(rows) else ""))
-        found = sum(k in text for k in HEADER_WORDS)
-        if (first in ("stt", "tt") and found >= 3) or (_like_stt(first) and found >= 4):
+        compact = text.replace(" ", "")  # "phốihợp": the scan lost the space
+        found = sum(k.replace(" ", "") in compact for k in HEADER_WORDS)
+        if (first in ("stt", "tt") or _like_stt(first)) and found >= 3:
             return i
     return None
 
 
 def _like_stt(word: str) -> bool:
-    """"STT" as grain and JPEG leave it: "SIT", "5TT", "ST" — one letter off (the header then has to show
-    more of its other words)."""
+    """"STT" as grain and JPEG leave it: "SIT", "5TT", "ST" — one letter off."""
     if not 2 <= len(word) <= 4 or word[0] not in "s5":
         return False
     if len(word) == 3:
@@ -180,6 +180,11 @@ def table_rows(rows: list[list[dict]], columns: list[float], header_at: int | No
         numbered = numbered or starts_row
         out.append(cells)
     return out
+
+
+def only_rule_marks(cells: list[str]) -> bool:
+    """A row of nothing but a ruling line read as letters ("lL | I | I | I | I ."), not a row of the table."""
+    return all(re.fullmatch(r"[\sIl|L1.,_\-—\[\]]*", c) for c in cells)
 
 
 def continues_table(rows: list[list[dict]], columns: list[float]) -> bool:

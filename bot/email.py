@@ -140,7 +140,7 @@ def build_message(settings, to: str, text: str, *, key: str, unsubscribe: str | 
         subject += " " + reference
         text += "\n\n" + _("To report it done, reply to this e-mail with the report attached (keep the subject as it "
                             "is). The first line of your reply may give the report's number and date, e.g. "
-                            "\"báo cáo số 123/BC-SNV ngày 16/12/2025\".", lang=lang)
+                            "\"report 123/BC-SNV dated 16/12/2025\".", lang=lang)
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = settings.mail_from

@@ -68,16 +68,21 @@ def world(engine):
         make_binding(s, chat_id=-1003, agency="van-phong-ubnd-tinh", role="oversight", now=ASSIGNED - timedelta(days=1))
 
 
-@pytest.fixture
-async def inbound(settings, engine, world):
-    """dondoc's SMTP receiver, and the reminder e-mail the focal point received (sent by the dispatcher)."""
-    clock = FixedClock(ASSIGNED)
-    telegram = ScriptedChannel()
-    channels = {"telegram": telegram, "email": EmailChannel(settings, engine=engine, clock=clock)}
+async def start_inbound(settings, engine, at: datetime = ASSIGNED) -> EmailReceiver:
+    """One tick of the dispatcher at `at` (the reminder e-mails go out), then dondoc's SMTP receiver."""
+    clock = FixedClock(at)
+    channels = {"telegram": ScriptedChannel(), "email": EmailChannel(settings, engine=engine, clock=clock)}
     await make_scheduler(engine, settings, clock, channels).tick()
     receiver = EmailReceiver(Deps(settings=settings, engine=engine, clock=clock,
                                   calendar=WorkCalendar.from_file(settings.holidays_file)), channels)
     await receiver.start()
+    return receiver
+
+
+@pytest.fixture
+async def inbound(settings, engine, world):
+    """dondoc's SMTP receiver, and the reminder e-mail the focal point received (sent by the dispatcher)."""
+    receiver = await start_inbound(settings, engine)
     try:
         yield receiver
     finally:
@@ -190,6 +195,32 @@ async def test_a_message_larger_than_five_times_the_file_limit_is_refused_by_smt
         await send(inbound, big)
     assert e.value.code == 552
     assert recorded(engine)[:2] == ([], [])
+
+
+async def test_a_person_handed_the_task_replies_from_their_confirmed_address(smtp, settings, engine, world):
+    """Issue 24's hand-over: the person's own reminder (to their confirmed address) is answered like the agency's."""
+    from storage import delegation
+    from storage.people import Changes, add_person
+
+    person_mail = "an.nguyen@snv.example.gov.vn"
+    with session_scope(engine) as s:
+        an = add_person(s, "Nguyễn Văn An", "so-noi-vu", Changes(email=person_mail), actor="t", source="cli",
+                        now=ASSIGNED)
+        an.email_confirmed_at = ASSIGNED
+        task = s.exec(select(Task).where(Task.key == "T1")).one()
+        delegation.assign(s, task, delegation.Target("so-noi-vu", person=an), occurrence=None, due=None,
+                          agency_due=None, role="chu-tri", actor="t", source="cli", now=ASSIGNED)
+    # the person is reminded before the deadline (REMINDER_OFFSETS), not when the task arrives
+    receiver = await start_inbound(settings, engine, at=datetime(2018, 6, 13, 10, 0, tzinfo=VN))
+    try:
+        mine = [m for m in smtp.to(person_mail) if find_reference(str(m["Subject"]))]
+        assert mine, "the person's reminder carries a reference"
+        await send(receiver, reply(mine[0], person_mail, "Xong", ("bao-cao.pdf", PDF, "application/pdf")))
+    finally:
+        await receiver.stop()
+    completions, evidence, _status = recorded(engine)
+    assert [(c.source, c.reported_by_id) for c in completions] == [("email", person_mail)]
+    assert [e.filename for e in evidence] == ["bao-cao.pdf"]
 
 
 def test_the_first_line_is_the_persons_own_not_the_quote():

@@ -227,3 +227,26 @@ def test_the_first_line_is_the_persons_own_not_the_quote():
     assert first_line("\n  Báo cáo số 45/BC-SNV  \n\nOn Wed, dondoc wrote:\n> Nhắc việc") == "Báo cáo số 45/BC-SNV"
     assert first_line("On Wed, dondoc wrote:\n> Nhắc việc T1") == ""
     assert first_line("-- \nNguyễn Văn An") == ""
+
+
+async def test_dondoc_run_receives_replies_when_email_inbound_bind_is_set(smtp, settings, engine, world):
+    """The wiring: `dondoc run`'s Service (bot role) listens on EMAIL_INBOUND_BIND and records the reply."""
+    import io
+
+    from bot.email import reply_reference
+    from dondoc.service import Service
+
+    service = Service(settings, engine, FixedClock(ASSIGNED), roles=("bot", "dispatcher"), stream=io.StringIO())
+    await service.start()
+    try:
+        assert service.email_receiver is not None and service.email_receiver.port > 0
+        msg = EmailMessage()
+        msg["From"], msg["To"] = FOCAL, "dondoc@snv.example.gov.vn"
+        msg["Subject"] = "Re: Nhắc việc " + reply_reference(settings, "T1", "once", FOCAL)
+        msg.set_content("Báo cáo số 46/BC-SNV")
+        msg.add_attachment(PDF, maintype="application", subtype="pdf", filename="bc.pdf")
+        await send(service.email_receiver, msg)
+    finally:
+        await service.stop()
+    completions, evidence, _status = recorded(engine)
+    assert [c.document_number for c in completions] == ["46/BC-SNV"] and [e.size for e in evidence] == [len(PDF)]

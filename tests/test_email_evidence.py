@@ -250,3 +250,15 @@ async def test_dondoc_run_receives_replies_when_email_inbound_bind_is_set(smtp, 
         await service.stop()
     completions, evidence, _status = recorded(engine)
     assert [c.document_number for c in completions] == ["46/BC-SNV"] and [e.size for e in evidence] == [len(PDF)]
+
+
+async def test_the_answer_is_in_the_addresss_language(smtp, inbound, engine):
+    from storage.tables import ChatBinding
+
+    with session_scope(engine) as s:
+        s.exec(select(ChatBinding).where(ChatBinding.chat_id == FOCAL)).one().language = "en"
+    await send(inbound, reply(reminder(smtp), FOCAL, "Done", ("notes.txt", b"plain text", "text/plain")))
+    assert recorded(engine)[:2] == ([], [])
+    answer = answers_to(smtp, FOCAL)
+    assert len(answer) == 1 and "notes.txt: this type of file is not accepted" in answer[0]
+    assert "Nothing was recorded: task T1 is not reported done" in answer[0]

@@ -10,6 +10,11 @@ manager`) inactive, "awaiting confirmation"; the confirmation mail carries a sig
 FEED_BASE_URL whose button (a POST) activates the binding — a mail scanner that prefetches the link
 confirms nothing. A 5xx answer for the recipient (a bounce) is `ChatGone`: the dispatcher disables the
 binding and tells the oversight chat, as it does for Telegram's 403.
+
+With EMAIL_INBOUND_BIND set, a message about a period of a task carries a signed reference in its Subject,
+"[dondoc KEY PERIOD SIGNATURE]": the signature (HMAC with the callback secret) covers the task, the period and the
+address the mail was sent to, so a reply to it can report that period done from that address only
+(bot.email_inbound).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import hashlib
 import hmac
 import html
 import logging
+import re
 import ssl
 import time
 from email.message import EmailMessage
@@ -64,6 +70,38 @@ def read_token(settings, token: str, purpose: str, *, now: float | None = None) 
     return int(parts[1])
 
 
+# -- the reference a reply carries back (bot.email_inbound reads it) -------------------------------------------
+
+REFERENCE = re.compile(r"\[dondoc\s+(\S+)\s+(\S+)\s+([A-Za-z0-9_-]{22})\]")
+
+
+def _reply_signature(settings, task_key: str, occurrence: str, address: str) -> str:
+    body = f"reply.{task_key}.{occurrence}.{address.strip().lower()}"
+    sig = hmac.new(_secret(settings), body.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(sig).decode().rstrip("=")
+
+
+def reply_reference(settings, task_key: str, occurrence: str, address: str) -> str:
+    """What the Subject of a mail about `task_key`'s period `occurrence` sent to `address` ends with. No expiry:
+    a late reply still reports the period it answers."""
+    return f"[dondoc {task_key} {occurrence} {_reply_signature(settings, task_key, occurrence, address)}]"
+
+
+def find_reference(subject: str) -> tuple[str, str, str] | None:
+    """(task key, period, signature) of the reference in a Subject ("Re: …" and a client's folding allowed)."""
+    m = REFERENCE.search(" ".join((subject or "").split()))
+    return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
+def reference_is_valid(settings, task_key: str, occurrence: str, signature: str, address: str) -> bool:
+    """True only for a reference dondoc made for a mail to `address`: a forged one, or ours from another address,
+    is not."""
+    if not (task_key + occurrence + signature).isascii():
+        return False
+    expected = _reply_signature(settings, task_key, occurrence, address)
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
 def confirm_url(settings, binding_id: int, now: float | None = None) -> str:
     return f"{settings.feed_base_url}/email/confirm?t={make_token(settings, 'confirm', binding_id, now=now)}"
 
@@ -92,10 +130,17 @@ def message_id(key: str, settings) -> str:
 
 
 def build_message(settings, to: str, text: str, *, key: str, unsubscribe: str | None = None,
-                  attachment: bytes | None = None, attachment_name: str = "task.ics", lang: str | None = None) -> EmailMessage:
-    """The e-mail for one outbox row: subject = the message's first line."""
+                  attachment: bytes | None = None, attachment_name: str = "task.ics", lang: str | None = None,
+                  reference: str | None = None) -> EmailMessage:
+    """The e-mail for one outbox row: subject = the message's first line (then `reference`, which a reply
+    carries back: the text then says how to report the task done by replying)."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "dondoc")
     subject = first if len(first) <= 120 else first[:119].rstrip() + "…"
+    if reference:
+        subject += " " + reference
+        text += "\n\n" + _("To report it done, reply to this e-mail with the report attached (keep the subject as it "
+                            "is). The first line of your reply may give the report's number and date, e.g. "
+                            "\"report 123/BC-SNV dated 16/12/2025\".", lang=lang)
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = settings.mail_from
@@ -160,9 +205,12 @@ class EmailChannel(Channel):
         attachment = None
         if meta.get("task_key") and self.engine is not None:
             attachment = self._task_calendar(meta["task_key"])
+        reference = None
+        if self.settings.email_inbound_bind and meta.get("task_key") and meta.get("occurrence"):
+            reference = reply_reference(self.settings, meta["task_key"], meta["occurrence"], to)
         msg = build_message(self.settings, to, text, key=key, lang=meta.get("lang"), attachment=attachment,
                             unsubscribe=stop_url(self.settings, binding_id) if binding_id else None,
-                            attachment_name=f"{meta.get('task_key', 'task')}.ics")
+                            attachment_name=f"{meta.get('task_key', 'task')}.ics", reference=reference)
         if meta.get("chart"):
             msg.add_attachment(meta["chart"], maintype="image", subtype="png", filename="chart.png")
         s = self.settings

@@ -124,6 +124,10 @@ class Settings:
     smtp_ca_file: Path | None = None  # None: the system's certificate authorities
     mail_from: str | None = None
     mail_reply_to: str | None = None
+    # Inbound e-mail (issue 22): where `dondoc run` listens for SMTP, host:port (e.g. 127.0.0.1:2525); the
+    # province's mail relay forwards the replies to reminder e-mails here, and a file attached to such a reply is
+    # the completion's evidence. None: no receiver (e-mail only sends).
+    email_inbound_bind: str | None = None
     # testing and demos: a clock that starts at a given instant and runs at a given speed
     clock_start: str | None = None
     clock_speed: float = 1.0
@@ -581,6 +585,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "SMTP_CA_FILE": ("smtp_ca_file", _ca_file),
     "MAIL_FROM": ("mail_from", _mail_address),
     "MAIL_REPLY_TO": ("mail_reply_to", _mail_address),
+    "EMAIL_INBOUND_BIND": ("email_inbound_bind", _host_port),
     "CLOCK_START": ("clock_start", _clock_start),
     "CLOCK_SPEED": ("clock_speed", _speed),
     "LOG_LEVEL": ("log_level", _choice(("debug", "info", "warning", "error"))),
@@ -651,7 +656,7 @@ def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
             # An empty line in .env means "use the default", as most tools read it.
             if attr in ("agencies_file", "holidays_file", "webhook_url", "webhook_secret", "callback_secret",
                         "clock_start", "telegram_bot_username", "zalo_bot_token", "smtp_host", "smtp_user",
-                        "smtp_password", "smtp_ca_file", "mail_from", "mail_reply_to", "feed_uid_domain", "province",
+                        "smtp_password", "smtp_ca_file", "mail_from", "mail_reply_to", "email_inbound_bind", "feed_uid_domain", "province",
                         "zalo_webhook_url", "zalo_webhook_secret", "edxml_watch_dir", "edxml_outbox_dir",
                         "edxml_organ_id", "edxml_organ_name", "edxml_cert_file"):
                 values[attr] = None
@@ -666,6 +671,10 @@ def _parse(raw: dict[str, str], overrides: dict[str, object]) -> Settings:
         values[attr] = parsed
     if values.get("smtp_host") and not values.get("mail_from"):
         problems.append("MAIL_FROM is required with SMTP_HOST: the address dondoc's e-mails come from")
+    if values.get("email_inbound_bind") and not values.get("smtp_host"):
+        # Replies are only possible to a reminder e-mail, and its refusals are answered by e-mail.
+        problems.append(_("SMTP_HOST is required with EMAIL_INBOUND_BIND: only a reply to a reminder e-mail is "
+                          "received, and dondoc answers it by e-mail"))
     if values.get("zalo_webhook_url") and not values.get("zalo_webhook_secret"):
         problems.append(_("ZALO_WEBHOOK_SECRET is required with ZALO_WEBHOOK_URL: without it anyone who finds the "
                           "URL could post fake messages (accepted: 8-256 characters A-Z, a-z, 0-9, _ and -)"))

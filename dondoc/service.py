@@ -3,7 +3,8 @@
     settings → database upgraded → channels (Telegram, or the console when TELEGRAM_BOT_TOKEN is unset)
     → every task re-planned → bot (polling, or webhook with WEBHOOK_URL; Zalo by polling unless
     ZALO_WEBHOOK_URL) → feed server (with the Zalo webhook route when ZALO_WEBHOOK_URL is set) → APScheduler job
-    ticking every SCHEDULER_TICK_SECONDS → wait for SIGINT/SIGTERM → stop claiming, finish the sends in
+    ticking every SCHEDULER_TICK_SECONDS (→ the SMTP receiver of replies to reminder e-mails with
+    EMAIL_INBOUND_BIND) → wait for SIGINT/SIGTERM → stop claiming, finish the sends in
     flight, release the rest → stop the bot and the feeds.
 
 The bot and the feeds are optional here (each is started only if its module is installed and, for the bot,
@@ -111,6 +112,7 @@ class Service:
     zalo_receiver: object = None
     zalo_updates: object = None  # bot.zalo_receiver.ZaloUpdates: the one handler of Zalo updates in this process
     zalo_webhook: object = None  # web.zalo_webhook.WebhookKeeper (webhook mode, in the HTTP server's process)
+    email_receiver: object = None  # bot.email_inbound.EmailReceiver (EMAIL_INBOUND_BIND, bot role)
     _own_channels: list = field(default_factory=list)
     receiver_lock: object = None  # storage.locks.ReceiverLock, held while this process runs the bot role
     exit_code: int = 0
@@ -158,6 +160,8 @@ class Service:
         elif "bot" in self.roles and s.zalo_bot_token and not ("feeds" in self.roles or "web" in self.roles):
             log.info("Zalo: ZALO_WEBHOOK_URL is set: Zalo messages are received by the process with the feeds or "
                      "web role (the HTTP server), not by this one")
+        if "bot" in self.roles and s.email_inbound_bind:
+            await self._start_email_receiver()
         if "feeds" in self.roles or "web" in self.roles:
             # One HTTP server: the calendar feeds, and the web console on the same application (role web).
             from web.feeds import start_feed_server
@@ -217,6 +221,30 @@ class Service:
         self.zalo_receiver = ZaloReceiver(None, updates.channel, updates=updates)
         await self.zalo_receiver.start()
         log.info("Zalo: receiving messages by polling")
+
+    async def _start_email_receiver(self) -> None:
+        """Replies to reminder e-mails (a file attached = the completion's evidence), in the bot role: like the
+        chats' updates, one process receives them."""
+        from bot.email_inbound import EmailReceiver
+        from bot.handlers.common import Deps
+        from core.workdays import WorkCalendar
+
+        channels = dict(self.channels)
+        if "email" not in channels:  # no dispatcher in this process: a channel of its own for the answers
+            from bot.email import EmailChannel
+
+            channels["email"] = EmailChannel(self.settings, engine=self.engine, clock=self.clock)
+            self._own_channels.append(channels["email"])
+        if "telegram" not in channels and self.settings.telegram_bot_token:  # the oversight body's notices
+            from bot.channels import TelegramChannel
+
+            channels["telegram"] = TelegramChannel(self.settings)
+            await channels["telegram"].start()
+            self._own_channels.append(channels["telegram"])
+        deps = Deps(settings=self.settings, engine=self.engine, clock=self.clock,
+                    calendar=WorkCalendar.from_file(self.settings.holidays_file))
+        self.email_receiver = EmailReceiver(deps, channels)
+        await self.email_receiver.start()
 
     async def _watch_lock(self, every: float = 15.0) -> None:
         """The receiver lock lives in a database session: if that connection is lost, another process may
@@ -283,6 +311,8 @@ class Service:
             await self.zalo_receiver.stop()
         if self.zalo_webhook is not None:
             await self.zalo_webhook.stop()
+        if self.email_receiver is not None:
+            await self.email_receiver.stop()
         if self.feed_runner is not None:
             await self.feed_runner.cleanup()
         if self.zalo_updates is not None:  # the webhook's queued messages: answered before the channels close

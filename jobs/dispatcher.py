@@ -66,6 +66,7 @@ class _Prepared:
     buttons: list
     chart: bytes | None = None  # the quarterly summary's chart (PNG), for channels that upload or attach it
     chart_link: str | None = None  # ... or a signed link to it, for channels that take pictures by URL (Zalo)
+    lang: str | None = None  # the recipient's language (e-mail words its footer and reply hint in it)
 
 
 class Dispatcher:
@@ -435,7 +436,7 @@ class Dispatcher:
                 outbox.settle(s.connection(), row.id, CANCELLED, "nothing to report")
                 stats.cancelled += 1
                 return None
-            prepared = _Prepared(composed.text, composed.buttons)
+            prepared = _Prepared(composed.text, composed.buttons, lang=composed.lang)
             if row.kind == SUMMARY:
                 self._summary_chart(s, row, composed.lang, now, prepared)
             return prepared
@@ -505,11 +506,14 @@ class Dispatcher:
 
 def _send_meta(channel: Channel, row: outbox.OutboxRow, prepared: _Prepared | None = None) -> dict:
     """What a channel that asks for it gets beside the text: the outbox key (e-mail's Message-ID), the task
-    (an .ics attachment, a Zalo command line) and the binding (an unsubscribe link)."""
+    (an .ics attachment, a Zalo command line), its period (the reference a reply to an e-mail carries back) and
+    the binding (an unsubscribe link)."""
     if not getattr(channel, "accepts_meta", False):
         return {}
     meta = {"key": f"{row.task_key}|{row.occurrence}|{row.step}|{row.chat}", "task_key": row.task_key or None,
-            "binding_id": row.binding_id}
+            "binding_id": row.binding_id, "occurrence": row.occurrence or None}  # e-mail: the reply's reference
+    if prepared is not None and prepared.lang:
+        meta["lang"] = prepared.lang
     if prepared is not None and prepared.chart is not None and getattr(channel, "pictures", None) == ATTACH:
         meta["chart"] = prepared.chart  # e-mail: the summary's chart as an attachment of the same message
     return meta

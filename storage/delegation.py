@@ -252,12 +252,16 @@ def duties_of(session: Session, task_ids: Collection[int]) -> dict[int, dict[str
 
 
 def tasks_of_person(session: Session, channel: str, address: str) -> dict[int, int]:
-    """task id → hand-over id, for the active person whose `channel` ("telegram", "zalo") address this is:
-    the tasks they lead or contribute to (not those they only follow), which they may report on."""
-    column = {"telegram": Person.telegram_user, "zalo": Person.zalo_user}.get(channel)
+    """task id → hand-over id, for the active person whose `channel` ("telegram", "zalo", "email") address this
+    is: the tasks they lead or contribute to (not those they only follow), which they may report on. An e-mail
+    address counts once it is confirmed (double opt-in)."""
+    column = {"telegram": Person.telegram_user, "zalo": Person.zalo_user, "email": Person.email}.get(channel)
     if column is None or not address:
         return {}
-    person = session.exec(select(Person).where(column == str(address), Person.active.is_(True))).first()
+    query = select(Person).where(column == str(address), Person.active.is_(True))
+    if channel == "email":
+        query = query.where(Person.email == str(address).lower(), Person.email_confirmed_at.is_not(None))
+    person = session.exec(query).first()
     if person is None:
         return {}
     rows = session.exec(select(Assignment).where(Assignment.person_id == person.id, Assignment.removed_at.is_(None),

@@ -152,20 +152,44 @@ def plan_task(
     (the preview plans a registry as if it had been imported on its directive's issue date);
     `honour_binding_dates=False` plans for every bound chat as if it had always been linked.
     """
+    out: list[PlannedStep] = []
+    _walk(task, bindings, policy, calendar, since, until, assigned_at, honour_binding_dates, out, None)
+    out.sort(key=lambda s: s.sort_key)
+    return out
+
+
+class _First:
+    """What `next_check` keeps of a walk: only the earliest time a step would go out."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: datetime):
+        self.at = at  # the bound: a step at or after it cannot be the first
+
+
+def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, since: datetime | None,
+          until: datetime, assigned_at: datetime | None, honour_binding_dates: bool,
+          out: list[PlannedStep], earliest: _First | None) -> None:
+    """The one walk over a task's steps in (since, until]: each into `out`, or — with `earliest` — only the
+    earliest one's time into `earliest.at` (next_check), with the same rules, so the two cannot disagree."""
     if task.removed:
-        return []
+        return
     b = Bindings.of(bindings)
     assigned = assigned_at or task.assigned_at
     lo = since or assigned - timedelta(microseconds=1)
     if lo < assigned - timedelta(microseconds=1):
         lo = assigned - timedelta(microseconds=1)
     if until <= lo:
-        return []
+        return
     lo_d, hi_d = policy.local_date(lo), policy.local_date(until)
     assigned_d = policy.local_date(assigned)
-    out: list[PlannedStep] = []
+    # A step at or after `cap.at` is of no use: past the window, or (next_check) not before the earliest
+    # found so far. deliver_at never brings a time forward, so what is due at or after it is passed over.
+    cap = earliest if earliest is not None else _First(until + timedelta(microseconds=1))
 
     def emit(when: datetime, occ_key: str, step: str, kind: str, to: Sequence[Recipient], **payload) -> None:
+        if when >= cap.at:
+            return
         when = policy.deliver_at(when, calendar)  # working hours: never outside DELIVERY_WINDOW
         if not (lo < when <= until) or when < assigned:
             return
@@ -178,6 +202,9 @@ def plan_task(
             # the import still learns, once, what its agency owes.
             if honour_binding_dates and kind != NEW and r.created_at is not None and when < r.created_at:
                 continue
+            if earliest is not None:
+                earliest.at = min(earliest.at, when)  # one chat hears it: a step exists at `when`
+                return
             extra = group.get(r.agency) if kind in (NEW, REMINDER, CHECKIN) else None
             out.append(PlannedStep(when, task.key, occ_key, step, r.chat, kind, task.id, r.id,
                                    {"role": r.role, "agency": r.agency, **payload, **(extra or {})}))
@@ -217,6 +244,8 @@ def plan_task(
         emit(policy.at(calendar.next_workday(held + timedelta(days=1))), "held", "notice:held", NOTICE,
              b.for_rung(task, "oversight"), what="held", ended=held.isoformat())
 
+    # An occurrence whose first step comes at or after `cap.at` is passed over whole.
+    skip = _steps_start_at_reminders(policy)
     for occ in occs:
         if occ.state.status in _DONE_STATES:
             continue  # done (or awaiting the oversight body's confirmation) stops everything
@@ -225,6 +254,8 @@ def plan_task(
             continue
         eff = _in_force(occ, calendar, policy)
         if eff is None:
+            continue
+        if skip and policy.at(_first_day(eff, task.duty(occ.key), policy, calendar)) >= cap.at:
             continue
         lead = task.lead_on(eff)
         if lead is None:
@@ -240,7 +271,10 @@ def plan_task(
             for s in person_steps(task.key, task.id, occ.key, duty, eff, policy, calendar, reminder_days,
                                   fallback_time=policy.person_fallback_time, ladder=policy.person_ladder):
                 if lo < s.due_at <= until and s.due_at >= assigned:
-                    out.append(s)
+                    if earliest is not None:
+                        earliest.at = min(earliest.at, s.due_at)
+                    else:
+                        out.append(s)
         # Reminders before the deadline; an acknowledgement ("đã nhận") stops them.
         elif occ.state.acknowledged_at is None:
             for offset, day in reminder_days(eff, policy, calendar):
@@ -268,8 +302,24 @@ def plan_task(
                 break
             emit(policy.at(day), occ.key, f"repeat:{n}:{e}", ESCALATION, to, level=len(policy.escalation),
                  repeat=n, **common)
-    out.sort(key=lambda s: s.sort_key)
-    return out
+
+
+def _steps_start_at_reminders(policy: Policy) -> bool:
+    """Does no step of an occurrence come before its first reminder's day? True unless a ladder counts
+    backwards from the deadline (a negative rung) — then next_check looks at every occurrence."""
+    return (all(r.workdays_late >= 0 for r in policy.escalation) and policy.repeat_days > 0
+            and all(w >= 0 for w, _ in policy.person_ladder))
+
+
+def _first_day(eff: date, duty, policy: Policy, calendar: WorkCalendar) -> date:
+    """The day no step of an occurrence in force on `eff` comes before (when `_steps_start_at_reminders`):
+    its first reminder's — to its agency, or to the person it was handed to, whose internal deadline may be
+    earlier. Escalations and repeats come after the deadline; a person's fallbacks after their reminder."""
+    due = eff
+    if duty is not None and duty.person.channels and duty.due is not None:
+        due = min(duty.due, eff)
+    day = due - timedelta(days=max(max(policy.reminder_offsets, default=0), 0))
+    return calendar.previous_workday(day) if policy.workdays_only else day
 
 
 def repeat_day(top_day: date, n: int, policy: Policy, calendar: WorkCalendar) -> date:
@@ -346,12 +396,11 @@ def next_check(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalen
     """The next instant anything could happen for `task` after `after` (its first upcoming step), or a
     re-check IDLE_RECHECK_DAYS later when nothing is ahead."""
     limit = after + timedelta(days=IDLE_RECHECK_DAYS)
-    for days in (10, 100, IDLE_RECHECK_DAYS):  # most tasks have a step within days: look near first
-        until = min(after + timedelta(days=days), limit)
-        steps = plan_task(task, bindings, policy, calendar, after, until)
-        if steps:
-            return steps[0].due_at
-    return limit
+    # One walk over the year ahead that keeps only the earliest step (no step built, none sorted), instead
+    # of planning ever wider windows until one holds a step: 53 % of a full plan was those re-plans.
+    first = _First(limit + timedelta(microseconds=1))
+    _walk(task, bindings, policy, calendar, after, limit, None, True, [], first)
+    return first.at if first.at <= limit else limit
 
 
 def still_wanted(step: PlannedStep, task: TaskSnapshot | None, bindings, policy: Policy,

@@ -278,13 +278,18 @@ def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, 
         # Reminders before the deadline; an acknowledgement ("đã nhận") stops them.
         elif occ.state.acknowledged_at is None:
             for offset, day in reminder_days(eff, policy, calendar):
-                emit(policy.at(day), occ.key, f"remind:{offset}:{e}", REMINDER, to_focal, offset=offset, **common)
+                when = policy.at(day)
+                if when >= cap.at:
+                    break  # in order of day: the later ones are past the cap too
+                emit(when, occ.key, f"remind:{offset}:{e}", REMINDER, to_focal, offset=offset, **common)
         # Escalation after it, whatever was acknowledged.
         if not policy.escalation:
             continue
         for level, rung in enumerate(policy.escalation, 1):
-            day = calendar.add_workdays(eff, rung.workdays_late)
-            emit(policy.at(day), occ.key, f"escalate:{level}:{e}", ESCALATION, b.for_rung(led, rung.role),
+            when = policy.at(calendar.add_workdays(eff, rung.workdays_late))
+            if when >= cap.at:
+                break  # the rungs in order of lateness: the later ones are past the cap too
+            emit(when, occ.key, f"escalate:{level}:{e}", ESCALATION, b.for_rung(led, rung.role),
                  level=level, workdays_late=rung.workdays_late, **common)
         # The top rung again every ESCALATION_REPEAT_DAYS, at most REPEAT_LIMIT times: then the task lives
         # on in briefs, agendas and summaries as "quá hạn kéo dài", never as a stream.
@@ -300,15 +305,23 @@ def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, 
             day = repeat_day(top_day, n, policy, calendar)
             if day > last_day:
                 break
-            emit(policy.at(day), occ.key, f"repeat:{n}:{e}", ESCALATION, to, level=len(policy.escalation),
+            when = policy.at(day)
+            if when >= cap.at and policy.repeat_days > 0:
+                break  # later repeats come later still
+            emit(when, occ.key, f"repeat:{n}:{e}", ESCALATION, to, level=len(policy.escalation),
                  repeat=n, **common)
 
 
 def _steps_start_at_reminders(policy: Policy) -> bool:
     """Does no step of an occurrence come before its first reminder's day? True unless a ladder counts
-    backwards from the deadline (a negative rung) — then next_check looks at every occurrence."""
-    return (all(r.workdays_late >= 0 for r in policy.escalation) and policy.repeat_days > 0
-            and all(w >= 0 for w, _ in policy.person_ladder))
+    backwards from the deadline (a negative rung) — then a walk looks at every occurrence."""
+    return _ladders_count_forward(policy.escalation, policy.repeat_days, policy.person_ladder)
+
+
+@functools.lru_cache(maxsize=64)
+def _ladders_count_forward(escalation: tuple[Rung, ...], repeat_days: int, person_ladder: tuple) -> bool:
+    return (all(r.workdays_late >= 0 for r in escalation) and repeat_days > 0
+            and all(w >= 0 for w, _ in person_ladder))
 
 
 def _first_day(eff: date, duty, policy: Policy, calendar: WorkCalendar) -> date:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from core.deadline import Deadline
 
@@ -135,6 +135,8 @@ class Bindings:
             self._by[(r.agency, r.role)].append(r)
             if r.role in GLOBAL_ROLES:
                 self._global[r.role].append(r)
+        # Planning asks the same few questions for 100k tasks (a lead's focal chats, a rung's): answered once.
+        self._asked: dict[tuple, tuple[Recipient, ...]] = {}
 
     @classmethod
     def of(cls, bindings: "Bindings | Iterable[Recipient]") -> "Bindings":
@@ -147,19 +149,30 @@ class Bindings:
         """Every chat in `role`: the province-wide watchers (oversight, leadership)."""
         return self._global.get(role, []) if role in GLOBAL_ROLES else [r for r in self.all if r.role == role]
 
-    def focal_of(self, task: TaskSnapshot, coordinators: bool) -> list[Recipient]:
+    def focal_of(self, task: TaskSnapshot, coordinators: bool) -> Sequence[Recipient]:
         """The lead agency's focal chats, then (if asked) the coordinators'; each chat once."""
-        out = list(self.of_agency(task.lead, "focal"))
-        if coordinators:
-            for agency in task.coordinators:
-                if agency != task.lead:
-                    out.extend(self.of_agency(agency, "focal"))
-        return _unique_chats(out)
+        return self.focal_chats(task.lead, task.coordinators, coordinators)
 
-    def for_rung(self, task: TaskSnapshot, role: str) -> list[Recipient]:
-        if role in GLOBAL_ROLES:
-            return _unique_chats(self.of_role(role))
-        return _unique_chats(self.of_agency(task.lead, role))
+    def focal_chats(self, lead: str, coordinating: tuple[str, ...], coordinators: bool) -> Sequence[Recipient]:
+        """`focal_of` a task led by `lead` with these coordinating agencies."""
+        key = ("focal", lead, coordinating if coordinators else ())
+        got = self._asked.get(key)
+        if got is None:
+            out = list(self.of_agency(lead, "focal"))
+            if coordinators:
+                for agency in coordinating:
+                    if agency != lead:
+                        out.extend(self.of_agency(agency, "focal"))
+            got = self._asked[key] = tuple(_unique_chats(out))
+        return got
+
+    def for_rung(self, task: TaskSnapshot, role: str) -> Sequence[Recipient]:
+        key = (role,) if role in GLOBAL_ROLES else (role, task.lead)
+        got = self._asked.get(key)
+        if got is None:
+            chats = self.of_role(role) if role in GLOBAL_ROLES else self.of_agency(task.lead, role)
+            got = self._asked[key] = tuple(_unique_chats(chats))
+        return got
 
 
 def _unique_chats(rs: Iterable[Recipient]) -> list[Recipient]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
@@ -220,13 +220,10 @@ def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, 
         info = {"items": sorted(k for k, _ in task.siblings), "leads": sorted(sib_leads)}
         group = {a: info for a in coordinators}
 
-    def focal(lead: str | None, with_coordinators: bool = policy.remind_coordinators) -> list[Recipient]:
+    def focal(lead: str | None, with_coordinators: bool = policy.remind_coordinators) -> Sequence[Recipient]:
         if lead is None:
-            return []
-        t = task.as_led_by(lead)
-        if coordinators != task.coordinators:
-            t = replace(t, coordinators=coordinators)
-        return b.focal_of(t, with_coordinators)
+            return ()
+        return b.focal_chats(lead, coordinators, with_coordinators)  # = focal_of the task led by `lead`
 
     occs = _occurrences(task, policy, calendar, lo_d, hi_d, assigned_d)
 
@@ -250,7 +247,7 @@ def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, 
         if occ.state.status in _DONE_STATES:
             continue  # done (or awaiting the oversight body's confirmation) stops everything
         if occ.key == "continuous":
-            _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal, emit)
+            _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal, emit, cap)
             continue
         eff = _in_force(occ, calendar, policy)
         if eff is None:
@@ -385,7 +382,7 @@ def reminder_days(eff: date, policy: Policy, calendar: WorkCalendar) -> list[tup
     return sorted(((o, d) for d, o in by_day.items()), key=lambda x: x[1])
 
 
-def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal_for, emit) -> None:
+def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal_for, emit, cap: _First) -> None:
     """A check-in (báo cáo định kỳ) once per period, as far before the period's end as the first reminder."""
     unit = policy.checkin_period
     lead = max(policy.reminder_offsets, default=0)
@@ -396,11 +393,14 @@ def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal_fo
         day = p_end - timedelta(days=lead)
         if policy.workdays_only:
             day = calendar.previous_workday(day)
-        label = period_label(unit, p_start)
         if task.until is not None and p_start > task.until:
             break  # the plan ended
+        when = policy.at(day)
+        if when >= cap.at:
+            break  # the periods come in order: the later ones are past the cap too
+        label = period_label(unit, p_start)
         lead_code = task.lead_on(p_end)
-        emit(policy.at(day), occ.key, f"checkin:{label}", CHECKIN, focal_for(lead_code), period=label, lead=lead_code,
+        emit(when, occ.key, f"checkin:{label}", CHECKIN, focal_for(lead_code), period=label, lead=lead_code,
              period_start=p_start.isoformat(), period_end=p_end.isoformat())
         cursor = p_end + timedelta(days=1)
 

@@ -23,6 +23,8 @@ DEFAULT_BUDGET = {"focal": "task", "manager": "brief", "oversight": "brief", "le
 # Bumped when planning (jobs.planner) changes meaning, so a restart after an upgrade re-plans every task
 # once: it is part of the policy's fingerprint.
 PLANNER_VERSION = 2
+# A bound on each memo of Policy (a long-running service asks about ever new instants): cleared when full.
+_MEMO_LIMIT = 100_000
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -56,6 +58,10 @@ class Policy:
     # day when nothing was acknowledged (PERSON_FALLBACK_TIME); their ladder (PERSON_ESCALATION_STEPS).
     person_fallback_time: time = time(10, 0)
     person_ladder: tuple[tuple[int, str], ...] = ((1, "head"), (2, "leaders"))
+    # Answers kept (the policy is frozen and a calendar's answers never change): a full plan of 100k tasks
+    # asks for the same few thousand instants over and over. Not settings: not compared, not shown.
+    _at_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _deliver_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reminder_offsets", tuple(sorted(set(self.reminder_offsets), reverse=True)))
@@ -104,6 +110,15 @@ class Policy:
     def deliver_at(self, when: datetime, calendar: WorkCalendar) -> datetime:
         """When something due at `when` may go out: then, if inside working hours, else the start of the
         next window on a working day."""
+        key = (when, when.tzinfo, calendar)  # the zone too: the answer may be `when` itself, as given
+        got = self._deliver_memo.get(key)
+        if got is None:
+            if len(self._deliver_memo) >= _MEMO_LIMIT:
+                self._deliver_memo.clear()
+            got = self._deliver_memo[key] = self._deliver_at(when, calendar)
+        return got
+
+    def _deliver_at(self, when: datetime, calendar: WorkCalendar) -> datetime:
         if self.in_window(when, calendar):
             return when
         local = when.astimezone(self.timezone)
@@ -119,7 +134,13 @@ class Policy:
 
     def at(self, d: date) -> datetime:
         """The instant of REMINDER_TIME on local date `d`, in UTC."""
-        return datetime.combine(d, self.reminder_time, tzinfo=self.timezone).astimezone(timezone.utc)
+        got = self._at_memo.get(d)
+        if got is None:
+            if len(self._at_memo) >= _MEMO_LIMIT:
+                self._at_memo.clear()
+            local = datetime.combine(d, self.reminder_time, tzinfo=self.timezone)
+            got = self._at_memo[d] = local.astimezone(timezone.utc)
+        return got
 
     def local_date(self, when: datetime) -> date:
         return when.astimezone(self.timezone).date()

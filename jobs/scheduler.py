@@ -58,9 +58,14 @@ PLAN_LEASE_SECONDS = 300
 SUMMARY_STATE = "summary:quarterly"
 # The due tasks, on SQLite. Its planner prefers walking the primary key for ORDER BY id and then reads every
 # task — 20 ms a tick at 100k tasks with none due (bench/planning.py); INDEXED BY reads only the due ones.
+# The two halves apart, each in id order with its own LIMIT: "NULL" reads the index in id order and stops at
+# the batch; one OR made SQLite read and sort every task still to plan for each batch (4.8 s of CPU in a
+# full plan of 100k tasks, growing with the square of the registry; issue 27).
 _SQLITE_DUE = sa.text(
-    "SELECT id FROM task INDEXED BY ix_task_next_check_at WHERE removed_at IS NULL "
-    "AND (next_check_at IS NULL OR next_check_at <= :now) AND id > :last ORDER BY id LIMIT :n"
+    "SELECT id FROM (SELECT id FROM task INDEXED BY ix_task_next_check_at WHERE removed_at IS NULL "
+    "AND next_check_at IS NULL AND id > :last ORDER BY id LIMIT :n) "
+    "UNION ALL SELECT id FROM (SELECT id FROM task INDEXED BY ix_task_next_check_at WHERE removed_at IS NULL "
+    "AND next_check_at <= :now AND id > :last ORDER BY id LIMIT :n) ORDER BY id LIMIT :n"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
 
 

@@ -371,15 +371,20 @@ def _held_from(task: TaskSnapshot) -> date | None:
     return ended
 
 
-def reminder_days(eff: date, policy: Policy, calendar: WorkCalendar) -> list[tuple[int, date]]:
-    """(offset, day) of each reminder before `eff`; two offsets landing on one day keep the nearer one."""
+def reminder_days(eff: date, policy: Policy, calendar: WorkCalendar) -> tuple[tuple[int, date], ...]:
+    """(offset, day) of each reminder before `eff`, in order of day; two offsets landing on one day keep the
+    nearer one."""
+    return policy.remembered(("reminder_days", eff, calendar), lambda: _reminder_days(eff, policy, calendar))
+
+
+def _reminder_days(eff: date, policy: Policy, calendar: WorkCalendar) -> tuple[tuple[int, date], ...]:
     by_day: dict[date, int] = {}
     for offset in policy.reminder_offsets:  # largest first, so the smaller offset wins a shared day
         day = eff - timedelta(days=offset)
         if policy.workdays_only:
             day = calendar.previous_workday(day)
         by_day[day] = offset
-    return sorted(((o, d) for d, o in by_day.items()), key=lambda x: x[1])
+    return tuple(sorted(((o, d) for d, o in by_day.items()), key=lambda x: x[1]))
 
 
 def _plan_checkins(task, occ, policy, calendar, lo_d, hi_d, assigned_d, focal_for, emit, cap: _First) -> None:

@@ -62,6 +62,7 @@ class Policy:
     # asks for the same few thousand instants over and over. Not settings: not compared, not shown.
     _at_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _deliver_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reminder_offsets", tuple(sorted(set(self.reminder_offsets), reverse=True)))
@@ -99,6 +100,16 @@ class Policy:
         if (self.person_fallback_time, self.person_ladder) != (time(10, 0), ((1, "head"), (2, "leaders"))):
             parts += (self.person_fallback_time, self.person_ladder)  # defaults leave older fingerprints as they were
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+    def remembered(self, key: tuple, compute):
+        """`compute()`, kept under `key` for the next time: for answers that follow from the policy and a
+        calendar alone (the key names the calendar), which planning asks for again and again."""
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            got = self._memo[key] = compute()
+        return got
 
     def in_window(self, when: datetime, calendar: WorkCalendar) -> bool:
         """Is `when` inside working hours: a working day (when REMINDER_WORKDAYS_ONLY) within DELIVERY_WINDOW?"""

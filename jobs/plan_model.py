@@ -61,16 +61,17 @@ class TaskSnapshot:
     @classmethod
     def from_rows(cls, task, occurrences: Iterable = (), issued: date | None = None, *,
                   ends: Mapping[str, tuple[date, str | None]] | None = None,
-                  siblings: tuple[tuple[str, str], ...] = (), duties: Mapping | None = None) -> "TaskSnapshot":
-        """From a storage.tables.Task and its Occurrence rows."""
-        raw_until = (task.deadline or {}).get("until")
+                  siblings: tuple[tuple[str, str], ...] = (), duties: Mapping | None = None,
+                  read: "tuple[Deadline, date | None] | None" = None) -> "TaskSnapshot":
+        """From a storage.tables.Task and its Occurrence rows. `read`: its stored deadline already read
+        (`read_deadline`), for a caller reading many tasks that share a few hundred deadlines."""
+        deadline, until = read if read is not None else read_deadline(task.deadline)
         return cls(
-            key=task.key, lead=task.lead_agency, deadline=Deadline.from_dict(task.deadline),
+            key=task.key, lead=task.lead_agency, deadline=deadline,
             assigned_at=task.assigned_at, coordinators=tuple(task.coordinators or ()),
             occurrences={o.key: OccurrenceState(o.status, o.extended_due, o.acknowledged_at, o.completed_on)
                          for o in occurrences},
-            id=task.id, removed=task.removed_at is not None, issued=issued,
-            until=date.fromisoformat(raw_until) if raw_until else None,
+            id=task.id, removed=task.removed_at is not None, issued=issued, until=until,
             ends=ends or {}, siblings=siblings, duties=duties or {},
         )
 
@@ -99,6 +100,13 @@ class TaskSnapshot:
 
 
 _OPEN = OccurrenceState()
+
+
+def read_deadline(stored) -> tuple[Deadline, date | None]:
+    """A task's stored deadline (Task.deadline, Deadline.to_dict()) and the end of its plan (`until`).
+    A malformed one raises DeadlineError."""
+    raw_until = (stored or {}).get("until")
+    return Deadline.from_dict(stored), date.fromisoformat(raw_until) if raw_until else None
 
 
 @dataclass(frozen=True)

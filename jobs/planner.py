@@ -228,7 +228,7 @@ def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, 
     occs = _occurrences(task, policy, calendar, lo_d, hi_d, assigned_d)
 
     # The new-task notice, about the first occurrence still open at assignment.
-    when = policy.deliver_at(assigned, calendar)
+    when = policy.deliver_at(assigned, calendar, remember=False)  # each task's own instant: not worth keeping
     if lo < when <= until:
         first_occ = _first_open(task, policy, calendar, assigned_d)
         if first_occ is not None:
@@ -328,7 +328,8 @@ def _first_day(eff: date, duty, policy: Policy, calendar: WorkCalendar) -> date:
     due = eff
     if duty is not None and duty.person.channels and duty.due is not None:
         due = min(duty.due, eff)
-    day = due - timedelta(days=max(max(policy.reminder_offsets, default=0), 0))
+    offsets = policy.reminder_offsets  # largest first (Policy sorts them)
+    day = due - timedelta(days=offsets[0] if offsets and offsets[0] > 0 else 0)
     return calendar.previous_workday(day) if policy.workdays_only else day
 
 

@@ -118,9 +118,11 @@ class Policy:
             return False
         return self.window[0] <= local.time().replace(tzinfo=None) < self.window[1]
 
-    def deliver_at(self, when: datetime, calendar: WorkCalendar) -> datetime:
+    def deliver_at(self, when: datetime, calendar: WorkCalendar, *, remember: bool = True) -> datetime:
         """When something due at `when` may go out: then, if inside working hours, else the start of the
-        next window on a working day."""
+        next window on a working day. `remember=False`: an instant not asked about again (not kept)."""
+        if not remember:
+            return self._deliver_at(when, calendar)
         key = (when, when.tzinfo, calendar)  # the zone too: the answer may be `when` itself, as given
         got = self._deliver_memo.get(key)
         if got is None:

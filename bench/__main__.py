@@ -251,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"── {name} …", flush=True)
             results[name] = keep_unrun_rows(name, results.get(name), run_bench(name, args.quick))
             print(f"── {name}: {results[name]['seconds']} s", flush=True)
+    for name in names:  # each section names the code it measured: the file's `code` is only the last run's
+        if name in results:
+            results[name]["code"] = code
     doc = {
         "date": started.isoformat(timespec="seconds"),
         "quick": args.quick,

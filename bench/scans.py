@@ -43,13 +43,13 @@ def _labels(src: Path) -> list[dict] | None:
     return yaml.safe_load(path.read_text(encoding="utf-8")).get("tasks") or []
 
 
-def measure(files: list[Path], dpi: int) -> dict:
+def measure(files: list[Path], dpi: int, office: bool = False) -> dict:
     from intake.directive import extract
     from intake.directive.ocr import OcrLimits
     from intake.directive.readers import read_lines
     from intake.directive.score import Score, score
     from storage.agencies import AgencyDirectory
-    from tests.scans import render_pages, scanned_pdf
+    from tests.scans import office_copy, render_pages, scanned_pdf
 
     directory = AgencyDirectory.load(None)
     zero = Score(0, 0, 0, 0, 0, [])
@@ -61,6 +61,8 @@ def measure(files: list[Path], dpi: int) -> dict:
         for src in files:
             text_draft = extract(read_lines(src))
             pages = render_pages(printed_lines(src.read_text(encoding="utf-8")), dpi=dpi, points=13)
+            if office:
+                pages = office_copy(pages, seed=sum(src.name.encode()))
             pdf = scanned_pdf(Path(tmp) / f"{src.stem}.pdf", pages, dpi=dpi)
             scan_draft = extract(read_lines(pdf, ocr=OcrLimits(dpi=dpi, timeout_seconds=3600, max_pages=200)))
             pages_read += len(pages)
@@ -84,7 +86,7 @@ def measure(files: list[Path], dpi: int) -> dict:
                 print(f"    {m}", file=sys.stderr)
     summary = {k: {"recall": v.recall, "precision": v.precision, "lead": v.lead, "deadline": v.deadline,
                    "gold": v.gold, "predicted": v.predicted, "paired": v.paired} for k, v in totals.items() if v.gold}
-    return {"dpi": dpi, "pages": pages_read, "seconds": round(time.monotonic() - started, 1), "files": rows,
+    return {"dpi": dpi, "office_copy": office, "pages": pages_read, "seconds": round(time.monotonic() - started, 1), "files": rows,
             "summary": summary}
 
 
@@ -92,15 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.scans", description=__doc__.splitlines()[0])
     p.add_argument("files", nargs="*", type=Path, help="directives as text (default: ../shared/directives/*.txt)")
     p.add_argument("--dpi", type=int, default=300)
+    p.add_argument("--office", action="store_true",
+                   help="scan an office copy: seal and received stamp, skew, grain, specks, JPEG (tests/scans.office_copy)")
     args = p.parse_args(argv)
     files = args.files or sorted(SOURCES.glob("*.txt"))
     if not files:
         p.error(f"no directive to scan in {SOURCES}")
-    result = measure(files, args.dpi)
+    result = measure(files, args.dpi, office=args.office)
     print(f"{'measure':<16}{'recall':>8}{'precision':>11}{'lead':>7}{'deadline':>10}")
     for k, v in result["summary"].items():
         print(f"{k:<16}{v['recall']:>8.3f}{v['precision']:>11.3f}{v['lead']:>7.3f}{v['deadline']:>10.3f}")
-    print(f"{result['pages']} pages at {result['dpi']} dpi in {result['seconds']} s")
+    print(f"{result['pages']} pages at {result['dpi']} dpi in {result['seconds']} s"
+          + (" (office copies: stamps, skew, grain, JPEG)" if result["office_copy"] else " (clean renderings)"))
     return 0
 
 

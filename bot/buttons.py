@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from core.i18n import N_, _, format_number
+from core.i18n import N_, _, format_date, format_number
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 
@@ -41,9 +41,13 @@ APPROVE_EXTENSION = "ey"  # oversight: approve an extension; arg = extension id
 REJECT_EXTENSION = "en"  # oversight: reject an extension; arg = extension id
 PAGE = "pg"  # /tasks, /upcoming, /overdue pagination; arg = list kind + page, e.g. "t2", "u3:14"
 FEED = "f"  # "send the calendar link here" after the warning /feed gives in a group
+HAND = "g"  # 🧑‍💼 Giao việc → the agency's people and departments as buttons (issue 24)
+HAND_TO = "gt"  # one of them picked; arg = "p<id>" (a person) or "d<id>" (a department), base 36
+HAND_DUE = "gd"  # the internal deadline picked; arg = "<p|d><id>:<yyyymmdd>"
+HAND_ACTIONS = frozenset({HAND, HAND_TO, HAND_DUE})
 
 ACTIONS = frozenset({DONE, PROGRESS_MENU, PROGRESS, BACK, EXTEND, ACK, CONFIRM_DONE, REJECT_DONE,
-                     APPROVE_EXTENSION, REJECT_EXTENSION, PAGE, FEED})
+                     APPROVE_EXTENSION, REJECT_EXTENSION, PAGE, FEED, HAND, HAND_TO, HAND_DUE})
 PROGRESS_STEPS = (25, 50, 75)
 
 # What each button says (translated when the keyboard is made, in the chat's language).
@@ -57,6 +61,7 @@ LABELS = {
     REJECT_DONE: N_("↩️ Reject, send back"),
     APPROVE_EXTENSION: N_("✔️ Approve extension"),
     REJECT_EXTENSION: N_("✖️ Reject"),
+    HAND: N_("🧑‍💼 Hand on"),  # 🧑‍💼 Giao việc
     "prev": N_("◀ Previous"),
     "next": N_("Next ▶"),
 }
@@ -187,8 +192,10 @@ def _button(action: str, task, occurrence_key: str, lang: str, secret: bytes, ar
     return Button(text or label(action, lang), sign_payload(payload, secret))
 
 
-def task_buttons(task, occurrence_key: str, lang: str, secret: bytes, *, state: str = "open") -> list[list[Button]]:
-    """✅ Hoàn thành · 📈 Tiến độ / ⏳ Xin gia hạn · 👀 Đã nhận — under every reminder and escalation.
+def task_buttons(task, occurrence_key: str, lang: str, secret: bytes, *, state: str = "open",
+                 hand_on: bool = False) -> list[list[Button]]:
+    """✅ Hoàn thành · 📈 Tiến độ / ⏳ Xin gia hạn · 👀 Đã nhận — under every reminder and escalation; and
+    🧑‍💼 Giao việc when `hand_on` (the lead agency has people or departments to hand the task to).
 
     Only the buttons that make sense: none once the occurrence is done or awaiting confirmation (`state`,
     the stored occurrence status), and no ⏳ on a continuous task ("Thường xuyên"), which has no deadline
@@ -198,10 +205,50 @@ def task_buttons(task, occurrence_key: str, lang: str, secret: bytes, *, state: 
     second = [_button(ACK, task, occurrence_key, lang, secret)]
     if not _continuous(task, occurrence_key):
         second.insert(0, _button(EXTEND, task, occurrence_key, lang, secret))
-    return [
+    rows = [
         [_button(DONE, task, occurrence_key, lang, secret), _button(PROGRESS_MENU, task, occurrence_key, lang, secret)],
         second,
     ]
+    if hand_on:
+        rows.append([_button(HAND, task, occurrence_key, lang, secret)])
+    return rows
+
+
+def hand_target_buttons(task, occurrence_key: str, lang: str, secret: bytes,
+                        targets: list[tuple[str, str]]) -> list[list[Button]]:
+    """One button per person or department the task can be handed to ((arg, label), arg "p<id>"/"d<id>"),
+    two a row, then « Quay lại."""
+    buttons = [_button(HAND_TO, task, occurrence_key, lang, secret, arg=arg, text=text) for arg, text in targets]
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)] + [[_button(BACK, task, occurrence_key, lang, secret)]]
+
+
+def hand_due_buttons(task, occurrence_key: str, lang: str, secret: bytes, target: str,
+                     dues: list[date]) -> list[list[Button]]:
+    """The internal deadline to hand the task on with (the agency's by default), then « Quay lại."""
+    return [[_button(HAND_DUE, task, occurrence_key, lang, secret, arg=f"{target}:{d:%Y%m%d}",
+                     text="📅 " + format_date(d, lang)) for d in dues],
+            [_button(BACK, task, occurrence_key, lang, secret)]]
+
+
+def target_ref(kind: str, ident: int) -> str:
+    """The arg naming a person ("p") or department ("d") in a hand-on button."""
+    return kind + _b36(ident)
+
+
+def read_target(arg: str) -> tuple[str, int, date | None]:
+    """(kind, id, due or None) from a HAND_TO / HAND_DUE argument; InvalidPayload for anything else."""
+    ref, _sep, day = arg.partition(":")
+    if len(ref) < 2 or ref[0] not in "pd":
+        raise InvalidPayload("not a hand-on target")
+    due = None
+    if day:
+        if len(day) != 8 or not day.isdigit():
+            raise InvalidPayload("not a date")
+        try:
+            due = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+        except ValueError:
+            raise InvalidPayload("not a date") from None
+    return ref[0], _from_b36(ref[1:]), due
 
 
 def _continuous(task, occurrence_key: str) -> bool:

@@ -24,7 +24,8 @@ from jobs.planner import (
 )
 from core.status import Status
 from core.workdays import WorkCalendar
-from storage.tables import Agency, ChatBinding, Directive, Occurrence, ProgressUpdate, Task
+from storage.tables import CLAIMED, PENDING, SENT, Agency, ChatBinding, Directive, Notification, Occurrence, \
+    ProgressUpdate, Task
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ class Composer:
         self._names: dict[str, str] | None = None
         self._directory = None
         self._tasks: dict = {}
+        # Which tasks a chat hears of in a message of their own on a day: `(session, chat, day) -> keys`. The
+        # outbox says it in `run`; the preview sets this from its plan (nothing of a rehearsal is in the outbox).
+        self.told_on = None
 
     def step_title(self, kind: str, step: str, lang: str) -> str:
         return texts.step_title(kind, step, lang)
@@ -152,6 +156,11 @@ class Composer:
         lang = self.language(binding)
         today = now.astimezone(self.policy.timezone).date()
         p = row.payload or {}
+        if row.kind in TASK_KINDS and p.get("part"):  # a coordinating agency's own part (issue 24)
+            from bot.person_messages import compose_part
+
+            text, items = compose_part(self, session, row, now, lang)
+            return Composed(text, [], lang, items)
         if row.kind in TASK_KINDS and p.get("role") == "person":  # handed to a person (issue 24)
             from bot.person_messages import compose_person
 
@@ -185,7 +194,8 @@ class Composer:
             items = list(p.get("items") or [row.task_key])
             # No buttons once the occurrence is done or awaiting confirmation ("Đã nhận" on a done task).
             state = next((o.status for o in occs if o.key == row.occurrence), "open")
-            return Composed(text, self._buttons(task, row.occurrence, lang, state), lang, items)
+            return Composed(text, self._buttons(task, row.occurrence, lang, state,
+                                                hand_on=self._hands_on(session, task, p)), lang, items)
         if row.kind == BRIEF:
             return self._brief(session, row, today, lang)
         if row.kind == DIGEST:
@@ -224,13 +234,22 @@ class Composer:
             return Composed(text, [], lang)
         raise PermanentDeliveryError(f"unknown kind of message {row.kind!r}")
 
-    def _buttons(self, task: Task, occurrence_key: str, lang: str, state: str = "open") -> list:
+    @staticmethod
+    def _hands_on(session: Session, task: Task, payload: dict) -> bool:
+        """"Giao việc" under a card in the lead agency's own chats, when it has people or departments."""
+        from storage.people import has_people
+
+        return payload.get("agency") == task.lead_agency and payload.get("role") in ("focal", "manager") and \
+            has_people(session, task.lead_agency)
+
+    def _buttons(self, task: Task, occurrence_key: str, lang: str, state: str = "open", hand_on: bool = False) -> list:
         try:
             from bot.buttons import task_buttons
         except ImportError:  # the bot's buttons are optional for the scheduler
             return []
         try:
-            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks(), state=state)
+            return task_buttons(task, occurrence_key, lang, self.settings.secret_for_callbacks(), state=state,
+                                hand_on=hand_on)
         except Exception:  # a message without buttons beats no message
             log.exception("cannot make buttons for %s %s", task.key, occurrence_key)
             return []
@@ -274,12 +293,40 @@ class Composer:
                         overdue.append(line)
                 elif item.status.is_open and item.effective_due and week_start <= item.effective_due <= week_end:
                     due.append(self._line(session, item, today))
+        # A task told in its own message (or a brief) to this chat today is not told again here: a focal chat
+        # heard the weekly agenda and the same task's due-day reminder at one 08:00 (issue 27). The message of
+        # its own is the one with buttons; the agenda says how many it left out.
+        told = self._told_separately(session, row.chat, today)
+        apart = 0
+        if told:
+            before = len(due) + len(overdue) + len(long_overdue)
+            due, overdue, long_overdue = ([i for i in lst if i.key not in told] for lst in (due, overdue, long_overdue))
+            apart = before - len(due) - len(overdue) - len(long_overdue)
         for lst in (due, overdue, long_overdue):
             lst.sort(key=lambda i: (i.effective_due, i.key))
         names = ([self.agency_name(session, a) for a in agencies] if agencies != [None]
                  else [_("every agency", lang=lang)])
-        text = texts.weekly_digest(names, week_start, due, overdue, today, lang=lang, long_overdue=long_overdue)
+        text = texts.weekly_digest(names, week_start, due, overdue, today, lang=lang, long_overdue=long_overdue,
+                                   told_apart=apart)
         return Composed(text, [], lang, sorted({i.key for i in due + overdue + long_overdue}))
+
+    def _told_separately(self, session: Session, chat: str, day: date) -> set[str]:
+        """Task keys `chat` hears of on `day` in a message of their own or in a brief (not cancelled or folded)."""
+        if self.told_on is not None:
+            return set(self.told_on(session, chat, day))
+        tz = self.policy.timezone
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        rows = session.exec(select(Notification.kind, Notification.task_key, Notification.payload).where(
+            Notification.chat == chat, Notification.status.in_((PENDING, CLAIMED, SENT)),
+            Notification.kind.in_(tuple(TASK_KINDS) + (BRIEF,)),
+            Notification.due_at >= start, Notification.due_at < start + timedelta(days=1))).all()
+        keys: set[str] = set()
+        for kind, key, payload in rows:
+            if kind == BRIEF:
+                keys.update(e["task"] for e in (payload or {}).get("entries") or () if e.get("task"))
+            elif key:
+                keys.add(key)
+        return keys
 
     def _brief(self, session: Session, row, today: date, lang: str) -> Composed:
         """The chat's brief of a day: its entries as they stand now (those done since are left out)."""

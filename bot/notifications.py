@@ -284,9 +284,10 @@ def _limited(lines: list[str], budget: int, more: str = "/tasks", rest_line=None
 
 def weekly_digest(agencies: Sequence[str], week_start: date, due_this_week: Sequence[AgendaLine],
                   overdue: Sequence[AgendaLine], today: date, *, lang: str = "vi",
-                  long_overdue: Sequence[AgendaLine] = ()) -> str | None:
+                  long_overdue: Sequence[AgendaLine] = (), told_apart: int = 0) -> str | None:
     """The weekly agenda (lịch việc tuần) of a chat; None when there is nothing to say. `long_overdue`: the
-    tasks past the top rung's repeats, which now live here and in the briefs, not as messages."""
+    tasks past the top rung's repeats, which now live here and in the briefs, not as messages. `told_apart`:
+    tasks left out because the chat hears of them in their own message today."""
     if not due_this_week and not overdue and not long_overdue:
         return None
     with use_language(lang):
@@ -304,6 +305,9 @@ def weekly_digest(agencies: Sequence[str], week_start: date, due_this_week: Sequ
         if long_overdue:
             body.append(_("Long overdue, no longer repeated ({n}):", n=len(long_overdue)))
             body += [_agenda_line(i, today, many) for i in long_overdue]
+        if told_apart:
+            body.append(ngettext("(and {n} task in its own message today)",
+                                 "(and {n} tasks in their own messages today)", told_apart))
         lines += _limited(body, MAX_TEXT - len(lines[0]) - 120, "/overdue" if long_overdue or overdue else "/tasks")
         return _fit("\n".join(lines))
 

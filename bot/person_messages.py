@@ -27,7 +27,7 @@ def compose_person(composer, session, row, now: datetime, lang: str) -> tuple[st
     f = composer.facts(session, task, occs, directive, row.occurrence)
     today = now.astimezone(composer.policy.timezone).date()
     internal = date.fromisoformat(p["internal_due"])
-    mine = replace(f, effective_due=internal)  # what the person owes is the internal deadline
+    mine = own_deadline(f, internal)  # what the person owes is the internal deadline
     late = composer.calendar.workdays_between(internal, today) if today > internal else 0
     channel = p.get("channel")
     with use_language(lang):
@@ -46,6 +46,37 @@ def compose_person(composer, session, row, now: datetime, lang: str) -> tuple[st
                  date=format_date(internal), n=late)
         body = texts.reminder(mine, today, late, lang=lang)
         return head + "\n\n" + body, [], [task.key]
+
+
+def own_deadline(f, due: date):
+    """The task's facts with a deadline of one's own (internal, or a part's): the card's "Hạn" is that date,
+    not the agency's moved by a day off (which would read "… is a day off; due the next working day")."""
+    return replace(f, due=due, effective_due=due, extended=False, shift_reason=None)
+
+
+def compose_part(composer, session, row, now: datetime, lang: str) -> tuple[str | None, list[str]]:
+    """A coordinating agency's part with its own deadline: the reminder its chats (or its person) read before
+    it, and what its leaders and the lead read when it is late."""
+    p = row.payload or {}
+    loaded = composer._load_task(session, row.task_id, row.task_key)
+    if loaded is None:
+        return None, []
+    task, occs, directive = loaded
+    f = composer.facts(session, task, occs, directive, row.occurrence)
+    today = now.astimezone(composer.policy.timezone).date()
+    own = date.fromisoformat(p["internal_due"])
+    mine = own_deadline(f, own)
+    late = composer.calendar.workdays_between(own, today) if today > own else 0
+    agency = composer.agency_name(session, p.get("part_agency"))
+    with use_language(lang):
+        if row.kind == REMINDER:
+            head = _("🤝 The part of {agency} in task {key}, led by {lead}: its own deadline is {date}.",
+                     agency=agency, key=task.key, lead=composer.agency_name(session, p.get("lead") or task.lead_agency),
+                     date=format_date(own))
+            return head + "\n\n" + texts.reminder(mine, today, late, lang=lang), [task.key]
+        head = _("🔺 {agency} has not completed its part of task {key}: its deadline {date} passed {n} working "
+                 "day(s) ago.", agency=agency, key=task.key, date=format_date(own), n=late)
+        return head + "\n\n" + texts.reminder(mine, today, late, lang=lang), [task.key]
 
 
 def ack_line(settings, row, channel: str | None, lang: str, now: datetime) -> str:
@@ -81,6 +112,39 @@ def _department_of(session, person_id) -> str | None:
     return department_name(session, p.department_id) if p is not None else None
 
 
+def remind_refusal_text(e, key: str, lang: str) -> str:
+    """A jobs.remind_now.RemindRefused in the user's language (the chats and the console say it alike)."""
+    return {
+        "not_allowed": lambda: _("Only the oversight body and the lead agency's leader send a reminder now.",
+                                 lang=lang),
+        "nobody": lambda: _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
+                            "agency is linked.", lang=lang, key=key),
+        "budget": lambda: _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.", lang=lang,
+                            chat=e.info.get("chat"), n=e.info.get("limit")),
+        "already": lambda: _("{key} was already reminded today.", lang=lang, key=key),
+    }.get(e.code, lambda: str(e))()
+
+
+def delegation_refusal_text(e, lang: str) -> str:
+    """A storage.delegation.DelegationError in the user's language (the chats and the console say it alike)."""
+    return {
+        "not_your_agency": lambda: _("Only the lead agency's focal point or leader hands this task on; a "
+                                     "coordinating agency hands on only its own part.", lang=lang),
+        "oversight_does_not_delegate": lambda: _("The oversight body follows the task; the lead agency hands it on.",
+                                                 lang=lang),
+        "after_agency_due": lambda: _("The internal deadline {due} is after the agency's deadline {agency_due}; give "
+                                      "a date on or before it.", lang=lang, due=format_date(e.info.get("due")),
+                                      agency_due=format_date(e.info.get("agency_due"))),
+        "due_in_past": lambda: _("The internal deadline {due} is in the past.", lang=lang,
+                                 due=format_date(e.info.get("due"))),
+        "inactive": lambda: _("{name} was deactivated.", lang=lang, name=e.info.get("name")),
+        "no_target": lambda: _("Name a person or a department of the lead agency.", lang=lang),
+        "not_on_task": lambda: _("{agency} neither leads nor coordinates this task.", lang=lang,
+                                 agency=e.info.get("agency")),
+        "bad_role": lambda: _("Unknown role {role!r}.", lang=lang, role=e.info.get("role")),
+    }.get(e.code, lambda: str(e))()
+
+
 def remind_from_chat(session, d, scope, task) -> tuple[str, bool]:
     """/nhac from a chat: (what to answer, whether it was done). Roles are the chat's bindings'."""
     from jobs.policy import Policy
@@ -96,21 +160,13 @@ def remind_from_chat(session, d, scope, task) -> tuple[str, bool]:
     occ = current_occurrence(session, task, now.astimezone(d.settings.timezone).date())
     row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.key == occ)).first()
     due = deadline_in_force(task, row, occ)
-    roles = None if scope.is_admin else {(b.agency, b.role) for b in scope.bindings}
+    roles = scope.acting_roles
     try:
         done = remind_now(session, task, occ, policy=Policy.from_settings(d.settings), calendar=d.calendar,
                           actor=scope.actor.name, actor_id=scope.actor.id, source=scope.platform, now=now,
                           roles=roles, effective_due=due.isoformat() if due else None)
     except RemindRefused as e:
-        texts_ = {
-            "not_allowed": _("Only the oversight body and the lead agency's leader send a reminder now.", lang=lang),
-            "nobody": _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
-                        "agency is linked.", lang=lang, key=task.key),
-            "budget": _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.", lang=lang,
-                        chat=e.info.get("chat"), n=e.info.get("limit")),
-            "already": _("{key} was already reminded today.", lang=lang, key=task.key),
-        }
-        return texts_.get(e.code, str(e)), False
+        return remind_refusal_text(e, task.key, lang), False
     when = done.at.astimezone(d.settings.timezone)
     return _("Reminder about {key} to {who} at {time} {date}.", lang=lang, key=task.key,
              who=done.person or ", ".join(done.chats), time=when.strftime("%H:%M"), date=format_date(when.date())), True
@@ -185,9 +241,6 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
     agency's focal point or leader; a coordinating agency its own part)."""
     from intake.table import parse_date  # the one date reader (dd/mm/yyyy or YYYY-MM-DD), None otherwise
     from storage import delegation
-    from storage.actions import current_occurrence, deadline_in_force
-    from storage.tables import Occurrence
-    from sqlmodel import select
 
     lang = scope.lang
     if not scope.can_see(task):  # another agency's task is not shown at all
@@ -203,6 +256,18 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
     if target is None:
         return _("No single person or department named {name!r} in the agencies of {key}.", lang=lang, name=who,
                  key=task.key), False
+    return hand_on(session, d, scope, task, target, due)
+
+
+def hand_on(session, d, scope, task, target, due) -> tuple[str, bool]:
+    """Hand `task` to `target` (a storage.delegation.Target) with the internal deadline `due` as chủ trì, with
+    the chat's roles: what /giao and the "Giao việc" button both do. (answer, done)."""
+    from storage import delegation
+    from storage.actions import current_occurrence, deadline_in_force
+    from storage.tables import Occurrence
+    from sqlmodel import select
+
+    lang = scope.lang
     occ = None if task.deadline_kind == "recurring" else ("once" if task.deadline_kind == "once" else None)
     if task.deadline_kind == "recurring" and due is not None:
         occ = current_occurrence(session, task, d.now().astimezone(d.settings.timezone).date())
@@ -210,25 +275,12 @@ def delegate_from_chat(session, d, scope, task, words: list[str]) -> tuple[str, 
     if target.agency == task.lead_agency and occ is not None:
         row = session.exec(select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.key == occ)).first()
         agency_due = deadline_in_force(task, row, occ)
-    roles = None if scope.is_admin else {(b.agency, b.role) for b in scope.bindings}
     try:
         delegation.assign(session, task, target, occurrence=occ if task.deadline_kind == "recurring" else None,
                           due=due, agency_due=agency_due, role="chu-tri", actor=scope.actor.name, source=scope.platform,
-                          now=d.now(), roles=roles)
+                          now=d.now(), roles=scope.acting_roles)
     except delegation.DelegationError as e:
-        texts_ = {
-            "not_your_agency": _("Only the lead agency's focal point or leader hands this task on; a coordinating "
-                                 "agency hands on only its own part.", lang=lang),
-            "oversight_does_not_delegate": _("The oversight body follows the task; the lead agency hands it on.",
-                                             lang=lang),
-            "after_agency_due": _("The internal deadline {due} is after the agency's deadline {agency_due}; give a "
-                                  "date on or before it.", lang=lang, due=format_date(e.info.get("due")),
-                                  agency_due=format_date(e.info.get("agency_due"))),
-            "due_in_past": _("The internal deadline {due} is in the past.", lang=lang,
-                             due=format_date(e.info.get("due"))),
-            "inactive": _("{name} was deactivated.", lang=lang, name=e.info.get("name")),
-        }
-        return texts_.get(e.code, str(e)), False
+        return delegation_refusal_text(e, lang), False
     name = target.person.name if target.person else (target.department.name if target.department else target.agency)
     return (_("Assigned {key} to {who}", lang=lang, key=task.key, who=name)
             + (" " + _("(internal deadline {date})", lang=lang, date=format_date(due)) if due else "") + "."), True

@@ -88,9 +88,10 @@ _BUTTON_COMMANDS = {
     btn.PROGRESS_MENU: "/progress {key} 50",
     btn.EXTEND: "/extend {key} dd/mm/yyyy …",
     btn.CONFIRM_DONE: "/confirm {key}",
-    btn.REJECT_DONE: "/sendback {key}",
+    btn.REJECT_DONE: "/sendback {key} …",  # with the reason (issue 22)
     btn.APPROVE_EXTENSION: "/approve {arg}",
     btn.REJECT_EXTENSION: "/reject {arg}",
+    btn.HAND: "/giao {key} … dd/mm/yyyy",  # Giao việc: a person or department, then the internal deadline
 }
 
 
@@ -228,7 +229,8 @@ class ZaloConversation:
                       _("/progress KEY PERCENT [note] — report progress", lang=lang),
                       _("/extend KEY DD/MM/YYYY REASON — ask for more time", lang=lang)]
         if "oversight" in scope.roles:
-            lines += [_("/confirm KEY — confirm a completion; /sendback KEY — send it back", lang=lang),
+            lines += [_("/confirm KEY — confirm a completion; /sendback KEY REASON — send it back, the agency told why",
+                        lang=lang),
                       _("/approve ID, /reject ID — decide an extension request", lang=lang)]
         if may_see_reports(scope):
             from reports.figures import PERIOD_EXAMPLES
@@ -401,7 +403,13 @@ class ZaloConversation:
         return self._confirm(session, scope, args, True)
 
     def cmd_sendback(self, session, scope, args, raw) -> Reply:
-        return self._confirm(session, scope, args, False)
+        """/sendback KEY REASON: as /return on Telegram — returned with its reason, the agency told why."""
+        from bot.handlers.record import do_return
+
+        usage = _("Usage: /sendback KEY REASON — the completion is returned and the agency is told why",
+                  lang=scope.lang)
+        return self._act(session, scope, args, 2, usage,
+                         lambda task: do_return(session, self.d, scope, task, rest_after(raw, 1)))
 
     def _decide(self, session, scope, args, approve: bool) -> Reply:
         if not args or not (args[0].isascii() and args[0].isdigit() and len(args[0]) <= 12):

@@ -18,6 +18,13 @@ The rule, in the domain's words:
   oversight group.
 - Importing a registry and managing links and invites is for the administrators (and the server's operator
   at the terminal, who holds the database anyway).
+- Handing work on (giao việc, issue 24) is for the lead agency's focal point or leader — anything on the task,
+  a coordinating agency's part included — and for a coordinating agency's focal point or leader, its own part
+  only (`part`: whose work is handed on). The oversight body follows; it does not hand work on.
+- Reminding now (nhắc ngay) is for the oversight body (any of its chats: a reminder decides nothing) and the
+  lead agency's leader (its manager chats).
+- Keeping an agency's people (thêm, sửa, ngừng cán bộ) is for that agency's focal point or leader, and the
+  administrators (`part`: the person's agency).
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ class Action(str, Enum):
     DECIDE_EXTENSION = "decide"        # đồng ý / từ chối gia hạn
     IMPORT = "import"                  # nhập sổ theo dõi
     MANAGE_LINKS = "links"             # mời, liên kết, gỡ liên kết
+    DELEGATE = "delegate"              # giao việc cho phòng, cán bộ, phần phối hợp
+    REMIND_NOW = "remind"              # nhắc ngay
+    MANAGE_PEOPLE = "people"           # thêm, sửa, ngừng cán bộ của đơn vị
 
 
 REPORTING = frozenset({Action.PROGRESS, Action.DONE, Action.REQUEST_EXTENSION, Action.ACKNOWLEDGE})
@@ -88,14 +98,22 @@ class Standing:
 @dataclass(frozen=True)
 class Refusal:
     """Why not. code: unlinked | only_lead | role_cannot_act | only_oversight | group_admins_only |
-    admins_only."""
+    admins_only | not_your_agency | oversight_does_not_delegate | remind_not_allowed."""
 
     code: str
     lead: str | None = None
 
 
-def refusal(standing: Standing, action: Action, *, lead: str | None = None) -> Refusal | None:
-    """None when `standing` may take `action` (on a task led by `lead`, for reporting); else why not."""
+def refusal(standing: Standing, action: Action, *, lead: str | None = None,
+            part: str | None = None) -> Refusal | None:
+    """None when `standing` may take `action` (on a task led by `lead`); else why not. `part`: for DELEGATE,
+    the agency whose work is handed on (default the lead's); for MANAGE_PEOPLE, the person's agency."""
+    if action is Action.DELEGATE:
+        return _delegating(standing, lead, part or lead)
+    if action is Action.REMIND_NOW:
+        return _reminding(standing, lead)
+    if action is Action.MANAGE_PEOPLE:
+        return _keeping_people(standing, part)
     if action in REPORTING:
         return _reporting(standing, lead)
     if action in DECIDING:
@@ -105,8 +123,52 @@ def refusal(standing: Standing, action: Action, *, lead: str | None = None) -> R
     raise ValueError(f"unknown action {action!r}")  # pragma: no cover - every Action is in one set
 
 
-def allowed(standing: Standing, action: Action, *, lead: str | None = None) -> bool:
-    return refusal(standing, action, lead=lead) is None
+def allowed(standing: Standing, action: Action, *, lead: str | None = None, part: str | None = None) -> bool:
+    return refusal(standing, action, lead=lead, part=part) is None
+
+
+def _delegating(standing: Standing, lead: str | None, part: str | None) -> Refusal | None:
+    if standing.is_admin:
+        return None
+    if not standing.seats:
+        return Refusal("unlinked")
+    mine = standing.own_agencies
+    if lead is not None and lead in mine:
+        return None
+    if part is not None and part != lead and part in mine:
+        return None  # a coordinating agency hands on its own part
+    if standing.roles & {OVERSIGHT, "leadership"} and not mine:
+        return Refusal("oversight_does_not_delegate", lead=lead)
+    return Refusal("not_your_agency", lead=lead)
+
+
+def _reminding(standing: Standing, lead: str | None) -> Refusal | None:
+    if standing.is_admin:
+        return None
+    if not standing.seats:
+        return Refusal("unlinked")
+    if any(s.role == OVERSIGHT for s in standing.seats):
+        return None
+    if lead is not None and any(s.role == "manager" and s.agency == lead for s in standing.seats):
+        return None
+    return Refusal("remind_not_allowed", lead=lead)
+
+
+def _keeping_people(standing: Standing, agency: str | None) -> Refusal | None:
+    if standing.is_admin:
+        return None
+    if not standing.seats:
+        return Refusal("unlinked")
+    if agency is not None and agency in standing.own_agencies:
+        return None
+    return Refusal("not_your_agency")
+
+
+def seats_of(roles, *, surface: str = "chat", personal: bool = True) -> Standing:
+    """A Standing from (agency, role) pairs; None = the administrator (the server's operator)."""
+    if roles is None:
+        return Standing(surface=surface, is_admin=True)
+    return Standing(seats=tuple(Seat(a, r, personal=personal) for a, r in roles), surface=surface)
 
 
 def _reporting(standing: Standing, lead: str | None) -> Refusal | None:

@@ -8,8 +8,8 @@ from typing import Collection
 
 from sqlmodel import Session
 
-from jobs.person_plan import Contact, PersonDuty
-from storage.delegation import duties_of
+from jobs.person_plan import PARTS, Contact, CoordinatingPart, PersonDuty
+from storage.delegation import duties_of, open_parts_of
 from storage.people import channels_of
 
 
@@ -18,8 +18,9 @@ def contact(person) -> Contact:
 
 
 def load_duties(session: Session, task_ids: Collection[int]) -> dict[int, dict[str, PersonDuty]]:
-    """task id → occurrence key ("*" = every period) → PersonDuty."""
-    out: dict[int, dict[str, PersonDuty]] = {}
+    """task id → occurrence key ("*" = every period) → PersonDuty; and under PARTS the task's coordinating
+    parts with their own deadlines (a tuple of CoordinatingPart), so every loader plans them alike."""
+    out: dict[int, dict] = {}
     found = duties_of(session, task_ids)
     failed = _failed_chats(session, list(found))
     for task_id, by_occ in found.items():
@@ -27,6 +28,10 @@ def load_duties(session: Session, task_ids: Collection[int]) -> dict[int, dict[s
                                       r.assignment.acknowledged_at, tuple(contact(h) for h in r.heads),
                                       tuple(contact(x) for x in r.leaders), failed.get(task_id, frozenset()))
                         for k, r in by_occ.items()}
+    for task_id, parts in open_parts_of(session, task_ids).items():
+        out.setdefault(task_id, {})[PARTS] = tuple(
+            CoordinatingPart(a.id, a.agency, a.due, a.occurrence, contact(p) if p is not None else None)
+            for a, p in parts)
     return out
 
 

@@ -100,3 +100,57 @@ def fallback_at(sent: datetime, policy: Policy, calendar: WorkCalendar, at: time
     day = calendar.next_workday(policy.local_date(sent) + timedelta(days=1))
     return policy.deliver_at(datetime.combine(day, at, tzinfo=policy.timezone), calendar)
 
+
+
+# -- a coordinating agency's part (phần việc phối hợp) with its own deadline -----------------------------------
+
+PARTS = "parts"  # the key of TaskSnapshot.duties that holds the task's open parts (never an occurrence key)
+PART_LATE_WORKDAYS = 1  # the part's agency's leaders and the lead hear of a late part one working day after
+
+
+@dataclass(frozen=True)
+class CoordinatingPart:
+    """A coordinating agency's open part of a task with its own deadline: reminded to that agency's focal
+    chats (and the person it was handed to), escalated to its leaders and told to the lead when late."""
+
+    assignment: int
+    agency: str
+    due: date
+    occurrence: str | None = None  # None: the task's period whose due date is the first on or after `due`
+    person: Contact | None = None
+
+
+def part_occurrence(part: CoordinatingPart, kind: str, next_due: Callable[[date], date | None]) -> str | None:
+    """The occurrence key a part belongs to: its own, "once"/"continuous", or a recurring task's period whose
+    due date is the first on or after the part's (so every plan, whatever its window, files it alike)."""
+    if part.occurrence is not None:
+        return part.occurrence
+    if kind in ("once", "continuous"):
+        return kind
+    d = next_due(part.due)
+    return d.isoformat() if d is not None else None
+
+
+def part_steps(task_key: str, task_id: int | None, occ_key: str, part: CoordinatingPart, lead: str,
+               policy: Policy, calendar: WorkCalendar, reminder_days: Callable) -> tuple[list, list, list]:
+    """(reminders, escalations, person rows) of a part: the first two as (when, step, payload) for the
+    caller's recipients (the part agency's focal chats; its managers and the lead's focal chats), the last as
+    PlannedSteps to the part's person on their first channel."""
+    d = part.due.isoformat()
+    # effective_due: what the part's chats owe (a daily brief that folds a row lists it by this date)
+    base = {"part": part.assignment, "part_agency": part.agency, "internal_due": d, "effective_due": d,
+            "lead": lead}
+    reminders = [(policy.at(day), f"coord:{offset}:{d}", {**base, "offset": offset})
+                 for offset, day in reminder_days(part.due, policy, calendar)]
+    late_day = calendar.add_workdays(part.due, PART_LATE_WORKDAYS)
+    escalations = [(policy.at(late_day), f"coordlate:1:{d}", {**base, "level": 1})]
+    person_rows = []
+    if part.person is not None and part.person.channels:
+        channel = part.person.channels[0][0]
+        for when, step, payload in reminders:
+            person_rows.append(PlannedStep(policy.deliver_at(when, calendar), task_key, occ_key, step,
+                                           part.person.chat(0), REMINDER, task_id, None,
+                                           {**payload, "role": PERSON, "person": part.person.id,
+                                            "person_name": part.person.name, "channel": channel,
+                                            "assignment": part.assignment}))
+    return reminders, escalations, person_rows

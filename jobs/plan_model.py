@@ -98,6 +98,12 @@ class TaskSnapshot:
         """The person this occurrence was handed to (a PersonDuty), or None."""
         return self.duties.get(occurrence_key) or self.duties.get("*") if self.duties else None
 
+    @property
+    def parts(self) -> tuple:
+        """The coordinating agencies' open parts with their own deadlines (jobs.person_plan.CoordinatingPart),
+        kept in `duties` under "parts" so the loaders that pass duties pass them too."""
+        return tuple(self.duties.get("parts") or ()) if self.duties else ()
+
 
 _OPEN = OccurrenceState()
 

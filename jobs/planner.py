@@ -46,7 +46,7 @@ from jobs.policy import (  # noqa: F401
     DEFAULT_BUDGET, PLANNER_VERSION, VN, Policy, Rung, iso_week, period_bounds, period_label,
 )
 from core.workdays import WorkCalendar
-from jobs.person_plan import person_steps
+from jobs.person_plan import part_occurrence, part_steps, person_steps
 
 # How far back the tick looks for steps that should exist but are missing (downtime, policy change), and
 # how long an open occurrence of a recurring task keeps its escalation repeats: a monthly report missed
@@ -227,6 +227,15 @@ def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, 
 
     occs = _occurrences(task, policy, calendar, lo_d, hi_d, assigned_d)
 
+    def keep(s: PlannedStep) -> None:
+        if lo < s.due_at <= until and s.due_at >= assigned:
+            if earliest is not None:
+                earliest.at = min(earliest.at, s.due_at)
+            else:
+                out.append(s)
+
+    parts = _plan_parts(task, policy, calendar, b, emit, keep)
+
     # The new-task notice, about the first occurrence still open at assignment.
     when = policy.deliver_at(assigned, calendar, remember=False)  # each task's own instant: not worth keeping
     if lo < when <= until:
@@ -274,11 +283,14 @@ def _walk(task: TaskSnapshot, bindings, policy: Policy, calendar: WorkCalendar, 
                         out.append(s)
         # Reminders before the deadline; an acknowledgement ("đã nhận") stops them.
         elif occ.state.acknowledged_at is None:
+            # A coordinating agency with a part of its own deadline hears of its part, not of the lead's date.
+            own = parts.get(occ.key, set())
+            to_remind = [r for r in to_focal if r.agency == lead or r.agency not in own]
             for offset, day in reminder_days(eff, policy, calendar):
                 when = policy.at(day)
                 if when >= cap.at:
                     break  # in order of day: the later ones are past the cap too
-                emit(when, occ.key, f"remind:{offset}:{e}", REMINDER, to_focal, offset=offset, **common)
+                emit(when, occ.key, f"remind:{offset}:{e}", REMINDER, to_remind, offset=offset, **common)
         # Escalation after it, whatever was acknowledged.
         if not policy.escalation:
             continue
@@ -331,6 +343,32 @@ def _first_day(eff: date, duty, policy: Policy, calendar: WorkCalendar) -> date:
     offsets = policy.reminder_offsets  # largest first (Policy sorts them)
     day = due - timedelta(days=offsets[0] if offsets and offsets[0] > 0 else 0)
     return calendar.previous_workday(day) if policy.workdays_only else day
+
+
+def _plan_parts(task: TaskSnapshot, policy: Policy, calendar: WorkCalendar, b: Bindings, emit, keep) -> dict:
+    """The coordinating agencies' parts with their own deadlines (issue 24): reminders before the part's
+    deadline to that agency's focal chats (and its person), and, one working day late, its managers and the
+    lead's focal chats. Each part is filed under one occurrence (jobs.person_plan.part_occurrence), whatever
+    the window, and stops when the part or that occurrence is done. Answers occurrence key → the agencies
+    whose own part is planned there (the lead's reminders leave them out: one reminder per part, not two)."""
+    planned: dict[str, set[str]] = {}
+    for part in task.parts:
+        occ_key = part_occurrence(part, task.deadline.kind, lambda d: next(iter(task.deadline.next_dues(d, 1)), None))
+        if occ_key is None or task.state(occ_key).status in _DONE_STATES:
+            continue
+        lead = task.lead_on(part.due) or task.lead
+        planned.setdefault(occ_key, set()).add(part.agency)
+        reminders, escalations, person_rows = part_steps(task.key, task.id, occ_key, part, lead, policy, calendar,
+                                                         reminder_days)
+        focal = [] if person_rows else b.of_agency(part.agency, "focal")  # the person replaces the chats
+        for when, step, payload in reminders:
+            emit(when, occ_key, step, REMINDER, focal, **payload)
+        for s in person_rows:
+            keep(s)
+        told = _unique_chats([*b.of_agency(part.agency, "manager"), *b.of_agency(lead, "focal")])
+        for when, step, payload in escalations:
+            emit(when, occ_key, step, ESCALATION, told, **payload)
+    return planned
 
 
 def repeat_day(top_day: date, n: int, policy: Policy, calendar: WorkCalendar) -> date:

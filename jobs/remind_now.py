@@ -43,12 +43,12 @@ class Reminded:
 
 
 def refusal(task: Task, roles: Collection[tuple[str, str]] | None) -> str | None:
-    """Only the oversight body and the lead agency's leader remind now; roles None = the administrator."""
-    if roles is None:
-        return None
-    if any(r == "oversight" for _a, r in roles) or (task.lead_agency, "manager") in set(roles):
-        return None
-    return "not_allowed"
+    """Only the oversight body and the lead agency's leader remind now (core/authority.py's rule); roles
+    None = the administrator."""
+    from core import authority
+
+    why = authority.refusal(authority.seats_of(roles), authority.Action.REMIND_NOW, lead=task.lead_agency)
+    return None if why is None else "not_allowed"
 
 
 def remind_now(session: Session, task: Task, occurrence: str, *, policy: Policy, calendar: WorkCalendar,

@@ -66,24 +66,21 @@ class Target:
 
 def refusal(task: Task, agency: str, roles: Collection[tuple[str, str]] | None) -> str | None:
     """Why `roles` ((agency, role) pairs from the actor's chats or sign-in) may not hand `agency`'s work on
-    `task`; None when they may. roles None = the server's administrator."""
-    if roles is None:
+    `task`; None when they may. roles None = the server's administrator. The rule is core/authority.py's."""
+    from core import authority
+
+    why = authority.refusal(authority.seats_of(roles), authority.Action.DELEGATE, lead=task.lead_agency, part=agency)
+    if why is None:
         return None
-    mine = {a for a, r in roles if r in DELEGATING_ROLES}
-    if task.lead_agency in mine:
-        return None
-    if agency != task.lead_agency and agency in mine:
-        return None  # a coordinating agency hands its own part
-    if any(r in ("oversight", "leadership") for _a, r in roles) and not mine:
-        return "oversight_does_not_delegate"
-    return "not_your_agency"
+    return why.code if why.code == "oversight_does_not_delegate" else "not_your_agency"
 
 
 def assign(session: Session, task: Task, target: Target, *, occurrence: str | None, due: date | None,
            agency_due: date | None, role: str, actor: str, source: str, now: datetime,
-           roles: Collection[tuple[str, str]] | None = None) -> Assignment:
-    """Hand `task` (or its `occurrence`) to `target`. `agency_due` is the agency's deadline in force for that
-    occurrence (None: no deadline, e.g. continuous): an internal deadline after it is refused."""
+           roles: Collection[tuple[str, str]] | None = None, reason: str | None = None) -> Assignment:
+    """Hand `task` (or its `occurrence`) to `target` (`reason`: why, kept in the audit log). `agency_due` is the
+    agency's deadline in force for that occurrence (None: no deadline, e.g. continuous): an internal deadline
+    after it is refused."""
     if role not in DELEGATION_ROLES:
         raise DelegationError("bad_role", "unknown role", role=role, known=list(DELEGATION_ROLES))
     if target.agency != task.lead_agency and target.agency not in (task.coordinators or ()):
@@ -120,7 +117,8 @@ def assign(session: Session, task: Task, target: Target, *, occurrence: str | No
     audit.record(session, at=now, actor=actor, source=source, action="task.assigned", entity="task",
                  entity_key=task.key, occurrence=occurrence, agency=target.agency, role=role, due=due,
                  person=target.person.name if target.person else None, person_id=row.person_id,
-                 department=department.name if department else None, assignment=row.id)
+                 department=department.name if department else None, assignment=row.id,
+                 **({"reason": reason} if reason else {}))
     return row
 
 
@@ -283,3 +281,19 @@ def resolve_target(session: Session, task: Task, text: str) -> Target | None:
         if d is not None:
             return Target(a, department=d)
     return None
+
+
+def open_parts_of(session: Session, task_ids: Collection[int]) -> dict[int, list[tuple[Assignment, Person | None]]]:
+    """task id → the coordinating agencies' open parts with a deadline of their own (and the active person each
+    was handed to, if any), for the planner: a part only followed (theo dõi) is not reminded."""
+    ids = list(task_ids)
+    out: dict[int, list[tuple[Assignment, Person | None]]] = {}
+    for i in range(0, len(ids), 500):
+        rows = session.exec(select(Assignment).join(Task, Task.id == Assignment.task_id).where(
+            Assignment.task_id.in_(ids[i:i + 500]), Assignment.removed_at.is_(None), Assignment.due.is_not(None),
+            Assignment.status != DONE, Assignment.role != "theo-doi", Assignment.agency != Task.lead_agency)
+            .order_by(Assignment.id)).all()
+        for a in rows:
+            p = session.get(Person, a.person_id) if a.person_id else None
+            out.setdefault(a.task_id, []).append((a, p if p is not None and p.active else None))
+    return out

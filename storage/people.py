@@ -166,6 +166,13 @@ def people(session: Session, agency: str | None = None, *, include_inactive: boo
     return list(session.exec(q.order_by(Person.agency, Person.name, Person.id)))
 
 
+def has_people(session: Session, agency: str) -> bool:
+    """Whether the agency has an active person or a department to hand work to (its cards offer "Giao việc")."""
+    return (session.exec(select(Person.id).where(Person.agency == agency, Person.active.is_(True)).limit(1)).first()
+            is not None or session.exec(select(Department.id).where(
+                Department.agency == agency, Department.removed_at.is_(None)).limit(1)).first() is not None)
+
+
 def find_people(session: Session, text: str, *, agency: str | None = None) -> list[Person]:
     """Active people `text` names: their number (#12 or 12), their name written alike, else without diacritics."""
     text = (text or "").strip()

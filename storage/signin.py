@@ -231,8 +231,10 @@ class Person:
         """Record progress, mark done, ask for more time: the lead agency's people, and administrators."""
         return authority.allowed(self.standing, authority.Action.DONE, lead=task.lead_agency)
 
-    def refusal(self, action: authority.Action, task: Task | None = None) -> authority.Refusal | None:
-        return authority.refusal(self.standing, action, lead=task.lead_agency if task is not None else None)
+    def refusal(self, action: authority.Action, task: Task | None = None, *,
+                part: str | None = None) -> authority.Refusal | None:
+        return authority.refusal(self.standing, action, lead=task.lead_agency if task is not None else None,
+                                 part=part)
 
 
 def person_for(session: Session, user_id: str, name: str | None, admin_user_ids,

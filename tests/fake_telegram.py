@@ -38,7 +38,7 @@ from tests.fake_server import ServedFake
 # Parameters whose value is a plain string; every other value was JSON-encoded by python-telegram-bot.
 _STRING_FIELDS = {
     "text", "caption", "callback_query_id", "url", "secret_token", "language_code", "parse_mode",
-    "description", "short_description", "ip_address", "name", "filename", "inline_message_id",
+    "description", "short_description", "ip_address", "name", "filename", "inline_message_id", "file_id",
 }
 
 SENDING_METHODS = {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage"}
@@ -122,6 +122,7 @@ class FakeTelegram(ServedFake):
         self.too_many_requests = 0  # 429s answered because of flood limits or injected
         self.rejected: list[tuple[str, int, dict[str, Any]]] = []  # (method, status, params)
         self.chat_admins: dict[int, set[int]] = {}  # chat id → user ids getChatMember calls "administrator"
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id → (file_path, content), served by getFile + /file/
         self._failures: list[_Failure] = []
         self._updates: list[dict[str, Any]] = []
         self._confirmed = 0
@@ -176,6 +177,53 @@ class FakeTelegram(ServedFake):
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if reply_to_message_id is not None:
+            replied = self._messages.get((cid, reply_to_message_id))
+            if replied:
+                message["reply_to_message"] = replied
+        self._messages[(cid, message["message_id"])] = message
+        return self._push({"message": message})
+
+    def push_document(self, chat_id: int | str, user_id: int, filename: str, content: bytes, *,
+                      caption: str | None = None, mime_type: str | None = None, file_size: int | None = None,
+                      reply_to_message_id: int | None = None, **sender: Any) -> dict[str, Any]:
+        """A person sends a file (a Telegram "document"), optionally with a caption and as a reply. The bytes are
+        then served by getFile and the file download URL, as Telegram serves them. `file_size`: what Telegram
+        says the size is (the real size when omitted)."""
+        n = len(self.files) + 1
+        file_id = f"BQAC-doc-{n}"
+        self.files[file_id] = (f"documents/file_{n}{_ending(filename)}", content)
+        document = {"file_id": file_id, "file_unique_id": f"u{n}", "file_name": filename,
+                    "mime_type": mime_type or "application/octet-stream",
+                    "file_size": len(content) if file_size is None else file_size}
+        return self._push_file(chat_id, user_id, {"document": document}, caption, reply_to_message_id, sender)
+
+    def push_photo(self, chat_id: int | str, user_id: int, content: bytes, *, caption: str | None = None,
+                   reply_to_message_id: int | None = None, **sender: Any) -> dict[str, Any]:
+        """A person sends a picture (Telegram recompresses it to JPEG and sends sizes; this one has one size)."""
+        n = len(self.files) + 1
+        file_id = f"AgAC-photo-{n}"
+        self.files[file_id] = (f"photos/file_{n}.jpg", content)
+        sizes = [{"file_id": file_id, "file_unique_id": f"p{n}", "width": 1280, "height": 960,
+                  "file_size": len(content)}]
+        return self._push_file(chat_id, user_id, {"photo": sizes}, caption, reply_to_message_id, sender)
+
+    def _push_file(self, chat_id, user_id, media: dict[str, Any], caption: str | None,
+                   reply_to_message_id: int | None, sender: dict[str, Any]) -> dict[str, Any]:
+        cid = _chat_id(chat_id)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(cid, sender.get("chat_type"), sender.get("chat_title"), sender.get("first_name")),
+            "from": _user(user_id, sender.get("first_name", "Người dùng"), sender.get("last_name"),
+                          sender.get("username"), sender.get("language_code", "vi")),
+            **media,
+        }
+        if caption is not None:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                message["caption_entities"] = [{"type": "bot_command", "offset": 0,
+                                                "length": len(caption.split()[0])}]
         if reply_to_message_id is not None:
             replied = self._messages.get((cid, reply_to_message_id))
             if replied:
@@ -238,6 +286,7 @@ class FakeTelegram(ServedFake):
         self._new_update = asyncio.Event()
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -281,6 +330,27 @@ class FakeTelegram(ServedFake):
         if isinstance(result, web.Response):
             return result
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """GET /file/bot<token>/<file_path>: a file's bytes, as api.telegram.org/file/ serves them."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        with self._lock:
+            self.requests.append(("download", {"file_path": request.match_info["path"]}))
+        for path, content in self.files.values():
+            if path == request.match_info["path"]:
+                return web.Response(body=content, content_type="application/octet-stream")
+        return web.Response(status=404)
+
+    def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        found = self.files.get(str(params.get("file_id") or ""))
+        if found is None:
+            return _error(400, "Bad Request: invalid file_id")
+        path, content = found
+        if len(content) > 20 * 1024 * 1024:  # the Bot API's own download limit
+            return _error(400, "Bad Request: file is too big")
+        return {"file_id": params["file_id"], "file_unique_id": "u" + str(params["file_id"]),
+                "file_size": len(content), "file_path": path}
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
         with self._lock:
@@ -499,6 +569,11 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
 class _Upload:
     filename: str | None
     content: bytes
+
+
+def _ending(filename: str) -> str:
+    dot = filename.rfind(".")
+    return filename[dot:].lower() if dot > 0 else ""
 
 
 def _chat_id(value: Any) -> int:

@@ -3,6 +3,7 @@ onto a white page at a scanner's resolution, saved as PNG/JPEG or as a PDF of im
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -155,3 +156,55 @@ def noise(size=(1200, 800), seed: int = 7):
     for _ in range(size[0] * size[1] // 6):
         px[rng.randrange(size[0]), rng.randrange(size[1])] = 0
     return im
+
+
+def office_copy(pages, *, seed: int = 11, max_skew: float = 1.2, jpeg_quality: int = 60):
+    """The pages as a clerk's scan of a received copy looks: a red round seal over the signature on the last
+    page, a purple "CÔNG VĂN ĐẾN" received stamp in the first page's top corner, the page a little askew
+    (±`max_skew` degrees), photocopy grain and specks, softened, then saved as a JPEG would be. The stamps'
+    ink is multiplied over the text, as ink over toner is: the words under them stay, darker."""
+    import io
+
+    from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
+
+    rng = random.Random(seed)
+    out = []
+    for number, page in enumerate(pages):
+        page = page.convert("RGB")
+        dpi = page.width / A4_INCHES[0]
+        ink = Image.new("RGB", page.size, (255, 255, 255))
+        draw = ImageDraw.Draw(ink)
+        small = ImageFont.truetype(FONT, max(round(9 * dpi / 72), 8))
+        if number == 0:  # the received stamp, where the issuer's name and number are
+            x0, y0 = round(0.5 * dpi), round(0.45 * dpi)
+            box = (x0, y0, x0 + round(2.3 * dpi), y0 + round(0.9 * dpi))
+            draw.rectangle(box, outline=(120, 40, 150), width=max(round(dpi / 100), 2))
+            for j, line in enumerate(("CÔNG VĂN ĐẾN", "Số: ....... Ngày: ....../....../......", "Chuyển: ...........")):
+                draw.text((box[0] + dpi * 0.12, box[1] + dpi * (0.08 + 0.26 * j)), line, font=small, fill=(120, 40, 150))
+        if number == len(pages) - 1:  # the seal, over the last lines of ink (the signer's block)
+            bbox = ImageOps.invert(page.convert("L")).getbbox() or (0, 0, page.width, page.height)
+            r = round(0.7 * dpi)
+            cx, cy = round(page.width * 0.68), max(bbox[3] - r // 2, r)
+            red = (205, 35, 40)
+            for ring, width in ((r, max(round(dpi / 60), 3)), (round(r * 0.72), max(round(dpi / 120), 2))):
+                draw.ellipse((cx - ring, cy - ring, cx + ring, cy + ring), outline=red, width=width)
+            for j, line in ((0, "UỶ BAN NHÂN DÂN"), (2, "TỈNH")):
+                w = draw.textlength(line, font=small)
+                draw.text((cx - w / 2, cy - r * 0.35 + j * r * 0.3), line, font=small, fill=red)
+            star = [(cx + (0.16 if k % 2 == 0 else 0.065) * r * math.sin(k * math.pi / 5),
+                     cy - (0.16 if k % 2 == 0 else 0.065) * r * math.cos(k * math.pi / 5)) for k in range(10)]
+            draw.polygon(star, fill=red)
+        page = ImageChops.multiply(page, ink)
+        # photocopy grain and a few specks
+        grain = Image.effect_noise(page.size, 18).convert("RGB")
+        page = ImageChops.multiply(page, ImageOps.autocontrast(grain, cutoff=0).point(lambda v: 200 + v * 55 // 255))
+        specks = ImageDraw.Draw(page)
+        for _ in range(page.width * page.height // 40000):
+            x, y = rng.randrange(page.width), rng.randrange(page.height)
+            specks.point((x, y), fill=(60, 60, 60))
+        page = page.rotate(rng.uniform(-max_skew, max_skew), resample=Image.BICUBIC, fillcolor=(255, 255, 255))
+        page = page.filter(ImageFilter.GaussianBlur(0.5))
+        buf = io.BytesIO()
+        page.save(buf, "JPEG", quality=jpeg_quality)
+        out.append(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+    return out

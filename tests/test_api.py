@@ -230,3 +230,33 @@ async def test_an_unknown_parameter_is_refused_not_ignored(seeded, settings):
     async with api(seeded, settings) as c:
         r = await c.get("/api/v1/tasks", params={"stauts": "overdue"}, headers=bearer(token))
         assert r.status == 422 and (await r.json())["errors"][0]["field"] == "stauts"
+
+
+async def test_the_oversight_token_sends_a_completion_back_only_with_its_reason(seeded, settings):
+    """POST /tasks/{key}/confirmation with approve=false returns the completion as the console and the chats do
+    (issue 22): the reason (`note`) is required and told to the agency."""
+    from storage import actions, completion
+    from storage.record_tables import Completion
+    from storage.tables import Notification, Occurrence
+
+    with Session(seeded) as s:
+        task = s.exec(select(Task).where(Task.key == "5099-2")).one()
+        completion.report_completion(s, task, "once", actions.Actor("Chị Lan", "903", "telegram"), NOW,
+                                     needs_confirmation=True)
+        s.commit()
+        task_id = task.id
+    token, _ = make_token(seeded, all_agencies=True, scope="write", name="VP UBND tỉnh")
+    async with api(seeded, settings) as c:
+        r = await c.post("/api/v1/tasks/5099-2/confirmation", json={"approve": False}, headers=bearer(token))
+        assert r.status == 422 and (await r.json())["type"].endswith("no-return-reason")
+        r = await c.post("/api/v1/tasks/5099-2/confirmation", json={"approve": False, "note": "Thiếu phụ lục"},
+                         headers=bearer(token))
+        assert r.status == 200 and (await r.json())["state"] == "open"
+        r = await c.post("/api/v1/tasks/5099-2/confirmation", json={"approve": False, "note": "lần nữa"},
+                         headers=bearer(token))
+        assert r.status == 409  # no longer awaiting confirmation
+    with Session(seeded) as s:
+        assert s.exec(select(Occurrence).where(Occurrence.task_id == task_id)).one().status == "open"
+        assert s.exec(select(Completion)).one().decision_reason == "Thiếu phụ lục"
+        told = s.exec(select(Notification).where(Notification.step.like("notice:returned:%"))).all()
+        assert told and {n.payload["reason"] for n in told} == {"Thiếu phụ lục"}

@@ -32,6 +32,7 @@ A = Action
 REPORTS = (A.PROGRESS, A.DONE, A.REQUEST_EXTENSION, A.ACKNOWLEDGE)
 DECISIONS = (A.CONFIRM_COMPLETION, A.DECIDE_EXTENSION)
 ADMINISTRATION = (A.IMPORT, A.MANAGE_LINKS)
+PEOPLE_KEEPING = (A.MANAGE_PEOPLE,)  # the console and the CLI keep people; the chats do not
 LEAD = "so-noi-vu"  # the lead agency of the task acted on
 
 # Who asks: (bindings as (agency, role, held through a group?), ADMIN_USER_IDS?, group admin?, listed?)
@@ -52,9 +53,21 @@ REPORTERS = {"administrator", "lead agency's focal point", "lead agency's manage
 DECIDERS = {"administrator", "oversight, own private chat", "oversight group's administrator",
             "plain member listed in OVERSIGHT_USER_IDS"}
 ADMINISTRATORS = {"administrator"}
+# Issue 24: who hands the lead agency's work on, who reminds now, who keeps the lead agency's people.
+DELEGATORS = {"administrator", "lead agency's focal point", "lead agency's managers' group member"}
+REMINDERS = {"administrator", "oversight, own private chat", "oversight group's administrator",
+             "oversight group's plain member", "plain member listed in OVERSIGHT_USER_IDS",
+             "lead agency's managers' group member"}
+PEOPLE_KEEPERS = {"administrator", "lead agency's focal point", "lead agency's managers' group member"}
 
 
 def expected(person: str, action: Action) -> bool:
+    if action is A.DELEGATE:
+        return person in DELEGATORS
+    if action is A.REMIND_NOW:
+        return person in REMINDERS
+    if action is A.MANAGE_PEOPLE:
+        return person in PEOPLE_KEEPERS
     if action in REPORTS:
         return person in REPORTERS
     if action in DECISIONS:
@@ -74,8 +87,16 @@ def standing(person: str, surface: str = "console") -> authority.Standing:
 
 @pytest.mark.parametrize("person,action", CASES)
 def test_the_rule(person, action):
-    why = authority.refusal(standing(person), action, lead=LEAD)
+    why = authority.refusal(standing(person), action, lead=LEAD, part=LEAD)
     assert (why is None) == expected(person, action), why
+
+
+def test_a_coordinating_agency_hands_on_its_own_part_only():
+    other = standing("another agency's focal point")  # so-y-te, a coordinator of the task
+    assert authority.refusal(other, A.DELEGATE, lead=LEAD, part="so-y-te") is None
+    assert authority.refusal(other, A.DELEGATE, lead=LEAD, part=LEAD).code == "not_your_agency"
+    assert authority.refusal(other, A.MANAGE_PEOPLE, part="so-y-te") is None
+    assert authority.refusal(other, A.MANAGE_PEOPLE, part=LEAD).code == "not_your_agency"
 
 
 def test_a_refusal_says_why():
@@ -86,6 +107,8 @@ def test_a_refusal_says_why():
     assert r(standing("province leadership"), A.PROGRESS, lead=LEAD).code == "role_cannot_act"
     assert r(standing("stranger"), A.ACKNOWLEDGE, lead=LEAD).code == "unlinked"
     assert r(standing("oversight, own private chat"), A.IMPORT).code == "admins_only"
+    assert r(standing("oversight, own private chat"), A.DELEGATE, lead=LEAD).code == "oversight_does_not_delegate"
+    assert r(standing("lead agency's focal point"), A.REMIND_NOW, lead=LEAD).code == "remind_not_allowed"
 
 
 # -- the chats ---------------------------------------------------------------------------------------------
@@ -108,13 +131,24 @@ def chat_scope(person: str, platform: str) -> ChatScope:
 
 
 def chat_allows(scope: ChatScope, action: Action) -> bool:
+    """As the chat's handlers ask: /giao through storage.delegation, /nhac through jobs.remind_now."""
+    from jobs import remind_now
+    from storage import delegation
+
     task = Task(key="5099-1", lead_agency=LEAD, content="x", coordinators=[])
+    if action is A.DELEGATE:
+        return delegation.refusal(task, LEAD, scope.acting_roles) is None
+    if action is A.REMIND_NOW:
+        return remind_now.refusal(task, scope.acting_roles) is None
     if action in REPORTS:
         return scope.refusal_to_act(task) is None
     return scope.refusal_to_oversee() is None
 
 
-@pytest.mark.parametrize("person,action", [c for c in CASES if c[1] not in ADMINISTRATION])
+CHAT_CASES = [c for c in CASES if c[1] not in ADMINISTRATION + PEOPLE_KEEPING]
+
+
+@pytest.mark.parametrize("person,action", CHAT_CASES)
 def test_telegram_chats_follow_the_rule(person, action):
     assert chat_allows(chat_scope(person, "telegram"), action) == expected(person, action)
 
@@ -123,7 +157,8 @@ def test_telegram_chats_follow_the_rule(person, action):
 ZALO_PEOPLE = [p for p in PEOPLE if not any(g for _a, _r, g in PEOPLE[p][0]) and not PEOPLE[p][1]]
 
 
-@pytest.mark.parametrize("person,action", [(p, a) for p in ZALO_PEOPLE for a in Action if a not in ADMINISTRATION])
+@pytest.mark.parametrize("person,action", [(p, a) for p in ZALO_PEOPLE for a in Action
+                                           if a not in ADMINISTRATION + PEOPLE_KEEPING])
 def test_zalo_chats_follow_the_rule(person, action):
     assert chat_allows(chat_scope(person, "zalo"), action) == expected(person, action)
 
@@ -162,10 +197,11 @@ def test_the_console_follows_the_rule(engine, person):
             return
         task = Task(key="5099-1", lead_agency=LEAD, content="x", coordinators=[])
         for action in Action:
-            allowed = (p.can_act(task) if action in REPORTS else p.can_decide if action in DECISIONS
-                       else p.can_admin)
-            assert allowed == expected(person, action), action
-            assert (p.refusal(action, task) is None) == expected(person, action), action
+            if action in REPORTS + DECISIONS + ADMINISTRATION:
+                allowed = (p.can_act(task) if action in REPORTS else p.can_decide if action in DECISIONS
+                           else p.can_admin)
+                assert allowed == expected(person, action), action
+            assert (p.refusal(action, task, part=LEAD) is None) == expected(person, action), action
 
 
 # -- the CLI: the server's operator, who holds the database ------------------------------------------------
@@ -173,6 +209,29 @@ def test_the_console_follows_the_rule(engine, person):
 @pytest.mark.parametrize("action", list(Action))
 def test_the_terminal_operator_may_do_everything(action):
     assert authority.refusal(authority.OPERATOR, action, lead=LEAD) is None
+
+
+def test_the_cli_asks_the_rule_for_links_delegation_remind_now_and_people(monkeypatch):
+    """`link`, `unlink`, `invite`, `assign`, `remind` and `people` go through dondoc.cli.actions.authorise:
+    a stricter rule for the operator would refuse them there (checked by making the rule refuse everything)."""
+    import inspect
+
+    import typer
+
+    from dondoc.cli import actions as cli_actions
+    from dondoc.cli import bot as cli_bot, people as cli_people, schedule as cli_schedule
+
+    asked = []
+    monkeypatch.setattr(authority, "refusal", lambda st, action, **kw: asked.append(action) or authority.Refusal("x"))
+    for action in ("links", "delegate", "remind", "people"):
+        with pytest.raises(typer.Exit):
+            cli_actions.authorise(action)
+    assert asked == [A.MANAGE_LINKS, A.DELEGATE, A.REMIND_NOW, A.MANAGE_PEOPLE]
+    sources = {f: inspect.getsource(f) for f in (cli_schedule.link_cmd, cli_schedule.unlink_cmd, cli_bot.invite_cmd,
+                                                  cli_people.assign_cmd, cli_people.remind_cmd, cli_people.people_add,
+                                                  cli_people._one_person)}
+    for f, src in sources.items():
+        assert "authorise" in src, f.__name__
 
 
 # -- end to end: the finding --------------------------------------------------------------------------------

@@ -227,12 +227,14 @@ async def test_done_with_confirmation_goes_to_oversight(db_url, engine):
         r = await bot.press(OVERSIGHT_CHAT, notice["message_id"], button(notice, "↩️"))
         assert r.answers[0]["show_alert"] and occurrence(bot, "5099-1").status == "done"
 
-        # rejection reopens it and tells the focal chat
+        # ↩️ asks why first (tests/test_bot_evidence.py); the answer returns it, the focal chat told by the outbox
         r = await bot.say(FOCAL_CHAT, "/done 5099-3")
         (notice,) = r.to(OVERSIGHT_CHAT)
         r = await bot.press(OVERSIGHT_CHAT, notice["message_id"], button(notice, "↩️"), language_code="en")
-        assert r.answers[0]["text"] == t("en", "cb_rejected") == "Sent back ↩️"
-        assert r.texts(FOCAL_CHAT)[0] == t("vi", "completion_rejected_tell", key="5099-3")
+        assert r.answers[0]["text"] == "Say why in the chat: the question is below."
+        assert occurrence(bot, "5099-3", "continuous").status == "pending_confirmation"
+        r = await bot.say(OVERSIGHT_CHAT, "Chưa có biên bản", language_code="en")
+        assert r.text == t("en", "return_ok", key="5099-3")
         assert occurrence(bot, "5099-3", "continuous").status == "open"
     finally:
         await stop(bot)

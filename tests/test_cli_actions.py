@@ -150,6 +150,10 @@ def test_confirm_reject_sends_it_back(cli, engine):
         task = s.exec(select(Task).where(Task.key == "5099-1")).one()
         actions.mark_done(s, task, "once", actions.Actor("Chị B", "7", "telegram"), NOW, needs_confirmation=True)
         s.commit()
-    r = cli("confirm", "5099-1", "--reject", LANGUAGE="en")
+    r = cli("confirm", "5099-1", "--reject", LANGUAGE="en")  # no reason: refused (issue 22), nothing changed
+    assert r.exit_code == 2 and "--note" in r.stderr and "dondoc return 5099-1 --reason" in r.stderr
+    assert occurrence(engine, "5099-1").status == "pending_confirmation"
+    r = cli("confirm", "5099-1", "--reject", "--note", "Thiếu biên bản", LANGUAGE="en")
     assert r.exit_code == 0 and r.stdout.strip() == "Sent 5099-1 back: not done."
     assert occurrence(engine, "5099-1").status == "open"
+    assert audit(engine)[-1] == ("task.returned", "cli", "5099-1")

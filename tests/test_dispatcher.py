@@ -343,8 +343,12 @@ async def test_claims_of_a_crashed_process_are_sent_after_the_timeout(engine, db
 async def test_digest_and_summary_texts(engine, db_url, world):
     sch, clock, ch = make(engine, db_url, datetime(2018, 6, 11, 8, 0, tzinfo=VN))
     await sch.tick()
-    digest = [t for t in ch.texts_to(-1001) if t.startswith("📋")]
+    digest = [t for t in ch.texts_to(-1002) if t.startswith("📋")]  # the leaders of Sở Nội vụ
     assert digest and "Lịch việc tuần 11/06 – 17/06/2018" in digest[0] and "[T1]" in digest[0]
+    # The focal chat hears T1's own reminder (3 working days ahead) this same 08:00, so its agenda, which would
+    # list only T1, is not sent: a chat is told of a task once a day (issue 27).
+    assert [t for t in ch.texts_to(-1001) if "Mã: T1" in t]
+    assert not [t for t in ch.texts_to(-1001) if t.startswith("📋")]
     assert not [t for t in ch.texts_to(-1006) if t.startswith("📋")]  # nothing due this week: no message
     assert {r.last_error for r in rows(engine, step="digest:weekly", chat="telegram:-1006")} == {"nothing to report"}
     clock.set(datetime(2018, 7, 2, 8, 0, tzinfo=VN))

@@ -204,3 +204,36 @@ def test_two_senders_each_with_its_own_budget_are_too_fast(postgres_server, pg_u
     finally:
         postgres_server.drop_database(other)
     assert tg.too_many_requests > 0
+
+
+def test_a_process_held_up_past_its_slot_takes_a_fresh_one(pg_url, monkeypatch):
+    """A dispatcher starved of the CPU wakes after its slot: sending then would land beside the slots others
+    took since — a burst. It lets the slot go and takes another; on time, one slot is enough."""
+    import jobs.flood as flood_module
+    from jobs.flood import LATE_SLOT, Reservation
+
+    flood = SharedFloodLimits(make_engine(pg_url), _settings(pg_url))
+    taken: list[str] = []
+
+    def reserve(chat_id):
+        taken.append(chat_id)
+        return Reservation(True, 0.05, None)
+
+    real_sleep = asyncio.sleep
+    stalls = [LATE_SLOT + 0.2]  # the first wake-up comes that late (a blocking pause, as a starved process has)
+
+    async def sleep(seconds):
+        await real_sleep(seconds)
+        if stalls:
+            time.sleep(stalls.pop())
+
+    monkeypatch.setattr(flood, "reserve", reserve)
+    monkeypatch.setattr(flood_module.asyncio, "sleep", sleep)
+    try:
+        waited = asyncio.run(flood.wait(PRIVATES[2]))
+        assert taken == [PRIVATES[2], PRIVATES[2]] and waited >= LATE_SLOT + 0.2
+        taken.clear()
+        asyncio.run(flood.wait(PRIVATES[3]))
+        assert taken == [PRIVATES[3]]
+    finally:
+        flood.engine.dispose()

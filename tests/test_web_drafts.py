@@ -201,3 +201,28 @@ async def test_a_scan_and_a_docx_are_drafted_too(seeded, wsettings, tmp_path):
         assert kept[name].number == "88/UBND-KGVX"
         assert [(t["lead"], t["deadline"]) for t in kept[name].tasks] == [
             ("Sở Nội vụ", "trước ngày 29/6/2018"), (UNKNOWN_LEAD, "trước ngày 15/7/2018")]
+
+
+async def test_a_central_directive_is_drafted_for_this_province_and_imports(seeded, wsettings):
+    """Duties for agencies the province's directory does not hold are said on their rows and ticked "Leave out";
+    imported as the browser sends it, the draft brings in only this province's duty — no agencies file needed."""
+    from tests.test_extract_central_groups import CENTRAL
+
+    async with console(seeded, wsettings, FixedClock(NOW)) as c:
+        await c.sign_in(ADMIN)
+        r = await upload(c, "cv-310.txt", CENTRAL.encode())
+        assert r.status == 200
+        raw = await r.text()
+        page = html.unescape(raw)
+        ticked = re.findall(r'name="(t\d+-remove)"[^>]*checked', raw)
+        assert ticked == ["t1-remove", "t2-remove", "t3-remove"]
+        assert vi("{names} is central, not in this province's agency directory", names="'Bộ Tài chính'") in page
+        form = {**fields(raw), **{name: "on" for name in ticked}}
+        r = await c.client.post(str(r.url.relative()), data={**form, "action": "import"})
+        page = html.unescape(await r.text())
+        assert r.status == 200, page
+        assert vi("Imported {number}: {added} added, {changed} changed, {unchanged} unchanged.",
+                  number="310/BYT-DP", added=1, changed=0, unchanged=0) in page
+        with Session(seeded) as s:
+            tasks = s.exec(select(Task).where(Task.key.like("310-%"))).all()
+            assert [t.lead_agency for t in tasks] == ["ubnd-tinh"]

@@ -374,3 +374,24 @@ async def test_report_on_zalo_is_busy_while_everyone_s_report_slots_are_taken(za
             slots.give_back(who)
     texts = await zalo.say(ZALO_OVERSIGHT, "/report")
     assert texts and texts != [busy] and slots.running == 0
+
+
+async def test_sendback_needs_its_reason_and_tells_the_agency(zalo):
+    """/sendback on Zalo is /return on Telegram (issue 22): no reason, no return; with one, open again and the
+    agency's focal chats told why through the outbox."""
+    from storage.record_tables import Completion
+    from storage.tables import Notification
+
+    await zalo.say(ZALO_FOCAL, "/done 5099-1 báo cáo số 7/BC-SNV")
+    text = "\n".join(await zalo.say(ZALO_OVERSIGHT, "/sendback 5099-1"))
+    assert text == _("Usage: /sendback KEY REASON — the completion is returned and the agency is told why", lang="vi")
+    text = "\n".join(await zalo.say(ZALO_FOCAL, "/sendback 5099-1 tự trả"))  # a focal chat does not decide
+    with Session(zalo.engine) as s:
+        assert s.exec(select(Occurrence)).one().status == "done"
+    await zalo.say(ZALO_OVERSIGHT, "/sendback 5099-1 Thiếu phụ lục số liệu", name="Phạm Văn Giám")
+    with Session(zalo.engine) as s:
+        assert s.exec(select(Occurrence)).one().status == "open"
+        c = s.exec(select(Completion)).one()
+        assert (c.decision, c.decided_by, c.decision_reason) == ("returned", "Phạm Văn Giám", "Thiếu phụ lục số liệu")
+        told = s.exec(select(Notification).where(Notification.step.like("notice:returned:%"))).all()
+        assert {n.payload["reason"] for n in told} == {"Thiếu phụ lục số liệu"}

@@ -41,13 +41,38 @@ async def refused(request: web.Request, text: str) -> web.Response:
     return aiohttp_jinja2.render_template("message.html", request, ctx, status=403)
 
 
+async def too_large(request: web.Request, name: str | None) -> web.Response:
+    """413 with a page naming the limit (nothing was changed): the evidence form's follows EVIDENCE_MAX_MB."""
+    from web.record import EVIDENCE_FILES_PER_FORM
+
+    if name == "record_done":
+        text = i18n._("The files are larger than the console takes: at most {n} files of {mb} MB each "
+                      "(EVIDENCE_MAX_MB). Nothing was recorded; go back and send smaller files.",
+                      n=EVIDENCE_FILES_PER_FORM, mb=request.app[SETTINGS].evidence_max_mb)
+    else:
+        text = i18n._("The file is larger than the console takes ({mb} MB). Nothing was changed.",
+                      mb=MAX_UPLOAD // (1024 * 1024))
+    ctx = {**await context(request), "title": i18n._("File too large"), "text": text}
+    return aiohttp_jinja2.render_template("message.html", request, ctx, status=413)
+
+
+def upload_limit(name: str | None, settings) -> int:
+    """The largest request body a form takes: the evidence form's follows EVIDENCE_MAX_MB (its files and a margin
+    for the form's fields); every other form takes a registry file of up to MAX_UPLOAD."""
+    if name == "record_done":
+        from web.record import EVIDENCE_FILES_PER_FORM
+
+        return EVIDENCE_FILES_PER_FORM * settings.evidence_max_mb * 1024 * 1024 + 1024 * 1024
+    return MAX_UPLOAD
+
+
 @web.middleware
 async def middleware(request: web.Request, handler):
-    if request.method == "POST":
-        request = request.clone(client_max_size=MAX_UPLOAD)
     name = request.match_info.route.name
-    token = request.cookies.get(COOKIE)
     settings = request.app[SETTINGS]
+    if request.method == "POST":
+        request = request.clone(client_max_size=upload_limit(name, settings))
+    token = request.cookies.get(COOKIE)
     row = person = None
     if token:
         def load(s: Session):
@@ -72,8 +97,14 @@ async def middleware(request: web.Request, handler):
                                         .with_query(next=str(request.rel_url)))
                 return await refused(request, i18n._("Your session has ended; sign in again."))
         if request.method == "POST" and name != "signin_link_post":  # a link proves itself
-            form = await request.post()
-            if row is None or not auth.csrf_ok(row, form.get("csrf")):
+            try:
+                form = await request.post()
+            except web.HTTPRequestEntityTooLarge:  # aiohttp's limit (upload_limit): say so, with the limit
+                form = None
+                response = await too_large(request, name)
+            if form is None:
+                pass
+            elif row is None or not auth.csrf_ok(row, form.get("csrf")):
                 response = await refused(request, i18n._("This form has expired or did not come from this site; "
                                                    "reload the page and try again."))
             else:
@@ -159,9 +190,10 @@ def make_web_app(settings, engine, clock) -> web.Application:
     from web.api import console as integrations
 
     integrations.routes(app)  # other systems: API tokens and webhooks (web/api/console.py)
-    from web import people_pages
+    from web import people_forms, people_pages
 
     people_pages.routes(app)  # issue 24
+    people_forms.routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
 
     async def drop_uploads(app: web.Application) -> None:

@@ -52,6 +52,7 @@ def tasks_from_form(form, stored: list[dict]) -> list[dict]:
         if form.get(f"t{i}-remove") == "on":
             continue
         t = dict(old)
+        t["left_out"] = ""  # kept by the clerk: the form's "Leave out" box is the decision now
         for name in FIELDS:
             key = f"t{i}-{name}"
             if key in form:

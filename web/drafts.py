@@ -96,6 +96,20 @@ async def draft_upload(request: web.Request) -> web.Response:
     now = request.app[CLOCK].now()
 
     def keep(s: Session) -> int:
+        # the leads against the directory the import will use: a central directive's duties for agencies this
+        # province does not hold are said and ticked "Leave out" rather than refused at import
+        from intake.directive.directory import fit_to_directory
+        from storage.agencies import AgencyFileError
+
+        scratch = Path(tempfile.mkdtemp(prefix="dondoc-draft-agencies-"))
+        try:
+            with use_language(lang):
+                fit_to_directory(draft, registry_adapter.import_directory(
+                    s, settings, registry_adapter.Options(folder=scratch)))
+        except AgencyFileError:
+            pass  # the import names an unusable agencies file itself, on the draft's page
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         row = DirectiveDraft(owner_id=person.user_id, owner_name=person.name, file_name=name,
                              tasks=draft_form.tasks_of(draft), created_at=now, updated_at=now,
                              **draft_form.header_of(draft))

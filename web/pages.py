@@ -22,6 +22,7 @@ from storage.agencies import agency_names
 from storage.tables import AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
 from web import record
+from web.task_people import task_people
 from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
 from storage.signin import Person
 
@@ -207,6 +208,7 @@ def task_context(s: Session, request: web.Request, person: Person, task: Task) -
         "names": agency_names(s),
         "can_act": person.can_act(task),
         "can_decide": person.can_decide,
+        **task_people(s, person, task, today, items[0].occurrence_key if items else None),  # issue 24
         "today": today,
         "tz": settings.timezone,
     }
@@ -238,6 +240,8 @@ DONE_MESSAGES = {
     "extend": lambda: _("Extension requested."),
     "approved": lambda: _("Extension approved."),
     "rejected": lambda: _("Extension rejected."),
+    "assigned": lambda: _("Handed on."),
+    "reminded": lambda: _("Reminder queued: it goes out at the next check, within the delivery hours."),
 }
 
 
@@ -256,6 +260,8 @@ def action_error_text(e: actions.ActionError) -> str:
         "already_decided": _("This request was already decided."),
         "removed": _("This task was removed from the registry."),
         "bad_occurrence": _("This period of the task does not exist."),
+        "not_done": _("This period is not reported done: there is nothing to return."),
+        "no_return_reason": _("Say why the completion is returned."),
     }.get(e.code, str(e))
 
 
@@ -323,9 +329,9 @@ async def act(request: web.Request) -> web.StreamResponse:
             if what == "confirm":  # through storage.completion: the completion keeps its decision
                 completion.confirm(s, task, occurrence, actor, when)
                 return "ok", "confirmed"
-            if what == "return":
-                completion.reject(s, task, occurrence, actor, when)
-                return "ok", "confirmed" if what == "confirm" else "returned"
+            if what == "return":  # an old form, or a hand-made POST: a return is made with its reason only
+                return "bad", _("A completion is returned with the reason the agency will be told: use “Return "
+                                "the completion” on this page and say why. Nothing was changed.")
             if what == "extend":
                 new_due = _parse_date(form.get("date", ""))
                 if new_due is None:

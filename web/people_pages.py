@@ -39,7 +39,7 @@ def _context(session, agencies: list[str] | None) -> dict:
     for p in people(session):
         if agencies is not None and p.agency not in agencies:
             continue
-        rows.append({"name": p.name, "agency": names.get(p.agency, p.agency), "position": p.position or "",
+        rows.append({"id": p.id, "name": p.name, "agency": names.get(p.agency, p.agency), "position": p.position or "",
                      "department": department_name(session, p.department_id) or "", "head": p.is_head,
                      "leader": p.is_leader, "channels": [f"{c}: {a}" for c, a in channels_of(p)],
                      "awaiting": p.email if p.email and p.email_confirmed_at is None else None})

@@ -54,31 +54,36 @@ def _invalid(lang: str) -> web.Response:
         "This link is not valid or has expired.", lang=lang)) + "</p>", lang, status=404)
 
 
-async def ack_page(request: web.Request) -> web.Response:
+async def _answer(request: web.Request, load, act: bool, render) -> web.Response:
+    """The four pages alike: the token from the link (GET) or the button's form (POST), loaded (and acted on
+    for a POST) off the event loop, `render(*found)` for a valid one, else "not valid"."""
     settings = request.app["person_pages"][0]
-    token = request.query.get("t", "")
-    found = await asyncio.to_thread(_load, request, token, False)
-    if found is None:
-        return _invalid(settings.language)
-    lang, key, name, done = found
+    token = str((await request.post()).get("t", "")) if act else request.query.get("t", "")
+    found = await asyncio.to_thread(load, request, token, act)
+    return _invalid(settings.language) if found is None else render(token, *found)
+
+
+def _said(title: str, text: str, lang: str) -> web.Response:
+    return _page(title, "<p>" + html.escape(text) + "</p>", lang)
+
+
+def _ack_asked(token, lang, key, name, done) -> web.Response:
     if done:
-        return _page(_("Received", lang=lang), "<p>" + html.escape(_(
-            "{name}, you already said you received task {key}.", lang=lang, name=name, key=key)) + "</p>", lang)
+        return _said(_("Received", lang=lang), _("{name}, you already said you received task {key}.", lang=lang,
+                                                  name=name, key=key), lang)
     text = _("{name}, tell dondoc that you received task {key}: no more reminders on your other channels.",
              lang=lang, name=name, key=key)
     return _page(_("Received?", lang=lang), f"<p>{html.escape(text)}</p>"
                  + _form("/person/ack", token, _("Received", lang=lang)), lang)
 
 
+async def ack_page(request: web.Request) -> web.Response:
+    return await _answer(request, _load, False, _ack_asked)
+
+
 async def ack_action(request: web.Request) -> web.Response:
-    settings = request.app["person_pages"][0]
-    form = await request.post()
-    found = await asyncio.to_thread(_load, request, str(form.get("t", "")), True)
-    if found is None:
-        return _invalid(settings.language)
-    lang, key, name, _done = found
-    return _page(_("Received", lang=lang), "<p>" + html.escape(_(
-        "Thank you, {name}: task {key} is marked received.", lang=lang, name=name, key=key)) + "</p>", lang)
+    return await _answer(request, _load, True, lambda _t, lang, key, name, _d: _said(_("Received", lang=lang), _(
+        "Thank you, {name}: task {key} is marked received.", lang=lang, name=name, key=key), lang))
 
 
 # -- confirming a person's e-mail address (double opt-in) --------------------------------------------------------
@@ -122,28 +127,21 @@ def _confirm(request: web.Request, token: str, act: bool):
         return (p.language or settings.language, p.name, p.email, p.email_confirmed_at is not None)
 
 
-async def confirm_page(request: web.Request) -> web.Response:
-    settings = request.app["person_pages"][0]
-    token = request.query.get("t", "")
-    found = await asyncio.to_thread(_confirm, request, token, False)
-    if found is None:
-        return _invalid(settings.language)
-    lang, name, address, done = found
+def _confirm_asked(token, lang, name, address, done) -> web.Response:
     if done:
-        return _page(_("Address confirmed", lang=lang), "<p>" + html.escape(_(
-            "{address} is already confirmed.", lang=lang, address=address)) + "</p>", lang)
+        return _said(_("Address confirmed", lang=lang), _("{address} is already confirmed.", lang=lang,
+                                                           address=address), lang)
     text = _("{name}: confirm that {address} should receive the reminders of the tasks handed to you.", lang=lang,
              name=name, address=address)
     return _page(_("Confirm your address", lang=lang), f"<p>{html.escape(text)}</p>"
                  + _form("/person/confirm", token, _("Confirm", lang=lang)), lang)
 
 
+async def confirm_page(request: web.Request) -> web.Response:
+    return await _answer(request, _confirm, False, _confirm_asked)
+
+
 async def confirm_action(request: web.Request) -> web.Response:
-    settings = request.app["person_pages"][0]
-    form = await request.post()
-    found = await asyncio.to_thread(_confirm, request, str(form.get("t", "")), True)
-    if found is None:
-        return _invalid(settings.language)
-    lang, _name, address, _done = found
-    return _page(_("Address confirmed", lang=lang), "<p>" + html.escape(_(
-        "Thank you. {address} will now receive dondoc's messages.", lang=lang, address=address)) + "</p>", lang)
+    return await _answer(request, _confirm, True, lambda _t, lang, _n, address, _d: _said(
+        _("Address confirmed", lang=lang), _("Thank you. {address} will now receive dondoc's messages.", lang=lang,
+                                             address=address), lang))

@@ -23,6 +23,10 @@ from storage.signin import Person
 from storage.tables import Task
 from web.common import CLOCK, PERSON, SETTINGS, _parse_date, run_db, today_of
 
+# Files one completion form takes, each of at most EVIDENCE_MAX_MB; the request's size limit follows from both
+# (web.app.upload_limit).
+EVIDENCE_FILES_PER_FORM = 5
+
 RECORD_ERRORS = {
     "done_in_future": lambda i: _("The day it was done cannot be after today ({today}).",
                                   today=format_date(i.get("today"))),
@@ -39,6 +43,16 @@ RECORD_ERRORS = {
     "bad_occurrence": lambda i: _("This period of the task does not exist."),
     "removed": lambda i: _("This task was removed from the registry."),
 }
+
+
+def _size(f) -> int:
+    """The size of an uploaded file (aiohttp keeps it in a temporary file), without reading it into memory."""
+    import os
+
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    f.seek(0)
+    return size
 
 
 def error_text(e: actions.ActionError) -> str:
@@ -92,9 +106,14 @@ async def done_form(request: web.Request) -> web.StreamResponse:
                     return await _refuse(request, RECORD_ERRORS["no_file"]({}))
                 kept.append(StoredFile(store.clean_name(str(n)), str(st), int(sz), str(k)[:100]))
         else:
-            for f in form.getall("files", []):
-                if getattr(f, "filename", None):
-                    kept.append(store.put(f.filename, f.file.read()))
+            sent = [f for f in form.getall("files", []) if getattr(f, "filename", None)]
+            if len(sent) > EVIDENCE_FILES_PER_FORM:
+                return await _refuse(request, _("At most {n} files go with one completion; nothing was recorded.",
+                                                n=EVIDENCE_FILES_PER_FORM))
+            for f in sent:
+                store.check(f.filename, _size(f.file))  # every file checked before any is kept
+            for f in sent:
+                kept.append(store.put(f.filename, f.file.read()))
     except (EvidenceError, ValueError) as e:
         return await _refuse(request, str(e))
     when = request.app[CLOCK].now()
@@ -263,7 +282,7 @@ def task_record(s: Session, task: Task, lang: str | None = None) -> dict:
         files.setdefault(e.completion_id, []).append(e)
     return {"completions": completion.completions_of(s, task), "files": files,
             "history_lines": list(reversed(task_history(s, task, lang=lang))), "responsibility": history(s, task),
-            "kind_label": kind_label}
+            "kind_label": kind_label, "files_per_form": EVIDENCE_FILES_PER_FORM}
 
 
 def routes(app: web.Application) -> None:

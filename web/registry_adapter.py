@@ -68,11 +68,10 @@ class Outcome:
         return not self.problems
 
 
-def _run(session: Session, path: Path, *, settings, calendar, now: datetime, actor: str, options: Options,
-         dry: bool, limits: intake.Limits | None = None) -> Outcome:
+def import_directory(session: Session, settings, options: Options):
+    """The one directory an upload is imported with: built-in, AGENCIES_FILE, PROVINCE, what earlier imports
+    stored, this upload's file. Raises storage.agencies.AgencyFileError when a file cannot be used."""
     from intake.directory import directory_for
-    from intake.tasks import ADVICE
-    from storage.agencies import AgencyFileError
 
     extra = [options.agencies] if options.agencies else []
     if not extra and options.folder is not None:
@@ -85,9 +84,16 @@ def _run(session: Session, path: Path, *, settings, calendar, now: datetime, act
             stored = options.folder / "stored-agencies.yaml"
             stored.write_text(stored_agencies_yaml(session), encoding="utf-8")
             extra = [stored]
+    return directory_for(settings, session, extra)
+
+
+def _run(session: Session, path: Path, *, settings, calendar, now: datetime, actor: str, options: Options,
+         dry: bool, limits: intake.Limits | None = None) -> Outcome:
+    from intake.tasks import ADVICE
+    from storage.agencies import AgencyFileError
+
     try:
-        # the one directory: built-in, AGENCIES_FILE, PROVINCE, what earlier imports stored, this upload's file
-        directory = directory_for(settings, session, extra)
+        directory = import_directory(session, settings, options)
     except AgencyFileError as e:
         return Outcome(problems=agency_file_problems(e, options.agencies))
     opts = intake.ImportOptions(directory=directory, now=now, actor=actor, calendar=calendar,

@@ -19,7 +19,7 @@ from storage.views import TaskItem
 __all__ = ["Todo", "todo_of", "returned_items", "bulk_done_message", "RETURN_ACTIONS"]
 
 # Audit actions that send a reported completion back to the agency (the record's "return").
-RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned")
+RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned", "task.returned")  # the last: storage.completion
 REPORT_ACTIONS = ("task.done", "task.done_claimed")
 
 

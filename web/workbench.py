@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from core import authority
 from core.i18n import N_, _
-from storage import actions
+from storage import actions, completion
 from storage.signin import Person
 from storage.tables import AuditEntry, Extension, Task
 from web.common import CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
@@ -68,6 +68,9 @@ async def bulk(request: web.Request) -> web.StreamResponse:
             "title": _("Not allowed"), "text": refusal_text(why, None)}, status=403)
     if what == "reject" and reason is None:
         return _bulk_message(request, _("Give the reason for refusing the extensions."), 400)
+    if what == "return" and reason is None:  # the agency is told why (storage.completion.return_completion)
+        return _bulk_message(request, _("Give the reason for sending the completions back: the agencies are told "
+                                        "it."), 400)
 
     def work(s: Session):
         for key, occurrence in selected:
@@ -76,9 +79,10 @@ async def bulk(request: web.Request) -> web.StreamResponse:
                 s.rollback()
                 return "bad", _("Task {key}: there is no such task, or it is not shown to you.", key=key)
             try:
-                if what in ("confirm", "return"):
-                    actions.confirm_completion(s, task, occurrence, actor, when, approve=what == "confirm",
-                                               note=reason)
+                if what == "confirm":
+                    completion.confirm(s, task, occurrence, actor, when, note=reason)
+                elif what == "return":  # as the task page's return: with its reason, the agency told
+                    completion.return_completion(s, task, occurrence, reason, actor, when)
                 else:
                     ext = s.exec(select(Extension).where(Extension.task_id == task.id,
                                                          Extension.occurrence_key == occurrence,
@@ -154,6 +158,7 @@ ACTIVITY_WORDS = {
     "task.completion_confirmed": N_("{who} confirmed the completion of task {key}"),
     "task.completion_rejected": N_("{who} sent the completion of task {key} back"),
     "task.completion_returned": N_("{who} sent the completion of task {key} back"),
+    "task.returned": N_("{who} sent the completion of task {key} back"),
     "task.acknowledged": N_("{who} acknowledged task {key}"),
     "task.handed_over": N_("{who} handed task {key} over"),
     "extension.requested": N_("{who} asked for more time on task {key}"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import calendar, callbacks, linking, lists, people, record, reports, tasks, web
+from bot.handlers import calendar, callbacks, evidence, linking, lists, people, record, reports, tasks, web
 
 
 def register(app: Application) -> None:
@@ -25,6 +25,7 @@ def register(app: Application) -> None:
         "progress": tasks.progress_command,
         "extend": tasks.extend_command,
         "return": record.return_command,
+        "cancel": record.cancel_command,  # leave the ↩️ button's question unanswered
         "ics": calendar.ics_command,
         "feed": calendar.feed_command,
         "report": reports.report_command,
@@ -37,5 +38,8 @@ def register(app: Application) -> None:
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(callbacks.on_button))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, linking.chat_migrated))
-    # Answers to a "⏳ Xin gia hạn" prompt (ForceReply): plain text replying to one of our messages.
-    app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, tasks.extension_reply))
+    # Plain text: the reason the ↩️ button asked for (the next message of the person who pressed it), else the
+    # answer to a "⏳ Xin gia hạn" prompt (ForceReply: a reply to one of our messages).
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, record.text_message))
+    # A file sent as completion evidence: caption "/done KEY …", or a reply to the task's reminder.
+    app.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, evidence.file_message))

@@ -16,11 +16,12 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import buttons as btn
-from bot.handlers import flows
+from bot.handlers import flows, record
 from bot.handlers.common import ChatScope, Deps, deps, edit, load_scope
 from bot.handlers.tasks import _send_notices, send_extension_prompt
 from bot.texts import shorten, t
-from storage.tables import PENDING_CONFIRMATION, Extension, Task
+from core.i18n import _
+from storage.tables import DONE, PENDING_CONFIRMATION, Extension, Task
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if payload.action in (btn.APPROVE_EXTENSION, btn.REJECT_EXTENSION):
             await _decide(update, context, session, d, scope, task, payload, message)
             return
+        if payload.action in btn.HAND_ACTIONS:  # giao việc: the rule of who hands work on, not of who reports
+            from bot.handlers.hand_on import on_hand_button
+
+            await on_hand_button(update, context, session, d, scope, task, payload, message)
+            return
 
         why = scope.refusal_to_oversee() if payload.action in OVERSIGHT_ACTIONS else scope.refusal_to_act(task)
         if why is not None:
@@ -82,7 +88,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if payload.action == btn.BACK:
             if message is not None:
-                await edit(message, None, btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks()))
+                await edit(message, None, flows.reminder_keyboard(session, d, task, key, lang, scope))
             await query.answer()
             return
         if payload.action == btn.EXTEND:
@@ -103,6 +109,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                         reply_to=message.message_id if message else None)
             return
 
+        if payload.action == btn.REJECT_DONE:  # a return needs its reason: ask for it first (bot/handlers/record.py)
+            state = flows.occurrence_state(session, d, task, key)
+            if state.row is None or state.row.status not in (DONE, PENDING_CONFIRMATION):
+                await _refresh(session, d, scope, task, key, payload.action, message)
+                await query.answer(shorten(t(lang, "return_nothing", key=task.key), 200), show_alert=True)
+                return
+            await query.answer(shorten(_("Say why in the chat: the question is below.", lang=lang), 200))
+            await record.ask_reason(context, d, scope, task, key, message, state.row.status)
+            return
+
         if payload.action == btn.DONE:
             outcome = flows.do_done(session, d, scope, task, key, None)
         elif payload.action == btn.PROGRESS:
@@ -116,8 +132,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             outcome = flows.do_progress(session, d, scope, task, key, percent, None)
         elif payload.action == btn.ACK:
             outcome = flows.do_ack(session, d, scope, task, key)
-        elif payload.action in (btn.CONFIRM_DONE, btn.REJECT_DONE):
-            outcome = flows.do_confirm(session, d, scope, task, key, approve=payload.action == btn.CONFIRM_DONE)
+        elif payload.action == btn.CONFIRM_DONE:
+            outcome = flows.do_confirm(session, d, scope, task, key, approve=True)
         else:  # pragma: no cover - every action is handled above
             await query.answer(t(lang, "cb_invalid"), show_alert=True)
             return
@@ -133,7 +149,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await edit(message, _append(message.text, outcome.text), None)
             else:
                 await edit(message, flows.with_state(message.text, flows.state_block(session, d, task, key, lang)),
-                           flows.reminder_keyboard(session, d, task, key, lang))
+                           flows.reminder_keyboard(session, d, task, key, lang, scope))
     await query.answer(shorten(outcome.short, 200))
     await _send_notices(context, outcome)
 
@@ -176,7 +192,7 @@ async def _refresh(session, d: Deps, scope: ChatScope, task: Task, key: str, act
         await edit(message, None, rows)
         return
     await edit(message, flows.with_state(message.text, flows.state_block(session, d, task, key, lang)),
-               flows.reminder_keyboard(session, d, task, key, lang))
+               flows.reminder_keyboard(session, d, task, key, lang, scope))
 
 
 def _append(text: str | None, line: str) -> str:

@@ -149,6 +149,12 @@ class ChatScope:
             group_admin=self.member_status in ("creator", "administrator"),
             listed_overseer=self.user is not None and self.user.id in listed)
 
+    @property
+    def acting_roles(self) -> set[tuple[str, str]] | None:
+        """(agency, role) pairs this chat acts with for delegation and remind now (storage.delegation,
+        jobs.remind_now ask core/authority.py with them); None: an administrator."""
+        return None if self.is_admin else {(b.agency, b.role) for b in self.bindings}
+
     def refusal_to_act(self, task: Task) -> str | None:
         """Why this chat may not update `task` (progress, done, extension, acknowledge), or None if it may.
         The chat is the unit of trust for reports: any member of an agency's chat reports for the agency.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Sequence
 
 from sqlmodel import Session, select
 
@@ -18,6 +19,7 @@ from core.status import Status, compute_status, status_label
 from core.completion_text import read_completion
 from storage import actions, completion
 from storage.actions import ActionError
+from storage.evidence import EvidenceError, EvidenceStore
 from storage.tables import OPEN, ChatBinding, Extension, Occurrence, ProgressUpdate, Task
 
 # The line that starts the state block, in every language: a new block replaces the old one.
@@ -108,10 +110,16 @@ def with_state(original: str | None, block: str) -> str:
     return f"{base}\n\n{block}" if base else block
 
 
-def reminder_keyboard(session: Session, d: Deps, task: Task, key: str, lang: str) -> list[list[btn.Button]] | None:
-    """The task buttons while the occurrence is open; none once it is done or awaiting confirmation."""
+def reminder_keyboard(session: Session, d: Deps, task: Task, key: str, lang: str,
+                      scope: ChatScope | None = None) -> list[list[btn.Button]] | None:
+    """The task buttons while the occurrence is open; none once it is done or awaiting confirmation. "Giao
+    việc" as on the card the bot composed: in the lead agency's own chat, when it has people or departments."""
+    from storage.people import has_people
+
     row = actions.get_occurrence(session, task, key)
-    return btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks(), state=row.status if row else OPEN) or None
+    return btn.task_buttons(task, key, lang, d.settings.secret_for_callbacks(), state=row.status if row else OPEN,
+                            hand_on=scope is not None and task.lead_agency in scope.own_agencies
+                            and has_people(session, task.lead_agency)) or None
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
@@ -181,10 +189,14 @@ def do_progress(session: Session, d: Deps, scope: ChatScope, task: Task, key: st
                    t(scope.lang, "cb_progress", percent=percent))
 
 
-def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, note: str | None) -> Outcome:
-    part = _part_done(session, d, scope, task)  # a coordinating agency's own part (issue 24)
-    if part is not None:
-        return part
+def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, note: str | None,
+            files: Sequence[completion.Attachment] = ()) -> Outcome:
+    """Report `task` done; `files` (a file sent to the chat) are kept in the evidence store on the completion,
+    or nothing is recorded at all."""
+    if not files:  # a file is evidence of the task's completion, never of a coordinating agency's part
+        part = _part_done(session, d, scope, task)  # a coordinating agency's own part (issue 24)
+        if part is not None:
+            return part
     if (why := scope.refusal_to_act(task)) is not None:
         return refused(why)
     needs = d.settings.confirm_completion
@@ -192,8 +204,11 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
     try:
         completion.report_completion(session, task, key, scope.actor, d.now(), note=note or None, on=words.on,
                                      document=words.document, document_date=words.document_date,
+                                     files=files, store=EvidenceStore.from_settings(d.settings) if files else None,
                                      needs_confirmation=needs, tz=d.settings.timezone)  # a completion row, as the CLI's
         occ = actions.get_occurrence(session, task, key)
+    except EvidenceError as e:
+        return refused(str(e) + "\n" + _("Nothing was recorded.", lang=scope.lang))
     except ActionError as e:
         if e.code in ("done_in_future", "done_before_assigned", "document_in_future"):
             return refused(t(scope.lang, "err_" + e.code, today=fmt_date(e.info.get("today")),
@@ -201,11 +216,12 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
         return _fail(e, task, key, scope, d)
     lang = scope.lang
     period = period_text(task, key, lang)
+    kept = "".join("\n" + _("📎 Evidence kept: {name}", lang=lang, name=f.filename) for f in files)
     if not needs:
         status = occurrence_state(session, d, task, key).status
         return Outcome(True, t(lang, "done_ok", key=task.key, period=period, status=status_label(status, lang),
-                               name=scope.actor.name), t(lang, "cb_done"))
-    out = Outcome(True, t(lang, "done_pending", key=task.key, period=period), t(lang, "cb_done_pending"))
+                               name=scope.actor.name) + kept, t(lang, "cb_done"))
+    out = Outcome(True, t(lang, "done_pending", key=task.key, period=period) + kept, t(lang, "cb_done_pending"))
     names = agency_names(session, {task.lead_agency})
     due = occurrence_state(session, d, task, key).effective_due
     for b in _chats_with_role(session, "oversight"):
@@ -215,6 +231,7 @@ def do_done(session: Session, d: Deps, scope: ChatScope, task: Task, key: str, n
                  completed=fmt_date(occ.completed_on),
                  note=t(bl, "note_line", note=occ.completion_note) if occ.completion_note else "",
                  who=scope.actor.name)
+        text += "".join("\n" + _("📎 Evidence: {name}", lang=bl, name=f.filename) for f in files)
         out.notify.append((target(b), text, btn.confirmation_buttons(task, key, bl, d.settings.secret_for_callbacks())))
     return out
 

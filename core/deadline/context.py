@@ -7,7 +7,8 @@ folded text (`core.deadline.text`), pure.
   that never ends;
 - a plan year ("hoàn thành 100% kế hoạch vốn năm 2026") is due at the year's end;
 - a date range written with a dash and no keyword ("Tổng kết công tác năm 2025: 10/12/2025 – 20/12/2025") is the
-  time the work is given, due at its end.
+  time the work is given, due at its end;
+- a year a target is set for ("phấn đấu đến năm 2030 đạt 95% …", "đạt 90% vào năm 2030") is not a deadline.
 """
 
 from __future__ import annotations
@@ -76,3 +77,15 @@ def describes_work(fold: str, start: int) -> bool:
     ban hằng quý"), not standing as the duty's own schedule (", định kỳ hằng quý", "báo cáo hằng quý")."""
     before = fold[:start].rstrip()
     return bool(before) and before[-1].isalpha() and not _REPORTING_VERB.search(before)
+
+
+# A target is a share to reach: "đạt (tỷ lệ) (trên) 90% (vào năm 2030)" before the year, or "(đến năm 2030) đạt 95%"
+# right after it. "phấn đấu đến năm 2015" alone stays the year's end (tests/test_deadline_directives.py, 003).
+_PERCENT = r"(?:ty\s+le\s+)?(?:tren\s+|it\s+nhat\s+|toi\s+thieu\s+)?\d+(?:[.,]\d+)?\s*%"
+_TARGET_BEFORE = re.compile(r"dat\s+" + _PERCENT + r"[^;.]{0,40}$")
+_TARGET_AFTER = re.compile(r"\s*,?\s*(?:dat|co)\s+" + _PERCENT)
+
+
+def target_year(fold: str, start: int, end: int) -> bool:
+    """Whether the year at `start`:`end` is the year of a target, not the duty's deadline."""
+    return bool(_TARGET_BEFORE.search(fold[max(0, start - 60):start]) or _TARGET_AFTER.match(fold, end))

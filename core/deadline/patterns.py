@@ -69,6 +69,11 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
     ("day_monthly", re.compile(
         r"\b" + _PREP_R + r"(?:ngay\s+)?(?<![\d/.-])(?P<d>\d{1,2})\s+(?:cua\s+)?(?:hang|moi)\s+thang\b(?!\s*/)"
     )),
+    # "định kỳ hằng tháng, trước ngày 25": the period first, then the day of the month
+    ("month_then_day", re.compile(
+        r"\b(?:dinh\s+ky\s+)?(?:hang|moi)\s+thang\s*,?\s*" + _PREP_R + r"ngay\s+(?<![\d/.-])(?P<d>\d{1,2})\b"
+        r"(?!\s*(?:[/.-]\s*\d|thang\b|cua\b|\())"
+    )),
     ("day_quarterly", re.compile(
         r"\b" + _PREP_R + r"(?:ngay\s+)?(?<![\d/.-])(?P<d>\d{1,2})\s+(?:cua\s+)?thang\s+(?P<w>cuoi|dau)\s+"
         r"(?:cua\s+)?(?:moi\s+|hang\s+)?qu[yi]\b"
@@ -79,6 +84,11 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
     )),
     ("month_yearly", re.compile(
         r"\b" + _PREP_R + _QUAL + r"thang\s+(?P<m>\d{1,2})\s*(?:/\s*nam\b|(?:cua\s+)?(?:hang|moi)\s+nam\b)"
+    )),
+    # "tháng 3 và tháng 9 hằng năm": several months of every year, each due at its end
+    ("months_yearly", re.compile(
+        r"\b" + _PREP_R + r"thang\s+(?P<m>\d{1,2})(?P<more>(?:\s*(?:,|va)\s*(?:thang\s+)?\d{1,2}\b)+)\s+"
+        r"(?:cua\s+)?(?:hang|moi)\s+nam\b"
     )),
     ("quarter_yearly", re.compile(
         r"\b" + _PREP_R + r"qu[yi]\s+" + _ROMAN_OR_NUM + r"\s*(?:/\s*nam\b|(?:cua\s+)?(?:hang|moi)\s+nam\b)"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.i18n import _
+from core.i18n import N_, _
 from core.deadline import context as _context
 from core.deadline import regime as _regime
 from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
@@ -260,6 +260,8 @@ class _Reader(_OnceReadings, _RecurringReadings):
             return mt.start, "deadline"  # "trong vòng 15 ngày kể từ ngày ký" says it all
         if mt.kind == "year" and (plan := _context.plan_year_start(before)) is not None:
             return offset + plan, "deadline"  # "hoàn thành 100% kế hoạch vốn năm 2026": by the year's end
+        if mt.kind == "year" and _context.target_year(self.fold, mt.start, mt.end):
+            return mt.start, N_("is the year of a target, not a deadline")  # "phấn đấu đến năm 2030 đạt 95% …"
         neg = _NEGATIVE.search(before)
         if neg:
             word = neg.group("neg").split()[0]

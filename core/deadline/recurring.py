@@ -32,7 +32,10 @@ class _RecurringReadings:
         name = mt.name
         if name == "monthly_slash_year":  # "Hàng tháng/năm" is read as monthly (issue 3)
             return "FREQ=MONTHLY;BYMONTHDAY=-1", ("month",), False
-        if name == "day_monthly":
+        if name == "months_yearly":
+            months = sorted({_month(x, words) for x in [g["m"], *re.findall(r"\d{1,2}", g["more"])]})
+            return f"FREQ=YEARLY;BYMONTH={','.join(map(str, months))};BYMONTHDAY=-1", ("year",), True
+        if name in ("day_monthly", "month_then_day"):
             d = _day_of_month(g["d"], 31, words)
             return "FREQ=MONTHLY;" + _bymonthday(d), ("month",), True
         if name == "day_quarterly":

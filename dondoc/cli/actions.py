@@ -304,7 +304,8 @@ def decide_cmd(
 @speaks
 def confirm_cmd(
     key: str = typer.Argument(..., help=N_("The task's key.")),
-    reject: bool = typer.Option(False, "--reject", help=N_("Send it back: not done after all.")),
+    reject: bool = typer.Option(False, "--reject", help=N_("Send it back: not done after all (with --note, the "
+                                                           "reason the agency is told).")),
     note: Optional[str] = typer.Option(None, "--note", help=N_("A note kept with the decision.")),
     occurrence: Optional[str] = typer.Option(None, "--period", "--occurrence", help=PERIOD_HELP),
 ) -> None:
@@ -330,8 +331,11 @@ def confirm_cmd(
             occ = occurrence_key(session, task, occurrence, today)
         with _raise_for(task):
             authorise('confirm', task)
-            if reject:
-                completion.reject(session, task, occ, actor(), now, note=note)
+            if reject:  # a return is made with its reason, told to the agency (as `dondoc return`)
+                if not (note or "").strip():
+                    fail(_("A completion is sent back with its reason, which the agency is told: add --note "
+                           "\"…\" (or use dondoc return {key} --reason \"…\").", key=task.key))
+                completion.return_completion(session, task, occ, note, actor(), now)
             else:
                 completion.confirm(session, task, occ, actor(), now, note=note)
         return task.key + period_suffix(task, occ)

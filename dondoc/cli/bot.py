@@ -52,6 +52,9 @@ def invite_cmd(
     from storage.db import session_scope
     from storage.tables import ROLES
 
+    from dondoc.cli.actions import authorise
+
+    authorise("links")  # the one rule (core/authority.py), as for `link` and `unlink`
     s = settings()
     if role not in ROLES:
         fail(_("--role {role!r}: accepted: {accepted}.", role=role, accepted=" | ".join(ROLES)))

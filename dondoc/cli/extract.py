@@ -24,13 +24,10 @@ def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
 
     from dondoc.cli.common import clock, settings
     from core.workdays import WorkCalendar
-    from storage.agencies import AgencyDirectory
     from storage.db import make_engine
     from intake import RegistryErrors, import_registry
 
-    directory = AgencyDirectory.load(settings().agencies_file)
-    if agencies:
-        directory = directory.extended(agencies)
+    directory = _directory(agencies)
     engine = make_engine("sqlite://")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
@@ -42,6 +39,18 @@ def _problems(path: Path, agencies: Optional[Path]) -> list[str]:
         finally:
             session.rollback()
     return [_("warning: {text}", text=w) for w in report.warnings]
+
+
+def _directory(agencies: Optional[Path]):
+    """The directory `dondoc import` would read (built-in, AGENCIES_FILE, PROVINCE's communes, --agencies)."""
+    from dondoc.cli.common import fail, settings
+    from intake.directory import directory_for
+    from storage.agencies import AgencyFileError
+
+    try:
+        return directory_for(settings(), None, [agencies] if agencies else [])
+    except AgencyFileError as e:
+        fail(_("Cannot use the agency directory:") + "\n" + str(e))
 
 
 def register(app: typer.Typer) -> None:
@@ -71,8 +80,11 @@ def register(app: typer.Typer) -> None:
             fail(str(e))
         from core.i18n import use_language
 
+        from intake.directive.directory import fit_to_directory
+
         with use_language(settings().language):  # the review notes are for the clerk: LANGUAGE
-            draft = extract(lines)
+            # a central directive's duties for agencies this directory does not hold are said and left out
+            draft = fit_to_directory(extract(lines), _directory(agencies))
         named = None
         if agencies is not None and output is not None:
             named = os.path.relpath(agencies.resolve(), output.resolve().parent)
@@ -103,6 +115,12 @@ def register(app: typer.Typer) -> None:
         if review:
             typer.echo(ngettext("{n} entry is marked REVIEW in the draft.", "{n} entries are marked REVIEW in the draft.",
                                 review), err=True)
+        left_out = sum(1 for t in draft.tasks if t.left_out)
+        if left_out:
+            typer.echo(ngettext("{n} task is left out (commented out in the draft): its lead has no agency in the "
+                                "directory; see its REVIEW note.", "{n} tasks are left out (commented out in the "
+                                "draft): their leads have no agency in the directory; see their REVIEW notes.",
+                                left_out), err=True)
         if draft.unread:  # nothing disappears silently: the clerk hears of the items no task was made of
             typer.echo(ngettext("{n} numbered item was not turned into a task; it is listed as REVIEW at the top "
                                 "of the draft.", "{n} numbered items were not turned into tasks; they are listed as "

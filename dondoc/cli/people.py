@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from core.i18n import N_, _, format_date
-from dondoc.cli.actions import actor, find_task, occurrence_key
+from dondoc.cli.actions import actor, authorise, find_task, occurrence_key
 from dondoc.cli.common import clock, engine, fail, one_agency, settings
 from dondoc.cli.report import parse_cli_date, speaks
 
@@ -86,6 +86,7 @@ def _one_person(session, text: str, agency: str | None = None):
     if len(found) > 1:
         fail(_("{name!r} names {n} people ({ids}); give their number, e.g. #{first}.", name=text, n=len(found),
                ids=", ".join(f"#{p.id} {p.agency}" for p in found), first=found[0].id))
+    authorise("people")  # keeping an agency's people: the one rule (core/authority.py)
     return found[0]
 
 
@@ -151,6 +152,7 @@ def people_add(
     _needs_smtp(email)
     def do(s, now):
         code = one_agency(agency, why=_("a person belongs to one agency"), session=s)
+        authorise("people")
         p = add_person(s, name, code, _changes(department=department, position=position, zalo=zalo,
                                                telegram=telegram, email=email, phone=phone, head=head or None,
                                                leader=leader or None, order=order),
@@ -366,6 +368,7 @@ def assign_cmd(
         if occ is None and internal is not None and task.deadline_kind == "recurring":
             fail(_("--due: task {key} recurs; name the period it is for with --period.", key=task.key))
         target = _target(s, task, to, find_people, find_department)
+        authorise("delegate", task)  # the one rule (core/authority.py), for the terminal's operator too
         agency_due = None
         if target.agency == task.lead_agency:
             key_ = occ or ("once" if task.deadline_kind == "once" else None)
@@ -401,6 +404,7 @@ def remind_cmd(
     try:
         with session_scope(engine()) as s:
             task = find_task(s, key)
+            authorise("remind", task)
             occ = occurrence_key(s, task, occurrence, today)
             row = s.exec(_occ_query(Occurrence, task.id, occ)).first()
             due = deadline_in_force(task, row, occ)

@@ -73,6 +73,13 @@ def _parse_date(text: str, what: str) -> date:
            "{first}-{last}.", option=what, value=text, first=MIN_YEAR, last=MAX_YEAR))
 
 
+def _authorise_links() -> None:
+    """`link` and `unlink` ask the one rule (core/authority.py) like every surface, for the terminal's operator."""
+    from dondoc.cli.actions import authorise
+
+    authorise("links")
+
+
 # -- link / unlink / bindings ---------------------------------------------------------------------------------
 
 def link_cmd(
@@ -90,6 +97,7 @@ def link_cmd(
     from storage.db import session_scope
     from storage.tables import ChatBinding
 
+    _authorise_links()
     r = _check_role(role)
     p, c = _check_chat(platform, chat_id)
     if language is not None and language not in available_languages():
@@ -182,6 +190,7 @@ def unlink_cmd(
     from storage.db import session_scope
     from storage.tables import ChatBinding
 
+    _authorise_links()
     r = _check_role(role, optional=True)
     p, c = _check_chat(platform, chat_id)
     code = _agency(agency)
@@ -258,6 +267,7 @@ def preview_cmd(
     from core.i18n import _, format_date
     from bot.compose import Composer
     from jobs.noise import noise
+    from jobs.planner import BRIEF, TASK_KINDS
     from jobs.preview import items_of, plan_preview
     from core.workdays import WorkCalendar
 
@@ -286,6 +296,15 @@ def preview_cmd(
                 name = _("every agency") if r.agency == "*" else composer.agency_name(s, r.agency)
                 return _("(no chat linked)") + f" {name} · {role_label(r.role)}"
             return f"{chat} ({composer.describe_chat(s, chat, bindings=rs)})"
+
+        # What each chat hears of in messages of their own, per day: the weekly agenda leaves those out in `run`
+        # (read from the outbox there); a rehearsal's plan is not in the outbox, so the preview says it here.
+        told: dict[tuple[str, date], set[str]] = {}
+        for x in plan.steps:
+            if x.kind in TASK_KINDS or x.kind == BRIEF:
+                told.setdefault((x.chat, x.due_at.astimezone(tz).date()), set()).update(
+                    items_of(x) if x.kind == BRIEF else [x.task_key])
+        composer.told_on = lambda _session, chat, day: told.get((chat, day), set())
 
         rendered = []  # (step, text or None, buttons, items)
         for x in plan.steps:

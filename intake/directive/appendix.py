@@ -17,6 +17,10 @@ _COLUMNS = (("stt", ("stt", "tt", "so tt")), ("content", ("noi dung", "nhiem vu"
             ("deadline", ("thoi gian", "thoi han", "tien do")))
 
 
+# The number of a group row: a Roman numeral or a capital letter ("I", "IV", "A").
+_GROUP_ROW = re.compile(r"[IVXLC]{1,6}|[A-Z]")
+
+
 def _field_of(header: str) -> str | None:
     f = fold(header)
     for name, keys in _COLUMNS:
@@ -59,6 +63,8 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
         stt = v.get("stt", "").strip(" .")
         if not stt or not v.get("content"):
             continue
+        if _GROUP_ROW.fullmatch(stt) and not v.get("lead", "").strip() and not v.get("deadline", "").strip():
+            continue  # "I | Hoàn thiện thể chế |  |  |": the heading of the rows below it, not a task
         t = DraftTask(stt=f"PL.{stt}", content=v.get("content", ""), lead=v.get("lead", ""),
                       coordinators=[v["coordinators"]] if v.get("coordinators") else [],
                       deadline=v.get("deadline") or None, lines=(first, last))

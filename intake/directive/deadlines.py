@@ -19,7 +19,9 @@ _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh
 # "báo cáo … trong tháng 3 năm 2026", "đóng điện trong quý IV năm 2024": a month or quarter of a year the duty is
 # done within ("trong năm 2026" alone is the year a focus holds, not a deadline).
 _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
-_PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")  # "hoàn thành 100% kế hoạch vốn năm 2026"
+_PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")
+# "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
+_PERIOD = re.compile(r"^tu\s+ngay\s+\d.*\bden\s+(?:het\s+)?ngay\s+\d")  # "hoàn thành 100% kế hoạch vốn năm 2026"
 _TARGET = re.compile(r"(?:\bdat\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")  # "đạt 90% vào năm 2030": a target
 _DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
                         r"phoi\s+hop|bao\s+cao|giam\s+sat|huong\s+dan|chi\s+dao|to\s+chuc|trao\s+doi)\b")
@@ -74,7 +76,8 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             ok = (bool(_STRONG.match(f)) or f"({f}" in fold(clause).replace("( ", "(")
                   or bool(re.search(r"\b(?:hoan\s+thanh|xong)\s*:?\s*$", before))
                   or bool(_WITHIN.match(f)) or bool(_PLAN_YEAR.match(f))
-                  or (before.rstrip().endswith(":") and bool(re.search(r"\d\s*[-–—]\s*\d", d.matched))))
+                  or (before.rstrip().endswith(":") and bool(re.search(r"\d\s*[-–—]\s*\d", d.matched)))
+                  or bool(_PERIOD.match(f)))
             if _TARGET.search(before.rstrip()):
                 ok = False
         elif d.kind == "recurring":

@@ -50,30 +50,41 @@ def render(draft: Draft, *, source: str = "", agencies: str | None = None) -> st
     # `dondoc import` keys a task by directive number + STT ("1.d" and "1.đ" fold alike, and item 9 may hold
     # two duties): a task whose key is taken gets one of its own.
     used: set[str] = set()
+    kept = [t for t in draft.tasks if not t.left_out]
     for t in draft.tasks:
         first, last = t.lines
         out.append("  # " + (_("lines {first}-{last}", first=first, last=last) if last != first
                              else _("line {first}", first=first)))
         for note in t.review:
             out.append(f"  # REVIEW: {' '.join(note.split())}")
+        if t.left_out:  # written as a comment: `dondoc import` reads the draft without it, the clerk still sees it
+            out.append("  # " + _("(to import it, name its lead and remove the “# ” in front of its lines)"))
+            out += [f"  # {line}" for line in _task_lines(t, None)]
+            continue
         base = f"{_slug(draft.number) or 'draft'}-{_slug(t.stt)}"
-        lead_line = "  - "
+        key = None
         if base in used:
             n = 2
             while f"{base}-{n}" in used:
                 n += 1
-            base = f"{base}-{n}"
-            out.append(f"  - key: {_q(base)}")
-            lead_line = "    "
+            key = base = f"{base}-{n}"  # the task carries a key of its own
         used.add(base)
-        out.append(f"{lead_line}stt: {_q(t.stt)}")
-        out.append(f"    content: {_q(t.content)}")
-        out.append(f"    lead: {_q(t.lead) if t.lead else chr(34) * 2}")
-        if t.coordinators:
-            out.append(f"    coordinators: [{', '.join(_q(c) for c in t.coordinators)}]")
-        if t.report_to:
-            out.append(f"    report_to: {_q(t.report_to)}")
-        out.append(f"    deadline: {_q(t.deadline)}")
-    if not draft.tasks:
-        out.append("  []  # REVIEW: " + _("no task found in the directive"))
+        out += [f"  {line}" for line in _task_lines(t, key)]
+    if not kept:
+        out.append("  []  # REVIEW: " + (_("no task found in the directive") if not draft.tasks
+                                         else _("every task is left out (see above)")))
     return "\n".join(out) + "\n"
+
+
+def _task_lines(t, key: str | None) -> list[str]:
+    """One task's YAML lines, indented under `tasks:` by the caller ("- " on the first)."""
+    lines = [f"- key: {_q(key)}"] if key else []
+    lines.append(f"{'  ' if lines else '- '}stt: {_q(t.stt)}")
+    lines.append(f"  content: {_q(t.content)}")
+    lines.append(f"  lead: {_q(t.lead) if t.lead else chr(34) * 2}")
+    if t.coordinators:
+        lines.append(f"  coordinators: [{', '.join(_q(c) for c in t.coordinators)}]")
+    if t.report_to:
+        lines.append(f"  report_to: {_q(t.report_to)}")
+    lines.append(f"  deadline: {_q(t.deadline)}")
+    return lines

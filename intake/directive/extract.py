@@ -11,6 +11,7 @@ find or was unsure of goes to the task's `review` notes with the source line num
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from core.deadline import DeadlineError, parse_deadline
@@ -18,7 +19,8 @@ from core.i18n import _
 from intake.directive.appendix import _appendix
 from intake.directive.deadlines import _governed_deadline
 from intake.directive.header import read_header
-from intake.directive.leads import _ASSIGN, _intro_lead, _report_to, _split_duties, _subject, _task_lead
+from intake.directive.leads import (_ASSIGN, _assigned, _coordinators, _intro_lead, _report_to, _split_duties, _subject,
+                                    _task_lead)
 from intake.directive.model import Draft, DraftTask, Unread
 from intake.directive.outline import _TIME, _Item, _outline, unwrap
 from intake.directive.text import fold, to_lines
@@ -38,6 +40,8 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
         for item in items:
+            if _PURPOSE.match(fold(item.head.text)):
+                continue  # "I. MỤC ĐÍCH, YÊU CẦU": what the plan is for, not who does what
             _absorb_paragraphs(item)
             intro = _intro_lead(item.lines) or section_default
             own = _subject(item.head.text)
@@ -48,6 +52,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             make_tasks(item, inherited or section_default)
 
     def make_tasks(item: _Item, inherited: str) -> None:
+        handed = _handed_on(item)
         lead, text, coords = _task_lead(item, inherited)
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
@@ -82,11 +87,35 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             if t.deadline is None:
                 t.review.append(_('no deadline in the text: write one (or "Thường xuyên")'))
         draft.tasks.extend(tasks)
+        for ln, (who, rest) in handed:  # "… giao Cục Y hướng dẫn …" after the item: a duty of its own
+            dl, notes = _governed_deadline(ln.text, on)
+            draft.tasks.append(DraftTask(stt=item.stt, content=rest, lead=who, coordinators=_coordinators(rest),
+                                         report_to=_report_to(rest), deadline=dl, lines=(ln.no, ln.no),
+                                         review=notes + ([] if dl else [_('no deadline in the text: write one (or '
+                                                                          '"Thường xuyên")')])))
 
     walk(roots, "", default)
     if table_at < len(lines):
         draft.tasks.extend(_appendix(lines[table_at:], on))
     return draft
+
+
+# A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
+_PURPOSE = re.compile(r"^(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
+                      r"muc\s+dich))?\s*[.:]?\s*$")
+
+
+def _handed_on(item: _Item) -> list:
+    """Paragraphs after an item's whole sentence that hand a duty to someone of their own ("Bộ X giao Cục Y hướng
+    dẫn …"): taken out of the item's body, each (line, (lead, duty))."""
+    if not item.body or item.times or item.children or not item.head.text.rstrip().endswith("."):
+        return []
+    out, kept = [], []
+    for ln in item.body:
+        a = _assigned(ln.text) if ln.text[:1].isupper() else None
+        (out.append((ln, a)) if a else kept.append(ln))
+    item.body = kept
+    return out
 
 
 def _absorb_paragraphs(item: _Item) -> None:
@@ -96,7 +125,19 @@ def _absorb_paragraphs(item: _Item) -> None:
     if item.level < 2 or not bullets or len(bullets) != len(item.children):
         return
     if any(_subject(c.head.text) for c in bullets):
-        return  # "- Sở Nội vụ chủ trì …": each its own task
+        # "- Sở Nội vụ chủ trì …": each its own task; a paragraph naming no one right after another that names
+        # no one is a paragraph of that one ("3. UBND các tỉnh:" / "- Rà soát …;" / "- Chỉ đạo …;" / "- Chủ tịch …")
+        kept: list[_Item] = []
+        for c in item.children:
+            prev = kept[-1] if kept else None
+            if (prev is not None and c.kind == "bullet" and prev.kind == "bullet" and not _subject(c.head.text)
+                    and not _subject(prev.head.text) and not c.children and not prev.children):
+                prev.body += c.lines
+                prev.times += c.times
+                continue
+            kept.append(c)
+        item.children = kept
+        return
     for c in bullets:
         item.body += c.lines
         item.times += c.times

@@ -52,12 +52,12 @@ def _title(s: str) -> str:
 
 
 def _sentence(s: str) -> str:
-    """ "NÔNG NGHIỆP VÀ MÔI TRƯỜNG" → "Nông nghiệp và Môi trường": a body's name in running text (first word and the
-    first after "và" capitalised, "Việt Nam" as a name)."""
+    """ "NÔNG NGHIỆP VÀ MÔI TRƯỜNG" → "Nông nghiệp và Môi trường": a body's name in running text (the first word and
+    the first after "và", "-" or a comma capitalised — "Văn hóa, Thể thao và Du lịch" —, "Việt Nam" as a name)."""
     words = s.lower().split()
     out = []
     for i, w in enumerate(words):
-        out.append(w.capitalize() if i == 0 or words[i - 1] in ("và", "-") else w)
+        out.append(w.capitalize() if i == 0 or words[i - 1] in ("và", "-") or words[i - 1].endswith(",") else w)
     return re.sub(r"\bviệt nam\b", "Việt Nam", " ".join(out))
 
 
@@ -85,7 +85,10 @@ def _issuer(top: list[Line], i: int, t: str) -> str:
         return central
     m = _MINISTRY.match(t)
     if m and not t.startswith(("CỘNG", "ĐỘC")):
-        return f"{_sentence(m.group('head'))} {_sentence(m.group('rest'))}"
+        rest = m.group("rest")
+        if nxt.isupper() and fold(nxt).startswith("va "):  # "BỘ NÔNG NGHIỆP" / "VÀ MÔI TRƯỜNG": one name, two lines
+            rest = f"{rest} {nxt}"
+        return f"{_sentence(m.group('head'))} {_sentence(rest)}"
     return ""
 
 

@@ -11,9 +11,11 @@ from intake.directive.text import Line, fold
 
 # -- agencies as the text names them ----------------------------------------------------------------------
 _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s+phòng|Lãnh\s+đạo|Người\s+đứng\s+đầu|Bộ\s+trưởng|"
-         r"Thống\s+đốc|Tổng\s+Giám\s+đốc)\b[^:;]{0,40}?"
-         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
-         r"Cục|Chi\s+cục|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
+         r"Thống\s+đốc|Tổng\s+Giám\s+đốc|Chỉ\s+huy\s+trưởng|Trưởng)\b[^:;]{0,40}?"
+         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Trạm|"
+         # the commune's offices after the 2025 reform ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội"), not "phòng, chống"
+         r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
+         r"Cục|Chi\s+cục|Vụ(?!\s+(?:việc|án|mùa|[ĐđXxHhTt](?:ông|uân|è|hu)\b))|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
          r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt))|Bộ\s+trưởng|Thống\s+đốc|"
@@ -34,7 +36,7 @@ _VERBS = (
     "số hóa", "số hoá", "ứng dụng", "phát triển", "thúc đẩy", "hoàn thiện", "đổi mới", "kiểm soát", "phủ sóng",
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
-    "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo",
+    "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
 )
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
 _ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+(?:dong\s+chi\s+)?", re.I)
@@ -61,7 +63,8 @@ def _subject(text: str) -> tuple[str, str] | None:
         return None
     # The first duty verb written in lower case: in an agency's name the same words are capitalised
     # ("Sở Nông nghiệp và Phát triển nông thôn", "Sở Giáo dục & Đào tạo").
-    v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()), None)
+    v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()
+              and not _not_a_verb(f, m.end() - len(m.group().lstrip(" ,;")))), None)
     colon = t.find(":")
     end = v.start() if v else len(t)
     if 0 <= colon < end and not (v and _names_list(t[colon + 1:end])):  # "Ủy ban nhân dân các tỉnh: Cao Bằng, …"
@@ -73,6 +76,13 @@ def _subject(text: str) -> tuple[str, str] | None:
     if _GROUP.match(fold(lead)) or (lead.isupper() and len(lead) > 6):  # a group heading, not an agency
         return None
     return lead, t[end:].strip(" ,;:")
+
+
+def _not_a_verb(f: str, start: int) -> bool:
+    """A duty verb's words used as a noun inside a name: after "các" ("và các tổ chức chính trị - xã hội"), or
+    inside a parenthesis ("Các chủ rừng (Ban quản lý …)")."""
+    before = f[:start]
+    return before.rstrip().endswith((" cac", "(cac")) or before.rstrip() == "cac" or before.count("(") > before.count(")")
 
 
 def _is_heading_only(item: _Item) -> bool:
@@ -126,7 +136,7 @@ def _report_to(text: str) -> str:
 
 
 # -- the section's addressees ------------------------------------------------------------------------------
-_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng)[^:]{3,200}?)\s+(?:tập\s+trung\s+)?(?:triển\s+khai\s+)?"
+_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng|Ủy\s+ban|Uỷ\s+ban|UBND|Chủ\s+tịch)[^:]{3,200}?)\s+(?:tập\s+trung\s+)?(?:triển\s+khai\s+)?"
                     r"thực\s+hiện\s+(?:nghiêm\s+)?(?:một\s+số|những|các)\s+(?:nội\s+dung|nhiệm\s+vụ)[^:]*sau(?:\s+đây)?\s*:\s*$")
 
 
@@ -142,6 +152,13 @@ def _intro_lead(lines: list[Line]) -> str:
                 who = who[asked[-1].end():]
             start = re.search(r"(?:[Cc]ác\s+[Ss]ở|[Cc]ác\s+[Bb]ộ|Thủ\s+trưởng|Giám\s+đốc|UBND|Ủy\s+ban)", who)
             who = who[start.start():] if start else who
+            # "… Ủy ban nhân dân các tỉnh chỉ đạo các cơ quan, địa phương thực hiện …": the addressees end at their verb
+            f = fold(who)
+            verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0
+                         and who[v.end() - len(v.group().lstrip(" ,;"))].islower()
+                         and not _not_a_verb(f, v.end() - len(v.group().lstrip(" ,;")))), None)
+            if verb:
+                who = who[:verb.start()]
             return _PAREN.sub("", who).strip(" ,")
     return ""
 
@@ -157,7 +174,8 @@ def _task_lead(item: _Item, inherited: str) -> tuple[str, str, list[str]]:
         lead = s[0]
         body = _join(x.text for x in item.body)
         return lead, body, _coordinators(body)
-    s2 = _subject(item.body[0].text) if item.body and item.body[0].text[:1].isupper() else None
+    s2 = (_subject(item.body[0].text) if item.body and item.body[0].text[:1].isupper()
+          and not item.head.text.rstrip().endswith(".") else None)  # a whole sentence is no title line
     if s2 is None and re.match(r"(?:Trên\s+cơ\s+sở|Căn\s+cứ|Để|Nhằm)\b", item.head.text):
         # "Trên cơ sở …, Thủ trưởng các Sở … khẩn trương xây dựng …": the subject after the opening clause
         for m in re.finditer(r",\s+(?=[A-ZĐÂ-Ỹ])", item.head.text[:300]):
@@ -178,3 +196,16 @@ def _split_duties(text: str) -> list[tuple[str, str | None]]:
         s = _subject(p) if i and _ASSIGN.match(fold(p)) else None
         out.append((p.strip(), s[0] if s else None))
     return out
+
+
+_GIVES = re.compile(r"\s+giao\s+(?:cho\s+)?(?=\S)")
+
+
+def _assigned(text: str) -> tuple[str, str] | None:
+    """(lead, the rest) of a paragraph that hands a duty to someone: "Bộ X giao Cục Y hướng dẫn …", "Giao Sở Y …"."""
+    if _ASSIGN.match(fold(text)) and fold(text).startswith("giao"):
+        return _subject(text)
+    m = _GIVES.search(text[:120])
+    if m and _HEAD_RX.match(fold(text)) and _subject(text[:m.start()] + " chủ trì") is not None:
+        return _subject(text[m.end():])
+    return None

@@ -17,6 +17,8 @@ class DraftTask:
     deadline: str | None = None
     lines: tuple[int, int] = (0, 0)  # first and last source line
     review: list[str] = field(default_factory=list)
+    # Why the task is not for this directory (intake.directive.directory): set, it is left out of the import.
+    left_out: str = ""
 
 
 @dataclass

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.i18n import _
+from intake.directive.page_cleanup import straighten, without_stamp_ink
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -186,7 +187,8 @@ class Reader:
         left = self.limits.timeout_seconds - (self.monotonic() - self.started)
         if left <= 0:
             self._too_long()
-        image = image.convert("L")  # grey: colour stamps and signatures only add noise
+        image = without_stamp_ink(image)  # grey, seals and stamps off: their words are not the directive's
+        image = straighten(image)  # a page fed askew: its lines (and a table's rules) level again
         try:
             from intake.directive.ocr_table import without_rules
 
@@ -220,6 +222,19 @@ class Reader:
         words = t.words_of(data)
         rows = t.visual_rows(words)
         at = t.find_header(rows)
+        # Where the table ends: its lowest rule. The rows printed below it (the signer's block, "Nơi nhận")
+        # are lines of text again, and the table does not go on over the page.
+        after: list[list[dict]] = []
+        bottom = None
+        span = ((min(w["x0"] for w in rows[at]), max(w["x1"] for w in rows[at])) if at is not None
+                else (self.columns[0], self.columns[-1]) if self.columns and len(self.columns) >= 2 else None)
+        if span is not None and rows:
+            top = min(w["top"] for w in rows[at]) if at is not None else 0
+            bottom = t.table_bottom(image, top, *span)
+            if bottom is not None:
+                after = [r for r in rows if min(w["top"] for w in r) > bottom]
+                rows = [r for r in rows if min(w["top"] for w in r) <= bottom]
+                words = [w for r in rows for w in r]
         columns = self.columns
         if at is not None:
             top, bottom = min(w["top"] for w in rows[at]), max(w["bottom"] for w in rows[-1])
@@ -229,9 +244,17 @@ class Reader:
             return lines
         # The STT column again, on its own: Tesseract passes over a lone "1" in a narrow cell.
         region_top = max(w["bottom"] for w in rows[at]) + 2 if at is not None else 0
-        numbers = self._numbers(image, columns, region_top, max(w["bottom"] for w in rows[-1]) + 10)
+        region_bottom = max(w["bottom"] for w in rows[-1]) + 10
+        if bottom is not None:  # down to the table's last rule, whole (a rule cut in two reads as marks)
+            region_bottom = max(region_bottom, bottom + 8)
+        numbers = self._numbers(image, columns, region_top, region_bottom)
         if numbers:
-            words = [w for w in words if w["top"] < region_top or (w["x0"] + w["x1"]) / 2 >= columns[1]] + numbers
+            # The page's own reading of an STT cell stays where this second look found nothing beside it.
+            def second_look(w) -> bool:
+                return any(n["top"] <= w["bottom"] and w["top"] <= n["bottom"] for n in numbers)
+
+            words = [w for w in words if w["top"] < region_top or (w["x0"] + w["x1"]) / 2 >= columns[1]
+                     or not second_look(w)] + numbers
             rows = t.visual_rows(words)
         if at is None and not t.continues_table(rows, columns):
             self.columns = None
@@ -246,7 +269,11 @@ class Reader:
             if last is not None:
                 cells = out[last].split("\t")
                 out[last] = "\t".join(f"{a} {b}".strip() for a, b in zip(cells, table.pop(0)))
-        return before + ["\t".join(_quarters(c) for c in cells) for cells in table]
+        below: list[str] = []
+        if after:
+            self.columns = None  # the table ended on this page
+            below = data_to_lines(t.subset(data, {w["i"] for r in after for w in r}))[0]
+        return before + ["\t".join(_quarters(c) for c in cells) for cells in table] + below
 
     def _numbers(self, image, columns: list[float], top: int, bottom: int) -> list[dict]:
         """The words of the STT column between `top` and `bottom`, read as a block of numbers."""

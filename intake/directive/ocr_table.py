@@ -112,6 +112,21 @@ def rules(image, top: int, bottom: int) -> list[int]:
     return [round(sum(run) / len(run)) for run in found]
 
 
+def table_bottom(image, top: int, left: float, right: float) -> int | None:
+    """y (pixels) of the lowest ruling line across the table under `top` — the table's end — or None when the
+    table has no horizontal rules. A line is a pixel row inked over most of `left`..`right` (the header's
+    span: the rules run wider). What is printed below it (the signer, "Nơi nhận") is not a row."""
+    import numpy as np
+
+    left, right = max(int(left), 0), min(int(right), image.width)
+    if right - left < 20 or top >= image.height:
+        return None
+    grey = np.asarray(image.convert("L").crop((left, top, right, image.height)))
+    across = (grey < 128).mean(axis=1)
+    ys = np.nonzero(across >= 0.8)[0]
+    return int(top + ys[-1]) if len(ys) else None
+
+
 def columns_of(header: list[dict], image, top: int, bottom: int) -> list[float]:
     """Where each column starts (pixels): the ruling lines, else halfway between the header's cells."""
     found = rules(image, top, bottom)

@@ -257,7 +257,8 @@ class DecisionIn(Strict):
 
 class ConfirmIn(Strict):
     occurrence: Optional[str] = OCCURRENCE
-    approve: bool = Field(description="true: confirm the completion; false: send it back (the task is open again)")
+    approve: bool = Field(description="true: confirm the completion; false: send it back (the task is open again; "
+                                      "`note` is then required: the reason the agency is told)")
     note: Optional[str] = NOTE
 
 

@@ -13,8 +13,8 @@ from sqlmodel import Session, func, select
 
 from core import i18n
 from core.clock import local_today
-from storage import actions, api_tokens
-from storage.tables import AuditEntry, Directive, Extension, ProgressUpdate, Task
+from storage import actions, api_tokens, completion
+from storage.tables import PENDING_CONFIRMATION, AuditEntry, Directive, Extension, ProgressUpdate, Task
 from storage.views import TaskItem, task_items
 from web.api import models as m
 from web.api.common import (CALENDAR, CLIENT, CLOCK, SETTINGS, ApiProblem, Client, read_body, read_query, respond,
@@ -352,12 +352,20 @@ async def post_extension(request: web.Request) -> web.Response:
                response=m.ActionResult, body=m.ConfirmIn, write=True, errors=(403, 404, 409),
                path_params={"key": KEY})
 async def post_confirmation(request: web.Request) -> web.Response:
-    """The oversight body confirms a reported completion (done) or returns it (open again)."""
+    """The oversight body confirms a reported completion (done) or returns it (open again) with its reason in
+    `note` (required to return: the agency is told it)."""
 
     def do(s, task, occ, body, c, now, settings):
-        actions.confirm_completion(s, task, occ, c.actor(), now, approve=body.approve,
-                                   note=(body.note or "").strip() or None)
-        return "confirmed" if body.approve else "returned"
+        note = (body.note or "").strip() or None
+        if body.approve:
+            completion.confirm(s, task, occ, c.actor(), now, note=note)
+            return "confirmed"
+        # Sent back only with its reason (`note`), told to the agency, as in the console and the chats (issue 22).
+        row = actions.get_occurrence(s, task, occ)
+        if row is None or row.status != PENDING_CONFIRMATION:
+            raise actions.ActionError("not_pending", "not awaiting confirmation")
+        completion.return_completion(s, task, occ, note or "", c.actor(), now)
+        return "returned"
 
     return await act(request, m.ConfirmIn, do, deciding=True)
 

@@ -1,8 +1,8 @@
 """next_check walks the year ahead once and keeps only the earliest step (issue 27: the old way re-planned
 ever wider windows — 10, 100, 366 days — until one held a step, 53 % of a full plan). Same answer, shown over
-generated registries: one-off, recurring, periodic (continuous check-ins) and person-delegated tasks, with
-done, acknowledged and extended periods, agencies that ceased, chats linked late, grouped items, several
-policies and clock moments. Seeded: a failure names its seed, task and moment and replays exactly.
+generated registries: one-off, recurring, periodic (continuous check-ins) and person-delegated tasks, parts of
+coordinating agencies with their own deadlines, with done, acknowledged and extended periods, agencies that
+ceased, chats linked late, grouped items, several policies and clock moments. Seeded: a failure names its seed, task and moment and replays exactly.
 
 The walk also passes over what lies past its window (steps, occurrences, check-ins) without building them;
 planning one window or the same window in pieces must give the same steps, which would show a pass-over
@@ -19,7 +19,7 @@ import pytest
 
 from core.deadline import parse_deadline
 from core.workdays import WorkCalendar
-from jobs.person_plan import Contact, PersonDuty
+from jobs.person_plan import Contact, CoordinatingPart, PersonDuty
 from jobs.planner import (
     IDLE_RECHECK_DAYS, Bindings, OccurrenceState, Policy, Recipient, Rung, TaskSnapshot, next_check, plan_task,
 )
@@ -127,6 +127,10 @@ def make_registry(seed: int, n: int = 90) -> tuple[list[TaskSnapshot], Bindings]
                               due=internal, heads=(_contact(rng, 1000 + i),), leaders=(_contact(rng, 2000 + i),),
                               failed=frozenset({"zalo:9" + str(i)}) if rng.random() < 0.2 else frozenset())
             duties = {key: duty}
+        if coordinators and rng.random() < 0.25:  # a coordinating agency's part with its own deadline
+            base = deadline.due or issued + timedelta(days=90)
+            duties["parts"] = (CoordinatingPart(500 + i, coordinators[0], base - timedelta(days=rng.randrange(0, 40)),
+                                                None, _contact(rng, 3000 + i) if rng.random() < 0.3 else None),)
         until = issued + timedelta(days=rng.randrange(100, 500)) if kind == "recurring" and rng.random() < 0.3 else None
         tasks.append(TaskSnapshot(key=f"T{seed}-{i:03d}", lead=lead, deadline=deadline, assigned_at=assigned,
                                   coordinators=coordinators, occurrences=occurrences, id=i + 1, issued=issued,

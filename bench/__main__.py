@@ -186,13 +186,15 @@ def _load() -> list[float] | None:
 
 def keep_unrun_rows(name: str, old: dict | None, new: dict) -> dict:
     """A run limited by BENCH_<NAME>_SIZES or BENCH_<NAME>_BACKENDS measured some sizes or databases: the
-    last run's rows of the others stay, each with the date it ran (`ran_at`), instead of vanishing."""
+    last run's rows of the others stay, each with the date it ran (`ran_at`) and its code when known, instead
+    of vanishing."""
     limited = any(os.environ.get(f"BENCH_{name.upper()}_{what}", "").strip() for what in ("SIZES", "BACKENDS"))
     if not limited or not old or "rows" not in old or "rows" not in new:
         return new
     ran = {(r.get("backend"), r.get("tasks")) for r in new["rows"]}
-    kept = [{**r, "ran_at": r.get("ran_at") or old.get("ran_at")} for r in old["rows"]
-            if (r.get("backend"), r.get("tasks")) not in ran]
+    kept = [{**r, "ran_at": r.get("ran_at") or old.get("ran_at"),
+             **({"code": r.get("code") or old["code"]} if old.get("code") else {})}
+            for r in old["rows"] if (r.get("backend"), r.get("tasks")) not in ran]
     return {**new, "rows": kept + new["rows"]} if kept else new
 
 

@@ -192,8 +192,8 @@ def keep_unrun_rows(name: str, old: dict | None, new: dict) -> dict:
     if not limited or not old or "rows" not in old or "rows" not in new:
         return new
     ran = {(r.get("backend"), r.get("tasks")) for r in new["rows"]}
-    kept = [{**r, "ran_at": r.get("ran_at") or old.get("ran_at"),
-             **({"code": r.get("code") or old["code"]} if old.get("code") else {})}
+    kept = [r if r.get("ran_at") else  # kept already: its own date (and code, when known)
+            {**r, "ran_at": old.get("ran_at"), **({"code": old["code"]} if old.get("code") else {})}
             for r in old["rows"] if (r.get("backend"), r.get("tasks")) not in ran]
     return {**new, "rows": kept + new["rows"]} if kept else new
 

@@ -27,6 +27,11 @@ def test_a_limited_run_keeps_the_rows_it_did_not_measure(monkeypatch):
         ("sqlite", 100000, 9.0, None),  # measured now: the entry's own date
     ]
     assert out["ran_at"] == NEW["ran_at"]
+    # Kept twice: the row keeps the date (and code) of the run that measured it, not the last one's.
+    again = keep_unrun_rows("planning", {**out, "code": "abc1234"}, {"ran_at": "2026-12-08T00:00:00+00:00", "rows": [
+        {"bench": "planning", "backend": "sqlite", "tasks": 100000, "case": "full plan", "seconds": 8.0}]})
+    assert [(r["tasks"], r["backend"], r.get("ran_at"), r.get("code")) for r in again["rows"]][:2] == [
+        (1000, "sqlite", OLD["ran_at"], None), (100000, "postgresql", OLD["ran_at"], None)]
 
 
 def test_a_full_run_replaces_every_row(monkeypatch):

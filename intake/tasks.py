@@ -207,7 +207,8 @@ def tasks_of_row(r: RowFields, base: str, on: date | None, directory: AgencyDire
             deadline_text=deadline_text,
             deadline=stored or deadline.to_dict(),
             deadline_kind=deadline.kind,
-            due=deadline.due,
+            # the column holds a one-off's date only ("Thường xuyên trong năm 2027" keeps its bound in `deadline`)
+            due=deadline.due if deadline.kind == "once" else None,
         ))
     return out
 

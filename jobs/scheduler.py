@@ -437,6 +437,10 @@ class Scheduler:
             await self.webhooks.tick()
         except Exception:
             log.exception("webhook delivery failed; trying again next tick")
+        try:  # keep the console's occurrence listing warm (storage/listing.py), a share of it a tick
+            await asyncio.to_thread(self.refresh_listing, self.clock.now())
+        except Exception:
+            log.exception("the console's listing could not be refreshed; the pages do it when read")
         if self.settings.edxml_watch_dir is not None or self.settings.edxml_outbox_dir is not None:
             try:  # edXML packages in from the watched folder, status receipts out (intake/edxml/outbox.py)
                 from intake.edxml.outbox import tick as edxml_tick
@@ -450,6 +454,16 @@ class Scheduler:
             except Exception:  # only a courtesy to the administrator
                 log.debug("could not tell what comes next", exc_info=True)
         return plan_stats, dispatch_stats
+
+    def refresh_listing(self, now: datetime) -> int:
+        from storage import listing
+
+        with Session(self.engine) as s:
+            n = listing.refresh(s, settings=self.settings, calendar=self.calendar,
+                                today=now.astimezone(self.settings.timezone).date(),
+                                limit=listing.LISTING_TICK_SHARE, thorough=True)
+            s.commit()
+        return n
 
     def whats_next(self, now: datetime) -> str:
         """One line for the log after the first tick: when the scheduler looks again, and on a day off why it

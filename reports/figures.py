@@ -398,6 +398,7 @@ class Report:
     agency_filter: tuple[str, ...] = ()
     directive_filter: str | None = None
     ratings: "Ratings | None" = None  # reports.ratings: score, grade, rank per agency; colour today
+    person_ratings: "list | None" = None  # reports.ratings.rate_people: per person handed work, with the ratings
 
     def rating_of(self, code: str):
         return self.ratings.of(code) if self.ratings is not None else None
@@ -419,6 +420,8 @@ class Report:
                             "ranking": [r.to_json() for r in self.ratings.agencies],
                             "colors": {code: c.value for code, c in sorted(self.ratings.colors.items())}}}
                if self.ratings is not None else {}),
+            **({"person_ratings": [p.to_json() for p in self.person_ratings]}
+               if self.person_ratings is not None else {}),
             "overdue": [r.to_json() for r in self.overdue],
         }
 

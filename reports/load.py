@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from core.deadline import Deadline, DeadlineError
 from core.i18n import _
 from reports.figures import DueFact, ExtensionFact, Period, PeriodError, ProgressFact, Report, compute_report
-from reports.ratings import OpenItem, RatingRule, agency_colors, rate
+from reports.ratings import Delegate, OpenItem, RatingRule, agency_colors, rate, rate_people
 from storage.record_tables import Completion, Evidence, ResponsibilityEntry
 from storage.responsibility import agency_ends, follow_successors, histories, responsible_on
 from storage.tables import Agency, AuditEntry, Directive, Extension, Occurrence, ProgressUpdate, Task
@@ -24,7 +24,8 @@ from storage.tables import Agency, AuditEntry, Directive, Extension, Occurrence,
 # ratings. "task.completion_rejected" is storage.actions.confirm_completion(approve=False).
 RETURN_ACTIONS = ("task.completion_rejected", "task.completion_returned", "task.returned")  # the last: storage.completion
 
-__all__ = ["ReportTooLarge", "load_due_facts", "build_report", "agency_names", "load_colors", "rated"]
+__all__ = ["ReportTooLarge", "load_due_facts", "build_report", "agency_names", "load_colors", "rated",
+           "load_delegates"]
 
 
 def _local(dt: datetime | None, tz) -> date | None:
@@ -229,7 +230,49 @@ def rated(session: Session, report: Report, *, settings, calendar, agencies: Col
     else:
         colors = load_colors(session, settings=settings, calendar=calendar, today=report.today,
                              within_workdays=rule.within_workdays, agencies=agencies, directive=directive)
-    report.ratings = rate(report.rows, as_of=report.as_of, rule=rule, calendar=calendar,
-                          shift=bool(getattr(settings, "deadline_shift_to_workday", True)), colors=colors,
+    shift = bool(getattr(settings, "deadline_shift_to_workday", True))
+    report.ratings = rate(report.rows, as_of=report.as_of, rule=rule, calendar=calendar, shift=shift, colors=colors,
                           names=agency_names(session, set(colors)))
+    delegates = load_delegates(session, report.rows)
+    report.person_ratings = rate_people(report.rows, delegates, as_of=report.as_of, rule=rule, calendar=calendar,
+                                        shift=shift, names=agency_names(session, {d.agency for d in
+                                                                                  delegates.values()}))
     return report
+
+
+def load_delegates(session: Session, rows) -> dict[tuple[str, str], Delegate]:
+    """(task key, occurrence key) → the person it is handed to as chủ trì with an internal deadline, now
+    (storage/delegation.py: a hand-over of one period before one of every period; a withdrawn one is not)."""
+    from storage.delegation import Assignment
+    from storage.people import Department, Person
+
+    keys = sorted({r.fact.task_key for r in rows})
+    if not keys:
+        return {}
+    ids: dict[int, str] = {}
+    for i in range(0, len(keys), 500):
+        ids.update({tid: key for tid, key in session.exec(select(Task.id, Task.key).where(
+            Task.key.in_(keys[i:i + 500]), Task.removed_at.is_(None)))})  # type: ignore[attr-defined]
+    handed: dict[tuple[str, str | None], Assignment] = {}
+    id_list = sorted(ids)
+    for i in range(0, len(id_list), 500):
+        for a in session.exec(select(Assignment).where(
+                Assignment.task_id.in_(id_list[i:i + 500]), Assignment.role == "chu-tri",  # type: ignore
+                Assignment.person_id.is_not(None), Assignment.due.is_not(None),  # type: ignore
+                Assignment.removed_at.is_(None)).order_by(Assignment.id)):  # type: ignore
+            handed[(ids[a.task_id], a.occurrence)] = a  # the latest hand-over of the same work wins
+    if not handed:
+        return {}
+    people = {p.id: p for p in session.exec(select(Person).where(
+        Person.id.in_(sorted({a.person_id for a in handed.values()}))))}  # type: ignore[attr-defined]
+    departments = {d.id: d.name for d in session.exec(select(Department))}
+    out = {}
+    for r in rows:
+        f = r.fact
+        a = handed.get((f.task_key, f.occurrence_key)) or handed.get((f.task_key, None))
+        if a is None or a.person_id not in people:
+            continue
+        p = people[a.person_id]
+        out[(f.task_key, f.occurrence_key)] = Delegate(p.id, p.name, a.agency, a.due,
+                                                       departments.get(p.department_id))
+    return out

@@ -22,7 +22,7 @@ and overdue; yellow when something open is due within `within_workdays` working 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from typing import Iterable, Mapping
@@ -31,7 +31,7 @@ from core.i18n import N_, _
 
 __all__ = ["RatingRule", "Grade", "Color", "ItemScore", "AgencyRating", "Ratings", "OpenItem", "score_item",
            "rate", "agency_colors", "grade_of",
-           "rating_headers", "format_score"]
+           "rating_headers", "format_score", "Delegate", "PersonRating", "rate_people", "person_rating_headers"]
 
 
 class Grade(str, Enum):
@@ -307,3 +307,109 @@ def agency_colors(items: Iterable[OpenItem], *, today: date, calendar=None, with
         if ahead <= within_workdays:
             colors[item.agency] = Color.YELLOW
     return colors
+
+
+# -- people ----------------------------------------------------------------------------------------------------
+# Ratings per person (xếp loại cá nhân), as Nghị định 335/2025/NĐ-CP rates civil servants too. Pure: report rows
+# and who was handed each occurrence in, figures out.
+#
+# A person is rated on the occurrences their agency handed them as chủ trì with an internal deadline (hạn nội bộ,
+# storage/delegation.py): tasks due (internal deadlines in the period's rows), done on time, done late, open and
+# overdue, returned — scored by the agencies' rule (`reports.ratings.score_item`, the same `RatingRule`), but
+# against the internal deadline: it is the one they were given. The agency's extensions do not move it (a new
+# hand-over with a later internal deadline does); the completion is the occurrence's (a person leading it closes
+# it for the agency). Ranked within the period like the agencies; equal scores share a rank.
+
+
+@dataclass(frozen=True)
+class Delegate:
+    """The person an occurrence was handed to as chủ trì, with their internal deadline."""
+
+    person_id: int
+    name: str
+    agency: str  # their agency (the task's lead when handed)
+    due: date  # the internal deadline
+    department: str | None = None
+
+
+@dataclass
+class PersonRating:
+    person_id: int
+    name: str
+    agency: str
+    agency_name: str
+    department: str | None = None
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    open_overdue: int = 0
+    in_term: int = 0
+    returned: int = 0
+    scored: int = 0
+    score: float | None = None
+    grade: Grade | None = None
+    rank: int | None = None
+    items: list[ItemScore] | None = None
+
+    def to_json(self) -> dict:
+        return {"person_id": self.person_id, "name": self.name, "agency_code": self.agency,
+                "agency": self.agency_name, "department": self.department, "due": self.due,
+                "done_on_time": self.on_time, "done_late": self.late, "open_overdue": self.open_overdue,
+                "open_in_term": self.in_term, "returned": self.returned, "score": self.score,
+                "grade": self.grade.value if self.grade else None, "rank": self.rank}
+
+
+@dataclass(frozen=True)
+class _Row:
+    fact: object
+
+
+def rate_people(rows: Iterable, delegates: Mapping[tuple[str, str], Delegate], *, as_of: date,
+                rule: RatingRule = RatingRule(), calendar=None, shift: bool = True,
+                names: Mapping[str, str] | None = None) -> list[PersonRating]:
+    """Every person handed one of `rows`' occurrences (`delegates`: (task key, occurrence key) → Delegate), rated
+    at `as_of`, best first. Rows of an agency other than the delegate's (the task changed hands since) are not
+    theirs and are left out."""
+    names = names or {}
+    people: dict[int, PersonRating] = {}
+    totals: dict[int, float] = {}
+    for row in rows:
+        f = row.fact
+        d = delegates.get((f.task_key, f.occurrence_key))
+        if d is None or d.agency != f.lead:
+            continue
+        own = replace(f, due=d.due, extended_due=None, extensions=())  # the internal deadline, as given
+        s = score_item(_Row(own), as_of=as_of, rule=rule, calendar=calendar, shift=shift)
+        p = people.setdefault(d.person_id, PersonRating(d.person_id, d.name, d.agency,
+                                                        names.get(d.agency, d.agency), d.department, items=[]))
+        p.items.append(s)
+        p.due += 1
+        p.returned += s.returned
+        p.on_time += s.outcome == "on_time"
+        p.late += s.outcome == "late"
+        p.open_overdue += s.outcome == "open_overdue"
+        p.in_term += s.outcome == "in_term"
+        if s.points is not None:
+            p.scored += 1
+            totals[d.person_id] = totals.get(d.person_id, 0.0) + s.points
+    for p in people.values():
+        if p.scored:
+            p.score = round(totals[p.person_id] / p.scored, 1)
+        p.grade = grade_of(p.score, rule)
+    ranked = sorted(people.values(), key=lambda p: (p.score is None, -(p.score or 0), p.agency_name, p.name,
+                                                    p.person_id))
+    previous, rank = None, 0
+    for i, p in enumerate(ranked, start=1):
+        if p.score is None:
+            continue
+        if p.score != previous:
+            rank, previous = i, p.score
+        p.rank = rank
+    return ranked
+
+
+def person_rating_headers(lang: str | None = None) -> list[str]:
+    """The columns of the people's ratings, the same in the XLSX and the console."""
+    return [_("Rank", lang), _("Person", lang), _("Agency", lang), _("Tasks due", lang), _("Done on time", lang),
+            _("Done late", lang), _("Not done, overdue", lang), _("Returned", lang), _("Progress score", lang),
+            _("Grade", lang)]

@@ -22,7 +22,7 @@ from core.i18n import N_, _, current_language, format_date, pgettext
 from core.spreadsheet import set_text
 from core.status import status_label
 from reports.figures import GROUPS, Report, ReportRow
-from reports.ratings import rating_headers
+from reports.ratings import person_rating_headers, rating_headers
 
 __all__ = ["report_xlsx", "HEADER_ROW", "SHEET_TITLES", "RATINGS_SHEET_TITLE"]
 
@@ -35,6 +35,7 @@ _TOP = Alignment(vertical="top", wrap_text=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 SHEET_TITLES = (N_("By agency"), N_("Overdue"), N_("All tasks"))
 RATINGS_SHEET_TITLE = N_("Ratings")
+PEOPLE_SHEET_TITLE = N_("Ratings per person")
 _COLOR_FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 
 
@@ -226,6 +227,26 @@ def _ratings_sheet(ws: Worksheet, report: Report, lang: str) -> None:
     _body(ws, HEADER_ROW + 1, r, len(headers))
 
 
+def _people_sheet(ws: Worksheet, report: Report, lang: str) -> None:
+    headers = person_rating_headers(lang)
+    widths = [8, 36, 36, 10, 12, 12, 14, 10, 12, 18]
+    _title(ws, report, _("Ratings per person: work handed as lead with an internal deadline", lang), lang,
+           len(headers))
+    r = HEADER_ROW
+    for p in report.person_ratings:
+        r += 1
+        ws.cell(row=r, column=1, value=p.rank)
+        _text(ws.cell(row=r, column=2), p.name + (f" ({p.department})" if p.department else ""))
+        _text(ws.cell(row=r, column=3), p.agency_name)
+        for col, value in ((4, p.due), (5, p.on_time), (6, p.late), (7, p.open_overdue), (8, p.returned),
+                           (9, p.score)):
+            ws.cell(row=r, column=col, value=value)
+        ws.cell(row=r, column=9).number_format = "0.0"
+        _text(ws.cell(row=r, column=10), p.grade.label(lang) if p.grade else "—")
+    _header(ws, headers, widths, r)
+    _body(ws, HEADER_ROW + 1, r, len(headers))
+
+
 def report_xlsx(report: Report, *, lang: str | None = None) -> bytes:
     """The workbook's bytes (write them with a temporary file and a rename: nothing half-written)."""
     lang = lang or current_language()
@@ -239,6 +260,9 @@ def report_xlsx(report: Report, *, lang: str | None = None) -> bytes:
     if report.ratings is not None:
         ws = wb.create_sheet(_(RATINGS_SHEET_TITLE, lang)[:31])
         _ratings_sheet(ws, report, lang)
+    if report.person_ratings:  # only when work was handed to people (issue 24's delegation)
+        ws = wb.create_sheet(_(PEOPLE_SHEET_TITLE, lang)[:31])
+        _people_sheet(ws, report, lang)
     wb.properties.title = _("Task completion report", lang) + " — " + report.period.name(lang)
     wb.properties.creator = "dondoc"
     buf = io.BytesIO()

@@ -43,6 +43,8 @@ def make_engine(url: str, echo: bool = False, *, busy_timeout: float = 30.0) -> 
     # Registers the session event that revokes a chat's feed tokens when its link ends or starts again, so
     # every process that can flip a binding (CLI, bot, dispatcher) has it.
     import storage.feed_tokens  # noqa: F401
+    # And the one that forgets the console's listing rows of a changed task (storage/listing.py), in its flush.
+    import storage.listing  # noqa: F401
 
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from intake.directive import ocr_table as t
 
 
@@ -44,3 +46,17 @@ def test_a_page_going_on_with_the_table():
 
 def test_no_header_no_table():
     assert t.find_header([[word("Số:", 10, 0), word("12/UBND", 80, 0)]]) is None
+
+
+@pytest.mark.parametrize("first, found", [("STT", True), ("SIT", True), ("5TT", True), ("Số", False), ("Sở", False)])
+def test_a_header_whose_stt_the_scan_blurred_is_still_the_header(first, found):
+    """Grain and JPEG turn "STT" into "SIT": with four header words beside it the row is still the header;
+    a sentence starting "Sở …" that names duties is not."""
+    from intake.directive.ocr_table import find_header
+
+    def row(*texts):
+        return [{"text": t, "x0": 10 * k, "x1": 10 * k + 8, "top": 0, "bottom": 10} for k, t in enumerate(texts)]
+
+    rows = [row(first, "Nội", "dung", "Cơ", "quan", "chủ", "trì", "Cơ", "quan", "phối", "hợp", "Thời", "gian"),
+            row("hoàn", "thành")]
+    assert (find_header(rows) == 0) is found

@@ -188,6 +188,17 @@ def test_xlsx_sample_gives_the_same_tasks_as_the_csv(tmp_path, nam_dinh, calenda
 
 # -- CSV and header variants -------------------------------------------------------------------------------------
 
+def test_continuous_within_a_year_keeps_its_bound_in_the_deadline_not_the_due_column(engine, builtin, tmp_path):
+    path = write_csv(tmp_path / "r.csv", [HEADER,
+                                          ["1", "Hỗ trợ doanh nghiệp", "Sở Nội vụ", "", "Thường xuyên trong năm 2027"],
+                                          ["2", "Báo cáo tổng kết", "Sở Nội vụ", "", "trước ngày 15/12/2027"]])
+    run(engine, path, builtin, document="3/KH", issued=date(2026, 12, 1))
+    ts = tasks(engine)
+    assert ts["3-kh-1"].deadline_kind == "continuous" and ts["3-kh-1"].due is None
+    assert ts["3-kh-1"].deadline["due"] == "2027-12-31"
+    assert ts["3-kh-2"].deadline_kind == "once" and ts["3-kh-2"].due == date(2027, 12, 15)
+
+
 @pytest.mark.parametrize("delimiter, bom", [(",", False), (";", False), (",", True), (";", True)])
 def test_csv_with_or_without_bom_comma_or_semicolon(engine, builtin, tmp_path, delimiter, bom):
     path = write_csv(tmp_path / "r.csv", [HEADER, ["1", "Việc một", "Sở Nội vụ", "Sở Tư pháp; Sở Y tế", "Quý III/2013"],

@@ -172,9 +172,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
         trim_blocks=True, lstrip_blocks=True)
     # Texts are core.i18n's: `_("… {name}", name=x)` and `ngettext(…)` in the current request's language.
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
-    from reports.ratings import format_score, rating_headers
+    from reports.ratings import format_score, person_rating_headers, rating_headers
 
-    env.globals.update(score=format_score, rating_headers=rating_headers)  # the ratings' table (_ratings.html)
+    env.globals.update(score=format_score, rating_headers=rating_headers, person_rating_headers=person_rating_headers)  # the ratings' table (_ratings.html)
     from core.text import cut
 
     env.filters["truncate"] = lambda text, length=255, *_a, **_k: cut(text, length)  # at a word, with "…"
@@ -182,6 +182,9 @@ def make_web_app(settings, engine, clock) -> web.Application:
     env.tests["rowof"] = lambda key, number: key[0] == number  # marks|select('rowof', n): problems on row n
     signin.routes(app)
     workbench.routes(app)  # before pages: /tasks/export.xlsx is not a task's key
+    from web import remind_bulk
+
+    remind_bulk.routes(app)  # remind now on the task list's selection (issue 23)
     pages.routes(app)
     admin.routes(app)
     drafts.routes(app)

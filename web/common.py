@@ -90,7 +90,7 @@ def filter_choices(s: Session, person: Person) -> dict:
     used = set(s.exec(select(Task.lead_agency).where(Task.removed_at.is_(None)).distinct()).all())
     codes = sorted(used if allowed is None else set(allowed), key=lambda c: names.get(c, c))
     return {"agencies": [(c, names.get(c, c)) for c in codes],
-            "directives": [d.number for d in s.exec(select(Directive).order_by(Directive.number)).all()],
+            "directives": list(s.exec(select(Directive.number).order_by(Directive.number)).all()),
             "names": names}
 
 

@@ -68,6 +68,7 @@ def to_draft(header: dict, tasks: list[dict]) -> Draft:
                  tasks=[DraftTask(stt=t.get("stt") or "", content=t.get("content") or "", lead=t.get("lead") or "",
                                   coordinators=list(t.get("coordinators") or []), report_to=t.get("report_to") or "",
                                   deadline=t.get("deadline") or None, lines=tuple(t.get("lines") or (0, 0)),
+                                  product=t.get("product") or "",
                                   review=list(t.get("review") or [])) for t in tasks])
 
 

@@ -88,31 +88,29 @@ async def dashboard(request: web.Request) -> web.Response:
     calendar = request.app[CALENDAR]
 
     def load(s: Session):
+        from web.overview import dashboard_lists, scope_of
+        from web.todo import bulk_done_message
+
         choices = filter_choices(s, person)
         if f.agency and f.agency not in dict(choices["agencies"]):
             f.agency = None
-        items = visible_items(s, request, person, agency=f.agency, directive=f.directive, include_done=False)
-        overdue = sorted((i for i in items if i.status == Status.OVERDUE), key=lambda i: i.effective_due)
-        due_this_week = [i for i in items if i.effective_due is not None and today <= i.effective_due <= week_end
-                         and i.state == "open"]
-        pending = [i for i in items if i.state == "pending_confirmation"]
-        extensions = [i for i in items if i.pending_extension is not None]
-        from web.todo import bulk_done_message, todo_of
-
-        todo = todo_of(s, person, items, today)
-        # Each list shows its first DASHBOARD_LIST items (the longest overdue first) and says how many there are;
-        # the task list has them all.
+        # Counted and listed in SQL from the occurrence listing (web/overview.py); only the rows shown are read
+        # as items. Each list shows its first DASHBOARD_LIST items (the longest overdue first) and says how many
+        # there are; the task list has them all.
+        scope = scope_of(s, request, person, agency=f.agency, directive=f.directive, include_done=False)
+        lists = dashboard_lists(s, request, person, scope, week_end=week_end, shown=DASHBOARD_LIST)
+        overdue = lists["overdue"]
         return {
             **choices, "f": f, "today": today, "week_end": week_end, "shown": DASHBOARD_LIST,
-            "counts": {"due_this_week": len(due_this_week), "overdue": len(overdue), "pending": len(pending),
-                       "extensions": len(extensions)},
-            "due_this_week": due_this_week[:DASHBOARD_LIST],
+            "counts": {"due_this_week": lists["due_this_week"].count, "overdue": overdue.count,
+                       "pending": lists["pending"].count, "extensions": lists["extensions"].count},
+            "due_this_week": lists["due_this_week"].items,
             "overdue": [(i, (today - i.effective_due).days, calendar.workdays_between(i.effective_due, today))
-                        for i in overdue[:DASHBOARD_LIST]],
-            "pending_confirmation": pending[:DASHBOARD_LIST],
-            "extension_requests": extensions[:DASHBOARD_LIST],
+                        for i in overdue.items],
+            "pending_confirmation": lists["pending"].items,
+            "extension_requests": lists["extensions"].items,
             "figures": dashboard_figures(s, request, person, f, choices),
-            "todo": todo, "done_message": bulk_done_message(request.query.get("bulk"), request.query.get("n")),
+            "todo": lists["todo"], "done_message": bulk_done_message(request.query.get("bulk"), request.query.get("n")),
         }
 
     return aiohttp_jinja2.render_template("dashboard.html", request, await run_db(request, load))
@@ -155,13 +153,25 @@ async def task_list(request: web.Request) -> web.Response:
     person: Person = request[PERSON]
     f = Filters.of(request)
 
+    page = int(request.query["page"]) if request.query.get("page", "").isdigit() else 1
+    page = max(page, 1)
+
     def load(s: Session):
+        from web.overview import PAGE_SIZE, scope_of, task_page_of
+
         choices = filter_choices(s, person)
         if f.agency and f.agency not in dict(choices["agencies"]):
             f.agency = None
-        items = visible_items(s, request, person, agency=f.agency, directive=f.directive)
-        items = [i for i in items if _matches(i, f.q) and (f.status is None or i.status.value == f.status)]
-        return {**choices, "f": f, "items": items[:500], "total": len(items), "statuses": list(Status)}
+        # Filtered, counted and paged in SQL (web/overview.py): only the page's rows are read as items.
+        scope = scope_of(s, request, person, agency=f.agency, directive=f.directive, q=f.q, status=f.status)
+        items, total = task_page_of(s, request, scope, page)
+        pages = max(1, -(-total // PAGE_SIZE))
+        at = lambda n: str(request.rel_url.update_query(page=n))  # noqa: E731 - the same filters, another page
+        from web.remind_bulk import may_remind
+
+        return {"can_remind": may_remind(person), "prev_url": at(page - 1) if page > 1 else None, "next_url": at(page + 1) if page < pages else None,**choices, "f": f, "items": items, "total": total, "statuses": list(Status),
+                "page": min(page, pages), "pages": pages, "first_row": (page - 1) * PAGE_SIZE + 1 if items else 0,
+                "last_row": (page - 1) * PAGE_SIZE + len(items)}
 
     return aiohttp_jinja2.render_template("tasks.html", request, await run_db(request, load))
 

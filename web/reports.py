@@ -134,6 +134,20 @@ def _who(request: web.Request) -> str:
     return f"user:{person.user_id}" if person is not None else f"addr:{request.remote}"
 
 
+def people_shown(person: Person, report) -> list | None:
+    """The people's ratings this person is shown (None: not offered): every person for the oversight body, the
+    province's leadership and administrators; an agency's leader (manager) sees their own agency's people only;
+    a focal point sees none."""
+    if report is None or report.person_ratings is None:
+        return None
+    if person.is_admin or person.roles & {"oversight", "leadership"}:
+        return report.person_ratings
+    led = {a for a, r in person.bindings if r == "manager"}
+    if not led:
+        return None
+    return [p for p in report.person_ratings if p.agency in led]
+
+
 async def reports_page(request: web.Request) -> web.Response:
     from reports import ReportTooLarge
     from web.report_gate import Busy
@@ -149,7 +163,7 @@ async def reports_page(request: web.Request) -> web.Response:
                 report = build(s, request, person, choice)
             except ReportTooLarge as e:  # what to narrow, on the page, like a period that cannot be read
                 choice.error = str(e)
-        return {**choices, "choice": choice, "report": report,
+        return {**choices, "choice": choice, "report": report, "people": people_shown(person, report),
                 "periods": period_choices(today_of(request), request.app[SETTINGS].report_cutoff)}
 
     try:
@@ -252,8 +266,13 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
                 "query": choice.query, "title": _("Four groups")}
     from reports import ReportTooLarge
 
-    try:
-        report = build(s, request, person, choice, with_ratings=False)  # the dashboard shows no ratings
+    from web.overview import kept_figures
+
+    allowed = person.visible_agencies()
+    key = ("dashboard", today_of(request), choice.period.code, choice.period.start, choice.period.end,
+           tuple(sorted(allowed)) if allowed is not None else None, choice.agency, choice.directive)
+    try:  # the dashboard shows no ratings; kept for the day while no record changes (web/overview.py)
+        report = kept_figures(s, key, lambda: build(s, request, person, choice, with_ratings=False))
     except ReportTooLarge as e:
         return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}

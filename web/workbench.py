@@ -161,6 +161,7 @@ ACTIVITY_WORDS = {
     "task.returned": N_("{who} sent the completion of task {key} back"),
     "task.acknowledged": N_("{who} acknowledged task {key}"),
     "task.handed_over": N_("{who} handed task {key} over"),
+    "task.reminded": N_("{who} sent a reminder about task {key} now"),
     "extension.requested": N_("{who} asked for more time on task {key}"),
     "extension.approved": N_("{who} approved an extension of task {key}"),
     "extension.rejected": N_("{who} refused an extension of task {key}"),

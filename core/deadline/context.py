@@ -31,8 +31,9 @@ _NOUN = re.compile(
 
 # "hoàn thành (100%) kế hoạch (vốn đầu tư công) năm 2026", "giải ngân hết kế hoạch vốn năm 2026".
 _PLAN_YEAR = re.compile(
-    r"(?<![a-z])(?P<verb>hoan\s+thanh|giai\s+ngan)\s+(?:(?:het|du|\d{1,3}\s*%)\s+)?(?:cac\s+)?"
-    r"(?:ke\s+hoach|chi\s+tieu)(?:\s+[a-z]+){0,5}\s*$"
+    # "hoàn thành (vượt) dự toán thu ngân sách trên địa bàn được giao năm 2026": a budget estimate is a plan too
+    r"(?<![a-z])(?P<verb>hoan\s+thanh|giai\s+ngan)\s+(?:(?:het|du|vuot|\d{1,3}\s*%)\s+)?(?:cac\s+)?"
+    r"(?:ke\s+hoach|chi\s+tieu|du\s+toan)(?:\s+[a-z]+){0,8}\s*$"
 )
 
 

@@ -105,6 +105,10 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
     ("units", re.compile(
         r"\b(?P<list>" + _SIX + r"\s*(?:,|va)\s*(?:ca\s+)?nam)\b(?!\s*(?:\d|/))"
     )),
+    # "6 tháng một lần", "(định kỳ) mỗi quý một lần", "mỗi năm 1 lần": once every period, due at its end
+    ("units", re.compile(
+        r"\b(?:dinh\s+ky\s+)?(?P<list>(?:(?:hang|moi)\s+)?(?:" + _SIX + r"|qu[yi]|nam|thang|tuan))\s+(?:mot|1)\s+lan\b"
+    )),
 ] + _regime.FORMS
 
 _CONTINUOUS = re.compile(

@@ -97,6 +97,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
         once: list[_Once] = []
         recurring: list[_Rule] = []
         continuous: list[str] = []
+        continuous_at: list[tuple[int, int]] = []
         not_deadlines: list[str] = []
         last: _Once | None = None
         for mt in matches:
@@ -112,6 +113,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
                                            noun=self.t.span(mt.start - len(noun) - 1, mt.start - 1)))
                     continue
                 continuous.append(self.t.span(mt.start, mt.end))
+                continuous_at.append((mt.start, mt.end))
                 continue
             if mt.kind == "recurring":
                 words = self.t.span(mt.start, mt.end)
@@ -181,6 +183,12 @@ class _Reader(_OnceReadings, _RecurringReadings):
             return Deadline("recurring", self.t.original, words, rrule=rules[0], start=first.date(),
                             periods=tuple(u for u in _UNITS if u in units), rrules=tuple(rules),
                             after_period=all(r.rrule in self._after for r in recurring))
+        if once and continuous_at and len({o.due for o in once}) == 1 and all(
+                not o.strong and any(_BOUNDS.fullmatch(self.fold, c_end, o.start) for _c, c_end in continuous_at)
+                for o in once):
+            # "Thường xuyên trong năm 2027": a continuous duty, the period only bounds it (until its end)
+            return Deadline("continuous", self.t.original, self.t.span(continuous_at[0][0], once[-1].end),
+                            due=once[0].due)
         if once:
             dues = {o.due for o in once}
             strong = [o for o in once if o.strong]
@@ -265,7 +273,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
         neg = _NEGATIVE.search(before)
         if neg:
             word = neg.group("neg").split()[0]
-            if not (mt.parts and word == "tu"):  # "từ … đến …" is a range, due at its end
+            if not ((mt.parts or _two_periods(mt)) and word == "tu"):  # "từ … đến …" is a range, due at its end
                 start = offset + neg.start("neg")
                 return start, _NEG_REASON[word]
             return offset + neg.start("neg"), "deadline"
@@ -286,6 +294,16 @@ class _Reader(_OnceReadings, _RecurringReadings):
         if _ONLY_PUNCT.fullmatch(head) and _ONLY_PUNCT.fullmatch(self.fold, mt.end):
             return start, "deadline"  # the whole text is the deadline: "Tháng 12/2012"
         return start, None  # a date mentioned in passing ("Quyết định số 716/QĐ-BNV ngày 24/4/2018")
+
+
+def _two_periods(mt: _Match) -> bool:
+    """ "tháng 01 đến tháng 5/2027", "quý II - III/2027": one atom naming two periods, a range by itself."""
+    g = mt.m.groupdict() if mt.m is not None else {}
+    return bool(g.get("m1") or g.get("n1"))
+
+
+# Between "thường xuyên" and the period that bounds it: "Thường xuyên trong năm 2027", "thường xuyên, đến hết 2027"
+_BOUNDS = re.compile(r"\s*,?\s*")
 
 
 @functools.lru_cache(maxsize=1)

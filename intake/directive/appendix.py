@@ -14,11 +14,15 @@ from intake.directive.text import Line, fold
 # -- the appendix table -----------------------------------------------------------------------------------
 _COLUMNS = (("stt", ("stt", "tt", "so tt")), ("content", ("noi dung", "nhiem vu", "ten nhiem vu")),
             ("coordinators", ("phoi hop",)), ("lead", ("chu tri", "thuc hien")),
-            ("deadline", ("thoi gian", "thoi han", "tien do")))
+            ("deadline", ("thoi gian", "thoi han", "tien do")), ("product", ("san pham", "ket qua")))
 
 
 # The number of a group row: a Roman numeral or a capital letter ("I", "IV", "A").
 _GROUP_ROW = re.compile(r"[IVXLC]{1,6}|[A-Z]")
+
+
+# A row's number when each cell is a line of its own: "3", "1.2", "2.1.3".
+_ROW_NO = re.compile(r"\d{1,3}(?:\.\d{1,2}){0,3}\.?")
 
 
 def _field_of(header: str) -> str | None:
@@ -45,7 +49,7 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
     else:
         fields = []
         i = 0
-        while i < len(lines) and not re.fullmatch(r"\d{1,3}", lines[i].text):
+        while i < len(lines) and not _ROW_NO.fullmatch(lines[i].text):
             fields.append(_field_of(lines[i].text))
             i += 1
         n = len(fields)
@@ -53,21 +57,25 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
             cells = [lines[i].text]
             first = lines[i].no
             i += 1
-            while i < len(lines) and len(cells) < n and not re.fullmatch(r"\d{1,3}", lines[i].text):
+            while i < len(lines) and len(cells) < n and not _ROW_NO.fullmatch(lines[i].text):
                 cells.append(lines[i].text)
                 i += 1
             rows.append((cells + [""] * (n - len(cells)), first, lines[i - 1].no))
     out = []
-    for cells, first, last in rows:
+    numbers = [{f: c for f, c in zip(fields, cells) if f}.get("stt", "").strip(" .") for cells, _a, _b in rows]
+    for i, (cells, first, last) in enumerate(rows):
         v = {f: c for f, c in zip(fields, cells) if f}
-        stt = v.get("stt", "").strip(" .")
+        stt = numbers[i]
         if not stt or not v.get("content"):
             continue
-        if _GROUP_ROW.fullmatch(stt) and not v.get("lead", "").strip() and not v.get("deadline", "").strip():
-            continue  # "I | Hoàn thiện thể chế |  |  |": the heading of the rows below it, not a task
+        bare = not v.get("lead", "").strip() and not v.get("deadline", "").strip()
+        if bare and (_GROUP_ROW.fullmatch(stt) or _has_subrows(stt, numbers[i + 1:])):
+            # "I | Hoàn thiện thể chế |  |  |", "1 | Hoàn thiện cơ chế |  |" above "1.1", "1.2": the heading of the
+            # rows below it, not a task
+            continue
         t = DraftTask(stt=f"PL.{stt}", content=v.get("content", ""), lead=v.get("lead", ""),
                       coordinators=[v["coordinators"]] if v.get("coordinators") else [],
-                      deadline=v.get("deadline") or None, lines=(first, last))
+                      deadline=v.get("deadline") or None, lines=(first, last), product=v.get("product", "").strip())
         if t.deadline:
             try:
                 parse_deadline(t.deadline, on)
@@ -79,3 +87,8 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
             t.review.append(_("no lead agency in the table row"))
         out.append(t)
     return out
+
+
+def _has_subrows(stt: str, later: list[str]) -> bool:
+    """Whether a row numbered "1" (or "2.1") has rows "1.1", "1.2" (or "2.1.1") under it."""
+    return any(n.startswith(stt + ".") for n in later)

@@ -22,10 +22,21 @@ _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
 _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")
 # "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
 _PERIOD = re.compile(r"^tu\s+ngay\s+\d.*\bden\s+(?:het\s+)?ngay\s+\d")  # "hoàn thành 100% kế hoạch vốn năm 2026"
-_TARGET = re.compile(r"(?:\bdat\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")  # "đạt 90% vào năm 2030": a target
+# "đạt 90% vào năm 2030": a target. Read on the text with its marks: "giá đất" folds to the same letters as "đạt".
+_TARGET = re.compile(r"(?:\bđạt\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")
+# "hoàn thành điều tra các vụ việc còn tồn đọng trong năm 2026": a year the duty is to be finished within
+_YEAR_WITHIN = re.compile(r"^trong\s+nam\s+\d{4}$")
+_FINISH = re.compile(r"\b(?:hoan\s+thanh|xong|dut\s+diem|ket\s+thuc)\b")
+# "ngay sau khi ban hành", "ngay sau khi phát hiện …": when, but no date — kept for a person to set one
+_RIGHT_AFTER = re.compile(r"(?i)\bngay\s+sau\s+khi\b[^,;.()]*?(?=\s+để\b|[,;.()]|$)")
+# "… một lần" after a period: how often the work is done, a schedule of its own
+_TIMES = re.compile(r"\b(?:mot|1)\s+lan$")
 _DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
                         r"phoi\s+hop|bao\s+cao|giam\s+sat|huong\s+dan|chi\s+dao|to\s+chuc|trao\s+doi)\b")
 _CUE = re.compile(r"(?i)\b(?:báo\s+cáo|định\s+kỳ)\b")
+# "Hằng tháng, báo cáo … gửi Sở Nội vụ trước ngày 05 của tháng tiếp theo": the period opening the duty, kept as
+# "Hằng tháng, … trước ngày 05 của tháng tiếp theo" so the draft's deadline reads alone as it does in the text
+_PERIOD_CUE = re.compile(r"(?i)\b(?:định\s+kỳ\s+)?(?:hằng|hàng|mỗi)\s+(?:tháng|quý|năm|tuần)\b,?")
 
 
 def _reading(d) -> tuple:
@@ -44,6 +55,14 @@ def _standalone(clause: str, d, issued: date) -> str:
     at = clause.find(d.matched)
     if at < 0:
         return d.matched
+    for m in _PERIOD_CUE.finditer(clause, 0, at):
+        gap = clause[m.end():at]
+        phrase = clause[m.start():at + len(d.matched)] if not gap.strip() else f"{m.group()} … {d.matched}"
+        try:
+            if _reading(parse_deadline(phrase, issued)) == _reading(d):
+                return phrase
+        except DeadlineError:
+            continue
     for m in reversed(list(_CUE.finditer(clause, 0, at))):
         phrase = clause[m.start():at + len(d.matched)]
         try:
@@ -68,7 +87,8 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
         except DeadlineError:
             continue
         f = fold(d.matched)
-        before = fold(clause[: clause.find(d.matched)]) if d.matched in clause else ""
+        raw_before = clause[: clause.find(d.matched)].lower() if d.matched in clause else ""
+        before = fold(raw_before)
         ok = False
         if d.kind == "once":
             # "trước/chậm nhất/vào …", "(quý III/2013)", "hoàn thành trong quý III/2020", "trong tháng 3 năm 2026",
@@ -77,12 +97,14 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                   or bool(re.search(r"\b(?:hoan\s+thanh|xong)\s*:?\s*$", before))
                   or bool(_WITHIN.match(f)) or bool(_PLAN_YEAR.match(f))
                   or (before.rstrip().endswith(":") and bool(re.search(r"\d\s*[-–—]\s*\d", d.matched)))
-                  or bool(_PERIOD.match(f)))
-            if _TARGET.search(before.rstrip()):
+                  or bool(_PERIOD.match(f))
+                  or (bool(_YEAR_WITHIN.match(f)) and bool(_FINISH.search(before))))
+            if _TARGET.search(raw_before.rstrip()):
                 ok = False
         elif d.kind == "recurring":
-            ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f))
-            if ok and not re.search(r"\d", f) and describes_work(before, len(before.rstrip())):
+            ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f))
+            if (ok and not re.search(r"\d", f) and not _TIMES.search(f)
+                    and describes_work(before, len(before.rstrip()))):
                 ok = False  # "kế hoạch kiểm tra định kỳ hằng năm": the kind of work, not when this duty is due
         elif d.kind == "continuous":
             # "Thường xuyên", "thường xuyên kiểm tra …" opening the duty, or right before the duty's verb
@@ -90,9 +112,16 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             after = fold(clause[clause.find(d.matched) + len(d.matched):]).strip()
             ok = not before.strip(" -+") or bool(_DUTY_VERB.match(after))
         if ok and not _NOT_DEADLINE.match(fold(clause[clause.find(d.matched) + len(d.matched):]).strip()):
-            found.append(_standalone(clause, d, issued))
+            phrase = _standalone(clause, d, issued)
+            if phrase == d.matched and re.search(r"(?i)\bngay\s+$", clause[:clause.find(d.matched)]):
+                phrase = "ngay " + phrase  # "ngay trong tháng 12": the urgency is part of the phrase as written
+            found.append(phrase)
         else:
             notes.append(d.matched)
+    if not found and (after := _RIGHT_AFTER.search(text)):
+        # "ngay sau khi ban hành": the text's own "when", kept as written; it names no date, so a person sets one
+        phrase = after.group().strip()
+        return phrase, [_('"{phrase}" names no date: set the deadline', phrase=phrase)]
     if not found:
         # Say what was passed over ("hàng năm" of a plan's name, "trong năm 2013" of a focus): the reader judges.
         return None, ([_("time phrases not taken as the deadline: {phrases}",

@@ -87,4 +87,6 @@ def _task_lines(t, key: str | None) -> list[str]:
     if t.report_to:
         lines.append(f"  report_to: {_q(t.report_to)}")
     lines.append(f"  deadline: {_q(t.deadline)}")
+    if getattr(t, "product", ""):
+        lines.append(f"  product: {_q(t.product)}")
     return lines

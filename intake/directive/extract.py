@@ -17,10 +17,10 @@ from datetime import date
 from core.deadline import DeadlineError, parse_deadline
 from core.i18n import _
 from intake.directive.appendix import _appendix
-from intake.directive.deadlines import _governed_deadline
+from intake.directive.deadlines import _governed_deadline, _reading
 from intake.directive.header import read_header
-from intake.directive.leads import (_ASSIGN, _assigned, _coordinators, _intro_lead, _report_to, _split_duties, _subject,
-                                    _task_lead)
+from intake.directive.leads import (_ASSIGN, _addressees, _assigned, _coordinators, _intro_lead, _report_to,
+                                    _split_duties, _subject, _task_lead, described_only)
 from intake.directive.model import Draft, DraftTask, Unread
 from intake.directive.outline import _TIME, _Item, _outline, unwrap
 from intake.directive.text import fold, to_lines
@@ -37,13 +37,16 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     on = issued or head.issued or date(2000, 1, 1)
     roots, preamble, table_at = _outline(lines)
     default = _intro_lead(preamble)
+    if described_only(default):  # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …": the letter's addressees lead
+        default = _addressees(preamble)
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
         for item in items:
             if _PURPOSE.match(fold(item.head.text)):
                 continue  # "I. MỤC ĐÍCH, YÊU CẦU": what the plan is for, not who does what
             _absorb_paragraphs(item)
-            intro = _intro_lead(item.lines) or section_default
+            intro = _intro_lead(item.lines)
+            intro = section_default if not intro or described_only(intro) else intro
             own = _subject(item.head.text)
             lead_here = own[0] if own else ""
             if item.children and any(_has_duty(c) or lead_here for c in item.children):
@@ -54,12 +57,16 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     def make_tasks(item: _Item, inherited: str) -> None:
         handed = _handed_on(item)
         lead, text, coords = _task_lead(item, inherited)
+        product = ""
+        if item.roles:  # "- Cơ quan chủ trì: …" / "- Cơ quan phối hợp: …": the item's own lines say who
+            lead, coords, product = _roles(item.roles, lead, coords)
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
             return
         duties = _split_duties(text) if not item.times else [(text, None)]
         tasks: list[DraftTask] = []
+        last = max(x.no for x in item.lines + item.times + [r[2] for r in item.roles])  # role lines are its own
         for duty, new_lead in duties:
             dl, notes = _governed_deadline(duty, on)
             if tasks and new_lead is None and (dl is None or tasks[-1].deadline is None):
@@ -69,13 +76,13 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
                 continue
             t = DraftTask(stt=item.stt, content=duty, lead=new_lead or lead,
                           coordinators=coords if not new_lead else [], report_to=_report_to(duty), deadline=dl,
-                          lines=(item.head.no, (item.body or [item.head])[-1].no), review=list(notes))
+                          lines=(item.head.no, last), review=list(notes), product=product)
             tasks.append(t)
         if item.times:
             phrase = item.times[-1].text
             value = _TIME.match(phrase).group("rest").strip(" .")
             try:
-                value = parse_deadline(value, on).matched
+                value = _as_read_alone(value, on)
             except DeadlineError as e:
                 tasks[0].review.append(_('the time line "{line}" does not read as a deadline: {reason}', line=phrase,
                                          reason=e))
@@ -144,6 +151,30 @@ def _absorb_paragraphs(item: _Item) -> None:
     item.children = []
 
 
+def _as_read_alone(value: str, on: date) -> str:
+    """A time line's deadline words: the phrase the grammar matched, unless alone it reads otherwise ("định kỳ hằng
+    năm, trước ngày 15 tháng 01 năm sau" is yearly; its tail alone is one day) — then the line as written."""
+    d = parse_deadline(value, on)
+    try:
+        if _reading(parse_deadline(d.matched, on)) == _reading(d):
+            return d.matched
+    except DeadlineError:
+        pass
+    return value
+
+
+def _roles(roles: list, lead: str, coords: list[str]) -> tuple[str, list[str], str]:
+    """(lead, coordinators, product) from an item's role lines; a line not given keeps what the sentence said."""
+    got: dict[str, list[str]] = {}
+    for role, text, _line in roles:
+        got.setdefault(role, []).append(text)
+    if got.get("lead"):
+        lead = "; ".join(got["lead"])
+    if got.get("coordinators"):
+        coords = [c.strip() for part in got["coordinators"] for c in part.split(";") if c.strip()]
+    return lead, coords, "; ".join(got.get("product", []))
+
+
 def _has_duty(item: _Item) -> bool:
-    return bool(_subject(item.head.text) or item.children or item.times or
+    return bool(_subject(item.head.text) or item.children or item.times or item.roles or
                 (item.body and _subject(item.body[0].text)))

@@ -32,6 +32,8 @@ _DEPARTMENT = re.compile(r"^(?P<head>SỞ|BAN|VĂN PHÒNG|THANH TRA|CÔNG AN|B�
 _TYPES = ("KẾ HOẠCH", "CHỈ THỊ", "QUYẾT ĐỊNH", "THÔNG BÁO", "CHƯƠNG TRÌNH", "CÔNG ĐIỆN", "CÔNG VĂN", "NGHỊ QUYẾT",
           "HƯỚNG DẪN", "KẾT LUẬN")
 _ABOUT = re.compile(r"^(?:V/v|Về\s+việc|V\.v\.?)\s*:?\s*", re.I)
+# "CHỈ THỊ / Về tăng cường …": the subject under a document's type, its "Về" dropped as "Về việc" is
+_ABOUT_UNDER_TYPE = re.compile(r"^(?:V/v|Về\s+việc|V\.v\.?|Về)\s*:?\s+", re.I)
 _HEADER_LINES = 40
 
 
@@ -75,6 +77,8 @@ def _issuer(top: list[Line], i: int, t: str) -> str:
             where, nxt = nxt, _split_columns(top[i + 2].text) if i + 2 < len(top) else ""
         committee = "UBND " + _title(where) if where else "UBND"
         d = _DEPARTMENT.match(nxt) if nxt.isupper() else None
+        if where and fold(nxt).strip(" -_") == "van phong":  # "UBND TỈNH NGHỆ AN / VĂN PHÒNG": the committee's office
+            return f"Văn phòng {committee}"
         if d and where:  # "UBND TỈNH LÂM ĐỒNG / SỞ NỘI VỤ": the department issues, of that province
             return f"{_sentence(d.group('head'))} {_sentence(d.group('rest'))} {_title(where)}"
         return committee
@@ -132,7 +136,7 @@ def read_header(lines: list[Line]) -> Header:
         if not h.kind and t.upper() == t and t.strip(" .:") in _TYPES:
             h.kind = t.strip(" .:").capitalize()
             if not h.subject and i + 1 < len(top):
-                parts = [_ABOUT.sub("", top[i + 1].text)]
+                parts = [_ABOUT_UNDER_TYPE.sub("", top[i + 1].text)]
                 for nxt in top[i + 2:i + 4]:  # a subject set on more lines than the page's width
                     if not _subject_goes_on(nxt.text):
                         break

@@ -15,6 +15,8 @@ _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s
          r"|)(?:Sở|Ban|Văn\s+phòng|VP|Trạm|"
          # the commune's offices after the 2025 reform ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội"), not "phòng, chống"
          r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
+         # the tax office after 2025 ("Thuế tỉnh Lâm Đồng", "Thuế thành phố Huế", "Thuế cơ sở 3"), not "thuế suất"
+         r"Thuế(?=\s+(?:tỉnh|thành\s+phố|cơ\s+sở)\b)|"
          r"Cục|Chi\s+cục|Vụ(?!\s+(?:việc|án|mùa|[ĐđXxHhTt](?:ông|uân|è|hu)\b))|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
@@ -50,13 +52,16 @@ def _names_list(text: str) -> bool:
     parts = [p.strip() for p in re.split(r",|\bvà\b", text)]
     return bool(text.strip()) and all(p and all(w[:1].isupper() or w in "-–" for w in p.split()) for p in parts)
 _PAREN = re.compile(r"\s*\([^()]*\)")
+# "Riêng Sở Y tế, Sở Xây dựng gửi …": the item names its own leads, apart from the section's addressees
+# ("Riêng đối với các xã ven biển, …" names a case, not who leads it)
+_ONLY = re.compile(r"^rieng\s+(?!doi\s+voi\b)(?=\S)")
 
 
 def _subject(text: str) -> tuple[str, str] | None:
     """(lead as written, the rest) when `text` opens with who does it; None otherwise."""
     t = text.strip()
     f = fold(t)
-    m = _ASSIGN.match(f)
+    m = _ASSIGN.match(f) or _ONLY.match(f)
     if m:
         t, f = t[m.end():], f[m.end():]
     if not _HEAD_RX.match(f):
@@ -81,8 +86,15 @@ def _subject(text: str) -> tuple[str, str] | None:
 def _not_a_verb(f: str, start: int) -> bool:
     """A duty verb's words used as a noun inside a name: after "các" ("và các tổ chức chính trị - xã hội"), or
     inside a parenthesis ("Các chủ rừng (Ban quản lý …)")."""
-    before = f[:start]
-    return before.rstrip().endswith((" cac", "(cac")) or before.rstrip() == "cac" or before.count("(") > before.count(")")
+    before = f[:start].rstrip()
+    # "Ban Quản lý dự án đầu tư xây dựng công trình …": the board's name, lower case, goes on past "xây dựng"
+    if before.endswith("du an dau tu"):
+        return True
+    # "công trình", "chương trình", "quy trình": "trình" (submit) as the end of a noun
+    if f.startswith("trinh", start) and before.rsplit(" ", 1)[-1] in ("cong", "chuong", "quy", "lo", "tien", "hanh",
+                                                                        "giao"):
+        return True
+    return before.endswith((" cac", "(cac")) or before == "cac" or before.count("(") > before.count(")")
 
 
 def _is_heading_only(item: _Item) -> bool:
@@ -161,6 +173,38 @@ def _intro_lead(lines: list[Line]) -> str:
                 who = who[:verb.start()]
             return _PAREN.sub("", who).strip(" ,")
     return ""
+
+
+# "các cơ quan, đơn vị chưa gửi báo cáo": who is asked, described, not named — no agency to remind
+_DESCRIBED = re.compile(r"^(?:cac\s+|nhung\s+)?(?:co\s+quan|don\s+vi|dia\s+phuong)(?:\s*,\s*(?:co\s+quan|don\s+vi|"
+                        r"dia\s+phuong))*(?:\s+(?:chua|con|khong|nao|co\s+lien\s+quan|lien\s+quan)\b.*)?$")
+
+
+def described_only(who: str) -> bool:
+    """Whether an opening's addressees are a description ("các cơ quan, đơn vị chưa …"), not agencies."""
+    return bool(who) and bool(_DESCRIBED.match(fold(who).strip()))
+
+
+_TO = re.compile(r"^kinh\s+gui\s*:?\s*(?P<rest>.*)$")
+
+
+def _addressees(lines: list[Line]) -> str:
+    """The agencies under "Kính gửi:" ("- Các sở, ban, ngành tỉnh;" / "- Ủy ban nhân dân các xã, phường."), "; "-joined."""
+    out: list[str] = []
+    for i, ln in enumerate(lines):
+        m = _TO.match(fold(ln.text))
+        if not m:
+            continue
+        first = ln.text[len(ln.text) - len(m.group("rest")):].strip()
+        parts = [first] if first else []
+        for nxt in lines[i + 1:]:
+            if not re.match(r"^[-–+•]\s*", nxt.text):
+                break
+            parts.append(re.sub(r"^[-–+•]\s*", "", nxt.text))
+        for p in parts:
+            out += [x.strip(" ;.,") for x in p.split(";") if x.strip(" ;.,")]
+        break
+    return "; ".join(x for x in out if _HEAD_RX.match(fold(x)))
 
 
 # -- tasks ------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ class DraftTask:
     coordinators: list[str] = field(default_factory=list)
     report_to: str = ""
     deadline: str | None = None
+    product: str = ""  # sản phẩm: what the duty yields, as written ("Sản phẩm: …" line, the appendix's column)
     lines: tuple[int, int] = (0, 0)  # first and last source line
     review: list[str] = field(default_factory=list)
     # Why the task is not for this directory (intake.directive.directory): set, it is left out of the import.

@@ -86,12 +86,21 @@ def find_header(rows: list[list[dict]]) -> int | None:
     """The index of the table's header row, if the page has one (it may wrap onto the next row)."""
     for i, row in enumerate(rows):
         first = fold(row[0]["text"]).strip(".:")
-        if first not in ("stt", "tt"):
-            continue
         text = fold(_text(row) + " " + (_text(rows[i + 1]) if i + 1 < len(rows) else ""))
-        if sum(k in text for k in HEADER_WORDS) >= 3:
+        found = sum(k in text for k in HEADER_WORDS)
+        if (first in ("stt", "tt") and found >= 3) or (_like_stt(first) and found >= 4):
             return i
     return None
+
+
+def _like_stt(word: str) -> bool:
+    """"STT" as grain and JPEG leave it: "SIT", "5TT", "ST" — one letter off (the header then has to show
+    more of its other words)."""
+    if not 2 <= len(word) <= 4 or word[0] not in "s5":
+        return False
+    if len(word) == 3:
+        return sum(a != b for a, b in zip(word, "stt")) <= 1
+    return word in ("st", "stt.") or (len(word) == 4 and any(word[:k] + word[k + 1:] == "stt" for k in range(4)))
 
 
 def rules(image, top: int, bottom: int) -> list[int]:

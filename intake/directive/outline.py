@@ -17,6 +17,11 @@ _PAREN_NUM = re.compile(r"^\((?P<n>\d{1,2})\)\s*(?P<rest>.+)$")  # "(1)"
 _LETTER = re.compile(r"^(?P<n>[a-zđ])\s*\)\s*(?P<rest>.+)$")
 _BULLET = re.compile(r"^[-–+•]\s*(?P<rest>.+)$")
 _TIME = re.compile(r"^(?:Thời\s+gian|Thời\s+hạn|Tiến\s+độ)(?:\s+(?:hoàn\s+thành|thực\s+hiện))?\s*:\s*(?P<rest>.+)$", re.I)
+# An item's role lines: "- Cơ quan chủ trì: Sở X." / "+ Phối hợp: …" / "Sản phẩm: …" — who leads it, who helps and
+# what it yields, written as labelled lines under the item's heading instead of in its sentence.
+_ROLE = re.compile(r"^(?:[-–+•]\s*)?(?:(?:Cơ\s+quan|Đơn\s+vị)(?:\s*,\s*đơn\s+vị)?\s+)?"
+                   r"(?P<role>chủ\s+trì|phối\s+hợp|thực\s+hiện|sản\s+phẩm)(?:\s+thực\s+hiện)?\s*:\s*(?P<rest>.+)$",
+                   re.I)
 _STOP = re.compile(r"^(?:Nơi\s+nhận|Đính\s+kèm)\b", re.I)
 _LEVELS = {"phan": 0, "roman": 1, "num": 2, "deep": 2, "paren": 3, "letter": 3, "bullet": 4}
 _KINDS = (("phan", _PHAN), ("roman", _ROMAN), ("deep", _DEEP), ("num", _NUM), ("paren", _PAREN_NUM),
@@ -31,6 +36,7 @@ class _Item:
     kind: str = ""
     body: list[Line] = field(default_factory=list)
     times: list[Line] = field(default_factory=list)
+    roles: list[tuple[str, str, Line]] = field(default_factory=list)  # ("lead"|"coordinators"|"product", text, line)
     children: list["_Item"] = field(default_factory=list)
     parent: "_Item | None" = None
 
@@ -78,9 +84,15 @@ def _outline(lines: list[Line]) -> tuple[list[_Item], list[Line], int]:
             if m:
                 kind = k
                 break
-        tm = _TIME.match(t)
-        if tm and stack:
-            stack[-1].times.append(ln)
+        tm = _TIME.match(t) or _TIME.match(_BULLET.sub(r"\g<rest>", t, count=1))
+        if tm and stack:  # "Thời gian thực hiện: …", also as a dash line under the item's heading
+            stack[-1].times.append(Line(ln.no, tm.group(0)))
+            continue
+        rm = _ROLE.match(t)
+        if rm and fold(rm.group("role")).startswith("thuc") and not re.match(r"^(?:[-–+•]\s*)?(?:Cơ|Đơn)\b", t):
+            rm = None  # a bare "Thực hiện: …" may be anything; "Cơ quan thực hiện: …" names who does it
+        if rm and stack:
+            stack[-1].roles.append((_role_of(rm.group("role")), rm.group("rest").strip(" .;"), ln))
             continue
         if kind == "bullet" and not stack:
             kind = None
@@ -113,6 +125,11 @@ def _outline(lines: list[Line]) -> tuple[list[_Item], list[Line], int]:
     return roots, preamble, len(lines)
 
 
+def _role_of(word: str) -> str:
+    f = fold(word)
+    return "coordinators" if f.startswith("phoi") else "product" if f.startswith("san") else "lead"
+
+
 def _ancestors(item: "_Item | None"):
     while item is not None:
         yield item
@@ -129,14 +146,21 @@ _OPEN_END = re.compile(r"(?:\s|^)(?:va|cua|cac|voi|ve|cho|tai|tren|theo|den|gui|
                        r"thuoc|trong|giua|nhan|uy\s+ban|hoi\s+dong|phoi\s+hop)$")
 
 
+# A line ending on a unit of time that wants its number, and a line starting with that number (not an item's).
+_UNIT_END = re.compile(r"(?:\s|^)(?:quy|thang|ngay|nam|tuan)$")
+_NUMBER_START = re.compile(r"^(?:(?:[IVX]{1,4}|\d{1,2})\s*[/.-]\s*\d{1,4}(?:[/.-]\d{1,4})?|\d{4})(?!\w)")
+
+
 def _continues(prev: str, cur: str) -> bool:
     """Whether `cur` goes on the sentence `prev` left open, as text copied from a web page or a PDF breaks it."""
     if not prev or not cur or prev.rstrip().endswith((".", ";", ":", "!", "?", "/")):
         return False
-    if _MARKER_START.match(cur) or _STOP.match(cur) or _TIME.match(cur):
+    if _MARKER_START.match(cur) or _STOP.match(cur) or _TIME.match(cur) or _ROLE.match(cur):
         return False
     if cur[0].islower():
         return True
+    if _UNIT_END.search(fold(prev)) and _NUMBER_START.match(cur):
+        return True  # "… trong quý" / "I/2027.", "… trước ngày" / "15/12/2026": a period and its number
     return cur[0].isupper() and not cur.isupper() and bool(_OPEN_END.search(fold(prev)))
 
 

@@ -205,6 +205,25 @@ class RatingsOut(BaseModel):
     colors: dict[str, Color]
 
 
+class PersonRatingOut(BaseModel):
+    """A person handed work as chủ trì with an internal deadline, rated against it (reports.ratings.rate_people)."""
+
+    person_id: int
+    name: str
+    agency_code: str
+    agency: str
+    department: Optional[str] = None
+    due: int
+    done_on_time: int
+    done_late: int
+    open_overdue: int
+    open_in_term: int
+    returned: int
+    score: Optional[float] = None
+    grade: Optional[Grade] = None
+    rank: Optional[int] = None
+
+
 class ReportPeriod(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -222,6 +241,7 @@ class ReportOut(BaseModel):
     agencies: list[AgencyFiguresOut]
     totals: GroupCountsOut
     ratings: Optional[RatingsOut] = None
+    person_ratings: Optional[list[PersonRatingOut]] = None  # issue 23: people handed work (reports.ratings)
     overdue: list[dict[str, Any]]
 
 

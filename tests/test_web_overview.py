@@ -1,0 +1,218 @@
+"""The dashboard's and the task list's fast reading (web/overview.py over storage/listing.py) gives the figures
+and rows the old reading gave — every visible item through `task_items`, filtered in Python — on a generated
+registry with overdue, done, awaiting-confirmation, returned, extended (approved and pending) and ceased-agency
+tasks, for several people and filters, before and after changes, and on later days (recurring tasks roll)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlmodel import Session, select
+
+from bench import data
+from core.clock import FixedClock
+from core.status import Status
+from core.workdays import WorkCalendar
+from dondoc.settings import load_settings
+from storage import actions, completion
+from storage.listing_tables import ListedOccurrence, ListingState
+from storage.signin import Person
+from storage.tables import Agency, Extension, Task
+from web.common import CALENDAR, CLOCK, SETTINGS
+from web.overview import PAGE_SIZE, dashboard_lists, scope_of, task_page_of
+from web.pages import _matches, visible_items
+from web.todo import todo_of
+
+CLERK = actions.Actor("Chị Lan", "5151", "telegram")
+BOSS = actions.Actor("Anh Hùng", "4242", "web")
+SHOWN = 30
+
+
+def request_on(settings, day: datetime):
+    return SimpleNamespace(app={SETTINGS: settings, CALENDAR: WorkCalendar(), CLOCK: FixedClock(day)}, query={})
+
+
+def keys(items) -> list[tuple[str, str]]:
+    return [(i.task.key, i.occurrence_key) for i in items]
+
+
+def slow_dashboard(s, request, person, agency, directive, today, week_end):
+    """What web/pages.dashboard computed before issue 23's rework: every visible item, filtered in Python."""
+    items = visible_items(s, request, person, agency=agency, directive=directive, include_done=False)
+    overdue = sorted((i for i in items if i.status == Status.OVERDUE), key=lambda i: i.effective_due)
+    week = [i for i in items if i.effective_due is not None and today <= i.effective_due <= week_end
+            and i.state == "open"]
+    pending = [i for i in items if i.state == "pending_confirmation"]
+    extensions = [i for i in items if i.pending_extension is not None]
+    todo = todo_of(s, person, items, today)
+    return {"overdue": overdue, "due_this_week": week, "pending": pending, "extensions": extensions,
+            "todo.returned": todo.returned, "todo.orphaned": todo.orphaned, "todo.pending": todo.pending,
+            "todo.extensions": todo.extensions}
+
+
+def fast_dashboard(s, request, person, agency, directive, today, week_end):
+    scope = scope_of(s, request, person, agency=agency, directive=directive, include_done=False)
+    lists = dashboard_lists(s, request, person, scope, week_end=week_end, shown=SHOWN)
+    t = lists["todo"]
+    return {"overdue": lists["overdue"], "due_this_week": lists["due_this_week"], "pending": lists["pending"],
+            "extensions": lists["extensions"], "todo.returned": t.returned, "todo.orphaned": t.orphaned,
+            "todo.pending": t.pending, "todo.extensions": t.extensions}
+
+
+def assert_same_dashboard(engine, settings, day, person, agency=None, directive=None):
+    request = request_on(settings, day)
+    today = day.astimezone(settings.timezone).date()
+    week_end = today + timedelta(days=6 - today.weekday())
+    with Session(engine) as s, Session(engine, expire_on_commit=False) as s2:
+        slow = slow_dashboard(s, request, person, agency, directive, today, week_end)
+        fast = fast_dashboard(s2, request, person, agency, directive, today, week_end)
+        s2.commit()
+    for name, old in slow.items():
+        new = fast[name]
+        assert len(new) == len(old), (name, person.user_id, agency, directive)
+        assert keys(new.items) == keys(old[:SHOWN]), (name, person.user_id, agency, directive)
+        assert [i.status for i in new.items] == [i.status for i in old[:SHOWN]], name
+    return {name: len(old) for name, old in slow.items()}
+
+
+def assert_same_task_list(engine, settings, day, person, *, agency=None, directive=None, q="", status=None):
+    request = request_on(settings, day)
+    with Session(engine) as s, Session(engine, expire_on_commit=False) as s2:
+        old = visible_items(s, request, person, agency=agency, directive=directive)
+        old = [i for i in old if _matches(i, q) and (status is None or i.status.value == status)]
+        scope = scope_of(s2, request, person, agency=agency, directive=directive, q=q, status=status)
+        first, total = task_page_of(s2, request, scope, 1)
+        second, _ = task_page_of(s2, request, scope, 2)
+        s2.commit()
+    assert total == len(old), (person.user_id, agency, directive, q, status)
+    if person.visible_agencies() is None:  # the order of one task_items call (a focal point's merges agencies)
+        assert keys(first) + keys(second) == keys(old[:2 * PAGE_SIZE])
+    else:
+        assert set(keys(first) + keys(second)) <= set(keys(old))
+        assert [i.effective_due for i in first] == [i.effective_due for i in old[:PAGE_SIZE]]
+    return total
+
+
+@pytest.fixture
+def registry(engine, db_url):
+    """A generated registry (bench.data) in use, then: completions reported and awaiting review, some of them sent
+    back, extensions asked and some approved, one agency ceased without a successor."""
+    reg = data.make_registry(600)
+    data.load_registry(engine, reg)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, admin_user_ids=(4242,))
+    now = data.NOW
+    today = now.astimezone(settings.timezone).date()
+    with Session(engine) as s:
+        open_once = [t for t in s.exec(select(Task).where(Task.deadline_kind == "once").order_by(Task.id)).all()
+                     if not any(o["task_id"] == t.id for o in reg.occurrences)]
+        claimed = open_once[:40]
+        for t in claimed:
+            actions.mark_done(s, t, "once", CLERK, now - timedelta(days=2), needs_confirmation=True)
+        for t in claimed[:12]:  # sent back: open again, on the agency's to-do
+            completion.reject(s, t, "once", BOSS, now - timedelta(days=1))
+        asked = [t for t in open_once[40:70] if t.due is not None and t.due >= today - timedelta(days=30)]
+        for t in asked:
+            actions.request_extension(s, t, "once", max(t.due, today) + timedelta(days=45), "Chờ số liệu", CLERK,
+                                      now - timedelta(days=3))
+        for ext in s.exec(select(Extension).order_by(Extension.id)).all()[:10]:
+            actions.decide_extension(s, ext, True, BOSS, now - timedelta(days=1))
+        gone = s.exec(select(Agency).where(Agency.code == reg.agencies[5]["code"])).one()
+        gone.valid_to = today - timedelta(days=10)
+        gone.successor = None
+        s.commit()
+    return SimpleNamespace(reg=reg, settings=settings, now=now, today=today)
+
+
+def people(reg) -> dict[str, Person]:
+    first, second = reg.agencies[0]["code"], reg.agencies[5]["code"]
+    oversight = next(b["agency"] for b in reg.bindings if b["role"] == "oversight")
+    return {"admin": Person(user_id="4242", name="admin", is_admin=True),
+            "oversight": Person(user_id="1", name="oversight", bindings=[(oversight, "oversight")], personal=[True]),
+            "focal": Person(user_id="2", name="focal", bindings=[(first, "focal")], personal=[True]),
+            "focal of two": Person(user_id="3", name="focal2", bindings=[(first, "focal"), (second, "manager")],
+                                   personal=[True, True])}
+
+
+def test_the_fast_dashboard_equals_the_slow_one_for_every_role_and_filter(engine, registry):
+    r = registry
+    who = people(r.reg)
+    seen = {}
+    for name, person in who.items():
+        seen[name] = assert_same_dashboard(engine, r.settings, r.now, person)
+    # the registry has every kind of line, so the comparison compares something
+    admin = seen["admin"]
+    assert admin["overdue"] > SHOWN and admin["pending"] == 28 and admin["todo.returned"] == 12
+    assert admin["extensions"] > 0 and admin["todo.orphaned"] > 0 and admin["due_this_week"] > 0
+    assert seen["focal"]["todo.orphaned"] == 0 and seen["focal"]["overdue"] < admin["overdue"]
+    ceased = r.reg.agencies[5]["code"]
+    assert_same_dashboard(engine, r.settings, r.now, who["admin"], agency=ceased)
+    assert_same_dashboard(engine, r.settings, r.now, who["focal of two"], agency=ceased)
+    assert_same_dashboard(engine, r.settings, r.now, who["oversight"], directive="3/KH-UBND")
+    assert_same_dashboard(engine, r.settings, r.now, who["admin"], directive="no such directive")
+
+
+def test_the_fast_task_list_equals_the_slow_one(engine, registry):
+    r = registry
+    who = people(r.reg)
+    assert assert_same_task_list(engine, r.settings, r.now, who["admin"]) > 2 * PAGE_SIZE
+    for status in Status:
+        assert_same_task_list(engine, r.settings, r.now, who["admin"], status=status.value)
+        assert_same_task_list(engine, r.settings, r.now, who["focal of two"], status=status.value)
+    assert assert_same_task_list(engine, r.settings, r.now, who["admin"], q="nhiem vu 12") > 0  # without diacritics
+    assert assert_same_task_list(engine, r.settings, r.now, who["admin"], q="nhiệm vụ 12") > 0
+    assert_same_task_list(engine, r.settings, r.now, who["admin"], q="100%_")
+    assert_same_task_list(engine, r.settings, r.now, who["admin"], agency=r.reg.agencies[3]["code"])
+    assert_same_task_list(engine, r.settings, r.now, who["focal"], directive="2/KH-UBND")
+
+
+def test_the_listing_follows_changes_and_days(engine, registry):
+    """A change forgets the task's rows in its own flush; a later day recomputes the recurring tasks that roll and
+    the day-dependent statuses — the figures stay those of the slow reading."""
+    r = registry
+    admin = people(r.reg)["admin"]
+    before = assert_same_dashboard(engine, r.settings, r.now, admin)
+    with Session(engine) as s:
+        stored = len(s.exec(select(ListingState)).all())
+        assert stored == len(r.reg.tasks)
+        overdue = s.exec(select(ListedOccurrence).where(ListedOccurrence.fixed_status.is_(None),
+                                                        ListedOccurrence.effective_due < r.today)
+                         .order_by(ListedOccurrence.task_id)).first()
+        task = s.get(Task, overdue.task_id)
+        actions.mark_done(s, task, overdue.occurrence_key, CLERK, r.now, needs_confirmation=False)
+        assert s.get(ListingState, task.id) is None  # forgotten in the same transaction
+        s.commit()
+    after = assert_same_dashboard(engine, r.settings, r.now, admin)
+    assert after["overdue"] == before["overdue"] - 1
+    for days in range(1, 47):  # every day: a recurring task's rows must roll on the very day its next falls due
+        assert_same_task_list(engine, r.settings, r.now + timedelta(days=days), admin)
+    for days in (1, 9, 40, 120, 400):
+        later = r.now + timedelta(days=days)
+        assert_same_dashboard(engine, r.settings, later, admin)
+        assert_same_task_list(engine, r.settings, later, admin, status=Status.OVERDUE.value)
+        assert_same_task_list(engine, r.settings, later, admin, status=Status.DUE_SOON.value)
+
+
+async def test_the_scheduler_tick_keeps_the_listing_warm(engine, db_url, monkeypatch):
+    """`dondoc run`'s tick computes the listing a share at a time (LISTING_TICK_SHARE), so the first page of a day
+    or after an import finds it done."""
+    from dondoc.wiring import make_scheduler
+    from storage import listing
+
+    reg = data.make_registry(120)
+    data.load_registry(engine, reg)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
+    monkeypatch.setattr(listing, "LISTING_TICK_SHARE", 50)
+    sch = make_scheduler(engine, settings, FixedClock(data.NOW), {})
+
+    def kept() -> int:
+        with Session(engine) as s:
+            return len(s.exec(select(ListingState)).all())
+
+    assert kept() == 0
+    await sch.tick()
+    assert kept() == 50
+    await sch.tick()
+    await sch.tick()
+    assert kept() == 120

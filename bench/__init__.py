@@ -1,5 +1,5 @@
 """Benchmarks (`python -m bench`, see docs/benchmarks.md), and the measuring helpers they share: wall time,
-peak RSS, peak traced memory.
+CPU time, peak RSS, peak traced memory.
 
 Peak RSS is read from the kernel's high-water mark (VmHWM), which Linux lets a process reset (writing "5"
 to /proc/self/clear_refs): `Measured.peak_rss_mib` is how far the resident memory rose above where it was
@@ -48,12 +48,17 @@ def _reset_peak() -> bool:
 @dataclass
 class Measured:
     seconds: float = 0.0
+    # The process's CPU time in the block: on a machine shared with others (issue 27's was, 2 cores for five
+    # people) the wall time says as much about their load as about the code; this says less about it.
+    cpu_seconds: float | None = None
     peak_rss_mib: float | None = None  # rise of the resident set above its level at the start
     held_rss_mib: float | None = None  # still resident at the end, above the start
     peak_traced_mib: float | None = None  # tracemalloc's peak (Python allocations), when traced
 
     def as_dict(self, prefix: str = "") -> dict:
         out = {f"{prefix}seconds": round(self.seconds, 4)}
+        if self.cpu_seconds is not None:
+            out[f"{prefix}cpu_seconds"] = round(self.cpu_seconds, 3)
         if self.peak_rss_mib is not None:
             out[f"{prefix}peak_rss_mib"] = round(self.peak_rss_mib, 1)
         if self.held_rss_mib is not None:
@@ -73,11 +78,12 @@ def measure(*, trace: bool = False):
     if trace:
         tracemalloc.start()
         tracemalloc.reset_peak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         yield m
     finally:
         m.seconds = time.perf_counter() - t0
+        m.cpu_seconds = time.process_time() - c0
         if trace:
             m.peak_traced_mib = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()

@@ -177,8 +177,30 @@ def render(results: dict, markdown: bool = False) -> str:
 
 # -- running -----------------------------------------------------------------------------------------------
 
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def keep_unrun_rows(name: str, old: dict | None, new: dict) -> dict:
+    """A run limited by BENCH_<NAME>_SIZES or BENCH_<NAME>_BACKENDS measured some sizes or databases: the
+    last run's rows of the others stay, each with the date it ran (`ran_at`) and its code when known, instead
+    of vanishing."""
+    limited = any(os.environ.get(f"BENCH_{name.upper()}_{what}", "").strip() for what in ("SIZES", "BACKENDS"))
+    if not limited or not old or "rows" not in old or "rows" not in new:
+        return new
+    ran = {(r.get("backend"), r.get("tasks")) for r in new["rows"]}
+    kept = [r if r.get("ran_at") else  # kept already: its own date (and code, when known)
+            {**r, "ran_at": old.get("ran_at"), **({"code": old["code"]} if old.get("code") else {})}
+            for r in old["rows"] if (r.get("backend"), r.get("tasks")) not in ran]
+    return {**new, "rows": kept + new["rows"]} if kept else new
+
+
 def run_bench(name: str, quick: bool) -> dict:
     started = datetime.now(timezone.utc)
+    load = _load()  # the machine may be shared: its load beside the figures (1, 5 and 15 minutes)
     t0 = time.perf_counter()
     try:
         module = importlib.import_module(f"bench.{name}")
@@ -189,6 +211,7 @@ def run_bench(name: str, quick: bool) -> dict:
         print(f"bench {name} FAILED:\n{entry['error']}", file=sys.stderr)
     entry["ran_at"] = started.isoformat(timespec="seconds")
     entry["seconds"] = round(time.perf_counter() - t0, 1)
+    entry["load_average"] = {"start": load, "end": _load()}
     return entry
 
 
@@ -228,8 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for name in names:
             print(f"── {name} …", flush=True)
-            results[name] = run_bench(name, args.quick)
+            results[name] = keep_unrun_rows(name, results.get(name), run_bench(name, args.quick))
             print(f"── {name}: {results[name]['seconds']} s", flush=True)
+    for name in names:  # each section names the code it measured: the file's `code` is only the last run's
+        if name in results:
+            results[name]["code"] = code
     doc = {
         "date": started.isoformat(timespec="seconds"),
         "quick": args.quick,

@@ -452,13 +452,23 @@ def _rows(backend: str, n: int, prep: dict, d: dict, b: dict | None) -> list[dic
     return rows
 
 
-def run(quick: bool, *, sizes=None, backends=("sqlite", "postgresql"), baseline: bool = True,
+def _env(name: str, kind) -> tuple:
+    """BENCH_PLANNING_SIZES=100000 / BENCH_PLANNING_BACKENDS=sqlite (comma-separated): some sizes or databases
+    only, e.g. the 100k full plan against the previous commit without an hour of the rest. The rows of the
+    others stay in results.json from their last run (bench.__main__ keeps them, with the date they ran)."""
+    import os
+
+    return tuple(kind(x.strip().replace("_", "")) for x in os.environ.get(name, "").split(",") if x.strip())
+
+
+def run(quick: bool, *, sizes=None, backends=None, baseline: bool = True,
         fresh_process: bool = True, previous: bool = True, log=print) -> list[dict]:
     """`previous`: measure the first and full plan of bench.planning_previous.PREVIOUS (the commit before
     issue 27's work) too, on SQLite, in the same run, and give today's / its ratio."""
     from bench import planning_previous
 
-    sizes = tuple(sizes or (QUICK_SIZES if quick else SIZES))
+    sizes = tuple(sizes or _env("BENCH_PLANNING_SIZES", int) or (QUICK_SIZES if quick else SIZES))
+    backends = tuple(backends or _env("BENCH_PLANNING_BACKENDS", str) or ("sqlite", "postgresql"))
     call = in_child if fresh_process else (lambda fn, *a, **k: fn(*a, **k))
     dbs = _Databases()
     rows: list[dict] = []

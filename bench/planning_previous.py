@@ -24,8 +24,9 @@ PREVIOUS = "36eba43"  # the commit before issue 27's work (the second hardening 
 RATIO = "dondoc / previous commit"
 
 # Run in the previous tree (cwd and PYTHONPATH): its own steps, on its own throw-away database.
+# CPU time is taken here (that commit's `measure` had none): the planning itself, as today's `measure` takes it.
 _STEPS = r"""
-import json, sys
+import json, sys, time
 from bench.data import NOW
 from bench.planning import _Databases, _scheduler, measure_first_plan, prepare
 from bench import measure
@@ -38,11 +39,13 @@ try:
     first = measure_first_plan(url, n)
     engine, sched = _scheduler(url)
     with measure() as m:
+        c0 = time.process_time()
         sched.replan_all()
         st = sched.plan(NOW)
+        cpu = time.process_time() - c0
     engine.dispose()
-    print("RESULT " + json.dumps({"first_plan": first, "full_plan": {**m.as_dict(), "tasks": st.tasks,
-                                  "pending": st.pending, "superseded": st.superseded}}, default=str))
+    print("RESULT " + json.dumps({"first_plan": first, "full_plan": {**m.as_dict(), "cpu_seconds": round(cpu, 3),
+                                  "tasks": st.tasks, "pending": st.pending, "superseded": st.superseded}}, default=str))
 finally:
     dbs.drop("sqlite", url)
     dbs.close()
@@ -86,8 +89,12 @@ def rows(n: int, now: dict, previous: dict | None, commit: str = PREVIOUS) -> li
     for step, case in (("first_plan", "first plan (empty outbox, a month of catch-up)"),
                        ("full_plan", "full plan on start (replan_all + plan)")):
         a, b = now[step]["seconds"], previous[step]["seconds"]
-        out.append({**base, "case": f"{case}: now / {commit}", "dondoc": a, "baseline": b,
-                    "ratio": round(a / b, 3) if b else None, "previous_commit": commit,
-                    "previous_tasks": previous[step].get("tasks"),
-                    "previous_peak_rss_mib": previous[step].get("peak_rss_mib")})
+        row = {**base, "case": f"{case}: now / {commit}", "dondoc": a, "baseline": b,
+               "ratio": round(a / b, 3) if b else None, "previous_commit": commit,
+               "previous_tasks": previous[step].get("tasks"),
+               "previous_peak_rss_mib": previous[step].get("peak_rss_mib")}
+        ca, cb = now[step].get("cpu_seconds"), previous[step].get("cpu_seconds")
+        if ca is not None and cb:  # on a shared machine the wall-time ratio carries the others' load too
+            row.update(cpu_seconds=ca, previous_cpu_seconds=cb, cpu_ratio=round(ca / cb, 3))
+        out.append(row)
     return out

@@ -65,6 +65,8 @@ class WorkCalendar:
         # hundred dates over and over.
         self._workday_memo: dict[date, bool] = {}
         self._add_memo: dict[tuple[date, int], date] = {}
+        self._next_memo: dict[date, date] = {}
+        self._previous_memo: dict[date, date] = {}
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -134,15 +136,23 @@ class WorkCalendar:
     # -- moving between days ---------------------------------------------------------------------
     def next_workday(self, d: date) -> date:
         """`d` itself if it is a workday, else the first workday after it."""
-        while not self.is_workday(d) and d < date.max:  # date.max: nothing after it (no OverflowError)
-            d += timedelta(days=1)
-        return d
+        answer = self._next_memo.get(d)
+        if answer is None:
+            answer = d
+            while not self.is_workday(answer) and answer < date.max:  # date.max: nothing after it (no OverflowError)
+                answer += timedelta(days=1)
+            self._next_memo[d] = answer
+        return answer
 
     def previous_workday(self, d: date) -> date:
         """`d` itself if it is a workday, else the last workday before it."""
-        while not self.is_workday(d) and d > date.min:
-            d -= timedelta(days=1)
-        return d
+        answer = self._previous_memo.get(d)
+        if answer is None:
+            answer = d
+            while not self.is_workday(answer) and answer > date.min:
+                answer -= timedelta(days=1)
+            self._previous_memo[d] = answer
+        return answer
 
     def add_workdays(self, d: date, n: int) -> date:
         """The n-th workday after `d`, counting from the next day (Art. 147); n < 0 goes back; n = 0 → d."""

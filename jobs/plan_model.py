@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from core.deadline import Deadline
 
@@ -61,16 +61,17 @@ class TaskSnapshot:
     @classmethod
     def from_rows(cls, task, occurrences: Iterable = (), issued: date | None = None, *,
                   ends: Mapping[str, tuple[date, str | None]] | None = None,
-                  siblings: tuple[tuple[str, str], ...] = (), duties: Mapping | None = None) -> "TaskSnapshot":
-        """From a storage.tables.Task and its Occurrence rows."""
-        raw_until = (task.deadline or {}).get("until")
+                  siblings: tuple[tuple[str, str], ...] = (), duties: Mapping | None = None,
+                  read: "tuple[Deadline, date | None] | None" = None) -> "TaskSnapshot":
+        """From a storage.tables.Task and its Occurrence rows. `read`: its stored deadline already read
+        (`read_deadline`), for a caller reading many tasks that share a few hundred deadlines."""
+        deadline, until = read if read is not None else read_deadline(task.deadline)
         return cls(
-            key=task.key, lead=task.lead_agency, deadline=Deadline.from_dict(task.deadline),
+            key=task.key, lead=task.lead_agency, deadline=deadline,
             assigned_at=task.assigned_at, coordinators=tuple(task.coordinators or ()),
             occurrences={o.key: OccurrenceState(o.status, o.extended_due, o.acknowledged_at, o.completed_on)
                          for o in occurrences},
-            id=task.id, removed=task.removed_at is not None, issued=issued,
-            until=date.fromisoformat(raw_until) if raw_until else None,
+            id=task.id, removed=task.removed_at is not None, issued=issued, until=until,
             ends=ends or {}, siblings=siblings, duties=duties or {},
         )
 
@@ -107,6 +108,13 @@ class TaskSnapshot:
 _OPEN = OccurrenceState()
 
 
+def read_deadline(stored) -> tuple[Deadline, date | None]:
+    """A task's stored deadline (Task.deadline, Deadline.to_dict()) and the end of its plan (`until`).
+    A malformed one raises DeadlineError."""
+    raw_until = (stored or {}).get("until")
+    return Deadline.from_dict(stored), date.fromisoformat(raw_until) if raw_until else None
+
+
 @dataclass(frozen=True)
 class Recipient:
     """An active chat binding: a chat linked to an agency in a role."""
@@ -141,6 +149,8 @@ class Bindings:
             self._by[(r.agency, r.role)].append(r)
             if r.role in GLOBAL_ROLES:
                 self._global[r.role].append(r)
+        # Planning asks the same few questions for 100k tasks (a lead's focal chats, a rung's): answered once.
+        self._asked: dict[tuple, tuple[Recipient, ...]] = {}
 
     @classmethod
     def of(cls, bindings: "Bindings | Iterable[Recipient]") -> "Bindings":
@@ -153,19 +163,30 @@ class Bindings:
         """Every chat in `role`: the province-wide watchers (oversight, leadership)."""
         return self._global.get(role, []) if role in GLOBAL_ROLES else [r for r in self.all if r.role == role]
 
-    def focal_of(self, task: TaskSnapshot, coordinators: bool) -> list[Recipient]:
+    def focal_of(self, task: TaskSnapshot, coordinators: bool) -> Sequence[Recipient]:
         """The lead agency's focal chats, then (if asked) the coordinators'; each chat once."""
-        out = list(self.of_agency(task.lead, "focal"))
-        if coordinators:
-            for agency in task.coordinators:
-                if agency != task.lead:
-                    out.extend(self.of_agency(agency, "focal"))
-        return _unique_chats(out)
+        return self.focal_chats(task.lead, task.coordinators, coordinators)
 
-    def for_rung(self, task: TaskSnapshot, role: str) -> list[Recipient]:
-        if role in GLOBAL_ROLES:
-            return _unique_chats(self.of_role(role))
-        return _unique_chats(self.of_agency(task.lead, role))
+    def focal_chats(self, lead: str, coordinating: tuple[str, ...], coordinators: bool) -> Sequence[Recipient]:
+        """`focal_of` a task led by `lead` with these coordinating agencies."""
+        key = ("focal", lead, coordinating if coordinators else ())
+        got = self._asked.get(key)
+        if got is None:
+            out = list(self.of_agency(lead, "focal"))
+            if coordinators:
+                for agency in coordinating:
+                    if agency != lead:
+                        out.extend(self.of_agency(agency, "focal"))
+            got = self._asked[key] = tuple(_unique_chats(out))
+        return got
+
+    def for_rung(self, task: TaskSnapshot, role: str) -> Sequence[Recipient]:
+        key = (role,) if role in GLOBAL_ROLES else (role, task.lead)
+        got = self._asked.get(key)
+        if got is None:
+            chats = self.of_role(role) if role in GLOBAL_ROLES else self.of_agency(task.lead, role)
+            got = self._asked[key] = tuple(_unique_chats(chats))
+        return got
 
 
 def _unique_chats(rs: Iterable[Recipient]) -> list[Recipient]:

@@ -23,6 +23,8 @@ DEFAULT_BUDGET = {"focal": "task", "manager": "brief", "oversight": "brief", "le
 # Bumped when planning (jobs.planner) changes meaning, so a restart after an upgrade re-plans every task
 # once: it is part of the policy's fingerprint.
 PLANNER_VERSION = 2
+# A bound on each memo of Policy (a long-running service asks about ever new instants): cleared when full.
+_MEMO_LIMIT = 100_000
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -56,6 +58,11 @@ class Policy:
     # day when nothing was acknowledged (PERSON_FALLBACK_TIME); their ladder (PERSON_ESCALATION_STEPS).
     person_fallback_time: time = time(10, 0)
     person_ladder: tuple[tuple[int, str], ...] = ((1, "head"), (2, "leaders"))
+    # Answers kept (the policy is frozen and a calendar's answers never change): a full plan of 100k tasks
+    # asks for the same few thousand instants over and over. Not settings: not compared, not shown.
+    _at_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _deliver_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reminder_offsets", tuple(sorted(set(self.reminder_offsets), reverse=True)))
@@ -94,6 +101,16 @@ class Policy:
             parts += (self.person_fallback_time, self.person_ladder)  # defaults leave older fingerprints as they were
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
+    def remembered(self, key: tuple, compute):
+        """`compute()`, kept under `key` for the next time: for answers that follow from the policy and a
+        calendar alone (the key names the calendar), which planning asks for again and again."""
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            got = self._memo[key] = compute()
+        return got
+
     def in_window(self, when: datetime, calendar: WorkCalendar) -> bool:
         """Is `when` inside working hours: a working day (when REMINDER_WORKDAYS_ONLY) within DELIVERY_WINDOW?"""
         local = when.astimezone(self.timezone)
@@ -101,9 +118,20 @@ class Policy:
             return False
         return self.window[0] <= local.time().replace(tzinfo=None) < self.window[1]
 
-    def deliver_at(self, when: datetime, calendar: WorkCalendar) -> datetime:
+    def deliver_at(self, when: datetime, calendar: WorkCalendar, *, remember: bool = True) -> datetime:
         """When something due at `when` may go out: then, if inside working hours, else the start of the
-        next window on a working day."""
+        next window on a working day. `remember=False`: an instant not asked about again (not kept)."""
+        if not remember:
+            return self._deliver_at(when, calendar)
+        key = (when, when.tzinfo, calendar)  # the zone too: the answer may be `when` itself, as given
+        got = self._deliver_memo.get(key)
+        if got is None:
+            if len(self._deliver_memo) >= _MEMO_LIMIT:
+                self._deliver_memo.clear()
+            got = self._deliver_memo[key] = self._deliver_at(when, calendar)
+        return got
+
+    def _deliver_at(self, when: datetime, calendar: WorkCalendar) -> datetime:
         if self.in_window(when, calendar):
             return when
         local = when.astimezone(self.timezone)
@@ -119,7 +147,13 @@ class Policy:
 
     def at(self, d: date) -> datetime:
         """The instant of REMINDER_TIME on local date `d`, in UTC."""
-        return datetime.combine(d, self.reminder_time, tzinfo=self.timezone).astimezone(timezone.utc)
+        got = self._at_memo.get(d)
+        if got is None:
+            if len(self._at_memo) >= _MEMO_LIMIT:
+                self._at_memo.clear()
+            local = datetime.combine(d, self.reminder_time, tzinfo=self.timezone)
+            got = self._at_memo[d] = local.astimezone(timezone.utc)
+        return got
 
     def local_date(self, when: datetime) -> date:
         return when.astimezone(self.timezone).date()

@@ -23,6 +23,7 @@ writes the NULL the planner read — is planned again on the next tick.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections import defaultdict
@@ -38,6 +39,7 @@ from jobs.briefing import BRIEFED, BRIEF_STEP, DayState, digest_plan, plan_windo
 from core.deadline import DeadlineError
 from jobs.dispatcher import Dispatcher, DispatchStats
 from jobs.person_duties import load_duties
+from jobs.plan_model import read_deadline
 from jobs.ports import Composer
 from jobs.planner import (
     IDLE_RECHECK_DAYS, LOOKBACK_DAYS, TASK_KINDS, Bindings, Policy, Recipient, TaskSnapshot, current_digest,
@@ -58,10 +60,43 @@ PLAN_LEASE_SECONDS = 300
 SUMMARY_STATE = "summary:quarterly"
 # The due tasks, on SQLite. Its planner prefers walking the primary key for ORDER BY id and then reads every
 # task — 20 ms a tick at 100k tasks with none due (bench/planning.py); INDEXED BY reads only the due ones.
+# The two halves apart, each in id order with its own LIMIT: "NULL" reads the index in id order and stops at
+# the batch; one OR made SQLite read and sort every task still to plan for each batch (4.8 s of CPU in a
+# full plan of 100k tasks, growing with the square of the registry; issue 27).
 _SQLITE_DUE = sa.text(
-    "SELECT id FROM task INDEXED BY ix_task_next_check_at WHERE removed_at IS NULL "
-    "AND (next_check_at IS NULL OR next_check_at <= :now) AND id > :last ORDER BY id LIMIT :n"
+    "SELECT id FROM (SELECT id FROM task INDEXED BY ix_task_next_check_at WHERE removed_at IS NULL "
+    "AND next_check_at IS NULL AND id > :last ORDER BY id LIMIT :n) "
+    "UNION ALL SELECT id FROM (SELECT id FROM task INDEXED BY ix_task_next_check_at WHERE removed_at IS NULL "
+    "AND next_check_at <= :now AND id > :last ORDER BY id LIMIT :n) ORDER BY id LIMIT :n"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
+
+
+# What planning reads of a task (TaskSnapshot.from_rows, siblings_of, the compare-and-set) and of its
+# occurrences.
+# The deadline as its stored text: 100k tasks share about a thousand deadlines (bench.data: 1,089), each read
+# once per plan (_Deadlines) instead of decoded and checked for every task.
+_PLAN_COLUMNS = (Task.id, Task.key, Task.lead_agency, sa.cast(Task.deadline, sa.Text).label("stored_deadline"),
+                 Task.assigned_at, Task.coordinators, Task.removed_at, Task.next_check_at, Task.assignee_text,
+                 Task.directive_id, Task.content, Task.deadline_text)
+_OCCURRENCE_COLUMNS = (Occurrence.task_id, Occurrence.key, Occurrence.status, Occurrence.extended_due,
+                       Occurrence.acknowledged_at, Occurrence.completed_on)
+
+
+class _Deadlines:
+    """The stored deadlines read so far in one plan, by their stored text."""
+
+    LIMIT = 50_000  # a registry of all-different deadlines reads each once anyway
+
+    def __init__(self):
+        self._read: dict[str | None, tuple] = {}
+
+    def read(self, stored: str | None) -> tuple:
+        got = self._read.get(stored)
+        if got is None:  # a malformed one raises DeadlineError each time, as it did
+            got = read_deadline(json.loads(stored) if stored is not None else None)
+            if len(self._read) < self.LIMIT:
+                self._read[stored] = got
+        return got
 
 
 @dataclass
@@ -239,6 +274,7 @@ class Scheduler:
         bindings = None  # loaded when there is a task to plan, again only if the bindings changed meanwhile
         bindings_mark_loaded = None
         ends = None  # the agency directory's ended agencies, loaded with the first batch
+        deadlines = _Deadlines()
         last_id = 0
         is_due = sa.or_(Task.next_check_at.is_(None), Task.next_check_at <= now)
         more = True
@@ -274,14 +310,19 @@ class Scheduler:
                 if bindings is None or mark != bindings_mark_loaded:
                     bindings, bindings_mark_loaded = active_bindings(s), mark
             with session_scope(self.engine) as s:
-                tasks = s.exec(select(Task).where(Task.id.in_(leased), Task.next_check_at == lease)
-                               .order_by(Task.id)).all()
+                # Plain rows, not ORM objects: the planner reads a few columns of each task once (a third of
+                # the database side of a full plan was the ORM building objects). A task handed over below
+                # is loaded whole.
+                tasks = s.execute(sa.select(*_PLAN_COLUMNS).where(Task.id.in_(leased), Task.next_check_at == lease)
+                                  .order_by(Task.id)).all()
                 if ends is None:
                     ends = agency_ends(s)
-                stats.handed_over += self._hand_over(s, tasks, ends, now)
+                handed = self._hand_over(s, tasks, ends, now)
+                stats.handed_over += len(handed)
+                tasks = [handed.get(t.id, t) for t in tasks]
                 ids = [t.id for t in tasks]
-                occs: dict[int, list[Occurrence]] = defaultdict(list)
-                for o in s.exec(select(Occurrence).where(Occurrence.task_id.in_(ids))).all():
+                occs: dict[int, list] = defaultdict(list)
+                for o in s.execute(sa.select(*_OCCURRENCE_COLUMNS).where(Occurrence.task_id.in_(ids))).all():
                     occs[o.task_id].append(o)
                 sibs = siblings_of(s, tasks)
                 duties = load_duties(s, ids)  # handed to people (issue 24)
@@ -291,8 +332,9 @@ class Scheduler:
                 for t in tasks:
                     stats.tasks += 1
                     try:
+                        read = None if isinstance(t, Task) else deadlines.read(t.stored_deadline)  # handed over: whole
                         snap = TaskSnapshot.from_rows(t, occs.get(t.id, ()), ends=ends, siblings=sibs.get(t.id, ()),
-                                                      duties=duties.get(t.id))
+                                                      duties=duties.get(t.id), read=read)
                     except DeadlineError as e:
                         log.error("task %s: stored deadline unreadable (%s); not planned", t.key, e)
                         stats.skipped_tasks.append(t.key)
@@ -353,26 +395,29 @@ class Scheduler:
                     log.info("%s %s: %d chat(s)", name, labels[name], len(mine))
         return made[0], made[1]
 
-    def _hand_over(self, s: Session, tasks: list[Task], ends: dict, now: datetime) -> int:
+    def _hand_over(self, s: Session, tasks, ends: dict, now: datetime) -> dict[int, Task]:
         """A lead agency that ceased to exist hands its open tasks to its successor (with an entry in the
-        task's history); one without a successor keeps them, held (the oversight chats are told once)."""
+        task's history); one without a successor keeps them, held (the oversight chats are told once).
+        `tasks`: rows with the task's id, key and lead; returns the tasks handed over, by id, as they are now."""
         today = self.policy.local_date(now)
-        n = 0
-        for t in tasks:
-            end = ends.get(t.lead_agency)
+        out: dict[int, Task] = {}
+        for row in tasks:
+            end = ends.get(row.lead_agency)
             if end is None or today <= end[0] or not end[1]:
                 continue
-            new = TaskSnapshot(key=t.key, lead=t.lead_agency, deadline=None, assigned_at=now, ends=ends).lead_on(today)
-            if new is None or new == t.lead_agency:
+            new = TaskSnapshot(key=row.key, lead=row.lead_agency, deadline=None, assigned_at=now,
+                               ends=ends).lead_on(today)
+            if new is None or new == row.lead_agency:
                 continue
+            t = s.get(Task, row.id)
             old = t.lead_agency
             # A history entry from the day after the end: what the import wrote stays as written, and reports of
             # periods before the hand-over keep naming who was responsible then.
             responsibility.hand_over(s, t, new, since=end[0] + timedelta(days=1), today=today, now=now,
                                      reason=f"{old} ceased to exist on {end[0]}")
             log.info("task %s: %s ceased to exist on %s; handed over to %s", t.key, old, end[0], new)
-            n += 1
-        return n
+            out[t.id] = t
+        return out
 
     # -- the tick
     async def tick(self) -> tuple[PlanStats | None, DispatchStats | None]:

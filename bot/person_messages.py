@@ -114,15 +114,7 @@ def _department_of(session, person_id) -> str | None:
 
 def remind_refusal_text(e, key: str, lang: str) -> str:
     """A jobs.remind_now.RemindRefused in the user's language (the chats and the console say it alike)."""
-    return {
-        "not_allowed": lambda: _("Only the oversight body and the lead agency's leader send a reminder now.",
-                                 lang=lang),
-        "nobody": lambda: _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
-                            "agency is linked.", lang=lang, key=key),
-        "budget": lambda: _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.", lang=lang,
-                            chat=e.info.get("chat"), n=e.info.get("limit")),
-        "already": lambda: _("{key} was already reminded today.", lang=lang, key=key),
-    }.get(e.code, lambda: str(e))()
+    return e.words(key, lang)
 
 
 def delegation_refusal_text(e, lang: str) -> str:

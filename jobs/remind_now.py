@@ -17,6 +17,7 @@ from typing import Collection
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from core.i18n import _
 from core.workdays import WorkCalendar
 from jobs import outbox
 from jobs.person_duties import load_duties
@@ -33,6 +34,19 @@ class RemindRefused(ValueError):
         super().__init__(message)
         self.code = code
         self.info = info
+
+    def words(self, key: str, lang: str | None = None) -> str:
+        """The refusal in the user's language (default: the current one): chats, console and CLI say it alike."""
+        words = {
+            "not_allowed": lambda: _("Only the oversight body and the lead agency's leader send a reminder now.",
+                                     lang=lang),
+            "nobody": lambda: _("Nobody to remind about {key}: it was not handed to a person and no focal chat of "
+                                "its agency is linked.", lang=lang, key=key),
+            "budget": lambda: _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.",
+                                lang=lang, chat=self.info.get("chat"), n=self.info.get("limit")),
+            "already": lambda: _("{key} was already reminded today.", lang=lang, key=key),
+        }.get(self.code)
+        return words() if words else _("Cannot do that: {reason}.", lang=lang, reason=str(self))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from storage.db import session_scope
 from tests.conftest import VN
 from tests.factories import make_binding, make_directive, make_task
 from tests.fake_telegram import FakeTelegram
-from tests.test_preview_equals_run import env_for
+from tests.test_preview_equals_run import env_for, run_week
 from tests.test_scheduler_e2e import TOKEN, rows
 
 pytestmark = pytest.mark.slow
@@ -41,30 +41,6 @@ def registry(engine) -> None:
         make_binding(s, chat_id=FOCAL, agency="so-noi-vu", role="focal", now=issued - timedelta(days=1))
 
 
-async def run_week(db_url: str, engine, fake: FakeTelegram) -> None:
-    """`dondoc run`'s ticks on a clock this test moves (as tests/test_preview_equals_run.py does)."""
-    from core.clock import FixedClock
-    from dondoc.service import build_channels
-    from dondoc.settings import load_settings
-    from dondoc.wiring import make_scheduler
-
-    settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, telegram_bot_token=TOKEN,
-                             telegram_base_url=fake.base_url, clock_start=START)
-    clock = FixedClock(datetime.fromisoformat(START))
-    channels = build_channels(settings, engine, clock)
-    for ch in channels.values():
-        await ch.start()
-    try:
-        scheduler = make_scheduler(engine, settings, clock, channels)
-        scheduler.prepare_start()
-        while clock.now() < END:
-            await scheduler.tick()
-            clock.advance(TICK)
-    finally:
-        for ch in channels.values():
-            await ch.stop()
-
-
 def _told(day_messages: list[tuple[str, str]]) -> Counter:
     """(day, task key) → how many messages of that day name the task (by its key line)."""
     return Counter((day, key) for day, text in day_messages
@@ -81,7 +57,7 @@ def test_the_agenda_leaves_out_a_task_told_in_its_own_message_the_same_day(tmp_p
                                  cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
         assert preview.returncode == 0, preview.stderr
         listed = [json.loads(line) for line in preview.stdout.splitlines()]
-        asyncio.run(run_week(db_url, engine, fake))
+        asyncio.run(run_week(db_url, engine, fake, START, END, TICK))
 
     # The preview: on 03/09 the due-day reminder, and an agenda that no longer lists that task.
     on_3rd = [m for m in listed if m["at"].startswith("2013-09-03")]

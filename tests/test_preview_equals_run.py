@@ -95,7 +95,8 @@ def test_run_over_a_week_sends_what_preview_listed(tmp_path, engine, db_url):
     assert all(m["role"] and m["at"].endswith("+07:00") for m in listed)
 
 
-async def run_week(db_url: str, engine, fake: FakeTelegram) -> None:
+async def run_week(db_url: str, engine, fake: FakeTelegram, start: str = START, end: datetime = END,
+                   tick: timedelta = TICK) -> None:
     """What `dondoc run` does each tick (dondoc.service: make_scheduler, prepare_start, then tick), on a
     clock this test moves: a tick every TICK of the week, each awaited before the clock moves on.
 
@@ -109,17 +110,17 @@ async def run_week(db_url: str, engine, fake: FakeTelegram) -> None:
     from dondoc.wiring import make_scheduler
 
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url, telegram_bot_token=TOKEN,
-                             telegram_base_url=fake.base_url, clock_start=START)
-    clock = FixedClock(datetime.fromisoformat(START))
+                             telegram_base_url=fake.base_url, clock_start=start)
+    clock = FixedClock(datetime.fromisoformat(start))
     channels = build_channels(settings, engine, clock)
     for ch in channels.values():
         await ch.start()
     try:
         scheduler = make_scheduler(engine, settings, clock, channels)  # as `dondoc run` makes it
         scheduler.prepare_start()
-        while clock.now() < END:
+        while clock.now() < end:
             await scheduler.tick()
-            clock.advance(TICK)
+            clock.advance(tick)
     finally:
         for ch in channels.values():
             await ch.stop()

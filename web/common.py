@@ -103,3 +103,13 @@ def _parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def selected_boxes(form) -> list[tuple[str, str]]:
+    """(task key, occurrence key) of every ticked box ("key|occurrence", as the workbench's boxes say it)."""
+    out = []
+    for value in form.getall("sel", []):
+        key, _sep, occurrence = str(value).rpartition("|")
+        if key:
+            out.append((key, occurrence))
+    return out

@@ -16,7 +16,7 @@ from core.i18n import _
 from core.workdays import WorkCalendar
 from storage.signin import Person
 from storage.tables import Occurrence, Task
-from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, run_db
+from web.common import CALENDAR, CLOCK, PERSON, SETTINGS, run_db, selected_boxes
 
 __all__ = ["remind_selected", "routes", "may_remind", "MAX_SELECTED"]
 
@@ -31,16 +31,6 @@ class Outcome:
     text: str
 
 
-def selected_boxes(form) -> list[tuple[str, str]]:
-    """(task key, occurrence key) of every ticked box ("key|occurrence", as the workbench's boxes say it)."""
-    out = []
-    for value in form.getall("sel", []):
-        key, _sep, occurrence = str(value).rpartition("|")
-        if key:
-            out.append((key, occurrence))
-    return out
-
-
 def may_remind(person: Person) -> bool:
     """Whether the task list offers the boxes and the button (remind_now decides per task)."""
     return person.is_admin or any(r in ("oversight", "manager") for _a, r in person.bindings)
@@ -53,19 +43,6 @@ def roles_of(person: Person) -> list[tuple[str, str]] | None:
         return None
     personal = person.personal or [True] * len(person.bindings)
     return [b for b, own in zip(person.bindings, personal) if own or person.group_admin]
-
-
-def refusal_words(e, key: str) -> str:
-    texts = {
-        "not_allowed": lambda: _("Only the oversight body and the lead agency's leader send a reminder now."),
-        "nobody": lambda: _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
-                            "agency is linked.", key=key),
-        "budget": lambda: _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.",
-                            chat=e.info.get("chat"), n=e.info.get("limit")),
-        "already": lambda: _("{key} was already reminded today.", key=key),
-    }
-    make = texts.get(e.code)
-    return make() if make else _("Cannot do that: {reason}.", reason=str(e))
 
 
 def remind_selected(s: Session, person: Person, selected: list[tuple[str, str]], *, settings, calendar: WorkCalendar,
@@ -91,7 +68,7 @@ def remind_selected(s: Session, person: Person, selected: list[tuple[str, str]],
                               effective_due=due.isoformat() if due else None)
         except RemindRefused as e:
             savepoint.rollback()
-            out.append(Outcome(key, occ, False, refusal_words(e, key)))
+            out.append(Outcome(key, occ, False, e.words(key)))
             continue
         savepoint.commit()
         when = done.at.astimezone(settings.timezone)

@@ -23,7 +23,7 @@ from core.i18n import N_, _
 from storage import actions, completion
 from storage.signin import Person
 from storage.tables import AuditEntry, Extension, Task
-from web.common import CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, today_of
+from web.common import CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, selected_boxes, today_of
 from web.pages import Filters, _matches, action_error_text, refusal_text, visible_items
 from web.todo import Todo, bulk_done_message, todo_of
 
@@ -35,23 +35,13 @@ ACTIVITY_LIMIT = 500
 BULK_ACTIONS = ("confirm", "return", "approve", "reject", "export")
 
 
-def _selected(form) -> list[tuple[str, str]]:
-    """(task key, occurrence key) of every ticked box ("key|occurrence")."""
-    out = []
-    for value in form.getall("sel", []):
-        key, _sep, occurrence = str(value).rpartition("|")
-        if key:
-            out.append((key, occurrence))
-    return out
-
-
 async def bulk(request: web.Request) -> web.StreamResponse:
     """POST /web/bulk: one action on every selected item (confirm or return completions, approve or reject the
     pending extensions with one reason), or export the selection."""
     person: Person = request[PERSON]
     form = await request.post()
     what = form.get("action", "")
-    selected = _selected(form)
+    selected = selected_boxes(form)
     reason = (form.get("reason") or "").strip() or None
     when = request.app[CLOCK].now()
     actor = actions.Actor(person.name, person.user_id, "web")

@@ -413,23 +413,10 @@ def remind_cmd(
                               actor_id=None, source="cli", now=clock().now(),
                               effective_due=due.isoformat() if due else None)
     except RemindRefused as e:
-        fail(remind_refusal(e, key))
+        fail(e.words(key))
     when = done.at.astimezone(settings().timezone)
     typer.echo(_("Reminder about {key} to {who} at {time} {date}.", key=key, who=done.person or ", ".join(done.chats),
                  time=when.strftime("%H:%M"), date=format_date(when.date())))
-
-
-def remind_refusal(e, key: str) -> str:
-    texts = {
-        "not_allowed": lambda: _("Only the oversight body and the lead agency's leader send a reminder now."),
-        "nobody": lambda: _("Nobody to remind about {key}: it was not handed to a person and no focal chat of its "
-                            "agency is linked.", key=key),
-        "budget": lambda: _("{chat} already had {n} messages today (DAILY_BUDGET); try again tomorrow.",
-                            chat=e.info.get("chat"), n=e.info.get("limit")),
-        "already": lambda: _("{key} was already reminded today.", key=key),
-    }
-    make = texts.get(e.code)
-    return make() if make else _("Cannot do that: {reason}.", reason=str(e))
 
 
 @speaks

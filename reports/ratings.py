@@ -190,12 +190,10 @@ def score_item(row, *, as_of: date, rule: RatingRule = RatingRule(), calendar=No
     return ItemScore(f.task_key, f.occurrence_key, f.lead, "in_term", extra, returned, None)
 
 
-@dataclass
-class AgencyRating:
-    """One agency's rating for the period, and its colour today."""
+@dataclass(kw_only=True)
+class Tally:
+    """The scored due dates of one agency or one person in the period, and the score, grade and rank they make."""
 
-    code: str
-    name: str
     due: int = 0  # due dates counted in the period
     on_time: int = 0
     late: int = 0
@@ -206,6 +204,42 @@ class AgencyRating:
     score: float | None = None
     grade: Grade | None = None
     rank: int | None = None
+    points: float = field(default=0.0, repr=False, compare=False)  # the scored items' points, summed
+
+    def count(self, s: ItemScore) -> None:
+        self.due += 1
+        self.returned += s.returned
+        self.on_time += s.outcome == "on_time"
+        self.late += s.outcome == "late"
+        self.open_overdue += s.outcome == "open_overdue"
+        self.in_term += s.outcome == "in_term"
+        if s.points is not None:
+            self.scored += 1
+            self.points += s.points
+
+    def settle(self, rule: RatingRule) -> None:
+        if self.scored:
+            self.score = round(self.points / self.scored, 1)
+        self.grade = grade_of(self.score, rule)
+
+
+def _rank(ranked: list) -> None:
+    """Rank tallies already sorted best first: equal scores share a rank, the next one skips (1, 1, 3)."""
+    previous, rank = None, 0
+    for i, t in enumerate(ranked, start=1):
+        if t.score is None:
+            continue
+        if t.score != previous:
+            rank, previous = i, t.score
+        t.rank = rank
+
+
+@dataclass
+class AgencyRating(Tally):
+    """One agency's rating for the period, and its colour today."""
+
+    code: str
+    name: str
     color: Color | None = None
 
     def to_json(self) -> dict:
@@ -245,37 +279,20 @@ def rate(rows: Iterable, *, as_of: date, rule: RatingRule = RatingRule(), calend
     `agency_colors` for today."""
     names = names or {}
     by_agency: dict[str, AgencyRating] = {}
-    totals: dict[str, float] = {}
     items = []
     for row in rows:
         s = score_item(row, as_of=as_of, rule=rule, calendar=calendar, shift=shift)
         items.append(s)
         a = by_agency.setdefault(s.agency, AgencyRating(s.agency, getattr(row, "lead_name", None)
                                                         or names.get(s.agency, s.agency)))
-        a.due += 1
-        a.returned += s.returned
-        a.on_time += s.outcome == "on_time"
-        a.late += s.outcome == "late"
-        a.open_overdue += s.outcome == "open_overdue"
-        a.in_term += s.outcome == "in_term"
-        if s.points is not None:
-            a.scored += 1
-            totals[s.agency] = totals.get(s.agency, 0.0) + s.points
+        a.count(s)
     colors = dict(colors or {})
     for a in by_agency.values():
-        if a.scored:
-            a.score = round(totals[a.code] / a.scored, 1)
-        a.grade = grade_of(a.score, rule)
+        a.settle(rule)
         a.color = colors.get(a.code, Color.GREEN)
         colors.setdefault(a.code, a.color)
     ranked = sorted(by_agency.values(), key=lambda a: (a.score is None, -(a.score or 0), a.name))
-    previous, rank = None, 0
-    for i, a in enumerate(ranked, start=1):
-        if a.score is None:
-            continue
-        if a.score != previous:
-            rank, previous = i, a.score
-        a.rank = rank
+    _rank(ranked)
     known = {**names, **{a.code: a.name for a in by_agency.values()}}
     return Ratings(rule=rule, agencies=ranked, colors=colors, items=items,
                    names={code: known.get(code, code) for code in colors})
@@ -333,22 +350,12 @@ class Delegate:
 
 
 @dataclass
-class PersonRating:
+class PersonRating(Tally):
     person_id: int
     name: str
     agency: str
     agency_name: str
     department: str | None = None
-    due: int = 0
-    on_time: int = 0
-    late: int = 0
-    open_overdue: int = 0
-    in_term: int = 0
-    returned: int = 0
-    scored: int = 0
-    score: float | None = None
-    grade: Grade | None = None
-    rank: int | None = None
     items: list[ItemScore] | None = None
 
     def to_json(self) -> dict:
@@ -372,7 +379,6 @@ def rate_people(rows: Iterable, delegates: Mapping[tuple[str, str], Delegate], *
     theirs and are left out."""
     names = names or {}
     people: dict[int, PersonRating] = {}
-    totals: dict[int, float] = {}
     for row in rows:
         f = row.fact
         d = delegates.get((f.task_key, f.occurrence_key))
@@ -383,28 +389,12 @@ def rate_people(rows: Iterable, delegates: Mapping[tuple[str, str], Delegate], *
         p = people.setdefault(d.person_id, PersonRating(d.person_id, d.name, d.agency,
                                                         names.get(d.agency, d.agency), d.department, items=[]))
         p.items.append(s)
-        p.due += 1
-        p.returned += s.returned
-        p.on_time += s.outcome == "on_time"
-        p.late += s.outcome == "late"
-        p.open_overdue += s.outcome == "open_overdue"
-        p.in_term += s.outcome == "in_term"
-        if s.points is not None:
-            p.scored += 1
-            totals[d.person_id] = totals.get(d.person_id, 0.0) + s.points
+        p.count(s)
     for p in people.values():
-        if p.scored:
-            p.score = round(totals[p.person_id] / p.scored, 1)
-        p.grade = grade_of(p.score, rule)
+        p.settle(rule)
     ranked = sorted(people.values(), key=lambda p: (p.score is None, -(p.score or 0), p.agency_name, p.name,
                                                     p.person_id))
-    previous, rank = None, 0
-    for i, p in enumerate(ranked, start=1):
-        if p.score is None:
-            continue
-        if p.score != previous:
-            rank, previous = i, p.score
-        p.rank = rank
+    _rank(ranked)
     return ranked
 
 

@@ -44,6 +44,18 @@ def test_a_page_going_on_with_the_table():
     assert not t.continues_table(prose, COLUMNS)
 
 
+@pytest.mark.parametrize("number", ["1.2", "2.1.3", "IV", "3."])
+def test_a_page_starting_with_a_sub_numbered_row_goes_on_with_the_table(number):
+    """An appendix numbers its rows under its groups: a page that opens on row "1.2" is the table going on
+    (set 4's Lâm Đồng appendix lost its last ten rows over a page break before this)."""
+    rest = [[word(number, 10, 0), word("Xây", 110, 0), word("dựng", 170, 0), word("Sở", 610, 0)]]
+    assert t.continues_table(rest, COLUMNS)
+
+
+def test_a_page_starting_with_a_date_is_not_a_table_row():
+    assert not t.continues_table([[word("20/10/2026", 10, 0, width=90), word("Sở", 610, 0)]], COLUMNS)
+
+
 def test_no_header_no_table():
     assert t.find_header([[word("Số:", 10, 0), word("12/UBND", 80, 0)]]) is None
 

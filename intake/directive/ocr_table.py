@@ -188,12 +188,16 @@ def only_rule_marks(cells: list[str]) -> bool:
 
 
 def continues_table(rows: list[list[dict]], columns: list[float]) -> bool:
-    """A page without a header whose first row still fits the table of the page before: a numbered row, or
-    the rest of a wrapped one (text in two cells or more)."""
+    """A page without a header whose first row still fits the table of the page before: a numbered row ("3",
+    "1.2", "2.1.3", "IV" — an appendix numbers its rows under its groups), or the rest of a wrapped one (text in
+    two cells or more)."""
     if not rows:
         return False
     cells = cells_of(rows[0], columns)
-    return bool(re.fullmatch(r"\d{1,3}\.?", cells[0])) or (not cells[0] and sum(bool(c) for c in cells) >= 2)
+    return bool(ROW_NUMBER.fullmatch(cells[0])) or (not cells[0] and sum(bool(c) for c in cells) >= 2)
+
+
+ROW_NUMBER = re.compile(r"(?:\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,5})\.?")
 
 
 def subset(data: dict, keep: set[int]) -> dict:

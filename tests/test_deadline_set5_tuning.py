@@ -110,7 +110,7 @@ def test_the_year_of_a_change_to_reach_is_a_target(text):
 
 
 def test_the_target_is_explained_in_vietnamese():
-    with use_language("vi"), pytest.raises(DeadlineError, match="mục tiêu"):
+    with use_language("vi"), pytest.raises(DeadlineError, match="năm của một chỉ tiêu"):
         parse_deadline("phấn đấu đến năm 2029 giảm 20% số vụ vi phạm", ISSUED)
 
 

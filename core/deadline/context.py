@@ -8,7 +8,8 @@ folded text (`core.deadline.text`), pure.
 - a plan year ("hoàn thành 100% kế hoạch vốn năm 2026") is due at the year's end;
 - a date range written with a dash and no keyword ("Tổng kết công tác năm 2025: 10/12/2025 – 20/12/2025") is the
   time the work is given, due at its end;
-- a year a target is set for ("phấn đấu đến năm 2030 đạt 95% …", "đạt 90% vào năm 2030") is not a deadline.
+- a year a target is set for ("phấn đấu đến năm 2030 đạt 95% …", "đến năm 2030 giảm 30% …", "đạt 90% vào năm
+  2030") is not a deadline.
 """
 
 from __future__ import annotations
@@ -80,11 +81,19 @@ def describes_work(fold: str, start: int) -> bool:
     return bool(before) and before[-1].isalpha() and not _REPORTING_VERB.search(before)
 
 
-# A target is a share to reach: "đạt (tỷ lệ) (trên) 90% (vào năm 2030)" before the year, or "(đến năm 2030) đạt 95%"
-# right after it. "phấn đấu đến năm 2015" alone stays the year's end (tests/test_deadline_directives.py, 003).
+# A target is a change to reach by a year: a verb of change or reaching with a quantity, after the year ("(phấn
+# đấu) đến năm 2030 giảm 30% …", "… tăng gấp đôi …", "… đưa tỷ lệ hộ nghèo xuống còn dưới 1%", "đạt 95%") or before
+# it ("giảm 15% lượng rác thải vào năm 2029", "đạt (tỷ lệ) 90% vào năm 2030"). The verb alone is not enough:
+# "phấn đấu đến năm 2015" (tests/test_deadline_directives.py, 003) and "đến năm 2027 hoàn thành …" stay the
+# year's end, and so does "tăng cường", "hạ tầng" (words, not changes).
 _PERCENT = r"(?:ty\s+le\s+)?(?:tren\s+|it\s+nhat\s+|toi\s+thieu\s+)?\d+(?:[.,]\d+)?\s*%"
-_TARGET_BEFORE = re.compile(r"dat\s+" + _PERCENT + r"[^;.]{0,40}$")
-_TARGET_AFTER = re.compile(r"\s*,?\s*(?:dat|co)\s+" + _PERCENT)
+_CHANGE = (r"(?<![a-z])(?:giam|tang(?!\s+cuong)|dat|nang|ha(?!\s+tang)|dua|keo|rut\s+ngan|vuot|con)\b")
+_QUANTITY = (r"(?:\d+(?:[.,]\d+)?\s*(?:%|lan\b)|(?:mot\s+)?nua\b|(?:mot|hai|ba)\s+phan\s+(?:hai|ba|tu|nam)\b"
+             r"|gap\s+(?:doi|hai|ba|bon|nam|muoi|\d+)\b"
+             r"|(?:len|xuong|con)\s+(?:(?:muc|duoi|tren|khong\s+qua|it\s+nhat|toi\s+thieu|con)\s+)*\d)")
+_TARGET_BEFORE = re.compile(_CHANGE + r"[^;.]{0,30}?" + _QUANTITY + r"[^;.]{0,40}$")
+_TARGET_AFTER = re.compile(r"\s*,?\s*(?:(?:phan\s+dau|can|phai)\s+)?(?:co\s+" + _PERCENT + r"|" + _CHANGE
+                           + r"[^;.]{0,60}?(?<![a-z])" + _QUANTITY + r")")
 
 
 def target_year(fold: str, start: int, end: int) -> bool:

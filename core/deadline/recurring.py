@@ -19,7 +19,7 @@ from core.deadline import regime as _regime
 from core.deadline.model import _UNITS, DeadlineError, _last_day
 from core.deadline.patterns import _SIX, _Match
 from core.deadline.words import (
-    _ORDINALS, _bymonthday, _day_of_month, _month, _number_words, _quarter, _short, _weekday,
+    _bymonthday, _day_of_month, _every_month_place, _month, _number_words, _quarter, _short, _weekday,
 )
 
 
@@ -60,8 +60,11 @@ class _RecurringReadings:
         if name in ("weekday_weekly", "week_then_day"):
             return f"FREQ=WEEKLY;BYDAY={_weekday(g['wd'])}", ("week",), True
         if name == "weekday_monthly":  # "Chủ nhật cuối cùng hằng tháng": BYDAY=-1SU
-            place = _ORDINALS[" ".join(g["pos"].split())]
+            place = _every_month_place(g["pos"], words)
             return f"FREQ=MONTHLY;BYDAY={place}{_weekday(g['wd'])}", ("month",), True
+        if name == "week_monthly":  # "tuần đầu hằng tháng": by the 7th; "tuần cuối": the month's last day
+            place = _every_month_place(g["wk"], words)
+            return "FREQ=MONTHLY;BYMONTHDAY=" + ("-1" if place == -1 else str(7 * place)), ("month",), True
         # "units": a list of periods, each due on its last day.
         units: set[str] = set()
         for raw in re.split(r"\s*(?:,|\bva\b|\bhoac\b)\s*", g["list"]):

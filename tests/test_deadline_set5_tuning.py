@@ -118,6 +118,8 @@ def test_the_target_is_explained_in_vietnamese():
     ("phấn đấu đến năm 2028", "2028-12-31"),
     ("phấn đấu đến năm 2027 hoàn thành việc sắp xếp trụ sở", "2027-12-31"),
     ("đến năm 2027 tăng cường kiểm tra các cơ sở khai thác", "2027-12-31"),
+    # the change is one clause, the year belongs to the next: when the work is finished
+    ("giảm 10% chi hành chính, hoàn thành trong năm 2027", "2027-12-31"),
 ])
 def test_a_year_without_a_change_to_reach_is_still_its_end(text, due):
     assert reading(text) == ("once", due)

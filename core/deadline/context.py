@@ -91,7 +91,8 @@ _CHANGE = (r"(?<![a-z])(?:giam|tang(?!\s+cuong)|dat|nang|ha(?!\s+tang)|dua|keo|r
 _QUANTITY = (r"(?:\d+(?:[.,]\d+)?\s*(?:%|lan\b)|(?:mot\s+)?nua\b|(?:mot|hai|ba)\s+phan\s+(?:hai|ba|tu|nam)\b"
              r"|gap\s+(?:doi|hai|ba|bon|nam|muoi|\d+)\b"
              r"|(?:len|xuong|con)\s+(?:(?:muc|duoi|tren|khong\s+qua|it\s+nhat|toi\s+thieu|con)\s+)*\d)")
-_TARGET_BEFORE = re.compile(_CHANGE + r"[^;.]{0,30}?" + _QUANTITY + r"[^;.]{0,40}$")
+# Not across a comma: "đạt 95% số hồ sơ, hoàn thành trong năm 2027" gives the year to the clause after it.
+_TARGET_BEFORE = re.compile(_CHANGE + r"[^;.]{0,30}?" + _QUANTITY + r"[^;.,]{0,40}$")
 _TARGET_AFTER = re.compile(r"\s*,?\s*(?:(?:phan\s+dau|can|phai)\s+)?(?:co\s+" + _PERCENT + r"|" + _CHANGE
                            + r"[^;.]{0,60}?(?<![a-z])" + _QUANTITY + r")")
 

@@ -29,10 +29,19 @@ _YEAR_WITHIN = re.compile(r"^trong\s+nam\s+\d{4}$")
 _FINISH = re.compile(r"\b(?:hoan\s+thanh|xong|dut\s+diem|ket\s+thuc)\b")
 # "ngay sau khi ban hành", "ngay sau khi phát hiện …": when, but no date — kept for a person to set one
 _RIGHT_AFTER = re.compile(r"(?i)\bngay\s+sau\s+khi\b[^,;.()]*?(?=\s+để\b|[,;.()]|$)")
+# "trong vòng 24 giờ kể từ khi nhận được tin báo", "trong thời hạn 10 ngày làm việc kể từ ngày nhận được quyết
+# định …": a limit counted from an event (the grammar reads only "kể từ ngày ký / ban hành")
+_SINCE_EVENT = re.compile(r"(?i)\b(?:trong\s+(?:vòng|thời\s+hạn)|chậm\s+nhất|không\s+quá)\s+\d+\s+(?:ngày(?:\s+làm\s+việc)?|giờ|"
+                          r"tuần|tháng)\s+kể\s+từ\s+(?:khi|ngày)\b[^,;.()]*")
 # "… một lần" after a period: how often the work is done, a schedule of its own
 _TIMES = re.compile(r"\b(?:mot|1)\s+lan$")
 _DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
                         r"phoi\s+hop|bao\s+cao|giam\s+sat|huong\s+dan|chi\s+dao|to\s+chuc|trao\s+doi)\b")
+# "kế hoạch kiểm tra định kỳ hằng năm", "quy chế giao ban hằng quý": a paper about recurring work, so the
+# recurring words name the work's kind. After the work itself ("báo cáo Bộ Y tế hằng tháng", "công bố giá vật
+# liệu … định kỳ hằng quý") they are the duty's own schedule.
+_PAPER_OF_WORK = re.compile(r"\b(?:ke\s+hoach|quy\s+che|chuong\s+trinh|lich|quy\s+dinh|de\s+an|che\s+do|noi\s+quy|"
+                            r"quy\s+trinh)(?:\s+\S+){0,4}\s*$")
 _CUE = re.compile(r"(?i)\b(?:báo\s+cáo|định\s+kỳ)\b")
 # "Hằng tháng, báo cáo … gửi Sở Nội vụ trước ngày 05 của tháng tiếp theo": the period opening the duty, kept as
 # "Hằng tháng, … trước ngày 05 của tháng tiếp theo" so the draft's deadline reads alone as it does in the text
@@ -103,8 +112,8 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                 ok = False
         elif d.kind == "recurring":
             ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f))
-            if (ok and not re.search(r"\d", f) and not _TIMES.search(f)
-                    and describes_work(before, len(before.rstrip()))):
+            if (ok and not re.search(r"\d", f) and not _TIMES.search(f) and not _STRONG.match(f)
+                    and describes_work(before, len(before.rstrip())) and _PAPER_OF_WORK.search(before)):
                 ok = False  # "kế hoạch kiểm tra định kỳ hằng năm": the kind of work, not when this duty is due
         elif d.kind == "continuous":
             # "Thường xuyên", "thường xuyên kiểm tra …" opening the duty, or right before the duty's verb
@@ -118,6 +127,10 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             found.append(phrase)
         else:
             notes.append(d.matched)
+    if not found and (since := _SINCE_EVENT.search(text)):
+        # "trong vòng 24 giờ kể từ khi nhận được tin báo": a time limit from an event the text cannot date
+        phrase = since.group().strip()
+        return phrase, [_('"{phrase}" names no date: set the deadline', phrase=phrase)]
     if not found and (after := _RIGHT_AFTER.search(text)):
         # "ngay sau khi ban hành": the text's own "when", kept as written; it names no date, so a person sets one
         phrase = after.group().strip()

@@ -108,8 +108,11 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
 
 # A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
-_PURPOSE = re.compile(r"^(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
-                      r"muc\s+dich))?\s*[.:]?\s*$")
+_PURPOSE = re.compile(r"^(?:(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
+                      r"muc\s+dich))?|"
+                      # "I. ĐÁNH GIÁ CHUNG", "Tình hình thực hiện", "Kết quả đạt được": what was done, not who does what
+                      r"danh\s+gia\s+(?:chung|tinh\s+hinh|ket\s+qua)|tinh\s+hinh\s+(?:chung|thuc\s+hien)|"
+                      r"ket\s+qua\s+(?:dat\s+duoc|thuc\s+hien)|thuc\s+trang)\s*[.:]?\s*$")
 
 
 def _handed_on(item: _Item) -> list:
@@ -120,8 +123,34 @@ def _handed_on(item: _Item) -> list:
     out, kept = [], []
     for ln in item.body:
         a = _assigned(ln.text) if ln.text[:1].isupper() else None
-        (out.append((ln, a)) if a else kept.append(ln))
+        if a:
+            out.append((ln, a))
+            continue
+        closing = _closing_duties(ln.text)
+        out += [(ln, d) for d in closing]
+        if not closing:
+            kept.append(ln)
     item.body = kept
+    return out
+
+
+# "… nghiêm túc thực hiện Chỉ thị này", "… tổ chức triển khai Kế hoạch này": the closing formula of a directive
+_CLOSING = re.compile(r"\b(?:thuc\s+hien|trien\s+khai)\b[^;]{0,40}\b(?:chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao|"
+                      r"quyet\s+dinh|van\s+ban|cong\s+dien)\s+nay\b")
+
+
+def _closing_duties(text: str) -> list[tuple[str, str]]:
+    """(lead, duty) of the clauses a closing sentence hands to one body after its formula: "Giám đốc các sở …
+    nghiêm túc thực hiện Chỉ thị này; Văn phòng UBND tỉnh tổng hợp kết quả thực hiện, báo cáo …". The formula
+    itself, and clauses of bodies named as a group ("các sở, ngành …"), are not duties of their own."""
+    parts = text.split(";")
+    if len(parts) < 2 or not _CLOSING.search(fold(parts[0])):
+        return []
+    out = []
+    for part in parts[1:]:
+        s = _subject(part.strip())
+        if s and not fold(s[0]).startswith("cac ") and s[1]:
+            out.append((s[0], s[1].rstrip(" ./")))
     return out
 
 

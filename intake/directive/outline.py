@@ -146,9 +146,17 @@ _OPEN_END = re.compile(r"(?:\s|^)(?:va|cua|cac|voi|ve|cho|tai|tren|theo|den|gui|
                        r"thuoc|trong|giua|nhan|uy\s+ban|hoi\s+dong|phoi\s+hop)$")
 
 
+# The first word of an agency's name, as written (with its marks: "Sở", not "số").
+_NAME_STARTS = frozenset({"Ban", "Sở", "Bộ", "Cục", "Vụ", "Viện", "Phòng", "Trung"})
+
+
 # A line ending on a unit of time that wants its number, and a line starting with that number (not an item's).
 _UNIT_END = re.compile(r"(?:\s|^)(?:quy|thang|ngay|nam|tuan)$")
 _NUMBER_START = re.compile(r"^(?:(?:[IVX]{1,4}|\d{1,2})\s*[/.-]\s*\d{1,4}(?:[/.-]\d{1,4})?|\d{4})(?!\w)")
+
+
+# "(Ban hành kèm theo Quyết định số …)", "(Kèm theo …)": a line of its own under a title
+_ATTACHED = re.compile(r"^\((?:ban\s+hanh\s+)?(?:kem|dinh\s+kem)\b")
 
 
 def _continues(prev: str, cur: str) -> bool:
@@ -159,9 +167,17 @@ def _continues(prev: str, cur: str) -> bool:
         return False
     if cur[0].islower():
         return True
+    if (cur[0] == "(" and cur[1:2].isalpha() and prev.split()[-1].isalpha() and prev.split()[-1].islower()
+            and not _ATTACHED.match(fold(cur))):
+        return True  # "… cơ quan công tác dân tộc cấp tỉnh" / "(Sở Dân tộc và Tôn giáo hoặc …) thực hiện …"
     if _UNIT_END.search(fold(prev)) and _NUMBER_START.match(cur):
         return True  # "… trong quý" / "I/2027.", "… trước ngày" / "15/12/2026": a period and its number
-    return cur[0].isupper() and not cur.isupper() and bool(_OPEN_END.search(fold(prev)))
+    if not (cur[0].isupper() and not cur.isupper()):
+        return False
+    # "… Hải Phòng, Đà Nẵng," / "Cần Thơ trước ngày …": a list goes on; "… chỉ đạo Ban" / "Giám sát đầu tư …": a
+    # name the page broke after its first word; "… (qua" / "Phòng Kinh tế …)": a parenthesis still open
+    return (bool(_OPEN_END.search(fold(prev))) or prev.rstrip().endswith(",") or prev.rfind("(") > prev.rfind(")")
+            or prev.split()[-1] in _NAME_STARTS)
 
 
 def unwrap(lines: list[Line]) -> list[Line]:

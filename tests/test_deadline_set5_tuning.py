@@ -202,3 +202,13 @@ def test_a_fifth_week_or_weekday_a_named_month_lacks_is_refused(text, says):
 def test_a_fifth_week_or_weekday_is_refused_in_vietnamese(text, says):
     with use_language("vi"), pytest.raises(DeadlineError, match=says):
         parse_deadline(text, ISSUED)
+
+
+@pytest.mark.parametrize("text, rrule", [
+    ("họp vào thứ Hai tuần đầu tiên hằng tháng", "FREQ=MONTHLY;BYDAY=1MO"),   # the first week's Monday
+    ("thứ Sáu của tuần cuối cùng mỗi tháng", "FREQ=MONTHLY;BYDAY=-1FR"),
+    ("Hằng tháng, vào Chủ nhật cuối cùng", "FREQ=MONTHLY;BYDAY=-1SU"),        # the period first, then the day
+    ("định kỳ mỗi tháng vào thứ Tư thứ hai", "FREQ=MONTHLY;BYDAY=2WE"),
+])
+def test_a_weekday_of_a_week_of_every_month_and_the_period_first(text, rrule):
+    assert parse_deadline(text, ISSUED).rrule == rrule

@@ -155,6 +155,7 @@ def test_next_month_alone_is_still_one_day():
     ("thứ Hai đầu tiên của tháng 3 năm 2027", "2027-03-01"),
     ("họp vào thứ Tư thứ hai tháng 6/2027", "2027-06-09"),
     ("thứ Sáu cuối cùng tháng 12", "2026-12-25"),  # no year: this month's is still to come
+    ("thứ Sáu tuần cuối tháng 01/2027", "2027-01-29"),  # the last week's Friday: the month's last Friday
 ])
 def test_a_weekdays_place_in_a_named_month_is_that_day(text, due):
     assert reading(text) == ("once", due)

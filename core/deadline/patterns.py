@@ -60,7 +60,8 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
     ("week", re.compile(r"\btuan\s+(?P<wk>" + _ORDINAL + r")\s+(?:cua\s+)?thang\s+(?P<m>\d{1,2})(?!\d)" + _YEAR_TAIL
                         + r"(?![/.-]?\d)")),
     # "Chủ nhật cuối cùng của tháng 01/2027", "thứ Hai đầu tiên tháng 3": that weekday's place in a month
-    ("weekday", re.compile(r"(?<![a-z])(?P<wd>" + _WEEKDAY + r")\s+(?P<pos>" + _ORDINAL + r")\s+(?:cua\s+)?"
+    ("weekday", re.compile(r"(?<![a-z])(?P<wd>" + _WEEKDAY + r")\s+(?:(?:cua\s+)?tuan\s+)?(?P<pos>" + _ORDINAL
+                           + r")\s+(?:cua\s+)?"
                            r"thang\s+(?P<m>\d{1,2})(?!\d)" + _YEAR_TAIL + r"(?![/.-]?\d)")),
     ("year", re.compile(_QUAL + r"\bnam\s+(?P<y>\d{4})(?![/.-]?\d)")),
     ("this", re.compile(_QUAL + r"\b(?P<u>nam|thang|qu[yi])\s+nay\b")),
@@ -114,7 +115,13 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
     )),
     ("weekday_monthly", re.compile(
         r"\b" + _PREP_R + r"(?:(?:buoi\s+)?(?:sang|chieu)\s+)?(?:ngay\s+)?(?P<wd>" + _WEEKDAY + r")\s+"
-        r"(?P<pos>" + _ORDINAL + r")\s+(?:cua\s+)?(?:hang|moi)\s+thang\b(?!\s*/)"
+        r"(?:(?:cua\s+)?tuan\s+)?(?P<pos>" + _ORDINAL + r")\s+(?:cua\s+)?(?:hang|moi)\s+thang\b(?!\s*/)"
+    )),
+    # "Hằng tháng, vào Chủ nhật cuối cùng": the period first, then the weekday's place
+    ("month_then_weekday", re.compile(
+        r"\b(?:dinh\s+ky\s+)?(?:hang|moi)\s+thang\s*,?\s*" + _PREP_R + r"(?:(?:buoi\s+)?(?:sang|chieu)\s+)?"
+        r"(?:ngay\s+)?(?P<wd>" + _WEEKDAY + r")\s+(?:(?:cua\s+)?tuan\s+)?(?P<pos>" + _ORDINAL + r")\b"
+        r"(?!\s+(?:cua\s+)?(?:thang|qu[yi]|nam)\b)"
     )),
     ("units", re.compile(
         r"\b(?:dinh\s+ky(?:\s+(?:hang|moi))?|hang|moi|(?:che\s+do\s+)?bao\s+cao\s+dinh\s+ky|che\s+do\s+bao\s+cao)\s+"

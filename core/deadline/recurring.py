@@ -59,7 +59,7 @@ class _RecurringReadings:
             return self._read_regime(name, g, words)
         if name in ("weekday_weekly", "week_then_day"):
             return f"FREQ=WEEKLY;BYDAY={_weekday(g['wd'])}", ("week",), True
-        if name == "weekday_monthly":  # "Chủ nhật cuối cùng hằng tháng": BYDAY=-1SU
+        if name in ("weekday_monthly", "month_then_weekday"):  # "Chủ nhật cuối cùng hằng tháng": BYDAY=-1SU
             place = _every_month_place(g["pos"], words)
             return f"FREQ=MONTHLY;BYDAY={place}{_weekday(g['wd'])}", ("month",), True
         if name == "week_monthly":  # "tuần đầu hằng tháng": by the 7th; "tuần cuối": the month's last day

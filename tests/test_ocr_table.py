@@ -77,3 +77,26 @@ def test_a_header_whose_stt_the_scan_blurred_is_still_the_header(first, found):
 def test_a_ruling_line_read_as_letters_is_no_row():
     assert t.only_rule_marks(["lL", "I", "I", "I", "I ."])
     assert not t.only_rule_marks(["1", "Lập kế hoạch", "Sở Nội vụ", "", "Quý I/2012"])
+
+
+def _page_with(*boxes):
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (1200, 1600), 255)
+    draw = ImageDraw.Draw(page)
+    for box in boxes:
+        draw.rectangle(box, fill=0)
+    return page
+
+
+def test_a_tables_ruling_lines_are_whitened():
+    page = _page_with((100, 300, 1100, 303), (100, 300, 103, 900))  # a rule across and one down
+    out = t.without_rules(page)
+    assert out.getpixel((600, 301)) == 255 and out.getpixel((101, 600)) == 255
+
+
+def test_a_page_without_a_table_is_left_as_it_is():
+    """Bold letters with grain can fill a bin of ink a rule would; without a rule four bins long the page has no
+    table, and whitening that bin made Tesseract drop the whole line (set 5's clerk's copy, "than,")."""
+    page = _page_with((300, 500, 420, 540))  # a blot of ink the size of a bold word
+    assert t.without_rules(page).tobytes() == page.convert("L").tobytes()

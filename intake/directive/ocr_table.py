@@ -40,6 +40,11 @@ def without_rules(image, span: int = RULE_SPAN):
                  .resize((w, h), Image.Resampling.NEAREST))
         return ImageChops.offset(found, dx, dy)
 
+    # A page without a rule four spans long has no table: left as it is. Dense bold letters with grain on them
+    # can fill a bin or two ("than," on a clerk's copy), and Tesseract dropped the whole line they were cut from.
+    long = span * 4
+    if solid((max(w // long, 1), h), 0, 0).getbbox() is None and solid((w, max(h // long, 1)), 0, 0).getbbox() is None:
+        return grey
     down, across = (w, max(h // span, 1)), (max(w // span, 1), h)
     rules_mask = solid(down, 0, 0)
     for size, dx, dy in ((down, 0, span // 2), (across, 0, 0), (across, span // 2, 0)):

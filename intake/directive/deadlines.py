@@ -53,9 +53,9 @@ def _reading(d) -> tuple:
 
 
 def _standalone(clause: str, d, issued: date) -> str:
-    """The phrase, from the report it belongs to when the words alone would read otherwise: "chậm nhất ngày 10 của
-    tháng đầu quý tiếp theo" is one day, "Báo cáo quý gửi … chậm nhất ngày 10 của tháng đầu quý tiếp theo" every
-    quarter — and the draft's deadline is imported on its own."""
+    """The phrase, from the report it belongs to when the words alone would read otherwise: "chậm nhất ngày 20 của
+    tháng tiếp theo" is one day, "Báo cáo 6 tháng gửi … chậm nhất ngày 20 của tháng tiếp theo" every half-year —
+    and the draft's deadline is imported on its own."""
     try:
         if _reading(parse_deadline(d.matched, issued)) == _reading(d):
             return d.matched

@@ -180,8 +180,11 @@ def _report_to(text: str) -> str:
 
 
 # -- the section's addressees ------------------------------------------------------------------------------
-_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng|Ủy\s+ban|Uỷ\s+ban|UBND|Chủ\s+tịch)[^:]{3,200}?)\s+(?:tập\s+trung\s+)?(?:triển\s+khai\s+)?"
-                    r"thực\s+hiện\s+(?:nghiêm\s+)?(?:một\s+số|những|các)\s+(?:nội\s+dung|nhiệm\s+vụ)[^:]*sau(?:\s+đây)?\s*:\s*$")
+_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng|Ủy\s+ban|Uỷ\s+ban|UBND|Chủ\s+tịch)[^:]{3,200}?)\s+"
+                    # "… thực hiện", "… chỉ đạo, triển khai", "… khẩn trương tổ chức thực hiện" the duties below
+                    r"(?:(?:tập\s+trung|khẩn\s+trương|quan\s+tâm|chỉ\s+đạo|triển\s+khai|thực\s+hiện|tổ\s+chức|nghiêm\s+túc|"
+                    r"nghiêm)(?:\s*,\s*|\s+và\s+|\s+))+(?:một\s+số|những|các)\s+(?:nội\s+dung|nhiệm\s+vụ|công\s+việc|việc|"
+                    r"giải\s+pháp|biện\s+pháp)[^:]*sau(?:\s+đây)?\s*:\s*$")
 
 
 def _intro_lead(lines: list[Line]) -> str:

@@ -37,8 +37,9 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     on = issued or head.issued or date(2000, 1, 1)
     roots, preamble, table_at = _outline(lines)
     default = _intro_lead(preamble)
+    letter_to = _addressees(preamble)
     if described_only(default):  # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …": the letter's addressees lead
-        default = _addressees(preamble)
+        default = letter_to
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
         for item in items:
@@ -60,6 +61,13 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
         product = ""
         if item.roles:  # "- Cơ quan chủ trì: …" / "- Cơ quan phối hợp: …": the item's own lines say who
             lead, coords, product = _roles(item.roles, lead, coords)
+        if lead and described_only(lead):
+            # "Yêu cầu các cơ quan, đơn vị xác định …": nobody named; a letter's addressees are who it asks, else
+            # the item is listed for the reader as unread
+            lead = letter_to
+            if not lead:
+                draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
+                return
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))

@@ -101,3 +101,23 @@ def test_the_closing_asking_units_to_carry_it_out_is_no_task():
 ])
 def test_lines_a_pdf_broke_inside_a_list_or_a_range(prev, cur, joined):
     assert _continues(prev, cur) is joined
+
+
+LETTER = ("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG TRỊ\nSố: 90/UBND-NC\nV/v chấn chỉnh kỷ cương hành chính\n"
+          "Quảng Trị, ngày 02 tháng 3 năm 2026\nKính gửi:\n- Thủ trưởng các sở, ban, ngành tỉnh;\n"
+          "- Chủ tịch Ủy ban nhân dân các xã, phường.\n"
+          "Chủ tịch Ủy ban nhân dân tỉnh yêu cầu thực hiện nghiêm các nội dung sau:\n")
+
+
+def test_an_item_asking_units_in_a_letter_is_led_by_its_addressees_for_review():
+    draft = extract(LETTER + "1. Yêu cầu các đơn vị, địa phương gửi báo cáo về Sở Nội vụ trước ngày 20/3/2026.\n")
+    (task,) = draft.tasks
+    assert task.lead == "Thủ trưởng các sở, ban, ngành tỉnh; Chủ tịch Ủy ban nhân dân các xã, phường"
+    assert any('asks "các đơn vị, địa phương"' in r for r in task.review)
+
+
+def test_when_a_directive_takes_effect_is_no_task_but_a_duty_handed_under_it_is():
+    draft = extract(LETTER + "1. Sở Nội vụ kiểm tra công vụ trong quý II/2026.\n"
+                             "2. Chỉ thị này có hiệu lực thi hành kể từ ngày ký.\n"
+                             "Giao Giám đốc Sở Nội vụ theo dõi, đôn đốc việc thực hiện Chỉ thị này.\n")
+    assert [(t.stt, t.lead) for t in draft.tasks] == [("1", "Sở Nội vụ"), ("2", "Giám đốc Sở Nội vụ")]

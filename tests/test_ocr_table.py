@@ -100,3 +100,13 @@ def test_a_page_without_a_table_is_left_as_it_is():
     table, and whitening that bin made Tesseract drop the whole line (set 5's clerk's copy, "than,")."""
     page = _page_with((300, 500, 420, 540))  # a blot of ink the size of a bold word
     assert t.without_rules(page).tobytes() == page.convert("L").tobytes()
+
+
+def test_a_page_whose_rules_stand_where_the_tables_columns_were_goes_on_with_it():
+    """The first row's number a speck on a clerk's copy ("3" read "Sẵi"): the rules down the row still say the
+    table goes on."""
+    page = _page_with(*[(x, 0, x + 3, 400) for x in (100, 200, 700, 900, 1100)])
+    row = [word("Sẵi", 110, 100), word("Chuyển", 210, 100)]
+    assert not t.continues_table([row], [100.0, 200.0, 700.0, 900.0])
+    assert t.same_rules(page, [100.0, 200.0, 700.0, 900.0], [row])
+    assert not t.same_rules(page, [100.0, 300.0, 700.0, 900.0], [row])

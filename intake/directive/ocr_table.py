@@ -42,8 +42,11 @@ def without_rules(image, span: int = RULE_SPAN):
 
     # A page without a rule four spans long has no table: left as it is. Dense bold letters with grain on them
     # can fill a bin or two ("than," on a clerk's copy), and Tesseract dropped the whole line they were cut from.
+    # (A crop narrower than that — the STT column's second look — keeps every rule piece: its rows' rules are
+    # short there.)
     long = span * 4
-    if solid((max(w // long, 1), h), 0, 0).getbbox() is None and solid((w, max(h // long, 1)), 0, 0).getbbox() is None:
+    if (w >= long and h >= long and solid((w // long, h), 0, 0).getbbox() is None
+            and solid((w, h // long), 0, 0).getbbox() is None):
         return grey
     down, across = (w, max(h // span, 1)), (max(w // span, 1), h)
     rules_mask = solid(down, 0, 0)
@@ -203,6 +206,17 @@ def continues_table(rows: list[list[dict]], columns: list[float]) -> bool:
 
 
 ROW_NUMBER = re.compile(r"(?:\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,5})\.?")
+
+
+def same_rules(image, columns: list[float], rows: list[list[dict]], slack: int = 20) -> bool:
+    """Whether the ruling lines down the page's first printed row stand where the table of the page before had
+    its columns: the table going on even when its first row's number is a speck ("3" read "Sẵi" on a clerk's
+    copy). Needs a rule found for every column."""
+    if not rows or len(columns) < 3:
+        return False
+    top, bottom = min(w["top"] for w in rows[0]), max(w["bottom"] for w in rows[0])
+    found = rules(image, top, bottom)
+    return all(any(abs(x - c) <= slack for x in found) for c in columns)
 
 
 def subset(data: dict, keep: set[int]) -> dict:

@@ -20,7 +20,9 @@ from core.deadline import regime as _regime
 _QUAL = r"(?:(?P<q>dau|giua|cuoi)\s+)?"
 _YEAR_TAIL = r"(?:\s*[/.-]\s*(?P<y>\d{4})|\s*,?\s+nam\s+(?P<y2>\d{4}))?"
 _ROMAN_OR_NUM = r"(?P<n>[ivx]{1,4}|\d{1,2})\b"
-_PREP_R = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua)\s+)?"
+# An hour may stand between the preposition and the day: "trước 15 giờ thứ Sáu hằng tuần", "chậm nhất 9h30 …".
+HOUR = r"(?:\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)"
+_PREP_R = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua)\s+" + HOUR + r"?)?"
 _WEEKDAY = r"(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)"
 # "đầu", "đầu tiên", "thứ nhất" … "thứ tư", "cuối (cùng)": a week's or a weekday's place in a month
 _ORDINAL = r"(?:dau(?:\s+tien)?|cuoi(?:\s+cung)?|thu\s+(?:nhat|hai|ba|tu|nam|[1-5]))"
@@ -152,7 +154,7 @@ _PREP = (
     r"khong\s+muon\s+hon|den\s+het|den|toi|het|vao|trong|trong\s+suot)"
 )
 _FILLER = (
-    r"(?:\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)?"
+    HOUR + r"?"
     r"(?:(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)\s*,?\s*)?"
 )
 _MARKER = re.compile(

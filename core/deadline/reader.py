@@ -266,6 +266,8 @@ class _Reader(_OnceReadings, _RecurringReadings):
         offset = mt.start - len(before)
         if mt.kind == "rel":
             return mt.start, "deadline"  # "trong vòng 15 ngày kể từ ngày ký" says it all
+        if mt.kind == "today":
+            return mt.start, "deadline"  # "ngay trong ngày": the words say it is a deadline
         if mt.kind == "year" and (plan := _context.plan_year_start(before)) is not None:
             return offset + plan, "deadline"  # "hoàn thành 100% kế hoạch vốn năm 2026": by the year's end
         if mt.kind == "year" and _context.target_year(self.fold, mt.start, mt.end):

@@ -154,7 +154,7 @@ _LABEL = (
 )
 _PREP = (
     r"(?:truoc|cham\s+nhat(?:\s+la)?|muon\s+nhat(?:\s+la)?|tre\s+nhat(?:\s+la)?|khong\s+qua|"
-    r"khong\s+muon\s+hon|den\s+het|den|toi|het|vao|ngay\s+trong|trong|trong\s+suot)"
+    r"khong\s+muon\s+hon|den\s+het|den|toi|het|vao|trong|trong\s+suot)"
 )
 _FILLER = (
     HOUR + r"?"

@@ -98,6 +98,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
         recurring: list[_Rule] = []
         continuous: list[str] = []
         continuous_at: list[tuple[int, int]] = []
+        continuous_from: list[date | None] = []
         not_deadlines: list[str] = []
         last: _Once | None = None
         for mt in matches:
@@ -114,6 +115,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
                     continue
                 continuous.append(self.t.span(mt.start, mt.end))
                 continuous_at.append((mt.start, mt.end))
+                continuous_from.append(None)
                 continue
             if mt.kind == "recurring":
                 words = self.t.span(mt.start, mt.end)
@@ -125,6 +127,13 @@ class _Reader(_OnceReadings, _RecurringReadings):
                     recurring.append(_Rule(words, *got, mt.start, mt.end))
                 continue
             start, role = self._role(mt)
+            begins = self._begins_alone(mt, start, role)
+            if begins is not None:
+                # "Từ tháng 01/2027" alone (an appendix's time cell): the work goes on from then, continuous.
+                continuous.append(self.t.span(start, mt.end).strip())
+                continuous_at.append((start, mt.end))
+                continuous_from.append(begins)
+                continue
             inherited = role is None and last is not None and bool(_ALSO.fullmatch(self.fold, last.end, mt.start))
             if inherited:
                 role = "deadline"  # "trước ngày 5/6/2018 và ngày 5/12/2018": the marker covers both
@@ -201,7 +210,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
                 raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
             return Deadline("once", self.t.original, once[0].words, due=once[0].due)
         if continuous:
-            return Deadline("continuous", self.t.original, continuous[0])
+            return Deadline("continuous", self.t.original, continuous[0], start=continuous_from[0])
         reasons = list(not_deadlines)
         if _PERIODIC_ALONE.search(self.fold):
             reasons.append(_('"định kỳ" (periodic) names no period such as "hằng quý" or "6 tháng"'))
@@ -213,6 +222,18 @@ class _Reader(_OnceReadings, _RecurringReadings):
                                   reasons="; ".join(reasons)))
         raise DeadlineError(_('no deadline found in "{text}" (expected e.g. "trước ngày 14/6/2018", "Quý III/2013", '
                               '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
+
+    def _begins_alone(self, mt: _Match, start: int, role: str | None) -> date | None:
+        """The first day of the month or quarter in "Từ tháng 01/2027", "Từ Quý II/2026" standing alone — the
+        time cell of a plan's appendix, ongoing from then (held-out sets 3 and 6 read it so) — else None. In a
+        sentence ("triển khai từ tháng 3/2027") it only says when the work starts; a year alone ("từ năm 2012")
+        reads as often "since" as "from", and a qualified month ("từ cuối tháng 3") has no first day."""
+        if role != _NEG_REASON["tu"] or mt.kind not in ("month", "quarter") or mt.parts or _two_periods(mt):
+            return None
+        if mt.m.group("q") or not (_ONLY_PUNCT.fullmatch(self.fold[:start]) and _ONLY_PUNCT.fullmatch(self.fold, mt.end)):
+            return None
+        end = self._read_once(mt, self.t.span(start, mt.end))
+        return end.replace(day=1) if mt.kind == "month" else date(end.year, end.month - 2, 1)
 
     def _all_matches(self) -> list[_Match]:
         out: list[_Match] = []

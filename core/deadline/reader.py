@@ -163,8 +163,9 @@ class _Reader(_OnceReadings, _RecurringReadings):
         if lists:
             return self._listed(*lists[0])
         # "trước ngày 25 hằng tháng, từ tháng 12/2026 đến tháng 3/2027": the schedule holds over that span only
-        bounded = recurring and once and all(o.begins is not None and not o.strong for o in once) and len(
-            {(o.begins, o.due) for o in once}) == 1
+        # (bool(): `recurring` itself would alias the list the year-less days are added to below)
+        bounded = (bool(recurring) and bool(once) and all(o.begins is not None and not o.strong for o in once)
+                   and len({(o.begins, o.due) for o in once}) == 1)
         if bounded:
             begins, until = once[0].begins, once[0].due
             lo = min([r.start for r in recurring] + [o.start for o in once])

@@ -13,7 +13,8 @@ from core.i18n import _
 from intake.directive.text import fold
 
 # -- deadlines the text governs ---------------------------------------------------------------------------
-_STRONG = re.compile(r"^(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot|vao)\b")
+_STRONG = re.compile(r"^(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot|vao|"
+                     r"(?:ngay\s+)?trong\s+ngay)\b")
 _REPORTING = re.compile(r"\b(?:dinh\s+ky|bao\s+cao|che\s+do)\b")
 _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh)\b")
 # "báo cáo … trong tháng 3 năm 2026", "đóng điện trong quý IV năm 2024": a month or quarter of a year the duty is
@@ -21,7 +22,7 @@ _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh
 _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
 _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")
 # "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
-_PERIOD = re.compile(r"^tu\s+ngay\s+\d.*\bden\s+(?:het\s+)?ngay\s+\d")  # "hoàn thành 100% kế hoạch vốn năm 2026"
+_PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d")  # "hoàn thành 100% kế hoạch vốn năm 2026"
 # "đạt 90% vào năm 2030": a target. Read on the text with its marks: "giá đất" folds to the same letters as "đạt".
 _TARGET = re.compile(r"(?:\bđạt\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")
 # "hoàn thành điều tra các vụ việc còn tồn đọng trong năm 2026": a year the duty is to be finished within
@@ -33,6 +34,8 @@ _RIGHT_AFTER = re.compile(r"(?i)\bngay\s+sau\s+khi\b[^,;.()]*?(?=\s+để\b|[,;.
 # định …": a limit counted from an event (the grammar reads only "kể từ ngày ký / ban hành")
 _SINCE_EVENT = re.compile(r"(?i)\b(?:trong\s+(?:vòng|thời\s+hạn)|chậm\s+nhất|không\s+quá)\s+\d+\s+(?:ngày(?:\s+làm\s+việc)?|giờ|"
                           r"tuần|tháng)\s+kể\s+từ\s+(?:khi|ngày)\b[^,;.()]*")
+# "… phục vụ buổi làm việc lại …, dự kiến vào đầu tháng 4/2027": when a meeting is expected, not a deadline
+_EXPECTED_MEETING = re.compile(r"\b(?:hop|lam\s+viec|hoi\s+nghi|kiem\s+tra)\b[^;]{0,120}\bdu\s+kien\s*$")
 # "… một lần" after a period: how often the work is done, a schedule of its own
 _TIMES = re.compile(r"\b(?:mot|1)\s+lan$")
 _DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
@@ -108,7 +111,7 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                   or (before.rstrip().endswith(":") and bool(re.search(r"\d\s*[-–—]\s*\d", d.matched)))
                   or bool(_PERIOD.match(f))
                   or (bool(_YEAR_WITHIN.match(f)) and bool(_FINISH.search(before))))
-            if _TARGET.search(raw_before.rstrip()):
+            if _TARGET.search(raw_before.rstrip()) or _EXPECTED_MEETING.search(before):
                 ok = False
         elif d.kind == "recurring":
             ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f))

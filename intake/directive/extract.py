@@ -37,8 +37,9 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     on = issued or head.issued or date(2000, 1, 1)
     roots, preamble, table_at = _outline(lines)
     default = _intro_lead(preamble)
+    letter_to = _addressees(preamble)
     if described_only(default):  # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …": the letter's addressees lead
-        default = _addressees(preamble)
+        default = letter_to
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
         for item in items:
@@ -56,10 +57,23 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def make_tasks(item: _Item, inherited: str) -> None:
         handed = _handed_on(item)
+        if _IN_FORCE.match(fold(item.head.text)):
+            # "10. Chỉ thị này có hiệu lực thi hành sau 10 ngày …": when it takes effect, no duty; a paragraph under
+            # it that hands one ("Giao Giám đốc Sở Nội vụ …") still does
+            add_handed(item, handed)
+            return
         lead, text, coords = _task_lead(item, inherited)
         product = ""
         if item.roles:  # "- Cơ quan chủ trì: …" / "- Cơ quan phối hợp: …": the item's own lines say who
             lead, coords, product = _roles(item.roles, lead, coords)
+        described = lead if lead and described_only(lead) else ""
+        if described:
+            # "Yêu cầu các cơ quan, đơn vị xác định …": nobody named; a letter's addressees are who it asks, else
+            # the item is listed for the reader as unread
+            lead = letter_to
+            if not lead:
+                draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
+                return
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
@@ -89,11 +103,17 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             for t in tasks:
                 t.deadline = value
         for t in tasks:
+            if described and t.lead == letter_to:
+                t.review.append(_('the item asks "{who}", naming no one: led by the letter\'s addressees, check',
+                                  who=described))
             if not t.lead:
                 t.review.append(_("no lead agency found: name who leads this task"))
             if t.deadline is None:
                 t.review.append(_('no deadline in the text: write one (or "Thường xuyên")'))
         draft.tasks.extend(tasks)
+        add_handed(item, handed)
+
+    def add_handed(item: _Item, handed: list) -> None:
         for ln, (who, rest) in handed:  # "… giao Cục Y hướng dẫn …" after the item: a duty of its own
             dl, notes = _governed_deadline(ln.text, on)
             draft.tasks.append(DraftTask(stt=item.stt, content=rest, lead=who, coordinators=_coordinators(rest),
@@ -107,6 +127,8 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     return draft
 
 
+# "Chỉ thị này có hiệu lực (thi hành) kể từ ngày ký": when the directive takes effect
+_IN_FORCE = re.compile(r"^(?:chi\s+thi|quyet\s+dinh|ke\s+hoach|van\s+ban|thong\s+bao)\s+nay\s+co\s+hieu\s+luc\b")
 # A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
 _PURPOSE = re.compile(r"^(?:(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
                       r"muc\s+dich))?|"

@@ -14,13 +14,13 @@ _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s
          r"Thống\s+đốc|Tổng\s+Giám\s+đốc|Chỉ\s+huy\s+trưởng|Trưởng)\b[^:;]{0,40}?"
          r"|)(?:Sở|Ban(?!\s+hành)|Văn\s+phòng|VP|Trạm|"
          # the commune's offices after the 2025 reform ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội"), not "phòng, chống"
-         r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
+         r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng)\b)|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          # the tax office after 2025 ("Thuế tỉnh Lâm Đồng", "Thuế thành phố Huế", "Thuế cơ sở 3"), not "thuế suất"
          r"Thuế(?=\s+(?:tỉnh|thành\s+phố|cơ\s+sở)\b)|"
          r"Cục|Chi\s+cục|Vụ(?!\s+(?:việc|án|mùa|[ĐđXxHhTt](?:ông|uân|è|hu)\b))|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
-         r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt|trí))|Bộ\s+trưởng|Thống\s+đốc|"
+         r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt|trí)\b)|Bộ\s+trưởng|Thống\s+đốc|"
          r"Phó\s+Thủ\s+tướng|Thủ\s+tướng|Ngân\s+hàng|Tập\s+đoàn|Tổng\s+công\s+ty|Tổng\s+cục|Hiệp\s+hội|Kiểm\s+toán|"
          r"Mặt\s+trận|Bảo\s+hiểm\s+xã\s+hội|Viện|Học\s+viện|Hội\s+đồng|Tòa\s+án|Toà\s+án|Bưu\s+điện|Đoàn|Liên\s+minh)\b")
 # Matched on the folded text (same length as NFC input), so "So Noi vu" typed without marks is read too.
@@ -39,8 +39,21 @@ _VERBS = (
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
     "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
+    "cử", "mở", "gắn", "phân công", "tiến hành", "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh",
 )
-_VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
+# Longest first: "căn cứ" and "cân đối" fold past "cần", and the match is then checked against the marks.
+_VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in sorted(_VERBS, key=len, reverse=True))
+                      + r")\b")
+_VERB_SET = frozenset(_VERBS) | {v.replace("oá", "óa") for v in _VERBS} | {v.replace("óa", "oá") for v in _VERBS}
+
+
+def _written_verb(t: str, m: re.Match) -> bool:
+    """Whether the match of _VERB_RX (on the folded text) is a duty verb as `t` writes it: in lower case (in an
+    agency's name the same words are capitalised) and with its own marks — "mở" (open) folds as "mỏ" (a mine)
+    does, "cử" (send) as "cũ" (old). Text typed without marks is taken as it folds."""
+    start = m.end() - len(m.group().lstrip(" ,;"))
+    word = t[start:m.end()]
+    return word[:1].islower() and (word.lower() in _VERB_SET or word == fold(word))
 _ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+(?:dong\s+chi\s+)?", re.I)
 # "CÁC NHIỆM VỤ KHÁC", "Các giải pháp chủ yếu": a group of duties, not who does them.
 _GROUP = re.compile(r"^cac\s+(?:nhiem\s+vu|noi\s+dung|giai\s+phap|cong\s+viec|van\s+de|hoat\s+dong|bien\s+phap|"
@@ -99,7 +112,7 @@ def _subject(text: str) -> tuple[str, str] | None:
         return None
     # The first duty verb written in lower case: in an agency's name the same words are capitalised
     # ("Sở Nông nghiệp và Phát triển nông thôn", "Sở Giáo dục & Đào tạo").
-    v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()
+    v = next((m for m in _VERB_RX.finditer(f) if _written_verb(t, m)
               and not _not_a_verb(f, m.end() - len(m.group().lstrip(" ,;")))), None)
     colon = t.find(":")
     end = v.start() if v else len(t)
@@ -153,8 +166,7 @@ def _coordinators(rest: str) -> list[str]:
     who = _PAREN.sub("", m.group("who")).strip(" ,")
     # "phối hợp với Bộ Tài chính cân đối, bố trí vốn …": the coordinators end where the duty's verb begins
     f = fold(who)
-    verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0 and who[v.end() - len(v.group().lstrip(" ,;"))].islower()),
-                None)
+    verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0 and _written_verb(who, v)), None)
     if verb:
         who = who[:verb.start()].strip(" ,;")
     if not _HEAD_RX.match(fold(who)) or len(who) > 200:
@@ -201,8 +213,7 @@ def _intro_lead(lines: list[Line]) -> str:
             who = who[start.start():] if start else who
             # "… Ủy ban nhân dân các tỉnh chỉ đạo các cơ quan, địa phương thực hiện …": the addressees end at their verb
             f = fold(who)
-            verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0
-                         and who[v.end() - len(v.group().lstrip(" ,;"))].islower()
+            verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0 and _written_verb(who, v)
                          and not _not_a_verb(f, v.end() - len(v.group().lstrip(" ,;")))), None)
             if verb:
                 who = who[:verb.start()]
@@ -273,7 +284,7 @@ def _split_duties(text: str) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
     for i, p in enumerate(parts):
         s = _subject(p) if i and _ASSIGN.match(fold(p)) else None
-        if s and _NOT_A_BODY.match(fold(s[0])):
+        if s and (_NOT_A_BODY.match(fold(s[0])) or described_only(s[0])):
             s = None  # "…; yêu cầu các cơ sở sản xuất lắp đặt …": the lead's own duty is to require it of them
         out.append((p.strip(), s[0] if s else None))
     return out

@@ -2,7 +2,8 @@
 folded text (`core.deadline.text`), pure.
 
 - a reporting period or data cut-off ("số liệu … tính từ ngày 15 tháng 12 năm trước đến hết ngày 14 tháng 12 năm
-  báo cáo") names the data a report covers, never a deadline;
+  báo cáo"), or the day the figures stop ("số liệu chốt đến hết ngày 30/11/2026"), names the data a report covers,
+  never a deadline;
 - "thường xuyên" after a noun ("các công việc thường xuyên", "chi thường xuyên") describes the noun, not a duty
   that never ends;
 - a plan year ("hoàn thành 100% kế hoạch vốn năm 2026") is due at the year's end;
@@ -22,6 +23,12 @@ _CUTOFF = re.compile(
     r"\b(?:(?:thoi\s+(?:gian|diem)\s+)?(?:chot|lay)\s+so\s+lieu|so\s+lieu|ky\s+bao\s+cao)\b"
     r"[^;]{0,80}?\b(?:tinh\s+tu|tu\s+ngay|tu)\b[^;]*?(?=;|\.(?:\s|$)|$)"
 )
+# "số liệu chốt đến hết ngày 30/11/2026", "số liệu (báo cáo) tính đến ngày …", "chốt số liệu đến ngày …": the day
+# the figures stop, up to the end of the clause or a comma (a deadline may follow: ", gửi Sở trước ngày …").
+_CUTOFF_TO = re.compile(
+    r"\b(?:(?:chot|lay)\s+so\s+lieu|so\s+lieu(?:\s+[a-z]+){0,4}?\s+(?:chot|tinh|lay))\s+(?:den|toi)(?:\s+het)?\b"
+    r"[^;,]*?(?=[;,]|\.(?:\s|$)|$)"
+)
 
 # Nouns "thường xuyên" describes: work that recurs as a kind, spending ("chi", not the "chí" of "báo chí"), standing
 # forces.
@@ -40,7 +47,7 @@ _PLAN_YEAR = re.compile(
 
 def cutoff_spans(fold: str) -> list[tuple[int, int]]:
     """Where the text states a reporting period or a data cut-off."""
-    return [(m.start(), m.end()) for m in _CUTOFF.finditer(fold)]
+    return [(m.start(), m.end()) for rx in (_CUTOFF, _CUTOFF_TO) for m in rx.finditer(fold)]
 
 
 def inside(spans: list[tuple[int, int]], start: int) -> bool:

@@ -82,6 +82,8 @@ class _OnceReadings:
                     raise DeadlineError(_('"{text}": the period ends ({end}) before it starts ({start})',
                                            text=_short(words), end=y2, start=y1))
                 return date(y2, 12, 31)
+            if kind == "today":  # "ngay trong ngày": the issue date
+                return self.issued
             if kind == "rel":
                 origin = self.t.span(m.start("origin"), m.end("origin")) if g.get("origin") else None
                 return self._relative(g, words, origin)

@@ -20,7 +20,9 @@ from core.deadline import regime as _regime
 _QUAL = r"(?:(?P<q>dau|giua|cuoi)\s+)?"
 _YEAR_TAIL = r"(?:\s*[/.-]\s*(?P<y>\d{4})|\s*,?\s+nam\s+(?P<y2>\d{4}))?"
 _ROMAN_OR_NUM = r"(?P<n>[ivx]{1,4}|\d{1,2})\b"
-_PREP_R = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua)\s+)?"
+# An hour may stand between the preposition and the day: "trước 15 giờ thứ Sáu hằng tuần", "chậm nhất 9h30 …".
+HOUR = r"(?:\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)"
+_PREP_R = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua)\s+" + HOUR + r"?)?"
 _WEEKDAY = r"(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)"
 # "đầu", "đầu tiên", "thứ nhất" … "thứ tư", "cuối (cùng)": a week's or a weekday's place in a month
 _ORDINAL = r"(?:dau(?:\s+tien)?|cuoi(?:\s+cung)?|thu\s+(?:nhat|hai|ba|tu|nam|[1-5]))"
@@ -66,6 +68,9 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
     ("year", re.compile(_QUAL + r"\bnam\s+(?P<y>\d{4})(?![/.-]?\d)")),
     ("this", re.compile(_QUAL + r"\b(?P<u>nam|thang|qu[yi])\s+nay\b")),
     ("qual", re.compile(r"\b(?P<q>dau|giua|cuoi)\s+(?P<u>nam|thang|qu[yi])\b(?!\s*(?:\d|[ivx]{1,4}\b|nay\b))")),
+    # "ngay trong ngày (hôm nay)" with nothing after it: the day the directive is issued. Not "trong ngày hội",
+    # nor "ngay trong ngày khi có sự cố" (the day of an event the issue date does not tell).
+    ("today", re.compile(r"\bngay\s+trong\s+ngay(?:\s+hom\s+nay)?(?=\s*(?:[.;,)]|$))")),
     ("span", re.compile(
         r"\bgiai\s+doan\s+(?:(?:tu\s+)?nam\s+)?(?P<y1>\d{4})\s*(?:-|den(?:\s+het)?(?:\s+nam)?)\s*(?P<y2>\d{4})\b"
     )),
@@ -152,7 +157,7 @@ _PREP = (
     r"khong\s+muon\s+hon|den\s+het|den|toi|het|vao|trong|trong\s+suot)"
 )
 _FILLER = (
-    r"(?:\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)?"
+    HOUR + r"?"
     r"(?:(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)\s*,?\s*)?"
 )
 _MARKER = re.compile(
@@ -176,7 +181,7 @@ _CLOSE_PAREN = re.compile(r"\s*\)")
 _ONLY_PUNCT = re.compile(r"[^\w(]*(?:\([^)]*\)[^\w(]*)*")
 
 # Priority when two readings cover the same words (lower wins).
-_PRIORITY = {"recurring": 0, "rel": 1, "date": 2, "iso": 2, "span": 3, "half": 4, "quarter": 5, "week": 6, "weekday": 6,
+_PRIORITY = {"recurring": 0, "rel": 1, "today": 1, "date": 2, "iso": 2, "span": 3, "half": 4, "quarter": 5, "week": 6, "weekday": 6,
              "month": 6, "year": 7, "this": 8, "qual": 9, "continuous": 10}
 
 # A deadline the sender must meet, as opposed to the dates of the work itself.

@@ -134,7 +134,7 @@ class _RecurringReadings:
         d = self._regime_day(g, words)
         day = _bymonthday(d) if d > 0 else "BYMONTHDAY=-1"
         if name == "regime_month":
-            unit = {"quy": "quarter", "qui": "quarter", "thang": "month", None: "month"}.get(g.get("after"))
+            unit = {"quy": "quarter", "qui": "quarter", "thang": "month", "nam": "year", None: "month"}.get(g.get("after"))
             if g.get("after") == "ky":
                 unit = self._report_unit(words)
             if once:  # "trước ngày 15 của tháng sau": the month after the directive's

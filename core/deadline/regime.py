@@ -20,7 +20,9 @@ from __future__ import annotations
 import re
 
 # Prepositions before a recurring day; "chậm nhất vào ngày 18 hàng tháng" stacks two.
-PREP = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua|muon\s+nhat(?:\s+la)?)\s+){0,2}"
+PREP = (r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua|muon\s+nhat(?:\s+la)?)\s+){0,2}"
+        # an hour before the day: "trước 10 giờ ngày 05 của tháng sau"
+        r"(?:(?<=\s)\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)?")
 # "18", "18 (mười tám)", "thứ 15" (the 15th); "ngày cuối cùng" is the last day.
 DAY = (r"(?:(?:ngay\s+)?(?:thu\s+)?(?<![\d/.-])(?P<d>\d{1,2})(?:\s*\((?P<dw>[a-z ]{1,30})\))?"
        r"|(?P<last>ngay\s+cuoi(?:\s+cung)?))")
@@ -30,7 +32,10 @@ MONTH_REF = re.compile(
     r"\b" + PREP + DAY + r"\s+(?:cua\s+)?(?:"
     r"(?P<every>(?:hang|moi)\s+thang)"
     r"|thang\s+bao\s+cao"
-    r"|thang\s+(?P<next>" + _NEXT + r")(?:\s+(?:ngay\s+sau\s+|sau\s+|cua\s+)?(?P<after>thang|qu[yi]|ky)\s+bao\s+cao)?"
+    # "tháng đầu tiên sau kỳ báo cáo" is the month after the period too (only with the period named after it)
+    r"|thang\s+(?:(?:dau(?:\s+tien)?|thu\s+nhat)\s+(?:(?:ngay|lien)\s+)?"
+    r"(?=" + _NEXT + r"\s+(?:cua\s+)?(?:thang|qu[yi]|ky|nam)\s+bao\s+cao\b))?"
+    r"(?P<next>" + _NEXT + r")(?:\s+(?:ngay\s+sau\s+|sau\s+|cua\s+)?(?P<after>thang|qu[yi]|ky|nam)\s+bao\s+cao)?"
     r")\b(?!\s*/)"
 )
 # A month of a quarter, a year or a report period: "tháng cuối quý (báo cáo)", "tháng đầu của quý kế tiếp",

@@ -140,6 +140,15 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
     ("units", re.compile(
         r"\b(?:dinh\s+ky\s+)?(?P<list>(?:(?:hang|moi)\s+)?(?:" + _SIX + r"|qu[yi]|nam|thang|tuan))\s+(?:mot|1)\s+lan\b"
     )),
+    # "trước 15 giờ hằng ngày", "hằng ngày (trước 16 giờ)": a report every day by that hour; without the hour "hằng
+    # ngày" says how the work is done, not when a report is due. An open end ("cho đến khi bão tan", "… có thông
+    # báo mới") is an event, not a date: it belongs to the words but puts no end on the schedule.
+    ("daily", re.compile(
+        r"\b(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|khong\s+qua)\s+" + HOUR + r"(?:hang|moi)\s+ngay\b"
+        r"|(?:hang|moi)\s+ngay\s*(?:,\s*|\(\s*)?(?:truoc|vao|cham\s+nhat(?:\s+la)?|khong\s+qua)\s+"
+        r"\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\b(?:\s*\))?)"
+        r"(?:\s*,?\s*(?:cho\s+)?(?:den|toi)\s+khi\s+[^.;,()]*[^\s.;,()])?"
+    )),
 ] + _regime.FORMS
 
 _CONTINUOUS = re.compile(

@@ -123,6 +123,7 @@ def test_a_dash_range_after_from_is_due_at_its_end(text, due):
     ("trong 03 ngày kể từ khi nhận được văn bản", "khi nhận"),
     ("sau 15 ngày kể từ ngày nhận được đơn", "nhận được"),
     ("cham nhat 05 ngay lam viec sau khi nhan du ho so", "nhan du"),
+    ("trong 30 ngày kể từ ngày ký kết hợp đồng", "ký kết"),  # the contract's signing, not the directive's
 ])
 def test_a_count_from_an_event_is_refused_with_the_reason(text, origin):
     with pytest.raises(DeadlineError, match=f'counts from "{origin}", which the issue date does not tell'):

@@ -34,8 +34,10 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
         r"khong\s+qua|cham\s+nhat(?:\s+la)?|toi\s+da)\s+)?"
         r"(?<![\w/.,-])(?P<n>\d{1,6})(?:\s*\((?P<w>[a-z ]{1,40})\))?\s+"
         r"(?P<u>ngay(?:\s+lam\s+viec)?|tuan(?:\s+le)?|thang|nam)\b(?!\s*(?:\d|dau\b|cuoi\b|giua\b|/))"
-        r"(?P<from>\s*,?\s*(?:ke|tinh)\s+tu\s+(?:ngay\s+)?"
-        r"(?P<origin>ky(?:\s+ban\s+hanh)?|ban\s+hanh|[a-z]+(?:\s+[a-z]+)?)"
+        # "kể từ ngày ký", "sau ngày ký"; "sau khi nhận đủ hồ sơ", "kể từ khi nhận được …": from an event, which the
+        # reader refuses with the event's words ("ký kết hợp đồng" is such an event, not the signing)
+        r"(?P<from>\s*,?\s*(?:(?:ke|tinh)\s+tu\s+(?:ngay\s+)?|sau\s+(?:khi|ngay)\s+)"
+        r"(?P<origin>ky(?:\s+ban\s+hanh)?(?!\s+ket\b)|ban\s+hanh|[a-z]+(?:\s+[a-z]+)?)"
         r"(?:\s+(?:van\s+ban|quyet\s+dinh|chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao)\s+nay)?)?"
     )),
     ("date", re.compile(

@@ -22,7 +22,7 @@ _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh
 _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
 _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")
 # "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
-_PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d")  # "hoàn thành 100% kế hoạch vốn năm 2026"
+_PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d(?:.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d|[\d/]*\s*[-–]\s*\d)")  # "hoàn thành 100% kế hoạch vốn năm 2026"
 # "đạt 90% vào năm 2030": a target. Read on the text with its marks: "giá đất" folds to the same letters as "đạt".
 _TARGET = re.compile(r"(?:\bđạt\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")
 # "hoàn thành điều tra các vụ việc còn tồn đọng trong năm 2026": a year the duty is to be finished within
@@ -36,6 +36,11 @@ _SINCE_EVENT = re.compile(r"(?i)\b(?:trong\s+(?:vòng|thời\s+hạn)|chậm\s+n
                           r"tuần|tháng)\s+kể\s+từ\s+(?:khi|ngày)\b[^,;.()]*")
 # "… phục vụ buổi làm việc lại …, dự kiến vào đầu tháng 4/2027": when a meeting is expected, not a deadline
 _EXPECTED_MEETING = re.compile(r"\b(?:hop|lam\s+viec|hoi\s+nghi|kiem\s+tra)\b[^;]{0,120}\bdu\s+kien\s*$")
+# "… nhất là trong các giờ cao điểm từ tháng 4 đến tháng 7": when something happens, not when the duty is due
+_WHEN_IT_HAPPENS = re.compile(r"\b(?:gio\s+cao\s+diem|thoi\s+gian\s+cao\s+diem|mua\s+(?:mua|kho|lu|du\s+lich|he|thi)|"
+                              r"dip\s+(?:nghi\s+)?(?:he|tet|le))\s*$")
+# "Phó Thủ tướng Chính phủ sẽ kiểm tra lại … vào tháng 5 năm 2027": the issuer's leader's own plan, no one's deadline
+_LEADER_WILL = re.compile(r"(?:Thủ\s+tướng|Chủ\s+tịch|Bộ\s+trưởng)\b[^;.]{0,40}\bsẽ\b", re.I)
 # "… một lần" after a period: how often the work is done, a schedule of its own
 _TIMES = re.compile(r"\b(?:mot|1)\s+lan$")
 _DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
@@ -111,7 +116,8 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                   or (before.rstrip().endswith(":") and bool(re.search(r"\d\s*[-–—]\s*\d", d.matched)))
                   or bool(_PERIOD.match(f))
                   or (bool(_YEAR_WITHIN.match(f)) and bool(_FINISH.search(before))))
-            if _TARGET.search(raw_before.rstrip()) or _EXPECTED_MEETING.search(before):
+            if (_TARGET.search(raw_before.rstrip()) or _EXPECTED_MEETING.search(before)
+                    or _WHEN_IT_HAPPENS.search(before) or _LEADER_WILL.search(raw_before)):
                 ok = False
         elif d.kind == "recurring":
             ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f))

@@ -23,7 +23,7 @@ from intake.directive.leads import (_ASSIGN, _addressees, _assigned, _coordinato
                                     _split_duties, _subject, _task_lead, described_only)
 from intake.directive.model import Draft, DraftTask, Unread
 from intake.directive.outline import _TIME, _Item, _outline, unwrap
-from intake.directive.text import fold, to_lines
+from intake.directive.text import Line, fold, to_lines
 
 __all__ = ["Draft", "DraftTask", "extract"]
 
@@ -57,9 +57,10 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def make_tasks(item: _Item, inherited: str) -> None:
         handed = _handed_on(item)
-        if _IN_FORCE.match(fold(item.head.text)):
+        if _IN_FORCE.match(fold(item.head.text)) or (handed and not item.body and item.head.text.rstrip().endswith(":")):
             # "10. Chỉ thị này có hiệu lực thi hành sau 10 ngày …": when it takes effect, no duty; a paragraph under
-            # it that hands one ("Giao Giám đốc Sở Nội vụ …") still does
+            # it that hands one ("Giao Giám đốc Sở Nội vụ …") still does. A heading whose paragraphs each name
+            # their own lead is no duty either.
             add_handed(item, handed)
             return
         lead, text, coords = _task_lead(item, inherited)
@@ -140,6 +141,20 @@ _PURPOSE = re.compile(r"^(?:(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s
 def _handed_on(item: _Item) -> list:
     """Paragraphs after an item's whole sentence that hand a duty to someone of their own ("Bộ X giao Cục Y hướng
     dẫn …"): taken out of the item's body, each (line, (lead, duty))."""
+    if item.head.text.rstrip().endswith(":") and len(item.body) >= 2 and not item.times and not item.children:
+        # "2. Các sở, ban, ngành, địa phương theo chức năng, nhiệm vụ:" / "Sở Giáo dục và Đào tạo chỉ đạo …" /
+        # "Công an tỉnh …": unnumbered paragraphs, each naming its own lead, each a duty of its own (a line in
+        # lower case goes on the paragraph above: a PDF breaks a sentence after its ";")
+        paragraphs: list[Line] = []
+        for ln in item.body:
+            if paragraphs and ln.text[:1].islower():
+                paragraphs[-1] = Line(paragraphs[-1].no, f"{paragraphs[-1].text} {ln.text}")
+            else:
+                paragraphs.append(ln)
+        subjects = [_subject(p.text) if p.text[:1].isupper() else None for p in paragraphs]
+        if len(paragraphs) >= 2 and all(subjects) and not any(described_only(s[0]) for s in subjects):
+            item.body = []
+            return list(zip(paragraphs, subjects))
     if not item.body or item.times or item.children or not item.head.text.rstrip().endswith("."):
         return []
     out, kept = [], []

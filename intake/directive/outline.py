@@ -187,7 +187,11 @@ def _continues(prev: str, cur: str) -> bool:
     # "… Hải Phòng, Đà Nẵng," / "Cần Thơ trước ngày …": a list goes on; "… chỉ đạo Ban" / "Giám sát đầu tư …": a
     # name the page broke after its first word; "… (qua" / "Phòng Kinh tế …)": a parenthesis still open
     return (bool(_OPEN_END.search(fold(prev))) or prev.rstrip().endswith(",") or prev.rfind("(") > prev.rfind(")")
-            or prev.split()[-1] in _NAME_STARTS or _names_go_on(prev, cur))
+            or (len(prev) >= _WRAPPED and (prev.split()[-1] in _NAME_STARTS or _names_go_on(prev, cur))))
+
+
+# A line at least this long was wrapped by the page; a shorter one ending on "Sở" is a heading ("6. Văn phòng Sở").
+_WRAPPED = 50
 
 
 def _names_go_on(prev: str, cur: str) -> bool:

@@ -24,12 +24,12 @@ _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan|dat\s+(?:\d+\s*%\s+)?(?:k
 # "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
 _PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d(?:.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d|[\d/]*\s*[-–]\s*\d)")  # "hoàn thành 100% kế hoạch vốn năm 2026"
 # "đạt 90% vào năm 2030": a target. Read on the text with its marks: "giá đất" folds to the same letters as "đạt".
-_TARGET = re.compile(r"(?:\bđạt\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")
+_TARGET = re.compile(r"(?:\bđạt\b[^,;]{0,60}|\d\s*%[^,;]{0,30}|phấn\s+đấu\b[^;]{0,80}\d\s*%[^;]{0,100})$")
 # "hoàn thành điều tra các vụ việc còn tồn đọng trong năm 2026": a year the duty is to be finished within
 _YEAR_WITHIN = re.compile(r"^trong\s+nam\s+\d{4}$")
 _FINISH = re.compile(r"\b(?:hoan\s+thanh|xong|dut\s+diem|ket\s+thuc)\b")
 # "ngay sau khi ban hành", "ngay sau khi phát hiện …": when, but no date — kept for a person to set one
-_RIGHT_AFTER = re.compile(r"(?i)\bngay\s+sau\s+khi\b[^,;.()]*?(?=\s+để\b|[,;.()]|$)")
+_RIGHT_AFTER = re.compile(r"(?i)\bngay\s+(?:sau\s+)?khi\b[^,;.()]*?(?=\s+để\b|[,;.()]|$)")
 # "trong vòng 24 giờ kể từ khi nhận được tin báo", "trong thời hạn 10 ngày làm việc kể từ ngày nhận được quyết
 # định …": a limit counted from an event (the grammar reads only "kể từ ngày ký / ban hành")
 _SINCE_EVENT = re.compile(r"(?i)\b(?:trong\s+(?:vòng|thời\s+hạn)|chậm\s+nhất|không\s+quá)\s+\d+\s+(?:ngày(?:\s+làm\s+việc)?|giờ|"
@@ -91,7 +91,15 @@ def _standalone(clause: str, d, issued: date) -> str:
 
 
 def _clauses(text: str) -> list[str]:
-    return [c for c in re.split(r"(?<=[;.])\s+|;", text) if c.strip()]
+    """The text's clauses: its sentences and ";" parts, and a report's sending after a data cut-off ("số liệu
+    cập nhật đến ngày 15 hằng tháng, gửi Bộ trước ngày 20 hằng tháng": the cut-off is no deadline, the sending is)."""
+    out = []
+    for c in re.split(r"(?<=[;.])\s+|;", text):
+        out += _AFTER_CUT_OFF.split(c) if re.search(r"(?i)\bsố\s+liệu\b", c) else [c]
+    return [c for c in out if c.strip()]
+
+
+_AFTER_CUT_OFF = re.compile(r"(?<=\d),\s+(?=(?:gửi|nộp|báo\s+cáo)\b)")
 
 
 def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
@@ -120,7 +128,8 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                     or _WHEN_IT_HAPPENS.search(before) or _LEADER_WILL.search(raw_before)):
                 ok = False
         elif d.kind == "recurring":
-            ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f))
+            ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f)
+                      or not before.strip(" -+,"))  # "…; hằng tháng cung cấp …": the schedule opens the duty
             if (ok and not re.search(r"\d", f) and not _TIMES.search(f) and not _STRONG.match(f)
                     and describes_work(before, len(before.rstrip())) and _PAPER_OF_WORK.search(before)):
                 ok = False  # "kế hoạch kiểm tra định kỳ hằng năm": the kind of work, not when this duty is due
@@ -128,7 +137,8 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             # "Thường xuyên", "thường xuyên kiểm tra …" opening the duty, or right before the duty's verb
             # ("chỉ đạo các cơ quan báo chí thường xuyên thông tin …"); the grammar passes over a noun's.
             after = fold(clause[clause.find(d.matched) + len(d.matched):]).strip()
-            ok = not before.strip(" -+") or bool(_DUTY_VERB.match(after))
+            ok = (not before.strip(" -+") or bool(_DUTY_VERB.match(after))
+                  or before.rstrip().endswith(("thuc hien", "duy tri", "trien khai")))  # "thực hiện thường xuyên"
         if ok and not _NOT_DEADLINE.match(fold(clause[clause.find(d.matched) + len(d.matched):]).strip()):
             phrase = _standalone(clause, d, issued)
             if phrase == d.matched and re.search(r"(?i)\bngay\s+$", clause[:clause.find(d.matched)]):

@@ -38,7 +38,9 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     roots, preamble, table_at = _outline(lines)
     default = _intro_lead(preamble)
     letter_to = _addressees(preamble)
-    if described_only(default):  # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …": the letter's addressees lead
+    if not default or described_only(default):
+        # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …", or "Bộ … đề nghị:" naming no one: a letter's items
+        # that name no lead of their own are its addressees'
         default = letter_to
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
@@ -123,9 +125,25 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
                                                                           '"Thường xuyên")')])))
 
     walk(roots, "", default)
-    if table_at < len(lines):
-        draft.tasks.extend(_appendix(lines[table_at:], on))
+    while table_at < len(lines):
+        # a table of duties, in an appendix or in the body ("IV. NHIỆM VỤ CỤ THỂ" as a table, then "V. TỔ CHỨC
+        # THỰC HIỆN" numbered again): the outline goes on after its last row
+        end = _table_end(lines, table_at)
+        draft.tasks.extend(_appendix(lines[table_at:end], on))
+        if end >= len(lines):
+            break
+        more, _rest, after = _outline(lines[end:])
+        walk(more, "", default)
+        table_at = end + after
     return draft
+
+
+def _table_end(lines, start: int) -> int:
+    """Where a table written as rows of cells ends: its first line that is not a row (a table of one cell a line —
+    a PDF without rules — runs to the end)."""
+    if not lines[start].cells:
+        return len(lines)
+    return next((i for i in range(start + 1, len(lines)) if not lines[i].cells), len(lines))
 
 
 # "Chỉ thị này có hiệu lực (thi hành) kể từ ngày ký": when the directive takes effect

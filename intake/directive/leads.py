@@ -17,6 +17,8 @@ _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s
          r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng)\b)|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          # the tax office after 2025 ("Thuế tỉnh Lâm Đồng", "Thuế thành phố Huế", "Thuế cơ sở 3"), not "thuế suất"
          r"Thuế(?=\s+(?:tỉnh|thành\s+phố|cơ\s+sở)\b)|"
+         # a commune's own people after 2025: "Công chức Tư pháp - Hộ tịch", "Trưởng thôn, tổ dân phố"
+         r"Công\s+chức(?=\s+[A-ZĐÂ-Ỹ])|Trưởng\s+(?:thôn|bản|ấp|khu\s+phố|tổ\s+dân\s+phố)|"
          r"Cục|Chi\s+cục|Vụ(?!\s+(?:việc|án|mùa|[ĐđXxHhTt](?:ông|uân|è|hu)\b))|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
@@ -39,7 +41,7 @@ _VERBS = (
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
     "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
-    "cử", "mở", "gắn", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành", "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh",
+    "cử", "mở", "gắn", "lồng ghép", "bổ sung", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành", "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh",
 )
 # Longest first: "căn cứ" and "cân đối" fold past "cần", and the match is then checked against the marks.
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in sorted(_VERBS, key=len, reverse=True))

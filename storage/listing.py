@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from core.status import Status
+from storage.group_tables import GroupedOccurrence, GroupingState
 from storage.listing_tables import ListedOccurrence, ListingMeta, ListingState
+from storage.record_tables import WRITTEN, ResponsibilityEntry
 from storage.responsibility import agency_ends
 from storage.tables import Directive, Extension, Occurrence, Task
 from storage.views import RECURRING_LOOKBACK_DAYS, TaskItem, task_items
@@ -82,6 +84,11 @@ def _note_changed(session, flush_context, instances) -> None:
         elif isinstance(obj, (Occurrence, Extension)):
             if obj.task_id is not None:
                 tasks.add(obj.task_id)
+        elif isinstance(obj, ResponsibilityEntry):  # who led it on a due date: the kept four groups' lead
+            # A "written" entry only writes down what the task's row already says (storage.responsibility): an
+            # import's 100k of them change no figure and need not delete anything.
+            if obj.task_id is not None and (obj.kind != WRITTEN or obj not in session.new):
+                tasks.add(obj.task_id)
         elif isinstance(obj, Directive):
             if obj.id is not None:
                 directives.add(obj.id)
@@ -93,7 +100,8 @@ def _note_changed(session, flush_context, instances) -> None:
 
 @event.listens_for(OrmSession, "after_flush")
 def forget_changed(session, flush_context) -> None:
-    """Delete the listing rows of what this flush changed, in its transaction: the next read computes them."""
+    """Delete the listing rows of what this flush changed, and its kept four groups (reports/kept_groups.py), in
+    its transaction: the next read computes them."""
     pending = session.info.pop("listing_forget", None)
     if not pending:
         return
@@ -107,6 +115,8 @@ def forget_changed(session, flush_context) -> None:
         part = ids[i:i + 500]
         conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
         conn.execute(sa.delete(ListedOccurrence.__table__).where(L.task_id.in_(part)))
+        conn.execute(sa.delete(GroupingState.__table__).where(GroupingState.__table__.c.task_id.in_(part)))
+        conn.execute(sa.delete(GroupedOccurrence.__table__).where(GroupedOccurrence.__table__.c.task_id.in_(part)))
 
 
 def fingerprint(session: Session, settings, calendar) -> str:

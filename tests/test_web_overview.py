@@ -19,7 +19,7 @@ from dondoc.settings import load_settings
 from storage import actions, completion
 from storage.listing_tables import ListedOccurrence, ListingState
 from storage.signin import Person
-from storage.tables import Agency, Extension, Task
+from storage.tables import Agency, Extension, Occurrence, Task
 from web.common import CALENDAR, CLOCK, SETTINGS
 from web.overview import PAGE_SIZE, dashboard_lists, scope_of, task_page_of
 from web.pages import _matches, visible_items
@@ -216,3 +216,123 @@ async def test_the_scheduler_tick_keeps_the_listing_warm(engine, db_url, monkeyp
     await sch.tick()
     await sch.tick()
     assert kept() == 120
+
+
+# -- the dashboard's four groups, kept per due date (reports/kept_groups.py) -------------------------------------
+
+RUNNING = ("quarter", "half", "nine", "year", "month")
+
+
+def assert_same_groups(engine, settings, day, *, agencies=None, directive=None, kinds=RUNNING) -> dict:
+    """Every running period's four groups per agency and in total, from the kept rows and from the report library
+    (what the dashboard showed before: `build_report`, which reads every task of the period)."""
+    from reports import build_report, current_period
+    from reports.kept_groups import kept_groups
+
+    calendar = WorkCalendar()
+    today = day.astimezone(settings.timezone).date()
+    totals = {}
+    for kind in kinds:
+        period = current_period(today, kind, settings.report_cutoff)
+        with Session(engine) as s:
+            old = build_report(s, settings=settings, calendar=calendar, period=period, today=today,
+                               agencies=agencies, directive=directive, with_ratings=False)
+        with Session(engine) as s:
+            new = kept_groups(s, settings=settings, calendar=calendar, period=period, today=today, agencies=agencies,
+                              directive=directive)
+            s.commit()
+        if period.end < today:  # nine months, after September: ended, judged at its end — the library's
+            assert new is None, (kind, period)
+            continue
+        assert new is not None, (kind, period)
+        what = (kind, today, agencies, directive)
+        assert [(a.code, a.name, a.counts) for a in new.agencies] == \
+            [(a.code, a.name, a.counts) for a in old.agencies], what
+        assert new.totals == old.totals and new.as_of == old.as_of and new.ended == old.ended, what
+        totals[kind] = old.totals
+    return totals
+
+
+def test_the_kept_four_groups_equal_the_report_librarys(engine, registry):
+    r = registry
+    totals = assert_same_groups(engine, r.settings, r.now)
+    q = totals["quarter"]  # the registry has every group, so the comparison compares something
+    assert min(q.done_on_time, q.done_late, q.open_in_term, q.open_overdue) > 0, q
+    first, ceased = r.reg.agencies[0]["code"], r.reg.agencies[5]["code"]
+    assert_same_groups(engine, r.settings, r.now, agencies=[first])
+    assert_same_groups(engine, r.settings, r.now, agencies=[first, ceased])
+    assert_same_groups(engine, r.settings, r.now, agencies=[])
+    assert_same_groups(engine, r.settings, r.now, directive="3/KH-UBND")
+    assert_same_groups(engine, r.settings, r.now, directive="no such directive")
+
+
+def test_the_kept_four_groups_follow_changes_and_days(engine, registry):
+    """A completion, an extension asked and approved, a reassignment and a new task each forget their task's rows
+    in their own flush; days passing (into the next quarter and the next year) move open rows from within the
+    deadline to overdue in SQL — the figures stay the report library's after each."""
+    from reports.kept_groups import GroupingState
+    from storage.responsibility import reassign
+    from tests.factories import make_task
+
+    r = registry
+    before = assert_same_groups(engine, r.settings, r.now)["quarter"]
+    quarter_end = date(2024, 6, 30)
+    with Session(engine) as s:
+        open_once = [t for t in s.exec(select(Task).where(Task.deadline_kind == "once", Task.due >= date(2024, 4, 1),
+                                                          Task.due <= r.today - timedelta(days=3))
+                                        .order_by(Task.id)).all()
+                     if not s.exec(select(Extension).where(Extension.task_id == t.id)).first()
+                     and all(o.status == "open" for o in s.exec(select(Occurrence).where(Occurrence.task_id == t.id)))]
+        done, extended, moved = open_once[-1].id, open_once[-2].id, open_once[-3].id
+        actions.mark_done(s, open_once[-1], "once", CLERK, r.now, needs_confirmation=False)
+        assert s.get(GroupingState, done) is None  # forgotten in the same transaction
+        s.commit()
+    after = assert_same_groups(engine, r.settings, r.now)["quarter"]
+    assert after.done_late == before.done_late + 1 and after.open_overdue == before.open_overdue - 1
+
+    with Session(engine) as s:
+        task = s.get(Task, extended)
+        ext = actions.request_extension(s, task, "once", quarter_end, "Chờ số liệu", CLERK, r.now).id
+        s.commit()
+    assert_same_groups(engine, r.settings, r.now)
+    with Session(engine) as s:
+        actions.decide_extension(s, s.get(Extension, ext), True, BOSS, r.now)
+        s.commit()
+    approved = assert_same_groups(engine, r.settings, r.now)["quarter"]
+    assert approved.open_in_term == after.open_in_term + 1
+
+    with Session(engine) as s:  # from a date before its due date: its quarter's row counts for the new lead
+        task = s.get(Task, moved)
+        new_lead = next(a["code"] for a in r.reg.agencies if a["code"] != task.lead_agency)
+        reassign(s, task, new_lead, since=task.due - timedelta(days=5), reason="Giao lại", actor="Anh Hùng",
+                 actor_id="4242", source="console", now=r.now, today=r.today)
+        assert s.get(GroupingState, moved) is None
+        s.commit()
+    assert_same_groups(engine, r.settings, r.now, agencies=[new_lead])
+    assert_same_groups(engine, r.settings, r.now)
+
+    with Session(engine) as s:
+        make_task(s, key="NEW-1", deadline_text="trước ngày 20/6/2024", now=r.now, lead=r.reg.agencies[2]["code"])
+        make_task(s, key="NEW-2", deadline_text="định kỳ hàng tháng", now=r.now, lead=r.reg.agencies[2]["code"])
+        s.commit()
+    added = assert_same_groups(engine, r.settings, r.now)["quarter"]
+    assert added.total == approved.total + 2  # one once, one monthly (June)
+
+    for days in (1, 5, 17, 28, 29, 60, 120, 210, 400):  # past the quarter's end, the half's, into the next year
+        assert_same_groups(engine, r.settings, r.now + timedelta(days=days))
+
+
+def test_the_kept_four_groups_under_nd09_and_what_they_leave_to_the_report_library(engine, registry, db_url):
+    """Under Nghị định 09's cut-off the kept year runs 15/12–14/12; a period that has ended (judged at its last
+    day) or reaches outside the kept year is not served (None): the dashboard asks the report library."""
+    from reports import make_period, period_between
+    from reports.kept_groups import kept_groups
+
+    r = registry
+    nd09 = load_settings(environ={"REPORT_CUTOFF": "nd09"}, dotenv_path=None, database_url=db_url)
+    assert_same_groups(engine, nd09, r.now)
+    assert_same_groups(engine, nd09, datetime(2024, 12, 20, 9, tzinfo=data.VN))  # in the year 2025 already
+    with Session(engine) as s:
+        for period in (make_period("quarter", 2024, 1), period_between(date(2024, 5, 1), date(2025, 2, 1))):
+            assert kept_groups(s, settings=r.settings, calendar=WorkCalendar(), period=period,
+                               today=r.today) is None

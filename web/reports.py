@@ -265,14 +265,21 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
         return {"report": None, "error": choice.error, "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}
     from reports import ReportTooLarge
-
+    from reports.kept_groups import kept_groups
     from web.overview import kept_figures
 
     allowed = person.visible_agencies()
+    # A running period (this quarter by default) is read from the groups kept per due date (reports/kept_groups.py):
+    # one GROUP BY, also right after a change. One that has ended is judged at its last day: the report library's,
+    # kept for the day while no record changes (web/overview.py). The dashboard shows no ratings.
+    report = kept_groups(s, settings=settings, calendar=request.app[CALENDAR], period=choice.period,
+                         today=today_of(request), agencies=[choice.agency] if choice.agency else allowed,
+                         directive=choice.directive)
     key = ("dashboard", today_of(request), choice.period.code, choice.period.start, choice.period.end,
            tuple(sorted(allowed)) if allowed is not None else None, choice.agency, choice.directive)
-    try:  # the dashboard shows no ratings; kept for the day while no record changes (web/overview.py)
-        report = kept_figures(s, key, lambda: build(s, request, person, choice, with_ratings=False))
+    try:
+        if report is None:
+            report = kept_figures(s, key, lambda: build(s, request, person, choice, with_ratings=False))
     except ReportTooLarge as e:
         return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}

@@ -203,19 +203,23 @@ async def test_the_scheduler_tick_keeps_the_listing_warm(engine, db_url, monkeyp
     reg = data.make_registry(120)
     data.load_registry(engine, reg)
     settings = load_settings(environ={}, dotenv_path=None, database_url=db_url)
+    from reports import kept_groups
+    from storage.group_tables import GroupingState
+
     monkeypatch.setattr(listing, "LISTING_TICK_SHARE", 50)
+    monkeypatch.setattr(kept_groups, "GROUPS_TICK_SHARE", 50)  # and the dashboard's kept four groups alike
     sch = make_scheduler(engine, settings, FixedClock(data.NOW), {})
 
-    def kept() -> int:
+    def kept(table=ListingState) -> int:
         with Session(engine) as s:
-            return len(s.exec(select(ListingState)).all())
+            return len(s.exec(select(table)).all())
 
-    assert kept() == 0
+    assert kept() == 0 and kept(GroupingState) == 0
     await sch.tick()
-    assert kept() == 50
+    assert kept() == 50 and kept(GroupingState) == 50
     await sch.tick()
     await sch.tick()
-    assert kept() == 120
+    assert kept() == 120 and kept(GroupingState) == 120
 
 
 # -- the dashboard's four groups, kept per due date (reports/kept_groups.py) -------------------------------------
@@ -270,7 +274,7 @@ def test_the_kept_four_groups_follow_changes_and_days(engine, registry):
     """A completion, an extension asked and approved, a reassignment and a new task each forget their task's rows
     in their own flush; days passing (into the next quarter and the next year) move open rows from within the
     deadline to overdue in SQL — the figures stay the report library's after each."""
-    from reports.kept_groups import GroupingState
+    from storage.group_tables import GroupingState
     from storage.responsibility import reassign
     from tests.factories import make_task
 

@@ -87,18 +87,6 @@ def _local(dt: datetime | None, tz) -> date | None:
     return dt.astimezone(tz).date()
 
 
-def _looks_current(conn, today: date) -> bool:
-    """Every task (a removed one too: it keeps a row that says it has nothing) has rows that hold today — read
-    from counts and indexes only, as storage.listing does."""
-    tasks = conn.execute(sa.select(sa.func.count()).select_from(Task.__table__)).scalar_one()
-    kept = conn.execute(sa.select(sa.func.count()).select_from(GroupingState.__table__)).scalar_one()
-    if tasks != kept:
-        return False
-    expired = conn.execute(sa.select(S.task_id).where(S.valid_until < today).limit(1)).first()
-    ahead = conn.execute(sa.select(S.task_id).where(S.computed_on > today).limit(1)).first()
-    return expired is None and ahead is None
-
-
 def _fixed(fact, today: date) -> bool:
     """Whether `judge` gave this fact's group from its completion (no later day changes it) rather than from the
     day against the deadline."""
@@ -134,14 +122,8 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         else:
             meta.value = fp
         session.flush()
-    if thorough or not _looks_current(conn, today):
-        stale = list(conn.execute(
-            sa.select(T.id).select_from(Task.__table__.outerjoin(GroupingState.__table__, S.task_id == T.id))
-            .where(sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today,
-                          S.task_sequence != T.sequence))
-            .order_by(T.id).limit(limit)).scalars())
-    else:
-        stale = []
+    # Every task has a state, a removed one too (it says it has nothing): the count is of every task.
+    stale = listing.stale_tasks(conn, today, state=GroupingState.__table__, limit=limit, thorough=thorough)
     tz = settings.timezone
     shift = bool(getattr(settings, "deadline_shift_to_workday", True))
     memo: dict = {}

@@ -38,7 +38,7 @@ from storage.responsibility import agency_ends
 from storage.tables import Directive, Extension, Occurrence, Task
 from storage.views import RECURRING_LOOKBACK_DAYS, TaskItem, task_items
 
-__all__ = ["refresh", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
+__all__ = ["refresh", "stale_tasks", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
            "LISTING_VERSION", "ORDER"]
 
 LISTING_VERSION = "3"  # bump when what a row holds changes: every row is computed again
@@ -46,6 +46,7 @@ LISTING_TICK_SHARE = 5000  # tasks a scheduler tick recomputes at most (jobs/sch
 FIXED = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.PENDING_CONFIRMATION, Status.NO_DEADLINE)
 L = ListedOccurrence.__table__.c
 S = ListingState.__table__.c
+STALE = date(1900, 1, 1)  # the `valid_until` of a task whose rows a change forgot: before any day asked
 
 
 # -- text folding (the task list's search: a query typed without diacritics matches the text with them) -------
@@ -77,10 +78,13 @@ def _changed(obj, ignored=frozenset()) -> bool:
 def _note_changed(session, flush_context, instances) -> None:
     tasks: set[int] = set()
     directives: set[int] = set()
+    gone: set[int] = set()  # deleted, or removed from the registry: the listing keeps no state for them
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Task):
             if obj.id is not None and (obj in session.deleted or _changed(obj, _IGNORED_TASK_FIELDS)):
                 tasks.add(obj.id)
+                if obj in session.deleted or obj.removed_at is not None:
+                    gone.add(obj.id)
         elif isinstance(obj, (Occurrence, Extension)):
             if obj.task_id is not None:
                 tasks.add(obj.task_id)
@@ -93,30 +97,39 @@ def _note_changed(session, flush_context, instances) -> None:
             if obj.id is not None:
                 directives.add(obj.id)
     if tasks or directives:
-        pending = session.info.setdefault("listing_forget", (set(), set()))
+        pending = session.info.setdefault("listing_forget", (set(), set(), set(), set()))
         pending[0].update(tasks)
         pending[1].update(directives)
+        pending[2].update(gone)
+        pending[3].update(t.id for t in session.deleted if isinstance(t, Task) and t.id is not None)
 
 
 @event.listens_for(OrmSession, "after_flush")
 def forget_changed(session, flush_context) -> None:
     """Delete the listing rows of what this flush changed, and its kept four groups (reports/kept_groups.py), in
-    its transaction: the next read computes them."""
+    its transaction, and mark the tasks stale (`valid_until` the first day there is): the next read finds them by
+    that index alone and computes them, without looking for tasks that have no state among all of them. A task
+    deleted — or, for the listing, removed from the registry — loses its state instead."""
     pending = session.info.pop("listing_forget", None)
     if not pending:
         return
-    tasks, directives = pending
+    tasks, directives, gone, deleted = pending
     conn = session.connection()
     if directives:
         tasks = tasks | set(conn.execute(sa.select(Task.__table__.c.id)
                                          .where(Task.__table__.c.directive_id.in_(sorted(directives)))).scalars())
+    GS = GroupingState.__table__.c
     ids = sorted(tasks)
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
-        conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
         conn.execute(sa.delete(ListedOccurrence.__table__).where(L.task_id.in_(part)))
-        conn.execute(sa.delete(GroupingState.__table__).where(GroupingState.__table__.c.task_id.in_(part)))
         conn.execute(sa.delete(GroupedOccurrence.__table__).where(GroupedOccurrence.__table__.c.task_id.in_(part)))
+        conn.execute(sa.update(ListingState.__table__).where(S.task_id.in_(part)).values(valid_until=STALE))
+        conn.execute(sa.update(GroupingState.__table__).where(GS.task_id.in_(part)).values(valid_until=STALE))
+    for i in range(0, len(gone), 500):
+        conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(sorted(gone)[i:i + 500])))
+    for i in range(0, len(deleted), 500):
+        conn.execute(sa.delete(GroupingState.__table__).where(GS.task_id.in_(sorted(deleted)[i:i + 500])))
 
 
 def fingerprint(session: Session, settings, calendar) -> str:
@@ -161,20 +174,27 @@ def _row(i: TaskItem) -> dict:
             "search_fold": fold(text), "search_bare": bare(text)}
 
 
-def _looks_current(conn, today: date) -> bool:
-    """Whether every task in the registry has rows that hold today, read from indexes and counts only: as many
-    kept tasks as tasks in the registry (a removed task's rows go with its change), none past `valid_until`,
-    none computed after today. A change another process committed while rows were computed is what this
-    cannot see; the thorough check (the scheduler's tick) compares each task's sequence."""
+def stale_tasks(conn, today: date, *, state, limit: int | None, thorough: bool, kept_only=()) -> list[int]:
+    """The tasks whose rows must be computed on `today`, read from counts and indexes while that suffices: when
+    as many tasks have a state as there are tasks (`kept_only`: the conditions a task must meet to be kept), the
+    stale ones are those past `valid_until` (a change marks them, storage/listing.py `forget_changed`; a
+    recurring task's rows end) or computed after today (a clock set back) — found by index. Otherwise (a
+    registry loaded in bulk, a new task) and when `thorough` (the scheduler's tick: also a task whose sequence
+    moved since, a change another process committed while its rows were computed) every task is compared."""
     T = Task.__table__.c
-    tasks = conn.execute(sa.select(sa.func.count()).select_from(Task.__table__)
-                         .where(T.removed_at.is_(None))).scalar_one()
-    kept = conn.execute(sa.select(sa.func.count()).select_from(ListingState.__table__)).scalar_one()
-    if tasks != kept:
-        return False
-    expired = conn.execute(sa.select(S.task_id).where(S.valid_until < today).limit(1)).first()
-    ahead = conn.execute(sa.select(S.task_id).where(S.computed_on > today).limit(1)).first()
-    return expired is None and ahead is None
+    s = state.c
+    if not thorough:
+        n_tasks = conn.execute(sa.select(sa.func.count()).select_from(Task.__table__).where(*kept_only)).scalar_one()
+        n_kept = conn.execute(sa.select(sa.func.count()).select_from(state)).scalar_one()
+        if n_tasks == n_kept:
+            return list(conn.execute(sa.union(sa.select(s.task_id).where(s.valid_until < today),
+                                              sa.select(s.task_id).where(s.computed_on > today))
+                                     .order_by("task_id").limit(limit)).scalars())
+    return list(conn.execute(
+        sa.select(T.id).select_from(Task.__table__.outerjoin(state, s.task_id == T.id))
+        .where(*kept_only, sa.or_(s.task_id.is_(None), s.valid_until < today, s.computed_on > today,
+                                  s.task_sequence != T.sequence))
+        .order_by(T.id).limit(limit)).scalars())
 
 
 def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2000, limit: int | None = None,
@@ -193,15 +213,8 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         else:
             meta.value = fp
         session.flush()
-    T = Task.__table__.c
-    if thorough or not _looks_current(conn, today):
-        stale = list(conn.execute(
-            sa.select(T.id).select_from(Task.__table__.outerjoin(ListingState.__table__, S.task_id == T.id))
-            .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today,
-                                                  S.task_sequence != T.sequence))
-            .limit(limit)).scalars())
-    else:
-        stale = []
+    stale = stale_tasks(conn, today, state=ListingState.__table__, limit=limit,
+                        thorough=thorough, kept_only=(Task.__table__.c.removed_at.is_(None),))
     for i in range(0, len(stale), chunk):
         part = stale[i:i + chunk]
         items = task_items(session, settings=settings, calendar=calendar, today=today, task_ids=part)

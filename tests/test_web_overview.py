@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from core.status import Status
 from core.workdays import WorkCalendar
 from dondoc.settings import load_settings
-from storage import actions, completion
+from storage import actions, completion, listing
 from storage.listing_tables import ListedOccurrence, ListingState
 from storage.signin import Person
 from storage.tables import Agency, Extension, Occurrence, Task
@@ -181,7 +181,9 @@ def test_the_listing_follows_changes_and_days(engine, registry):
                          .order_by(ListedOccurrence.task_id)).first()
         task = s.get(Task, overdue.task_id)
         actions.mark_done(s, task, overdue.occurrence_key, CLERK, r.now, needs_confirmation=False)
-        assert s.get(ListingState, task.id) is None  # forgotten in the same transaction
+        # forgotten in the same transaction: its rows gone, its state marked stale for the next read's index
+        assert s.get(ListingState, task.id).valid_until == listing.STALE
+        assert not s.exec(select(ListedOccurrence).where(ListedOccurrence.task_id == task.id)).all()
         s.commit()
     after = assert_same_dashboard(engine, r.settings, r.now, admin)
     assert after["overdue"] == before["overdue"] - 1
@@ -289,7 +291,7 @@ def test_the_kept_four_groups_follow_changes_and_days(engine, registry):
                      and all(o.status == "open" for o in s.exec(select(Occurrence).where(Occurrence.task_id == t.id)))]
         done, extended, moved = open_once[-1].id, open_once[-2].id, open_once[-3].id
         actions.mark_done(s, open_once[-1], "once", CLERK, r.now, needs_confirmation=False)
-        assert s.get(GroupingState, done) is None  # forgotten in the same transaction
+        assert s.get(GroupingState, done).valid_until == listing.STALE  # forgotten in the same transaction
         s.commit()
     after = assert_same_groups(engine, r.settings, r.now)["quarter"]
     assert after.done_late == before.done_late + 1 and after.open_overdue == before.open_overdue - 1
@@ -310,7 +312,7 @@ def test_the_kept_four_groups_follow_changes_and_days(engine, registry):
         new_lead = next(a["code"] for a in r.reg.agencies if a["code"] != task.lead_agency)
         reassign(s, task, new_lead, since=task.due - timedelta(days=5), reason="Giao lại", actor="Anh Hùng",
                  actor_id="4242", source="console", now=r.now, today=r.today)
-        assert s.get(GroupingState, moved) is None
+        assert s.get(GroupingState, moved).valid_until == listing.STALE
         s.commit()
     assert_same_groups(engine, r.settings, r.now, agencies=[new_lead])
     assert_same_groups(engine, r.settings, r.now)
@@ -321,6 +323,17 @@ def test_the_kept_four_groups_follow_changes_and_days(engine, registry):
         s.commit()
     added = assert_same_groups(engine, r.settings, r.now)["quarter"]
     assert added.total == approved.total + 2  # one once, one monthly (June)
+    assert_same_dashboard(engine, r.settings, r.now, people(r.reg)["admin"])  # the listing found them too
+
+    with Session(engine) as s:  # removed from the registry: gone from both, the counts still agree
+        task = s.exec(select(Task).where(Task.key == "NEW-1")).one()
+        task.removed_at, gone = r.now, task.id
+        s.commit()
+    assert assert_same_groups(engine, r.settings, r.now)["quarter"].total == added.total - 1
+    assert_same_dashboard(engine, r.settings, r.now, people(r.reg)["admin"])
+    with Session(engine) as s:
+        assert s.get(ListingState, gone) is None
+        assert len(s.exec(select(ListingState)).all()) == len(r.reg.tasks) + 1  # NEW-2 and every kept task
 
     for days in (1, 5, 17, 28, 29, 60, 120, 210, 400):  # past the quarter's end, the half's, into the next year
         assert_same_groups(engine, r.settings, r.now + timedelta(days=days))

@@ -290,6 +290,8 @@ class Scope:
 
 
 ORDER = (L.due_sort, L.position, L.directive_id, L.task_key, L.due)
+# The order of several agencies' items merged (web.pages / web.api visible_items): deadline, position, key.
+MERGED_ORDER = (L.due_sort, L.position, L.task_key, L.due)
 
 
 def count(session: Session, scope: Scope, *extra) -> int:
@@ -297,8 +299,9 @@ def count(session: Session, scope: Scope, *extra) -> int:
     return session.connection().execute(q).scalar_one()
 
 
-def page_keys(session: Session, scope: Scope, *extra, limit: int, offset: int = 0) -> list[tuple[int, str]]:
-    q = (sa.select(L.task_id, L.occurrence_key).where(*scope.where(), *extra).order_by(*ORDER)
+def page_keys(session: Session, scope: Scope, *extra, limit: int, offset: int = 0,
+              order=ORDER) -> list[tuple[int, str]]:
+    q = (sa.select(L.task_id, L.occurrence_key).where(*scope.where(), *extra).order_by(*order)
          .limit(limit).offset(offset))
     return [(r[0], r[1]) for r in session.connection().execute(q)]
 

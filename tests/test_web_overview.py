@@ -353,3 +353,44 @@ def test_the_kept_four_groups_under_nd09_and_what_they_leave_to_the_report_libra
         for period in (make_period("quarter", 2024, 1), period_between(date(2024, 5, 1), date(2025, 2, 1))):
             assert kept_groups(s, settings=r.settings, calendar=WorkCalendar(), period=period,
                                today=r.today) is None
+
+
+def test_the_apis_task_list_pages_the_listing_as_the_old_reading_filtered(engine, registry):
+    """GET /api/v1/tasks counts and pages in SQL (web.api.routes.task_page); the old reading — every visible
+    item, filtered in Python — gives the same total and the same page, for an every-agency token and one of two
+    agencies, with each filter."""
+    from reports import parse_period
+    from web.api import common as api
+    from web.api import models as m
+    from web.api.routes import task_page, visible_items as api_items
+
+    r = registry
+    first, ceased = r.reg.agencies[0]["code"], r.reg.agencies[5]["code"]
+    request = SimpleNamespace(app={api.SETTINGS: r.settings, api.CALENDAR: WorkCalendar(),
+                                   api.CLOCK: FixedClock(r.now)}, query={})
+    tokens = {"every agency": api.Client(1, "LGSP", "read", Person(user_id="api:1", name="LGSP",
+                                                                    bindings=[("", "leadership")])),
+              "two agencies": api.Client(2, "e-office", "read", Person(user_id="api:2", name="e-office",
+                                                                        bindings=[(first, "focal"), (ceased, "focal")]))}
+    queries = [{}, {"agency": first}, {"agency": ceased}, {"status": "overdue"}, {"status": "done_on_time"},
+               {"q": "nhiem vu 1"}, {"directive": "3/KH-UBND"}, {"period": "Quý III/2024"},
+               {"period": "Quý II/2024", "status": "pending_confirmation"}]
+    compared = 0
+    for name, c in tokens.items():
+        for args in queries:
+            for page in (1, 2):
+                q = m.TaskQuery(page=page, per_page=40, **args)
+                period = parse_period(q.period) if q.period else None
+                with Session(engine) as s:
+                    old = api_items(s, request, c, agency=q.agency, directive=q.directive)
+                    old = [i for i in old if _matches(i, (q.q or "").strip())
+                           and (q.status is None or i.status.value == q.status.value)
+                           and (period is None or (i.effective_due is not None
+                                                   and period.start <= i.effective_due <= period.end))]
+                with Session(engine, expire_on_commit=False) as s:
+                    total, items = task_page(s, request, c, q, period)
+                    s.commit()
+                assert total == len(old), (name, args)
+                assert keys(items) == keys(old[(page - 1) * 40:page * 40]), (name, args, page)
+                compared += len(items)
+    assert compared > 500

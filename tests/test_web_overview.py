@@ -394,3 +394,39 @@ def test_the_apis_task_list_pages_the_listing_as_the_old_reading_filtered(engine
                 assert keys(items) == keys(old[(page - 1) * 40:page * 40]), (name, args, page)
                 compared += len(items)
     assert compared > 500
+
+
+def test_the_task_list_export_reads_only_its_rows_as_the_old_reading_filtered(engine, registry):
+    """The XLSX export of the task list (its filters, or a ticked selection) lists in SQL over the listing and
+    reads only those tasks (web.overview.export_items): the same rows in the same order as every visible item
+    filtered in Python, and never another agency's row even when it is asked for by key."""
+    from web.overview import export_items
+
+    r = registry
+    who = people(r.reg)
+    request = request_on(r.settings, r.now)
+    other = r.reg.agencies[3]["code"]
+    with Session(engine) as s:
+        everything = visible_items(s, request, who["admin"])
+    chosen = {(i.task.key, i.occurrence_key) for i in everything[::97]}
+    chosen |= {(i.task.key, i.occurrence_key) for i in everything if i.task.lead_agency == other}
+    cases = [({}, None), ({"status": "overdue"}, None), ({"q": "nhiệm vụ 3"}, None),
+             ({"agency": r.reg.agencies[0]["code"]}, None), ({"directive": "2/KH-UBND"}, None), ({}, chosen)]
+    for name in ("admin", "focal of two"):
+        person = who[name]
+        for args, wanted in cases:
+            with Session(engine) as s:
+                old = visible_items(s, request, person, agency=args.get("agency"), directive=args.get("directive"))
+                old = [i for i in old if _matches(i, args.get("q", ""))
+                       and (args.get("status") is None or i.status.value == args["status"])]
+                if wanted is not None:
+                    old = [i for i in old if (i.task.key, i.occurrence_key) in wanted]
+            with Session(engine, expire_on_commit=False) as s:
+                new = export_items(s, request, person, agency=args.get("agency"), directive=args.get("directive"),
+                                   q=args.get("q", ""), status=args.get("status"), wanted=wanted)
+                s.commit()
+            assert keys(new) == keys(old), (name, args, wanted is not None)
+            assert old or args.get("directive"), (name, args)
+            if name == "focal of two" and wanted is not None:  # asked for by key, another agency's stays out
+                mine = set(person.visible_agencies())
+                assert new and all(mine & {i.task.lead_agency, *(i.task.coordinators or [])} for i in new)

@@ -272,6 +272,22 @@ def test_the_kept_four_groups_equal_the_report_librarys(engine, registry):
     assert_same_groups(engine, r.settings, r.now, directive="no such directive")
 
 
+def test_the_dashboards_chart_drawn_from_the_kept_groups_is_the_report_librarys(engine, registry):
+    """/web/reports/report.png of a running period is drawn from the kept groups (web.reports.kept_figures_of):
+    the very image the report library's figures give."""
+    from reports import build_report, current_period
+    from reports.chart import report_chart
+    from reports.kept_groups import kept_groups
+
+    r = registry
+    period = current_period(r.today, "quarter")
+    with Session(engine) as s:
+        old = build_report(s, settings=r.settings, calendar=WorkCalendar(), period=period, today=r.today,
+                           with_ratings=False)
+        new = kept_groups(s, settings=r.settings, calendar=WorkCalendar(), period=period, today=r.today)
+        assert report_chart(new, lang="vi") == report_chart(old, lang="vi")
+
+
 def test_the_kept_four_groups_follow_changes_and_days(engine, registry):
     """A completion, an extension asked and approved, a reassignment and a new task each forget their task's rows
     in their own flush; days passing (into the next quarter and the next year) move open rows from within the

@@ -191,7 +191,11 @@ async def report_file(request: web.Request) -> web.Response:
         choice = choose(request, person, filter_choices(s, person)["agencies"])
         if choice.period is None:
             return None, None
-        report = build(s, request, person, choice)
+        if fmt == "png":  # the chart draws the four groups only: the dashboard's own image, kept like its table
+            report = kept_figures_of(s, request, person, choice) or build(s, request, person, choice,
+                                                                            with_ratings=False)
+        else:
+            report = build(s, request, person, choice)
         if fmt == "xlsx":
             from reports.xlsx import report_xlsx
 
@@ -256,6 +260,17 @@ async def report_chart_link(request: web.Request) -> web.Response:
                                             "Content-Disposition": f'inline; filename="dondoc-report-{code}.png"'})
 
 
+def kept_figures_of(s: Session, request: web.Request, person: Person, choice: Choice):
+    """The four groups of a running period from the groups kept per due date (reports/kept_groups.py), within this
+    person's agencies and the filters; None for a period they do not serve (ended, or outside the kept year)."""
+    from reports.kept_groups import kept_groups
+
+    allowed = person.visible_agencies()
+    return kept_groups(s, settings=request.app[SETTINGS], calendar=request.app[CALENDAR], period=choice.period,
+                       today=today_of(request), agencies=[choice.agency] if choice.agency else allowed,
+                       directive=choice.directive)
+
+
 def dashboard_figures(s: Session, request: web.Request, person: Person, choices: dict) -> dict:
     """The dashboard's four groups per agency for the chosen period (the current quarter by default)."""
     choice = choose(request, person, choices["agencies"])
@@ -265,16 +280,13 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
         return {"report": None, "error": choice.error, "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}
     from reports import ReportTooLarge
-    from reports.kept_groups import kept_groups
     from web.overview import kept_figures
 
     allowed = person.visible_agencies()
     # A running period (this quarter by default) is read from the groups kept per due date (reports/kept_groups.py):
     # one GROUP BY, also right after a change. One that has ended is judged at its last day: the report library's,
     # kept for the day while no record changes (web/overview.py). The dashboard shows no ratings.
-    report = kept_groups(s, settings=settings, calendar=request.app[CALENDAR], period=choice.period,
-                         today=today_of(request), agencies=[choice.agency] if choice.agency else allowed,
-                         directive=choice.directive)
+    report = kept_figures_of(s, request, person, choice)
     key = ("dashboard", today_of(request), choice.period.code, choice.period.start, choice.period.end,
            tuple(sorted(allowed)) if allowed is not None else None, choice.agency, choice.directive)
     try:

@@ -192,8 +192,9 @@ async def report_file(request: web.Request) -> web.Response:
         if choice.period is None:
             return None, None
         if fmt == "png":  # the chart draws the four groups only: the dashboard's own image, kept like its table
-            report = kept_figures_of(s, request, person, choice) or build(s, request, person, choice,
-                                                                            with_ratings=False)
+            report = kept_figures_of(s, request, person, choice)
+            s.commit()  # the rows it brought up to date stay computed (the report gate's session is not committed)
+            report = report or build(s, request, person, choice, with_ratings=False)
         else:
             report = build(s, request, person, choice)
         if fmt == "xlsx":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Iterable, Sequence
 
@@ -132,6 +133,18 @@ def forget_changed(session, flush_context) -> None:
         conn.execute(sa.delete(GroupingState.__table__).where(GS.task_id.in_(sorted(deleted)[i:i + 500])))
 
 
+@lru_cache(maxsize=1)
+def _holidays_version() -> str:
+    """The `holidays` package's version: read once a process (reading package metadata costs milliseconds, and
+    every page asks the fingerprint)."""
+    try:
+        from importlib.metadata import version
+
+        return version("holidays")
+    except Exception:  # noqa: BLE001 - no version: the fingerprint is still the calendar's own days
+        return ""
+
+
 def fingerprint(session: Session, settings, calendar) -> str:
     """What every row depends on beyond its task: the calendar's own days, the shift rule, the ceased agencies."""
     shift = bool(getattr(settings, "deadline_shift_to_workday", True)) and calendar is not None
@@ -139,12 +152,7 @@ def fingerprint(session: Session, settings, calendar) -> str:
     if calendar is not None:
         parts += [",".join(sorted(d.isoformat() for d in getattr(calendar, "_extra_off", ()))),
                   ",".join(sorted(d.isoformat() for d in getattr(calendar, "_extra_work", ())))]
-        try:
-            from importlib.metadata import version
-
-            parts.append(version("holidays"))
-        except Exception:  # noqa: BLE001 - no version: the fingerprint is still the calendar's own days
-            pass
+        parts.append(_holidays_version())
     parts.append(";".join(f"{c}:{end}:{succ}" for c, (end, succ) in sorted(agency_ends(session).items())))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 

@@ -285,14 +285,14 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
 
     allowed = person.visible_agencies()
     # A running period (this quarter by default) is read from the groups kept per due date (reports/kept_groups.py):
-    # one GROUP BY, also right after a change. One that has ended is judged at its last day: the report library's,
-    # kept for the day while no record changes (web/overview.py). The dashboard shows no ratings.
-    report = kept_figures_of(s, request, person, choice)
+    # one GROUP BY, also right after a change. One that has ended is judged at its last day: the report library's.
+    # Either is kept, per process, for the day while no record changes (web/overview.py): the views between two
+    # changes skip even the GROUP BY. The dashboard shows no ratings.
     key = ("dashboard", today_of(request), choice.period.code, choice.period.start, choice.period.end,
            tuple(sorted(allowed)) if allowed is not None else None, choice.agency, choice.directive)
     try:
-        if report is None:
-            report = kept_figures(s, key, lambda: build(s, request, person, choice, with_ratings=False))
+        report = kept_figures(s, key, lambda: kept_figures_of(s, request, person, choice)
+                              or build(s, request, person, choice, with_ratings=False))
     except ReportTooLarge as e:
         return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}

@@ -75,7 +75,8 @@ def kept_window(today: date, cutoff: str) -> Period:
 
 def _fingerprint(session: Session, settings, calendar, window: Period) -> str:
     base = listing.fingerprint(session, settings, calendar)  # the calendar's days, the shift rule, ceased agencies
-    text = f"{GROUPS_VERSION}|{base}|{window.start.isoformat()}|{window.end.isoformat()}"
+    # TIMEZONE too: the local dates of decisions and removals are read in it.
+    text = f"{GROUPS_VERSION}|{base}|{window.start.isoformat()}|{window.end.isoformat()}|{settings.timezone}"
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 

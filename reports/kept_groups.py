@@ -123,7 +123,6 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         else:
             meta.value = fp
         session.flush()
-    # Every task has a state, a removed one too (it says it has nothing): the count is of every task.
     stale = listing.stale_tasks(conn, today, state=GroupingState.__table__, limit=limit, thorough=thorough)
     tz = settings.timezone
     shift = bool(getattr(settings, "deadline_shift_to_workday", True))

@@ -79,13 +79,10 @@ def _changed(obj, ignored=frozenset()) -> bool:
 def _note_changed(session, flush_context, instances) -> None:
     tasks: set[int] = set()
     directives: set[int] = set()
-    gone: set[int] = set()  # deleted, or removed from the registry: the listing keeps no state for them
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Task):
             if obj.id is not None and (obj in session.deleted or _changed(obj, _IGNORED_TASK_FIELDS)):
                 tasks.add(obj.id)
-                if obj in session.deleted or obj.removed_at is not None:
-                    gone.add(obj.id)
         elif isinstance(obj, (Occurrence, Extension)):
             if obj.task_id is not None:
                 tasks.add(obj.task_id)
@@ -98,11 +95,10 @@ def _note_changed(session, flush_context, instances) -> None:
             if obj.id is not None:
                 directives.add(obj.id)
     if tasks or directives:
-        pending = session.info.setdefault("listing_forget", (set(), set(), set(), set()))
+        pending = session.info.setdefault("listing_forget", (set(), set(), set()))
         pending[0].update(tasks)
         pending[1].update(directives)
-        pending[2].update(gone)
-        pending[3].update(t.id for t in session.deleted if isinstance(t, Task) and t.id is not None)
+        pending[2].update(t.id for t in session.deleted if isinstance(t, Task) and t.id is not None)
 
 
 @event.listens_for(OrmSession, "after_flush")
@@ -110,11 +106,11 @@ def forget_changed(session, flush_context) -> None:
     """Delete the listing rows of what this flush changed, and its kept four groups (reports/kept_groups.py), in
     its transaction, and mark the tasks stale (`valid_until` the first day there is): the next read finds them by
     that index alone and computes them, without looking for tasks that have no state among all of them. A task
-    deleted — or, for the listing, removed from the registry — loses its state instead."""
+    deleted loses its state instead (one removed from the registry keeps one that says it lists nothing)."""
     pending = session.info.pop("listing_forget", None)
     if not pending:
         return
-    tasks, directives, gone, deleted = pending
+    tasks, directives, deleted = pending
     conn = session.connection()
     if directives:
         tasks = tasks | set(conn.execute(sa.select(Task.__table__.c.id)
@@ -127,10 +123,10 @@ def forget_changed(session, flush_context) -> None:
         conn.execute(sa.delete(GroupedOccurrence.__table__).where(GroupedOccurrence.__table__.c.task_id.in_(part)))
         conn.execute(sa.update(ListingState.__table__).where(S.task_id.in_(part)).values(valid_until=STALE))
         conn.execute(sa.update(GroupingState.__table__).where(GS.task_id.in_(part)).values(valid_until=STALE))
-    for i in range(0, len(gone), 500):
-        conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(sorted(gone)[i:i + 500])))
     for i in range(0, len(deleted), 500):
-        conn.execute(sa.delete(GroupingState.__table__).where(GS.task_id.in_(sorted(deleted)[i:i + 500])))
+        part = sorted(deleted)[i:i + 500]
+        conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
+        conn.execute(sa.delete(GroupingState.__table__).where(GS.task_id.in_(part)))
 
 
 @lru_cache(maxsize=1)
@@ -182,26 +178,27 @@ def _row(i: TaskItem) -> dict:
             "search_fold": fold(text), "search_bare": bare(text)}
 
 
-def stale_tasks(conn, today: date, *, state, limit: int | None, thorough: bool, kept_only=()) -> list[int]:
-    """The tasks whose rows must be computed on `today`, read from counts and indexes while that suffices: when
-    as many tasks have a state as there are tasks (`kept_only`: the conditions a task must meet to be kept), the
-    stale ones are those past `valid_until` (a change marks them, storage/listing.py `forget_changed`; a
-    recurring task's rows end) or computed after today (a clock set back) — found by index. Otherwise (a
-    registry loaded in bulk, a new task) and when `thorough` (the scheduler's tick: also a task whose sequence
-    moved since, a change another process committed while its rows were computed) every task is compared."""
+def stale_tasks(conn, today: date, *, state, limit: int | None, thorough: bool) -> list[int]:
+    """The tasks whose rows must be computed on `today`. Every task has a state once computed (a removed one too:
+    it lists nothing), and tasks are numbered in the order they come, so while the newest task has one, the stale
+    ones are those past `valid_until` (a change marks them, `forget_changed`; a recurring task's rows end) or
+    computed after today (a clock set back) — both found by index, two lookups whatever the registry's size.
+    Otherwise (a registry loaded in bulk, a new task) and when `thorough` (the scheduler's tick: also a task whose
+    sequence moved since, a change another process committed while its rows were computed, or one that came
+    with a number below the newest) every task is compared."""
     T = Task.__table__.c
     s = state.c
     if not thorough:
-        n_tasks = conn.execute(sa.select(sa.func.count()).select_from(Task.__table__).where(*kept_only)).scalar_one()
-        n_kept = conn.execute(sa.select(sa.func.count()).select_from(state)).scalar_one()
-        if n_tasks == n_kept:
+        newest = conn.execute(sa.select(sa.func.max(T.id))).scalar()
+        kept = conn.execute(sa.select(sa.func.max(s.task_id))).scalar()
+        if newest == kept:
             return list(conn.execute(sa.union(sa.select(s.task_id).where(s.valid_until < today),
                                               sa.select(s.task_id).where(s.computed_on > today))
                                      .order_by("task_id").limit(limit)).scalars())
     return list(conn.execute(
         sa.select(T.id).select_from(Task.__table__.outerjoin(state, s.task_id == T.id))
-        .where(*kept_only, sa.or_(s.task_id.is_(None), s.valid_until < today, s.computed_on > today,
-                                  s.task_sequence != T.sequence))
+        .where(sa.or_(s.task_id.is_(None), s.valid_until < today, s.computed_on > today,
+                      s.task_sequence != T.sequence))
         .order_by(T.id).limit(limit)).scalars())
 
 
@@ -221,8 +218,7 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         else:
             meta.value = fp
         session.flush()
-    stale = stale_tasks(conn, today, state=ListingState.__table__, limit=limit,
-                        thorough=thorough, kept_only=(Task.__table__.c.removed_at.is_(None),))
+    stale = stale_tasks(conn, today, state=ListingState.__table__, limit=limit, thorough=thorough)
     for i in range(0, len(stale), chunk):
         part = stale[i:i + chunk]
         items = task_items(session, settings=settings, calendar=calendar, today=today, task_ids=part)

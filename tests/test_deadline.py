@@ -72,7 +72,7 @@ def no_marks(s: str) -> str:
     ("quý IV năm 2019", "2019-12-31", "quý IV năm 2019"),
     ("cuối quý II/2019", "2019-06-30", "cuối quý II/2019"),
     ("trong quý I/2019", "2019-03-31", "trong quý I/2019"),
-    ("đầu quý III/2019", "2019-07-01", "đầu quý III/2019"),
+    ("đầu quý III/2019", "2019-07-31", "đầu quý III/2019"),  # within the quarter's first month (set 5)
     ("quý I", "2019-03-31", "quý I"),
     ("6 tháng đầu năm 2019", "2019-06-30", "6 tháng đầu năm 2019"),
     ("6 tháng cuối năm 2019", "2019-12-31", "6 tháng cuối năm 2019"),

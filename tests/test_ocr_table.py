@@ -44,6 +44,18 @@ def test_a_page_going_on_with_the_table():
     assert not t.continues_table(prose, COLUMNS)
 
 
+@pytest.mark.parametrize("number", ["1.2", "2.1.3", "IV", "3."])
+def test_a_page_starting_with_a_sub_numbered_row_goes_on_with_the_table(number):
+    """An appendix numbers its rows under its groups: a page that opens on row "1.2" is the table going on
+    (set 4's Lâm Đồng appendix lost its last ten rows over a page break before this)."""
+    rest = [[word(number, 10, 0), word("Xây", 110, 0), word("dựng", 170, 0), word("Sở", 610, 0)]]
+    assert t.continues_table(rest, COLUMNS)
+
+
+def test_a_page_starting_with_a_date_is_not_a_table_row():
+    assert not t.continues_table([[word("20/10/2026", 10, 0, width=90), word("Sở", 610, 0)]], COLUMNS)
+
+
 def test_no_header_no_table():
     assert t.find_header([[word("Số:", 10, 0), word("12/UBND", 80, 0)]]) is None
 
@@ -65,3 +77,36 @@ def test_a_header_whose_stt_the_scan_blurred_is_still_the_header(first, found):
 def test_a_ruling_line_read_as_letters_is_no_row():
     assert t.only_rule_marks(["lL", "I", "I", "I", "I ."])
     assert not t.only_rule_marks(["1", "Lập kế hoạch", "Sở Nội vụ", "", "Quý I/2012"])
+
+
+def _page_with(*boxes):
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (1200, 1600), 255)
+    draw = ImageDraw.Draw(page)
+    for box in boxes:
+        draw.rectangle(box, fill=0)
+    return page
+
+
+def test_a_tables_ruling_lines_are_whitened():
+    page = _page_with((100, 300, 1100, 303), (100, 300, 103, 900))  # a rule across and one down
+    out = t.without_rules(page)
+    assert out.getpixel((600, 301)) == 255 and out.getpixel((101, 600)) == 255
+
+
+def test_a_page_without_a_table_is_left_as_it_is():
+    """Bold letters with grain can fill a bin of ink a rule would; without a rule four bins long the page has no
+    table, and whitening that bin made Tesseract drop the whole line (set 5's clerk's copy, "than,")."""
+    page = _page_with((300, 500, 420, 540))  # a blot of ink the size of a bold word
+    assert t.without_rules(page).tobytes() == page.convert("L").tobytes()
+
+
+def test_a_page_whose_rules_stand_where_the_tables_columns_were_goes_on_with_it():
+    """The first row's number a speck on a clerk's copy ("3" read "Sẵi"): the rules down the row still say the
+    table goes on."""
+    page = _page_with(*[(x, 0, x + 3, 400) for x in (100, 200, 700, 900, 1100)])
+    row = [word("Sẵi", 110, 100), word("Chuyển", 210, 100)]
+    assert not t.continues_table([row], [100.0, 200.0, 700.0, 900.0])
+    assert t.same_rules(page, [100.0, 200.0, 700.0, 900.0], [row])
+    assert not t.same_rules(page, [100.0, 300.0, 700.0, 900.0], [row])

@@ -3,11 +3,15 @@
 `parse_deadline("trước ngày 14/6/2018", issued=date(2018, 5, 23))` → a `Deadline`:
 
 - *once* (một lần): "trước ngày 14/6/2018", "Tháng 12/2012", "Quý III/2013", "vào cuối năm 2013",
-  "trong vòng 15 ngày kể từ ngày ký" — `due` is the day the text names; a month, quarter, half or
-  year is due on its last day; đầu / giữa / cuối tháng, năm follow Art. 146 of the Civil Code 2015.
+  "trong vòng 15 ngày kể từ ngày ký", "ngay trong ngày" (the issue date) — `due` is the day the text names; a month, quarter, half or
+  year is due on its last day; đầu / giữa / cuối tháng, năm follow Art. 146 of the Civil Code 2015;
+  "đầu quý II/2027" is due at the end of the quarter's first month, "tuần đầu tháng 01/2027" on the 7th.
 - *recurring* (định kỳ): "định kỳ hàng quý", "6 tháng và cả năm", "Tháng 12/năm", "trước ngày 20
-  hằng tháng" — an RFC 5545 RRULE plus `start`, the first due date on or after the issue date.
-- *continuous* (thường xuyên): no due date at all.
+  hằng tháng", "Chủ nhật cuối cùng hằng tháng" — an RFC 5545 RRULE plus `start`, the first due date on or
+  after the issue date.
+  A schedule beside a span ("trước ngày 25 hằng tháng, từ tháng 12/2026 đến tháng 3/2027") ends with it (an
+  UNTIL on the rule); months each with its year ("Tháng 7/2027 và tháng 12/2027") are due at each one's end.
+- *continuous* (thường xuyên): no due date at all; "Từ tháng 01/2027" alone is continuous from its `start`.
 
 What the grammar does not understand, or finds impossible ("32/13/2018", "Quý V/2019"), raises
 `DeadlineError` saying what and where — it never guesses. Pure: no I/O, no clock; the issue date

@@ -2,13 +2,15 @@
 folded text (`core.deadline.text`), pure.
 
 - a reporting period or data cut-off ("số liệu … tính từ ngày 15 tháng 12 năm trước đến hết ngày 14 tháng 12 năm
-  báo cáo") names the data a report covers, never a deadline;
+  báo cáo"), or the day the figures stop ("số liệu chốt đến hết ngày 30/11/2026"), names the data a report covers,
+  never a deadline;
 - "thường xuyên" after a noun ("các công việc thường xuyên", "chi thường xuyên") describes the noun, not a duty
   that never ends;
 - a plan year ("hoàn thành 100% kế hoạch vốn năm 2026") is due at the year's end;
 - a date range written with a dash and no keyword ("Tổng kết công tác năm 2025: 10/12/2025 – 20/12/2025") is the
   time the work is given, due at its end;
-- a year a target is set for ("phấn đấu đến năm 2030 đạt 95% …", "đạt 90% vào năm 2030") is not a deadline.
+- a year a target is set for ("phấn đấu đến năm 2030 đạt 95% …", "đến năm 2030 giảm 30% …", "đạt 90% vào năm
+  2030") is not a deadline.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ import re
 _CUTOFF = re.compile(
     r"\b(?:(?:thoi\s+(?:gian|diem)\s+)?(?:chot|lay)\s+so\s+lieu|so\s+lieu|ky\s+bao\s+cao)\b"
     r"[^;]{0,80}?\b(?:tinh\s+tu|tu\s+ngay|tu)\b[^;]*?(?=;|\.(?:\s|$)|$)"
+)
+# "số liệu chốt đến hết ngày 30/11/2026", "số liệu (báo cáo) tính đến ngày …", "chốt số liệu đến ngày …": the day
+# the figures stop, up to the end of the clause or a comma (a deadline may follow: ", gửi Sở trước ngày …").
+_CUTOFF_TO = re.compile(
+    r"\b(?:(?:chot|lay)\s+so\s+lieu|so\s+lieu(?:\s+[a-z]+){0,4}?\s+(?:chot|tinh|lay))\s+(?:den|toi)(?:\s+het)?\b"
+    r"[^;,]*?(?=[;,]|\.(?:\s|$)|$)"
 )
 
 # Nouns "thường xuyên" describes: work that recurs as a kind, spending ("chi", not the "chí" of "báo chí"), standing
@@ -39,7 +47,7 @@ _PLAN_YEAR = re.compile(
 
 def cutoff_spans(fold: str) -> list[tuple[int, int]]:
     """Where the text states a reporting period or a data cut-off."""
-    return [(m.start(), m.end()) for m in _CUTOFF.finditer(fold)]
+    return [(m.start(), m.end()) for rx in (_CUTOFF, _CUTOFF_TO) for m in rx.finditer(fold)]
 
 
 def inside(spans: list[tuple[int, int]], start: int) -> bool:
@@ -80,11 +88,20 @@ def describes_work(fold: str, start: int) -> bool:
     return bool(before) and before[-1].isalpha() and not _REPORTING_VERB.search(before)
 
 
-# A target is a share to reach: "đạt (tỷ lệ) (trên) 90% (vào năm 2030)" before the year, or "(đến năm 2030) đạt 95%"
-# right after it. "phấn đấu đến năm 2015" alone stays the year's end (tests/test_deadline_directives.py, 003).
+# A target is a change to reach by a year: a verb of change or reaching with a quantity, after the year ("(phấn
+# đấu) đến năm 2030 giảm 30% …", "… tăng gấp đôi …", "… đưa tỷ lệ hộ nghèo xuống còn dưới 1%", "đạt 95%") or before
+# it ("giảm 15% lượng rác thải vào năm 2029", "đạt (tỷ lệ) 90% vào năm 2030"). The verb alone is not enough:
+# "phấn đấu đến năm 2015" (tests/test_deadline_directives.py, 003) and "đến năm 2027 hoàn thành …" stay the
+# year's end, and so does "tăng cường", "hạ tầng" (words, not changes).
 _PERCENT = r"(?:ty\s+le\s+)?(?:tren\s+|it\s+nhat\s+|toi\s+thieu\s+)?\d+(?:[.,]\d+)?\s*%"
-_TARGET_BEFORE = re.compile(r"dat\s+" + _PERCENT + r"[^;.]{0,40}$")
-_TARGET_AFTER = re.compile(r"\s*,?\s*(?:dat|co)\s+" + _PERCENT)
+_CHANGE = (r"(?<![a-z])(?:giam|tang(?!\s+cuong)|dat|nang|ha(?!\s+tang)|dua|keo|rut\s+ngan|vuot|con)\b")
+_QUANTITY = (r"(?:\d+(?:[.,]\d+)?\s*(?:%|lan\b)|(?:mot\s+)?nua\b|(?:mot|hai|ba)\s+phan\s+(?:hai|ba|tu|nam)\b"
+             r"|gap\s+(?:doi|hai|ba|bon|nam|muoi|\d+)\b"
+             r"|(?:len|xuong|con)\s+(?:(?:muc|duoi|tren|khong\s+qua|it\s+nhat|toi\s+thieu|con)\s+)*\d)")
+# Not across a comma: "đạt 95% số hồ sơ, hoàn thành trong năm 2027" gives the year to the clause after it.
+_TARGET_BEFORE = re.compile(_CHANGE + r"[^;.]{0,30}?" + _QUANTITY + r"[^;.,]{0,40}$")
+_TARGET_AFTER = re.compile(r"\s*,?\s*(?:(?:phan\s+dau|can|phai)\s+)?(?:co\s+" + _PERCENT + r"|" + _CHANGE
+                           + r"[^;.]{0,60}?(?<![a-z])" + _QUANTITY + r")")
 
 
 def target_year(fold: str, start: int, end: int) -> bool:

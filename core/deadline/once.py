@@ -18,7 +18,7 @@ from core.deadline.model import DeadlineError, _last_day
 from core.deadline.patterns import _Match
 from core.deadline.words import (
     _MONTH_NAMES_EN, _check_year, _month, _number_words, _qualified_month, _qualified_year, _quarter, _quarter_day,
-    _short, _year,
+    _nth_weekday, _short, _week_day, _year,
 )
 
 
@@ -46,6 +46,14 @@ class _OnceReadings:
                 month = _month(g["m"], words)
                 year = _year(g.get("y") or g.get("y2"), words)
                 return self._next(lambda y: _qualified_month(g.get("q"), y, month), year, ref)
+            if kind == "week":  # "tuần đầu tháng 01/2027": by the week's last day
+                month = _month(g["m"], words)
+                year = _year(g.get("y") or g.get("y2"), words)
+                return self._next(lambda y: _week_day(g["wk"], y, month, words), year, ref)
+            if kind == "weekday":  # "Chủ nhật cuối cùng của tháng 01/2027": that day
+                month = _month(g["m"], words)
+                year = _year(g.get("y") or g.get("y2"), words)
+                return self._next(lambda y: _nth_weekday(g["pos"], g["wd"], y, month, words), year, ref)
             if kind == "quarter":
                 n = _quarter(g["n"], words)
                 year = _year(g.get("y") or g.get("y2"), words)
@@ -74,6 +82,8 @@ class _OnceReadings:
                     raise DeadlineError(_('"{text}": the period ends ({end}) before it starts ({start})',
                                            text=_short(words), end=y2, start=y1))
                 return date(y2, 12, 31)
+            if kind == "today":  # "ngay trong ngày": the issue date
+                return self.issued
             if kind == "rel":
                 origin = self.t.span(m.start("origin"), m.end("origin")) if g.get("origin") else None
                 return self._relative(g, words, origin)

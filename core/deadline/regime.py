@@ -8,7 +8,8 @@ concern:
   quý", "ngày 05 tháng 12 hằng năm", "ngày 15 của tháng cuối kỳ báo cáo";
 - a day in the next period: "ngày thứ 15 của tháng sau", "ngày cuối cùng của tháng đầu của quý kế tiếp",
   "trước ngày 15 tháng 02 năm sau", "của năm tiếp theo năm báo cáo" — recurring when the text names a
-  report period ("báo cáo tháng", "định kỳ"), else one day after the directive's issue;
+  report period ("báo cáo tháng", "định kỳ"), else one day after the directive's issue; a month of the next
+  quarter ("ngày 10 của tháng đầu quý sau") recurs every quarter even alone;
 - weekly duties written period first: "hằng tuần vào thứ Năm";
 - the cue that makes year-less dates yearly ("báo cáo sơ kết 6 tháng trước ngày 10/6 và báo cáo năm trước
   ngày 10/12": two yearly rules, one recurring deadline).
@@ -19,7 +20,9 @@ from __future__ import annotations
 import re
 
 # Prepositions before a recurring day; "chậm nhất vào ngày 18 hàng tháng" stacks two.
-PREP = r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua|muon\s+nhat(?:\s+la)?)\s+){0,2}"
+PREP = (r"(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|den\s+het|khong\s+qua|muon\s+nhat(?:\s+la)?)\s+){0,2}"
+        # an hour before the day: "trước 10 giờ ngày 05 của tháng sau"
+        r"(?:(?<=\s)\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\s*,?\s*)?")
 # "18", "18 (mười tám)", "thứ 15" (the 15th); "ngày cuối cùng" is the last day.
 DAY = (r"(?:(?:ngay\s+)?(?:thu\s+)?(?<![\d/.-])(?P<d>\d{1,2})(?:\s*\((?P<dw>[a-z ]{1,30})\))?"
        r"|(?P<last>ngay\s+cuoi(?:\s+cung)?))")
@@ -29,7 +32,10 @@ MONTH_REF = re.compile(
     r"\b" + PREP + DAY + r"\s+(?:cua\s+)?(?:"
     r"(?P<every>(?:hang|moi)\s+thang)"
     r"|thang\s+bao\s+cao"
-    r"|thang\s+(?P<next>" + _NEXT + r")(?:\s+(?:ngay\s+sau\s+|sau\s+|cua\s+)?(?P<after>thang|qu[yi]|ky)\s+bao\s+cao)?"
+    # "tháng đầu tiên sau kỳ báo cáo" is the month after the period too (only with the period named after it)
+    r"|thang\s+(?:(?:dau(?:\s+tien)?|thu\s+nhat)\s+(?:(?:ngay|lien)\s+)?"
+    r"(?=" + _NEXT + r"\s+(?:cua\s+)?(?:thang|qu[yi]|ky|nam)\s+bao\s+cao\b))?"
+    r"(?P<next>" + _NEXT + r")(?:\s+(?:ngay\s+sau\s+|sau\s+|cua\s+)?(?P<after>thang|qu[yi]|ky|nam)\s+bao\s+cao)?"
     r")\b(?!\s*/)"
 )
 # A month of a quarter, a year or a report period: "tháng cuối quý (báo cáo)", "tháng đầu của quý kế tiếp",

@@ -18,6 +18,10 @@ _MONTH_NAMES_EN = [None, N_("January"), N_("February"), N_("March"), N_("April")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _WEEKDAYS = {"hai": "MO", "2": "MO", "ba": "TU", "3": "TU", "tu": "WE", "4": "WE", "nam": "TH", "5": "TH",
              "sau": "FR", "6": "FR", "bay": "SA", "7": "SA", "chu nhat": "SU"}
+# A place in a month, folded: the first … fourth (week or weekday), -1 the last.
+_ORDINALS = {"dau": 1, "dau tien": 1, "thu nhat": 1, "thu 1": 1, "thu hai": 2, "thu 2": 2, "thu ba": 3, "thu 3": 3,
+             "thu tu": 4, "thu 4": 4, "thu nam": 5, "thu 5": 5, "cuoi": -1, "cuoi cung": -1}
+_WEEKDAY_INDEX = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 _DIGIT_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6, "bay": 7,
                 "tam": 8, "chin": 9}
 
@@ -81,9 +85,54 @@ def _qualified_year(q: str | None, year: int) -> date:
 
 
 def _quarter_day(q: str | None, year: int, n: int) -> date:
+    # Art. 146 names no day for a quarter. "Đầu quý II" as a deadline means within the quarter's first month —
+    # its first day would leave no time at all (held-out set 5) — so it is due on that month's last day.
     if q == "dau":
-        return date(year, 3 * n - 2, 1)
+        return date(year, 3 * n - 2, _last_day(year, 3 * n - 2))
     return date(year, 3 * n, _last_day(year, 3 * n))
+
+
+def _place(words: str) -> int:
+    """ "đầu tiên" → 1, "thứ hai" → 2 … "thứ năm" → 5, "cuối cùng" → -1 (folded)."""
+    return _ORDINALS[" ".join(words.split())]
+
+
+def _every_month_place(raw: str, words: str) -> int:
+    """The place of a week or weekday in every month; a fifth one, which most months lack, is refused."""
+    n = _place(raw)
+    if n == 5:
+        raise DeadlineError(_('"{text}": not every month has a fifth week or weekday; write "cuối cùng" (the last) '
+                               'instead', text=_short(words)))
+    return n
+
+
+def _week_day(place: str, year: int, month: int, words: str) -> date:
+    """The last day of a week of a month: "tuần đầu" the 7th, "tuần thứ hai" the 14th …, "tuần cuối" the month's
+    last day (weeks counted from the 1st, as a deadline reads them, not calendar weeks); the fifth, the days after
+    the 28th, where the month has them."""
+    n = _place(place)
+    last = _last_day(year, month)
+    if n == 5 and last <= 28:
+        raise DeadlineError(_('"{text}": {month}/{year} has no fifth week (it has {days} days)', text=_short(words),
+                               month=month, year=year, days=last))
+    return date(year, month, last if n in (-1, 5) else 7 * n)
+
+
+def _nth_weekday(place: str, wd: str, year: int, month: int, words: str) -> date:
+    """ "Chủ nhật cuối cùng của tháng 01/2027" → 31/01/2027: that weekday's place in the month."""
+    n = _place(place)
+    days = [date(year, month, d) for d in range(1, _last_day(year, month) + 1)]
+    same = [x for x in days if x.weekday() == _WEEKDAY_INDEX[_weekday(wd)]]
+    if n > len(same):
+        raise DeadlineError(_('"{text}": {month}/{year} has only four of that weekday', text=_short(words),
+                               month=month, year=year))
+    return same[-1] if n == -1 else same[n - 1]
+
+
+def _weekday(words: str) -> str:
+    """ "thứ hai" → "MO", "thứ 6" → "FR", "chủ nhật" → "SU" (folded)."""
+    toks = words.split()
+    return _WEEKDAYS["chu nhat" if toks[0] == "chu" else toks[-1]]
 
 
 def _number_words(words: str) -> int | None:

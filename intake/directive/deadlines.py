@@ -13,7 +13,8 @@ from core.i18n import _
 from intake.directive.text import fold
 
 # -- deadlines the text governs ---------------------------------------------------------------------------
-_STRONG = re.compile(r"^(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot|vao)\b")
+_STRONG = re.compile(r"^(?:truoc|cham\s+nhat|muon\s+nhat|tre\s+nhat|khong\s+qua|khong\s+muon\s+hon|han\s+chot|vao|"
+                     r"(?:ngay\s+)?trong\s+ngay)\b")
 _REPORTING = re.compile(r"\b(?:dinh\s+ky|bao\s+cao|che\s+do)\b")
 _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh)\b")
 # "báo cáo … trong tháng 3 năm 2026", "đóng điện trong quý IV năm 2024": a month or quarter of a year the duty is
@@ -21,7 +22,7 @@ _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh
 _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
 _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")
 # "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
-_PERIOD = re.compile(r"^tu\s+ngay\s+\d.*\bden\s+(?:het\s+)?ngay\s+\d")  # "hoàn thành 100% kế hoạch vốn năm 2026"
+_PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d(?:.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d|[\d/]*\s*[-–]\s*\d)")  # "hoàn thành 100% kế hoạch vốn năm 2026"
 # "đạt 90% vào năm 2030": a target. Read on the text with its marks: "giá đất" folds to the same letters as "đạt".
 _TARGET = re.compile(r"(?:\bđạt\b[^,;]{0,60}|\d\s*%[^,;]{0,30})$")
 # "hoàn thành điều tra các vụ việc còn tồn đọng trong năm 2026": a year the duty is to be finished within
@@ -29,10 +30,26 @@ _YEAR_WITHIN = re.compile(r"^trong\s+nam\s+\d{4}$")
 _FINISH = re.compile(r"\b(?:hoan\s+thanh|xong|dut\s+diem|ket\s+thuc)\b")
 # "ngay sau khi ban hành", "ngay sau khi phát hiện …": when, but no date — kept for a person to set one
 _RIGHT_AFTER = re.compile(r"(?i)\bngay\s+sau\s+khi\b[^,;.()]*?(?=\s+để\b|[,;.()]|$)")
+# "trong vòng 24 giờ kể từ khi nhận được tin báo", "trong thời hạn 10 ngày làm việc kể từ ngày nhận được quyết
+# định …": a limit counted from an event (the grammar reads only "kể từ ngày ký / ban hành")
+_SINCE_EVENT = re.compile(r"(?i)\b(?:trong\s+(?:vòng|thời\s+hạn)|chậm\s+nhất|không\s+quá)\s+\d+\s+(?:ngày(?:\s+làm\s+việc)?|giờ|"
+                          r"tuần|tháng)\s+kể\s+từ\s+(?:khi|ngày)\b[^,;.()]*")
+# "… phục vụ buổi làm việc lại …, dự kiến vào đầu tháng 4/2027": when a meeting is expected, not a deadline
+_EXPECTED_MEETING = re.compile(r"\b(?:hop|lam\s+viec|hoi\s+nghi|kiem\s+tra)\b[^;]{0,120}\bdu\s+kien\s*$")
+# "… nhất là trong các giờ cao điểm từ tháng 4 đến tháng 7": when something happens, not when the duty is due
+_WHEN_IT_HAPPENS = re.compile(r"\b(?:gio\s+cao\s+diem|thoi\s+gian\s+cao\s+diem|mua\s+(?:mua|kho|lu|du\s+lich|he|thi)|"
+                              r"dip\s+(?:nghi\s+)?(?:he|tet|le))\s*$")
+# "Phó Thủ tướng Chính phủ sẽ kiểm tra lại … vào tháng 5 năm 2027": the issuer's leader's own plan, no one's deadline
+_LEADER_WILL = re.compile(r"(?:Thủ\s+tướng|Chủ\s+tịch|Bộ\s+trưởng)\b[^;.]{0,40}\bsẽ\b", re.I)
 # "… một lần" after a period: how often the work is done, a schedule of its own
 _TIMES = re.compile(r"\b(?:mot|1)\s+lan$")
 _DUTY_VERB = re.compile(r"(?:thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|"
                         r"phoi\s+hop|bao\s+cao|giam\s+sat|huong\s+dan|chi\s+dao|to\s+chuc|trao\s+doi)\b")
+# "kế hoạch kiểm tra định kỳ hằng năm", "quy chế giao ban hằng quý": a paper about recurring work, so the
+# recurring words name the work's kind. After the work itself ("báo cáo Bộ Y tế hằng tháng", "công bố giá vật
+# liệu … định kỳ hằng quý") they are the duty's own schedule.
+_PAPER_OF_WORK = re.compile(r"\b(?:ke\s+hoach|quy\s+che|chuong\s+trinh|lich|quy\s+dinh|de\s+an|che\s+do|noi\s+quy|"
+                            r"quy\s+trinh)(?:\s+\S+){0,4}\s*$")
 _CUE = re.compile(r"(?i)\b(?:báo\s+cáo|định\s+kỳ)\b")
 # "Hằng tháng, báo cáo … gửi Sở Nội vụ trước ngày 05 của tháng tiếp theo": the period opening the duty, kept as
 # "Hằng tháng, … trước ngày 05 của tháng tiếp theo" so the draft's deadline reads alone as it does in the text
@@ -44,9 +61,9 @@ def _reading(d) -> tuple:
 
 
 def _standalone(clause: str, d, issued: date) -> str:
-    """The phrase, from the report it belongs to when the words alone would read otherwise: "chậm nhất ngày 10 của
-    tháng đầu quý tiếp theo" is one day, "Báo cáo quý gửi … chậm nhất ngày 10 của tháng đầu quý tiếp theo" every
-    quarter — and the draft's deadline is imported on its own."""
+    """The phrase, from the report it belongs to when the words alone would read otherwise: "chậm nhất ngày 20 của
+    tháng tiếp theo" is one day, "Báo cáo 6 tháng gửi … chậm nhất ngày 20 của tháng tiếp theo" every half-year —
+    and the draft's deadline is imported on its own."""
     try:
         if _reading(parse_deadline(d.matched, issued)) == _reading(d):
             return d.matched
@@ -99,12 +116,13 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                   or (before.rstrip().endswith(":") and bool(re.search(r"\d\s*[-–—]\s*\d", d.matched)))
                   or bool(_PERIOD.match(f))
                   or (bool(_YEAR_WITHIN.match(f)) and bool(_FINISH.search(before))))
-            if _TARGET.search(raw_before.rstrip()):
+            if (_TARGET.search(raw_before.rstrip()) or _EXPECTED_MEETING.search(before)
+                    or _WHEN_IT_HAPPENS.search(before) or _LEADER_WILL.search(raw_before)):
                 ok = False
         elif d.kind == "recurring":
             ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f))
-            if (ok and not re.search(r"\d", f) and not _TIMES.search(f)
-                    and describes_work(before, len(before.rstrip()))):
+            if (ok and not re.search(r"\d", f) and not _TIMES.search(f) and not _STRONG.match(f)
+                    and describes_work(before, len(before.rstrip())) and _PAPER_OF_WORK.search(before)):
                 ok = False  # "kế hoạch kiểm tra định kỳ hằng năm": the kind of work, not when this duty is due
         elif d.kind == "continuous":
             # "Thường xuyên", "thường xuyên kiểm tra …" opening the duty, or right before the duty's verb
@@ -118,6 +136,10 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             found.append(phrase)
         else:
             notes.append(d.matched)
+    if not found and (since := _SINCE_EVENT.search(text)):
+        # "trong vòng 24 giờ kể từ khi nhận được tin báo": a time limit from an event the text cannot date
+        phrase = since.group().strip()
+        return phrase, [_('"{phrase}" names no date: set the deadline', phrase=phrase)]
     if not found and (after := _RIGHT_AFTER.search(text)):
         # "ngay sau khi ban hành": the text's own "when", kept as written; it names no date, so a person sets one
         phrase = after.group().strip()

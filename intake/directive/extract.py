@@ -23,7 +23,7 @@ from intake.directive.leads import (_ASSIGN, _addressees, _assigned, _coordinato
                                     _split_duties, _subject, _task_lead, described_only)
 from intake.directive.model import Draft, DraftTask, Unread
 from intake.directive.outline import _TIME, _Item, _outline, unwrap
-from intake.directive.text import fold, to_lines
+from intake.directive.text import Line, fold, to_lines
 
 __all__ = ["Draft", "DraftTask", "extract"]
 
@@ -37,8 +37,9 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     on = issued or head.issued or date(2000, 1, 1)
     roots, preamble, table_at = _outline(lines)
     default = _intro_lead(preamble)
+    letter_to = _addressees(preamble)
     if described_only(default):  # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …": the letter's addressees lead
-        default = _addressees(preamble)
+        default = letter_to
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
         for item in items:
@@ -56,10 +57,24 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def make_tasks(item: _Item, inherited: str) -> None:
         handed = _handed_on(item)
+        if _IN_FORCE.match(fold(item.head.text)) or (handed and not item.body and item.head.text.rstrip().endswith(":")):
+            # "10. Chỉ thị này có hiệu lực thi hành sau 10 ngày …": when it takes effect, no duty; a paragraph under
+            # it that hands one ("Giao Giám đốc Sở Nội vụ …") still does. A heading whose paragraphs each name
+            # their own lead is no duty either.
+            add_handed(item, handed)
+            return
         lead, text, coords = _task_lead(item, inherited)
         product = ""
         if item.roles:  # "- Cơ quan chủ trì: …" / "- Cơ quan phối hợp: …": the item's own lines say who
             lead, coords, product = _roles(item.roles, lead, coords)
+        described = lead if lead and described_only(lead) else ""
+        if described:
+            # "Yêu cầu các cơ quan, đơn vị xác định …": nobody named; a letter's addressees are who it asks, else
+            # the item is listed for the reader as unread
+            lead = letter_to
+            if not lead:
+                draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
+                return
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
@@ -89,11 +104,17 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             for t in tasks:
                 t.deadline = value
         for t in tasks:
+            if described and t.lead == letter_to:
+                t.review.append(_('the item asks "{who}", naming no one: led by the letter\'s addressees, check',
+                                  who=described))
             if not t.lead:
                 t.review.append(_("no lead agency found: name who leads this task"))
             if t.deadline is None:
                 t.review.append(_('no deadline in the text: write one (or "Thường xuyên")'))
         draft.tasks.extend(tasks)
+        add_handed(item, handed)
+
+    def add_handed(item: _Item, handed: list) -> None:
         for ln, (who, rest) in handed:  # "… giao Cục Y hướng dẫn …" after the item: a duty of its own
             dl, notes = _governed_deadline(ln.text, on)
             draft.tasks.append(DraftTask(stt=item.stt, content=rest, lead=who, coordinators=_coordinators(rest),
@@ -107,21 +128,66 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     return draft
 
 
+# "Chỉ thị này có hiệu lực (thi hành) kể từ ngày ký": when the directive takes effect
+_IN_FORCE = re.compile(r"^(?:chi\s+thi|quyet\s+dinh|ke\s+hoach|van\s+ban|thong\s+bao)\s+nay\s+co\s+hieu\s+luc\b")
 # A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
-_PURPOSE = re.compile(r"^(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
-                      r"muc\s+dich))?\s*[.:]?\s*$")
+_PURPOSE = re.compile(r"^(?:(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
+                      r"muc\s+dich))?|"
+                      # "I. ĐÁNH GIÁ CHUNG", "Tình hình thực hiện", "Kết quả đạt được": what was done, not who does what
+                      r"danh\s+gia\s+(?:chung|tinh\s+hinh|ket\s+qua)|tinh\s+hinh\s+(?:chung|thuc\s+hien)|"
+                      r"ket\s+qua\s+(?:dat\s+duoc|thuc\s+hien)|thuc\s+trang)\s*[.:]?\s*$")
 
 
 def _handed_on(item: _Item) -> list:
     """Paragraphs after an item's whole sentence that hand a duty to someone of their own ("Bộ X giao Cục Y hướng
     dẫn …"): taken out of the item's body, each (line, (lead, duty))."""
+    if item.head.text.rstrip().endswith(":") and len(item.body) >= 2 and not item.times and not item.children:
+        # "2. Các sở, ban, ngành, địa phương theo chức năng, nhiệm vụ:" / "Sở Giáo dục và Đào tạo chỉ đạo …" /
+        # "Công an tỉnh …": unnumbered paragraphs, each naming its own lead, each a duty of its own (a line in
+        # lower case goes on the paragraph above: a PDF breaks a sentence after its ";")
+        paragraphs: list[Line] = []
+        for ln in item.body:
+            if paragraphs and ln.text[:1].islower():
+                paragraphs[-1] = Line(paragraphs[-1].no, f"{paragraphs[-1].text} {ln.text}")
+            else:
+                paragraphs.append(ln)
+        subjects = [_subject(p.text) if p.text[:1].isupper() else None for p in paragraphs]
+        if len(paragraphs) >= 2 and all(subjects) and not any(described_only(s[0]) for s in subjects):
+            item.body = []
+            return list(zip(paragraphs, subjects))
     if not item.body or item.times or item.children or not item.head.text.rstrip().endswith("."):
         return []
     out, kept = [], []
     for ln in item.body:
         a = _assigned(ln.text) if ln.text[:1].isupper() else None
-        (out.append((ln, a)) if a else kept.append(ln))
+        if a:
+            out.append((ln, a))
+            continue
+        closing = _closing_duties(ln.text)
+        out += [(ln, d) for d in closing]
+        if not closing:
+            kept.append(ln)
     item.body = kept
+    return out
+
+
+# "… nghiêm túc thực hiện Chỉ thị này", "… tổ chức triển khai Kế hoạch này": the closing formula of a directive
+_CLOSING = re.compile(r"\b(?:thuc\s+hien|trien\s+khai)\b[^;]{0,40}\b(?:chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao|"
+                      r"quyet\s+dinh|van\s+ban|cong\s+dien)\s+nay\b")
+
+
+def _closing_duties(text: str) -> list[tuple[str, str]]:
+    """(lead, duty) of the clauses a closing sentence hands to one body after its formula: "Giám đốc các sở …
+    nghiêm túc thực hiện Chỉ thị này; Văn phòng UBND tỉnh tổng hợp kết quả thực hiện, báo cáo …". The formula
+    itself, and clauses of bodies named as a group ("các sở, ngành …"), are not duties of their own."""
+    parts = text.split(";")
+    if len(parts) < 2 or not _CLOSING.search(fold(parts[0])):
+        return []
+    out = []
+    for part in parts[1:]:
+        s = _subject(part.strip())
+        if s and not fold(s[0]).startswith("cac ") and s[1]:
+            out.append((s[0], s[1].rstrip(" ./")))
     return out
 
 

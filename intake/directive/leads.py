@@ -12,15 +12,15 @@ from intake.directive.text import Line, fold
 # -- agencies as the text names them ----------------------------------------------------------------------
 _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s+phòng|Lãnh\s+đạo|Người\s+đứng\s+đầu|Bộ\s+trưởng|"
          r"Thống\s+đốc|Tổng\s+Giám\s+đốc|Chỉ\s+huy\s+trưởng|Trưởng)\b[^:;]{0,40}?"
-         r"|)(?:Sở|Ban|Văn\s+phòng|VP|Trạm|"
+         r"|)(?:Sở|Ban(?!\s+hành)|Văn\s+phòng|VP|Trạm|"
          # the commune's offices after the 2025 reform ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội"), not "phòng, chống"
-         r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng))|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
+         r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng)\b)|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          # the tax office after 2025 ("Thuế tỉnh Lâm Đồng", "Thuế thành phố Huế", "Thuế cơ sở 3"), not "thuế suất"
          r"Thuế(?=\s+(?:tỉnh|thành\s+phố|cơ\s+sở)\b)|"
          r"Cục|Chi\s+cục|Vụ(?!\s+(?:việc|án|mùa|[ĐđXxHhTt](?:ông|uân|è|hu)\b))|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
-         r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt))|Bộ\s+trưởng|Thống\s+đốc|"
+         r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt|trí)\b)|Bộ\s+trưởng|Thống\s+đốc|"
          r"Phó\s+Thủ\s+tướng|Thủ\s+tướng|Ngân\s+hàng|Tập\s+đoàn|Tổng\s+công\s+ty|Tổng\s+cục|Hiệp\s+hội|Kiểm\s+toán|"
          r"Mặt\s+trận|Bảo\s+hiểm\s+xã\s+hội|Viện|Học\s+viện|Hội\s+đồng|Tòa\s+án|Toà\s+án|Bưu\s+điện|Đoàn|Liên\s+minh)\b")
 # Matched on the folded text (same length as NFC input), so "So Noi vu" typed without marks is read too.
@@ -39,8 +39,21 @@ _VERBS = (
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
     "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
+    "cử", "mở", "gắn", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành", "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh",
 )
-_VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in _VERBS) + r")\b")
+# Longest first: "căn cứ" and "cân đối" fold past "cần", and the match is then checked against the marks.
+_VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in sorted(_VERBS, key=len, reverse=True))
+                      + r")\b")
+_VERB_SET = frozenset(_VERBS) | {v.replace("oá", "óa") for v in _VERBS} | {v.replace("óa", "oá") for v in _VERBS}
+
+
+def _written_verb(t: str, m: re.Match) -> bool:
+    """Whether the match of _VERB_RX (on the folded text) is a duty verb as `t` writes it: in lower case (in an
+    agency's name the same words are capitalised) and with its own marks — "mở" (open) folds as "mỏ" (a mine)
+    does, "cử" (send) as "cũ" (old). Text typed without marks is taken as it folds."""
+    start = m.end() - len(m.group().lstrip(" ,;"))
+    word = t[start:m.end()]
+    return word[:1].islower() and (word.lower() in _VERB_SET or word == fold(word))
 _ASSIGN = re.compile(r"^(?:giao(?:\s+cho)?|yeu\s+cau|de\s+nghi)\s+(?:dong\s+chi\s+)?", re.I)
 # "CÁC NHIỆM VỤ KHÁC", "Các giải pháp chủ yếu": a group of duties, not who does them.
 _GROUP = re.compile(r"^cac\s+(?:nhiem\s+vu|noi\s+dung|giai\s+phap|cong\s+viec|van\s+de|hoat\s+dong|bien\s+phap|"
@@ -51,6 +64,37 @@ def _names_list(text: str) -> bool:
     """ "Cao Bằng, Điện Biên, Lai Châu", "Lạng Sơn và Lào Cai": proper names only, after a lead's colon."""
     parts = [p.strip() for p in re.split(r",|\bvà\b", text)]
     return bool(text.strip()) and all(p and all(w[:1].isupper() or w in "-–" for w in p.split()) for p in parts)
+def _names_after_colon(t: str, colon: int) -> int | None:
+    """Where a list of names after "các Bộ:", "các thành phố:" ends, when more words follow it in the same sentence
+    ("Bộ trưởng các Bộ: Xây dựng, Công an theo chức năng …", "các thành phố: Hà Nội, …, Cần Thơ trước ngày …").
+    A name opens with a capital ("Xây dựng", "Nông nghiệp và Môi trường"); the last one ends at a preposition
+    or a time word. None when the colon does not close a plural of agencies or no name follows."""
+    if not _PLURAL_COLON.search(fold(t[:colon])):
+        return None
+    end = None
+    at = colon + 1
+    for part in t[colon + 1:].split(","):
+        name = part.strip()
+        if not name[:1].isupper():
+            break
+        cut = _AFTER_NAMES.search(part)  # with its marks: "tại" (at) is not "Tài" of "Tài chính"
+        if cut:
+            if cut.start() > len(part) - len(part.lstrip()):
+                end = at + len(part[:cut.start()].rstrip())
+            break
+        end = at + len(part.rstrip())
+        at += len(part) + 1
+    return end
+
+
+# Words that follow a list of names rather than belong to one: "theo chức năng", "trước ngày", "trong tháng".
+_AFTER_NAMES = re.compile(r"\s(?:theo|trước|trong|chậm\s+nhất|vào|căn\s+cứ|để|khi|tại|đối\s+với|khẩn\s+trương|"
+                          r"nghiêm|ngay|chủ\s+trì|phối\s+hợp|chỉ\s+đạo|thực\s+hiện|tổ\s+chức|tăng\s+cường|có\s+trách)\b")
+
+
+# "… các Bộ:", "… các tỉnh, thành phố:", "… các thành phố trực thuộc trung ương:": a plural whose names follow.
+_PLURAL_COLON = re.compile(r"\bcac\s+(?:bo|tinh|thanh\s+pho|so|xa|phuong|dac\s+khu|dia\s+phuong|tap\s+doan|"
+                           r"tong\s+cong\s+ty|ngan\s+hang|co\s+quan|hiep\s+hoi)\b[^:;.]{0,40}$")
 _PAREN = re.compile(r"\s*\([^()]*\)")
 # "Riêng Sở Y tế, Sở Xây dựng gửi …": the item names its own leads, apart from the section's addressees
 # ("Riêng đối với các xã ven biển, …" names a case, not who leads it)
@@ -68,12 +112,13 @@ def _subject(text: str) -> tuple[str, str] | None:
         return None
     # The first duty verb written in lower case: in an agency's name the same words are capitalised
     # ("Sở Nông nghiệp và Phát triển nông thôn", "Sở Giáo dục & Đào tạo").
-    v = next((m for m in _VERB_RX.finditer(f) if t[m.end() - len(m.group().lstrip(" ,;"))].islower()
+    v = next((m for m in _VERB_RX.finditer(f) if _written_verb(t, m)
               and not _not_a_verb(f, m.end() - len(m.group().lstrip(" ,;")))), None)
     colon = t.find(":")
     end = v.start() if v else len(t)
     if 0 <= colon < end and not (v and _names_list(t[colon + 1:end])):  # "Ủy ban nhân dân các tỉnh: Cao Bằng, …"
-        end = colon
+        names = _names_after_colon(t, colon)
+        end = names if names is not None and names <= end else colon
     lead = _PAREN.sub("", t[:end]).strip(" ,;:-–")
     lead = re.split(r"\s+[-–]\s+(?=cơ\s+quan\b)", lead, maxsplit=1)[0]  # "Sở Nội vụ - cơ quan thường trực …"
     if not lead or len(lead) > 220:
@@ -121,8 +166,7 @@ def _coordinators(rest: str) -> list[str]:
     who = _PAREN.sub("", m.group("who")).strip(" ,")
     # "phối hợp với Bộ Tài chính cân đối, bố trí vốn …": the coordinators end where the duty's verb begins
     f = fold(who)
-    verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0 and who[v.end() - len(v.group().lstrip(" ,;"))].islower()),
-                None)
+    verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0 and _written_verb(who, v)), None)
     if verb:
         who = who[:verb.start()].strip(" ,;")
     if not _HEAD_RX.match(fold(who)) or len(who) > 200:
@@ -148,8 +192,11 @@ def _report_to(text: str) -> str:
 
 
 # -- the section's addressees ------------------------------------------------------------------------------
-_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng|Ủy\s+ban|Uỷ\s+ban|UBND|Chủ\s+tịch)[^:]{3,200}?)\s+(?:tập\s+trung\s+)?(?:triển\s+khai\s+)?"
-                    r"thực\s+hiện\s+(?:nghiêm\s+)?(?:một\s+số|những|các)\s+(?:nội\s+dung|nhiệm\s+vụ)[^:]*sau(?:\s+đây)?\s*:\s*$")
+_INTRO = re.compile(r"(?P<who>(?:các|Các|Giám\s+đốc|Thủ\s+trưởng|Ủy\s+ban|Uỷ\s+ban|UBND|Chủ\s+tịch)[^:]{3,200}?)\s+"
+                    # "… thực hiện", "… chỉ đạo, triển khai", "… khẩn trương tổ chức thực hiện" the duties below
+                    r"(?:(?:tập\s+trung|khẩn\s+trương|quan\s+tâm|chỉ\s+đạo|triển\s+khai|thực\s+hiện|tổ\s+chức|nghiêm\s+túc|"
+                    r"nghiêm)(?:\s*,\s*|\s+và\s+|\s+))+(?:một\s+số|những|các)\s+(?:nội\s+dung|nhiệm\s+vụ|công\s+việc|việc|"
+                    r"giải\s+pháp|biện\s+pháp)[^:]*sau(?:\s+đây)?\s*:\s*$")
 
 
 def _intro_lead(lines: list[Line]) -> str:
@@ -166,8 +213,7 @@ def _intro_lead(lines: list[Line]) -> str:
             who = who[start.start():] if start else who
             # "… Ủy ban nhân dân các tỉnh chỉ đạo các cơ quan, địa phương thực hiện …": the addressees end at their verb
             f = fold(who)
-            verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0
-                         and who[v.end() - len(v.group().lstrip(" ,;"))].islower()
+            verb = next((v for v in _VERB_RX.finditer(f) if v.start() > 0 and _written_verb(who, v)
                          and not _not_a_verb(f, v.end() - len(v.group().lstrip(" ,;")))), None)
             if verb:
                 who = who[:verb.start()]
@@ -177,7 +223,7 @@ def _intro_lead(lines: list[Line]) -> str:
 
 # "các cơ quan, đơn vị chưa gửi báo cáo": who is asked, described, not named — no agency to remind
 _DESCRIBED = re.compile(r"^(?:cac\s+|nhung\s+)?(?:co\s+quan|don\s+vi|dia\s+phuong)(?:\s*,\s*(?:co\s+quan|don\s+vi|"
-                        r"dia\s+phuong))*(?:\s+(?:chua|con|khong|nao|co\s+lien\s+quan|lien\s+quan)\b.*)?$")
+                        r"dia\s+phuong|to\s+chuc|khu\s+pho|to\s+dan\s+pho|thon|ap))*(?:\s+(?:chua|con|khong|nao|co\s+lien\s+quan|lien\s+quan)\b.*)?$")
 
 
 def described_only(who: str) -> bool:
@@ -238,8 +284,15 @@ def _split_duties(text: str) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
     for i, p in enumerate(parts):
         s = _subject(p) if i and _ASSIGN.match(fold(p)) else None
+        if s and (_NOT_A_BODY.match(fold(s[0])) or described_only(s[0])):
+            s = None  # "…; yêu cầu các cơ sở sản xuất lắp đặt …": the lead's own duty is to require it of them
         out.append((p.strip(), s[0] if s else None))
     return out
+
+
+# Those a lead requires something of who are not public bodies: facilities, firms, investors, households.
+_NOT_A_BODY = re.compile(r"^(?:cac\s+|nhung\s+)?(?:co\s+so|doanh\s+nghiep|chu\s+dau\s+tu|nha\s+(?:may|thau|dau\s+tu)|"
+                         r"ho\s+gia\s+dinh|ho\s+kinh\s+doanh|to\s+chuc,\s+ca\s+nhan|chu\s+(?:rung|tau|phuong\s+tien))\b")
 
 
 _GIVES = re.compile(r"\s+giao\s+(?:cho\s+)?(?=\S)")

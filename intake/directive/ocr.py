@@ -256,7 +256,7 @@ class Reader:
             words = [w for w in words if w["top"] < region_top or (w["x0"] + w["x1"]) / 2 >= columns[1]
                      or not second_look(w)] + numbers
             rows = t.visual_rows(words)
-        if at is None and not t.continues_table(rows, columns):
+        if at is None and not t.continues_table(rows, columns) and not t.same_rules(image, columns, rows):
             self.columns = None
             return lines
         self.columns = columns

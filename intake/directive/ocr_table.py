@@ -40,6 +40,14 @@ def without_rules(image, span: int = RULE_SPAN):
                  .resize((w, h), Image.Resampling.NEAREST))
         return ImageChops.offset(found, dx, dy)
 
+    # A page without a rule four spans long has no table: left as it is. Dense bold letters with grain on them
+    # can fill a bin or two ("than," on a clerk's copy), and Tesseract dropped the whole line they were cut from.
+    # (A crop narrower than that — the STT column's second look — keeps every rule piece: its rows' rules are
+    # short there.)
+    long = span * 4
+    if (w >= long and h >= long and solid((w // long, h), 0, 0).getbbox() is None
+            and solid((w, h // long), 0, 0).getbbox() is None):
+        return grey
     down, across = (w, max(h // span, 1)), (max(w // span, 1), h)
     rules_mask = solid(down, 0, 0)
     for size, dx, dy in ((down, 0, span // 2), (across, 0, 0), (across, span // 2, 0)):
@@ -188,12 +196,27 @@ def only_rule_marks(cells: list[str]) -> bool:
 
 
 def continues_table(rows: list[list[dict]], columns: list[float]) -> bool:
-    """A page without a header whose first row still fits the table of the page before: a numbered row, or
-    the rest of a wrapped one (text in two cells or more)."""
+    """A page without a header whose first row still fits the table of the page before: a numbered row ("3",
+    "1.2", "2.1.3", "IV" — an appendix numbers its rows under its groups), or the rest of a wrapped one (text in
+    two cells or more)."""
     if not rows:
         return False
     cells = cells_of(rows[0], columns)
-    return bool(re.fullmatch(r"\d{1,3}\.?", cells[0])) or (not cells[0] and sum(bool(c) for c in cells) >= 2)
+    return bool(ROW_NUMBER.fullmatch(cells[0])) or (not cells[0] and sum(bool(c) for c in cells) >= 2)
+
+
+ROW_NUMBER = re.compile(r"(?:\d{1,3}(?:\.\d{1,3}){0,3}|[IVX]{1,5})\.?")
+
+
+def same_rules(image, columns: list[float], rows: list[list[dict]], slack: int = 20) -> bool:
+    """Whether the ruling lines down the page's first printed row stand where the table of the page before had
+    its columns: the table going on even when its first row's number is a speck ("3" read "Sẵi" on a clerk's
+    copy). Needs a rule found for every column."""
+    if not rows or len(columns) < 3:
+        return False
+    top, bottom = min(w["top"] for w in rows[0]), max(w["bottom"] for w in rows[0])
+    found = rules(image, top, bottom)
+    return all(any(abs(x - c) <= slack for x in found) for c in columns)
 
 
 def subset(data: dict, keep: set[int]) -> dict:

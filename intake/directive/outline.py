@@ -22,6 +22,8 @@ _TIME = re.compile(r"^(?:Thời\s+gian|Thời\s+hạn|Tiến\s+độ)(?:\s+(?:ho
 _ROLE = re.compile(r"^(?:[-–+•]\s*)?(?:(?:Cơ\s+quan|Đơn\s+vị)(?:\s*,\s*đơn\s+vị)?\s+)?"
                    r"(?P<role>chủ\s+trì|phối\s+hợp|thực\s+hiện|sản\s+phẩm)(?:\s+thực\s+hiện)?\s*:\s*(?P<rest>.+)$",
                    re.I)
+# Where a second role starts on the same line: "…; cơ quan phối hợp: …", "…; Sản phẩm: …"
+_ROLE_SPLIT = re.compile(r";\s*(?=(?:(?:[Cc]ơ\s+quan|[Đđ]ơn\s+vị)\s+)?(?:[Cc]hủ\s+trì|[Pp]hối\s+hợp|[Ss]ản\s+phẩm)\b[^:;]{0,20}:)")
 _STOP = re.compile(r"^(?:Nơi\s+nhận|Đính\s+kèm)\b", re.I)
 _LEVELS = {"phan": 0, "roman": 1, "num": 2, "deep": 2, "paren": 3, "letter": 3, "bullet": 4}
 _KINDS = (("phan", _PHAN), ("roman", _ROMAN), ("deep", _DEEP), ("num", _NUM), ("paren", _PAREN_NUM),
@@ -92,7 +94,13 @@ def _outline(lines: list[Line]) -> tuple[list[_Item], list[Line], int]:
         if rm and fold(rm.group("role")).startswith("thuc") and not re.match(r"^(?:[-–+•]\s*)?(?:Cơ|Đơn)\b", t):
             rm = None  # a bare "Thực hiện: …" may be anything; "Cơ quan thực hiện: …" names who does it
         if rm and stack:
-            stack[-1].roles.append((_role_of(rm.group("role")), rm.group("rest").strip(" .;"), ln))
+            # "Cơ quan chủ trì: Sở X; cơ quan phối hợp: Sở Y, Sở Z." — two roles on one line
+            first, *more = _ROLE_SPLIT.split(rm.group("rest"))
+            stack[-1].roles.append((_role_of(rm.group("role")), first.strip(" .;"), ln))
+            for part in more:
+                pm = _ROLE.match(part.strip())
+                if pm:
+                    stack[-1].roles.append((_role_of(pm.group("role")), pm.group("rest").strip(" .;"), ln))
             continue
         if kind == "bullet" and not stack:
             kind = None
@@ -146,9 +154,17 @@ _OPEN_END = re.compile(r"(?:\s|^)(?:va|cua|cac|voi|ve|cho|tai|tren|theo|den|gui|
                        r"thuoc|trong|giua|nhan|uy\s+ban|hoi\s+dong|phoi\s+hop)$")
 
 
+# The first word of an agency's name, as written (with its marks: "Sở", not "số").
+_NAME_STARTS = frozenset({"Ban", "Sở", "Bộ", "Cục", "Vụ", "Viện", "Phòng", "Trung"})
+
+
 # A line ending on a unit of time that wants its number, and a line starting with that number (not an item's).
 _UNIT_END = re.compile(r"(?:\s|^)(?:quy|thang|ngay|nam|tuan)$")
 _NUMBER_START = re.compile(r"^(?:(?:[IVX]{1,4}|\d{1,2})\s*[/.-]\s*\d{1,4}(?:[/.-]\d{1,4})?|\d{4})(?!\w)")
+
+
+# "(Ban hành kèm theo Quyết định số …)", "(Kèm theo …)": a line of its own under a title
+_ATTACHED = re.compile(r"^\((?:ban\s+hanh\s+)?(?:kem|dinh\s+kem)\b")
 
 
 def _continues(prev: str, cur: str) -> bool:
@@ -159,9 +175,32 @@ def _continues(prev: str, cur: str) -> bool:
         return False
     if cur[0].islower():
         return True
+    if (cur[0] == "(" and cur[1:2].isalpha() and prev.split()[-1].isalpha() and prev.split()[-1].islower()
+            and not _ATTACHED.match(fold(cur))):
+        return True  # "… cơ quan công tác dân tộc cấp tỉnh" / "(Sở Dân tộc và Tôn giáo hoặc …) thực hiện …"
+    if prev.rstrip().endswith(("-", "–")) and cur[0].isdigit():
+        return True  # "… mùa khô năm 2026 -" / "2027 tại các tỉnh …": a range the page broke
     if _UNIT_END.search(fold(prev)) and _NUMBER_START.match(cur):
         return True  # "… trong quý" / "I/2027.", "… trước ngày" / "15/12/2026": a period and its number
-    return cur[0].isupper() and not cur.isupper() and bool(_OPEN_END.search(fold(prev)))
+    if not (cur[0].isupper() and not cur.isupper()):
+        return False
+    # "… Hải Phòng, Đà Nẵng," / "Cần Thơ trước ngày …": a list goes on; "… chỉ đạo Ban" / "Giám sát đầu tư …": a
+    # name the page broke after its first word; "… (qua" / "Phòng Kinh tế …)": a parenthesis still open
+    return (bool(_OPEN_END.search(fold(prev))) or prev.rstrip().endswith(",") or prev.rfind("(") > prev.rfind(")")
+            or (len(prev) >= _WRAPPED and (prev.split()[-1] in _NAME_STARTS or _names_go_on(prev, cur))))
+
+
+# A line at least this long was wrapped by the page; a shorter one ending on "Sở" is a heading ("6. Văn phòng Sở").
+_WRAPPED = 50
+
+
+def _names_go_on(prev: str, cur: str) -> bool:
+    """ "… các tỉnh: Cần Thơ, Vĩnh Long, Đồng Tháp, An" / "Giang, Cà Mau:": a list of names broken inside one —
+    the line ends on a list of capitalised names and the next opens with a short capitalised name and a comma."""
+    tail = [p.strip() for p in prev.rsplit(":", 1)[-1].split(",")]
+    head = re.match(r"^(\w+(?:\s+\w+){0,2})\s*[,:;]", cur)
+    return (len(tail) >= 3 and all(p[:1].isupper() for p in tail) and head is not None
+            and all(w[:1].isupper() for w in head.group(1).split()))
 
 
 def unwrap(lines: list[Line]) -> list[Line]:

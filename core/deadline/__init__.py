@@ -7,8 +7,9 @@
   year is due on its last day; đầu / giữa / cuối tháng, năm follow Art. 146 of the Civil Code 2015;
   "đầu quý II/2027" is due at the end of the quarter's first month, "tuần đầu tháng 01/2027" on the 7th.
 - *recurring* (định kỳ): "định kỳ hàng quý", "6 tháng và cả năm", "Tháng 12/năm", "trước ngày 20
-  hằng tháng", "Chủ nhật cuối cùng hằng tháng" — an RFC 5545 RRULE plus `start`, the first due date on or
-  after the issue date.
+  hằng tháng", "Chủ nhật cuối cùng hằng tháng", "trước 15 giờ hằng ngày (cho đến khi bão tan)" (daily: the
+  hour makes it a report; an event's end is no date, so no end) — an RFC 5545 RRULE plus `start`, the first due
+  date on or after the issue date.
   A schedule beside a span ("trước ngày 25 hằng tháng, từ tháng 12/2026 đến tháng 3/2027") ends with it (an
   UNTIL on the rule); months each with its year ("Tháng 7/2027 và tháng 12/2027") are due at each one's end.
 - *continuous* (thường xuyên): no due date at all; "Từ tháng 01/2027" alone is continuous from its `start`.

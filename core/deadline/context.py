@@ -6,7 +6,8 @@ folded text (`core.deadline.text`), pure.
   never a deadline;
 - "thường xuyên" after a noun ("các công việc thường xuyên", "chi thường xuyên") describes the noun, not a duty
   that never ends;
-- a plan year ("hoàn thành 100% kế hoạch vốn năm 2026") is due at the year's end;
+- a plan year ("hoàn thành 100% kế hoạch vốn năm 2026", "đạt kế hoạch thu ngân sách năm 2027 được giao") is due
+  at the year's end;
 - a date range written with a dash and no keyword ("Tổng kết công tác năm 2025: 10/12/2025 – 20/12/2025") is the
   time the work is given, due at its end;
 - a year a target is set for ("phấn đấu đến năm 2030 đạt 95% …", "đến năm 2030 giảm 30% …", "đạt 90% vào năm
@@ -40,8 +41,12 @@ _NOUN = re.compile(
 # "hoàn thành (100%) kế hoạch (vốn đầu tư công) năm 2026", "giải ngân hết kế hoạch vốn năm 2026".
 _PLAN_YEAR = re.compile(
     # "hoàn thành (vượt) dự toán thu ngân sách trên địa bàn được giao năm 2026": a budget estimate is a plan too
-    r"(?<![a-z])(?P<verb>hoan\s+thanh|giai\s+ngan)\s+(?:(?:het|du|vuot|\d{1,3}\s*%)\s+)?(?:cac\s+)?"
-    r"(?:ke\s+hoach|chi\s+tieu|du\s+toan)(?:\s+[a-z]+){0,8}\s*$"
+    r"(?<![a-z])(?:(?P<verb>hoan\s+thanh|giai\s+ngan)\s+(?:(?:het|du|vuot|\d{1,3}\s*%)\s+)?(?:cac\s+)?"
+    r"(?:ke\s+hoach|chi\s+tieu|du\s+toan)"
+    # "(thực hiện) đạt (100%) kế hoạch thu ngân sách năm 2027 (được giao)": a plan to complete by the year's end.
+    # A bare share ("đạt 90% vào năm 2030") or "chỉ tiêu" after "đạt" stays a target: only a plan or an estimate.
+    r"|(?P<reach>dat)\s+(?:(?:vuot\s+)?\d{1,3}\s*%\s+)?(?:cac\s+)?(?:ke\s+hoach|du\s+toan))"
+    r"(?:\s+[a-z]+){0,8}\s*$"
 )
 
 
@@ -63,7 +68,7 @@ def noun_described(fold: str, start: int) -> str | None:
 def plan_year_start(before: str) -> int | None:
     """Offset in `before` (the text up to a "năm 2026") where a plan year's words start, or None."""
     m = _PLAN_YEAR.search(before)
-    return m.start("verb") if m else None
+    return (m.start("verb") if m.group("verb") else m.start("reach")) if m else None
 
 
 def keywordless_range(fold: str, start: int, end: int, dashed: bool) -> bool:

@@ -21,7 +21,7 @@ KINDS = ("once", "recurring", "continuous")
 # Years outside this range are typos (or OCR noise) in a task registry, not deadlines.
 MIN_YEAR, MAX_YEAR = 1900, 2199
 # Period units a recurring deadline can close, smallest first.
-_UNITS = ("week", "month", "quarter", "half", "year")
+_UNITS = ("day", "week", "month", "quarter", "half", "year")
 
 
 class DeadlineError(ValueError):
@@ -216,6 +216,8 @@ def _last_day(year: int, month: int) -> int:
 
 
 def _period(unit: str, d: date) -> tuple[date, date]:
+    if unit == "day":
+        return d, d
     if unit == "week":
         monday = d - timedelta(days=d.weekday())
         return monday, monday + timedelta(days=6)
@@ -237,6 +239,8 @@ _BACK = {"month": relativedelta(months=1), "quarter": relativedelta(months=3), "
 def _periods_from_rrule(rrule: str | None) -> tuple[str, ...]:
     parts = dict(p.split("=", 1) for p in (rrule or "").split(";") if "=" in p)
     freq = parts.get("FREQ")
+    if freq == "DAILY":
+        return ("day",)
     if freq == "WEEKLY":
         return ("week",)
     months = set(parts.get("BYMONTH", "").split(",")) - {""}

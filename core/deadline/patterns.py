@@ -34,8 +34,10 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
         r"khong\s+qua|cham\s+nhat(?:\s+la)?|toi\s+da)\s+)?"
         r"(?<![\w/.,-])(?P<n>\d{1,6})(?:\s*\((?P<w>[a-z ]{1,40})\))?\s+"
         r"(?P<u>ngay(?:\s+lam\s+viec)?|tuan(?:\s+le)?|thang|nam)\b(?!\s*(?:\d|dau\b|cuoi\b|giua\b|/))"
-        r"(?P<from>\s*,?\s*(?:ke|tinh)\s+tu\s+(?:ngay\s+)?"
-        r"(?P<origin>ky(?:\s+ban\s+hanh)?|ban\s+hanh|[a-z]+(?:\s+[a-z]+)?)"
+        # "kể từ ngày ký", "sau ngày ký"; "sau khi nhận đủ hồ sơ", "kể từ khi nhận được …": from an event, which the
+        # reader refuses with the event's words ("ký kết hợp đồng" is such an event, not the signing)
+        r"(?P<from>\s*,?\s*(?:(?:ke|tinh)\s+tu\s+(?:ngay\s+)?|sau\s+(?:khi|ngay)\s+)"
+        r"(?P<origin>ky(?:\s+ban\s+hanh)?(?!\s+ket\b)|ban\s+hanh|[a-z]+(?:\s+[a-z]+)?)"
         r"(?:\s+(?:van\s+ban|quyet\s+dinh|chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao)\s+nay)?)?"
     )),
     ("date", re.compile(
@@ -139,6 +141,15 @@ _RECURRING: list[tuple[str, re.Pattern]] = [
     # "6 tháng một lần", "(định kỳ) mỗi quý một lần", "mỗi năm 1 lần": once every period, due at its end
     ("units", re.compile(
         r"\b(?:dinh\s+ky\s+)?(?P<list>(?:(?:hang|moi)\s+)?(?:" + _SIX + r"|qu[yi]|nam|thang|tuan))\s+(?:mot|1)\s+lan\b"
+    )),
+    # "trước 15 giờ hằng ngày", "hằng ngày (trước 16 giờ)": a report every day by that hour; without the hour "hằng
+    # ngày" says how the work is done, not when a report is due. An open end ("cho đến khi bão tan", "… có thông
+    # báo mới") is an event, not a date: it belongs to the words but puts no end on the schedule.
+    ("daily", re.compile(
+        r"\b(?:(?:truoc|vao|cham\s+nhat(?:\s+la)?|khong\s+qua)\s+" + HOUR + r"(?:hang|moi)\s+ngay\b"
+        r"|(?:hang|moi)\s+ngay\s*(?:,\s*|\(\s*)?(?:truoc|vao|cham\s+nhat(?:\s+la)?|khong\s+qua)\s+"
+        r"\d{1,2}\s*(?:h|gio)(?:\s*\d{1,2}(?:\s*phut)?)?\b(?:\s*\))?)"
+        r"(?:\s*,?\s*(?:cho\s+)?(?:den|toi)\s+khi\s+[^.;,()]*[^\s.;,()])?"
     )),
 ] + _regime.FORMS
 

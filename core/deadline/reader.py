@@ -253,16 +253,27 @@ class _Reader(_OnceReadings, _RecurringReadings):
                               '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
 
     def _listed_dues(self, mt: _Match, words: str) -> list[date] | None:
-        """The due dates of months or quarters listed each with its own year and not adjacent ("Tháng 7/2027 và
-        tháng 12/2027", "Quý I/2027, Quý III/2027"): a due date each. The year written once ("quý II và quý
-        III/2027") or periods that follow on ("tháng 11/2027 và tháng 12/2027") are one span of work, due at its end."""
+        """The due dates of months or quarters listed and not adjacent ("Tháng 7/2027 và tháng 12/2027", "Quý I/2027,
+        Quý III/2027", the year written once: "Tháng 5 và tháng 7/2027"): a due date each. Periods that follow on
+        ("quý II và quý III/2027", "tháng 11/2027 và tháng 12/2027") are one span of work, due at its end; so is a
+        list whose periods, read in the year written after them, would not come in order ("tháng 11 và tháng
+        3/2028": which November is not said)."""
         parts = mt.parts
         if len(parts) < 2 or any(p.kind not in ("month", "quarter") or _two_periods(p) or p.m.group("q")
-                                 or not (p.m.group("y") or p.m.group("y2")) for p in parts):
+                                 for p in parts):
             return None
         if not all(_LIST_CONNECTOR.fullmatch(self.fold, a.end, b.start) for a, b in zip(parts, parts[1:])):
             return None
-        dues = [self._read_atom(p, words, self.issued) for p in parts]
+        # "Tháng 5 và tháng 7/2027": a period without its year has the year written after it
+        years: list[int | None] = []
+        year = None
+        for p in reversed(parts):
+            written = p.m.group("y") or p.m.group("y2")
+            year = int(written) if written else year
+            years.insert(0, year)
+        if years[-1] is None:
+            return None
+        dues = [self._read_atom(p, words, date(y, 1, 1)) for p, y in zip(parts, years)]
         starts = [_period_start(p, d) for p, d in zip(parts, dues)]
         if any(b <= a or s == a + timedelta(days=1) for a, b, s in zip(dues, dues[1:], starts[1:])):
             return None

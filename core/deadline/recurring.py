@@ -32,6 +32,8 @@ class _RecurringReadings:
         g = mt.m.groupdict()
         words = self.t.span(mt.start, mt.end)
         name = mt.name
+        if name == "daily":  # "trước 15 giờ hằng ngày (cho đến khi …)": every day, the issue day the first
+            return "FREQ=DAILY", ("day",), True
         if name == "monthly_slash_year":  # "Hàng tháng/năm" is read as monthly (issue 3)
             return "FREQ=MONTHLY;BYMONTHDAY=-1", ("month",), False
         if name == "months_yearly":

@@ -75,6 +75,10 @@ _AFTER_PERIOD = r"(?!\s*(?:\d|/|nay\b|dau\b|cuoi\b|giua\b|thuc\s+hien\b|(?:truoc
 CUE = re.compile(
     r"\b(?:(?:bao\s+cao|so\s+ket|tong\s+ket)\s+(?:dinh\s+ky\s+)?(?:(?P<u>thang|qu[yi]|nam)|(?P<h>(?:0?6|sau)"
     r"(?:\s*\(\s*sau\s*\))?\s+thang))\b" + _AFTER_PERIOD +
+    # "báo cáo 6 tháng đầu năm gửi trước ngày 05 tháng 7": the half-year's report every year; with its year
+    # ("6 tháng đầu năm 2027", "… năm nay") it is that one report
+    r"|(?:bao\s+cao|so\s+ket)\s+(?:dinh\s+ky\s+)?(?:0?6|sau)(?:\s*\(\s*sau\s*\))?\s+thang\s+(?:dau|cuoi)\s+nam\b"
+    r"(?!\s*(?:[/.-]\s*)?(?:\d|nay\b))"
     r"|dinh\s+ky\b|(?:hang|moi)\s+(?:thang|qu[yi]|nam)\b|(?:moi|hang)\s+(?:0?6|sau)\s+thang\b"
     r"|(?:mot|hai|2)\s+lan\s+(?:mot|moi|trong)\s+nam\b)"
 )

@@ -244,8 +244,14 @@ async def report_chart_link(request: web.Request) -> web.Response:
 
     def render(s: Session) -> bytes:
         from reports.chart import report_chart
+        from reports.kept_groups import kept_groups
 
-        report = build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period, today=today)
+        report = None
+        if today == today_of(request):  # counted as of today: the dashboard's kept four groups draw the same chart
+            report = kept_groups(s, settings=settings, calendar=request.app[CALENDAR], period=period, today=today)
+            s.commit()  # the rows it brought up to date stay computed
+        report = report or build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period,
+                                        today=today, with_ratings=False)
         return report_chart(report, lang=lang)
 
     from reports import ReportTooLarge

@@ -9,8 +9,9 @@ task changes; for a recurring one, until its next occurrence falls due or its ol
 365-day window. Only the status that depends on the day (in time / due soon / overdue) is worked out when read,
 in SQL, from the stored deadline in force — by the same rule as `core.status.compute_status`.
 
-What makes a row stale: any change to a task, its occurrences, its extensions or its directive, seen in the
-session's flush (`forget_changed`, the same transaction deletes the task's rows), a task whose `sequence` moved
+What makes a row stale: any change to a task, its occurrences, its extensions, its responsibility or its
+directive, seen in the session's flush (`forget_changed`: the same transaction deletes the task's rows and marks
+its state stale — the dashboard's kept four groups, reports/kept_groups.py, alike), a task whose `sequence` moved
 since (a change committed by another process while the rows were computed), a task with no rows yet (a
 registry loaded in bulk), a row past its `valid_until`, and a different calendar, shift rule or set of agencies
 that ceased (`fingerprint`: everything is computed again). `refresh` recomputes just those, a chunk at a time;
@@ -22,8 +23,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa

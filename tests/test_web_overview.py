@@ -447,3 +447,32 @@ def test_the_task_list_export_reads_only_its_rows_as_the_old_reading_filtered(en
             if name == "focal of two" and wanted is not None:  # asked for by key, another agency's stays out
                 mine = set(person.visible_agencies())
                 assert new and all(mine & {i.task.lead_agency, *(i.task.coordinators or [])} for i in new)
+
+
+def test_the_kept_four_groups_and_the_listing_on_postgresql(pg_engine, pg_url):
+    """The same SQL on PostgreSQL (production's database): the four groups, the dashboard's lists and the API's
+    pages equal the old readings, before and after a completion, and on later days."""
+    reg = data.make_registry(300)
+    data.load_registry(pg_engine, reg)
+    settings = load_settings(environ={}, dotenv_path=None, database_url=pg_url, admin_user_ids=(4242,))
+    admin = Person(user_id="4242", name="admin", is_admin=True)
+    focal = Person(user_id="2", name="focal", bindings=[(reg.agencies[0]["code"], "focal")], personal=[True])
+    before = assert_same_groups(pg_engine, settings, data.NOW)["quarter"]
+    assert before.total > 0
+    assert_same_groups(pg_engine, settings, data.NOW, agencies=[reg.agencies[0]["code"]])
+    assert_same_dashboard(pg_engine, settings, data.NOW, admin)
+    assert_same_task_list(pg_engine, settings, data.NOW, focal)
+    assert_same_task_list(pg_engine, settings, data.NOW, admin)
+    today = data.NOW.astimezone(settings.timezone).date()
+    with Session(pg_engine) as s:
+        task = next(t for t in s.exec(select(Task).where(Task.deadline_kind == "once", Task.due < today,
+                                                         Task.due >= date(2024, 4, 1)).order_by(Task.id))
+                    if all(o.status == "open" for o in s.exec(select(Occurrence).where(Occurrence.task_id == t.id))))
+        actions.mark_done(s, task, "once", CLERK, data.NOW, needs_confirmation=False)
+        s.commit()
+    after = assert_same_groups(pg_engine, settings, data.NOW)["quarter"]
+    assert after.done_late == before.done_late + 1
+    assert_same_dashboard(pg_engine, settings, data.NOW, admin)
+    for days in (30, 200):
+        assert_same_groups(pg_engine, settings, data.NOW + timedelta(days=days))
+        assert_same_dashboard(pg_engine, settings, data.NOW + timedelta(days=days), admin)

@@ -68,3 +68,12 @@ def test_a_short_heading_ending_on_so_is_not_a_broken_line():
 ])
 def test_when_something_happens_or_the_leader_will_visit_is_no_deadline(duty):
     assert _tasks("1. Sở Nông nghiệp và Môi trường " + duty + "\n")[0][2] is None
+
+
+@pytest.mark.parametrize("duty, deadline", [
+    ("cấp phép khai thác chậm nhất 05 ngày làm việc sau khi nhận đủ hồ sơ.",
+     "chậm nhất 05 ngày làm việc sau khi nhận đủ hồ sơ"),
+    ("thực hiện đạt kế hoạch trồng rừng năm 2026 được giao.", "đạt kế hoạch trồng rừng năm 2026"),
+])
+def test_a_count_after_an_event_is_kept_to_date_and_a_plan_to_reach_is_due_at_its_years_end(duty, deadline):
+    assert _tasks("1. Sở Nông nghiệp và Môi trường " + duty + "\n")[0][2] == deadline

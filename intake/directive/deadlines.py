@@ -20,7 +20,7 @@ _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh
 # "báo cáo … trong tháng 3 năm 2026", "đóng điện trong quý IV năm 2024": a month or quarter of a year the duty is
 # done within ("trong năm 2026" alone is the year a focus holds, not a deadline).
 _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
-_PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan)\b")
+_PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan|dat\s+(?:\d+\s*%\s+)?(?:ke\s+hoach|du\s+toan))\b")
 # "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
 _PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d(?:.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d|[\d/]*\s*[-–]\s*\d)")  # "hoàn thành 100% kế hoạch vốn năm 2026"
 # "đạt 90% vào năm 2030": a target. Read on the text with its marks: "giá đất" folds to the same letters as "đạt".
@@ -33,7 +33,7 @@ _RIGHT_AFTER = re.compile(r"(?i)\bngay\s+sau\s+khi\b[^,;.()]*?(?=\s+để\b|[,;.
 # "trong vòng 24 giờ kể từ khi nhận được tin báo", "trong thời hạn 10 ngày làm việc kể từ ngày nhận được quyết
 # định …": a limit counted from an event (the grammar reads only "kể từ ngày ký / ban hành")
 _SINCE_EVENT = re.compile(r"(?i)\b(?:trong\s+(?:vòng|thời\s+hạn)|chậm\s+nhất|không\s+quá)\s+\d+\s+(?:ngày(?:\s+làm\s+việc)?|giờ|"
-                          r"tuần|tháng)\s+kể\s+từ\s+(?:khi|ngày)\b[^,;.()]*")
+                          r"tuần|tháng)\s+(?:kể\s+từ|sau)\s+(?:khi|ngày)\b[^,;.()]*")
 # "… phục vụ buổi làm việc lại …, dự kiến vào đầu tháng 4/2027": when a meeting is expected, not a deadline
 _EXPECTED_MEETING = re.compile(r"\b(?:hop|lam\s+viec|hoi\s+nghi|kiem\s+tra)\b[^;]{0,120}\bdu\s+kien\s*$")
 # "… nhất là trong các giờ cao điểm từ tháng 4 đến tháng 7": when something happens, not when the duty is due

@@ -99,7 +99,7 @@ def _clauses(text: str) -> list[str]:
     return [c for c in out if c.strip()]
 
 
-_AFTER_CUT_OFF = re.compile(r"(?<=\d),\s+(?=(?:gửi|nộp|báo\s+cáo)\b)")
+_AFTER_CUT_OFF = re.compile(r",\s+(?=(?:gửi|nộp|báo\s+cáo)\b)")
 
 
 def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:

@@ -77,6 +77,12 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             if not lead:
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
                 return
+        if not lead and (then := _THEN_GIVES.search(text)) and (given := _assigned(text[then.end():])):
+            # "5. Đồng ý chủ trương bố trí tái định cư … . Giao UBND phường X lập phương án …": the decision is no
+            # task, the duty it hands on is
+            lead, text, coords = given[0], given[1], _coordinators(given[1])
+        if lead and _GENERIC_DUTY.match(fold(text[text.find(lead) + len(lead):] if lead in text else text).strip(" ,")):
+            return  # "Các công chức, Trạm Y tế xã … căn cứ nhiệm vụ được giao triển khai thực hiện": no duty of its own
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
@@ -146,6 +152,11 @@ def _table_end(lines, start: int) -> int:
     return next((i for i in range(start + 1, len(lines)) if not lines[i].cells), len(lines))
 
 
+# A decision's next sentence that hands a duty on: "… . Giao Ủy ban nhân dân phường …"
+_THEN_GIVES = re.compile(r"[.;]\s+(?=Giao\s)")
+# "căn cứ nhiệm vụ được giao (tổ chức) triển khai thực hiện": every body's standing duty, said again, not a task
+_GENERIC_DUTY = re.compile(r"^(?:can\s+cu\s+(?:chuc\s+nang,\s+)?nhiem\s+vu\s+(?:duoc\s+giao|duoc\s+phan\s+cong),?\s+)"
+                           r"(?:to\s+chuc\s+|khan\s+truong\s+|nghiem\s+tuc\s+)*(?:trien\s+khai\s+)?thuc\s+hien\b(?!\s+\w+\s+\w+\s+\w)")
 # "Chỉ thị này có hiệu lực (thi hành) kể từ ngày ký": when the directive takes effect
 _IN_FORCE = re.compile(r"^(?:chi\s+thi|quyet\s+dinh|ke\s+hoach|van\s+ban|thong\s+bao)\s+nay\s+co\s+hieu\s+luc\b")
 # A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
@@ -261,4 +272,4 @@ def _roles(roles: list, lead: str, coords: list[str]) -> tuple[str, list[str], s
 
 def _has_duty(item: _Item) -> bool:
     return bool(_subject(item.head.text) or item.children or item.times or item.roles or
-                (item.body and _subject(item.body[0].text)))
+                (item.body and _subject(item.body[0].text)) or _THEN_GIVES.search(item.text))

@@ -41,7 +41,8 @@ _VERBS = (
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
     "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
-    "cử", "mở", "gắn", "lồng ghép", "bổ sung", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành", "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh",
+    "cử", "mở", "gắn", "lồng ghép", "bổ sung", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành",
+    "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh", "phấn đấu",
 )
 # Longest first: "căn cứ" and "cân đối" fold past "cần", and the match is then checked against the marks.
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in sorted(_VERBS, key=len, reverse=True))

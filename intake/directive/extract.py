@@ -38,9 +38,9 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     roots, preamble, table_at = _outline(lines)
     default = _intro_lead(preamble)
     letter_to = _addressees(preamble)
-    if not default or described_only(default):
+    if described_only(default) or (not default and any(_ASKS.search(ln.text) for ln in preamble[-3:])):
         # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …", or "Bộ … đề nghị:" naming no one: a letter's items
-        # that name no lead of their own are its addressees'
+        # that name no lead of their own are its addressees' (a letter that asks nothing names no one: no guess)
         default = letter_to
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
@@ -152,6 +152,8 @@ def _table_end(lines, start: int) -> int:
     return next((i for i in range(start + 1, len(lines)) if not lines[i].cells), len(lines))
 
 
+# An opening that asks for the items below: "Bộ Nông nghiệp và Môi trường đề nghị:", "… như sau:"
+_ASKS = re.compile(r"(?i)\b(?:đề\s+nghị|yêu\s+cầu|như\s+sau|sau\s+đây|sau)\s*:\s*$")
 # A decision's next sentence that hands a duty on: "… . Giao Ủy ban nhân dân phường …"
 _THEN_GIVES = re.compile(r"[.;]\s+(?=Giao\s)")
 # "căn cứ nhiệm vụ được giao (tổ chức) triển khai thực hiện": every body's standing duty, said again, not a task

@@ -19,7 +19,7 @@ _REPORTING = re.compile(r"\b(?:dinh\s+ky|bao\s+cao|che\s+do)\b")
 _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh)\b")
 # "báo cáo … trong tháng 3 năm 2026", "đóng điện trong quý IV năm 2024": a month or quarter of a year the duty is
 # done within ("trong năm 2026" alone is the year a focus holds, not a deadline).
-_WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+)\b.*\d{4}")
+_WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+|tuan\s+\w+(?:\s+\w+)?\s+(?:cua\s+)?thang\s+\d{1,2})\b.*\d{4}")
 _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan|dat\s+(?:\d+\s*%\s+)?(?:ke\s+hoach|du\s+toan))\b")
 # "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
 _PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d(?:.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d|[\d/]*\s*[-–]\s*\d)")  # "hoàn thành 100% kế hoạch vốn năm 2026"

@@ -59,7 +59,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def make_tasks(item: _Item, inherited: str) -> None:
         handed = _handed_on(item)
-        if _IN_FORCE.match(fold(item.head.text)) or (handed and not item.body and item.head.text.rstrip().endswith(":")):
+        if _IN_FORCE.match(fold(item.head.text)) or _closes(item.head.text) or (handed and not item.body and item.head.text.rstrip().endswith(":")):
             # "10. Chỉ thị này có hiệu lực thi hành sau 10 ngày …": when it takes effect, no duty; a paragraph under
             # it that hands one ("Giao Giám đốc Sở Nội vụ …") still does. A heading whose paragraphs each name
             # their own lead is no duty either.
@@ -81,6 +81,8 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             # "5. Đồng ý chủ trương bố trí tái định cư … . Giao UBND phường X lập phương án …": the decision is no
             # task, the duty it hands on is
             lead, text, coords = given[0], given[1], _coordinators(given[1])
+        if _LEADER_WILL.match(item.head.text):
+            return  # "7. Chủ tịch Ủy ban nhân dân tỉnh sẽ làm việc với …": the issuer's leader's own plan
         if lead and _GENERIC_DUTY.match(fold(text[text.find(lead) + len(lead):] if lead in text else text).strip(" ,")):
             return  # "Các công chức, Trạm Y tế xã … căn cứ nhiệm vụ được giao triển khai thực hiện": no duty of its own
         if not lead and not _ASSIGN.match(fold(item.head.text)):
@@ -154,6 +156,8 @@ def _table_end(lines, start: int) -> int:
 
 # An opening that asks for the items below: "Bộ Nông nghiệp và Môi trường đề nghị:", "… như sau:"
 _ASKS = re.compile(r"(?i)\b(?:đề\s+nghị|yêu\s+cầu|như\s+sau|sau\s+đây|sau)\s*:\s*$")
+# The issuer's leaders, whose own plans ("… sẽ làm việc …") are no one's duty
+_LEADER_WILL = re.compile(r"^(?:Phó\s+)?(?:Thủ\s+tướng|Chủ\s+tịch)\b[^,;.]{0,60}?\s+sẽ\s")
 # A decision's next sentence that hands a duty on: "… . Giao Ủy ban nhân dân phường …"
 _THEN_GIVES = re.compile(r"[.;]\s+(?=Giao\s)")
 # "căn cứ nhiệm vụ được giao (tổ chức) triển khai thực hiện": every body's standing duty, said again, not a task
@@ -205,6 +209,15 @@ def _handed_on(item: _Item) -> list:
 # "… nghiêm túc thực hiện Chỉ thị này", "… tổ chức triển khai Kế hoạch này": the closing formula of a directive
 _CLOSING = re.compile(r"\b(?:thuc\s+hien|trien\s+khai)\b[^;]{0,40}\b(?:chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao|"
                       r"quyet\s+dinh|van\s+ban|cong\s+dien)\s+nay\b")
+
+
+def _closes(text: str) -> bool:
+    """ "7. Thủ trưởng các cơ quan, đơn vị …, Giám đốc các sở … chịu trách nhiệm tổ chức thực hiện nghiêm túc Chỉ
+    thị này.": the closing formula, numbered — one sentence, nothing but the formula after who it names."""
+    f = fold(text).rstrip(" ./")
+    return ";" not in f and bool(re.search(r"\bchiu\s+trach\s+nhiem\s+(?:to\s+chuc\s+)?(?:thi\s+hanh|thuc\s+hien|trien\s+khai)"
+                                         r"(?:\s+nghiem(?:\s+tuc)?)?\s+(?:chi\s+thi|ke\s+hoach|quyet\s+dinh|cong\s+van|"
+                                         r"thong\s+bao|cong\s+dien)\s+nay$", f))
 
 
 def _closing_duties(text: str) -> list[tuple[str, str]]:
@@ -274,4 +287,5 @@ def _roles(roles: list, lead: str, coords: list[str]) -> tuple[str, list[str], s
 
 def _has_duty(item: _Item) -> bool:
     return bool(_subject(item.head.text) or item.children or item.times or item.roles or
-                (item.body and _subject(item.body[0].text)) or _THEN_GIVES.search(item.text))
+                (item.body and _subject(item.body[0].text)) or _THEN_GIVES.search(item.text)
+                or _task_lead(item, "")[0])  # "Đối với …, Sở X hướng dẫn …": after an opening clause

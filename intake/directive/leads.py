@@ -23,7 +23,7 @@ _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
          r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt|trí)\b)|Bộ\s+trưởng|Thống\s+đốc|"
-         r"Phó\s+Thủ\s+tướng|Thủ\s+tướng|Ngân\s+hàng|Tập\s+đoàn|Tổng\s+công\s+ty|Tổng\s+cục|Hiệp\s+hội|Kiểm\s+toán|"
+         r"Phó\s+Thủ\s+tướng|Thủ\s+tướng|Ngân\s+hàng|Tập\s+đoàn|Tổng\s+công\s+ty|Công\s+ty(?=\s+[A-ZĐÂ-Ỹ])|Tổng\s+cục|Hiệp\s+hội|Kiểm\s+toán|"
          r"Mặt\s+trận|Bảo\s+hiểm\s+xã\s+hội|Viện|Học\s+viện|Hội\s+đồng|Tòa\s+án|Toà\s+án|Bưu\s+điện|Đoàn|Liên\s+minh)\b")
 # Matched on the folded text (same length as NFC input), so "So Noi vu" typed without marks is read too.
 _HEAD_RX = re.compile(r"^" + fold(_HEAD).replace("\\b", r"\b"))
@@ -42,7 +42,7 @@ _VERBS = (
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
     "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
     "cử", "mở", "gắn", "lồng ghép", "bổ sung", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành",
-    "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh", "phấn đấu",
+    "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh", "phấn đấu", "công khai",
 )
 # Longest first: "căn cứ" and "cân đối" fold past "cần", and the match is then checked against the marks.
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in sorted(_VERBS, key=len, reverse=True))
@@ -269,7 +269,7 @@ def _task_lead(item: _Item, inherited: str) -> tuple[str, str, list[str]]:
         return lead, body, _coordinators(body)
     s2 = (_subject(item.body[0].text) if item.body and item.body[0].text[:1].isupper()
           and not item.head.text.rstrip().endswith(".") else None)  # a whole sentence is no title line
-    if s2 is None and re.match(r"(?:Trên\s+cơ\s+sở|Căn\s+cứ|Để|Nhằm)\b", item.head.text):
+    if s2 is None and re.match(r"(?:Trên\s+cơ\s+sở|Căn\s+cứ|Để|Nhằm|Đối\s+với)\b", item.head.text):
         # "Trên cơ sở …, Thủ trưởng các Sở … khẩn trương xây dựng …": the subject after the opening clause
         for m in re.finditer(r",\s+(?=[A-ZĐÂ-Ỹ])", item.head.text[:300]):
             s2 = _subject(item.head.text[m.end():])

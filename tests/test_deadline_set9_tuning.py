@@ -62,9 +62,10 @@ def test_the_first_or_last_months_of_a_year(text, due):
     assert (dl.kind, dl.due) == ("once", due)
 
 
-def test_nine_months_of_a_year_already_over_is_next_years():
-    # written without a year, the next such span: 9 months of 2027 end after the issue date
-    assert parse_deadline("trong 3 tháng đầu năm", ISSUED).due == date(2028, 3, 31)
+def test_months_of_a_year_without_its_year_are_the_next_ones_to_end():
+    # written without a year: the next such months to end on or after the issue date (as "6 tháng đầu năm" is)
+    assert parse_deadline("trong 3 tháng đầu năm", ISSUED).due == date(2027, 3, 31)
+    assert parse_deadline("trong 3 tháng đầu năm", date(2027, 4, 1)).due == date(2028, 3, 31)
 
 
 # 3. stages or reports each with its own dated deadline: due on each one

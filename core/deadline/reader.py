@@ -21,7 +21,7 @@ from core.i18n import N_, _
 from core.deadline import context as _context
 from core.deadline import regime as _regime
 from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
-from core.deadline.once import _OnceReadings
+from core.deadline.once import _OnceReadings, _months_of_year
 from core.deadline.patterns import (
     _ALSO, _ATOMS, _CLOSE_PAREN, _CONTINUOUS, _LIST_CONNECTOR, _MARKER, _NEG_REASON, _NEGATIVE, _ONLY_PUNCT,
     _PERIOD_KINDS, _PERIODIC_ALONE, _PRIORITY, _RANGE_CONNECTOR, _RANGE_KINDS, _RECURRING, _REL_PRE_ALONE,
@@ -408,6 +408,8 @@ def _period_start(mt: _Match, end: date) -> date:
     back = {"month": 0, "week": 0, "quarter": 2, "half": 5, "year": 11}.get(mt.kind)
     if back is None:
         return end
+    if mt.kind == "half" and mt.m is not None and mt.m.group("n"):  # "9 tháng đầu năm": nine months back
+        back = _months_of_year(mt.m.group("n")) - 1
     if mt.kind == "week":
         return end - timedelta(days=6)
     return (end.replace(day=1) - relativedelta(months=back)) if mt.kind != "year" else date(end.year, 1, 1)

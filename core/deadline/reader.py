@@ -20,7 +20,7 @@ from dateutil.relativedelta import relativedelta
 from core.i18n import N_, _
 from core.deadline import context as _context
 from core.deadline import regime as _regime
-from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
+from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _last_day, _rule
 from core.deadline.once import _OnceReadings, _months_of_year
 from core.deadline.patterns import (
     _ALSO, _ATOMS, _CLOSE_PAREN, _CONTINUOUS, _LIST_CONNECTOR, _MARKER, _NEG_REASON, _NEGATIVE, _ONLY_PUNCT,
@@ -234,6 +234,8 @@ class _Reader(_OnceReadings, _RecurringReadings):
                 # "từ ngày 01/3 đến ngày 31/3/2020 …, báo cáo … trước ngày 05/4/2020": the dates of the work
                 # itself give way to the one the sender must meet ("trước", "chậm nhất", "không quá").
                 once, dues = strong, {strong[0].due}
+            if len(dues) > 1 and (staged := self._stages(once)) is not None:
+                return staged  # "đợt 1 trước 30/6/2027; đợt 2 trước 30/11/2027": due on each
             if len(dues) > 1:
                 listed = "; ".join(f'"{_short(o.words)}" ({o.due:%d/%m/%Y})' for o in once[:3])
                 raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
@@ -251,6 +253,38 @@ class _Reader(_OnceReadings, _RecurringReadings):
                                   reasons="; ".join(reasons)))
         raise DeadlineError(_('no deadline found in "{text}" (expected e.g. "trước ngày 14/6/2018", "Quý III/2013", '
                               '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
+
+    def _stages(self, once: list[_Once]) -> Deadline | None:
+        """Stages or reports each with its own dated deadline ("đợt 1 (…) trước 30/6/2027; đợt 2 trước 30/11/2027",
+        "trước ngày 15/7/2027 (đối với báo cáo 6 tháng) và trước ngày 15/01/2028 (đối với báo cáo năm)"): one
+        deadline due on each, as a yearly rule until the last — only when every date is the sender's ("trước" …),
+        with its year, named by its stage, and the rule gives exactly these dates (the model holds rules, not a
+        list of dates); otherwise None, and the caller asks for one deadline per task."""
+        dues = [o.due for o in once]
+        if any(not o.strong or o.yearless for o in once) or dues != sorted(set(dues)):
+            return None
+        lo, hi, prev = once[0].start, once[-1].end, 0
+        for o in once:
+            stage = _STAGE_BEFORE.search(self.fold, prev, o.start)
+            which = _WHICH_AFTER.match(self.fold, o.end)
+            if not (stage or which):
+                return None
+            if stage and o is once[0]:
+                lo = stage.start()
+            if which and o is once[-1]:
+                hi = which.end()
+            prev = o.end
+        if all(d.day == _last_day(d.year, d.month) for d in dues):
+            day = "BYMONTHDAY=-1"
+        elif len({d.day for d in dues}) == 1:
+            day = _bymonthday(dues[0].day)
+        else:
+            return None
+        months = ",".join(str(m) for m in sorted({d.month for d in dues}))
+        rule = f"FREQ=YEARLY;BYMONTH={months};{day};UNTIL={dues[-1]:%Y%m%d}"
+        if [x.date() for x in _rule(rule, dues[0])] != dues:
+            return None
+        return Deadline("recurring", self.t.original, self.t.span(lo, hi).strip(" ;,"), rrule=rule, start=dues[0])
 
     def _listed_dues(self, mt: _Match, words: str) -> list[date] | None:
         """The due dates of months or quarters listed and not adjacent ("Tháng 7/2027 và tháng 12/2027", "Quý I/2027,
@@ -420,6 +454,14 @@ def _two_periods(mt: _Match) -> bool:
     g = mt.m.groupdict() if mt.m is not None else {}
     return bool(g.get("m1") or g.get("n1"))
 
+
+# A stage named before its deadline, up to it: "đợt 1 (các xã vùng cao) ", "; lần 2 hoàn thành ", "giai đoạn II: "
+_STAGE_BEFORE = re.compile(
+    r"(?<![a-z])(?:dot|lan|giai\s+doan)\s+(?:\d{1,2}|[ivx]{1,4}|thu\s+(?:nhat|hai|ba|tu|\d))\b(?:\s*\([^()]*\))?"
+    r"\s*:?\s*(?:(?:hoan\s+thanh|xong|nop|gui|bao\s+cao)\s+)?$"
+)
+# What a deadline is for, after it: "(đối với báo cáo 6 tháng)", "(áp dụng cho đợt 2)"
+_WHICH_AFTER = re.compile(r"\s*\(\s*(?:doi\s+voi|ap\s+dung\s+(?:cho|doi\s+voi))\b[^()]*\)")
 
 # Between "thường xuyên" and the period that bounds it: "Thường xuyên trong năm 2027", "thường xuyên, đến hết 2027"
 _BOUNDS = re.compile(r"\s*,?\s*")

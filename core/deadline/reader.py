@@ -180,9 +180,11 @@ class _Reader(_OnceReadings, _RecurringReadings):
                                        o.start, o.end, converted=True))
             once = []
         if (recurring and once and not any(r.specific for r in recurring) and not any(o.yearless for o in once)
-                and any(o.strong for o in once) and all(_context.describes_work(self.fold, r.start) for r in recurring)):
+                and any(o.strong or _COMPLETION.search(self.fold, 0, o.start) for o in once)
+                and all(_context.describes_work(self.fold, r.start) for r in recurring)):
             # "xây dựng kế hoạch kiểm tra định kỳ hằng năm, trình UBND tỉnh trước ngày 31/3/2026": the period
-            # names the kind of work; the dated "trước …" is when this duty is due, once.
+            # names the kind of work; the dated "trước …" — or "hoàn thành trong tháng 4/2027", "thời hạn hoàn
+            # thành: …" — is when this duty is due, once.
             recurring = []
         if recurring:
             if once:
@@ -454,6 +456,9 @@ def _two_periods(mt: _Match) -> bool:
     g = mt.m.groupdict() if mt.m is not None else {}
     return bool(g.get("m1") or g.get("n1"))
 
+
+# A completion label right before a deadline binds like "trước": "hoàn thành (trong) …", "thời hạn hoàn thành: …"
+_COMPLETION = re.compile(r"(?<![a-z])(?:thoi\s+han(?:\s+hoan\s+thanh)?|hoan\s+thanh|xong)\s*:?\s*$")
 
 # A stage named before its deadline, up to it: "đợt 1 (các xã vùng cao) ", "; lần 2 hoàn thành ", "giai đoạn II: "
 _STAGE_BEFORE = re.compile(

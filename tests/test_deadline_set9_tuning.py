@@ -144,3 +144,9 @@ def test_regular_and_unplanned_tasks_are_no_continuous_duty(text):
 ])
 def test_continuous_duties_stay_continuous(text):
     assert parse_deadline(text, ISSUED).kind == "continuous"
+
+
+def test_the_middle_month_refusal_is_in_vietnamese_by_default():
+    with use_language("vi"):
+        with pytest.raises(DeadlineError, match="chỉ quý mới có tháng giữa"):
+            parse_deadline("trước ngày 10 của tháng giữa năm", ISSUED)

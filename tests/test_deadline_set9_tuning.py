@@ -150,3 +150,14 @@ def test_the_middle_month_refusal_is_in_vietnamese_by_default():
     with use_language("vi"):
         with pytest.raises(DeadlineError, match="chỉ quý mới có tháng giữa"):
             parse_deadline("trước ngày 10 của tháng giữa năm", ISSUED)
+
+
+@pytest.mark.parametrize("text, due", [
+    ("báo cáo 9 tháng đầu năm 2027 gửi trước ngày 10/10/2027", date(2027, 10, 10)),  # the months a report covers
+    ("trong 9 tháng đầu năm 2027, báo cáo trước 15/10/2027", date(2027, 10, 15)),    # the sender's date wins
+    ("chốt số liệu vào ngày 15/6/2027, gửi báo cáo trước ngày 20/6/2027", date(2027, 6, 20)),
+    ("đợt 1 trước 30/6/2027", date(2027, 6, 30)),                                    # one stage: once
+])
+def test_months_a_report_covers_or_a_cut_off_give_way_to_the_deadline(text, due):
+    dl = parse_deadline(text, ISSUED)
+    assert (dl.kind, dl.due) == ("once", due)

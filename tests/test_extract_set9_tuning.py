@@ -1,4 +1,4 @@
-"""`dondoc extract` after held-out set 9's first run (issue 25): role lines lettered "a) Cơ quan chủ trì",
+"""`dondoc extract` after held-out sets 9 and 10's first runs (issue 25): role lines lettered "a) Cơ quan chủ trì",
 a company as a lead, a lead after "Đối với …,", the leader's own plans and the numbered closing formula as no
 tasks, a week of a month as the deadline, a second appendix of indicators, and a list of names a PDF broke inside
 a name. Tuning tests: examples of our own, never the held-out texts."""
@@ -76,3 +76,23 @@ def test_a_second_appendix_of_indicators_is_no_tasks():
 def test_a_list_of_names_broken_inside_a_name():
     assert _continues("2. Ủy ban nhân dân thành phố Cần Thơ, các tỉnh An Giang, Đồng Tháp, Vĩnh Long, Cà", "Mau:")
     assert not _continues("2. Ủy ban nhân dân các tỉnh", "Mau:")
+
+
+# after held-out set 10's first run
+@pytest.mark.parametrize("duty, deadline", [
+    ("báo cáo thiệt hại chậm nhất sau 5 ngày kể từ ngày nước rút.", "chậm nhất sau 5 ngày kể từ ngày nước rút"),
+    ("nộp báo cáo quyết toán chậm nhất đến hết ngày 31 tháng 3 năm 2026.", "đến hết ngày 31 tháng 3 năm 2026"),
+    ("tổ chức tháng cao điểm, thời gian 01/4/2026 – 30/4/2026.", "01/4/2026 – 30/4/2026"),
+    ("bảo đảm an ninh lễ hội từ 7 giờ 00 ngày 18/4/2026 đến 22 giờ 00 ngày 19/4/2026.",
+     "đến 22 giờ 00 ngày 19/4/2026"),
+    ("đưa tin thường xuyên về tiến độ các dự án.", "thường xuyên"),
+    ("tăng cường kiểm tra, nhất là trong tháng 4 và tháng 5 năm 2026.", None),
+])
+def test_set10_deadlines_written_around_the_work(duty, deadline):
+    assert _tasks(PLAN + "1. Sở Khoa học và Công nghệ " + duty + "\n")[0][2] == deadline
+
+
+def test_when_and_where_an_event_is_held_is_no_task():
+    got = _tasks(PLAN.replace("II. NHIỆM VỤ\n", "") + "I. THỜI GIAN, ĐỊA ĐIỂM\nTừ ngày 18/4/2026 đến ngày 19/4/2026 tại "
+                 "quảng trường tỉnh.\nII. PHÂN CÔNG\n1. Công an tỉnh bảo đảm an ninh trong thời gian lễ hội.\n")
+    assert [(stt, lead) for stt, lead, _d in got] == [("II.1", "Công an tỉnh")]

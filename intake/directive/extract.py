@@ -170,7 +170,9 @@ _PURPOSE = re.compile(r"^(?:(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s
                       r"muc\s+dich))?|"
                       # "I. ĐÁNH GIÁ CHUNG", "Tình hình thực hiện", "Kết quả đạt được": what was done, not who does what
                       r"danh\s+gia\s+(?:chung|tinh\s+hinh|ket\s+qua)|tinh\s+hinh\s+(?:chung|thuc\s+hien)|"
-                      r"ket\s+qua\s+(?:dat\s+duoc|thuc\s+hien)|thuc\s+trang)\s*[.:]?\s*$")
+                      r"ket\s+qua\s+(?:dat\s+duoc|thuc\s+hien)|thuc\s+trang|"
+                      # "I. THỜI GIAN, ĐỊA ĐIỂM": when and where an event is held
+                      r"thoi\s+gian(?:\s*,\s*|\s+va\s+)dia\s+diem|dia\s+diem(?:\s*,\s*|\s+va\s+)thoi\s+gian)\s*[.:]?\s*$")
 
 
 def _handed_on(item: _Item) -> list:

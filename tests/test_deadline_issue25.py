@@ -20,7 +20,6 @@ def _english():
         yield
 
 
-
 def reading(text: str):
     r = shared_reading(text, ISSUED, 4)
     return r[0] if isinstance(r, tuple) and r[0] != "once" else r  # the kind alone

@@ -26,7 +26,6 @@ def _english():
         yield
 
 
-
 def reading(text: str):
     return shared_reading(text, ISSUED)
 

@@ -24,7 +24,6 @@ def _english():
         yield
 
 
-
 def dues(text: str, n: int = 5) -> list[str]:
     return shared_dues(text, ISSUED, n)
 

@@ -96,3 +96,18 @@ def test_when_and_where_an_event_is_held_is_no_task():
     got = _tasks(PLAN.replace("II. NHIỆM VỤ\n", "") + "I. THỜI GIAN, ĐỊA ĐIỂM\nTừ ngày 18/4/2026 đến ngày 19/4/2026 tại "
                  "quảng trường tỉnh.\nII. PHÂN CÔNG\n1. Công an tỉnh bảo đảm an ninh trong thời gian lễ hội.\n")
     assert [(stt, lead) for stt, lead, _d in got] == [("II.1", "Công an tỉnh")]
+
+
+def test_lettered_rows_under_a_row_whose_lead_cell_was_merged_over_them():
+    """After held-out set 11: the appendix's lead and coordinators written once on the numbered row, the duties
+    on the lettered rows under it."""
+    rows = ["STT\tNội dung\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian hoàn thành",
+            "1\tPhát triển trạm phát sóng\tSở Khoa học và Công nghệ\tUBND các xã\t",
+            "a\tKhảo sát vị trí đặt trạm\t\t\tQuý I/2026",
+            "b\tCấp phép xây dựng trạm\tSở Xây dựng\t\tQuý II/2026",
+            "2\tĐo kiểm chất lượng sóng\tSở Khoa học và Công nghệ\t\tQuý IV/2026"]
+    d = extract(PLAN.replace("II. NHIỆM VỤ\n", "") + "\n".join(rows) + "\n")
+    assert [(t.stt, t.lead, t.coordinators, t.deadline) for t in d.tasks] == [
+        ("PL.1.a", "Sở Khoa học và Công nghệ", ["UBND các xã"], "Quý I/2026"),
+        ("PL.1.b", "Sở Xây dựng", ["UBND các xã"], "Quý II/2026"),
+        ("PL.2", "Sở Khoa học và Công nghệ", [], "Quý IV/2026")]

@@ -21,6 +21,8 @@ _COLUMNS = (("stt", ("stt", "tt", "so tt")), ("content", ("noi dung", "nhiem vu"
 _GROUP_ROW = re.compile(r"[IVXLC]{1,6}|[A-Z]")
 
 
+# A row under a numbered one, lettered: "a", "b", "đ"
+_SUB_ROW = re.compile(r"[a-zđ]")
 # A row's number when each cell is a line of its own: "3", "1.2", "2.1.3".
 _ROW_NO = re.compile(r"\d{1,3}(?:\.\d{1,2}){0,3}\.?")
 
@@ -69,15 +71,26 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
             rows.append((cells + [""] * (n - len(cells)), first, lines[i - 1].no, fields))
     out = []
     numbers = [{f: c for f, c in zip(cols, cells) if f}.get("stt", "").strip(" .") for cells, _a, _b, cols in rows]
+    parent: dict = {}  # the last numbered row's cells, for the lettered rows under it
     for i, (cells, first, last, fields) in enumerate(rows):
         v = {f: c for f, c in zip(fields, cells) if f}
         stt = numbers[i]
         if not stt or not v.get("content"):
             continue
+        if _SUB_ROW.fullmatch(stt) and parent:
+            # "a | Khảo sát hiện trạng … |  |  | Quý I/2027" under "1 | Rà soát … | Sở Xây dựng | Sở Công Thương |":
+            # the lead and coordinators cells were merged over the lettered rows
+            stt = f"{parent['stt']}.{stt}"
+            v = {**v, "lead": v.get("lead", "").strip() or parent.get("lead", ""),
+                 "coordinators": v.get("coordinators", "").strip() or parent.get("coordinators", "")}
+        else:
+            parent = {**v, "stt": stt}
         bare = not v.get("lead", "").strip() and not v.get("deadline", "").strip()
-        if bare and (_GROUP_ROW.fullmatch(stt) or _has_subrows(stt, numbers[i + 1:])):
-            # "I | Hoàn thiện thể chế |  |  |", "1 | Hoàn thiện cơ chế |  |" above "1.1", "1.2": the heading of the
-            # rows below it, not a task
+        lettered_below = i + 1 < len(numbers) and _SUB_ROW.fullmatch(numbers[i + 1]) is not None
+        if (bare and (_GROUP_ROW.fullmatch(stt) or _has_subrows(stt, numbers[i + 1:]))) or (
+                lettered_below and not v.get("deadline", "").strip()):
+            # "I | Hoàn thiện thể chế |  |  |", "1 | Hoàn thiện cơ chế |  |" above "1.1", "1.2", or above "a", "b"
+            # with the lead merged over them: the heading of the rows below it, not a task
             continue
         t = DraftTask(stt=f"PL.{stt}", content=v.get("content", ""), lead=v.get("lead", ""),
                       coordinators=[v["coordinators"]] if v.get("coordinators") else [],

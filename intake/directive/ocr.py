@@ -246,8 +246,8 @@ class Reader:
                 words = [w for r in rows for w in r]
         columns = self.columns
         if at is not None:
-            top, bottom = min(w["top"] for w in rows[at]), max(w["bottom"] for w in rows[-1])
-            columns = t.columns_of(rows[at], image, top, bottom)
+            head_top, words_bottom = min(w["top"] for w in rows[at]), max(w["bottom"] for w in rows[-1])
+            columns = t.columns_of(rows[at], image, head_top, words_bottom)
         if columns is None or len(columns) < 2 or not rows:
             self.columns = None
             return lines
@@ -262,7 +262,7 @@ class Reader:
                                        region_bottom, columns[0], columns[-1]))
         below_header = (sum(_middle(w) for w in rows[at]) / len(rows[at])) if at is not None else -1
         cells = [(a, b) for a, b in spans if a > below_header]
-        numbers = (self._cell_numbers(image, columns, cells) if cells
+        numbers = (self._cell_numbers(image, columns, cells) if spans
                    else self._numbers(image, columns, region_top, region_bottom))
         if numbers:
             # The page's own reading of an STT cell stays where this second look found nothing beside it.

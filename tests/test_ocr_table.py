@@ -184,3 +184,9 @@ def test_an_stt_cells_number_is_cut_out_from_the_cell_and_its_rule():
     draw.point((100, 300), fill=0)  # a speck of grain
     assert t.first_line_box(cell) == (30, 40, 56, 81)
     assert t.first_line_box(Image.new("L", (160, 600), 255)) is None
+
+
+def test_a_speck_read_as_a_sign_is_no_word_but_a_dash_between_dates_is():
+    data = {"text": ["¬", "Tin,", "–", "~", "30/6/2027"], "conf": [40, 90, 80, 30, 90], "left": [0, 10, 20, 30, 40],
+            "top": [0] * 5, "width": [5] * 5, "height": [5] * 5}
+    assert [w["text"] for w in t.words_of(data)] == ["Tin,", "–", "30/6/2027"]

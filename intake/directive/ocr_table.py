@@ -16,6 +16,9 @@ from statistics import median
 from intake.directive.text import fold
 
 HEADER_WORDS = ("stt", "noi dung", "chu tri", "phoi hop", "thoi gian", "thoi han", "tien do", "nhiem vu")
+# A "word" of nothing a directive prints — no letter, digit or punctuation ("¬", "~", "«" read from grain at a
+# rule's corner): dropped, where a dash ("01/02/2027 – 30/6/2027") or a bracket stays.
+_SPECK = re.compile(r"[^\w\-–—/.,;:()%+&\"'“”]+")
 RULE_DARKNESS = 0.5
 _RULE_MARKS = re.compile(r"[|\[\]_]+")  # a ruling line read as letters  # a pixel column this dark (share of the table's height) is a ruling line
 
@@ -60,7 +63,7 @@ def words_of(data: dict) -> list[dict]:
     out = []
     for i, text in enumerate(data.get("text", [])):
         text = (text or "").strip().strip("|[]")  # a ruling line beside a word, read as a letter
-        if not text or float(data["conf"][i]) < 0 or _RULE_MARKS.fullmatch(text):
+        if not text or float(data["conf"][i]) < 0 or _RULE_MARKS.fullmatch(text) or _SPECK.fullmatch(text):
             continue
         x0, top = int(data["left"][i]), int(data["top"][i])
         out.append({"i": i, "text": text, "x0": x0, "x1": x0 + int(data["width"][i]), "top": top,

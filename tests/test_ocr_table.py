@@ -190,3 +190,13 @@ def test_a_speck_read_as_a_sign_is_no_word_but_a_dash_between_dates_is():
     data = {"text": ["¬", "Tin,", "–", "~", "30/6/2027"], "conf": [40, 90, 80, 30, 90], "left": [0, 10, 20, 30, 40],
             "top": [0] * 5, "width": [5] * 5, "height": [5] * 5}
     assert [w["text"] for w in t.words_of(data)] == ["Tin,", "–", "30/6/2027"]
+
+
+def test_a_header_cells_lost_space_is_put_back_so_its_column_is_known():
+    """Set 8's h40 on a clerk's copy: "Cơquan chủtrì", "Cơ quan phốihợp" — the extractor did not know the lead's
+    column, and all eight leads came back empty."""
+    assert t.spaced_header("Cơquan chủtrì") == "Cơ quan chủ trì"
+    assert t.spaced_header("Cơ quan phốihợp") == "Cơ quan phối hợp"
+    assert t.spaced_header("Thờigian hoànthành") == "Thời gian hoàn thành"
+    assert t.spaced_header("Nội dung") == "Nội dung"
+    assert t.spaced_header("Sảnphẩm khác") == "Sản phẩm khác"

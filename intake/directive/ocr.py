@@ -282,6 +282,7 @@ class Reader:
         table = t.table_rows(rows, self.columns, at, spans)
         if at is not None and table:
             table[0][0] = "STT"  # the header it was found by, whatever the scan made of the word ("SIT")
+            table[0] = [t.spaced_header(c) for c in table[0]]
         table = [cells for cells in table if not t.only_rule_marks(cells)]
         if at is None and table and not table[0][0]:  # the rest of the last row of the page before
             last = max((k for k, ln in enumerate(out) if ln.count("\t") >= 2), default=None)

@@ -111,6 +111,26 @@ def find_header(rows: list[list[dict]], boxed=None) -> int | None:
     return None
 
 
+# Two-word names of a header's cells, which a clerk's copy prints with the space lost ("Cơquan chủtrì").
+HEADER_PAIRS = HEADER_WORDS + ("co quan", "don vi", "hoan thanh", "san pham", "ket qua", "thuc hien", "so tt")
+
+
+def spaced_header(cell: str) -> str:
+    """A header cell with the space a scan lost put back in its two-word names: "Cơquan chủtrì" → "Cơ quan chủ
+    trì", so the extractor knows the lead's column by its words. Only whole words that are such a name with no
+    space are split; the letters stay as read."""
+    out = []
+    for token in cell.split():
+        f = fold(token)
+        for name in HEADER_PAIRS:
+            if " " in name and len(f) == len(token) and f == name.replace(" ", ""):
+                cut = name.index(" ")
+                token = f"{token[:cut]} {token[cut:]}"
+                break
+        out.append(token)
+    return " ".join(out)
+
+
 def _inked(row: list[dict]) -> bool:
     """Whether a printed row has a letter or a digit: a row of specks ("¬" where a rule was) is no row."""
     return any(any(ch.isalnum() for ch in w["text"]) for w in row)

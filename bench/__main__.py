@@ -226,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", metavar="COMMIT",
                         help="also run the chosen benchmarks on COMMIT's code in this run and give each timing as "
                              "a ratio to it (bench/against.py)")
+    parser.add_argument("--here-cases", action="store_true",
+                        help="with --against: run this tree's benchmark cases on COMMIT's code too (for a case "
+                             "added since; bench/against.py)")
     args = parser.parse_args(argv)
     only = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
     unknown = [n for n in only if n not in BENCHES]
@@ -247,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.against:
         from bench import against
 
-        results.update(against.main(names, args.against, args.quick))
+        results.update(against.main(names, args.against, args.quick, here_cases=args.here_cases))
     else:
         for name in names:
             print(f"── {name} …", flush=True)

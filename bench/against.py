@@ -70,10 +70,18 @@ def compare(now: dict, then: dict, commit: str) -> list[dict]:
     return out
 
 
-def main(names: list[str], commit: str, quick: bool) -> dict:
+def main(names: list[str], commit: str, quick: bool, here_cases: bool = False) -> dict:
+    """`here_cases`: the other tree runs this tree's bench/<name>.py instead of its own — for a case added since
+    (the web bench's dashboard after a change, issue 23), which the older bench code cannot measure. The module
+    must still work on the older code (it tries what may be missing, as bench/web.py does)."""
     results = {}
     with tempfile.TemporaryDirectory(prefix="dondoc-bench-against-") as tmp:
         tree = unpack(commit, Path(tmp))
+        if here_cases:
+            import shutil
+
+            for name in names:
+                shutil.copyfile(ROOT / "bench" / f"{name}.py", tree / "bench" / f"{name}.py")
         for name in names:
             print(f"── {name}: this tree …", flush=True)
             now = run_tree(ROOT, name, quick, Path(tmp) / f"now-{name}.json")

@@ -456,12 +456,18 @@ class Scheduler:
         return plan_stats, dispatch_stats
 
     def refresh_listing(self, now: datetime) -> int:
+        """A share of the console's listing and of the dashboard's kept four groups (reports/kept_groups.py)."""
+        from reports import kept_groups
         from storage import listing
 
+        today = now.astimezone(self.settings.timezone).date()
         with Session(self.engine) as s:
-            n = listing.refresh(s, settings=self.settings, calendar=self.calendar,
-                                today=now.astimezone(self.settings.timezone).date(),
+            n = listing.refresh(s, settings=self.settings, calendar=self.calendar, today=today,
                                 limit=listing.LISTING_TICK_SHARE, thorough=True)
+            s.commit()
+        with Session(self.engine) as s:
+            kept_groups.refresh(s, settings=self.settings, calendar=self.calendar, today=today,
+                                limit=kept_groups.GROUPS_TICK_SHARE, thorough=True)
             s.commit()
         return n
 

@@ -60,11 +60,15 @@ def check_period_length(period: Period, max_years: int | None) -> None:
 
 
 def load_due_facts(session: Session, *, period: Period, as_of: date, tz, agencies: Collection[str] | None = None,
-                   directive: str | None = None, max_occurrences: int | None = None) -> list[DueFact]:
+                   directive: str | None = None, max_occurrences: int | None = None,
+                   task_ids: Collection[int] | None = None) -> list[DueFact]:
     """Every due date in `period` of the tasks led by `agencies` (None: every agency) on that date of `directive` (a number
-    such as "5099/UBND-HCC"; None: every directive). Tasks removed from the registry after `as_of` still count
+    such as "5099/UBND-HCC"; None: every directive), of the tasks `task_ids` only if given (the dashboard's kept
+    groups compute a chunk of tasks at a time, reports/kept_groups.py). Tasks removed from the registry after `as_of` still count
     for it; those removed by then do not."""
     query = select(Task)
+    if task_ids is not None:
+        query = query.where(Task.id.in_(sorted(task_ids)))  # type: ignore[attr-defined]
     ends = agency_ends(session)
     if agencies is not None:
         if not agencies:

@@ -9,8 +9,9 @@ task changes; for a recurring one, until its next occurrence falls due or its ol
 365-day window. Only the status that depends on the day (in time / due soon / overdue) is worked out when read,
 in SQL, from the stored deadline in force — by the same rule as `core.status.compute_status`.
 
-What makes a row stale: any change to a task, its occurrences, its extensions or its directive, seen in the
-session's flush (`forget_changed`, the same transaction deletes the task's rows), a task whose `sequence` moved
+What makes a row stale: any change to a task, its occurrences, its extensions, its responsibility or its
+directive, seen in the session's flush (`forget_changed`: the same transaction deletes the task's rows and marks
+its state stale — the dashboard's kept four groups, reports/kept_groups.py, alike), a task whose `sequence` moved
 since (a change committed by another process while the rows were computed), a task with no rows yet (a
 registry loaded in bulk), a row past its `valid_until`, and a different calendar, shift rule or set of agencies
 that ceased (`fingerprint`: everything is computed again). `refresh` recomputes just those, a chunk at a time;
@@ -23,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -31,12 +33,14 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from core.status import Status
+from storage.group_tables import GroupedOccurrence, GroupingState
 from storage.listing_tables import ListedOccurrence, ListingMeta, ListingState
+from storage.record_tables import WRITTEN, ResponsibilityEntry
 from storage.responsibility import agency_ends
 from storage.tables import Directive, Extension, Occurrence, Task
 from storage.views import RECURRING_LOOKBACK_DAYS, TaskItem, task_items
 
-__all__ = ["refresh", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
+__all__ = ["refresh", "stale_tasks", "Scope", "count", "page_keys", "items_of", "status_counts", "fold", "bare",
            "LISTING_VERSION", "ORDER"]
 
 LISTING_VERSION = "3"  # bump when what a row holds changes: every row is computed again
@@ -44,6 +48,7 @@ LISTING_TICK_SHARE = 5000  # tasks a scheduler tick recomputes at most (jobs/sch
 FIXED = (Status.DONE_ON_TIME, Status.DONE_LATE, Status.PENDING_CONFIRMATION, Status.NO_DEADLINE)
 L = ListedOccurrence.__table__.c
 S = ListingState.__table__.c
+STALE = date(1900, 1, 1)  # the `valid_until` of a task whose rows a change forgot: before any day asked
 
 
 # -- text folding (the task list's search: a query typed without diacritics matches the text with them) -------
@@ -82,31 +87,59 @@ def _note_changed(session, flush_context, instances) -> None:
         elif isinstance(obj, (Occurrence, Extension)):
             if obj.task_id is not None:
                 tasks.add(obj.task_id)
+        elif isinstance(obj, ResponsibilityEntry):  # who led it on a due date: the kept four groups' lead
+            # A "written" entry only writes down what the task's row already says (storage.responsibility): an
+            # import's 100k of them change no figure and need not delete anything.
+            if obj.task_id is not None and (obj.kind != WRITTEN or obj not in session.new):
+                tasks.add(obj.task_id)
         elif isinstance(obj, Directive):
             if obj.id is not None:
                 directives.add(obj.id)
     if tasks or directives:
-        pending = session.info.setdefault("listing_forget", (set(), set()))
+        pending = session.info.setdefault("listing_forget", (set(), set(), set()))
         pending[0].update(tasks)
         pending[1].update(directives)
+        pending[2].update(t.id for t in session.deleted if isinstance(t, Task) and t.id is not None)
 
 
 @event.listens_for(OrmSession, "after_flush")
 def forget_changed(session, flush_context) -> None:
-    """Delete the listing rows of what this flush changed, in its transaction: the next read computes them."""
+    """Delete the listing rows of what this flush changed, and its kept four groups (reports/kept_groups.py), in
+    its transaction, and mark the tasks stale (`valid_until` the first day there is): the next read finds them by
+    that index alone and computes them, without looking for tasks that have no state among all of them. A task
+    deleted loses its state instead (one removed from the registry keeps one that says it lists nothing)."""
     pending = session.info.pop("listing_forget", None)
     if not pending:
         return
-    tasks, directives = pending
+    tasks, directives, deleted = pending
     conn = session.connection()
     if directives:
         tasks = tasks | set(conn.execute(sa.select(Task.__table__.c.id)
                                          .where(Task.__table__.c.directive_id.in_(sorted(directives)))).scalars())
+    GS = GroupingState.__table__.c
     ids = sorted(tasks)
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
-        conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
         conn.execute(sa.delete(ListedOccurrence.__table__).where(L.task_id.in_(part)))
+        conn.execute(sa.delete(GroupedOccurrence.__table__).where(GroupedOccurrence.__table__.c.task_id.in_(part)))
+        conn.execute(sa.update(ListingState.__table__).where(S.task_id.in_(part)).values(valid_until=STALE))
+        conn.execute(sa.update(GroupingState.__table__).where(GS.task_id.in_(part)).values(valid_until=STALE))
+    for i in range(0, len(deleted), 500):
+        part = sorted(deleted)[i:i + 500]
+        conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
+        conn.execute(sa.delete(GroupingState.__table__).where(GS.task_id.in_(part)))
+
+
+@lru_cache(maxsize=1)
+def _holidays_version() -> str:
+    """The `holidays` package's version: read once a process (reading package metadata costs milliseconds, and
+    every page asks the fingerprint)."""
+    try:
+        from importlib.metadata import version
+
+        return version("holidays")
+    except Exception:  # noqa: BLE001 - no version: the fingerprint is still the calendar's own days
+        return ""
 
 
 def fingerprint(session: Session, settings, calendar) -> str:
@@ -116,12 +149,7 @@ def fingerprint(session: Session, settings, calendar) -> str:
     if calendar is not None:
         parts += [",".join(sorted(d.isoformat() for d in getattr(calendar, "_extra_off", ()))),
                   ",".join(sorted(d.isoformat() for d in getattr(calendar, "_extra_work", ())))]
-        try:
-            from importlib.metadata import version
-
-            parts.append(version("holidays"))
-        except Exception:  # noqa: BLE001 - no version: the fingerprint is still the calendar's own days
-            pass
+        parts.append(_holidays_version())
     parts.append(";".join(f"{c}:{end}:{succ}" for c, (end, succ) in sorted(agency_ends(session).items())))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 
@@ -151,20 +179,28 @@ def _row(i: TaskItem) -> dict:
             "search_fold": fold(text), "search_bare": bare(text)}
 
 
-def _looks_current(conn, today: date) -> bool:
-    """Whether every task in the registry has rows that hold today, read from indexes and counts only: as many
-    kept tasks as tasks in the registry (a removed task's rows go with its change), none past `valid_until`,
-    none computed after today. A change another process committed while rows were computed is what this
-    cannot see; the thorough check (the scheduler's tick) compares each task's sequence."""
+def stale_tasks(conn, today: date, *, state, limit: int | None, thorough: bool) -> list[int]:
+    """The tasks whose rows must be computed on `today`. Every task has a state once computed (a removed one too:
+    it lists nothing), and tasks are numbered in the order they come, so while the newest task has one, the stale
+    ones are those past `valid_until` (a change marks them, `forget_changed`; a recurring task's rows end) or
+    computed after today (a clock set back) — both found by index, two lookups whatever the registry's size.
+    Otherwise (a registry loaded in bulk, a new task) and when `thorough` (the scheduler's tick: also a task whose
+    sequence moved since, a change another process committed while its rows were computed, or one that came
+    with a number below the newest) every task is compared."""
     T = Task.__table__.c
-    tasks = conn.execute(sa.select(sa.func.count()).select_from(Task.__table__)
-                         .where(T.removed_at.is_(None))).scalar_one()
-    kept = conn.execute(sa.select(sa.func.count()).select_from(ListingState.__table__)).scalar_one()
-    if tasks != kept:
-        return False
-    expired = conn.execute(sa.select(S.task_id).where(S.valid_until < today).limit(1)).first()
-    ahead = conn.execute(sa.select(S.task_id).where(S.computed_on > today).limit(1)).first()
-    return expired is None and ahead is None
+    s = state.c
+    if not thorough:
+        newest = conn.execute(sa.select(sa.func.max(T.id))).scalar()
+        kept = conn.execute(sa.select(sa.func.max(s.task_id))).scalar()
+        if newest == kept:
+            return list(conn.execute(sa.union(sa.select(s.task_id).where(s.valid_until < today),
+                                              sa.select(s.task_id).where(s.computed_on > today))
+                                     .order_by("task_id").limit(limit)).scalars())
+    return list(conn.execute(
+        sa.select(T.id).select_from(Task.__table__.outerjoin(state, s.task_id == T.id))
+        .where(sa.or_(s.task_id.is_(None), s.valid_until < today, s.computed_on > today,
+                      s.task_sequence != T.sequence))
+        .order_by(T.id).limit(limit)).scalars())
 
 
 def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2000, limit: int | None = None,
@@ -183,15 +219,7 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         else:
             meta.value = fp
         session.flush()
-    T = Task.__table__.c
-    if thorough or not _looks_current(conn, today):
-        stale = list(conn.execute(
-            sa.select(T.id).select_from(Task.__table__.outerjoin(ListingState.__table__, S.task_id == T.id))
-            .where(T.removed_at.is_(None), sa.or_(S.task_id.is_(None), S.valid_until < today, S.computed_on > today,
-                                                  S.task_sequence != T.sequence))
-            .limit(limit)).scalars())
-    else:
-        stale = []
+    stale = stale_tasks(conn, today, state=ListingState.__table__, limit=limit, thorough=thorough)
     for i in range(0, len(stale), chunk):
         part = stale[i:i + chunk]
         items = task_items(session, settings=settings, calendar=calendar, today=today, task_ids=part)
@@ -267,6 +295,8 @@ class Scope:
 
 
 ORDER = (L.due_sort, L.position, L.directive_id, L.task_key, L.due)
+# The order of several agencies' items merged (web.pages / web.api visible_items): deadline, position, key.
+MERGED_ORDER = (L.due_sort, L.position, L.task_key, L.due)
 
 
 def count(session: Session, scope: Scope, *extra) -> int:
@@ -274,8 +304,9 @@ def count(session: Session, scope: Scope, *extra) -> int:
     return session.connection().execute(q).scalar_one()
 
 
-def page_keys(session: Session, scope: Scope, *extra, limit: int, offset: int = 0) -> list[tuple[int, str]]:
-    q = (sa.select(L.task_id, L.occurrence_key).where(*scope.where(), *extra).order_by(*ORDER)
+def page_keys(session: Session, scope: Scope, *extra, limit: int, offset: int = 0,
+              order=ORDER) -> list[tuple[int, str]]:
+    q = (sa.select(L.task_id, L.occurrence_key).where(*scope.where(), *extra).order_by(*order)
          .limit(limit).offset(offset))
     return [(r[0], r[1]) for r in session.connection().execute(q)]
 

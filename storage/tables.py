@@ -310,6 +310,7 @@ class WebSession(SQLModel, table=True):
 from storage import api_tables as _api_tables  # noqa: E402,F401
 from storage import drafts  # noqa: E402,F401 - the console's kept directive drafts (a table of its own module)
 from storage import listing_tables  # noqa: E402,F401 - the console's occurrence listing (storage/listing.py)
+from storage import group_tables  # noqa: E402,F401 - the dashboard's kept four groups (reports/kept_groups.py)
 # The console's agency filter lists the agencies leading a task still in the registry (web.common.filter_choices):
 # this index answers it without reading the tasks (migration 0010_listing).
 sa.Index("ix_task_lead_removed", Task.__table__.c.lead_agency, Task.__table__.c.removed_at)

@@ -191,7 +191,12 @@ async def report_file(request: web.Request) -> web.Response:
         choice = choose(request, person, filter_choices(s, person)["agencies"])
         if choice.period is None:
             return None, None
-        report = build(s, request, person, choice)
+        if fmt == "png":  # the chart draws the four groups only: the dashboard's own image, kept like its table
+            report = kept_figures_of(s, request, person, choice)
+            s.commit()  # the rows it brought up to date stay computed (the report gate's session is not committed)
+            report = report or build(s, request, person, choice, with_ratings=False)
+        else:
+            report = build(s, request, person, choice)
         if fmt == "xlsx":
             from reports.xlsx import report_xlsx
 
@@ -239,8 +244,14 @@ async def report_chart_link(request: web.Request) -> web.Response:
 
     def render(s: Session) -> bytes:
         from reports.chart import report_chart
+        from reports.kept_groups import kept_groups
 
-        report = build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period, today=today)
+        report = None
+        if today == today_of(request):  # counted as of today: the dashboard's kept four groups draw the same chart
+            report = kept_groups(s, settings=settings, calendar=request.app[CALENDAR], period=period, today=today)
+            s.commit()  # the rows it brought up to date stay computed
+        report = report or build_report(s, settings=settings, calendar=request.app[CALENDAR], period=period,
+                                        today=today, with_ratings=False)
         return report_chart(report, lang=lang)
 
     from reports import ReportTooLarge
@@ -256,6 +267,17 @@ async def report_chart_link(request: web.Request) -> web.Response:
                                             "Content-Disposition": f'inline; filename="dondoc-report-{code}.png"'})
 
 
+def kept_figures_of(s: Session, request: web.Request, person: Person, choice: Choice):
+    """The four groups of a running period from the groups kept per due date (reports/kept_groups.py), within this
+    person's agencies and the filters; None for a period they do not serve (ended, or outside the kept year)."""
+    from reports.kept_groups import kept_groups
+
+    allowed = person.visible_agencies()
+    return kept_groups(s, settings=request.app[SETTINGS], calendar=request.app[CALENDAR], period=choice.period,
+                       today=today_of(request), agencies=[choice.agency] if choice.agency else allowed,
+                       directive=choice.directive)
+
+
 def dashboard_figures(s: Session, request: web.Request, person: Person, choices: dict) -> dict:
     """The dashboard's four groups per agency for the chosen period (the current quarter by default)."""
     choice = choose(request, person, choices["agencies"])
@@ -265,14 +287,18 @@ def dashboard_figures(s: Session, request: web.Request, person: Person, choices:
         return {"report": None, "error": choice.error, "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}
     from reports import ReportTooLarge
-
     from web.overview import kept_figures
 
     allowed = person.visible_agencies()
+    # A running period (this quarter by default) is read from the groups kept per due date (reports/kept_groups.py):
+    # one GROUP BY, also right after a change. One that has ended is judged at its last day: the report library's.
+    # Either is kept, per process, for the day while no record changes (web/overview.py): the views between two
+    # changes skip even the GROUP BY. The dashboard shows no ratings.
     key = ("dashboard", today_of(request), choice.period.code, choice.period.start, choice.period.end,
            tuple(sorted(allowed)) if allowed is not None else None, choice.agency, choice.directive)
-    try:  # the dashboard shows no ratings; kept for the day while no record changes (web/overview.py)
-        report = kept_figures(s, key, lambda: build(s, request, person, choice, with_ratings=False))
+    try:
+        report = kept_figures(s, key, lambda: kept_figures_of(s, request, person, choice)
+                              or build(s, request, person, choice, with_ratings=False))
     except ReportTooLarge as e:
         return {"report": None, "error": str(e), "periods": periods, "period": request.query.get("period"),
                 "query": choice.query, "title": _("Four groups")}

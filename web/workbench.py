@@ -24,7 +24,7 @@ from storage import actions, completion
 from storage.signin import Person
 from storage.tables import AuditEntry, Extension, Task
 from web.common import CLOCK, PERSON, SETTINGS, _parse_date, filter_choices, run_db, selected_boxes, today_of
-from web.pages import Filters, _matches, action_error_text, refusal_text, visible_items
+from web.pages import Filters, action_error_text, refusal_text
 from web.todo import Todo, bulk_done_message, todo_of
 
 ACTIVITY_LIMIT = 500
@@ -106,17 +106,16 @@ def _bulk_message(request: web.Request, text: str, status: int) -> web.Response:
 async def _export(request: web.Request, person: Person, wanted: set[tuple[str, str]] | None,
                   f: Filters | None = None) -> web.Response:
     from reports.task_list import task_list_xlsx
+    from web.overview import export_items
 
     today = today_of(request)
 
     def render(s: Session) -> bytes:
         choices = filter_choices(s, person)
         agency = f.agency if f is not None and f.agency in dict(choices["agencies"]) else None
-        items = visible_items(s, request, person, agency=agency, directive=f.directive if f else None)
-        if wanted is not None:
-            items = [i for i in items if (i.task.key, i.occurrence_key) in wanted]
-        if f is not None:
-            items = [i for i in items if _matches(i, f.q) and (f.status is None or i.status.value == f.status)]
+        # Listed and filtered in SQL over the occurrence listing; only the exported rows' tasks are read (issue 23).
+        items = export_items(s, request, person, agency=agency, directive=f.directive if f else None,
+                             q=f.q if f else "", status=f.status if f else None, wanted=wanted)
         from storage.tables import Directive
 
         numbers = {d.id: d.number for d in s.exec(select(Directive))}

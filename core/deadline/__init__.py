@@ -5,13 +5,16 @@
 - *once* (một lần): "trước ngày 14/6/2018", "Tháng 12/2012", "Quý III/2013", "vào cuối năm 2013",
   "trong vòng 15 ngày kể từ ngày ký", "ngay trong ngày" (the issue date) — `due` is the day the text names; a month, quarter, half or
   year is due on its last day; đầu / giữa / cuối tháng, năm follow Art. 146 of the Civil Code 2015;
-  "đầu quý II/2027" is due at the end of the quarter's first month, "tuần đầu tháng 01/2027" on the 7th.
+  "đầu quý II/2027" is due at the end of the quarter's first month, "tuần đầu tháng 01/2027" on the 7th,
+  "9 tháng đầu năm 2027" on 30/9/2027.
 - *recurring* (định kỳ): "định kỳ hàng quý", "6 tháng và cả năm", "Tháng 12/năm", "trước ngày 20
   hằng tháng", "Chủ nhật cuối cùng hằng tháng", "trước 15 giờ hằng ngày (cho đến khi bão tan)" (daily: the
   hour makes it a report; an event's end is no date, so no end) — an RFC 5545 RRULE plus `start`, the first due
   date on or after the issue date.
   A schedule beside a span ("trước ngày 25 hằng tháng, từ tháng 12/2026 đến tháng 3/2027") ends with it (an
-  UNTIL on the rule); months each with its year ("Tháng 7/2027 và tháng 12/2027") are due at each one's end.
+  UNTIL on the rule); months each with its year ("Tháng 7/2027 và tháng 12/2027") are due at each one's end,
+  stages each with its date ("đợt 1 trước 30/6/2027; đợt 2 trước 30/11/2027") on each; "ngày 15 của tháng giữa
+  quý" in months 2, 5, 8 and 11.
 - *continuous* (thường xuyên): no due date at all; "Từ tháng 01/2027" alone is continuous from its `start`.
 
 What the grammar does not understand, or finds impossible ("32/13/2018", "Quý V/2019"), raises

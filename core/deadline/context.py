@@ -26,15 +26,16 @@ _CUTOFF = re.compile(
 )
 # "số liệu chốt đến hết ngày 30/11/2026", "số liệu (báo cáo) tính đến ngày …", "chốt số liệu đến ngày …": the day
 # the figures stop, up to the end of the clause or a comma (a deadline may follow: ", gửi Sở trước ngày …").
+# "số liệu báo cáo quý được chốt vào ngày 15 của tháng cuối quý", "chốt số liệu vào ngày 15/6": the day they are closed.
 _CUTOFF_TO = re.compile(
-    r"\b(?:(?:chot|lay)\s+so\s+lieu|so\s+lieu(?:\s+[a-z]+){0,4}?\s+(?:chot|tinh|lay))\s+(?:den|toi)(?:\s+het)?\b"
+    r"\b(?:(?:chot|lay)\s+so\s+lieu|so\s+lieu(?:\s+[a-z]+){0,4}?\s+(?:chot|tinh|lay))\s+(?:den|toi|vao)(?:\s+het)?\b"
     r"[^;,]*?(?=[;,]|\.(?:\s|$)|$)"
 )
 
-# Nouns "thường xuyên" describes: work that recurs as a kind, spending ("chi", not the "chí" of "báo chí"), standing
+# Nouns "thường xuyên" describes: work that recurs as a kind ("các việc thường xuyên, đột xuất"; not the verb "làm việc"), spending ("chi", not the "chí" of "báo chí"), standing
 # forces.
 _NOUN = re.compile(
-    r"(?:^|\s)(?P<noun>cong\s+viec|nhiem\s+vu|hoat\s+dong|(?<!bao\s)chi|kinh\s+phi|du\s+toan|von|nguon|luc\s+luong|"
+    r"(?:^|\s)(?P<noun>(?:cong\s+)?(?<!lam\s)viec|nhiem\s+vu|hoat\s+dong|(?<!bao\s)chi|kinh\s+phi|du\s+toan|von|nguon|luc\s+luong|"
     r"thanh\s+vien|can\s+bo|cong\s+tac\s+vien|khach\s+hang|dien)\s*$"
 )
 

@@ -60,9 +60,11 @@ class _OnceReadings:
                 if g.get("q") == "giua":
                     raise DeadlineError(_('"{text}": "giữa quý" (mid-quarter) has no fixed day', text=_short(words)))
                 return self._next(lambda y: _quarter_day(g.get("q"), y, n), year, ref)
-            if kind == "half":
+            if kind == "half":  # the first n months end with the n-th; the last ones with the year
                 year = _year(g.get("y"), words)
-                return self._next(lambda y: date(y, 6, 30) if g["h"] == "dau" else date(y, 12, 31), year, ref)
+                n = _months_of_year(g.get("n"))
+                return self._next(lambda y: date(y, n, _last_day(y, n)) if g["h"] == "dau" else date(y, 12, 31),
+                                  year, ref)
             if kind == "year":
                 return _qualified_year(g.get("q"), _year(g["y"], words))
             if kind == "this":
@@ -174,3 +176,10 @@ class _OnceReadings:
             due = self.issued + relativedelta(years=n)
         _check_year(due.year, words)
         return due
+
+
+def _months_of_year(raw: str | None) -> int:
+    """How many months "n tháng đầu / cuối năm" counts (a "nửa" is 6): "9", "06", "chín" → 9, 6."""
+    if raw is None:
+        return 6
+    return {"ba": 3, "sau": 6, "chin": 9}.get(raw) or int(raw)

@@ -50,8 +50,9 @@ _ATOMS: list[tuple[str, re.Pattern]] = [
         r"(?P<ngay>ngay\s+)(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})\b"
         r"(?:\s*,?\s+nam\s+(?P<y>\d{4})|\s*[/.-]\s*(?P<y2>\d{4}))?(?![/.-]?\d)"
     )),
+    # "6 tháng đầu năm", "nửa cuối năm"; also the first or last 3 or 9 months ("9 tháng đầu năm 2027": by 30/9)
     ("half", re.compile(
-        r"(?:(?:6|sau)\s+thang|nua)\s+(?P<h>dau|cuoi)\s+nam\b(?:\s*[/.-]?\s*(?P<y>\d{4}))?"
+        r"(?:(?P<n>0?[369]|ba|sau|chin)\s+thang|nua)\s+(?P<h>dau|cuoi)\s+nam\b(?:\s*[/.-]?\s*(?P<y>\d{4}))?"
     )),
     ("quarter", re.compile(_QUAL + r"\bqu[yi]\s+" + _ROMAN_OR_NUM + _YEAR_TAIL + r"(?![/.-]?\d)")),
     ("month", re.compile(_QUAL + r"\bthang\s+(?P<m>\d{1,2})(?!\d)" + _YEAR_TAIL + r"(?![/.-]?\d)")),

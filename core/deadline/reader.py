@@ -20,8 +20,8 @@ from dateutil.relativedelta import relativedelta
 from core.i18n import N_, _
 from core.deadline import context as _context
 from core.deadline import regime as _regime
-from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _rule
-from core.deadline.once import _OnceReadings
+from core.deadline.model import _UNITS, Deadline, DeadlineError, _dt, _last_day, _rule
+from core.deadline.once import _OnceReadings, _months_of_year
 from core.deadline.patterns import (
     _ALSO, _ATOMS, _CLOSE_PAREN, _CONTINUOUS, _LIST_CONNECTOR, _MARKER, _NEG_REASON, _NEGATIVE, _ONLY_PUNCT,
     _PERIOD_KINDS, _PERIODIC_ALONE, _PRIORITY, _RANGE_CONNECTOR, _RANGE_KINDS, _RECURRING, _REL_PRE_ALONE,
@@ -180,9 +180,11 @@ class _Reader(_OnceReadings, _RecurringReadings):
                                        o.start, o.end, converted=True))
             once = []
         if (recurring and once and not any(r.specific for r in recurring) and not any(o.yearless for o in once)
-                and any(o.strong for o in once) and all(_context.describes_work(self.fold, r.start) for r in recurring)):
+                and any(o.strong or _COMPLETION.search(self.fold, 0, o.start) for o in once)
+                and all(_context.describes_work(self.fold, r.start) for r in recurring)):
             # "xây dựng kế hoạch kiểm tra định kỳ hằng năm, trình UBND tỉnh trước ngày 31/3/2026": the period
-            # names the kind of work; the dated "trước …" is when this duty is due, once.
+            # names the kind of work; the dated "trước …" — or "hoàn thành trong tháng 4/2027", "thời hạn hoàn
+            # thành: …" — is when this duty is due, once.
             recurring = []
         if recurring:
             if once:
@@ -234,6 +236,8 @@ class _Reader(_OnceReadings, _RecurringReadings):
                 # "từ ngày 01/3 đến ngày 31/3/2020 …, báo cáo … trước ngày 05/4/2020": the dates of the work
                 # itself give way to the one the sender must meet ("trước", "chậm nhất", "không quá").
                 once, dues = strong, {strong[0].due}
+            if len(dues) > 1 and (staged := self._stages(once)) is not None:
+                return staged  # "đợt 1 trước 30/6/2027; đợt 2 trước 30/11/2027": due on each
             if len(dues) > 1:
                 listed = "; ".join(f'"{_short(o.words)}" ({o.due:%d/%m/%Y})' for o in once[:3])
                 raise DeadlineError(_("more than one deadline: {listed}; give one per task", listed=listed))
@@ -251,6 +255,38 @@ class _Reader(_OnceReadings, _RecurringReadings):
                                   reasons="; ".join(reasons)))
         raise DeadlineError(_('no deadline found in "{text}" (expected e.g. "trước ngày 14/6/2018", "Quý III/2013", '
                               '"hằng quý", "Thường xuyên")', text=_short(self.t.original)))
+
+    def _stages(self, once: list[_Once]) -> Deadline | None:
+        """Stages or reports each with its own dated deadline ("đợt 1 (…) trước 30/6/2027; đợt 2 trước 30/11/2027",
+        "trước ngày 15/7/2027 (đối với báo cáo 6 tháng) và trước ngày 15/01/2028 (đối với báo cáo năm)"): one
+        deadline due on each, as a yearly rule until the last — only when every date is the sender's ("trước" …),
+        with its year, named by its stage, and the rule gives exactly these dates (the model holds rules, not a
+        list of dates); otherwise None, and the caller asks for one deadline per task."""
+        dues = [o.due for o in once]
+        if any(not o.strong or o.yearless for o in once) or dues != sorted(set(dues)):
+            return None
+        lo, hi, prev = once[0].start, once[-1].end, 0
+        for o in once:
+            stage = _STAGE_BEFORE.search(self.fold, prev, o.start)
+            which = _WHICH_AFTER.match(self.fold, o.end)
+            if not (stage or which):
+                return None
+            if stage and o is once[0]:
+                lo = stage.start()
+            if which and o is once[-1]:
+                hi = which.end()
+            prev = o.end
+        if all(d.day == _last_day(d.year, d.month) for d in dues):
+            day = "BYMONTHDAY=-1"
+        elif len({d.day for d in dues}) == 1:
+            day = _bymonthday(dues[0].day)
+        else:
+            return None
+        months = ",".join(str(m) for m in sorted({d.month for d in dues}))
+        rule = f"FREQ=YEARLY;BYMONTH={months};{day};UNTIL={dues[-1]:%Y%m%d}"
+        if [x.date() for x in _rule(rule, dues[0])] != dues:
+            return None
+        return Deadline("recurring", self.t.original, self.t.span(lo, hi).strip(" ;,"), rrule=rule, start=dues[0])
 
     def _listed_dues(self, mt: _Match, words: str) -> list[date] | None:
         """The due dates of months or quarters listed and not adjacent ("Tháng 7/2027 và tháng 12/2027", "Quý I/2027,
@@ -408,6 +444,8 @@ def _period_start(mt: _Match, end: date) -> date:
     back = {"month": 0, "week": 0, "quarter": 2, "half": 5, "year": 11}.get(mt.kind)
     if back is None:
         return end
+    if mt.kind == "half" and mt.m is not None and mt.m.group("n"):  # "9 tháng đầu năm": nine months back
+        back = _months_of_year(mt.m.group("n")) - 1
     if mt.kind == "week":
         return end - timedelta(days=6)
     return (end.replace(day=1) - relativedelta(months=back)) if mt.kind != "year" else date(end.year, 1, 1)
@@ -418,6 +456,17 @@ def _two_periods(mt: _Match) -> bool:
     g = mt.m.groupdict() if mt.m is not None else {}
     return bool(g.get("m1") or g.get("n1"))
 
+
+# A completion label right before a deadline binds like "trước": "hoàn thành (trong) …", "thời hạn hoàn thành: …"
+_COMPLETION = re.compile(r"(?<![a-z])(?:thoi\s+han(?:\s+hoan\s+thanh)?|hoan\s+thanh|xong)\s*:?\s*$")
+
+# A stage named before its deadline, up to it: "đợt 1 (các xã vùng cao) ", "; lần 2 hoàn thành ", "giai đoạn II: "
+_STAGE_BEFORE = re.compile(
+    r"(?<![a-z])(?:dot|lan|giai\s+doan)\s+(?:\d{1,2}|[ivx]{1,4}|thu\s+(?:nhat|hai|ba|tu|\d))\b(?:\s*\([^()]*\))?"
+    r"\s*:?\s*(?:(?:hoan\s+thanh|xong|nop|gui|bao\s+cao)\s+)?$"
+)
+# What a deadline is for, after it: "(đối với báo cáo 6 tháng)", "(áp dụng cho đợt 2)"
+_WHICH_AFTER = re.compile(r"\s*\(\s*(?:doi\s+voi|ap\s+dung\s+(?:cho|doi\s+voi))\b[^()]*\)")
 
 # Between "thường xuyên" and the period that bounds it: "Thường xuyên trong năm 2027", "thường xuyên, đến hết 2027"
 _BOUNDS = re.compile(r"\s*,?\s*")

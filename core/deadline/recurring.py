@@ -152,11 +152,16 @@ class _RecurringReadings:
         unit = ("quarter" if g["unit"].startswith("qu") else "year" if g["unit"] == "nam"
                 else self._report_unit(words))
         opening = g["which"].startswith(("dau", "thu nhat"))
+        middle = g["which"] in ("giua", "thu hai")
+        if middle and unit != "quarter":
+            # a quarter's three months have a middle one; a half-year's six or a year's twelve do not
+            raise DeadlineError(_('"{text}": only a quarter has a middle (second) month; name the month',
+                                   text=_short(words)))
         months = {"month": None, "quarter": ("1,4,7,10", "3,6,9,12"), "half": ("1,7", "6,12"),
                   "year": ("1", "12")}[unit]
         if months is None:
             return "FREQ=MONTHLY;" + day, ("month",), True
-        listed = months[0] if opening else months[1]
+        listed = "2,5,8,11" if middle else months[0] if opening else months[1]
         if once and unit == "year":  # "ngày 15 của tháng đầu năm sau" alone: the year after the directive's
             year, month = self.issued.year + 1, 1 if opening else 12
             return date(year, month, min(_last_day(year, month), d if d > 0 else 31))

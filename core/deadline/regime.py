@@ -39,10 +39,11 @@ MONTH_REF = re.compile(
     r")\b(?!\s*/)"
 )
 # A month of a quarter, a year or a report period: "tháng cuối quý (báo cáo)", "tháng đầu của quý kế tiếp",
+# "tháng giữa quý" / "tháng thứ hai của quý" (the quarter's second month),
 # "tháng đầu năm tiếp theo ngay sau kỳ báo cáo",
 # "tháng cuối kỳ báo cáo" (the period then comes from the report named elsewhere in the text).
 QUARTER_MONTH = re.compile(
-    r"\b" + PREP + DAY + r"\s+(?:cua\s+)?thang\s+(?P<which>cuoi(?:\s+cung)?|dau(?:\s+tien)?|thu\s+ba|thu\s+nhat)\s+"
+    r"\b" + PREP + DAY + r"\s+(?:cua\s+)?thang\s+(?P<which>cuoi(?:\s+cung)?|dau(?:\s+tien)?|giua|thu\s+(?:nhat|hai|ba))\s+"
     r"(?:cua\s+)?(?:moi\s+|hang\s+)?(?P<unit>qu[yi]|ky|nam(?!\s*(?:\d|nay\b)))\b(?:\s+(?P<next>" + _NEXT + r")\b)?"
     r"(?:\s+(?:ngay\s+sau\s+)?(?:ky\s+)?bao\s+cao\b)?"
 )

@@ -34,18 +34,24 @@ def _field_of(header: str) -> str | None:
 
 
 def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
-    rows: list[tuple[list[str], int, int]] = []  # cells, first line, last line
+    rows: list[tuple[list[str], int, int, list]] = []  # cells, first line, last line, the columns they are read by
     if lines[0].cells:
         fields = [_field_of(c) for c in lines[0].cells]
+        header = [fold(c) for c in lines[0].cells]
         for ln in lines[1:]:
+            if ln.cells and _field_of(ln.cells[0]) == "stt" and [fold(c) for c in ln.cells] != header:
+                # another table's header ("STT | Chỉ tiêu | Đơn vị tính | …", a second appendix of indicators):
+                # its rows are read by its own columns — and without a duty or a lead column they are no tasks
+                fields, header = [_field_of(c) for c in ln.cells], [fold(c) for c in ln.cells]
+                continue
             if not ln.cells or _field_of(ln.cells[0]) == "stt":
                 continue  # not a row, or the header repeated on the next page
             cells = list(ln.cells) + [""] * (len(fields) - len(ln.cells))
             if not cells[0].strip() and rows:  # a row split over two pages: the rest of the one before
                 prev = rows[-1][0]
-                rows[-1] = ([(a + " " + b).strip() for a, b in zip(prev, cells)], rows[-1][1], ln.no)
+                rows[-1] = ([(a + " " + b).strip() for a, b in zip(prev, cells)], rows[-1][1], ln.no, fields)
                 continue
-            rows.append((cells, ln.no, ln.no))
+            rows.append((cells, ln.no, ln.no, fields))
     else:
         fields = []
         i = 0
@@ -60,10 +66,10 @@ def _appendix(lines: list[Line], on: date) -> list[DraftTask]:
             while i < len(lines) and len(cells) < n and not _ROW_NO.fullmatch(lines[i].text):
                 cells.append(lines[i].text)
                 i += 1
-            rows.append((cells + [""] * (n - len(cells)), first, lines[i - 1].no))
+            rows.append((cells + [""] * (n - len(cells)), first, lines[i - 1].no, fields))
     out = []
-    numbers = [{f: c for f, c in zip(fields, cells) if f}.get("stt", "").strip(" .") for cells, _a, _b in rows]
-    for i, (cells, first, last) in enumerate(rows):
+    numbers = [{f: c for f, c in zip(cols, cells) if f}.get("stt", "").strip(" .") for cells, _a, _b, cols in rows]
+    for i, (cells, first, last, fields) in enumerate(rows):
         v = {f: c for f, c in zip(fields, cells) if f}
         stt = numbers[i]
         if not stt or not v.get("content"):

@@ -38,7 +38,9 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
     roots, preamble, table_at = _outline(lines)
     default = _intro_lead(preamble)
     letter_to = _addressees(preamble)
-    if described_only(default):  # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …": the letter's addressees lead
+    if described_only(default) or (not default and any(_ASKS.search(ln.text) for ln in preamble[-3:])):
+        # "đề nghị các cơ quan, đơn vị chưa gửi báo cáo …", or "Bộ … đề nghị:" naming no one: a letter's items
+        # that name no lead of their own are its addressees' (a letter that asks nothing names no one: no guess)
         default = letter_to
 
     def walk(items: list[_Item], inherited: str, section_default: str) -> None:
@@ -57,7 +59,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
 
     def make_tasks(item: _Item, inherited: str) -> None:
         handed = _handed_on(item)
-        if _IN_FORCE.match(fold(item.head.text)) or (handed and not item.body and item.head.text.rstrip().endswith(":")):
+        if _IN_FORCE.match(fold(item.head.text)) or _closes(item.head.text) or (handed and not item.body and item.head.text.rstrip().endswith(":")):
             # "10. Chỉ thị này có hiệu lực thi hành sau 10 ngày …": when it takes effect, no duty; a paragraph under
             # it that hands one ("Giao Giám đốc Sở Nội vụ …") still does. A heading whose paragraphs each name
             # their own lead is no duty either.
@@ -75,6 +77,14 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             if not lead:
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
                 return
+        if not lead and (then := _THEN_GIVES.search(text)) and (given := _assigned(text[then.end():])):
+            # "5. Đồng ý chủ trương bố trí tái định cư … . Giao UBND phường X lập phương án …": the decision is no
+            # task, the duty it hands on is
+            lead, text, coords = given[0], given[1], _coordinators(given[1])
+        if _LEADER_WILL.match(item.head.text):
+            return  # "7. Chủ tịch Ủy ban nhân dân tỉnh sẽ làm việc với …": the issuer's leader's own plan
+        if lead and _GENERIC_DUTY.match(fold(text[text.find(lead) + len(lead):] if lead in text else text).strip(" ,")):
+            return  # "Các công chức, Trạm Y tế xã … căn cứ nhiệm vụ được giao triển khai thực hiện": no duty of its own
         if not lead and not _ASSIGN.match(fold(item.head.text)):
             if item.kind != "bullet":  # a numbered item nobody is named for: listed for the reader, not dropped
                 draft.unread.append(Unread(item.stt, item.head.no, " ".join(item.text.split())[:300]))
@@ -123,11 +133,36 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
                                                                           '"Thường xuyên")')])))
 
     walk(roots, "", default)
-    if table_at < len(lines):
-        draft.tasks.extend(_appendix(lines[table_at:], on))
+    while table_at < len(lines):
+        # a table of duties, in an appendix or in the body ("IV. NHIỆM VỤ CỤ THỂ" as a table, then "V. TỔ CHỨC
+        # THỰC HIỆN" numbered again): the outline goes on after its last row
+        end = _table_end(lines, table_at)
+        draft.tasks.extend(_appendix(lines[table_at:end], on))
+        if end >= len(lines):
+            break
+        more, _rest, after = _outline(lines[end:])
+        walk(more, "", default)
+        table_at = end + after
     return draft
 
 
+def _table_end(lines, start: int) -> int:
+    """Where a table written as rows of cells ends: its first line that is not a row (a table of one cell a line —
+    a PDF without rules — runs to the end)."""
+    if not lines[start].cells:
+        return len(lines)
+    return next((i for i in range(start + 1, len(lines)) if not lines[i].cells), len(lines))
+
+
+# An opening that asks for the items below: "Bộ Nông nghiệp và Môi trường đề nghị:", "… như sau:"
+_ASKS = re.compile(r"(?i)\b(?:đề\s+nghị|yêu\s+cầu|như\s+sau|sau\s+đây|sau)\s*:\s*$")
+# The issuer's leaders, whose own plans ("… sẽ làm việc …") are no one's duty
+_LEADER_WILL = re.compile(r"^(?:Phó\s+)?(?:Thủ\s+tướng|Chủ\s+tịch)\b[^,;.]{0,60}?\s+sẽ\s")
+# A decision's next sentence that hands a duty on: "… . Giao Ủy ban nhân dân phường …"
+_THEN_GIVES = re.compile(r"[.;]\s+(?=Giao\s)")
+# "căn cứ nhiệm vụ được giao (tổ chức) triển khai thực hiện": every body's standing duty, said again, not a task
+_GENERIC_DUTY = re.compile(r"^(?:can\s+cu\s+(?:chuc\s+nang,\s+)?nhiem\s+vu\s+(?:duoc\s+giao|duoc\s+phan\s+cong),?\s+)"
+                           r"(?:to\s+chuc\s+|khan\s+truong\s+|nghiem\s+tuc\s+)*(?:trien\s+khai\s+)?thuc\s+hien\b(?!\s+\w+\s+\w+\s+\w)")
 # "Chỉ thị này có hiệu lực (thi hành) kể từ ngày ký": when the directive takes effect
 _IN_FORCE = re.compile(r"^(?:chi\s+thi|quyet\s+dinh|ke\s+hoach|van\s+ban|thong\s+bao)\s+nay\s+co\s+hieu\s+luc\b")
 # A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
@@ -135,7 +170,9 @@ _PURPOSE = re.compile(r"^(?:(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s
                       r"muc\s+dich))?|"
                       # "I. ĐÁNH GIÁ CHUNG", "Tình hình thực hiện", "Kết quả đạt được": what was done, not who does what
                       r"danh\s+gia\s+(?:chung|tinh\s+hinh|ket\s+qua)|tinh\s+hinh\s+(?:chung|thuc\s+hien)|"
-                      r"ket\s+qua\s+(?:dat\s+duoc|thuc\s+hien)|thuc\s+trang)\s*[.:]?\s*$")
+                      r"ket\s+qua\s+(?:dat\s+duoc|thuc\s+hien)|thuc\s+trang|"
+                      # "I. THỜI GIAN, ĐỊA ĐIỂM": when and where an event is held
+                      r"thoi\s+gian(?:\s*,\s*|\s+va\s+)dia\s+diem|dia\s+diem(?:\s*,\s*|\s+va\s+)thoi\s+gian)\s*[.:]?\s*$")
 
 
 def _handed_on(item: _Item) -> list:
@@ -174,6 +211,15 @@ def _handed_on(item: _Item) -> list:
 # "… nghiêm túc thực hiện Chỉ thị này", "… tổ chức triển khai Kế hoạch này": the closing formula of a directive
 _CLOSING = re.compile(r"\b(?:thuc\s+hien|trien\s+khai)\b[^;]{0,40}\b(?:chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao|"
                       r"quyet\s+dinh|van\s+ban|cong\s+dien)\s+nay\b")
+
+
+def _closes(text: str) -> bool:
+    """ "7. Thủ trưởng các cơ quan, đơn vị …, Giám đốc các sở … chịu trách nhiệm tổ chức thực hiện nghiêm túc Chỉ
+    thị này.": the closing formula, numbered — one sentence, nothing but the formula after who it names."""
+    f = fold(text).rstrip(" ./")
+    return ";" not in f and bool(re.search(r"\bchiu\s+trach\s+nhiem\s+(?:to\s+chuc\s+)?(?:thi\s+hanh|thuc\s+hien|trien\s+khai)"
+                                         r"(?:\s+nghiem(?:\s+tuc)?)?\s+(?:chi\s+thi|ke\s+hoach|quyet\s+dinh|cong\s+van|"
+                                         r"thong\s+bao|cong\s+dien)\s+nay$", f))
 
 
 def _closing_duties(text: str) -> list[tuple[str, str]]:
@@ -243,4 +289,5 @@ def _roles(roles: list, lead: str, coords: list[str]) -> tuple[str, list[str], s
 
 def _has_duty(item: _Item) -> bool:
     return bool(_subject(item.head.text) or item.children or item.times or item.roles or
-                (item.body and _subject(item.body[0].text)))
+                (item.body and _subject(item.body[0].text)) or _THEN_GIVES.search(item.text)
+                or _task_lead(item, "")[0])  # "Đối với …, Sở X hướng dẫn …": after an opening clause

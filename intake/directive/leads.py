@@ -17,11 +17,13 @@ _HEAD = (r"(?:(?:Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|Chánh\s+Văn\s
          r"Phòng(?!\s*,|\s+(?:chống|ngừa|tránh|cháy|bệnh|dịch|họp|làm\s+việc))|Ủy\s+ban|Uỷ\s+ban|UBND|Đài|Báo(?!\s+(?:cáo|đảm|vệ|quản|hiểm|trì|lưu|tồn|hành|dưỡng)\b)|Thanh\s+tra|Công\s+an|Bộ\s+Chỉ\s+huy|Kho\s+bạc|"
          # the tax office after 2025 ("Thuế tỉnh Lâm Đồng", "Thuế thành phố Huế", "Thuế cơ sở 3"), not "thuế suất"
          r"Thuế(?=\s+(?:tỉnh|thành\s+phố|cơ\s+sở)\b)|"
+         # a commune's own people after 2025: "Công chức Tư pháp - Hộ tịch", "Trưởng thôn, tổ dân phố"
+         r"Công\s+chức(?=\s+[A-ZĐÂ-Ỹ])|Trưởng\s+(?:thôn|bản|ấp|khu\s+phố|tổ\s+dân\s+phố)|"
          r"Cục|Chi\s+cục|Vụ(?!\s+(?:việc|án|mùa|[ĐđXxHhTt](?:ông|uân|è|hu)\b))|Trung\s+tâm|Hội|Liên\s+đoàn|Tỉnh\s+đoàn|Các|các|Cơ\s+quan|Giám\s+đốc|Thủ\s+trưởng|Chủ\s+tịch|"
          r"Người\s+đứng\s+đầu|"
          # central: ministries and their heads, the Government's leaders, state groups, associations
          r"Bộ(?!\s+(?:phận|máy|thủ\s+tục|tiêu\s+chí|chỉ\s+số|công\s+cụ|hồ\s+sơ|luật|đội|mặt|trí)\b)|Bộ\s+trưởng|Thống\s+đốc|"
-         r"Phó\s+Thủ\s+tướng|Thủ\s+tướng|Ngân\s+hàng|Tập\s+đoàn|Tổng\s+công\s+ty|Tổng\s+cục|Hiệp\s+hội|Kiểm\s+toán|"
+         r"Phó\s+Thủ\s+tướng|Thủ\s+tướng|Ngân\s+hàng|Tập\s+đoàn|Tổng\s+công\s+ty|Công\s+ty(?=\s+[A-ZĐÂ-Ỹ])|Tổng\s+cục|Hiệp\s+hội|Kiểm\s+toán|"
          r"Mặt\s+trận|Bảo\s+hiểm\s+xã\s+hội|Viện|Học\s+viện|Hội\s+đồng|Tòa\s+án|Toà\s+án|Bưu\s+điện|Đoàn|Liên\s+minh)\b")
 # Matched on the folded text (same length as NFC input), so "So Noi vu" typed without marks is read too.
 _HEAD_RX = re.compile(r"^" + fold(_HEAD).replace("\\b", r"\b"))
@@ -39,7 +41,8 @@ _VERBS = (
     "trình", "ký", "thanh tra", "giám sát", "bồi dưỡng", "đào tạo", "áp dụng", "lựa chọn", "xác định",
     "trực tiếp", "tham gia", "là", "kiện toàn", "khẩn cấp", "bàn giao", "chấn chỉnh", "quán triệt", "tháo gỡ",
     "giải ngân", "thu hồi", "di dời", "gia cố", "cảnh báo", "tuyên truyền", "được giao",
-    "cử", "mở", "gắn", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành", "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh",
+    "cử", "mở", "gắn", "lồng ghép", "bổ sung", "xem xét", "tăng", "giảm", "đăng tải", "phân công", "tiến hành",
+    "thành lập", "lắp đặt", "nâng cấp", "biên soạn", "phát động", "xác minh", "phấn đấu", "công khai",
 )
 # Longest first: "căn cứ" and "cân đối" fold past "cần", and the match is then checked against the marks.
 _VERB_RX = re.compile(r"(?:^|[\s,;])(?:" + "|".join(re.escape(fold(v)) for v in sorted(_VERBS, key=len, reverse=True))
@@ -266,7 +269,7 @@ def _task_lead(item: _Item, inherited: str) -> tuple[str, str, list[str]]:
         return lead, body, _coordinators(body)
     s2 = (_subject(item.body[0].text) if item.body and item.body[0].text[:1].isupper()
           and not item.head.text.rstrip().endswith(".") else None)  # a whole sentence is no title line
-    if s2 is None and re.match(r"(?:Trên\s+cơ\s+sở|Căn\s+cứ|Để|Nhằm)\b", item.head.text):
+    if s2 is None and re.match(r"(?:Trên\s+cơ\s+sở|Căn\s+cứ|Để|Nhằm|Đối\s+với)\b", item.head.text):
         # "Trên cơ sở …, Thủ trưởng các Sở … khẩn trương xây dựng …": the subject after the opening clause
         for m in re.finditer(r",\s+(?=[A-ZĐÂ-Ỹ])", item.head.text[:300]):
             s2 = _subject(item.head.text[m.end():])

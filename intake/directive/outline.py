@@ -16,6 +16,8 @@ _DEEP = re.compile(r"^(?P<n>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?P<rest>.+)$")  # "
 _PAREN_NUM = re.compile(r"^\((?P<n>\d{1,2})\)\s*(?P<rest>.+)$")  # "(1)"
 _LETTER = re.compile(r"^(?P<n>[a-zđ])\s*\)\s*(?P<rest>.+)$")
 _BULLET = re.compile(r"^[-–+•]\s*(?P<rest>.+)$")
+# The mark before a labelled line of an item: a dash, or a letter "a)" ("a) Cơ quan chủ trì: …")
+_LABEL_MARK = re.compile(r"^(?:[-–+•]|[a-zđ]\))\s*")
 _TIME = re.compile(r"^(?:Thời\s+gian|Thời\s+hạn|Tiến\s+độ)(?:\s+(?:hoàn\s+thành|thực\s+hiện))?\s*:\s*(?P<rest>.+)$", re.I)
 # An item's role lines: "- Cơ quan chủ trì: Sở X." / "+ Phối hợp: …" / "Sản phẩm: …" — who leads it, who helps and
 # what it yields, written as labelled lines under the item's heading instead of in its sentence.
@@ -86,11 +88,12 @@ def _outline(lines: list[Line]) -> tuple[list[_Item], list[Line], int]:
             if m:
                 kind = k
                 break
-        tm = _TIME.match(t) or _TIME.match(_BULLET.sub(r"\g<rest>", t, count=1))
+        labelled = _LABEL_MARK.sub("", t, count=1)  # "- Thời gian …", "c) Thời gian hoàn thành: …"
+        tm = _TIME.match(t) or _TIME.match(labelled)
         if tm and stack:  # "Thời gian thực hiện: …", also as a dash line under the item's heading
             stack[-1].times.append(Line(ln.no, tm.group(0)))
             continue
-        rm = _ROLE.match(t)
+        rm = _ROLE.match(t) or (_ROLE.match(labelled) if labelled != t and kind == "letter" else None)
         if rm and fold(rm.group("role")).startswith("thuc") and not re.match(r"^(?:[-–+•]\s*)?(?:Cơ|Đơn)\b", t):
             rm = None  # a bare "Thực hiện: …" may be anything; "Cơ quan thực hiện: …" names who does it
         if rm and stack:
@@ -196,11 +199,9 @@ _WRAPPED = 50
 
 def _names_go_on(prev: str, cur: str) -> bool:
     """ "… các tỉnh: Cần Thơ, Vĩnh Long, Đồng Tháp, An" / "Giang, Cà Mau:": a list of names broken inside one —
-    the line ends on a list of capitalised names and the next opens with a short capitalised name and a comma."""
+    the line ends on a list whose last three names are capitalised, and the next opens with a capital."""
     tail = [p.strip() for p in prev.rsplit(":", 1)[-1].split(",")]
-    head = re.match(r"^(\w+(?:\s+\w+){0,2})\s*[,:;]", cur)
-    return (len(tail) >= 3 and all(p[:1].isupper() for p in tail) and head is not None
-            and all(w[:1].isupper() for w in head.group(1).split()))
+    return len(tail) >= 3 and all(p[:1].isupper() for p in tail[-3:]) and cur.split()[0][:1].isupper()
 
 
 def unwrap(lines: list[Line]) -> list[Line]:

@@ -59,6 +59,33 @@ def visible_items(s: Session, request: web.Request, c: Client, *, agency: str | 
     return items
 
 
+def task_page(s: Session, request: web.Request, c: Client, q, period) -> tuple[int, list[TaskItem]]:
+    """How many occurrences the filters of `q` (m.TaskQuery) keep for this token, and its page of them, in the
+    order `visible_items` gives: the listing's order for every agency, the merged order for a token's own."""
+    from storage import listing
+    from storage.listing_tables import ListedOccurrence
+
+    L = ListedOccurrence.__table__.c
+    settings, calendar, today = request.app[SETTINGS], request.app[CALENDAR], today_of(request)
+    listing.refresh(s, settings=settings, calendar=calendar, today=today)
+    allowed = c.person.visible_agencies()
+    directive_ids = None
+    if q.directive is not None:
+        directive_ids = list(s.exec(select(Directive.id).where(Directive.number == q.directive)).all())
+    if allowed is None and q.agency is not None:  # every agency's token: the tasks it leads or coordinates
+        allowed, agency = [q.agency], None
+    else:
+        agency = q.agency
+    scope = listing.Scope(today=today, due_soon_days=int(getattr(settings, "due_soon_days", 3)), allowed=allowed,
+                          agency=agency, directive_ids=directive_ids, q=(q.q or "").strip(),
+                          status=q.status.value if q.status is not None else None)
+    extra = [] if period is None else [L.effective_due >= period.start, L.effective_due <= period.end]
+    order = listing.ORDER if c.person.visible_agencies() is None else listing.MERGED_ORDER
+    total = listing.count(s, scope, *extra)
+    keys = listing.page_keys(s, scope, *extra, limit=q.per_page, offset=(q.page - 1) * q.per_page, order=order)
+    return total, listing.items_of(s, keys, settings=settings, calendar=calendar, today=today)
+
+
 def load_task(s: Session, c: Client, key: str) -> Task:
     task = s.exec(select(Task).where(Task.key == key, Task.removed_at.is_(None))).first()
     if task is None or not c.person.can_see(task):
@@ -142,20 +169,15 @@ async def list_directives(request: web.Request) -> web.Response:
 async def list_tasks(request: web.Request) -> web.Response:
     """One item per occurrence (a recurring task has one per period), by deadline in force. Filters: agency
     (leads or coordinates), directive, status, period (due in it), text."""
-    from web.pages import _matches
-
     q = read_query(request, m.TaskQuery)
     c = client(request)
     period = _period(q.period, None, request) if q.period else None
 
     def load(s: Session):
-        items = visible_items(s, request, c, agency=q.agency, directive=q.directive)
-        items = [i for i in items if _matches(i, (q.q or "").strip())
-                 and (q.status is None or i.status.value == q.status.value)
-                 and (period is None or (i.effective_due is not None
-                                         and period.start <= i.effective_due <= period.end))]
-        page = items[(q.page - 1) * q.per_page:q.page * q.per_page]
-        return m.TaskPage(total=len(items), page=q.page, per_page=q.per_page, items=[item_out(i) for i in page])
+        # Counted, filtered and paged in SQL over the console's occurrence listing (storage/listing.py, issue 23):
+        # only the page's tasks are read — what `visible_items` filtered in Python from every task before.
+        total, page = task_page(s, request, c, q, period)
+        return m.TaskPage(total=total, page=q.page, per_page=q.per_page, items=[item_out(i) for i in page])
 
     return respond(await run_db(request, load))
 

@@ -15,6 +15,7 @@ from core.deadline import DeadlineError, parse_deadline
 from core.i18n import use_language
 from intake.directive import extract
 from intake.directive.deadlines import _governed_deadline
+from tests.deadline_reading import reading as shared_reading
 
 ISSUED = date(2026, 12, 1)
 
@@ -26,12 +27,7 @@ def _english():
 
 
 def reading(text: str):
-    dl = parse_deadline(text, ISSUED)
-    if dl.kind == "once":
-        return ("once", dl.due.isoformat())
-    if dl.kind == "recurring":
-        return [x.isoformat() for x in dl.next_dues(ISSUED, 3)]
-    return (dl.kind, dl.due.isoformat() if dl.due else None)
+    return shared_reading(text, ISSUED)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -13,6 +13,7 @@ import pytest
 
 from core.deadline import DeadlineError, parse_deadline
 from core.i18n import use_language
+from tests.deadline_reading import reading as shared_reading
 
 ISSUED = date(2026, 12, 1)
 
@@ -24,12 +25,7 @@ def _english():
 
 
 def reading(text: str):
-    dl = parse_deadline(text, ISSUED)
-    if dl.kind == "once":
-        return ("once", dl.due.isoformat())
-    if dl.kind == "recurring":
-        return [x.isoformat() for x in dl.next_dues(ISSUED, 3)]
-    return (dl.kind, dl.due.isoformat() if dl.due else None)
+    return shared_reading(text, ISSUED)
 
 
 # 1. a weekday's place in every month: that weekday, not the month's last day

@@ -13,6 +13,7 @@ import pytest
 
 from core.deadline import Deadline, DeadlineError, parse_deadline
 from core.i18n import use_language
+from tests.deadline_reading import dues as shared_dues
 
 ISSUED = date(2026, 12, 1)
 
@@ -24,7 +25,7 @@ def _english():
 
 
 def dues(text: str, n: int = 5) -> list[str]:
-    return [x.isoformat() for x in parse_deadline(text, ISSUED).next_dues(ISSUED, n)]
+    return shared_dues(text, ISSUED, n)
 
 
 # 1. a day of the first month after the report period: the period is the report the text names

@@ -110,3 +110,93 @@ def test_a_page_whose_rules_stand_where_the_tables_columns_were_goes_on_with_it(
     assert not t.continues_table([row], [100.0, 200.0, 700.0, 900.0])
     assert t.same_rules(page, [100.0, 200.0, 700.0, 900.0], [row])
     assert not t.same_rules(page, [100.0, 300.0, 700.0, 900.0], [row])
+
+
+def test_a_header_whose_stt_is_lost_is_found_by_the_cells_drawn_round_it():
+    """On a clerk's copy "STT" came back "si DỊ" (held-out set 8, h40): the row names the header's words and
+    ruling lines stand down it, so it is the header; the same words in a sentence, not drawn in cells, are not."""
+    def row(*texts):
+        return [{"text": t, "x0": 100 * k, "x1": 100 * k + 80, "top": 300, "bottom": 340} for k, t in enumerate(texts)]
+
+    rows = [row("si", "DỊ", "Nội", "dung", "Cơquan", "Cơ", "quan", "Thời", "gian", "Sản"),
+            row("chủtrì", "phốihợp", "hoàn", "thành", "phẩm")]
+    assert t.find_header(rows) is None
+    assert t.find_header(rows, boxed=lambda i: False) is None
+    assert t.find_header(rows, boxed=lambda i: i == 0) == 0
+
+
+def test_ruling_lines_down_a_row_and_beyond_it_make_it_ruled_but_letters_strokes_do_not():
+    ruled = _page_with(*[(x, 200, x + 3, 500) for x in (100, 200, 700, 900, 1100)])
+    assert t.ruled(ruled, 300, 340)
+    strokes = _page_with(*[(x, 300, x + 4, 340) for x in range(100, 1100, 50)])  # tall letters' stems, no more
+    assert not t.ruled(strokes, 300, 340)
+
+
+def test_a_speck_on_the_tables_top_rule_does_not_hide_that_the_table_goes_on():
+    """A "¬" read on the top rule of a page going on with the table (set 8, h40) was the page's first row:
+    neither a number nor text in two cells, so the table was dropped there."""
+    rows = [[word("¬", 1050, 0, height=10)],
+            [word("Vận", 110, 30), word("UBND", 610, 30), word("Trước", 810, 30)]]
+    assert t.continues_table(rows, COLUMNS)
+    assert t.only_rule_marks(["", "", "", "¬"])
+    page = _page_with(*[(x, 0, x + 3, 400) for x in (100, 200, 700, 900, 1100)], (100, 0, 1100, 3))
+    rows = [[word("¬", 1050, 0, height=10)], [word("Vận", 210, 100)]]
+    assert t.same_rules(page, [100.0, 200.0, 700.0, 900.0], rows)
+
+
+def test_the_rules_across_a_table_make_its_rows():
+    page = _page_with((100, 100, 1100, 103), (100, 400, 1100, 402), (100, 405, 1100, 406), (100, 900, 1100, 903),
+                      (200, 600, 700, 640))  # three rules (one doubled) and a line of bold words between them
+    found = t.across_rules(page, 0, 1600, 100, 1100)
+    assert found == [102, 403, 902]
+    assert t.bands(found) == [(102, 403), (403, 902)]
+    assert t.bands([101, 110, 403]) == [(110, 403)]
+
+
+def test_a_row_whose_number_the_copy_lost_still_ends_at_its_rule():
+    """Set 8's h40 on a clerk's copy: row 7's "7" lost, its deadline "Hằng tháng" ran into row 6's
+    ("Từ tháng 4 đến hết tháng 6/2027 Hằng tháng Tháng 12/2027"). The rule across the table ends row 6."""
+    rows = [[word("6", 10, 110), word("Kiểm", 110, 110), word("Từ", 810, 110)],
+            [word("tra", 110, 150), word("tháng", 810, 150)],
+            [word("Xử", 110, 310), word("lý", 170, 310), word("Hằng", 810, 310)],
+            [word("8", 10, 510), word("Tổng", 110, 510), word("Tháng", 810, 510)]]
+    assert t.table_rows(rows, COLUMNS, None) == [
+        ["6", "Kiểm tra Xử lý", "", "Từ tháng Hằng"], ["8", "Tổng", "", "Tháng"]]
+    spans = [(100, 300), (300, 500), (500, 700)]
+    assert t.table_rows(rows, COLUMNS, None, spans) == [
+        ["6", "Kiểm tra", "", "Từ tháng"], ["", "Xử lý", "", "Hằng"], ["8", "Tổng", "", "Tháng"]]
+
+
+def test_a_header_and_its_wrapped_words_stay_one_row_between_the_rules():
+    rows = [[word("STT", 10, 20), word("Nội", 110, 20), word("Thời", 810, 20)], [word("gian", 810, 60)],
+            [word("1", 10, 110), word("Rà", 110, 110), word("Quý", 810, 110)], [word("soát", 110, 150)]]
+    assert t.table_rows(rows, COLUMNS, 0, [(0, 100), (100, 300)]) == [
+        ["STT", "Nội", "", "Thời gian"], ["1", "Rà soát", "", "Quý"]]
+
+
+def test_an_stt_cells_number_is_cut_out_from_the_cell_and_its_rule():
+    from PIL import Image, ImageDraw
+
+    cell = Image.new("L", (160, 600), 255)
+    draw = ImageDraw.Draw(cell)
+    draw.rectangle((0, 0, 2, 599), fill=0)  # the rule down the cell's edge, caught by the crop
+    draw.rectangle((30, 40, 55, 80), fill=0)  # the number
+    draw.point((100, 300), fill=0)  # a speck of grain
+    assert t.first_line_box(cell) == (30, 40, 56, 81)
+    assert t.first_line_box(Image.new("L", (160, 600), 255)) is None
+
+
+def test_a_speck_read_as_a_sign_is_no_word_but_a_dash_between_dates_is():
+    data = {"text": ["¬", "Tin,", "–", "~", "30/6/2027"], "conf": [40, 90, 80, 30, 90], "left": [0, 10, 20, 30, 40],
+            "top": [0] * 5, "width": [5] * 5, "height": [5] * 5}
+    assert [w["text"] for w in t.words_of(data)] == ["Tin,", "–", "30/6/2027"]
+
+
+def test_a_header_cells_lost_space_is_put_back_so_its_column_is_known():
+    """Set 8's h40 on a clerk's copy: "Cơquan chủtrì", "Cơ quan phốihợp" — the extractor did not know the lead's
+    column, and all eight leads came back empty."""
+    assert t.spaced_header("Cơquan chủtrì") == "Cơ quan chủ trì"
+    assert t.spaced_header("Cơ quan phốihợp") == "Cơ quan phối hợp"
+    assert t.spaced_header("Thờigian hoànthành") == "Thời gian hoàn thành"
+    assert t.spaced_header("Nội dung") == "Nội dung"
+    assert t.spaced_header("Sảnphẩm khác") == "Sản phẩm khác"

@@ -157,6 +157,10 @@ def data_to_lines(data: dict) -> tuple[list[str], list[float]]:
     return lines, confidences
 
 
+def _middle(word: dict) -> float:
+    return (word["top"] + word["bottom"]) / 2
+
+
 class Reader:
     """One document's OCR: pages read so far, the time budget, the words' confidences."""
 
@@ -221,7 +225,12 @@ class Reader:
 
         words = t.words_of(data)
         rows = t.visual_rows(words)
-        at = t.find_header(rows)
+
+        def boxed(i: int) -> bool:  # ruling lines down the row and beyond it: a header drawn in cells
+            top, bottom = min(w["top"] for w in rows[i]), max(w["bottom"] for w in rows[i])
+            return t.ruled(image, top, bottom)
+
+        at = t.find_header(rows, boxed)
         # Where the table ends: its lowest rule. The rows printed below it (the signer's block, "Nơi nhận")
         # are lines of text again, and the table does not go on over the page.
         after: list[list[dict]] = []
@@ -237,8 +246,8 @@ class Reader:
                 words = [w for r in rows for w in r]
         columns = self.columns
         if at is not None:
-            top, bottom = min(w["top"] for w in rows[at]), max(w["bottom"] for w in rows[-1])
-            columns = t.columns_of(rows[at], image, top, bottom)
+            head_top, words_bottom = min(w["top"] for w in rows[at]), max(w["bottom"] for w in rows[-1])
+            columns = t.columns_of(rows[at], image, head_top, words_bottom)
         if columns is None or len(columns) < 2 or not rows:
             self.columns = None
             return lines
@@ -247,7 +256,14 @@ class Reader:
         region_bottom = max(w["bottom"] for w in rows[-1]) + 10
         if bottom is not None:  # down to the table's last rule, whole (a rule cut in two reads as marks)
             region_bottom = max(region_bottom, bottom + 8)
-        numbers = self._numbers(image, columns, region_top, region_bottom)
+        # The rules across the table, where it has them, say where each row ends (not the words, whose number a
+        # clerk's copy can lose) and where each STT cell is, to be read on its own.
+        spans = t.bands(t.across_rules(image, (min(w["top"] for w in rows[at]) - 60) if at is not None else 0,
+                                       region_bottom, columns[0], columns[-1]))
+        below_header = (sum(_middle(w) for w in rows[at]) / len(rows[at])) if at is not None else -1
+        cells = [(a, b) for a, b in spans if a > below_header]
+        numbers = (self._cell_numbers(image, columns, cells) if spans
+                   else self._numbers(image, columns, region_top, region_bottom))
         if numbers:
             # The page's own reading of an STT cell stays where this second look found nothing beside it.
             def second_look(w) -> bool:
@@ -263,9 +279,10 @@ class Reader:
         before: list[str] = []
         if at is not None:
             before = data_to_lines(t.subset(data, {w["i"] for r in rows[:at] for w in r}))[0]
-        table = t.table_rows(rows, self.columns, at)
+        table = t.table_rows(rows, self.columns, at, spans)
         if at is not None and table:
             table[0][0] = "STT"  # the header it was found by, whatever the scan made of the word ("SIT")
+            table[0] = [t.spaced_header(c) for c in table[0]]
         table = [cells for cells in table if not t.only_rule_marks(cells)]
         if at is None and table and not table[0][0]:  # the rest of the last row of the page before
             last = max((k for k, ln in enumerate(out) if ln.count("\t") >= 2), default=None)
@@ -296,6 +313,39 @@ class Reader:
             return []  # the page as read is still there
         return [{**w, "i": -1, "x0": w["x0"] + x0, "x1": w["x1"] + x0, "top": w["top"] + top,
                  "bottom": w["bottom"] + top} for w in words_of(data)]
+
+    def _cell_numbers(self, image, columns: list[float], spans: list[tuple[int, int]]) -> list[dict]:
+        """The STT cell of each row the rules draw, read on its own: made black and white (grain and JPEG
+        gone), its first line of ink cut out, and read as one word. A lone "5" in a tall empty cell of a
+        clerk's copy came back as nothing, read with the whole column or the page; cut out, it is read."""
+        import pytesseract
+        from PIL import Image
+
+        from intake.directive.ocr_table import first_line_box, words_of
+
+        x0, x1 = int(columns[0]) + 4, int(columns[1]) - 4
+        out: list[dict] = []
+        for a, b in spans:
+            left = self.limits.timeout_seconds - (self.monotonic() - self.started)
+            if x1 - x0 < 8 or b - a < 12 or left <= 0:
+                continue
+            cell = image.convert("L").crop((x0, a + 4, x1, b - 4)).point(lambda v: 255 if v >= 150 else 0)
+            box = first_line_box(cell)
+            if box is None:
+                continue
+            pad = 16
+            line = Image.new("L", (box[2] - box[0] + 2 * pad, box[3] - box[1] + 2 * pad), 255)
+            line.paste(cell.crop(box), (pad, pad))
+            try:
+                data = pytesseract.image_to_data(line, timeout=left, lang=self.limits.language,
+                                                 output_type=pytesseract.Output.DICT,
+                                                 config="--psm 8 -c tessedit_char_whitelist=0123456789IVX.")
+            except (RuntimeError, pytesseract.TesseractError):
+                continue  # the page's own reading of the cell is still there
+            dx, dy = x0 + box[0] - pad, a + 4 + box[1] - pad
+            out += [{**w, "i": -1, "x0": w["x0"] + dx, "x1": w["x1"] + dx, "top": w["top"] + dy,
+                     "bottom": w["bottom"] + dy} for w in words_of(data)]
+        return out
 
     def _too_long(self):
         raise ScanReadError(_(

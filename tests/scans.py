@@ -196,7 +196,9 @@ def office_copy(pages, *, seed: int = 11, max_skew: float = 1.2, jpeg_quality: i
             draw.polygon(star, fill=red)
         page = ImageChops.multiply(page, ink)
         # photocopy grain and a few specks
-        grain = Image.effect_noise(page.size, 18).convert("RGB")
+        # (seeded: PIL's effect_noise draws from C's rand(), so the same copy came out different after another
+        # document had been made — a measurement that could not be repeated)
+        grain = _grain(page.size, rng.randrange(2**32))
         page = ImageChops.multiply(page, ImageOps.autocontrast(grain, cutoff=0).point(lambda v: 200 + v * 55 // 255))
         specks = ImageDraw.Draw(page)
         for _ in range(page.width * page.height // 40000):
@@ -208,3 +210,12 @@ def office_copy(pages, *, seed: int = 11, max_skew: float = 1.2, jpeg_quality: i
         page.save(buf, "JPEG", quality=jpeg_quality)
         out.append(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
     return out
+
+
+def _grain(size, seed: int, sigma: float = 18):
+    """Photocopy grain: grey noise around mid-grey, as Image.effect_noise makes, from a seeded generator."""
+    import numpy as np
+    from PIL import Image
+
+    values = np.random.default_rng(seed).normal(128, sigma, (size[1], size[0])).clip(0, 255).astype("uint8")
+    return Image.fromarray(values, "L").convert("RGB")

@@ -200,3 +200,16 @@ def test_a_header_cells_lost_space_is_put_back_so_its_column_is_known():
     assert t.spaced_header("Thờigian hoànthành") == "Thời gian hoàn thành"
     assert t.spaced_header("Nội dung") == "Nội dung"
     assert t.spaced_header("Sảnphẩm khác") == "Sản phẩm khác"
+
+
+def test_a_clerks_copy_is_the_same_whatever_was_made_before_it():
+    """The scans bench compares runs: the copy's grain must come from its seed, not from C's rand() (PIL's
+    effect_noise), or a document's copy changes with the documents made before it."""
+    from PIL import Image
+
+    from tests.scans import office_copy
+
+    page = _page_with((100, 300, 1100, 340)).convert("RGB")
+    first = office_copy([page], seed=5)[0].tobytes()
+    Image.effect_noise((64, 64), 18)  # what another document's copy, made before, would have drawn
+    assert office_copy([page], seed=5)[0].tobytes() == first

@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     files = args.files or (sorted(args.heldout.glob("h*.src")) if args.heldout else sorted(SOURCES.glob("*.txt")))
     if not files:
-        p.error(f"no directive to scan in {SOURCES}")
+        p.error(f"no directive to scan in {args.heldout or SOURCES}" + (" (a labelled set holds h*.src files)"
+                                                                        if args.heldout else ""))
     result = measure(files, args.dpi, office=args.office)
     print(f"{'measure':<16}{'recall':>8}{'precision':>11}{'lead':>7}{'deadline':>10}")
     for k, v in result["summary"].items():

@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Collection
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from reports.figures import AgencyFigures, Group, GroupCounts, Period, _name_key, current_period, judge
-from reports.load import agency_names, load_due_facts
+from reports.load import _local, agency_names, load_due_facts
 from storage import listing
 from storage.group_tables import GroupedOccurrence, GroupingState
 from storage.listing_tables import ListingMeta
@@ -78,14 +78,6 @@ def _fingerprint(session: Session, settings, calendar, window: Period) -> str:
     # TIMEZONE too: the local dates of decisions and removals are read in it.
     text = f"{GROUPS_VERSION}|{base}|{window.start.isoformat()}|{window.end.isoformat()}|{settings.timezone}"
     return hashlib.sha256(text.encode()).hexdigest()[:40]
-
-
-def _local(dt: datetime | None, tz) -> date | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(tz).date()
 
 
 def _fixed(fact, today: date) -> bool:
@@ -144,16 +136,7 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         states = [{"task_id": t.id, "computed_on": today, "task_sequence": t.sequence or 0,
                    "valid_until": _valid_until(by_task.get(key, ()), _local(t.removed_at, tz), today)}
                   for key, t in tasks.items()]
-        try:
-            with session.begin_nested():  # another page or the tick may write the same rows now
-                conn.execute(sa.delete(GroupedOccurrence.__table__).where(G.task_id.in_(part)))
-                conn.execute(sa.delete(GroupingState.__table__).where(S.task_id.in_(part)))
-                if rows:
-                    conn.execute(sa.insert(GroupedOccurrence.__table__), rows)
-                if states:
-                    conn.execute(sa.insert(GroupingState.__table__), states)
-        except sa.exc.IntegrityError:
-            continue  # they did: their rows stand, and a change since shows in task_sequence
+        listing.replace_kept(session, GroupedOccurrence.__table__, GroupingState.__table__, part, rows, states)
     return len(stale)
 
 

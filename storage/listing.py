@@ -230,17 +230,26 @@ def refresh(session: Session, *, settings, calendar, today: date, chunk: int = 2
         rows = [_row(it) for it in items]
         states = [{"task_id": tid, "valid_until": _valid_until(tasks[tid], its, today), "computed_on": today,
                    "task_sequence": tasks[tid].sequence or 0} for tid, its in by_task.items() if tid in tasks]
-        try:
-            with session.begin_nested():  # a savepoint: another page or the tick may write the same rows now
-                conn.execute(sa.delete(ListedOccurrence.__table__).where(L.task_id.in_(part)))
-                conn.execute(sa.delete(ListingState.__table__).where(S.task_id.in_(part)))
-                if rows:
-                    conn.execute(sa.insert(ListedOccurrence.__table__), rows)
-                if states:
-                    conn.execute(sa.insert(ListingState.__table__), states)
-        except sa.exc.IntegrityError:
-            continue  # they did: their rows stand, and a change since shows in task_sequence
+        replace_kept(session, ListedOccurrence.__table__, ListingState.__table__, part, rows, states)
     return len(stale)
+
+
+def replace_kept(session, rows_table, state_table, task_ids, rows: list[dict], states: list[dict]) -> bool:
+    """Put the rows kept for `task_ids` and their states in place of the old ones, in a savepoint: another page or
+    the tick may write the same tasks' rows at the same time. False when it did — its rows stand, and a change
+    since shows in task_sequence. (The listing's and the kept four groups' rows alike.)"""
+    conn = session.connection()
+    try:
+        with session.begin_nested():
+            conn.execute(sa.delete(rows_table).where(rows_table.c.task_id.in_(task_ids)))
+            conn.execute(sa.delete(state_table).where(state_table.c.task_id.in_(task_ids)))
+            if rows:
+                conn.execute(sa.insert(rows_table), rows)
+            if states:
+                conn.execute(sa.insert(state_table), states)
+    except sa.exc.IntegrityError:
+        return False
+    return True
 
 
 # -- reading ------------------------------------------------------------------------------------------------

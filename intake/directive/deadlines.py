@@ -20,9 +20,11 @@ _NOT_DEADLINE = re.compile(r"\b(?:truoc\s+khi|theo\s+tien\s+do|theo\s+quy\s+dinh
 # "báo cáo … trong tháng 3 năm 2026", "đóng điện trong quý IV năm 2024": a month or quarter of a year the duty is
 # done within ("trong năm 2026" alone is the year a focus holds, not a deadline).
 _WITHIN = re.compile(r"^trong\s+(?:thang\s+\d{1,2}|qu[yi]\s+[ivx\d]+|tuan\s+\w+(?:\s+\w+)?\s+(?:cua\s+)?thang\s+\d{1,2})\b.*\d{4}")
+# "hoàn thành 100% kế hoạch vốn năm 2026", "đạt kế hoạch thu … năm 2027": a plan year
 _PLAN_YEAR = re.compile(r"^(?:hoan\s+thanh|giai\s+ngan|dat\s+(?:\d+\s*%\s+)?(?:ke\s+hoach|du\s+toan))\b")
-# "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026": the days the duty is done in, due on the last
-_PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d(?:.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d|[\d/]*\s*[-–]\s*\d)")  # "hoàn thành 100% kế hoạch vốn năm 2026"
+# "(canh gác) từ ngày 01/3/2026 đến hết ngày 31/5/2026", "từ ngày 15/01 - 15/02/2027": the days the duty is done
+# in, due on the last
+_PERIOD = re.compile(r"^tu\s+(?:ngay|thang)\s+\d(?:.*\bden\s+(?:het\s+)?(?:ngay|thang)\s+\d|[\d/]*\s*[-–]\s*\d)")
 # "đạt 90% vào năm 2030": a target. Read on the text with its marks: "giá đất" folds to the same letters as "đạt".
 _TARGET = re.compile(r"(?:\bđạt\b[^,;]{0,60}|\d\s*%[^,;]{0,30}|phấn\s+đấu\b[^;]{0,80}\d\s*%[^;]{0,100})$")
 # "hoàn thành điều tra các vụ việc còn tồn đọng trong năm 2026": a year the duty is to be finished within
@@ -152,13 +154,10 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
             found.append(phrase)
         else:
             notes.append(d.matched)
-    if not found and (since := _SINCE_EVENT.search(text)):
-        # "trong vòng 24 giờ kể từ khi nhận được tin báo": a time limit from an event the text cannot date
-        phrase = since.group().strip()
-        return phrase, [_('"{phrase}" names no date: set the deadline', phrase=phrase)]
-    if not found and (after := _RIGHT_AFTER.search(text)):
-        # "ngay sau khi ban hành": the text's own "when", kept as written; it names no date, so a person sets one
-        phrase = after.group().strip()
+    # "trong vòng 24 giờ kể từ khi nhận được tin báo", "ngay sau khi ban hành": the text's own "when", counted
+    # from an event it cannot date; kept as written, and a person sets the date
+    if not found and (event := _SINCE_EVENT.search(text) or _RIGHT_AFTER.search(text)):
+        phrase = event.group().strip()
         return phrase, [_('"{phrase}" names no date: set the deadline', phrase=phrase)]
     if not found:
         # Say what was passed over ("hàng năm" of a plan's name, "trong năm 2013" of a focus): the reader judges.

@@ -164,7 +164,9 @@ _THEN_GIVES = re.compile(r"[.;]\s+(?=Giao\s)")
 _GENERIC_DUTY = re.compile(r"^(?:can\s+cu\s+(?:chuc\s+nang,\s+)?nhiem\s+vu\s+(?:duoc\s+giao|duoc\s+phan\s+cong),?\s+)"
                            r"(?:to\s+chuc\s+|khan\s+truong\s+|nghiem\s+tuc\s+)*(?:trien\s+khai\s+)?thuc\s+hien\b(?!\s+\w+\s+\w+\s+\w)")
 # "Chỉ thị này có hiệu lực (thi hành) kể từ ngày ký": when the directive takes effect
-_IN_FORCE = re.compile(r"^(?:chi\s+thi|quyet\s+dinh|ke\s+hoach|van\s+ban|thong\s+bao)\s+nay\s+co\s+hieu\s+luc\b")
+# "Chỉ thị này", "Kế hoạch này", …: the directive itself, as its closing words name it (folded)
+_THIS_PAPER = r"(?:chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao|quyet\s+dinh|van\s+ban|cong\s+dien)\s+nay"
+_IN_FORCE = re.compile(rf"^{_THIS_PAPER}\s+co\s+hieu\s+luc\b")
 # A section that states purposes, not duties ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm").
 _PURPOSE = re.compile(r"^(?:(?:muc\s+dich|yeu\s+cau|muc\s+tieu|quan\s+diem)(?:\s*(?:,|va)\s*(?:yeu\s+cau|muc\s+tieu|"
                       r"muc\s+dich))?|"
@@ -209,17 +211,17 @@ def _handed_on(item: _Item) -> list:
 
 
 # "… nghiêm túc thực hiện Chỉ thị này", "… tổ chức triển khai Kế hoạch này": the closing formula of a directive
-_CLOSING = re.compile(r"\b(?:thuc\s+hien|trien\s+khai)\b[^;]{0,40}\b(?:chi\s+thi|ke\s+hoach|cong\s+van|thong\s+bao|"
-                      r"quyet\s+dinh|van\s+ban|cong\s+dien)\s+nay\b")
+_CLOSING = re.compile(rf"\b(?:thuc\s+hien|trien\s+khai)\b[^;]{{0,40}}\b{_THIS_PAPER}\b")
+# "… chịu trách nhiệm tổ chức thực hiện nghiêm túc Chỉ thị này." as a numbered item of its own
+_ANSWERS_FOR = re.compile(rf"\bchiu\s+trach\s+nhiem\s+(?:to\s+chuc\s+)?(?:thi\s+hanh|thuc\s+hien|trien\s+khai)"
+                          rf"(?:\s+nghiem(?:\s+tuc)?)?\s+{_THIS_PAPER}$")
 
 
 def _closes(text: str) -> bool:
     """ "7. Thủ trưởng các cơ quan, đơn vị …, Giám đốc các sở … chịu trách nhiệm tổ chức thực hiện nghiêm túc Chỉ
     thị này.": the closing formula, numbered — one sentence, nothing but the formula after who it names."""
     f = fold(text).rstrip(" ./")
-    return ";" not in f and bool(re.search(r"\bchiu\s+trach\s+nhiem\s+(?:to\s+chuc\s+)?(?:thi\s+hanh|thuc\s+hien|trien\s+khai)"
-                                         r"(?:\s+nghiem(?:\s+tuc)?)?\s+(?:chi\s+thi|ke\s+hoach|quyet\s+dinh|cong\s+van|"
-                                         r"thong\s+bao|cong\s+dien)\s+nay$", f))
+    return ";" not in f and bool(_ANSWERS_FOR.search(f))
 
 
 def _closing_duties(text: str) -> list[tuple[str, str]]:

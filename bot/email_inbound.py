@@ -37,6 +37,7 @@ from sqlmodel import Session, select
 from bot.email import find_reference, reference_is_valid, valid_address
 from bot.handlers import flows
 from bot.handlers.common import ChatScope, Deps, active_bindings, agency_names, resolve_lang
+from bot.notices import tell
 from core.i18n import _, use_language
 from storage.actions import Actor
 from storage.completion import Attachment
@@ -264,13 +265,4 @@ class EmailReceiver:
             except Exception:  # noqa: BLE001 - what was recorded stays recorded; the answer is best effort
                 log.exception("could not answer %s by e-mail", answer.to)
         for target, text, rows in answer.notify:
-            platform, qualified, rest = target.partition(":")
-            channel, chat_id = ((self.channels[platform], rest) if qualified and platform in self.channels
-                                else (self.channels.get("telegram"), target))  # flows lists plain Telegram ids
-            if channel is None:
-                log.warning("no channel to tell %s after an e-mail completion", target)
-                continue
-            try:
-                await channel.send(chat_id, text, rows)
-            except Exception:  # noqa: BLE001
-                log.exception("could not tell %s after an e-mail completion", target)
+            await tell(self.channels, target, text, rows, after="an e-mail completion")

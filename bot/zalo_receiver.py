@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 
+from bot.notices import tell
 from bot.zalo import LINKED, PLATFORM, STRANGER, ZaloChannel, ZaloError
 from bot.zalo_commands import Incoming, ZaloConversation
 
@@ -141,18 +142,7 @@ class ZaloUpdates:
 
     async def _notify(self, target: str, text: str, rows) -> None:
         """Notices after an action: plain ids are Telegram chats (flows lists those), "zalo:…" our own."""
-        platform, qualified, rest = target.partition(":")
-        if qualified and platform in self.channels:
-            channel, chat_id = self.channels[platform], rest
-        else:
-            channel, chat_id = self.channels.get("telegram"), target
-        if channel is None:
-            log.warning("no channel to tell %s after a Zalo action", target)
-            return
-        try:
-            await channel.send(chat_id, text, rows)
-        except Exception:  # noqa: BLE001
-            log.exception("could not tell %s after a Zalo action", target)
+        await tell(self.channels, target, text, rows, after="a Zalo action")
 
 
 class ZaloReceiver:

@@ -42,7 +42,7 @@ _EXPECTED_MEETING = re.compile(r"\b(?:hop|lam\s+viec|hoi\s+nghi|kiem\s+tra)\b[^;
 _WHEN_IT_HAPPENS = re.compile(r"\b(?:gio\s+cao\s+diem|thoi\s+gian\s+cao\s+diem|mua\s+(?:mua|kho|lu|du\s+lich|he|thi)|"
                               r"dip\s+(?:nghi\s+)?(?:he|tet|le)|nhat\s+la|dac\s+biet\s+la)\s*$")  # "nhất là trong tháng 01 …"
 # "Phó Thủ tướng Chính phủ sẽ kiểm tra lại … vào tháng 5 năm 2027": the issuer's leader's own plan, no one's deadline
-_LEADER_WILL = re.compile(r"(?:Thủ\s+tướng|Chủ\s+tịch|Bộ\s+trưởng)\b[^;.]{0,40}\bsẽ\b", re.I)
+LEADER_WILL = re.compile(r"(?:Phó\s+)?(?:Thủ\s+tướng|Chủ\s+tịch|Bộ\s+trưởng)\b[^;.]{0,60}?\s+sẽ\b", re.I)
 # "… một lần" after a period: how often the work is done, a schedule of its own
 _TIMES = re.compile(r"\b(?:mot|1)\s+lan$")
 _DUTY_VERBS = (r"thong\s+tin|theo\s+doi|kiem\s+tra|cap\s+nhat|ra\s+soat|don\s+doc|tuyen\s+truyen|phoi\s+hop|bao\s+cao|"
@@ -132,7 +132,7 @@ def _governed_deadline(text: str, issued: date) -> tuple[str | None, list[str]]:
                   or bool(_PERIOD.match(f))
                   or (bool(_YEAR_WITHIN.match(f)) and bool(_FINISH.search(before))))
             if (_TARGET.search(raw_before.rstrip()) or _EXPECTED_MEETING.search(before)
-                    or _WHEN_IT_HAPPENS.search(before) or _LEADER_WILL.search(raw_before)):
+                    or _WHEN_IT_HAPPENS.search(before) or LEADER_WILL.search(raw_before)):
                 ok = False
         elif d.kind == "recurring":
             ok = bool(_REPORTING.search(before[-120:] + " " + f) or _STRONG.match(f) or _TIMES.search(f)

@@ -17,7 +17,7 @@ from datetime import date
 from core.deadline import DeadlineError, parse_deadline
 from core.i18n import _
 from intake.directive.appendix import _appendix
-from intake.directive.deadlines import _governed_deadline, _reading
+from intake.directive.deadlines import LEADER_WILL, _governed_deadline, _reading
 from intake.directive.header import read_header
 from intake.directive.leads import (_ASSIGN, _addressees, _assigned, _coordinators, _intro_lead, _report_to,
                                     _split_duties, _subject, _task_lead, described_only)
@@ -81,7 +81,7 @@ def extract(raw: list[str] | str, *, issued: date | None = None) -> Draft:
             # "5. Đồng ý chủ trương bố trí tái định cư … . Giao UBND phường X lập phương án …": the decision is no
             # task, the duty it hands on is
             lead, text, coords = given[0], given[1], _coordinators(given[1])
-        if _LEADER_WILL.match(item.head.text):
+        if LEADER_WILL.match(item.head.text):
             return  # "7. Chủ tịch Ủy ban nhân dân tỉnh sẽ làm việc với …": the issuer's leader's own plan
         if lead and _GENERIC_DUTY.match(fold(text[text.find(lead) + len(lead):] if lead in text else text).strip(" ,")):
             return  # "Các công chức, Trạm Y tế xã … căn cứ nhiệm vụ được giao triển khai thực hiện": no duty of its own
@@ -156,8 +156,6 @@ def _table_end(lines, start: int) -> int:
 
 # An opening that asks for the items below: "Bộ Nông nghiệp và Môi trường đề nghị:", "… như sau:"
 _ASKS = re.compile(r"(?i)\b(?:đề\s+nghị|yêu\s+cầu|như\s+sau|sau\s+đây|sau)\s*:\s*$")
-# The issuer's leaders, whose own plans ("… sẽ làm việc …") are no one's duty
-_LEADER_WILL = re.compile(r"^(?:Phó\s+)?(?:Thủ\s+tướng|Chủ\s+tịch)\b[^,;.]{0,60}?\s+sẽ\s")
 # A decision's next sentence that hands a duty on: "… . Giao Ủy ban nhân dân phường …"
 _THEN_GIVES = re.compile(r"[.;]\s+(?=Giao\s)")
 # "căn cứ nhiệm vụ được giao (tổ chức) triển khai thực hiện": every body's standing duty, said again, not a task
